@@ -1,0 +1,19 @@
+//! The Youying domain.
+//!
+//! Everything here is pure: no I/O, no async runtime, no database and no system
+//! clock. Time arrives as a [`Timestamp`] from a [`Clock`]; persistence is reached
+//! only through the [`ports`] traits, which the store crate implements per backend.
+
+pub mod accounts;
+pub mod authz;
+pub mod clock;
+pub mod deadline;
+pub mod error;
+pub mod evidence;
+pub mod ports;
+pub mod rules;
+pub mod shops;
+pub mod values;
+
+pub use clock::{Clock, FakeClock, Timestamp};
+pub use error::{Error, StorageError};

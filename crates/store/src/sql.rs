@@ -1,0 +1,174 @@
+//! The small SQL vocabulary both adapters speak. Statements are written once with
+//! PostgreSQL's `$1` placeholders (SQLite is handed `?1`, its numbered form); the
+//! few real dialect differences are asked of [`Dialect`]. Values cross as [`Val`]
+//! so each adapter converts types in exactly one place.
+
+use youying_core::error::{Error, StorageError};
+use youying_core::Timestamp;
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Val {
+    Null,
+    Int(i64),
+    Text(String),
+}
+
+impl From<i64> for Val {
+    fn from(v: i64) -> Self {
+        Val::Int(v)
+    }
+}
+impl From<&str> for Val {
+    fn from(v: &str) -> Self {
+        Val::Text(v.to_owned())
+    }
+}
+impl From<String> for Val {
+    fn from(v: String) -> Self {
+        Val::Text(v)
+    }
+}
+impl From<&String> for Val {
+    fn from(v: &String) -> Self {
+        Val::Text(v.clone())
+    }
+}
+impl From<Timestamp> for Val {
+    fn from(v: Timestamp) -> Self {
+        Val::Int(v.millis())
+    }
+}
+impl From<bool> for Val {
+    fn from(v: bool) -> Self {
+        Val::Int(i64::from(v))
+    }
+}
+impl<T: Into<Val>> From<Option<T>> for Val {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Val::Null, Into::into)
+    }
+}
+
+/// Builds a parameter list: `params![a, b, c]`.
+macro_rules! params {
+    ($($v:expr),* $(,)?) => { &[$($crate::sql::Val::from($v)),*][..] };
+}
+pub(crate) use params;
+
+#[derive(Debug, Clone)]
+pub(crate) struct Row(pub(crate) Vec<Val>);
+
+impl Row {
+    fn at(&self, i: usize) -> Result<&Val, Error> {
+        self.0.get(i).ok_or_else(|| StorageError(format!("row has no column {i}")).into())
+    }
+
+    pub(crate) fn int(&self, i: usize) -> Result<i64, Error> {
+        match self.at(i)? {
+            Val::Int(v) => Ok(*v),
+            other => Err(StorageError(format!("column {i}: expected integer, got {other:?}")).into()),
+        }
+    }
+
+    pub(crate) fn opt_int(&self, i: usize) -> Result<Option<i64>, Error> {
+        match self.at(i)? {
+            Val::Null => Ok(None),
+            _ => self.int(i).map(Some),
+        }
+    }
+
+    pub(crate) fn time(&self, i: usize) -> Result<Timestamp, Error> {
+        self.int(i).map(Timestamp::from_millis)
+    }
+
+    pub(crate) fn opt_time(&self, i: usize) -> Result<Option<Timestamp>, Error> {
+        Ok(self.opt_int(i)?.map(Timestamp::from_millis))
+    }
+
+    pub(crate) fn text(&self, i: usize) -> Result<String, Error> {
+        match self.at(i)? {
+            Val::Text(v) => Ok(v.clone()),
+            other => Err(StorageError(format!("column {i}: expected text, got {other:?}")).into()),
+        }
+    }
+}
+
+/// What a backend reported when a statement failed.
+#[derive(Debug)]
+pub(crate) struct DbError {
+    /// The violated unique constraint: PostgreSQL's constraint name, or SQLite's
+    /// `table.column` list, whichever the backend names.
+    pub(crate) unique: Option<String>,
+    pub(crate) message: String,
+}
+
+/// Maps a failed statement to a domain error. The one place constraint names
+/// become meaning; every other failure is opaque storage trouble.
+pub(crate) fn map_db_error(e: DbError) -> Error {
+    if let Some(c) = e.unique.as_deref() {
+        match c {
+            "users_username_key_uq" | "users.username_key" => return Error::UsernameTaken,
+            "shops_name_key_uq" | "shops.name_key" => return Error::ShopNameTaken,
+            _ => return Error::Conflict("duplicate"),
+        }
+    }
+    StorageError(e.message).into()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    /// Row locks exist only on PostgreSQL; SQLite has one writer at a time anyway.
+    pub(crate) fn for_update(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => " FOR UPDATE",
+        }
+    }
+
+    pub(crate) fn skip_locked(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => " FOR UPDATE SKIP LOCKED",
+        }
+    }
+}
+
+/// One connection, as the shared transaction code sees it.
+pub(crate) trait Conn {
+    fn dialect(&self) -> Dialect;
+    fn exec(&mut self, sql: &str, params: &[Val]) -> Result<u64, DbError>;
+    fn query(&mut self, sql: &str, params: &[Val]) -> Result<Vec<Row>, DbError>;
+    fn batch(&mut self, sql: &str) -> Result<(), DbError>;
+}
+
+/// `$1` → `?1`, leaving quoted text alone.
+pub(crate) fn to_sqlite_placeholders(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut in_quote = false;
+    for c in sql.chars() {
+        match c {
+            '\'' => {
+                in_quote = !in_quote;
+                out.push(c);
+            }
+            '$' if !in_quote => out.push('?'),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_convert_outside_quotes() {
+        assert_eq!(to_sqlite_placeholders("SELECT $1, '$x' WHERE a = $2"), "SELECT ?1, '$x' WHERE a = ?2");
+    }
+}

@@ -1,0 +1,202 @@
+//! The embedded adapter: SQLite through rusqlite. One writer thread owns the only
+//! read-write connection, so writes never contend for SQLite's lock; reads use a
+//! small pool of read-only connections (WAL lets them run beside the writer).
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, RwLock};
+
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{Connection, OpenFlags, ToSql};
+use tokio::sync::oneshot;
+use youying_core::error::{Error, Result, StorageError};
+use youying_core::ports::{DeadlineHook, Store, Tx};
+
+use crate::sql::{self, Conn, DbError, Dialect, Row, Val};
+use crate::sqltx;
+
+pub(crate) struct SqliteConn(Connection);
+
+impl ToSql for Val {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match self {
+            Val::Null => ToSqlOutput::Borrowed(ValueRef::Null),
+            Val::Int(v) => ToSqlOutput::Borrowed(ValueRef::Integer(*v)),
+            Val::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+        })
+    }
+}
+
+fn db_error(e: rusqlite::Error) -> DbError {
+    let unique = match &e {
+        rusqlite::Error::SqliteFailure(f, Some(msg)) if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY => {
+            msg.split_once(": ").map(|(_, cols)| cols.to_owned())
+        }
+        _ => None,
+    };
+    DbError { unique, message: e.to_string() }
+}
+
+fn value(v: ValueRef<'_>) -> std::result::Result<Val, DbError> {
+    Ok(match v {
+        ValueRef::Null => Val::Null,
+        ValueRef::Integer(i) => Val::Int(i),
+        ValueRef::Text(t) => Val::Text(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Real(_) | ValueRef::Blob(_) => return Err(DbError { unique: None, message: "unsupported column type".into() }),
+    })
+}
+
+impl Conn for SqliteConn {
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+
+    fn exec(&mut self, sql: &str, params: &[Val]) -> std::result::Result<u64, DbError> {
+        let mut stmt = self.0.prepare_cached(&sql::to_sqlite_placeholders(sql)).map_err(db_error)?;
+        let n = stmt.execute(rusqlite::params_from_iter(params)).map_err(db_error)?;
+        Ok(n as u64)
+    }
+
+    fn query(&mut self, sql: &str, params: &[Val]) -> std::result::Result<Vec<Row>, DbError> {
+        let mut stmt = self.0.prepare_cached(&sql::to_sqlite_placeholders(sql)).map_err(db_error)?;
+        let cols = stmt.column_count();
+        let mut rows = stmt.query(rusqlite::params_from_iter(params)).map_err(db_error)?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next().map_err(db_error)? {
+            let vals = (0..cols).map(|i| r.get_ref(i).map_err(db_error).and_then(value)).collect::<std::result::Result<Vec<_>, _>>()?;
+            out.push(Row(vals));
+        }
+        Ok(out)
+    }
+
+    fn batch(&mut self, sql: &str) -> std::result::Result<(), DbError> {
+        self.0.execute_batch(sql).map_err(db_error)
+    }
+}
+
+type Job = Box<dyn FnOnce(&mut SqliteConn) + Send>;
+
+struct Inner {
+    path: PathBuf,
+    writer: Mutex<mpsc::Sender<Job>>,
+    readers: Mutex<Vec<SqliteConn>>,
+    hook: RwLock<Option<DeadlineHook>>,
+}
+
+/// Cheap to clone; all clones share the writer thread and the reader pool.
+#[derive(Clone)]
+pub struct SqliteStore {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore").field("path", &self.inner.path).finish()
+    }
+}
+
+fn open_conn(path: &Path, flags: OpenFlags) -> Result<SqliteConn> {
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| StorageError(format!("open {}: {e}", path.display())))?;
+    // FULL: a committed payment survives a power cut, not only a crash.
+    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;")
+        .map_err(|e| StorageError(format!("configure {}: {e}", path.display())))?;
+    Ok(SqliteConn(conn))
+}
+
+impl SqliteStore {
+    /// Opens (and migrates) the database at `path`. With `create` false a
+    /// missing file is an error rather than a silently new, empty database.
+    pub fn open(path: &Path, create: bool, now_ms: i64) -> Result<Self> {
+        if !create && !path.exists() {
+            return Err(StorageError(format!("SQLite database {} does not exist (add ?mode=rwc to the URL to create it)", path.display())).into());
+        }
+        let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+        if create {
+            flags |= OpenFlags::SQLITE_OPEN_CREATE;
+        }
+        let mut writer = open_conn(path, flags)?;
+        crate::migrate::migrate(&mut writer, now_ms)?;
+        let (tx, rx) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || {
+                while let Ok(job) = rx.recv() {
+                    job(&mut writer);
+                }
+            })
+            .map_err(|e| StorageError(format!("writer thread: {e}")))?;
+        Ok(Self {
+            inner: Arc::new(Inner { path: path.to_owned(), writer: Mutex::new(tx), readers: Mutex::new(Vec::new()), hook: RwLock::new(None) }),
+        })
+    }
+
+    fn reader(&self) -> Result<SqliteConn> {
+        let pooled = self.inner.readers.lock().map_err(|_| StorageError("reader pool poisoned".into()))?.pop();
+        match pooled {
+            Some(c) => Ok(c),
+            None => {
+                let c = open_conn(&self.inner.path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+                Ok(c)
+            }
+        }
+    }
+
+    fn notify(&self, earliest: Option<youying_core::Timestamp>) {
+        if let Some(t) = earliest {
+            if let Ok(guard) = self.inner.hook.read() {
+                if let Some(hook) = guard.as_ref() {
+                    hook(t);
+                }
+            }
+        }
+    }
+}
+
+fn gone() -> Error {
+    StorageError("sqlite writer stopped".into()).into()
+}
+
+impl Store for SqliteStore {
+    async fn write<R, F>(&self, f: F) -> Result<R>
+    where
+        F: FnOnce(&mut dyn Tx) -> Result<R> + Send + 'static,
+        R: Send + 'static,
+    {
+        let (done, result) = oneshot::channel();
+        let job: Job = Box::new(move |conn| {
+            let _ = done.send(sqltx::run(conn, "BEGIN IMMEDIATE", false, f));
+        });
+        self.inner.writer.lock().map_err(|_| gone())?.send(job).map_err(|_| gone())?;
+        let (r, earliest) = result.await.map_err(|_| gone())??;
+        self.notify(earliest);
+        Ok(r)
+    }
+
+    async fn read<R, F>(&self, f: F) -> Result<R>
+    where
+        F: FnOnce(&mut dyn Tx) -> Result<R> + Send + 'static,
+        R: Send + 'static,
+    {
+        let mut conn = self.reader()?;
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let r = sqltx::run(&mut conn, "BEGIN", true, f).map(|(r, _)| r);
+            if let Ok(mut pool) = this.inner.readers.lock() {
+                pool.push(conn);
+            }
+            r
+        })
+        .await
+        .map_err(|e| StorageError(format!("read task: {e}")))?
+    }
+
+    fn on_deadline_scheduled(&self, hook: DeadlineHook) {
+        if let Ok(mut guard) = self.inner.hook.write() {
+            *guard = Some(hook);
+        }
+    }
+
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+}
