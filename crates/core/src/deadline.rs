@@ -8,8 +8,8 @@ use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::evidence::NewEvent;
 use crate::ports::Tx;
-use crate::values::{DeadlineId, InviteId};
 use crate::shops;
+use crate::values::{DeadlineId, InviteId};
 
 /// What a deadline is for. Each later feature adds its kinds here with a handler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,11 +131,23 @@ fn fire_one(tx: &mut dyn Tx, d: &Deadline, now: Timestamp) -> Result<()> {
     }
     match DeadlineKind::parse(&d.kind) {
         Some(DeadlineKind::InviteExpiry) => {
-            let id = d.payload.get("invite_id").and_then(Value::as_i64).ok_or(Error::Invalid { field: "payload", reason: "invite_id" })?;
+            let id = d
+                .payload
+                .get("invite_id")
+                .and_then(Value::as_i64)
+                .ok_or(Error::Invalid {
+                    field: "payload",
+                    reason: "invite_id",
+                })?;
             shops::expire_invite(tx, now, InviteId(id))?;
         }
         Some(DeadlineKind::Probe) => {}
-        None => return Err(Error::Invalid { field: "kind", reason: "unknown_deadline_kind" }),
+        None => {
+            return Err(Error::Invalid {
+                field: "kind",
+                reason: "unknown_deadline_kind",
+            });
+        }
     }
     tx.append(NewEvent::new(
         now,

@@ -3,6 +3,7 @@
 
 use serde_json::json;
 
+use crate::accounts;
 use crate::authz::{self, ShopAction};
 use crate::clock::Timestamp;
 use crate::deadline::{DeadlineKind, NewDeadline};
@@ -10,12 +11,17 @@ use crate::error::{Error, Result};
 use crate::evidence::NewEvent;
 use crate::ports::{Invite, InviteState, Shop, Tx, User};
 use crate::values::{InviteId, Role, ShopId, ShopName, Username};
-use crate::accounts;
 
 pub fn open(tx: &mut dyn Tx, now: Timestamp, actor: &User, name: &ShopName) -> Result<Shop> {
     authz::open_shop(actor)?;
     let id = tx.insert_shop(name, actor.id, now)?;
-    tx.append(NewEvent::new(now, Some(actor.id), "shop.opened", format!("shop:{id}"), json!({ "name": name.as_str(), "owner_id": actor.id.0 })))?;
+    tx.append(NewEvent::new(
+        now,
+        Some(actor.id),
+        "shop.opened",
+        format!("shop:{id}"),
+        json!({ "name": name.as_str(), "owner_id": actor.id.0 }),
+    ))?;
     tx.shop(id)?.ok_or(Error::NotFound)
 }
 
@@ -27,7 +33,13 @@ pub fn load(tx: &mut dyn Tx, actor: &User, id: ShopId, action: ShopAction) -> Re
 }
 
 /// Creates a one-time invitation; the raw token goes to the owner, only its hash is kept.
-pub fn invite_agent(tx: &mut dyn Tx, now: Timestamp, actor: &User, shop_id: ShopId, token_hash: &str) -> Result<Invite> {
+pub fn invite_agent(
+    tx: &mut dyn Tx,
+    now: Timestamp,
+    actor: &User,
+    shop_id: ShopId,
+    token_hash: &str,
+) -> Result<Invite> {
     let shop = load(tx, actor, shop_id, ShopAction::Manage)?;
     let ttl = accounts::rules(tx)?.invite_ttl_secs();
     let expires = now.plus_secs(ttl);
@@ -40,22 +52,48 @@ pub fn invite_agent(tx: &mut dyn Tx, now: Timestamp, actor: &User, shop_id: Shop
         payload: json!({ "invite_id": id.0 }),
     })?;
     tx.set_invite_deadline(id, deadline)?;
-    tx.append(NewEvent::new(now, Some(actor.id), "shop.invite_created", format!("shop:{}", shop.id), json!({ "invite_id": id.0, "expires_at": expires.millis() })))?;
+    tx.append(NewEvent::new(
+        now,
+        Some(actor.id),
+        "shop.invite_created",
+        format!("shop:{}", shop.id),
+        json!({ "invite_id": id.0, "expires_at": expires.millis() }),
+    ))?;
     tx.invite(id)?.ok_or(Error::NotFound)
 }
 
 /// The invitee chooses a username and password; the account works for that shop only.
-pub fn accept_invite(tx: &mut dyn Tx, now: Timestamp, token_hash: &str, username: &Username, password_hash: String) -> Result<User> {
+pub fn accept_invite(
+    tx: &mut dyn Tx,
+    now: Timestamp,
+    token_hash: &str,
+    username: &Username,
+    password_hash: String,
+) -> Result<User> {
     let invite = tx.invite_by_token(token_hash)?.ok_or(Error::NotFound)?;
     if invite.state != InviteState::Pending || invite.expires_at <= now {
         return Err(Error::Conflict("invite_not_pending"));
     }
-    let user = accounts::register(tx, now, username, password_hash, Role::MerchantAgent, Some(invite.shop_id), Some(invite.created_by))?;
+    let user = accounts::register(
+        tx,
+        now,
+        username,
+        password_hash,
+        Role::MerchantAgent,
+        Some(invite.shop_id),
+        Some(invite.created_by),
+    )?;
     tx.set_invite_state(invite.id, InviteState::Accepted, Some(user.id))?;
     if let Some(d) = invite.deadline_id {
         tx.cancel_deadline(d, now)?;
     }
-    tx.append(NewEvent::new(now, Some(user.id), "shop.agent_joined", format!("shop:{}", invite.shop_id), json!({ "invite_id": invite.id.0, "user_id": user.id.0 })))?;
+    tx.append(NewEvent::new(
+        now,
+        Some(user.id),
+        "shop.agent_joined",
+        format!("shop:{}", invite.shop_id),
+        json!({ "invite_id": invite.id.0, "user_id": user.id.0 }),
+    ))?;
     Ok(user)
 }
 
@@ -69,7 +107,13 @@ pub fn revoke_invite(tx: &mut dyn Tx, now: Timestamp, actor: &User, id: InviteId
     if let Some(d) = invite.deadline_id {
         tx.cancel_deadline(d, now)?;
     }
-    tx.append(NewEvent::new(now, Some(actor.id), "shop.invite_revoked", format!("shop:{}", invite.shop_id), json!({ "invite_id": id.0 })))
+    tx.append(NewEvent::new(
+        now,
+        Some(actor.id),
+        "shop.invite_revoked",
+        format!("shop:{}", invite.shop_id),
+        json!({ "invite_id": id.0 }),
+    ))
 }
 
 /// The deadline handler: a still-pending invitation lapses.
@@ -79,5 +123,11 @@ pub fn expire_invite(tx: &mut dyn Tx, now: Timestamp, id: InviteId) -> Result<()
         return Ok(());
     }
     tx.set_invite_state(id, InviteState::Expired, None)?;
-    tx.append(NewEvent::new(now, None, "shop.invite_expired", format!("shop:{}", invite.shop_id), json!({ "invite_id": id.0 })))
+    tx.append(NewEvent::new(
+        now,
+        None,
+        "shop.invite_expired",
+        format!("shop:{}", invite.shop_id),
+        json!({ "invite_id": id.0 }),
+    ))
 }

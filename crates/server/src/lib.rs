@@ -1,0 +1,124 @@
+//! The youying server: startup, routing, and the pieces every request shares.
+
+pub mod accounts;
+pub mod api;
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod i18n;
+pub mod metrics;
+pub mod pages;
+pub mod scheduler;
+pub mod security;
+pub mod state;
+
+use std::net::SocketAddr;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use youying_core::ports::Store;
+
+use crate::error::AppError;
+use crate::state::App;
+
+/// Requests larger than this are refused with 413 before they are read whole.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+pub fn router<S: Store>(app: App<S>) -> Router {
+    Router::new()
+        .merge(api::router::<S>())
+        .merge(pages::router::<S>())
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics_text))
+        .layer(middleware::from_fn(api_errors_as_json))
+        .layer(middleware::from_fn(security_headers))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(app)
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn metrics_text() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        metrics::render(),
+    )
+}
+
+/// Under `/api`, any error the framework produced on its own (unknown route,
+/// wrong method, unparsable path, oversized body) is re-said as `{code, message}`.
+async fn api_errors_as_json(req: Request, next: Next) -> Response {
+    let is_api = req.uri().path().starts_with("/api/");
+    let resp = next.run(req).await;
+    let status = resp.status();
+    let is_json = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if !is_api || is_json || !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    let code = match status {
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        s if s.is_server_error() => "internal",
+        _ => "invalid_input",
+    };
+    AppError::http(status, code).into_response()
+}
+
+async fn security_headers(req: Request, next: Next) -> Response<Body> {
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
+    h.insert(
+        "content-security-policy",
+        HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'; form-action 'self'"),
+    );
+    resp
+}
+
+/// Serves until `shutdown` turns true. With `run_scheduler` the deadline loop
+/// runs beside the server; tests leave it off and step deadlines themselves.
+pub async fn serve<S: Store>(
+    listener: TcpListener,
+    app: App<S>,
+    shutdown: watch::Receiver<bool>,
+    run_scheduler: bool,
+) -> std::io::Result<()> {
+    let scheduler =
+        run_scheduler.then(|| tokio::spawn(scheduler::run(app.clone(), shutdown.clone())));
+    let mut stop = shutdown.clone();
+    let result = axum::serve(
+        listener,
+        router(app).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        let _ = stop.wait_for(|s| *s).await;
+    })
+    .await;
+    if let Some(s) = scheduler {
+        let _ = s.await;
+    }
+    result
+}

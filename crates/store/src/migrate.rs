@@ -4,16 +4,22 @@
 
 use youying_core::error::{Result, StorageError};
 
-use crate::sql::{params, Conn, Dialect};
+use crate::sql::{Conn, Dialect, params};
 
 pub(crate) struct Migration {
     pub(crate) version: i64,
     pub(crate) sql: &'static str,
 }
 
-pub(crate) const SQLITE: &[Migration] = &[Migration { version: 1, sql: include_str!("../migrations/sqlite/0001_foundation.sql") }];
+pub(crate) const SQLITE: &[Migration] = &[Migration {
+    version: 1,
+    sql: include_str!("../migrations/sqlite/0001_foundation.sql"),
+}];
 
-pub(crate) const POSTGRES: &[Migration] = &[Migration { version: 1, sql: include_str!("../migrations/postgres/0001_foundation.sql") }];
+pub(crate) const POSTGRES: &[Migration] = &[Migration {
+    version: 1,
+    sql: include_str!("../migrations/postgres/0001_foundation.sql"),
+}];
 
 /// Applies what is missing; returns how many migrations ran.
 pub(crate) fn migrate<C: Conn>(conn: &mut C, now_ms: i64) -> Result<usize> {
@@ -25,7 +31,8 @@ pub(crate) fn migrate<C: Conn>(conn: &mut C, now_ms: i64) -> Result<usize> {
     conn.batch(begin).map_err(err)?;
     let result = (|| {
         if conn.dialect() == Dialect::Postgres {
-            conn.batch("SELECT pg_advisory_xact_lock(727001)").map_err(err)?;
+            conn.batch("SELECT pg_advisory_xact_lock(727001)")
+                .map_err(err)?;
         }
         conn.batch("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)").map_err(err)?;
         let applied: Vec<i64> = conn
@@ -37,7 +44,11 @@ pub(crate) fn migrate<C: Conn>(conn: &mut C, now_ms: i64) -> Result<usize> {
         let mut ran = 0;
         for m in list.iter().filter(|m| !applied.contains(&m.version)) {
             conn.batch(m.sql).map_err(err)?;
-            conn.exec("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)", params![m.version, now_ms]).map_err(err)?;
+            conn.exec(
+                "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
+                params![m.version, now_ms],
+            )
+            .map_err(err)?;
             ran += 1;
         }
         Ok(ran)

@@ -3,8 +3,8 @@
 //! few real dialect differences are asked of [`Dialect`]. Values cross as [`Val`]
 //! so each adapter converts types in exactly one place.
 
-use youying_core::error::{Error, StorageError};
 use youying_core::Timestamp;
+use youying_core::error::{Error, StorageError};
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Val {
@@ -60,13 +60,17 @@ pub(crate) struct Row(pub(crate) Vec<Val>);
 
 impl Row {
     fn at(&self, i: usize) -> Result<&Val, Error> {
-        self.0.get(i).ok_or_else(|| StorageError(format!("row has no column {i}")).into())
+        self.0
+            .get(i)
+            .ok_or_else(|| StorageError(format!("row has no column {i}")).into())
     }
 
     pub(crate) fn int(&self, i: usize) -> Result<i64, Error> {
         match self.at(i)? {
             Val::Int(v) => Ok(*v),
-            other => Err(StorageError(format!("column {i}: expected integer, got {other:?}")).into()),
+            other => {
+                Err(StorageError(format!("column {i}: expected integer, got {other:?}")).into())
+            }
         }
     }
 
@@ -169,6 +173,9 @@ mod tests {
 
     #[test]
     fn placeholders_convert_outside_quotes() {
-        assert_eq!(to_sqlite_placeholders("SELECT $1, '$x' WHERE a = $2"), "SELECT ?1, '$x' WHERE a = ?2");
+        assert_eq!(
+            to_sqlite_placeholders("SELECT $1, '$x' WHERE a = $2"),
+            "SELECT ?1, '$x' WHERE a = ?2"
+        );
     }
 }

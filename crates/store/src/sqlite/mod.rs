@@ -29,12 +29,18 @@ impl ToSql for Val {
 
 fn db_error(e: rusqlite::Error) -> DbError {
     let unique = match &e {
-        rusqlite::Error::SqliteFailure(f, Some(msg)) if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY => {
+        rusqlite::Error::SqliteFailure(f, Some(msg))
+            if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY =>
+        {
             msg.split_once(": ").map(|(_, cols)| cols.to_owned())
         }
         _ => None,
     };
-    DbError { unique, message: e.to_string() }
+    DbError {
+        unique,
+        message: e.to_string(),
+    }
 }
 
 fn value(v: ValueRef<'_>) -> std::result::Result<Val, DbError> {
@@ -42,7 +48,12 @@ fn value(v: ValueRef<'_>) -> std::result::Result<Val, DbError> {
         ValueRef::Null => Val::Null,
         ValueRef::Integer(i) => Val::Int(i),
         ValueRef::Text(t) => Val::Text(String::from_utf8_lossy(t).into_owned()),
-        ValueRef::Real(_) | ValueRef::Blob(_) => return Err(DbError { unique: None, message: "unsupported column type".into() }),
+        ValueRef::Real(_) | ValueRef::Blob(_) => {
+            return Err(DbError {
+                unique: None,
+                message: "unsupported column type".into(),
+            });
+        }
     })
 }
 
@@ -52,18 +63,30 @@ impl Conn for SqliteConn {
     }
 
     fn exec(&mut self, sql: &str, params: &[Val]) -> std::result::Result<u64, DbError> {
-        let mut stmt = self.0.prepare_cached(&sql::to_sqlite_placeholders(sql)).map_err(db_error)?;
-        let n = stmt.execute(rusqlite::params_from_iter(params)).map_err(db_error)?;
+        let mut stmt = self
+            .0
+            .prepare_cached(&sql::to_sqlite_placeholders(sql))
+            .map_err(db_error)?;
+        let n = stmt
+            .execute(rusqlite::params_from_iter(params))
+            .map_err(db_error)?;
         Ok(n as u64)
     }
 
     fn query(&mut self, sql: &str, params: &[Val]) -> std::result::Result<Vec<Row>, DbError> {
-        let mut stmt = self.0.prepare_cached(&sql::to_sqlite_placeholders(sql)).map_err(db_error)?;
+        let mut stmt = self
+            .0
+            .prepare_cached(&sql::to_sqlite_placeholders(sql))
+            .map_err(db_error)?;
         let cols = stmt.column_count();
-        let mut rows = stmt.query(rusqlite::params_from_iter(params)).map_err(db_error)?;
+        let mut rows = stmt
+            .query(rusqlite::params_from_iter(params))
+            .map_err(db_error)?;
         let mut out = Vec::new();
         while let Some(r) = rows.next().map_err(db_error)? {
-            let vals = (0..cols).map(|i| r.get_ref(i).map_err(db_error).and_then(value)).collect::<std::result::Result<Vec<_>, _>>()?;
+            let vals = (0..cols)
+                .map(|i| r.get_ref(i).map_err(db_error).and_then(value))
+                .collect::<std::result::Result<Vec<_>, _>>()?;
             out.push(Row(vals));
         }
         Ok(out)
@@ -91,12 +114,15 @@ pub struct SqliteStore {
 
 impl std::fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SqliteStore").field("path", &self.inner.path).finish()
+        f.debug_struct("SqliteStore")
+            .field("path", &self.inner.path)
+            .finish()
     }
 }
 
 fn open_conn(path: &Path, flags: OpenFlags) -> Result<SqliteConn> {
-    let conn = Connection::open_with_flags(path, flags).map_err(|e| StorageError(format!("open {}: {e}", path.display())))?;
+    let conn = Connection::open_with_flags(path, flags)
+        .map_err(|e| StorageError(format!("open {}: {e}", path.display())))?;
     // FULL: a committed payment survives a power cut, not only a crash.
     conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;")
         .map_err(|e| StorageError(format!("configure {}: {e}", path.display())))?;
@@ -108,9 +134,15 @@ impl SqliteStore {
     /// missing file is an error rather than a silently new, empty database.
     pub fn open(path: &Path, create: bool, now_ms: i64) -> Result<Self> {
         if !create && !path.exists() {
-            return Err(StorageError(format!("SQLite database {} does not exist (add ?mode=rwc to the URL to create it)", path.display())).into());
+            return Err(StorageError(format!(
+                "SQLite database {} does not exist (add ?mode=rwc to the URL to create it)",
+                path.display()
+            ))
+            .into());
         }
-        let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+        let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI;
         if create {
             flags |= OpenFlags::SQLITE_OPEN_CREATE;
         }
@@ -126,16 +158,29 @@ impl SqliteStore {
             })
             .map_err(|e| StorageError(format!("writer thread: {e}")))?;
         Ok(Self {
-            inner: Arc::new(Inner { path: path.to_owned(), writer: Mutex::new(tx), readers: Mutex::new(Vec::new()), hook: RwLock::new(None) }),
+            inner: Arc::new(Inner {
+                path: path.to_owned(),
+                writer: Mutex::new(tx),
+                readers: Mutex::new(Vec::new()),
+                hook: RwLock::new(None),
+            }),
         })
     }
 
     fn reader(&self) -> Result<SqliteConn> {
-        let pooled = self.inner.readers.lock().map_err(|_| StorageError("reader pool poisoned".into()))?.pop();
+        let pooled = self
+            .inner
+            .readers
+            .lock()
+            .map_err(|_| StorageError("reader pool poisoned".into()))?
+            .pop();
         match pooled {
             Some(c) => Ok(c),
             None => {
-                let c = open_conn(&self.inner.path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+                let c = open_conn(
+                    &self.inner.path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
                 Ok(c)
             }
         }
@@ -166,7 +211,12 @@ impl Store for SqliteStore {
         let job: Job = Box::new(move |conn| {
             let _ = done.send(sqltx::run(conn, "BEGIN IMMEDIATE", false, f));
         });
-        self.inner.writer.lock().map_err(|_| gone())?.send(job).map_err(|_| gone())?;
+        self.inner
+            .writer
+            .lock()
+            .map_err(|_| gone())?
+            .send(job)
+            .map_err(|_| gone())?;
         let (r, earliest) = result.await.map_err(|_| gone())??;
         self.notify(earliest);
         Ok(r)

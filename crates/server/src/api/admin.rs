@@ -1,0 +1,95 @@
+//! Platform administration: the rules in force, and a check of the evidence chain.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::State;
+use serde::Serialize;
+use utoipa::ToSchema;
+use youying_core::evidence::Verifier;
+use youying_core::ports::{Store, Tx};
+use youying_core::rules::Rules;
+use youying_core::{accounts, authz};
+
+use crate::auth::ApiUser;
+use crate::error::{ApiJson, ApiResult};
+use crate::state::App;
+
+/// Name → value of every rule in force.
+pub type RulesView = BTreeMap<String, i64>;
+
+fn view(r: &Rules) -> RulesView {
+    r.as_map()
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), *v))
+        .collect()
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/rules", tag = "admin", responses((status = 200, body = BTreeMap<String, i64>), (status = 403)))]
+pub async fn get_rules<S: Store>(
+    State(app): State<App<S>>,
+    ApiUser(v): ApiUser,
+) -> ApiResult<Json<RulesView>> {
+    authz::platform_staff(&v.user)?;
+    let r = app.store.read(|tx| accounts::rules(tx)).await?;
+    Ok(Json(view(&r)))
+}
+
+#[utoipa::path(put, path = "/api/v1/admin/rules", tag = "admin", request_body = BTreeMap<String, i64>,
+    responses((status = 200, body = BTreeMap<String, i64>, description = "all rules after the change"), (status = 403), (status = 422, description = "unknown rule or value out of range; nothing changed")))]
+pub async fn put_rules<S: Store>(
+    State(app): State<App<S>>,
+    ApiUser(v): ApiUser,
+    ApiJson(changes): ApiJson<BTreeMap<String, i64>>,
+) -> ApiResult<Json<RulesView>> {
+    let now = app.now();
+    let r = app
+        .store
+        .write(move |tx| accounts::change_rules(tx, now, &v.user, &changes))
+        .await?;
+    Ok(Json(view(&r)))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VerifyView {
+    pub ok: bool,
+    pub checked: u64,
+    /// The first event that does not verify.
+    pub broken_seq: Option<i64>,
+    pub reason: Option<String>,
+}
+
+/// Walks the whole chain page by page.
+pub fn verify_chain(tx: &mut dyn Tx) -> youying_core::error::Result<VerifyView> {
+    let mut v = Verifier::default();
+    loop {
+        let page = tx.events_after(v.last_seq(), 1_000)?;
+        if page.is_empty() {
+            return Ok(VerifyView {
+                ok: true,
+                checked: v.checked,
+                broken_seq: None,
+                reason: None,
+            });
+        }
+        for e in &page {
+            if let Err(b) = v.check(e) {
+                return Ok(VerifyView {
+                    ok: false,
+                    checked: v.checked,
+                    broken_seq: Some(b.seq),
+                    reason: Some(b.reason.to_owned()),
+                });
+            }
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/evidence/verify", tag = "admin", responses((status = 200, body = VerifyView), (status = 403)))]
+pub async fn verify_evidence<S: Store>(
+    State(app): State<App<S>>,
+    ApiUser(v): ApiUser,
+) -> ApiResult<Json<VerifyView>> {
+    authz::admin(&v.user)?;
+    Ok(Json(app.store.read(verify_chain).await?))
+}

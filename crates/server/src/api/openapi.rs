@@ -1,0 +1,42 @@
+//! The OpenAPI description, generated from the handlers' annotations.
+
+use axum::Json;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::{admin, auth, shops};
+
+#[derive(Debug, OpenApi)]
+#[openapi(
+    info(title = "有应 Youying API", description = "卡盟担保交易平台的 JSON API。错误一律为 `{code, message}`。"),
+    paths(
+        auth::register, auth::login, auth::logout, auth::me, auth::create_token, auth::list_tokens, auth::revoke_token,
+        shops::open, shops::get, shops::agents, shops::invite, shops::invites, shops::revoke_invite, shops::accept_invite,
+        admin::get_rules, admin::put_rules, admin::verify_evidence,
+    ),
+    modifiers(&Security),
+    tags((name = "auth", description = "账号与登录"), (name = "shops", description = "店铺与客服子账号"), (name = "admin", description = "平台管理"))
+)]
+pub struct ApiDoc;
+
+#[derive(Debug)]
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(c) = openapi.components.as_mut() {
+            c.add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+            c.add_security_scheme(
+                "cookie",
+                SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("yy_session"))),
+            );
+        }
+    }
+}
+
+pub async fn json() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

@@ -1,0 +1,214 @@
+//! The command line: `serve`, `migrate`, `admin create`, `evidence verify`.
+//! Every flag also reads a `YOUYING_*` environment variable.
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+use youying_core::Clock;
+use youying_core::ports::Store;
+use youying_core::values::Role;
+use youying_store::{DbUrl, PgStore, SqliteStore};
+
+use crate::clock::SystemClock;
+use crate::config::Config;
+use crate::state::App;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "youying",
+    version,
+    about = "有应 Youying — a 卡盟 marketplace where every buyer gets an answer"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct DbArgs {
+    /// Directory for the embedded database and keys.
+    #[arg(long, env = "YOUYING_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+    /// `sqlite://PATH` or `postgres://USER@HOST/DB`; default: embedded SQLite in the data dir.
+    #[arg(long, env = "YOUYING_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// PostgreSQL connections per instance.
+    #[arg(long, env = "YOUYING_PG_POOL", default_value_t = 16)]
+    pub pg_pool: usize,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the pages, the API and the deadline scheduler.
+    Serve {
+        #[arg(long, env = "YOUYING_BIND", default_value = "127.0.0.1:8080")]
+        bind: SocketAddr,
+        #[command(flatten)]
+        db: DbArgs,
+        /// Seed demo accounts (passwords printed once) on an empty database.
+        #[arg(long, env = "YOUYING_DEMO")]
+        demo: bool,
+        /// Send cookies without the Secure flag (plain HTTP on a non-localhost address).
+        #[arg(long, env = "YOUYING_INSECURE_COOKIES")]
+        insecure_cookies: bool,
+    },
+    /// Apply database migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Platform accounts.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// The evidence log.
+    Evidence {
+        #[command(subcommand)]
+        command: EvidenceCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create a platform admin or platform agent.
+    Create {
+        #[arg(long)]
+        username: String,
+        /// `admin` or `agent`.
+        #[arg(long)]
+        role: String,
+        /// Read the password from standard input (required: never on the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EvidenceCommand {
+    /// Walk the hash chain and name the first broken event.
+    Verify {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+pub fn config(db: &DbArgs, bind: SocketAddr, demo: bool, secure_cookies: bool) -> Config {
+    Config {
+        bind,
+        data_dir: db.data_dir.clone(),
+        database_url: db.database_url.clone(),
+        demo,
+        secure_cookies,
+        pg_pool: db.pg_pool,
+    }
+}
+
+/// Runs `$body` with `$app` bound to an [`App`] over whichever store the
+/// configuration names: the backend is chosen here, once.
+#[macro_export]
+macro_rules! with_app {
+    ($cfg:expr, |$app:ident| $body:expr) => {{
+        let cfg: $crate::config::Config = $cfg;
+        match $crate::cli::open(&cfg).await? {
+            $crate::cli::Opened::Sqlite(store) => {
+                let $app = $crate::state::App::new(
+                    store,
+                    std::sync::Arc::new($crate::clock::SystemClock),
+                    cfg,
+                );
+                $body
+            }
+            $crate::cli::Opened::Postgres(store) => {
+                let $app = $crate::state::App::new(
+                    store,
+                    std::sync::Arc::new($crate::clock::SystemClock),
+                    cfg,
+                );
+                $body
+            }
+        }
+    }};
+}
+
+#[derive(Debug)]
+pub enum Opened {
+    Sqlite(SqliteStore),
+    Postgres(PgStore),
+}
+
+pub type CliResult<T = ()> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+/// Opens and migrates the configured database.
+pub async fn open(cfg: &Config) -> CliResult<Opened> {
+    let now = SystemClock.now().millis();
+    match cfg.db_url()? {
+        DbUrl::Sqlite { path, create } => {
+            if cfg.database_url.is_none() {
+                std::fs::create_dir_all(&cfg.data_dir).map_err(|e| {
+                    format!("cannot create data dir {}: {e}", cfg.data_dir.display())
+                })?;
+            }
+            let store = tokio::task::spawn_blocking(move || SqliteStore::open(&path, create, now))
+                .await??;
+            Ok(Opened::Sqlite(store))
+        }
+        DbUrl::Postgres(url) => {
+            let pool = cfg.pg_pool;
+            let store =
+                tokio::task::spawn_blocking(move || PgStore::open(&url, pool, now)).await??;
+            Ok(Opened::Postgres(store))
+        }
+    }
+}
+
+pub async fn admin_create<S: Store>(
+    app: &App<S>,
+    username: &str,
+    role: &str,
+    password: &str,
+) -> CliResult {
+    let role = match Role::parse(role)? {
+        r @ (Role::Admin | Role::PlatformAgent) => r,
+        _ => return Err("--role must be admin or agent".into()),
+    };
+    let user = crate::accounts::register(app, username, password, role, None)
+        .await
+        .map_err(|e| format!("{}: {}", e.code(), e.message()))?;
+    println!(
+        "created {} {} (id {})",
+        role.as_str(),
+        user.username,
+        user.id
+    );
+    Ok(())
+}
+
+pub fn read_password_stdin() -> CliResult<String> {
+    let mut s = String::new();
+    std::io::stdin().read_to_string(&mut s)?;
+    Ok(s.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+pub async fn evidence_verify<S: Store>(app: &App<S>) -> CliResult<bool> {
+    let v = app.store.read(crate::api::verify_chain).await?;
+    if v.ok {
+        println!("evidence chain OK: {} events verified", v.checked);
+    } else {
+        println!(
+            "evidence chain BROKEN at event {} ({}); {} events before it verified",
+            v.broken_seq.unwrap_or_default(),
+            v.reason.as_deref().unwrap_or("?"),
+            v.checked
+        );
+    }
+    Ok(v.ok)
+}
+
+/// Keeps `Arc` in scope for the macro's users.
+pub type SharedClock = Arc<dyn Clock>;

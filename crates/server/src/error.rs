@@ -1,0 +1,174 @@
+//! The server's one error type. JSON endpoints answer `{code, message}` with a
+//! fitting status; pages render the same message in a Chinese error page. 5xx
+//! causes are logged here and never sent to the client.
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+use serde_json::json;
+use youying_core::Error;
+
+use crate::i18n::t;
+
+#[derive(Debug)]
+pub enum AppError {
+    Core(Error),
+    /// A failure the HTTP layer detects itself (bad JSON, CSRF, …).
+    Http {
+        status: StatusCode,
+        code: &'static str,
+    },
+}
+
+impl std::fmt::Display for AppError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AppError::Core(e) => write!(f, "{}: {e}", e.code()),
+            AppError::Http { status, code } => write!(f, "{code} ({status})"),
+        }
+    }
+}
+
+impl std::error::Error for AppError {}
+
+impl From<Error> for AppError {
+    fn from(e: Error) -> Self {
+        AppError::Core(e)
+    }
+}
+
+impl From<youying_core::StorageError> for AppError {
+    fn from(e: youying_core::StorageError) -> Self {
+        AppError::Core(e.into())
+    }
+}
+
+impl AppError {
+    pub fn http(status: StatusCode, code: &'static str) -> Self {
+        AppError::Http { status, code }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::Http { status, .. } => *status,
+            AppError::Core(e) => match e {
+                Error::Invalid { .. }
+                | Error::WeakPassword
+                | Error::UnknownRule(_)
+                | Error::RuleOutOfRange { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+                Error::UsernameTaken | Error::ShopNameTaken | Error::Conflict(_) => {
+                    StatusCode::CONFLICT
+                }
+                Error::BadCredentials | Error::Unauthenticated => StatusCode::UNAUTHORIZED,
+                Error::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
+                Error::Forbidden => StatusCode::FORBIDDEN,
+                Error::NotFound => StatusCode::NOT_FOUND,
+                Error::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            },
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Http { code, .. } => code,
+            AppError::Core(e) => e.code(),
+        }
+    }
+
+    /// The Chinese message shown to people, most specific first.
+    pub fn message(&self) -> String {
+        match self {
+            AppError::Core(Error::Invalid { field, .. }) => {
+                let specific = t(&format!("invalid_input.{field}"));
+                if specific.starts_with('（') {
+                    t("invalid_input").to_owned()
+                } else {
+                    specific.to_owned()
+                }
+            }
+            AppError::Core(Error::Throttled { retry_after_secs }) => format!(
+                "{}（约 {} 秒后可重试）",
+                t("too_many_attempts"),
+                retry_after_secs
+            ),
+            AppError::Core(Error::RuleOutOfRange { name, min, max }) => {
+                format!("{}（{name}：{min}–{max}）", t("rule_out_of_range"))
+            }
+            AppError::Core(Error::UnknownRule(name)) => format!("{}（{name}）", t("unknown_rule")),
+            other => t(other.code()).to_owned(),
+        }
+    }
+
+    pub fn retry_after(&self) -> Option<i64> {
+        match self {
+            AppError::Core(Error::Throttled { retry_after_secs }) => Some(*retry_after_secs),
+            _ => None,
+        }
+    }
+
+    /// Logs server-side failures once, where they are turned into responses.
+    pub fn log(&self) {
+        if self.status().is_server_error() {
+            tracing::error!(error = ?self, "request failed");
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        self.log();
+        let mut body = json!({ "code": self.code(), "message": self.message() });
+        if let AppError::Core(Error::Invalid { field, reason }) = &self {
+            body["field"] = json!(field);
+            body["reason"] = json!(reason);
+        }
+        if let Some(secs) = self.retry_after() {
+            body["retry_after"] = json!(secs);
+        }
+        let mut resp = (self.status(), Json(body)).into_response();
+        if let Some(secs) = self.retry_after() {
+            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                resp.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        resp
+    }
+}
+
+pub type ApiResult<T> = Result<T, AppError>;
+
+/// `Json<T>` whose rejections speak our error format.
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(rejection) => Err(json_rejection(&rejection)),
+        }
+    }
+}
+
+fn json_rejection(r: &JsonRejection) -> AppError {
+    match r {
+        JsonRejection::JsonDataError(_) => {
+            AppError::http(StatusCode::UNPROCESSABLE_ENTITY, "invalid_json")
+        }
+        JsonRejection::JsonSyntaxError(_) => {
+            AppError::http(StatusCode::BAD_REQUEST, "malformed_json")
+        }
+        JsonRejection::MissingJsonContentType(_) => {
+            AppError::http(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+        }
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            AppError::http(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
+        }
+        _ => AppError::http(StatusCode::BAD_REQUEST, "malformed_json"),
+    }
+}

@@ -1,0 +1,99 @@
+//! `youying`: one binary for the platform and its administration.
+
+use clap::Parser;
+use tokio::sync::watch;
+use youying_core::ports::Store;
+use youying_server::cli::{self, AdminCommand, Cli, CliResult, Command, EvidenceCommand};
+use youying_server::with_app;
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("YOUYING_LOG")
+                .unwrap_or_else(|_| "info,tower_http=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(true) => std::process::ExitCode::SUCCESS,
+        Ok(false) => std::process::ExitCode::from(2),
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> CliResult<bool> {
+    let any = "127.0.0.1:0".parse()?;
+    match cli.command {
+        Command::Serve {
+            bind,
+            db,
+            demo,
+            insecure_cookies,
+        } => {
+            let cfg = cli::config(&db, bind, demo, !insecure_cookies);
+            with_app!(cfg, |app| {
+                if app.config.demo {
+                    youying_server::demo::seed(&app).await?;
+                }
+                let listener = tokio::net::TcpListener::bind(bind)
+                    .await
+                    .map_err(|e| format!("cannot listen on {bind}: {e}"))?;
+                let addr = listener.local_addr()?;
+                tracing::info!(%addr, backend = app.store.backend(), "youying listening");
+                eprintln!(
+                    "有应 Youying listening on http://{addr} ({})",
+                    app.store.backend()
+                );
+                let (stop, shutdown) = watch::channel(false);
+                tokio::spawn(async move {
+                    let _ = tokio::signal::ctrl_c().await;
+                    let _ = stop.send(true);
+                });
+                youying_server::serve(listener, app, shutdown, true).await?;
+                Ok(true)
+            })
+        }
+        Command::Migrate { db } => {
+            with_app!(cli::config(&db, any, false, true), |app| {
+                eprintln!("migrations applied ({})", app.store.backend());
+                Ok(true)
+            })
+        }
+        Command::Admin {
+            command:
+                AdminCommand::Create {
+                    username,
+                    role,
+                    password_stdin: _,
+                    db,
+                },
+        } => {
+            let password = cli::read_password_stdin()?;
+            with_app!(cli::config(&db, any, false, true), |app| {
+                cli::admin_create(&app, &username, &role, &password).await?;
+                Ok(true)
+            })
+        }
+        Command::Evidence {
+            command: EvidenceCommand::Verify { db },
+        } => {
+            with_app!(cli::config(&db, any, false, true), |app| {
+                cli::evidence_verify(&app).await
+            })
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! The buyer's own account page: API tokens.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Deserialize;
+use youying_core::accounts;
+use youying_core::ports::Store;
+use youying_core::values::TokenId;
+
+use super::session::CsrfForm;
+use super::{Layout, Page, PageError, fmt_time, render, see_other};
+use crate::security::{random_token, token_hash};
+use crate::state::App;
+
+struct TokenRow {
+    id: i64,
+    name: String,
+    created: String,
+    revoked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage<'a> {
+    page: &'a Layout,
+    username: String,
+    role: &'static str,
+    tokens: Vec<TokenRow>,
+    new_token: Option<String>,
+}
+
+fn role_label(r: youying_core::values::Role) -> &'static str {
+    use youying_core::values::Role::*;
+    match r {
+        Buyer => "买家",
+        MerchantAgent => "商家客服",
+        PlatformAgent => "平台客服",
+        Admin => "管理员",
+    }
+}
+
+async fn account_page<S: Store>(
+    app: &App<S>,
+    page: &Page,
+    new_token: Option<String>,
+) -> Result<Response, PageError> {
+    let v = page.require_viewer()?.clone();
+    let id = v.user.id;
+    let tokens = app
+        .store
+        .read(move |tx| tx.api_tokens_of(id))
+        .await
+        .map_err(|e| page.error(e.into()))?;
+    let t = AccountPage {
+        page: &page.layout,
+        username: v.user.username.clone(),
+        role: role_label(v.user.role),
+        tokens: tokens
+            .into_iter()
+            .map(|t| TokenRow {
+                id: t.id.0,
+                name: t.name,
+                created: fmt_time(t.created_at),
+                revoked: t.revoked_at.is_some(),
+            })
+            .collect(),
+        new_token,
+    };
+    Ok(render(StatusCode::OK, &page.layout, &t))
+}
+
+pub async fn show<S: Store>(State(app): State<App<S>>, page: Page) -> Result<Response, PageError> {
+    account_page(&app, &page, None).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TokenForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+}
+
+pub async fn create_token<S: Store>(
+    State(app): State<App<S>>,
+    page: Page,
+    Form(f): Form<TokenForm>,
+) -> Result<Response, PageError> {
+    page.check_csrf(&f.csrf)?;
+    let v = page.require_viewer()?.clone();
+    let token = random_token("yyt_").map_err(|e| page.error(e.into()))?;
+    let (hash, now) = (token_hash(&token), app.now());
+    app.store
+        .write(move |tx| accounts::create_api_token(tx, now, &v.user, &f.name, &hash))
+        .await
+        .map_err(|e| page.error(e.into()))?;
+    account_page(&app, &page, Some(token)).await
+}
+
+pub async fn revoke_token<S: Store>(
+    State(app): State<App<S>>,
+    page: Page,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    page.check_csrf(&f.csrf)?;
+    let v = page.require_viewer()?.clone();
+    let now = app.now();
+    app.store
+        .write(move |tx| accounts::revoke_api_token(tx, now, &v.user, TokenId(id)))
+        .await
+        .map_err(|e| page.error(e.into()))?;
+    Ok(see_other("/account"))
+}

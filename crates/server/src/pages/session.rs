@@ -1,0 +1,228 @@
+//! Sign-in, registration, sign-out and joining a shop by invitation.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use serde::Deserialize;
+use youying_core::accounts;
+use youying_core::ports::Store;
+use youying_core::values::Role;
+
+use super::{Layout, Page, PageError, render, see_other};
+use crate::accounts as flows;
+use crate::auth::{ClientIp, clear_session_cookie, session_cookie};
+use crate::error::AppError;
+use crate::state::App;
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage<'a> {
+    page: &'a Layout,
+    username: String,
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "register.html")]
+struct RegisterPage<'a> {
+    page: &'a Layout,
+    username: String,
+    error: Option<String>,
+    action: String,
+    invite: bool,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CredentialsForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+}
+
+pub async fn login_form<S: Store>(page: Page) -> Response {
+    if page.viewer.is_some() {
+        return see_other("/");
+    }
+    render(
+        StatusCode::OK,
+        &page.layout,
+        &LoginPage {
+            page: &page.layout,
+            username: String::new(),
+            error: None,
+        },
+    )
+}
+
+/// Re-shows a form with the error's message and status; a 429 keeps its Retry-After.
+fn form_error<T: Template>(layout: &Layout, e: &AppError, t: &T) -> Response {
+    e.log();
+    let mut resp = render(e.status(), layout, t);
+    if let Some(secs) = e.retry_after() {
+        if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+    }
+    resp
+}
+
+fn signed_in(
+    app_secure: bool,
+    s: &flows::NewSession,
+    now: youying_core::Timestamp,
+    to: &str,
+) -> Response {
+    let cookie = session_cookie(&s.token, s.expires_at.millis_since(now) / 1000, app_secure);
+    let mut resp = see_other(to);
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+pub async fn login<S: Store>(
+    State(app): State<App<S>>,
+    page: Page,
+    ClientIp(ip): ClientIp,
+    Form(f): Form<CredentialsForm>,
+) -> Result<Response, PageError> {
+    page.check_csrf(&f.csrf)?;
+    match flows::login(&app, &f.username, &f.password, &ip).await {
+        Ok(s) => Ok(signed_in(app.config.secure_cookies, &s, app.now(), "/")),
+        Err(e) => Ok(form_error(
+            &page.layout,
+            &e,
+            &LoginPage {
+                page: &page.layout,
+                username: f.username,
+                error: Some(e.message()),
+            },
+        )),
+    }
+}
+
+pub async fn register_form<S: Store>(page: Page) -> Response {
+    if page.viewer.is_some() {
+        return see_other("/");
+    }
+    render(
+        StatusCode::OK,
+        &page.layout,
+        &RegisterPage {
+            page: &page.layout,
+            username: String::new(),
+            error: None,
+            action: "/register".into(),
+            invite: false,
+        },
+    )
+}
+
+pub async fn register<S: Store>(
+    State(app): State<App<S>>,
+    page: Page,
+    ClientIp(ip): ClientIp,
+    Form(f): Form<CredentialsForm>,
+) -> Result<Response, PageError> {
+    page.check_csrf(&f.csrf)?;
+    if let Err(e) = flows::register(&app, &f.username, &f.password, Role::Buyer, None).await {
+        let t = RegisterPage {
+            page: &page.layout,
+            username: f.username,
+            error: Some(e.message()),
+            action: "/register".into(),
+            invite: false,
+        };
+        return Ok(form_error(&page.layout, &e, &t));
+    }
+    let s = flows::login(&app, &f.username, &f.password, &ip)
+        .await
+        .map_err(|e| page.error(e))?;
+    Ok(signed_in(app.config.secure_cookies, &s, app.now(), "/"))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsrfForm {
+    #[serde(default, rename = "_csrf")]
+    pub csrf: String,
+}
+
+pub async fn logout<S: Store>(
+    State(app): State<App<S>>,
+    page: Page,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    page.check_csrf(&f.csrf)?;
+    if let Some(v) = page.viewer.clone() {
+        if let Some(hash) = v.session_hash().map(str::to_owned) {
+            let now = app.now();
+            app.store
+                .write(move |tx| accounts::logout(tx, now, &v.user, &hash))
+                .await
+                .map_err(|e| page.error(e.into()))?;
+        }
+    }
+    let mut resp = see_other("/");
+    if let Ok(v) = HeaderValue::from_str(&clear_session_cookie(app.config.secure_cookies)) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(resp)
+}
+
+pub async fn invite_form<S: Store>(page: Page, Path(token): Path<String>) -> Response {
+    let action = format!("/invite/{}", urlencode(&token));
+    render(
+        StatusCode::OK,
+        &page.layout,
+        &RegisterPage {
+            page: &page.layout,
+            username: String::new(),
+            error: None,
+            action,
+            invite: true,
+        },
+    )
+}
+
+pub async fn accept_invite<S: Store>(
+    State(app): State<App<S>>,
+    page: Page,
+    ClientIp(ip): ClientIp,
+    Path(token): Path<String>,
+    Form(f): Form<CredentialsForm>,
+) -> Result<Response, PageError> {
+    page.check_csrf(&f.csrf)?;
+    if let Err(e) = crate::api::accept_invite(&app, &token, &f.username, &f.password).await {
+        let action = format!("/invite/{}", urlencode(&token));
+        let t = RegisterPage {
+            page: &page.layout,
+            username: f.username,
+            error: Some(e.message()),
+            action,
+            invite: true,
+        };
+        return Ok(form_error(&page.layout, &e, &t));
+    }
+    let s = flows::login(&app, &f.username, &f.password, &ip)
+        .await
+        .map_err(|e| page.error(e))?;
+    Ok(signed_in(
+        app.config.secure_cookies,
+        &s,
+        app.now(),
+        "/merchant",
+    ))
+}
+
+/// Tokens are `yyi_` + hex; a hostile link may carry anything else, which is dropped.
+fn urlencode(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .take(80)
+        .collect()
+}

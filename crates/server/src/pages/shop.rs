@@ -1,0 +1,191 @@
+//! Opening a shop and the merchant console.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Deserialize;
+use youying_core::authz::{self, ShopAction};
+use youying_core::ports::{Shop, Store};
+use youying_core::values::{Role, ShopId, ShopName};
+use youying_core::{accounts, shops};
+
+use super::session::CsrfForm;
+use super::{Layout, Page, PageError, fmt_duration, fmt_time, render, see_other};
+use crate::security::{random_token, token_hash};
+use crate::state::App;
+
+#[derive(Template)]
+#[template(path = "open_shop.html")]
+struct OpenShopPage<'a> {
+    page: &'a Layout,
+    name: String,
+    error: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct OpenShopForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+}
+
+pub async fn open_form<S: Store>(page: Page) -> Result<Response, PageError> {
+    let v = page.require_viewer()?;
+    authz::open_shop(&v.user).map_err(|e| page.error(e.into()))?;
+    Ok(render(
+        StatusCode::OK,
+        &page.layout,
+        &OpenShopPage {
+            page: &page.layout,
+            name: String::new(),
+            error: None,
+        },
+    ))
+}
+
+pub async fn open<S: Store>(
+    State(app): State<App<S>>,
+    page: Page,
+    Form(f): Form<OpenShopForm>,
+) -> Result<Response, PageError> {
+    page.check_csrf(&f.csrf)?;
+    let v = page.require_viewer()?.clone();
+    let now = app.now();
+    let name = f.name.clone();
+    let result = match ShopName::parse(&name) {
+        Ok(n) => {
+            app.store
+                .write(move |tx| shops::open(tx, now, &v.user, &n))
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(_) => Ok(see_other("/merchant")),
+        Err(e) => {
+            let e: crate::error::AppError = e.into();
+            let t = OpenShopPage {
+                page: &page.layout,
+                name: f.name,
+                error: Some(e.message()),
+            };
+            Ok(render(e.status(), &page.layout, &t))
+        }
+    }
+}
+
+struct InviteRow {
+    created: String,
+    expires: String,
+    state: &'static str,
+}
+
+struct ShopCard {
+    id: i64,
+    name: String,
+    created: String,
+    manage: bool,
+    agents: Vec<String>,
+    invites: Vec<InviteRow>,
+}
+
+#[derive(Template)]
+#[template(path = "merchant.html")]
+struct ConsolePage<'a> {
+    page: &'a Layout,
+    shops: Vec<ShopCard>,
+    new_invite: Option<String>,
+    invite_ttl: String,
+}
+
+fn invite_state(s: youying_core::ports::InviteState) -> &'static str {
+    use youying_core::ports::InviteState::*;
+    match s {
+        Pending => "待接受",
+        Accepted => "已加入",
+        Expired => "已过期",
+        Revoked => "已撤销",
+    }
+}
+
+async fn console_page<S: Store>(
+    app: &App<S>,
+    page: &Page,
+    new_invite: Option<String>,
+) -> Result<Response, PageError> {
+    let v = page.require_viewer()?.clone();
+    let user = v.user.clone();
+    let (cards, ttl) = app
+        .store
+        .read(move |tx| {
+            let shops: Vec<Shop> = match (user.role, user.shop_id) {
+                (Role::MerchantAgent, Some(id)) => tx.shop(id)?.into_iter().collect(),
+                _ => tx.shops_owned_by(user.id)?,
+            };
+            let mut cards = Vec::new();
+            for s in shops {
+                let manage = authz::shop(&user, ShopAction::Manage, &s).is_ok();
+                let (agents, invites) = if manage {
+                    (tx.shop_agents(s.id)?, tx.invites_of_shop(s.id)?)
+                } else {
+                    (Vec::new(), Vec::new())
+                };
+                cards.push(ShopCard {
+                    id: s.id.0,
+                    name: s.name.clone(),
+                    created: fmt_time(s.created_at),
+                    manage,
+                    agents: agents.into_iter().map(|a| a.username).collect(),
+                    invites: invites
+                        .iter()
+                        .map(|i| InviteRow {
+                            created: fmt_time(i.created_at),
+                            expires: fmt_time(i.expires_at),
+                            state: invite_state(i.state),
+                        })
+                        .collect(),
+                });
+            }
+            Ok((cards, accounts::rules(tx)?.invite_ttl_secs()))
+        })
+        .await
+        .map_err(|e| page.error(e.into()))?;
+    if cards.is_empty() {
+        return Ok(see_other("/shops/new"));
+    }
+    let t = ConsolePage {
+        page: &page.layout,
+        shops: cards,
+        new_invite,
+        invite_ttl: fmt_duration(ttl),
+    };
+    Ok(render(StatusCode::OK, &page.layout, &t))
+}
+
+pub async fn console<S: Store>(
+    State(app): State<App<S>>,
+    page: Page,
+) -> Result<Response, PageError> {
+    console_page(&app, &page, None).await
+}
+
+pub async fn invite<S: Store>(
+    State(app): State<App<S>>,
+    page: Page,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    page.check_csrf(&f.csrf)?;
+    let v = page.require_viewer()?.clone();
+    let token = random_token("yyi_").map_err(|e| page.error(e.into()))?;
+    let (hash, now) = (token_hash(&token), app.now());
+    app.store
+        .write(move |tx| shops::invite_agent(tx, now, &v.user, ShopId(id), &hash))
+        .await
+        .map_err(|e| page.error(e.into()))?;
+    let link = format!("/invite/{token}");
+    console_page(&app, &page, Some(link)).await
+}

@@ -1,0 +1,115 @@
+//! The deadline scheduler: a thin loop around the core's step function. It
+//! sleeps until the earliest pending deadline (or until woken by a new, earlier
+//! one), fires everything due in batches, and records how late each firing was.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use tokio::sync::{Notify, watch};
+use youying_core::Timestamp;
+use youying_core::deadline::{self, Outcome};
+use youying_core::error::Result;
+use youying_core::ports::Store;
+
+use crate::state::App;
+
+/// Deadlines fired per transaction: large enough to keep up with a burst
+/// (16,000 due in one second), small enough to keep each commit short.
+pub const BATCH: usize = 500;
+
+/// Without news the loop still looks every second, so deadlines scheduled by
+/// another instance or another process are never missed by more than that.
+const MAX_IDLE: Duration = Duration::from_secs(1);
+
+#[derive(Debug)]
+pub struct Wake {
+    notify: Notify,
+    /// The due time the loop is sleeping towards, in ms; `i64::MAX` when idle.
+    sleeping_until: AtomicI64,
+}
+
+impl Default for Wake {
+    fn default() -> Self {
+        Self {
+            notify: Notify::new(),
+            sleeping_until: AtomicI64::new(i64::MAX),
+        }
+    }
+}
+
+impl Wake {
+    /// Called after a commit that scheduled a deadline due at `due`.
+    pub fn deadline_added(&self, due: Timestamp) {
+        if due.millis() < self.sleeping_until.load(Ordering::Acquire) {
+            self.notify.notify_one();
+        }
+    }
+}
+
+/// Fires every deadline due at the clock's `now`, batch after batch.
+pub async fn run_due<S: Store>(app: &App<S>) -> Result<Outcome> {
+    let mut total = Outcome::default();
+    loop {
+        let now = app.now();
+        let out = app
+            .store
+            .write(move |tx| deadline::run_due(tx, now, BATCH))
+            .await?;
+        record(&out);
+        let full = out.fired + out.failed >= BATCH;
+        total.fired += out.fired;
+        total.failed += out.failed;
+        total.lateness_ms.extend(out.lateness_ms);
+        if !full {
+            return Ok(total);
+        }
+    }
+}
+
+fn record(out: &Outcome) {
+    for ms in &out.lateness_ms {
+        #[allow(clippy::cast_precision_loss)] // lateness in ms is far below 2^52
+        metrics::histogram!("youying_deadline_lateness_seconds").record(*ms as f64 / 1000.0);
+    }
+    metrics::counter!("youying_deadlines_fired_total").increment(out.fired as u64);
+    metrics::counter!("youying_deadline_failures_total").increment(out.failed as u64);
+}
+
+/// The loop. Returns when `shutdown` turns true.
+pub async fn run<S: Store>(app: App<S>, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        if *shutdown.borrow() {
+            return;
+        }
+        if let Err(e) = run_due(&app).await {
+            tracing::error!(error = %e, "deadline step failed");
+        }
+        // Any deadline added from here on wakes us (Notify keeps the permit),
+        // so one scheduled between this read and the sleep is not missed.
+        app.wake.sleeping_until.store(i64::MAX, Ordering::Release);
+        let next = app
+            .store
+            .read(|tx| tx.next_due())
+            .await
+            .unwrap_or_else(|e| {
+                tracing::error!(error = %e, "next deadline lookup failed");
+                None
+            });
+        let now = app.now();
+        let wait = next.map_or(MAX_IDLE, |due| {
+            Duration::from_millis(u64::try_from(due.millis_since(now)).unwrap_or(0)).min(MAX_IDLE)
+        });
+        if wait.is_zero() {
+            continue;
+        }
+        app.wake
+            .sleeping_until
+            .store(next.map_or(i64::MAX, Timestamp::millis), Ordering::Release);
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            () = app.wake.notify.notified() => {}
+            _ = shutdown.changed() => {}
+        }
+        app.wake.sleeping_until.store(i64::MAX, Ordering::Release);
+    }
+}
