@@ -27,13 +27,7 @@ pub fn register(
     shop_id: Option<ShopId>,
     by: Option<crate::values::UserId>,
 ) -> Result<User> {
-    let id = tx.insert_user(&NewUser {
-        username: username.clone(),
-        role,
-        shop_id,
-        password_hash,
-        created_at: now,
-    })?;
+    let id = tx.insert_user(&NewUser { username: username.clone(), role, shop_id, password_hash, created_at: now })?;
     tx.append(NewEvent::new(
         now,
         by.or(Some(id)),
@@ -64,13 +58,7 @@ pub fn check_throttle(tx: &mut dyn Tx, now: Timestamp, username_key: &str, ip: &
 pub fn login_failed(tx: &mut dyn Tx, now: Timestamp, username_key: &str, ip: &str) -> Result<()> {
     tx.record_login_failure(username_key, ip, now)?;
     if let Some(user) = tx.user_by_key(username_key)? {
-        tx.append(NewEvent::new(
-            now,
-            None,
-            "auth.login_failed",
-            format!("user:{}", user.id),
-            json!({ "ip": ip }),
-        ))?;
+        tx.append(NewEvent::new(now, None, "auth.login_failed", format!("user:{}", user.id), json!({ "ip": ip })))?;
     }
     Ok(())
 }
@@ -88,42 +76,21 @@ pub fn login_succeeded(
     let expires = now.plus_secs(ttl);
     tx.clear_login_failures(&user.username.to_lowercase(), ip)?;
     tx.insert_session(session_hash, user.id, csrf, now, expires)?;
-    tx.append(NewEvent::new(
-        now,
-        Some(user.id),
-        "auth.login",
-        format!("user:{}", user.id),
-        json!({ "ip": ip }),
-    ))?;
+    tx.append(NewEvent::new(now, Some(user.id), "auth.login", format!("user:{}", user.id), json!({ "ip": ip })))?;
     Ok(expires)
 }
 
 pub fn logout(tx: &mut dyn Tx, now: Timestamp, user: &User, session_hash: &str) -> Result<()> {
     if tx.delete_session(session_hash)? {
-        tx.append(NewEvent::new(
-            now,
-            Some(user.id),
-            "auth.logout",
-            format!("user:{}", user.id),
-            json!({}),
-        ))?;
+        tx.append(NewEvent::new(now, Some(user.id), "auth.logout", format!("user:{}", user.id), json!({})))?;
     }
     Ok(())
 }
 
-pub fn create_api_token(
-    tx: &mut dyn Tx,
-    now: Timestamp,
-    user: &User,
-    name: &str,
-    token_hash: &str,
-) -> Result<TokenId> {
+pub fn create_api_token(tx: &mut dyn Tx, now: Timestamp, user: &User, name: &str, token_hash: &str) -> Result<TokenId> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 60 {
-        return Err(Error::Invalid {
-            field: "name",
-            reason: "length_1_60",
-        });
+        return Err(Error::Invalid { field: "name", reason: "length_1_60" });
     }
     let id = tx.insert_api_token(user.id, name, token_hash, now)?;
     tx.append(NewEvent::new(
@@ -154,12 +121,7 @@ pub fn revoke_api_token(tx: &mut dyn Tx, now: Timestamp, user: &User, id: TokenI
 
 /// Applies an admin's rule changes, all or nothing, each one an evidence event.
 /// Deadlines already scheduled keep their due times; new ones use the new values.
-pub fn change_rules(
-    tx: &mut dyn Tx,
-    now: Timestamp,
-    admin: &User,
-    changes: &BTreeMap<String, i64>,
-) -> Result<Rules> {
+pub fn change_rules(tx: &mut dyn Tx, now: Timestamp, admin: &User, changes: &BTreeMap<String, i64>) -> Result<Rules> {
     authz::admin(admin)?;
     let checked = rules::validate_changes(changes)?;
     let before = rules(tx)?;

@@ -24,36 +24,20 @@ pub fn shop(actor: &User, action: ShopAction, shop: &Shop) -> Result<()> {
 }
 
 pub fn api_token(actor: &User, token: &ApiToken) -> Result<()> {
-    if token.user_id == actor.id {
-        Ok(())
-    } else {
-        Err(Error::NotFound)
-    }
+    if token.user_id == actor.id { Ok(()) } else { Err(Error::NotFound) }
 }
 
 /// Opening a shop: any buyer account. Sub-accounts and platform staff do not trade.
 pub fn open_shop(actor: &User) -> Result<()> {
-    if actor.role == Role::Buyer {
-        Ok(())
-    } else {
-        Err(Error::Forbidden)
-    }
+    if actor.role == Role::Buyer { Ok(()) } else { Err(Error::Forbidden) }
 }
 
 pub fn admin(actor: &User) -> Result<()> {
-    if actor.role == Role::Admin {
-        Ok(())
-    } else {
-        Err(Error::Forbidden)
-    }
+    if actor.role == Role::Admin { Ok(()) } else { Err(Error::Forbidden) }
 }
 
 pub fn platform_staff(actor: &User) -> Result<()> {
-    if actor.role.is_platform() {
-        Ok(())
-    } else {
-        Err(Error::Forbidden)
-    }
+    if actor.role.is_platform() { Ok(()) } else { Err(Error::Forbidden) }
 }
 
 #[cfg(test)]
@@ -76,41 +60,12 @@ mod tests {
 
     #[test]
     fn shop_access_follows_ownership_and_scope() {
-        let s = Shop {
-            id: ShopId(9),
-            name: "s".into(),
-            owner_id: UserId(1),
-            created_at: Timestamp::from_millis(0),
-        };
+        let s = Shop { id: ShopId(9), name: "s".into(), owner_id: UserId(1), created_at: Timestamp::from_millis(0) };
         assert!(shop(&user(1, Role::Buyer, None), ShopAction::Manage, &s).is_ok());
-        assert!(matches!(
-            shop(&user(2, Role::Buyer, None), ShopAction::Manage, &s),
-            Err(Error::NotFound)
-        ));
-        assert!(
-            shop(
-                &user(3, Role::MerchantAgent, Some(9)),
-                ShopAction::Serve,
-                &s
-            )
-            .is_ok()
-        );
-        assert!(
-            shop(
-                &user(3, Role::MerchantAgent, Some(9)),
-                ShopAction::Manage,
-                &s
-            )
-            .is_err()
-        );
-        assert!(
-            shop(
-                &user(4, Role::MerchantAgent, Some(8)),
-                ShopAction::Serve,
-                &s
-            )
-            .is_err()
-        );
+        assert!(matches!(shop(&user(2, Role::Buyer, None), ShopAction::Manage, &s), Err(Error::NotFound)));
+        assert!(shop(&user(3, Role::MerchantAgent, Some(9)), ShopAction::Serve, &s).is_ok());
+        assert!(shop(&user(3, Role::MerchantAgent, Some(9)), ShopAction::Manage, &s).is_err());
+        assert!(shop(&user(4, Role::MerchantAgent, Some(8)), ShopAction::Serve, &s).is_err());
         assert!(shop(&user(5, Role::Admin, None), ShopAction::Manage, &s).is_ok());
         assert!(open_shop(&user(3, Role::MerchantAgent, Some(9))).is_err());
     }

@@ -58,9 +58,7 @@ pub struct FakeClock {
 
 impl FakeClock {
     pub fn at(start: Timestamp) -> Self {
-        Self {
-            now: Arc::new(AtomicI64::new(start.millis())),
-        }
+        Self { now: Arc::new(AtomicI64::new(start.millis())) }
     }
 
     pub fn advance_secs(&self, secs: i64) -> Timestamp {

@@ -135,18 +135,12 @@ fn fire_one(tx: &mut dyn Tx, d: &Deadline, now: Timestamp) -> Result<()> {
                 .payload
                 .get("invite_id")
                 .and_then(Value::as_i64)
-                .ok_or(Error::Invalid {
-                    field: "payload",
-                    reason: "invite_id",
-                })?;
+                .ok_or(Error::Invalid { field: "payload", reason: "invite_id" })?;
             shops::expire_invite(tx, now, InviteId(id))?;
         }
         Some(DeadlineKind::Probe) => {}
         None => {
-            return Err(Error::Invalid {
-                field: "kind",
-                reason: "unknown_deadline_kind",
-            });
+            return Err(Error::Invalid { field: "kind", reason: "unknown_deadline_kind" });
         }
     }
     tx.append(NewEvent::new(

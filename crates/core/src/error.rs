@@ -10,10 +10,7 @@ pub struct StorageError(pub String);
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("invalid {field}: {reason}")]
-    Invalid {
-        field: &'static str,
-        reason: &'static str,
-    },
+    Invalid { field: &'static str, reason: &'static str },
     #[error("weak password")]
     WeakPassword,
     #[error("username already taken")]

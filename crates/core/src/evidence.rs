@@ -32,13 +32,7 @@ impl NewEvent {
         subject: impl Into<String>,
         payload: Value,
     ) -> Self {
-        Self {
-            at,
-            actor,
-            kind,
-            subject: subject.into(),
-            payload,
-        }
+        Self { at, actor, kind, subject: subject.into(), payload }
     }
 }
 
@@ -126,14 +120,7 @@ pub fn genesis_hex() -> String {
 /// Links `event` after `prev_hash`, producing what the store persists.
 pub fn link(seq: i64, prev_hash: &str, event: &NewEvent) -> ChainedEvent {
     let payload = canonical_json(&event.payload);
-    let canonical = canonical_event(
-        seq,
-        event.at,
-        event.actor,
-        event.kind,
-        &event.subject,
-        &payload,
-    );
+    let canonical = canonical_event(seq, event.at, event.actor, event.kind, &event.subject, &payload);
     ChainedEvent {
         seq,
         at: event.at,
@@ -164,34 +151,21 @@ pub struct Verifier {
 
 impl Default for Verifier {
     fn default() -> Self {
-        Self {
-            last_seq: 0,
-            last_hash: genesis_hex(),
-            checked: 0,
-        }
+        Self { last_seq: 0, last_hash: genesis_hex(), checked: 0 }
     }
 }
 
 impl Verifier {
     pub fn check(&mut self, e: &ChainedEvent) -> Result<(), Broken> {
         if e.seq != self.last_seq + 1 {
-            return Err(Broken {
-                seq: self.last_seq + 1,
-                reason: "missing",
-            });
+            return Err(Broken { seq: self.last_seq + 1, reason: "missing" });
         }
         if e.prev_hash != self.last_hash {
-            return Err(Broken {
-                seq: e.seq,
-                reason: "prev_hash_mismatch",
-            });
+            return Err(Broken { seq: e.seq, reason: "prev_hash_mismatch" });
         }
         let canonical = canonical_event(e.seq, e.at, e.actor, &e.kind, &e.subject, &e.payload);
         if chain_hash(&e.prev_hash, &canonical) != e.hash {
-            return Err(Broken {
-                seq: e.seq,
-                reason: "hash_mismatch",
-            });
+            return Err(Broken { seq: e.seq, reason: "hash_mismatch" });
         }
         self.last_seq = e.seq;
         self.last_hash.clone_from(&e.hash);
@@ -221,10 +195,7 @@ mod tests {
 
     #[test]
     fn canonical_sorts_keys_at_every_level() {
-        assert_eq!(
-            canonical_json(&json!({"b": 1, "a": {"d": 2, "c": "x"}})),
-            r#"{"a":{"c":"x","d":2},"b":1}"#
-        );
+        assert_eq!(canonical_json(&json!({"b": 1, "a": {"d": 2, "c": "x"}})), r#"{"a":{"c":"x","d":2},"b":1}"#);
     }
 
     #[test]
@@ -242,13 +213,7 @@ mod tests {
         chain[2].payload = r#"{"a":[1,{"y":"两","z":1}],"b":99}"#.to_owned();
         let mut v = Verifier::default();
         let err = chain.iter().find_map(|e| v.check(e).err()).unwrap();
-        assert_eq!(
-            err,
-            Broken {
-                seq: 3,
-                reason: "hash_mismatch"
-            }
-        );
+        assert_eq!(err, Broken { seq: 3, reason: "hash_mismatch" });
 
         let mut gap = chain.clone();
         gap.remove(1);

@@ -117,25 +117,14 @@ pub trait Tx {
     ) -> Result<()>;
     fn session(&mut self, token_hash: &str, now: Timestamp) -> Result<Option<SessionInfo>>;
     fn delete_session(&mut self, token_hash: &str) -> Result<bool>;
-    fn insert_api_token(
-        &mut self,
-        user: UserId,
-        name: &str,
-        token_hash: &str,
-        created: Timestamp,
-    ) -> Result<TokenId>;
+    fn insert_api_token(&mut self, user: UserId, name: &str, token_hash: &str, created: Timestamp) -> Result<TokenId>;
     /// The owner of a live (unrevoked) token.
     fn api_token_user(&mut self, token_hash: &str) -> Result<Option<User>>;
     fn api_token(&mut self, id: TokenId) -> Result<Option<ApiToken>>;
     fn api_tokens_of(&mut self, user: UserId) -> Result<Vec<ApiToken>>;
     fn revoke_api_token(&mut self, id: TokenId, at: Timestamp) -> Result<()>;
     fn record_login_failure(&mut self, username_key: &str, ip: &str, at: Timestamp) -> Result<()>;
-    fn login_failures_since(
-        &mut self,
-        username_key: &str,
-        ip: &str,
-        since: Timestamp,
-    ) -> Result<Vec<Timestamp>>;
+    fn login_failures_since(&mut self, username_key: &str, ip: &str, since: Timestamp) -> Result<Vec<Timestamp>>;
     fn clear_login_failures(&mut self, username_key: &str, ip: &str) -> Result<()>;
 
     // shops
@@ -155,17 +144,11 @@ pub trait Tx {
     fn invite(&mut self, id: InviteId) -> Result<Option<Invite>>;
     fn invite_by_token(&mut self, token_hash: &str) -> Result<Option<Invite>>;
     fn invites_of_shop(&mut self, shop: ShopId) -> Result<Vec<Invite>>;
-    fn set_invite_state(
-        &mut self,
-        id: InviteId,
-        state: InviteState,
-        accepted_by: Option<UserId>,
-    ) -> Result<()>;
+    fn set_invite_state(&mut self, id: InviteId, state: InviteState, accepted_by: Option<UserId>) -> Result<()>;
 
     // rules
     fn stored_rules(&mut self) -> Result<Vec<(String, i64)>>;
-    fn put_rule(&mut self, name: &str, value: i64, at: Timestamp, by: Option<UserId>)
-    -> Result<()>;
+    fn put_rule(&mut self, name: &str, value: i64, at: Timestamp, by: Option<UserId>) -> Result<()>;
 
     // deadlines
     fn schedule(&mut self, d: &NewDeadline) -> Result<DeadlineId>;

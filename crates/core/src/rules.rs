@@ -22,118 +22,22 @@ const DAY: i64 = 86_400;
 /// Every rule the platform knows. Ranges keep a typo from breaking the platform
 /// (a zero-second case window) while letting tests run a 2-minute rule as 2 s.
 pub const RULES: &[RuleDef] = &[
-    RuleDef {
-        name: "chat_reply_secs",
-        default: 120,
-        min: 1,
-        max: DAY,
-        unit: "secs",
-    },
-    RuleDef {
-        name: "warn_before_secs",
-        default: 30,
-        min: 0,
-        max: DAY,
-        unit: "secs",
-    },
-    RuleDef {
-        name: "case_resolve_secs",
-        default: DAY,
-        min: 1,
-        max: 30 * DAY,
-        unit: "secs",
-    },
-    RuleDef {
-        name: "case_merchant_secs",
-        default: DAY / 2,
-        min: 1,
-        max: 30 * DAY,
-        unit: "secs",
-    },
-    RuleDef {
-        name: "protect_card_key_secs",
-        default: DAY,
-        min: 1,
-        max: 90 * DAY,
-        unit: "secs",
-    },
-    RuleDef {
-        name: "protect_topup_secs",
-        default: DAY,
-        min: 1,
-        max: 90 * DAY,
-        unit: "secs",
-    },
-    RuleDef {
-        name: "protect_account_secs",
-        default: 3 * DAY,
-        min: 1,
-        max: 90 * DAY,
-        unit: "secs",
-    },
-    RuleDef {
-        name: "topup_default_promise_secs",
-        default: 1_800,
-        min: 1,
-        max: 30 * DAY,
-        unit: "secs",
-    },
-    RuleDef {
-        name: "topup_instant_promise_secs",
-        default: 300,
-        min: 1,
-        max: DAY,
-        unit: "secs",
-    },
-    RuleDef {
-        name: "invite_ttl_secs",
-        default: 7 * DAY,
-        min: 1,
-        max: 90 * DAY,
-        unit: "secs",
-    },
-    RuleDef {
-        name: "session_ttl_secs",
-        default: 30 * DAY,
-        min: 60,
-        max: 365 * DAY,
-        unit: "secs",
-    },
-    RuleDef {
-        name: "login_max_failures",
-        default: 5,
-        min: 1,
-        max: 1_000,
-        unit: "count",
-    },
-    RuleDef {
-        name: "login_window_secs",
-        default: 900,
-        min: 1,
-        max: DAY,
-        unit: "secs",
-    },
-    RuleDef {
-        name: "platform_fee_bp",
-        default: 200,
-        min: 0,
-        max: 5_000,
-        unit: "basis_points",
-    },
-    RuleDef {
-        name: "protection_fund_share_bp",
-        default: 2_500,
-        min: 0,
-        max: 10_000,
-        unit: "basis_points",
-    },
-    RuleDef {
-        name: "deposit_min_fen",
-        default: 100_000,
-        min: 0,
-        max: 100_000_000,
-        unit: "fen",
-    },
+    RuleDef { name: "chat_reply_secs", default: 120, min: 1, max: DAY, unit: "secs" },
+    RuleDef { name: "warn_before_secs", default: 30, min: 0, max: DAY, unit: "secs" },
+    RuleDef { name: "case_resolve_secs", default: DAY, min: 1, max: 30 * DAY, unit: "secs" },
+    RuleDef { name: "case_merchant_secs", default: DAY / 2, min: 1, max: 30 * DAY, unit: "secs" },
+    RuleDef { name: "protect_card_key_secs", default: DAY, min: 1, max: 90 * DAY, unit: "secs" },
+    RuleDef { name: "protect_topup_secs", default: DAY, min: 1, max: 90 * DAY, unit: "secs" },
+    RuleDef { name: "protect_account_secs", default: 3 * DAY, min: 1, max: 90 * DAY, unit: "secs" },
+    RuleDef { name: "topup_default_promise_secs", default: 1_800, min: 1, max: 30 * DAY, unit: "secs" },
+    RuleDef { name: "topup_instant_promise_secs", default: 300, min: 1, max: DAY, unit: "secs" },
+    RuleDef { name: "invite_ttl_secs", default: 7 * DAY, min: 1, max: 90 * DAY, unit: "secs" },
+    RuleDef { name: "session_ttl_secs", default: 30 * DAY, min: 60, max: 365 * DAY, unit: "secs" },
+    RuleDef { name: "login_max_failures", default: 5, min: 1, max: 1_000, unit: "count" },
+    RuleDef { name: "login_window_secs", default: 900, min: 1, max: DAY, unit: "secs" },
+    RuleDef { name: "platform_fee_bp", default: 200, min: 0, max: 5_000, unit: "basis_points" },
+    RuleDef { name: "protection_fund_share_bp", default: 2_500, min: 0, max: 10_000, unit: "basis_points" },
+    RuleDef { name: "deposit_min_fen", default: 100_000, min: 0, max: 100_000_000, unit: "fen" },
 ];
 
 pub fn def(name: &str) -> Option<&'static RuleDef> {
@@ -148,9 +52,7 @@ pub struct Rules {
 
 impl Default for Rules {
     fn default() -> Self {
-        Self {
-            values: RULES.iter().map(|r| (r.name, r.default)).collect(),
-        }
+        Self { values: RULES.iter().map(|r| (r.name, r.default)).collect() }
     }
 }
 
@@ -198,21 +100,14 @@ impl Rules {
 /// Checks a whole change set before any of it is applied: all or nothing.
 pub fn validate_changes(changes: &BTreeMap<String, i64>) -> Result<Vec<(&'static RuleDef, i64)>> {
     if changes.is_empty() {
-        return Err(Error::Invalid {
-            field: "rules",
-            reason: "empty",
-        });
+        return Err(Error::Invalid { field: "rules", reason: "empty" });
     }
     changes
         .iter()
         .map(|(name, &value)| {
             let d = def(name).ok_or_else(|| Error::UnknownRule(name.clone()))?;
             if value < d.min || value > d.max {
-                return Err(Error::RuleOutOfRange {
-                    name: name.clone(),
-                    min: d.min,
-                    max: d.max,
-                });
+                return Err(Error::RuleOutOfRange { name: name.clone(), min: d.min, max: d.max });
             }
             Ok((d, value))
         })
@@ -242,10 +137,7 @@ mod tests {
         assert!(matches!(validate_changes(&c), Err(Error::UnknownRule(_))));
         let mut bad = BTreeMap::new();
         bad.insert("chat_reply_secs".to_owned(), 0);
-        assert!(matches!(
-            validate_changes(&bad),
-            Err(Error::RuleOutOfRange { .. })
-        ));
+        assert!(matches!(validate_changes(&bad), Err(Error::RuleOutOfRange { .. })));
     }
 
     #[test]

@@ -8,9 +8,7 @@ use crate::error::{Error, Result};
 
 macro_rules! id_type {
     ($name:ident) => {
-        #[derive(
-            Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-        )]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[serde(transparent)]
         pub struct $name(pub i64);
 
@@ -38,19 +36,10 @@ impl Username {
         let s = raw.trim();
         let len = s.chars().count();
         if !(3..=32).contains(&len) {
-            return Err(Error::Invalid {
-                field: "username",
-                reason: "length_3_32",
-            });
+            return Err(Error::Invalid { field: "username", reason: "length_3_32" });
         }
-        if !s
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || is_cjk(c))
-        {
-            return Err(Error::Invalid {
-                field: "username",
-                reason: "charset",
-            });
+        if !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || is_cjk(c)) {
+            return Err(Error::Invalid { field: "username", reason: "charset" });
         }
         Ok(Self(s.to_owned()))
     }
@@ -81,8 +70,7 @@ pub struct Password(String);
 
 impl Password {
     /// The rule, as shown to users when a password is refused.
-    pub const RULE: &'static str =
-        "8–128 characters, with at least one letter and one digit, not the username";
+    pub const RULE: &'static str = "8–128 characters, with at least one letter and one digit, not the username";
 
     pub fn parse(raw: &str, username: &str) -> Result<Self> {
         let len = raw.chars().count();
@@ -116,16 +104,10 @@ impl ShopName {
         let s = raw.trim();
         let len = s.chars().count();
         if !(2..=40).contains(&len) {
-            return Err(Error::Invalid {
-                field: "name",
-                reason: "length_2_40",
-            });
+            return Err(Error::Invalid { field: "name", reason: "length_2_40" });
         }
         if s.chars().any(|c| c.is_control() || c == '<' || c == '>') {
-            return Err(Error::Invalid {
-                field: "name",
-                reason: "charset",
-            });
+            return Err(Error::Invalid { field: "name", reason: "charset" });
         }
         Ok(Self(s.to_owned()))
     }
@@ -166,10 +148,7 @@ impl Role {
             "merchant_agent" => Ok(Role::MerchantAgent),
             "platform_agent" | "agent" => Ok(Role::PlatformAgent),
             "admin" => Ok(Role::Admin),
-            _ => Err(Error::Invalid {
-                field: "role",
-                reason: "unknown_role",
-            }),
+            _ => Err(Error::Invalid { field: "role", reason: "unknown_role" }),
         }
     }
 
@@ -196,17 +175,11 @@ mod tests {
     #[test]
     fn passwords() {
         assert!(Password::parse("hunter2hunter", "bob").is_ok());
-        assert!(matches!(
-            Password::parse("short1", "bob"),
-            Err(Error::WeakPassword)
-        ));
+        assert!(matches!(Password::parse("short1", "bob"), Err(Error::WeakPassword)));
         assert!(Password::parse("onlyletters", "bob").is_err());
         assert!(Password::parse("12345678", "bob").is_err());
         assert!(Password::parse("alice123", "Alice123").is_err());
-        assert_eq!(
-            format!("{:?}", Password::parse("hunter2hunter", "x").unwrap()),
-            "Password(***)"
-        );
+        assert_eq!(format!("{:?}", Password::parse("hunter2hunter", "x").unwrap()), "Password(***)");
     }
 
     #[test]

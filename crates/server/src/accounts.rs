@@ -30,28 +30,15 @@ pub async fn register<S: Store>(
     let pw = Password::parse(password, name.as_str())?;
     let key = name.key();
     // Refuse a taken name before paying for the hash; the unique index still decides races.
-    if app
-        .store
-        .read(move |tx| tx.user_by_key(&key))
-        .await?
-        .is_some()
-    {
+    if app.store.read(move |tx| tx.user_by_key(&key)).await?.is_some() {
         return Err(Error::UsernameTaken.into());
     }
     let hash = hash_password(pw.expose().to_owned()).await?;
     let now = app.now();
-    Ok(app
-        .store
-        .write(move |tx| accounts::register(tx, now, &name, hash, role, shop, None))
-        .await?)
+    Ok(app.store.write(move |tx| accounts::register(tx, now, &name, hash, role, shop, None)).await?)
 }
 
-pub async fn login<S: Store>(
-    app: &App<S>,
-    username: &str,
-    password: &str,
-    ip: &str,
-) -> Result<NewSession, AppError> {
+pub async fn login<S: Store>(app: &App<S>, username: &str, password: &str, ip: &str) -> Result<NewSession, AppError> {
     let key = username.trim().to_lowercase();
     let now = app.now();
     let (k, i) = (key.clone(), ip.to_owned());
@@ -62,37 +49,18 @@ pub async fn login<S: Store>(
             tx.user_by_key(&k)
         })
         .await?;
-    let ok = verify_password(
-        password.to_owned(),
-        user.as_ref().map(|u| u.password_hash.clone()),
-    )
-    .await?;
+    let ok = verify_password(password.to_owned(), user.as_ref().map(|u| u.password_hash.clone())).await?;
     let user = match user {
         Some(u) if ok && !u.disabled => u,
         _ => {
             let i = ip.to_owned();
-            app.store
-                .write(move |tx| accounts::login_failed(tx, now, &key, &i))
-                .await?;
+            app.store.write(move |tx| accounts::login_failed(tx, now, &key, &i)).await?;
             return Err(Error::BadCredentials.into());
         }
     };
     let token = random_token("yys_")?;
     let csrf = random_token("")?;
-    let (hash, c, u, i) = (
-        token_hash(&token),
-        csrf.clone(),
-        user.clone(),
-        ip.to_owned(),
-    );
-    let expires_at = app
-        .store
-        .write(move |tx| accounts::login_succeeded(tx, now, &u, &i, &hash, &c))
-        .await?;
-    Ok(NewSession {
-        token,
-        csrf,
-        expires_at,
-        user,
-    })
+    let (hash, c, u, i) = (token_hash(&token), csrf.clone(), user.clone(), ip.to_owned());
+    let expires_at = app.store.write(move |tx| accounts::login_succeeded(tx, now, &u, &i, &hash, &c)).await?;
+    Ok(NewSession { token, csrf, expires_at, user })
 }

@@ -69,12 +69,7 @@ pub fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get(header::AUTHORIZATION)?
-        .to_str()
-        .ok()?
-        .strip_prefix("Bearer ")
-        .map(str::trim)
+    headers.get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
 }
 
 /// Looks the request's credentials up once; `None` for an anonymous visitor.
@@ -87,39 +82,24 @@ async fn resolve<S: Store>(parts: &Parts, app: &App<S>) -> Result<Option<Viewer>
             app.store
                 .read(move |tx| tx.api_token_user(&h))
                 .await?
-                .map(|user| Viewer {
-                    user,
-                    via: Via::Bearer { session_hash: None },
-                })
+                .map(|user| Viewer { user, via: Via::Bearer { session_hash: None } })
         } else {
             let h = hash.clone();
             app.store
                 .read(move |tx| tx.session(&h, now))
                 .await?
-                .map(|s| Viewer {
-                    user: s.user,
-                    via: Via::Bearer {
-                        session_hash: Some(hash),
-                    },
-                })
+                .map(|s| Viewer { user: s.user, via: Via::Bearer { session_hash: Some(hash) } })
         };
         // A bad bearer token is an error, not a silent fall-back to anonymous.
-        return found
-            .filter(|v| !v.user.disabled)
-            .map(Some)
-            .ok_or(AppError::Core(Error::Unauthenticated));
+        return found.filter(|v| !v.user.disabled).map(Some).ok_or(AppError::Core(Error::Unauthenticated));
     }
     if let Some(token) = cookie(&parts.headers, SESSION_COOKIE) {
         let hash = token_hash(token);
         let h = hash.clone();
         let session = app.store.read(move |tx| tx.session(&h, now)).await?;
-        return Ok(session.filter(|s| !s.user.disabled).map(|s| Viewer {
-            user: s.user,
-            via: Via::Cookie {
-                session_hash: hash,
-                csrf: s.csrf,
-            },
-        }));
+        return Ok(session
+            .filter(|s| !s.user.disabled)
+            .map(|s| Viewer { user: s.user, via: Via::Cookie { session_hash: hash, csrf: s.csrf } }));
     }
     Ok(None)
 }
@@ -154,11 +134,7 @@ impl<S: Store> FromRequestParts<App<S>> for ApiUser {
         let v = v.ok_or(AppError::Core(Error::Unauthenticated))?;
         let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
         if let (false, Some(expected)) = (safe, v.csrf()) {
-            let sent = parts
-                .headers
-                .get(CSRF_HEADER)
-                .and_then(|h| h.to_str().ok())
-                .unwrap_or("");
+            let sent = parts.headers.get(CSRF_HEADER).and_then(|h| h.to_str().ok()).unwrap_or("");
             if !constant_time_eq(expected, sent) {
                 return Err(AppError::http(StatusCode::FORBIDDEN, "csrf"));
             }
@@ -185,9 +161,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
 
 pub fn session_cookie(token: &str, max_age_secs: i64, secure: bool) -> String {
     let secure = if secure { "; Secure" } else { "" };
-    format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"
-    )
+    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}")
 }
 
 pub fn clear_session_cookie(secure: bool) -> String {

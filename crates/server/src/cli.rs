@@ -17,11 +17,7 @@ use crate::config::Config;
 use crate::state::App;
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "youying",
-    version,
-    about = "有应 Youying — a 卡盟 marketplace where every buyer gets an answer"
-)]
+#[command(name = "youying", version, about = "有应 Youying — a 卡盟 marketplace where every buyer gets an answer")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -117,19 +113,11 @@ macro_rules! with_app {
         let cfg: $crate::config::Config = $cfg;
         match $crate::cli::open(&cfg).await? {
             $crate::cli::Opened::Sqlite(store) => {
-                let $app = $crate::state::App::new(
-                    store,
-                    std::sync::Arc::new($crate::clock::SystemClock),
-                    cfg,
-                );
+                let $app = $crate::state::App::new(store, std::sync::Arc::new($crate::clock::SystemClock), cfg);
                 $body
             }
             $crate::cli::Opened::Postgres(store) => {
-                let $app = $crate::state::App::new(
-                    store,
-                    std::sync::Arc::new($crate::clock::SystemClock),
-                    cfg,
-                );
+                let $app = $crate::state::App::new(store, std::sync::Arc::new($crate::clock::SystemClock), cfg);
                 $body
             }
         }
@@ -150,29 +138,21 @@ pub async fn open(cfg: &Config) -> CliResult<Opened> {
     match cfg.db_url()? {
         DbUrl::Sqlite { path, create } => {
             if cfg.database_url.is_none() {
-                std::fs::create_dir_all(&cfg.data_dir).map_err(|e| {
-                    format!("cannot create data dir {}: {e}", cfg.data_dir.display())
-                })?;
+                std::fs::create_dir_all(&cfg.data_dir)
+                    .map_err(|e| format!("cannot create data dir {}: {e}", cfg.data_dir.display()))?;
             }
-            let store = tokio::task::spawn_blocking(move || SqliteStore::open(&path, create, now))
-                .await??;
+            let store = tokio::task::spawn_blocking(move || SqliteStore::open(&path, create, now)).await??;
             Ok(Opened::Sqlite(store))
         }
         DbUrl::Postgres(url) => {
             let pool = cfg.pg_pool;
-            let store =
-                tokio::task::spawn_blocking(move || PgStore::open(&url, pool, now)).await??;
+            let store = tokio::task::spawn_blocking(move || PgStore::open(&url, pool, now)).await??;
             Ok(Opened::Postgres(store))
         }
     }
 }
 
-pub async fn admin_create<S: Store>(
-    app: &App<S>,
-    username: &str,
-    role: &str,
-    password: &str,
-) -> CliResult {
+pub async fn admin_create<S: Store>(app: &App<S>, username: &str, role: &str, password: &str) -> CliResult {
     let role = match Role::parse(role)? {
         r @ (Role::Admin | Role::PlatformAgent) => r,
         _ => return Err("--role must be admin or agent".into()),
@@ -180,12 +160,7 @@ pub async fn admin_create<S: Store>(
     let user = crate::accounts::register(app, username, password, role, None)
         .await
         .map_err(|e| format!("{}: {}", e.code(), e.message()))?;
-    println!(
-        "created {} {} (id {})",
-        role.as_str(),
-        user.username,
-        user.id
-    );
+    println!("created {} {} (id {})", role.as_str(), user.username, user.id);
     Ok(())
 }
 

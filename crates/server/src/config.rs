@@ -24,10 +24,7 @@ impl std::fmt::Debug for Config {
         f.debug_struct("Config")
             .field("bind", &self.bind)
             .field("data_dir", &self.data_dir)
-            .field(
-                "database_url",
-                &self.database_url.as_deref().map(youying_store::redact_url),
-            )
+            .field("database_url", &self.database_url.as_deref().map(youying_store::redact_url))
             .field("demo", &self.demo)
             .field("secure_cookies", &self.secure_cookies)
             .field("pg_pool", &self.pg_pool)
@@ -40,10 +37,7 @@ impl Config {
     pub fn db_url(&self) -> Result<DbUrl> {
         match &self.database_url {
             Some(url) => DbUrl::parse(url),
-            None => Ok(DbUrl::Sqlite {
-                path: self.data_dir.join("youying.db"),
-                create: true,
-            }),
+            None => Ok(DbUrl::Sqlite { path: self.data_dir.join("youying.db"), create: true }),
         }
     }
 }

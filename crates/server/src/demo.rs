@@ -26,12 +26,7 @@ fn password() -> Result<String, AppError> {
 }
 
 pub async fn seed<S: Store>(app: &App<S>) -> Result<(), AppError> {
-    if app
-        .store
-        .read(|tx| tx.user_by_key("admin"))
-        .await?
-        .is_some()
-    {
+    if app.store.read(|tx| tx.user_by_key("admin")).await?.is_some() {
         eprintln!("demo data already present (passwords were printed when it was created)");
         return Ok(());
     }
@@ -47,15 +42,10 @@ pub async fn seed<S: Store>(app: &App<S>) -> Result<(), AppError> {
     let now = app.now();
     let o = owner.clone();
     let name = ShopName::parse("星辰点卡")?;
-    let shop = app
-        .store
-        .write(move |tx| shops::open(tx, now, &o, &name))
-        .await?;
+    let shop = app.store.write(move |tx| shops::open(tx, now, &o, &name)).await?;
     let token = random_token("yyi_")?;
     let hash = token_hash(&token);
-    app.store
-        .write(move |tx| shops::invite_agent(tx, now, &owner, shop.id, &hash))
-        .await?;
+    app.store.write(move |tx| shops::invite_agent(tx, now, &owner, shop.id, &hash)).await?;
     crate::api::accept_invite(app, &token, "xingchen_kf", &pw[4]).await?;
     for ((name, label), p) in ACCOUNTS.iter().zip(&pw) {
         printed.push(format!("  {name:<12} {p:<16} {label}"));

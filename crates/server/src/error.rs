@@ -55,13 +55,10 @@ impl AppError {
         match self {
             AppError::Http { status, .. } => *status,
             AppError::Core(e) => match e {
-                Error::Invalid { .. }
-                | Error::WeakPassword
-                | Error::UnknownRule(_)
-                | Error::RuleOutOfRange { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-                Error::UsernameTaken | Error::ShopNameTaken | Error::Conflict(_) => {
-                    StatusCode::CONFLICT
+                Error::Invalid { .. } | Error::WeakPassword | Error::UnknownRule(_) | Error::RuleOutOfRange { .. } => {
+                    StatusCode::UNPROCESSABLE_ENTITY
                 }
+                Error::UsernameTaken | Error::ShopNameTaken | Error::Conflict(_) => StatusCode::CONFLICT,
                 Error::BadCredentials | Error::Unauthenticated => StatusCode::UNAUTHORIZED,
                 Error::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
                 Error::Forbidden => StatusCode::FORBIDDEN,
@@ -83,17 +80,11 @@ impl AppError {
         match self {
             AppError::Core(Error::Invalid { field, .. }) => {
                 let specific = t(&format!("invalid_input.{field}"));
-                if specific.starts_with('（') {
-                    t("invalid_input").to_owned()
-                } else {
-                    specific.to_owned()
-                }
+                if specific.starts_with('（') { t("invalid_input").to_owned() } else { specific.to_owned() }
             }
-            AppError::Core(Error::Throttled { retry_after_secs }) => format!(
-                "{}（约 {} 秒后可重试）",
-                t("too_many_attempts"),
-                retry_after_secs
-            ),
+            AppError::Core(Error::Throttled { retry_after_secs }) => {
+                format!("{}（约 {} 秒后可重试）", t("too_many_attempts"), retry_after_secs)
+            }
             AppError::Core(Error::RuleOutOfRange { name, min, max }) => {
                 format!("{}（{name}：{min}–{max}）", t("rule_out_of_range"))
             }
@@ -157,12 +148,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 
 fn json_rejection(r: &JsonRejection) -> AppError {
     match r {
-        JsonRejection::JsonDataError(_) => {
-            AppError::http(StatusCode::UNPROCESSABLE_ENTITY, "invalid_json")
-        }
-        JsonRejection::JsonSyntaxError(_) => {
-            AppError::http(StatusCode::BAD_REQUEST, "malformed_json")
-        }
+        JsonRejection::JsonDataError(_) => AppError::http(StatusCode::UNPROCESSABLE_ENTITY, "invalid_json"),
+        JsonRejection::JsonSyntaxError(_) => AppError::http(StatusCode::BAD_REQUEST, "malformed_json"),
         JsonRejection::MissingJsonContentType(_) => {
             AppError::http(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
         }

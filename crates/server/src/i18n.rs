@@ -4,29 +4,17 @@
 /// Looks a key up in the zh-CN catalogue; an unknown key shows itself, which a
 /// test catches, rather than an empty string a user would.
 pub fn t(key: &str) -> &'static str {
-    ZH_CN
-        .iter()
-        .find(|(k, _)| *k == key)
-        .map_or("（缺少文案）", |(_, v)| v)
+    ZH_CN.iter().find(|(k, _)| *k == key).map_or("（缺少文案）", |(_, v)| v)
 }
 
 /// Error codes (see `youying_core::Error::code`) and page strings.
 pub const ZH_CN: &[(&str, &str)] = &[
     // errors
     ("invalid_input", "输入不正确，请检查后重试。"),
-    (
-        "invalid_input.username",
-        "用户名须为 3–32 位字母、数字、下划线或汉字。",
-    ),
-    (
-        "invalid_input.name",
-        "名称须为 2–40 个字符，不能包含尖括号。",
-    ),
+    ("invalid_input.username", "用户名须为 3–32 位字母、数字、下划线或汉字。"),
+    ("invalid_input.name", "名称须为 2–40 个字符，不能包含尖括号。"),
     ("invalid_input.role", "角色须为 admin 或 agent。"),
-    (
-        "weak_password",
-        "密码太弱：须为 8–128 位，同时包含字母和数字，且不能与用户名相同。",
-    ),
+    ("weak_password", "密码太弱：须为 8–128 位，同时包含字母和数字，且不能与用户名相同。"),
     ("username_taken", "该用户名已被注册。"),
     ("shop_name_taken", "该店铺名已被使用。"),
     ("bad_credentials", "用户名或密码错误。"),

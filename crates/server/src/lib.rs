@@ -52,10 +52,7 @@ async fn healthz() -> &'static str {
 }
 
 async fn metrics_text() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        metrics::render(),
-    )
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], metrics::render())
 }
 
 /// Under `/api`, any error the framework produced on its own (unknown route,
@@ -64,10 +61,8 @@ async fn api_errors_as_json(req: Request, next: Next) -> Response {
     let is_api = req.uri().path().starts_with("/api/");
     let resp = next.run(req).await;
     let status = resp.status();
-    let is_json = resp
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    let is_json =
+        resp.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
     if !is_api || is_json || !(status.is_client_error() || status.is_server_error()) {
         return resp;
     }
@@ -85,10 +80,7 @@ async fn api_errors_as_json(req: Request, next: Next) -> Response {
 async fn security_headers(req: Request, next: Next) -> Response<Body> {
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
-    h.insert(
-        "x-content-type-options",
-        HeaderValue::from_static("nosniff"),
-    );
+    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
     h.insert("x-frame-options", HeaderValue::from_static("DENY"));
     h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
     h.insert(
@@ -106,17 +98,13 @@ pub async fn serve<S: Store>(
     shutdown: watch::Receiver<bool>,
     run_scheduler: bool,
 ) -> std::io::Result<()> {
-    let scheduler =
-        run_scheduler.then(|| tokio::spawn(scheduler::run(app.clone(), shutdown.clone())));
+    let scheduler = run_scheduler.then(|| tokio::spawn(scheduler::run(app.clone(), shutdown.clone())));
     let mut stop = shutdown.clone();
-    let result = axum::serve(
-        listener,
-        router(app).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
-        let _ = stop.wait_for(|s| *s).await;
-    })
-    .await;
+    let result = axum::serve(listener, router(app).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async move {
+            let _ = stop.wait_for(|s| *s).await;
+        })
+        .await;
     if let Some(s) = scheduler {
         let _ = s.await;
     }

@@ -15,10 +15,7 @@ fn main() -> std::process::ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start runtime: {e}");
@@ -38,26 +35,17 @@ fn main() -> std::process::ExitCode {
 async fn run(cli: Cli) -> CliResult<bool> {
     let any = "127.0.0.1:0".parse()?;
     match cli.command {
-        Command::Serve {
-            bind,
-            db,
-            demo,
-            insecure_cookies,
-        } => {
+        Command::Serve { bind, db, demo, insecure_cookies } => {
             let cfg = cli::config(&db, bind, demo, !insecure_cookies);
             with_app!(cfg, |app| {
                 if app.config.demo {
                     youying_server::demo::seed(&app).await?;
                 }
-                let listener = tokio::net::TcpListener::bind(bind)
-                    .await
-                    .map_err(|e| format!("cannot listen on {bind}: {e}"))?;
+                let listener =
+                    tokio::net::TcpListener::bind(bind).await.map_err(|e| format!("cannot listen on {bind}: {e}"))?;
                 let addr = listener.local_addr()?;
                 tracing::info!(%addr, backend = app.store.backend(), "youying listening");
-                eprintln!(
-                    "有应 Youying listening on http://{addr} ({})",
-                    app.store.backend()
-                );
+                eprintln!("有应 Youying listening on http://{addr} ({})", app.store.backend());
                 let (stop, shutdown) = watch::channel(false);
                 tokio::spawn(async move {
                     let _ = tokio::signal::ctrl_c().await;
@@ -73,27 +61,15 @@ async fn run(cli: Cli) -> CliResult<bool> {
                 Ok(true)
             })
         }
-        Command::Admin {
-            command:
-                AdminCommand::Create {
-                    username,
-                    role,
-                    password_stdin: _,
-                    db,
-                },
-        } => {
+        Command::Admin { command: AdminCommand::Create { username, role, password_stdin: _, db } } => {
             let password = cli::read_password_stdin()?;
             with_app!(cli::config(&db, any, false, true), |app| {
                 cli::admin_create(&app, &username, &role, &password).await?;
                 Ok(true)
             })
         }
-        Command::Evidence {
-            command: EvidenceCommand::Verify { db },
-        } => {
-            with_app!(cli::config(&db, any, false, true), |app| {
-                cli::evidence_verify(&app).await
-            })
+        Command::Evidence { command: EvidenceCommand::Verify { db } } => {
+            with_app!(cli::config(&db, any, false, true), |app| { cli::evidence_verify(&app).await })
         }
     }
 }

@@ -30,10 +30,7 @@ pub struct Wake {
 
 impl Default for Wake {
     fn default() -> Self {
-        Self {
-            notify: Notify::new(),
-            sleeping_until: AtomicI64::new(i64::MAX),
-        }
+        Self { notify: Notify::new(), sleeping_until: AtomicI64::new(i64::MAX) }
     }
 }
 
@@ -51,10 +48,7 @@ pub async fn run_due<S: Store>(app: &App<S>) -> Result<Outcome> {
     let mut total = Outcome::default();
     loop {
         let now = app.now();
-        let out = app
-            .store
-            .write(move |tx| deadline::run_due(tx, now, BATCH))
-            .await?;
+        let out = app.store.write(move |tx| deadline::run_due(tx, now, BATCH)).await?;
         record(&out);
         let full = out.fired + out.failed >= BATCH;
         total.fired += out.fired;
@@ -87,14 +81,10 @@ pub async fn run<S: Store>(app: App<S>, mut shutdown: watch::Receiver<bool>) {
         // Any deadline added from here on wakes us (Notify keeps the permit),
         // so one scheduled between this read and the sleep is not missed.
         app.wake.sleeping_until.store(i64::MAX, Ordering::Release);
-        let next = app
-            .store
-            .read(|tx| tx.next_due())
-            .await
-            .unwrap_or_else(|e| {
-                tracing::error!(error = %e, "next deadline lookup failed");
-                None
-            });
+        let next = app.store.read(|tx| tx.next_due()).await.unwrap_or_else(|e| {
+            tracing::error!(error = %e, "next deadline lookup failed");
+            None
+        });
         let now = app.now();
         let wait = next.map_or(MAX_IDLE, |due| {
             Duration::from_millis(u64::try_from(due.millis_since(now)).unwrap_or(0)).min(MAX_IDLE)
@@ -102,9 +92,7 @@ pub async fn run<S: Store>(app: App<S>, mut shutdown: watch::Receiver<bool>) {
         if wait.is_zero() {
             continue;
         }
-        app.wake
-            .sleeping_until
-            .store(next.map_or(i64::MAX, Timestamp::millis), Ordering::Release);
+        app.wake.sleeping_until.store(next.map_or(i64::MAX, Timestamp::millis), Ordering::Release);
         tokio::select! {
             () = tokio::time::sleep(wait) => {}
             () = app.wake.notify.notified() => {}

@@ -37,11 +37,8 @@ pub async fn verify_password(password: String, stored: Option<String>) -> Result
             Some(h) => h,
             None => dummy_hash(),
         };
-        let ok = PasswordHash::new(hash).is_ok_and(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        });
+        let ok = PasswordHash::new(hash)
+            .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok());
         ok && stored.is_some()
     })
     .await
@@ -53,19 +50,12 @@ fn dummy_hash() -> &'static str {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     DUMMY.get_or_init(|| {
         let secret = random_token("").unwrap_or_default();
-        Argon2::default()
-            .hash_password(secret.as_bytes())
-            .map(|h| h.to_string())
-            .unwrap_or_default()
+        Argon2::default().hash_password(secret.as_bytes()).map(|h| h.to_string()).unwrap_or_default()
     })
 }
 
 pub fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[cfg(test)]
@@ -76,11 +66,7 @@ mod tests {
     async fn passwords_round_trip_as_argon2id() {
         let h = hash_password("hunter2hunter".into()).await.unwrap();
         assert!(h.starts_with("$argon2id$"));
-        assert!(
-            verify_password("hunter2hunter".into(), Some(h.clone()))
-                .await
-                .unwrap()
-        );
+        assert!(verify_password("hunter2hunter".into(), Some(h.clone())).await.unwrap());
         assert!(!verify_password("wrong".into(), Some(h)).await.unwrap());
         assert!(!verify_password("x".into(), None).await.unwrap());
     }

@@ -29,10 +29,7 @@ impl<S: Store> Clone for App<S> {
 
 impl<S: Store> std::fmt::Debug for App<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("App")
-            .field("backend", &self.store.backend())
-            .field("config", &self.config)
-            .finish()
+        f.debug_struct("App").field("backend", &self.store.backend()).field("config", &self.config).finish()
     }
 }
 
@@ -41,12 +38,7 @@ impl<S: Store> App<S> {
         let wake = Arc::new(Wake::default());
         let hook_wake = Arc::clone(&wake);
         store.on_deadline_scheduled(Arc::new(move |due| hook_wake.deadline_added(due)));
-        Self {
-            store,
-            clock,
-            config: Arc::new(config),
-            wake,
-        }
+        Self { store, clock, config: Arc::new(config), wake }
     }
 
     pub fn now(&self) -> Timestamp {

@@ -27,11 +27,9 @@ pub enum DbUrl {
 impl std::fmt::Debug for DbUrl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            DbUrl::Sqlite { path, create } => f
-                .debug_struct("Sqlite")
-                .field("path", path)
-                .field("create", create)
-                .finish(),
+            DbUrl::Sqlite { path, create } => {
+                f.debug_struct("Sqlite").field("path", path).field("create", create).finish()
+            }
             DbUrl::Postgres(url) => f.debug_tuple("Postgres").field(&redact_url(url)).finish(),
         }
     }
@@ -39,19 +37,13 @@ impl std::fmt::Debug for DbUrl {
 
 impl DbUrl {
     pub fn parse(url: &str) -> Result<Self> {
-        if let Some(rest) = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-        {
+        if let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
             let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
             if path.is_empty() {
                 return Err(StorageError("sqlite URL has no path".into()).into());
             }
             let create = query.split('&').any(|kv| kv == "mode=rwc");
-            return Ok(DbUrl::Sqlite {
-                path: PathBuf::from(path),
-                create,
-            });
+            return Ok(DbUrl::Sqlite { path: PathBuf::from(path), create });
         }
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             return Ok(DbUrl::Postgres(url.to_owned()));
@@ -85,29 +77,15 @@ mod tests {
     fn urls() {
         assert_eq!(
             DbUrl::parse("sqlite://data/y.db").unwrap(),
-            DbUrl::Sqlite {
-                path: "data/y.db".into(),
-                create: false
-            }
+            DbUrl::Sqlite { path: "data/y.db".into(), create: false }
         );
         assert_eq!(
             DbUrl::parse("sqlite:///tmp/y.db?mode=rwc").unwrap(),
-            DbUrl::Sqlite {
-                path: "/tmp/y.db".into(),
-                create: true
-            }
+            DbUrl::Sqlite { path: "/tmp/y.db".into(), create: true }
         );
-        assert!(matches!(
-            DbUrl::parse("postgres://u:p@h/db").unwrap(),
-            DbUrl::Postgres(_)
-        ));
+        assert!(matches!(DbUrl::parse("postgres://u:p@h/db").unwrap(), DbUrl::Postgres(_)));
         assert!(DbUrl::parse("mysql://x").is_err());
-        assert_eq!(
-            redact_url("postgres://u:secret@h:5432/db"),
-            "postgres://u:***@h:5432/db"
-        );
-        assert!(
-            !format!("{:?}", DbUrl::parse("postgres://u:secret@h/db").unwrap()).contains("secret")
-        );
+        assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert!(!format!("{:?}", DbUrl::parse("postgres://u:secret@h/db").unwrap()).contains("secret"));
     }
 }

@@ -11,15 +11,11 @@ pub(crate) struct Migration {
     pub(crate) sql: &'static str,
 }
 
-pub(crate) const SQLITE: &[Migration] = &[Migration {
-    version: 1,
-    sql: include_str!("../migrations/sqlite/0001_foundation.sql"),
-}];
+pub(crate) const SQLITE: &[Migration] =
+    &[Migration { version: 1, sql: include_str!("../migrations/sqlite/0001_foundation.sql") }];
 
-pub(crate) const POSTGRES: &[Migration] = &[Migration {
-    version: 1,
-    sql: include_str!("../migrations/postgres/0001_foundation.sql"),
-}];
+pub(crate) const POSTGRES: &[Migration] =
+    &[Migration { version: 1, sql: include_str!("../migrations/postgres/0001_foundation.sql") }];
 
 /// Applies what is missing; returns how many migrations ran.
 pub(crate) fn migrate<C: Conn>(conn: &mut C, now_ms: i64) -> Result<usize> {
@@ -31,10 +27,12 @@ pub(crate) fn migrate<C: Conn>(conn: &mut C, now_ms: i64) -> Result<usize> {
     conn.batch(begin).map_err(err)?;
     let result = (|| {
         if conn.dialect() == Dialect::Postgres {
-            conn.batch("SELECT pg_advisory_xact_lock(727001)")
-                .map_err(err)?;
+            conn.batch("SELECT pg_advisory_xact_lock(727001)").map_err(err)?;
         }
-        conn.batch("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)").map_err(err)?;
+        conn.batch(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
+        )
+        .map_err(err)?;
         let applied: Vec<i64> = conn
             .query("SELECT version FROM schema_migrations", &[])
             .map_err(err)?

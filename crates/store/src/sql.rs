@@ -60,17 +60,13 @@ pub(crate) struct Row(pub(crate) Vec<Val>);
 
 impl Row {
     fn at(&self, i: usize) -> Result<&Val, Error> {
-        self.0
-            .get(i)
-            .ok_or_else(|| StorageError(format!("row has no column {i}")).into())
+        self.0.get(i).ok_or_else(|| StorageError(format!("row has no column {i}")).into())
     }
 
     pub(crate) fn int(&self, i: usize) -> Result<i64, Error> {
         match self.at(i)? {
             Val::Int(v) => Ok(*v),
-            other => {
-                Err(StorageError(format!("column {i}: expected integer, got {other:?}")).into())
-            }
+            other => Err(StorageError(format!("column {i}: expected integer, got {other:?}")).into()),
         }
     }
 
@@ -173,9 +169,6 @@ mod tests {
 
     #[test]
     fn placeholders_convert_outside_quotes() {
-        assert_eq!(
-            to_sqlite_placeholders("SELECT $1, '$x' WHERE a = $2"),
-            "SELECT ?1, '$x' WHERE a = ?2"
-        );
+        assert_eq!(to_sqlite_placeholders("SELECT $1, '$x' WHERE a = $2"), "SELECT ?1, '$x' WHERE a = ?2");
     }
 }

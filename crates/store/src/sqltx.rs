@@ -24,21 +24,12 @@ const USER_COLS: &str = "id, username, role, shop_id, password_hash, created_at,
 
 impl<'c, C: Conn> SqlTx<'c, C> {
     pub(crate) fn new(conn: &'c mut C, read_only: bool) -> Self {
-        Self {
-            conn,
-            read_only,
-            events: Vec::new(),
-            earliest_scheduled: None,
-        }
+        Self { conn, read_only, events: Vec::new(), earliest_scheduled: None }
     }
 
     /// Locks the rows a read-modify-write reads, except in read-only work.
     fn row_lock(&self) -> &'static str {
-        if self.read_only {
-            ""
-        } else {
-            self.conn.dialect().for_update()
-        }
+        if self.read_only { "" } else { self.conn.dialect().for_update() }
     }
 
     fn exec(&mut self, sql: &str, p: &[Val]) -> Result<u64> {
@@ -54,9 +45,7 @@ impl<'c, C: Conn> SqlTx<'c, C> {
     }
 
     fn insert_id(&mut self, sql: &str, p: &[Val]) -> Result<i64> {
-        let row = self
-            .one(sql, p)?
-            .ok_or_else(|| StorageError("insert returned no id".into()))?;
+        let row = self.one(sql, p)?.ok_or_else(|| StorageError("insert returned no id".into()))?;
         row.int(0)
     }
 
@@ -65,10 +54,7 @@ impl<'c, C: Conn> SqlTx<'c, C> {
         if !self.events.is_empty() {
             let lock = self.conn.dialect().for_update();
             let head = self
-                .one(
-                    &format!("SELECT seq, hash FROM chain_head WHERE id = 1{lock}"),
-                    &[],
-                )?
+                .one(&format!("SELECT seq, hash FROM chain_head WHERE id = 1{lock}"), &[])?
                 .ok_or_else(|| StorageError("chain_head missing".into()))?;
             let (mut seq, mut hash) = (head.int(0)?, head.text(1)?);
             let events = std::mem::take(&mut self.events);
@@ -81,10 +67,7 @@ impl<'c, C: Conn> SqlTx<'c, C> {
                 )?;
                 hash = linked.hash;
             }
-            self.exec(
-                "UPDATE chain_head SET seq = $1, hash = $2 WHERE id = 1",
-                params![seq, hash],
-            )?;
+            self.exec("UPDATE chain_head SET seq = $1, hash = $2 WHERE id = 1", params![seq, hash])?;
         }
         Ok(self.earliest_scheduled)
     }
@@ -103,24 +86,17 @@ fn user(r: &Row) -> Result<User> {
 }
 
 fn shop(r: &Row) -> Result<Shop> {
-    Ok(Shop {
-        id: ShopId(r.int(0)?),
-        name: r.text(1)?,
-        owner_id: UserId(r.int(2)?),
-        created_at: r.time(3)?,
-    })
+    Ok(Shop { id: ShopId(r.int(0)?), name: r.text(1)?, owner_id: UserId(r.int(2)?), created_at: r.time(3)? })
 }
 
-const INVITE_COLS: &str =
-    "id, shop_id, created_by, state, created_at, expires_at, accepted_by, deadline_id";
+const INVITE_COLS: &str = "id, shop_id, created_by, state, created_at, expires_at, accepted_by, deadline_id";
 
 fn invite(r: &Row) -> Result<Invite> {
     Ok(Invite {
         id: InviteId(r.int(0)?),
         shop_id: ShopId(r.int(1)?),
         created_by: UserId(r.int(2)?),
-        state: InviteState::parse(&r.text(3)?)
-            .ok_or_else(|| StorageError("bad invite state".into()))?,
+        state: InviteState::parse(&r.text(3)?).ok_or_else(|| StorageError("bad invite state".into()))?,
         created_at: r.time(4)?,
         expires_at: r.time(5)?,
         accepted_by: r.opt_int(6)?.map(UserId),
@@ -146,12 +122,10 @@ fn deadline(r: &Row) -> Result<Deadline> {
         kind: r.text(1)?,
         subject: r.text(2)?,
         due_at: r.time(3)?,
-        state: DeadlineState::parse(&r.text(4)?)
-            .ok_or_else(|| StorageError("bad deadline state".into()))?,
+        state: DeadlineState::parse(&r.text(4)?).ok_or_else(|| StorageError("bad deadline state".into()))?,
         fired_at: r.opt_time(5)?,
         attempts: r.int(6)?,
-        payload: serde_json::from_str(&r.text(7)?)
-            .map_err(|e| StorageError(format!("deadline payload: {e}")))?,
+        payload: serde_json::from_str(&r.text(7)?).map_err(|e| StorageError(format!("deadline payload: {e}")))?,
     })
 }
 
@@ -165,23 +139,14 @@ impl<C: Conn> Tx for SqlTx<'_, C> {
     }
 
     fn user_by_id(&mut self, id: UserId) -> Result<Option<User>> {
-        self.one(
-            &format!("SELECT {USER_COLS} FROM users WHERE id = $1"),
-            params![id.0],
-        )?
-        .as_ref()
-        .map(user)
-        .transpose()
+        self.one(&format!("SELECT {USER_COLS} FROM users WHERE id = $1"), params![id.0])?.as_ref().map(user).transpose()
     }
 
     fn user_by_key(&mut self, key: &str) -> Result<Option<User>> {
-        self.one(
-            &format!("SELECT {USER_COLS} FROM users WHERE username_key = $1"),
-            params![key],
-        )?
-        .as_ref()
-        .map(user)
-        .transpose()
+        self.one(&format!("SELECT {USER_COLS} FROM users WHERE username_key = $1"), params![key])?
+            .as_ref()
+            .map(user)
+            .transpose()
     }
 
     fn insert_session(
@@ -192,7 +157,10 @@ impl<C: Conn> Tx for SqlTx<'_, C> {
         created: Timestamp,
         expires: Timestamp,
     ) -> Result<()> {
-        self.exec("INSERT INTO sessions (token_hash, user_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)", params![hash, user.0, csrf, created, expires])?;
+        self.exec(
+            "INSERT INTO sessions (token_hash, user_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+            params![hash, user.0, csrf, created, expires],
+        )?;
         Ok(())
     }
 
@@ -202,11 +170,7 @@ impl<C: Conn> Tx for SqlTx<'_, C> {
              FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2"
         );
         match self.one(&sql, params![hash, now])? {
-            Some(r) => Ok(Some(SessionInfo {
-                user: user(&r)?,
-                csrf: r.text(7)?,
-                expires_at: r.time(8)?,
-            })),
+            Some(r) => Ok(Some(SessionInfo { user: user(&r)?, csrf: r.text(7)?, expires_at: r.time(8)? })),
             None => Ok(None),
         }
     }
@@ -215,14 +179,12 @@ impl<C: Conn> Tx for SqlTx<'_, C> {
         Ok(self.exec("DELETE FROM sessions WHERE token_hash = $1", params![hash])? > 0)
     }
 
-    fn insert_api_token(
-        &mut self,
-        user: UserId,
-        name: &str,
-        hash: &str,
-        created: Timestamp,
-    ) -> Result<TokenId> {
-        self.insert_id("INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id", params![user.0, name, hash, created]).map(TokenId)
+    fn insert_api_token(&mut self, user: UserId, name: &str, hash: &str, created: Timestamp) -> Result<TokenId> {
+        self.insert_id(
+            "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+            params![user.0, name, hash, created],
+        )
+        .map(TokenId)
     }
 
     fn api_token_user(&mut self, hash: &str) -> Result<Option<User>> {
@@ -232,41 +194,33 @@ impl<C: Conn> Tx for SqlTx<'_, C> {
     }
 
     fn api_token(&mut self, id: TokenId) -> Result<Option<ApiToken>> {
-        self.one(
-            "SELECT id, user_id, name, created_at, revoked_at FROM api_tokens WHERE id = $1",
-            params![id.0],
-        )?
-        .as_ref()
-        .map(token)
-        .transpose()
+        self.one("SELECT id, user_id, name, created_at, revoked_at FROM api_tokens WHERE id = $1", params![id.0])?
+            .as_ref()
+            .map(token)
+            .transpose()
     }
 
     fn api_tokens_of(&mut self, user: UserId) -> Result<Vec<ApiToken>> {
-        self.query("SELECT id, user_id, name, created_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY id", params![user.0])?.iter().map(token).collect()
+        self.query(
+            "SELECT id, user_id, name, created_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY id",
+            params![user.0],
+        )?
+        .iter()
+        .map(token)
+        .collect()
     }
 
     fn revoke_api_token(&mut self, id: TokenId, at: Timestamp) -> Result<()> {
-        self.exec(
-            "UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
-            params![id.0, at],
-        )?;
+        self.exec("UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL", params![id.0, at])?;
         Ok(())
     }
 
     fn record_login_failure(&mut self, key: &str, ip: &str, at: Timestamp) -> Result<()> {
-        self.exec(
-            "INSERT INTO login_failures (username_key, ip, at) VALUES ($1, $2, $3)",
-            params![key, ip, at],
-        )?;
+        self.exec("INSERT INTO login_failures (username_key, ip, at) VALUES ($1, $2, $3)", params![key, ip, at])?;
         Ok(())
     }
 
-    fn login_failures_since(
-        &mut self,
-        key: &str,
-        ip: &str,
-        since: Timestamp,
-    ) -> Result<Vec<Timestamp>> {
+    fn login_failures_since(&mut self, key: &str, ip: &str, since: Timestamp) -> Result<Vec<Timestamp>> {
         self.query(
             "SELECT at FROM login_failures WHERE username_key = $1 AND ip = $2 AND at > $3",
             params![key, ip, since],
@@ -277,25 +231,23 @@ impl<C: Conn> Tx for SqlTx<'_, C> {
     }
 
     fn clear_login_failures(&mut self, key: &str, ip: &str) -> Result<()> {
-        self.exec(
-            "DELETE FROM login_failures WHERE username_key = $1 AND ip = $2",
-            params![key, ip],
-        )?;
+        self.exec("DELETE FROM login_failures WHERE username_key = $1 AND ip = $2", params![key, ip])?;
         Ok(())
     }
 
     fn insert_shop(&mut self, name: &ShopName, owner: UserId, at: Timestamp) -> Result<ShopId> {
-        self.insert_id("INSERT INTO shops (name, name_key, owner_id, created_at) VALUES ($1, $2, $3, $4) RETURNING id", params![name.as_str(), name.key(), owner.0, at]).map(ShopId)
+        self.insert_id(
+            "INSERT INTO shops (name, name_key, owner_id, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+            params![name.as_str(), name.key(), owner.0, at],
+        )
+        .map(ShopId)
     }
 
     fn shop(&mut self, id: ShopId) -> Result<Option<Shop>> {
-        self.one(
-            "SELECT id, name, owner_id, created_at FROM shops WHERE id = $1",
-            params![id.0],
-        )?
-        .as_ref()
-        .map(shop)
-        .transpose()
+        self.one("SELECT id, name, owner_id, created_at FROM shops WHERE id = $1", params![id.0])?
+            .as_ref()
+            .map(shop)
+            .transpose()
     }
 
     fn shops_owned_by(&mut self, owner: UserId) -> Result<Vec<Shop>> {
@@ -309,13 +261,10 @@ impl<C: Conn> Tx for SqlTx<'_, C> {
     }
 
     fn shop_agents(&mut self, s: ShopId) -> Result<Vec<User>> {
-        self.query(
-            &format!("SELECT {USER_COLS} FROM users WHERE shop_id = $1 ORDER BY id"),
-            params![s.0],
-        )?
-        .iter()
-        .map(user)
-        .collect()
+        self.query(&format!("SELECT {USER_COLS} FROM users WHERE shop_id = $1 ORDER BY id"), params![s.0])?
+            .iter()
+            .map(user)
+            .collect()
     }
 
     fn insert_invite(
@@ -334,51 +283,34 @@ impl<C: Conn> Tx for SqlTx<'_, C> {
     }
 
     fn set_invite_deadline(&mut self, id: InviteId, d: DeadlineId) -> Result<()> {
-        self.exec(
-            "UPDATE invites SET deadline_id = $2 WHERE id = $1",
-            params![id.0, d.0],
-        )?;
+        self.exec("UPDATE invites SET deadline_id = $2 WHERE id = $1", params![id.0, d.0])?;
         Ok(())
     }
 
     fn invite(&mut self, id: InviteId) -> Result<Option<Invite>> {
         let lock = self.row_lock();
-        self.one(
-            &format!("SELECT {INVITE_COLS} FROM invites WHERE id = $1{lock}"),
-            params![id.0],
-        )?
-        .as_ref()
-        .map(invite)
-        .transpose()
+        self.one(&format!("SELECT {INVITE_COLS} FROM invites WHERE id = $1{lock}"), params![id.0])?
+            .as_ref()
+            .map(invite)
+            .transpose()
     }
 
     fn invite_by_token(&mut self, hash: &str) -> Result<Option<Invite>> {
         let lock = self.row_lock();
-        self.one(
-            &format!("SELECT {INVITE_COLS} FROM invites WHERE token_hash = $1{lock}"),
-            params![hash],
-        )?
-        .as_ref()
-        .map(invite)
-        .transpose()
+        self.one(&format!("SELECT {INVITE_COLS} FROM invites WHERE token_hash = $1{lock}"), params![hash])?
+            .as_ref()
+            .map(invite)
+            .transpose()
     }
 
     fn invites_of_shop(&mut self, s: ShopId) -> Result<Vec<Invite>> {
-        self.query(
-            &format!("SELECT {INVITE_COLS} FROM invites WHERE shop_id = $1 ORDER BY id DESC"),
-            params![s.0],
-        )?
-        .iter()
-        .map(invite)
-        .collect()
+        self.query(&format!("SELECT {INVITE_COLS} FROM invites WHERE shop_id = $1 ORDER BY id DESC"), params![s.0])?
+            .iter()
+            .map(invite)
+            .collect()
     }
 
-    fn set_invite_state(
-        &mut self,
-        id: InviteId,
-        state: InviteState,
-        accepted_by: Option<UserId>,
-    ) -> Result<()> {
+    fn set_invite_state(&mut self, id: InviteId, state: InviteState, accepted_by: Option<UserId>) -> Result<()> {
         self.exec(
             "UPDATE invites SET state = $2, accepted_by = $3 WHERE id = $1",
             params![id.0, state.as_str(), accepted_by.map(|u| u.0)],
@@ -387,19 +319,10 @@ impl<C: Conn> Tx for SqlTx<'_, C> {
     }
 
     fn stored_rules(&mut self) -> Result<Vec<(String, i64)>> {
-        self.query("SELECT name, value FROM rules", &[])?
-            .iter()
-            .map(|r| Ok((r.text(0)?, r.int(1)?)))
-            .collect()
+        self.query("SELECT name, value FROM rules", &[])?.iter().map(|r| Ok((r.text(0)?, r.int(1)?))).collect()
     }
 
-    fn put_rule(
-        &mut self,
-        name: &str,
-        value: i64,
-        at: Timestamp,
-        by: Option<UserId>,
-    ) -> Result<()> {
+    fn put_rule(&mut self, name: &str, value: i64, at: Timestamp, by: Option<UserId>) -> Result<()> {
         self.exec(
             "INSERT INTO rules (name, value, updated_at, updated_by) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at, updated_by = excluded.updated_by",
@@ -413,22 +336,20 @@ impl<C: Conn> Tx for SqlTx<'_, C> {
             "INSERT INTO deadlines (kind, subject, due_at, state, created_at, attempts, payload) VALUES ($1, $2, $3, 'pending', $4, 0, $5) RETURNING id",
             params![d.kind.as_str(), &d.subject, d.due_at, d.created_at, d.payload.to_string()],
         )?;
-        self.earliest_scheduled = Some(
-            self.earliest_scheduled
-                .map_or(d.due_at, |e| e.min(d.due_at)),
-        );
+        self.earliest_scheduled = Some(self.earliest_scheduled.map_or(d.due_at, |e| e.min(d.due_at)));
         Ok(DeadlineId(id))
     }
 
     fn cancel_deadline(&mut self, id: DeadlineId, at: Timestamp) -> Result<bool> {
-        Ok(self.exec("UPDATE deadlines SET state = 'cancelled', fired_at = $2 WHERE id = $1 AND state = 'pending'", params![id.0, at])? == 1)
+        Ok(self.exec(
+            "UPDATE deadlines SET state = 'cancelled', fired_at = $2 WHERE id = $1 AND state = 'pending'",
+            params![id.0, at],
+        )? == 1)
     }
 
     fn reschedule(&mut self, id: DeadlineId, due: Timestamp) -> Result<bool> {
-        let moved = self.exec(
-            "UPDATE deadlines SET due_at = $2 WHERE id = $1 AND state = 'pending'",
-            params![id.0, due],
-        )? == 1;
+        let moved =
+            self.exec("UPDATE deadlines SET due_at = $2 WHERE id = $1 AND state = 'pending'", params![id.0, due])? == 1;
         if moved {
             self.earliest_scheduled = Some(self.earliest_scheduled.map_or(due, |e| e.min(due)));
         }
@@ -436,13 +357,10 @@ impl<C: Conn> Tx for SqlTx<'_, C> {
     }
 
     fn deadline(&mut self, id: DeadlineId) -> Result<Option<Deadline>> {
-        self.one(
-            &format!("SELECT {DEADLINE_COLS} FROM deadlines WHERE id = $1"),
-            params![id.0],
-        )?
-        .as_ref()
-        .map(deadline)
-        .transpose()
+        self.one(&format!("SELECT {DEADLINE_COLS} FROM deadlines WHERE id = $1"), params![id.0])?
+            .as_ref()
+            .map(deadline)
+            .transpose()
     }
 
     fn claim_due(&mut self, now: Timestamp, limit: usize) -> Result<Vec<Deadline>> {
@@ -451,14 +369,14 @@ impl<C: Conn> Tx for SqlTx<'_, C> {
         let sql = format!(
             "SELECT {DEADLINE_COLS} FROM deadlines WHERE state = 'pending' AND due_at <= $1 ORDER BY due_at, id LIMIT $2{skip}"
         );
-        self.query(&sql, params![now, limit])?
-            .iter()
-            .map(deadline)
-            .collect()
+        self.query(&sql, params![now, limit])?.iter().map(deadline).collect()
     }
 
     fn mark_fired(&mut self, id: DeadlineId, at: Timestamp) -> Result<bool> {
-        Ok(self.exec("UPDATE deadlines SET state = 'fired', fired_at = $2 WHERE id = $1 AND state = 'pending'", params![id.0, at])? == 1)
+        Ok(self.exec(
+            "UPDATE deadlines SET state = 'fired', fired_at = $2 WHERE id = $1 AND state = 'pending'",
+            params![id.0, at],
+        )? == 1)
     }
 
     fn mark_retry(&mut self, id: DeadlineId, next_due: Timestamp, error: &str) -> Result<()> {
@@ -468,18 +386,12 @@ impl<C: Conn> Tx for SqlTx<'_, C> {
     }
 
     fn next_due(&mut self) -> Result<Option<Timestamp>> {
-        let row = self.one(
-            "SELECT due_at FROM deadlines WHERE state = 'pending' ORDER BY due_at LIMIT 1",
-            &[],
-        )?;
+        let row = self.one("SELECT due_at FROM deadlines WHERE state = 'pending' ORDER BY due_at LIMIT 1", &[])?;
         row.map(|r| r.time(0)).transpose()
     }
 
     fn pending_deadlines(&mut self) -> Result<i64> {
-        let row = self.one(
-            "SELECT COUNT(*) FROM deadlines WHERE state = 'pending'",
-            &[],
-        )?;
+        let row = self.one("SELECT COUNT(*) FROM deadlines WHERE state = 'pending'", &[])?;
         row.map_or(Ok(0), |r| r.int(0))
     }
 
@@ -488,15 +400,11 @@ impl<C: Conn> Tx for SqlTx<'_, C> {
     }
 
     fn rollback_savepoint(&mut self) -> Result<()> {
-        self.conn
-            .batch("ROLLBACK TO SAVEPOINT fire")
-            .map_err(map_db_error)
+        self.conn.batch("ROLLBACK TO SAVEPOINT fire").map_err(map_db_error)
     }
 
     fn release_savepoint(&mut self) -> Result<()> {
-        self.conn
-            .batch("RELEASE SAVEPOINT fire")
-            .map_err(map_db_error)
+        self.conn.batch("RELEASE SAVEPOINT fire").map_err(map_db_error)
     }
 
     fn append(&mut self, event: NewEvent) -> Result<()> {

@@ -10,8 +10,7 @@ use crate::{PgStore, SqliteStore};
 
 /// The server tests create databases on; `YOUYING_TEST_PG_URL` overrides it.
 pub fn pg_admin_url() -> String {
-    std::env::var("YOUYING_TEST_PG_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+    std::env::var("YOUYING_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
 }
 
 /// Under `CI=true` a PostgreSQL run that could not happen is a failure.
@@ -21,14 +20,8 @@ pub fn pg_required() -> bool {
 
 #[derive(Debug)]
 pub enum TestDb {
-    Sqlite {
-        dir: tempfile::TempDir,
-    },
-    Postgres {
-        admin_url: String,
-        name: String,
-        url: String,
-    },
+    Sqlite { dir: tempfile::TempDir },
+    Postgres { admin_url: String, name: String, url: String },
 }
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -43,12 +36,7 @@ impl TestDb {
     /// no server answers and the run is not CI. Call from a blocking context.
     pub fn postgres() -> Option<Self> {
         let admin_url = pg_admin_url();
-        let name = format!(
-            "yy_test_{}_{}_{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed),
-            nanos()
-        );
+        let name = format!("yy_test_{}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed), nanos());
         let created = std::thread::scope(|s| {
             s.spawn(|| -> std::result::Result<(), postgres::Error> {
                 let mut c = postgres::Client::connect(&admin_url, postgres::NoTls)?;
@@ -59,32 +47,20 @@ impl TestDb {
         match created {
             Ok(Ok(())) => {}
             other => {
-                assert!(
-                    !pg_required(),
-                    "CI=true but PostgreSQL at {admin_url} is unavailable: {other:?}"
-                );
+                assert!(!pg_required(), "CI=true but PostgreSQL at {admin_url} is unavailable: {other:?}");
                 eprintln!("skipping PostgreSQL half: {other:?}");
                 return None;
             }
         }
-        let base = admin_url
-            .rsplit_once('/')
-            .map_or(admin_url.as_str(), |(b, _)| b);
+        let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(b, _)| b);
         let url = format!("{base}/{name}");
-        Some(TestDb::Postgres {
-            admin_url,
-            name,
-            url,
-        })
+        Some(TestDb::Postgres { admin_url, name, url })
     }
 
     /// The URL the server would be given for this database.
     pub fn url(&self) -> String {
         match self {
-            TestDb::Sqlite { dir } => format!(
-                "sqlite://{}?mode=rwc",
-                dir.path().join("youying.db").display()
-            ),
+            TestDb::Sqlite { dir } => format!("sqlite://{}?mode=rwc", dir.path().join("youying.db").display()),
             TestDb::Postgres { url, .. } => url.clone(),
         }
     }
@@ -104,31 +80,22 @@ impl TestDb {
     /// Opens a store on this database (a second call is a second "instance").
     pub async fn open_postgres(&self, pool: usize) -> Result<PgStore> {
         let url = self.url();
-        tokio::task::spawn_blocking(move || PgStore::open(&url, pool, 0))
-            .await
-            .expect("open task")
+        tokio::task::spawn_blocking(move || PgStore::open(&url, pool, 0)).await.expect("open task")
     }
 }
 
 fn nanos() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() % 1_000_000)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() % 1_000_000).unwrap_or(0)
 }
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        if let TestDb::Postgres {
-            admin_url, name, ..
-        } = self
-        {
+        if let TestDb::Postgres { admin_url, name, .. } = self {
             let (admin_url, name) = (admin_url.clone(), name.clone());
             // The sync client must not run on an async worker thread.
             let _ = std::thread::spawn(move || {
                 if let Ok(mut c) = postgres::Client::connect(&admin_url, postgres::NoTls) {
-                    let _ =
-                        c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+                    let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
                 }
             })
             .join();
@@ -154,9 +121,7 @@ macro_rules! store_test {
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                let Some($db) = tokio::task::spawn_blocking($crate::testing::TestDb::postgres)
-                    .await
-                    .expect("db task")
+                let Some($db) = tokio::task::spawn_blocking($crate::testing::TestDb::postgres).await.expect("db task")
                 else {
                     return;
                 };

@@ -16,10 +16,7 @@ const T0: Timestamp = Timestamp::from_millis(1_700_000_000_000);
 
 async fn user<S: Store>(store: &S, name: &str, role: Role) -> User {
     let name = Username::parse(name).unwrap();
-    store
-        .write(move |tx| accounts::register(tx, T0, &name, "hash".into(), role, None, None))
-        .await
-        .unwrap()
+    store.write(move |tx| accounts::register(tx, T0, &name, "hash".into(), role, None, None)).await.unwrap()
 }
 
 async fn verify_chain<S: Store>(store: &S) -> u64 {
@@ -41,13 +38,7 @@ async fn verify_chain<S: Store>(store: &S) -> u64 {
 }
 
 fn probe(subject: &str, due: Timestamp) -> NewDeadline {
-    NewDeadline {
-        kind: DeadlineKind::Probe,
-        subject: subject.into(),
-        due_at: due,
-        created_at: T0,
-        payload: json!({}),
-    }
+    NewDeadline { kind: DeadlineKind::Probe, subject: subject.into(), due_at: due, created_at: T0, payload: json!({}) }
 }
 
 store_test!(usernames_are_unique_without_case, |store, _db| {
@@ -58,11 +49,7 @@ store_test!(usernames_are_unique_without_case, |store, _db| {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::UsernameTaken), "{err:?}");
-    let found = store
-        .read(|tx| tx.user_by_key("alice"))
-        .await
-        .unwrap()
-        .unwrap();
+    let found = store.read(|tx| tx.user_by_key("alice")).await.unwrap().unwrap();
     assert_eq!(found.username, "Alice");
     assert_eq!(verify_chain(&store).await, 1);
 });
@@ -79,25 +66,13 @@ store_test!(a_failed_unit_of_work_leaves_nothing, |store, _db| {
                 created_at: T0,
             })?;
             tx.schedule(&probe("x:1", T0))?;
-            tx.append(youying_core::evidence::NewEvent::new(
-                T0,
-                None,
-                "test",
-                "x:1",
-                json!({}),
-            ))?;
+            tx.append(youying_core::evidence::NewEvent::new(T0, None, "test", "x:1", json!({})))?;
             Err::<(), _>(Error::Conflict("changed my mind"))
         })
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Conflict(_)));
-    assert!(
-        store
-            .read(|tx| tx.user_by_key("bob"))
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(store.read(|tx| tx.user_by_key("bob")).await.unwrap().is_none());
     assert_eq!(store.read(|tx| tx.pending_deadlines()).await.unwrap(), 0);
     assert_eq!(verify_chain(&store).await, 0);
 });
@@ -112,136 +87,65 @@ store_test!(deadlines_fire_once_in_due_order, |store, _db| {
         })
         .await
         .unwrap();
-    assert!(
-        store
-            .write(move |tx| tx.cancel_deadline(ids.2, T0))
-            .await
-            .unwrap()
-    );
-    assert_eq!(
-        store.read(|tx| tx.next_due()).await.unwrap(),
-        Some(T0.plus_secs(10))
-    );
+    assert!(store.write(move |tx| tx.cancel_deadline(ids.2, T0)).await.unwrap());
+    assert_eq!(store.read(|tx| tx.next_due()).await.unwrap(), Some(T0.plus_secs(10)));
 
-    let none = store
-        .write(|tx| deadline::run_due(tx, T0.plus_secs(9), 100))
-        .await
-        .unwrap();
+    let none = store.write(|tx| deadline::run_due(tx, T0.plus_secs(9), 100)).await.unwrap();
     assert_eq!(none.fired, 0);
-    let first = store
-        .write(|tx| deadline::run_due(tx, T0.plus_millis(10_250), 100))
-        .await
-        .unwrap();
+    let first = store.write(|tx| deadline::run_due(tx, T0.plus_millis(10_250), 100)).await.unwrap();
     assert_eq!((first.fired, first.lateness_ms.clone()), (1, vec![250]));
-    let again = store
-        .write(|tx| deadline::run_due(tx, T0.plus_millis(10_250), 100))
-        .await
-        .unwrap();
+    let again = store.write(|tx| deadline::run_due(tx, T0.plus_millis(10_250), 100)).await.unwrap();
     assert_eq!(again.fired, 0, "a fired deadline never fires twice");
 
-    assert!(
-        store
-            .write(move |tx| tx.reschedule(ids.0, T0.plus_secs(30)))
-            .await
-            .unwrap()
-    );
-    assert_eq!(
-        store
-            .write(|tx| deadline::run_due(tx, T0.plus_secs(29), 100))
-            .await
-            .unwrap()
-            .fired,
-        0
-    );
-    assert_eq!(
-        store
-            .write(|tx| deadline::run_due(tx, T0.plus_secs(31), 100))
-            .await
-            .unwrap()
-            .fired,
-        1
-    );
+    assert!(store.write(move |tx| tx.reschedule(ids.0, T0.plus_secs(30))).await.unwrap());
+    assert_eq!(store.write(|tx| deadline::run_due(tx, T0.plus_secs(29), 100)).await.unwrap().fired, 0);
+    assert_eq!(store.write(|tx| deadline::run_due(tx, T0.plus_secs(31), 100)).await.unwrap().fired, 1);
     let states = store
-        .read(move |tx| {
-            Ok((
-                tx.deadline(ids.0)?.unwrap().state,
-                tx.deadline(ids.2)?.unwrap().state,
-            ))
-        })
+        .read(move |tx| Ok((tx.deadline(ids.0)?.unwrap().state, tx.deadline(ids.2)?.unwrap().state)))
         .await
         .unwrap();
     assert_eq!(states, (DeadlineState::Fired, DeadlineState::Cancelled));
-    assert!(
-        !store
-            .write(move |tx| tx.cancel_deadline(ids.0, T0))
-            .await
-            .unwrap(),
-        "fired cannot be cancelled"
-    );
+    assert!(!store.write(move |tx| tx.cancel_deadline(ids.0, T0)).await.unwrap(), "fired cannot be cancelled");
     assert_eq!(verify_chain(&store).await, 2);
 });
 
-store_test!(
-    a_failing_handler_is_retried_without_undoing_others,
-    |store, _db| {
-        store
-            .write(|tx| {
-                tx.schedule(&probe("p:ok", T0))?;
-                // An invite-expiry deadline without its invite id fails in its handler.
-                tx.schedule(&NewDeadline {
-                    kind: DeadlineKind::InviteExpiry,
-                    subject: "invite:0".into(),
-                    due_at: T0,
-                    created_at: T0,
-                    payload: json!({}),
-                })
+store_test!(a_failing_handler_is_retried_without_undoing_others, |store, _db| {
+    store
+        .write(|tx| {
+            tx.schedule(&probe("p:ok", T0))?;
+            // An invite-expiry deadline without its invite id fails in its handler.
+            tx.schedule(&NewDeadline {
+                kind: DeadlineKind::InviteExpiry,
+                subject: "invite:0".into(),
+                due_at: T0,
+                created_at: T0,
+                payload: json!({}),
             })
-            .await
-            .unwrap();
-        let out = store
-            .write(|tx| deadline::run_due(tx, T0, 100))
-            .await
-            .unwrap();
-        assert_eq!((out.fired, out.failed), (1, 1));
-        let pending = store.read(|tx| tx.pending_deadlines()).await.unwrap();
-        assert_eq!(pending, 1, "the failed one stays pending for a retry");
-        assert_eq!(
-            store.read(|tx| tx.next_due()).await.unwrap(),
-            Some(T0.plus_secs(1))
-        );
-        assert_eq!(verify_chain(&store).await, 1);
-    }
-);
+        })
+        .await
+        .unwrap();
+    let out = store.write(|tx| deadline::run_due(tx, T0, 100)).await.unwrap();
+    assert_eq!((out.fired, out.failed), (1, 1));
+    let pending = store.read(|tx| tx.pending_deadlines()).await.unwrap();
+    assert_eq!(pending, 1, "the failed one stays pending for a retry");
+    assert_eq!(store.read(|tx| tx.next_due()).await.unwrap(), Some(T0.plus_secs(1)));
+    assert_eq!(verify_chain(&store).await, 1);
+});
 
 store_test!(invites_expire_through_the_engine, |store, _db| {
     let owner = user(&store, "owner1", Role::Buyer).await;
     let o = owner.clone();
-    let shop = store
-        .write(move |tx| shops::open(tx, T0, &o, &ShopName::parse("星辰点卡").unwrap()))
-        .await
-        .unwrap();
+    let shop = store.write(move |tx| shops::open(tx, T0, &o, &ShopName::parse("星辰点卡").unwrap())).await.unwrap();
     let o = owner.clone();
-    let invite = store
-        .write(move |tx| shops::invite_agent(tx, T0, &o, shop.id, "tokhash"))
-        .await
-        .unwrap();
+    let invite = store.write(move |tx| shops::invite_agent(tx, T0, &o, shop.id, "tokhash")).await.unwrap();
     assert_eq!(invite.expires_at, T0.plus_secs(7 * 86_400));
-    let out = store
-        .write(move |tx| deadline::run_due(tx, invite.expires_at, 10))
-        .await
-        .unwrap();
+    let out = store.write(move |tx| deadline::run_due(tx, invite.expires_at, 10)).await.unwrap();
     assert_eq!(out.fired, 1);
-    let after = store
-        .read(move |tx| tx.invite(invite.id))
-        .await
-        .unwrap()
-        .unwrap();
+    let after = store.read(move |tx| tx.invite(invite.id)).await.unwrap().unwrap();
     assert_eq!(after.state, InviteState::Expired);
     let name = Username::parse("agent1").unwrap();
     let late = store
-        .write(move |tx| {
-            shops::accept_invite(tx, T0.plus_secs(8 * 86_400), "tokhash", &name, "h".into())
-        })
+        .write(move |tx| shops::accept_invite(tx, T0.plus_secs(8 * 86_400), "tokhash", &name, "h".into()))
         .await
         .unwrap_err();
     assert!(matches!(late, Error::Conflict(_)));
@@ -252,36 +156,19 @@ store_test!(invites_expire_through_the_engine, |store, _db| {
 store_test!(an_accepted_invite_cancels_its_deadline, |store, _db| {
     let owner = user(&store, "owner2", Role::Buyer).await;
     let o = owner.clone();
-    let shop = store
-        .write(move |tx| shops::open(tx, T0, &o, &ShopName::parse("shop two").unwrap()))
-        .await
-        .unwrap();
+    let shop = store.write(move |tx| shops::open(tx, T0, &o, &ShopName::parse("shop two").unwrap())).await.unwrap();
     let o = owner.clone();
-    let invite = store
-        .write(move |tx| shops::invite_agent(tx, T0, &o, shop.id, "tok2"))
-        .await
-        .unwrap();
+    let invite = store.write(move |tx| shops::invite_agent(tx, T0, &o, shop.id, "tok2")).await.unwrap();
     let name = Username::parse("agent2").unwrap();
-    let agent = store
-        .write(move |tx| shops::accept_invite(tx, T0.plus_secs(60), "tok2", &name, "h".into()))
-        .await
-        .unwrap();
-    assert_eq!(
-        (agent.role, agent.shop_id),
-        (Role::MerchantAgent, Some(shop.id))
-    );
-    let d = store
-        .read(move |tx| tx.deadline(invite.deadline_id.unwrap()))
-        .await
-        .unwrap()
-        .unwrap();
+    let agent =
+        store.write(move |tx| shops::accept_invite(tx, T0.plus_secs(60), "tok2", &name, "h".into())).await.unwrap();
+    assert_eq!((agent.role, agent.shop_id), (Role::MerchantAgent, Some(shop.id)));
+    let d = store.read(move |tx| tx.deadline(invite.deadline_id.unwrap())).await.unwrap().unwrap();
     assert_eq!(d.state, DeadlineState::Cancelled);
     let agents = store.read(move |tx| tx.shop_agents(shop.id)).await.unwrap();
     assert_eq!(agents.len(), 1);
-    let taken = store
-        .write(move |tx| shops::open(tx, T0, &owner, &ShopName::parse("SHOP TWO").unwrap()))
-        .await
-        .unwrap_err();
+    let taken =
+        store.write(move |tx| shops::open(tx, T0, &owner, &ShopName::parse("SHOP TWO").unwrap())).await.unwrap_err();
     assert!(matches!(taken, Error::ShopNameTaken));
     verify_chain(&store).await;
 });
@@ -289,52 +176,23 @@ store_test!(an_accepted_invite_cancels_its_deadline, |store, _db| {
 store_test!(sessions_expire_and_logins_throttle, |store, _db| {
     let u = user(&store, "carol", Role::Buyer).await;
     let u2 = u.clone();
-    store
-        .write(move |tx| accounts::login_succeeded(tx, T0, &u2, "1.2.3.4", "sess", "csrf"))
-        .await
-        .unwrap();
-    let live = store
-        .read(|tx| tx.session("sess", T0.plus_secs(60)))
-        .await
-        .unwrap();
+    store.write(move |tx| accounts::login_succeeded(tx, T0, &u2, "1.2.3.4", "sess", "csrf")).await.unwrap();
+    let live = store.read(|tx| tx.session("sess", T0.plus_secs(60))).await.unwrap();
     assert_eq!(live.map(|s| s.user.id), Some(u.id));
-    let expired = store
-        .read(|tx| tx.session("sess", T0.plus_secs(31 * 86_400)))
-        .await
-        .unwrap();
+    let expired = store.read(|tx| tx.session("sess", T0.plus_secs(31 * 86_400))).await.unwrap();
     assert!(expired.is_none());
 
     for i in 0..5 {
-        store
-            .write(move |tx| accounts::login_failed(tx, T0.plus_secs(i), "carol", "1.2.3.4"))
-            .await
-            .unwrap();
+        store.write(move |tx| accounts::login_failed(tx, T0.plus_secs(i), "carol", "1.2.3.4")).await.unwrap();
     }
-    let err = store
-        .read(|tx| accounts::check_throttle(tx, T0.plus_secs(10), "carol", "1.2.3.4"))
-        .await
-        .unwrap_err();
+    let err = store.read(|tx| accounts::check_throttle(tx, T0.plus_secs(10), "carol", "1.2.3.4")).await.unwrap_err();
+    assert!(matches!(err, Error::Throttled { retry_after_secs: 890 }), "{err:?}");
     assert!(
-        matches!(
-            err,
-            Error::Throttled {
-                retry_after_secs: 890
-            }
-        ),
-        "{err:?}"
-    );
-    assert!(
-        store
-            .read(|tx| accounts::check_throttle(tx, T0.plus_secs(10), "carol", "5.6.7.8"))
-            .await
-            .is_ok(),
+        store.read(|tx| accounts::check_throttle(tx, T0.plus_secs(10), "carol", "5.6.7.8")).await.is_ok(),
         "per address"
     );
     assert!(
-        store
-            .read(|tx| accounts::check_throttle(tx, T0.plus_secs(901), "carol", "1.2.3.4"))
-            .await
-            .is_ok(),
+        store.read(|tx| accounts::check_throttle(tx, T0.plus_secs(901), "carol", "1.2.3.4")).await.is_ok(),
         "window passes"
     );
     verify_chain(&store).await;
@@ -346,33 +204,14 @@ store_test!(rule_changes_are_validated_and_recorded, |store, _db| {
     let mut changes = BTreeMap::new();
     changes.insert("chat_reply_secs".to_owned(), 2);
     let c = changes.clone();
-    let denied = store
-        .write(move |tx| accounts::change_rules(tx, T0, &buyer, &c))
-        .await
-        .unwrap_err();
+    let denied = store.write(move |tx| accounts::change_rules(tx, T0, &buyer, &c)).await.unwrap_err();
     assert!(matches!(denied, Error::Forbidden));
     changes.insert("no_such_rule".to_owned(), 1);
     let (a, c) = (admin.clone(), changes.clone());
-    assert!(
-        store
-            .write(move |tx| accounts::change_rules(tx, T0, &a, &c))
-            .await
-            .is_err()
-    );
-    assert_eq!(
-        store
-            .read(|tx| accounts::rules(tx))
-            .await
-            .unwrap()
-            .chat_reply_secs(),
-        120,
-        "all or nothing"
-    );
+    assert!(store.write(move |tx| accounts::change_rules(tx, T0, &a, &c)).await.is_err());
+    assert_eq!(store.read(|tx| accounts::rules(tx)).await.unwrap().chat_reply_secs(), 120, "all or nothing");
     changes.remove("no_such_rule");
-    let rules = store
-        .write(move |tx| accounts::change_rules(tx, T0, &admin, &changes))
-        .await
-        .unwrap();
+    let rules = store.write(move |tx| accounts::change_rules(tx, T0, &admin, &changes)).await.unwrap();
     assert_eq!(rules.chat_reply_secs(), 2);
     assert_eq!(verify_chain(&store).await, 3);
 });
@@ -381,9 +220,7 @@ store_test!(concurrent_writers_keep_one_unbroken_chain, |store, _db| {
     let mut tasks = Vec::new();
     for i in 0..40 {
         let s = store.clone();
-        tasks.push(tokio::spawn(async move {
-            user(&s, &format!("user{i}"), Role::Buyer).await
-        }));
+        tasks.push(tokio::spawn(async move { user(&s, &format!("user{i}"), Role::Buyer).await }));
     }
     for t in tasks {
         t.await.unwrap();
@@ -399,17 +236,11 @@ store_test!(verify_names_the_first_tampered_event, |store, db| {
     let broken = store
         .read(|tx| {
             let mut v = Verifier::default();
-            Ok(tx
-                .events_after(0, 100)?
-                .iter()
-                .find_map(|e| v.check(e).err()))
+            Ok(tx.events_after(0, 100)?.iter().find_map(|e| v.check(e).err()))
         })
         .await
         .unwrap();
-    assert_eq!(
-        broken.map(|b| (b.seq, b.reason)),
-        Some((2, "hash_mismatch"))
-    );
+    assert_eq!(broken.map(|b| (b.seq, b.reason)), Some((2, "hash_mismatch")));
 });
 
 /// Edits an event behind the application's back, as an attacker with database access would.
@@ -449,10 +280,7 @@ async fn two_instances_fire_each_deadline_once<S: Store>(a: S, b: S) {
         tokio::spawn(async move {
             let mut fired = 0;
             loop {
-                let out = s
-                    .write(|tx| deadline::run_due(tx, T0.plus_secs(1), 7))
-                    .await
-                    .unwrap();
+                let out = s.write(|tx| deadline::run_due(tx, T0.plus_secs(1), 7)).await.unwrap();
                 if out.fired == 0 {
                     return fired;
                 }
@@ -464,31 +292,19 @@ async fn two_instances_fire_each_deadline_once<S: Store>(a: S, b: S) {
     let (fa, fb) = (ta.await.unwrap(), tb.await.unwrap());
     assert_eq!(fa + fb, N as usize, "a fired {fa}, b fired {fb}");
     assert_eq!(a.read(|tx| tx.pending_deadlines()).await.unwrap(), 0);
-    assert_eq!(
-        verify_chain(&a).await,
-        N as u64,
-        "one deadline.fired event each"
-    );
+    assert_eq!(verify_chain(&a).await, N as u64, "one deadline.fired event each");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_instances_sqlite() {
     let db = youying_store::testing::TestDb::sqlite();
-    two_instances_fire_each_deadline_once(db.open_sqlite().unwrap(), db.open_sqlite().unwrap())
-        .await;
+    two_instances_fire_each_deadline_once(db.open_sqlite().unwrap(), db.open_sqlite().unwrap()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_instances_postgres() {
-    let Some(db) = tokio::task::spawn_blocking(youying_store::testing::TestDb::postgres)
-        .await
-        .unwrap()
-    else {
+    let Some(db) = tokio::task::spawn_blocking(youying_store::testing::TestDb::postgres).await.unwrap() else {
         return;
     };
-    two_instances_fire_each_deadline_once(
-        db.open_postgres(4).await.unwrap(),
-        db.open_postgres(4).await.unwrap(),
-    )
-    .await;
+    two_instances_fire_each_deadline_once(db.open_postgres(4).await.unwrap(), db.open_postgres(4).await.unwrap()).await;
 }

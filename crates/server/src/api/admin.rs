@@ -19,17 +19,11 @@ use crate::state::App;
 pub type RulesView = BTreeMap<String, i64>;
 
 fn view(r: &Rules) -> RulesView {
-    r.as_map()
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), *v))
-        .collect()
+    r.as_map().iter().map(|(k, v)| ((*k).to_owned(), *v)).collect()
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/rules", tag = "admin", responses((status = 200, body = BTreeMap<String, i64>), (status = 403)))]
-pub async fn get_rules<S: Store>(
-    State(app): State<App<S>>,
-    ApiUser(v): ApiUser,
-) -> ApiResult<Json<RulesView>> {
+pub async fn get_rules<S: Store>(State(app): State<App<S>>, ApiUser(v): ApiUser) -> ApiResult<Json<RulesView>> {
     authz::platform_staff(&v.user)?;
     let r = app.store.read(|tx| accounts::rules(tx)).await?;
     Ok(Json(view(&r)))
@@ -43,10 +37,7 @@ pub async fn put_rules<S: Store>(
     ApiJson(changes): ApiJson<BTreeMap<String, i64>>,
 ) -> ApiResult<Json<RulesView>> {
     let now = app.now();
-    let r = app
-        .store
-        .write(move |tx| accounts::change_rules(tx, now, &v.user, &changes))
-        .await?;
+    let r = app.store.write(move |tx| accounts::change_rules(tx, now, &v.user, &changes)).await?;
     Ok(Json(view(&r)))
 }
 
@@ -65,12 +56,7 @@ pub fn verify_chain(tx: &mut dyn Tx) -> youying_core::error::Result<VerifyView> 
     loop {
         let page = tx.events_after(v.last_seq(), 1_000)?;
         if page.is_empty() {
-            return Ok(VerifyView {
-                ok: true,
-                checked: v.checked,
-                broken_seq: None,
-                reason: None,
-            });
+            return Ok(VerifyView { ok: true, checked: v.checked, broken_seq: None, reason: None });
         }
         for e in &page {
             if let Err(b) = v.check(e) {
@@ -86,10 +72,7 @@ pub fn verify_chain(tx: &mut dyn Tx) -> youying_core::error::Result<VerifyView> 
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/evidence/verify", tag = "admin", responses((status = 200, body = VerifyView), (status = 403)))]
-pub async fn verify_evidence<S: Store>(
-    State(app): State<App<S>>,
-    ApiUser(v): ApiUser,
-) -> ApiResult<Json<VerifyView>> {
+pub async fn verify_evidence<S: Store>(State(app): State<App<S>>, ApiUser(v): ApiUser) -> ApiResult<Json<VerifyView>> {
     authz::admin(&v.user)?;
     Ok(Json(app.store.read(verify_chain).await?))
 }

@@ -86,25 +86,14 @@ pub async fn login<S: Store>(
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204)))]
-pub async fn logout<S: Store>(
-    State(app): State<App<S>>,
-    MaybeViewer(v): MaybeViewer,
-) -> ApiResult<Response> {
+pub async fn logout<S: Store>(State(app): State<App<S>>, MaybeViewer(v): MaybeViewer) -> ApiResult<Response> {
     if let Some(v) = v {
         if let Some(hash) = v.session_hash().map(str::to_owned) {
             let now = app.now();
-            app.store
-                .write(move |tx| accounts::logout(tx, now, &v.user, &hash))
-                .await?;
+            app.store.write(move |tx| accounts::logout(tx, now, &v.user, &hash)).await?;
         }
     }
-    Ok((
-        StatusCode::NO_CONTENT,
-        [(
-            header::SET_COOKIE,
-            clear_session_cookie(app.config.secure_cookies),
-        )],
-    )
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear_session_cookie(app.config.secure_cookies))])
         .into_response())
 }
 
@@ -116,16 +105,10 @@ pub struct MeView {
 }
 
 #[utoipa::path(get, path = "/api/v1/me", tag = "auth", responses((status = 200, body = MeView), (status = 401)))]
-pub async fn me<S: Store>(
-    State(app): State<App<S>>,
-    ApiUser(v): ApiUser,
-) -> ApiResult<Json<MeView>> {
+pub async fn me<S: Store>(State(app): State<App<S>>, ApiUser(v): ApiUser) -> ApiResult<Json<MeView>> {
     let id = v.user.id;
     let shops = app.store.read(move |tx| tx.shops_owned_by(id)).await?;
-    Ok(Json(MeView {
-        user: UserView::from(&v.user),
-        shops: shops.iter().map(super::shops::ShopView::from).collect(),
-    }))
+    Ok(Json(MeView { user: UserView::from(&v.user), shops: shops.iter().map(super::shops::ShopView::from).collect() }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -151,16 +134,8 @@ pub async fn create_token<S: Store>(
     ApiJson(t): ApiJson<NewToken>,
 ) -> ApiResult<(StatusCode, Json<TokenView>)> {
     let token = random_token("yyt_")?;
-    let (hash, now, user, name) = (
-        token_hash(&token),
-        app.now(),
-        v.user.clone(),
-        t.name.clone(),
-    );
-    let id = app
-        .store
-        .write(move |tx| accounts::create_api_token(tx, now, &user, &name, &hash))
-        .await?;
+    let (hash, now, user, name) = (token_hash(&token), app.now(), v.user.clone(), t.name.clone());
+    let id = app.store.write(move |tx| accounts::create_api_token(tx, now, &user, &name, &hash)).await?;
     Ok((
         StatusCode::CREATED,
         Json(TokenView {
@@ -174,10 +149,7 @@ pub async fn create_token<S: Store>(
 }
 
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "auth", responses((status = 200, body = Vec<TokenView>)))]
-pub async fn list_tokens<S: Store>(
-    State(app): State<App<S>>,
-    ApiUser(v): ApiUser,
-) -> ApiResult<Json<Vec<TokenView>>> {
+pub async fn list_tokens<S: Store>(State(app): State<App<S>>, ApiUser(v): ApiUser) -> ApiResult<Json<Vec<TokenView>>> {
     let id = v.user.id;
     let tokens = app.store.read(move |tx| tx.api_tokens_of(id)).await?;
     Ok(Json(
@@ -201,8 +173,6 @@ pub async fn revoke_token<S: Store>(
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
     let now = app.now();
-    app.store
-        .write(move |tx| accounts::revoke_api_token(tx, now, &v.user, TokenId(id)))
-        .await?;
+    app.store.write(move |tx| accounts::revoke_api_token(tx, now, &v.user, TokenId(id))).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -29,10 +29,7 @@ impl Modify for Security {
                 "bearer",
                 SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
             );
-            c.add_security_scheme(
-                "cookie",
-                SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("yy_session"))),
-            );
+            c.add_security_scheme("cookie", SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("yy_session"))));
         }
     }
 }

@@ -26,12 +26,7 @@ pub struct ShopView {
 
 impl From<&Shop> for ShopView {
     fn from(s: &Shop) -> Self {
-        Self {
-            id: s.id.0,
-            name: s.name.clone(),
-            owner_id: s.owner_id.0,
-            created_at: s.created_at.millis(),
-        }
+        Self { id: s.id.0, name: s.name.clone(), owner_id: s.owner_id.0, created_at: s.created_at.millis() }
     }
 }
 
@@ -50,23 +45,13 @@ pub async fn open<S: Store>(
 ) -> ApiResult<(StatusCode, Json<ShopView>)> {
     let name = ShopName::parse(&n.name)?;
     let now = app.now();
-    let shop = app
-        .store
-        .write(move |tx| shops::open(tx, now, &v.user, &name))
-        .await?;
+    let shop = app.store.write(move |tx| shops::open(tx, now, &v.user, &name)).await?;
     Ok((StatusCode::CREATED, Json(ShopView::from(&shop))))
 }
 
 #[utoipa::path(get, path = "/api/v1/shops/{id}", tag = "shops", params(("id" = i64, Path)), responses((status = 200, body = ShopView), (status = 404)))]
-pub async fn get<S: Store>(
-    State(app): State<App<S>>,
-    Path(id): Path<i64>,
-) -> ApiResult<Json<ShopView>> {
-    let shop = app
-        .store
-        .read(move |tx| tx.shop(ShopId(id)))
-        .await?
-        .ok_or(Error::NotFound)?;
+pub async fn get<S: Store>(State(app): State<App<S>>, Path(id): Path<i64>) -> ApiResult<Json<ShopView>> {
+    let shop = app.store.read(move |tx| tx.shop(ShopId(id))).await?.ok_or(Error::NotFound)?;
     Ok(Json(ShopView::from(&shop)))
 }
 
@@ -123,14 +108,8 @@ pub async fn invite<S: Store>(
 ) -> ApiResult<(StatusCode, Json<InviteView>)> {
     let token = random_token("yyi_")?;
     let (hash, now) = (token_hash(&token), app.now());
-    let invite = app
-        .store
-        .write(move |tx| shops::invite_agent(tx, now, &v.user, ShopId(id), &hash))
-        .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(InviteView::new(&invite, Some(token))),
-    ))
+    let invite = app.store.write(move |tx| shops::invite_agent(tx, now, &v.user, ShopId(id), &hash)).await?;
+    Ok((StatusCode::CREATED, Json(InviteView::new(&invite, Some(token)))))
 }
 
 #[utoipa::path(get, path = "/api/v1/shops/{id}/invites", tag = "shops", params(("id" = i64, Path)), responses((status = 200, body = Vec<InviteView>), (status = 404)))]
@@ -146,9 +125,7 @@ pub async fn invites<S: Store>(
             tx.invites_of_shop(shop.id)
         })
         .await?;
-    Ok(Json(
-        list.iter().map(|i| InviteView::new(i, None)).collect(),
-    ))
+    Ok(Json(list.iter().map(|i| InviteView::new(i, None)).collect()))
 }
 
 #[utoipa::path(delete, path = "/api/v1/invites/{id}", tag = "shops", params(("id" = i64, Path)), responses((status = 204), (status = 404), (status = 409)))]
@@ -158,9 +135,7 @@ pub async fn revoke_invite<S: Store>(
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
     let now = app.now();
-    app.store
-        .write(move |tx| shops::revoke_invite(tx, now, &v.user, InviteId(id)))
-        .await?;
+    app.store.write(move |tx| shops::revoke_invite(tx, now, &v.user, InviteId(id))).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -192,10 +167,7 @@ pub async fn accept<S: Store>(
     let pw = Password::parse(password, name.as_str())?;
     let hash = hash_password(pw.expose().to_owned()).await?;
     let (th, now) = (token_hash(token), app.now());
-    let user = app
-        .store
-        .write(move |tx| shops::accept_invite(tx, now, &th, &name, hash))
-        .await?;
+    let user = app.store.write(move |tx| shops::accept_invite(tx, now, &th, &name, hash)).await?;
     debug_assert_eq!(user.role, Role::MerchantAgent);
     Ok(user)
 }

@@ -42,18 +42,10 @@ fn role_label(r: youying_core::values::Role) -> &'static str {
     }
 }
 
-async fn account_page<S: Store>(
-    app: &App<S>,
-    page: &Page,
-    new_token: Option<String>,
-) -> Result<Response, PageError> {
+async fn account_page<S: Store>(app: &App<S>, page: &Page, new_token: Option<String>) -> Result<Response, PageError> {
     let v = page.require_viewer()?.clone();
     let id = v.user.id;
-    let tokens = app
-        .store
-        .read(move |tx| tx.api_tokens_of(id))
-        .await
-        .map_err(|e| page.error(e.into()))?;
+    let tokens = app.store.read(move |tx| tx.api_tokens_of(id)).await.map_err(|e| page.error(e.into()))?;
     let t = AccountPage {
         page: &page.layout,
         username: v.user.username.clone(),

@@ -36,11 +36,7 @@ pub async fn page(page: Page) -> Response {
         ];
         for (method, op) in methods {
             let Some(op) = op else { continue };
-            let summary = op
-                .description
-                .clone()
-                .or_else(|| op.summary.clone())
-                .unwrap_or_default();
+            let summary = op.description.clone().or_else(|| op.summary.clone()).unwrap_or_default();
             let responses = op
                 .responses
                 .responses
@@ -52,20 +48,8 @@ pub async fn page(page: Page) -> Response {
                     _ => code.clone(),
                 })
                 .collect();
-            ops.push(Op {
-                method: method.to_owned(),
-                path: path.clone(),
-                summary,
-                responses,
-            });
+            ops.push(Op { method: method.to_owned(), path: path.clone(), summary, responses });
         }
     }
-    render(
-        StatusCode::OK,
-        &page.layout,
-        &DocsPage {
-            page: &page.layout,
-            ops,
-        },
-    )
+    render(StatusCode::OK, &page.layout, &DocsPage { page: &page.layout, ops })
 }

@@ -26,31 +26,16 @@ use crate::state::App;
 pub fn router<S: Store>() -> Router<App<S>> {
     Router::new()
         .route("/", get(platform::home::<S>))
-        .route(
-            "/login",
-            get(session::login_form::<S>).post(session::login::<S>),
-        )
-        .route(
-            "/register",
-            get(session::register_form::<S>).post(session::register::<S>),
-        )
+        .route("/login", get(session::login_form::<S>).post(session::login::<S>))
+        .route("/register", get(session::register_form::<S>).post(session::register::<S>))
         .route("/logout", post(session::logout::<S>))
-        .route(
-            "/invite/{token}",
-            get(session::invite_form::<S>).post(session::accept_invite::<S>),
-        )
-        .route(
-            "/shops/new",
-            get(shop::open_form::<S>).post(shop::open::<S>),
-        )
+        .route("/invite/{token}", get(session::invite_form::<S>).post(session::accept_invite::<S>))
+        .route("/shops/new", get(shop::open_form::<S>).post(shop::open::<S>))
         .route("/merchant", get(shop::console::<S>))
         .route("/merchant/shops/{id}/invites", post(shop::invite::<S>))
         .route("/account", get(account::show::<S>))
         .route("/account/tokens", post(account::create_token::<S>))
-        .route(
-            "/account/tokens/{id}/revoke",
-            post(account::revoke_token::<S>),
-        )
+        .route("/account/tokens/{id}/revoke", post(account::revoke_token::<S>))
         .route("/platform", get(platform::console::<S>))
         .route("/admin/rules", post(platform::save_rules::<S>))
         .route("/api/docs", get(docs::page))
@@ -60,10 +45,7 @@ pub fn router<S: Store>() -> Router<App<S>> {
 
 async fn css() -> impl IntoResponse {
     (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
         include_str!("../../static/app.css"),
     )
 }
@@ -107,12 +89,7 @@ impl Layout {
 }
 
 fn nav_for(viewer: Option<&Viewer>, owns_shop: bool) -> Vec<NavItem> {
-    let item = |key, label, href| NavItem {
-        key,
-        label,
-        href,
-        active: false,
-    };
+    let item = |key, label, href| NavItem { key, label, href, active: false };
     let mut nav = vec![item("home", "nav.home", "/")];
     match viewer.map(|v| v.user.role) {
         None => {
@@ -150,9 +127,7 @@ impl<S: Store> FromRequestParts<App<S>> for Page {
     type Rejection = PageError;
 
     async fn from_request_parts(parts: &mut Parts, app: &App<S>) -> Result<Self, Self::Rejection> {
-        let MaybeViewer(viewer) = MaybeViewer::from_request_parts(parts, app)
-            .await
-            .map_err(PageError::bare)?;
+        let MaybeViewer(viewer) = MaybeViewer::from_request_parts(parts, app).await.map_err(PageError::bare)?;
         let owns_shop = match &viewer {
             Some(v) if v.user.role == Role::Buyer => {
                 let id = v.user.id;
@@ -175,20 +150,14 @@ impl<S: Store> FromRequestParts<App<S>> for Page {
         };
         let layout = Layout {
             username: viewer.as_ref().map(|v| v.user.username.clone()),
-            role: viewer
-                .as_ref()
-                .map_or("anonymous", |v| v.user.role.as_str()),
+            role: viewer.as_ref().map_or("anonymous", |v| v.user.role.as_str()),
             nav: nav_for(viewer.as_ref(), owns_shop),
             csrf,
             flash: None,
             set_anon_csrf,
         }
         .mark_active(parts.uri.path());
-        Ok(Page {
-            viewer,
-            layout,
-            anon_csrf,
-        })
+        Ok(Page { viewer, layout, anon_csrf })
     }
 }
 
@@ -201,24 +170,15 @@ impl Page {
             (None, Some(expected)) => constant_time_eq(expected, submitted),
             (None, None) => false,
         };
-        if ok {
-            Ok(())
-        } else {
-            Err(self.error(AppError::http(StatusCode::FORBIDDEN, "csrf")))
-        }
+        if ok { Ok(()) } else { Err(self.error(AppError::http(StatusCode::FORBIDDEN, "csrf"))) }
     }
 
     pub fn require_viewer(&self) -> Result<&Viewer, PageError> {
-        self.viewer
-            .as_ref()
-            .ok_or_else(|| PageError::Redirect("/login".into()))
+        self.viewer.as_ref().ok_or_else(|| PageError::Redirect("/login".into()))
     }
 
     pub fn error(&self, e: AppError) -> PageError {
-        PageError::Shown {
-            layout: Box::new(self.layout.clone()),
-            error: e,
-        }
+        PageError::Shown { layout: Box::new(self.layout.clone()), error: e }
     }
 }
 
@@ -305,12 +265,8 @@ impl IntoResponse for PageError {
         };
         error.log();
         let status = error.status();
-        let page = ErrorPage {
-            page: &layout,
-            status: status.as_u16(),
-            heading: heading(status),
-            message: error.message(),
-        };
+        let page =
+            ErrorPage { page: &layout, status: status.as_u16(), heading: heading(status), message: error.message() };
         let mut resp = render(status, &layout, &page);
         if let Some(secs) = error.retry_after() {
             if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
@@ -336,11 +292,7 @@ pub fn fmt_time(t: youying_core::Timestamp) -> String {
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
-        rem / 3600,
-        (rem % 3600) / 60
-    )
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}", rem / 3600, (rem % 3600) / 60)
 }
 
 /// Howard Hinnant's days → civil date.
@@ -374,14 +326,8 @@ mod tests {
 
     #[test]
     fn times_and_durations_read_naturally() {
-        assert_eq!(
-            fmt_time(youying_core::Timestamp::from_millis(0)),
-            "1970-01-01 08:00"
-        );
-        assert_eq!(
-            fmt_time(youying_core::Timestamp::from_millis(1_764_000_000_000)),
-            "2025-11-25 00:00"
-        );
+        assert_eq!(fmt_time(youying_core::Timestamp::from_millis(0)), "1970-01-01 08:00");
+        assert_eq!(fmt_time(youying_core::Timestamp::from_millis(1_764_000_000_000)), "2025-11-25 00:00");
         assert_eq!(fmt_duration(120), "2 分钟");
         assert_eq!(fmt_duration(86_400), "24 小时");
         assert_eq!(fmt_duration(7 * 86_400), "7 天");

@@ -29,11 +29,7 @@ struct HomePage<'a> {
 }
 
 pub async fn home<S: Store>(State(app): State<App<S>>, page: Page) -> Result<Response, PageError> {
-    let r: Rules = app
-        .store
-        .read(|tx| accounts::rules(tx))
-        .await
-        .map_err(|e| page.error(e.into()))?;
+    let r: Rules = app.store.read(|tx| accounts::rules(tx)).await.map_err(|e| page.error(e.into()))?;
     let d = |name: &str| fmt_duration(r.get(name));
     let t = HomePage {
         page: &page.layout,
@@ -65,33 +61,17 @@ struct ConsolePage<'a> {
     is_admin: bool,
 }
 
-async fn console_page<S: Store>(
-    app: &App<S>,
-    page: &Page,
-    status: StatusCode,
-) -> Result<Response, PageError> {
+async fn console_page<S: Store>(app: &App<S>, page: &Page, status: StatusCode) -> Result<Response, PageError> {
     let v = page.require_viewer()?;
     authz::platform_staff(&v.user).map_err(|e| page.error(e.into()))?;
     let (pending, next, rules) = app
         .store
-        .read(|tx| {
-            Ok((
-                tx.pending_deadlines()?,
-                tx.next_due()?,
-                accounts::rules(tx)?,
-            ))
-        })
+        .read(|tx| Ok((tx.pending_deadlines()?, tx.next_due()?, accounts::rules(tx)?)))
         .await
         .map_err(|e| page.error(e.into()))?;
     let rows = RULES
         .iter()
-        .map(|d| RuleRow {
-            name: d.name,
-            value: rules.get(d.name),
-            unit: d.unit,
-            min: d.min,
-            max: d.max,
-        })
+        .map(|d| RuleRow { name: d.name, value: rules.get(d.name), unit: d.unit, min: d.min, max: d.max })
         .collect();
     let t = ConsolePage {
         page: &page.layout,
@@ -103,10 +83,7 @@ async fn console_page<S: Store>(
     Ok(render(status, &page.layout, &t))
 }
 
-pub async fn console<S: Store>(
-    State(app): State<App<S>>,
-    page: Page,
-) -> Result<Response, PageError> {
+pub async fn console<S: Store>(State(app): State<App<S>>, page: Page) -> Result<Response, PageError> {
     console_page(&app, &page, StatusCode::OK).await
 }
 
@@ -120,12 +97,10 @@ pub async fn save_rules<S: Store>(
     let v = page.require_viewer()?.clone();
     let mut changes = BTreeMap::new();
     for (name, raw) in form.iter().filter(|(k, _)| *k != "_csrf") {
-        let value = raw.trim().parse::<i64>().map_err(|_| {
-            page.error(AppError::Core(Error::Invalid {
-                field: "rules",
-                reason: "not_a_number",
-            }))
-        })?;
+        let value = raw
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| page.error(AppError::Core(Error::Invalid { field: "rules", reason: "not_a_number" })))?;
         changes.insert(name.clone(), value);
     }
     let now = app.now();
@@ -134,11 +109,7 @@ pub async fn save_rules<S: Store>(
         .await
         .map_err(|e| page.error(e.into()))?;
     let page = Page {
-        layout: page
-            .layout
-            .clone()
-            .with_flash("规则已保存，之后新建的截止时间按新规则计算。"),
-        ..page
+        layout: page.layout.clone().with_flash("规则已保存，之后新建的截止时间按新规则计算。"), ..page
     };
     console_page(&app, &page, StatusCode::OK).await
 }

@@ -48,15 +48,7 @@ pub async fn login_form<S: Store>(page: Page) -> Response {
     if page.viewer.is_some() {
         return see_other("/");
     }
-    render(
-        StatusCode::OK,
-        &page.layout,
-        &LoginPage {
-            page: &page.layout,
-            username: String::new(),
-            error: None,
-        },
-    )
+    render(StatusCode::OK, &page.layout, &LoginPage { page: &page.layout, username: String::new(), error: None })
 }
 
 /// Re-shows a form with the error's message and status; a 429 keeps its Retry-After.
@@ -71,12 +63,7 @@ fn form_error<T: Template>(layout: &Layout, e: &AppError, t: &T) -> Response {
     resp
 }
 
-fn signed_in(
-    app_secure: bool,
-    s: &flows::NewSession,
-    now: youying_core::Timestamp,
-    to: &str,
-) -> Response {
+fn signed_in(app_secure: bool, s: &flows::NewSession, now: youying_core::Timestamp, to: &str) -> Response {
     let cookie = session_cookie(&s.token, s.expires_at.millis_since(now) / 1000, app_secure);
     let mut resp = see_other(to);
     if let Ok(v) = HeaderValue::from_str(&cookie) {
@@ -97,11 +84,7 @@ pub async fn login<S: Store>(
         Err(e) => Ok(form_error(
             &page.layout,
             &e,
-            &LoginPage {
-                page: &page.layout,
-                username: f.username,
-                error: Some(e.message()),
-            },
+            &LoginPage { page: &page.layout, username: f.username, error: Some(e.message()) },
         )),
     }
 }
@@ -140,9 +123,7 @@ pub async fn register<S: Store>(
         };
         return Ok(form_error(&page.layout, &e, &t));
     }
-    let s = flows::login(&app, &f.username, &f.password, &ip)
-        .await
-        .map_err(|e| page.error(e))?;
+    let s = flows::login(&app, &f.username, &f.password, &ip).await.map_err(|e| page.error(e))?;
     Ok(signed_in(app.config.secure_cookies, &s, app.now(), "/"))
 }
 
@@ -179,13 +160,7 @@ pub async fn invite_form<S: Store>(page: Page, Path(token): Path<String>) -> Res
     render(
         StatusCode::OK,
         &page.layout,
-        &RegisterPage {
-            page: &page.layout,
-            username: String::new(),
-            error: None,
-            action,
-            invite: true,
-        },
+        &RegisterPage { page: &page.layout, username: String::new(), error: None, action, invite: true },
     )
 }
 
@@ -199,30 +174,15 @@ pub async fn accept_invite<S: Store>(
     page.check_csrf(&f.csrf)?;
     if let Err(e) = crate::api::accept_invite(&app, &token, &f.username, &f.password).await {
         let action = format!("/invite/{}", urlencode(&token));
-        let t = RegisterPage {
-            page: &page.layout,
-            username: f.username,
-            error: Some(e.message()),
-            action,
-            invite: true,
-        };
+        let t =
+            RegisterPage { page: &page.layout, username: f.username, error: Some(e.message()), action, invite: true };
         return Ok(form_error(&page.layout, &e, &t));
     }
-    let s = flows::login(&app, &f.username, &f.password, &ip)
-        .await
-        .map_err(|e| page.error(e))?;
-    Ok(signed_in(
-        app.config.secure_cookies,
-        &s,
-        app.now(),
-        "/merchant",
-    ))
+    let s = flows::login(&app, &f.username, &f.password, &ip).await.map_err(|e| page.error(e))?;
+    Ok(signed_in(app.config.secure_cookies, &s, app.now(), "/merchant"))
 }
 
 /// Tokens are `yyi_` + hex; a hostile link may carry anything else, which is dropped.
 fn urlencode(s: &str) -> String {
-    s.chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .take(80)
-        .collect()
+    s.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(80).collect()
 }

@@ -35,15 +35,7 @@ pub struct OpenShopForm {
 pub async fn open_form<S: Store>(page: Page) -> Result<Response, PageError> {
     let v = page.require_viewer()?;
     authz::open_shop(&v.user).map_err(|e| page.error(e.into()))?;
-    Ok(render(
-        StatusCode::OK,
-        &page.layout,
-        &OpenShopPage {
-            page: &page.layout,
-            name: String::new(),
-            error: None,
-        },
-    ))
+    Ok(render(StatusCode::OK, &page.layout, &OpenShopPage { page: &page.layout, name: String::new(), error: None }))
 }
 
 pub async fn open<S: Store>(
@@ -56,22 +48,14 @@ pub async fn open<S: Store>(
     let now = app.now();
     let name = f.name.clone();
     let result = match ShopName::parse(&name) {
-        Ok(n) => {
-            app.store
-                .write(move |tx| shops::open(tx, now, &v.user, &n))
-                .await
-        }
+        Ok(n) => app.store.write(move |tx| shops::open(tx, now, &v.user, &n)).await,
         Err(e) => Err(e),
     };
     match result {
         Ok(_) => Ok(see_other("/merchant")),
         Err(e) => {
             let e: crate::error::AppError = e.into();
-            let t = OpenShopPage {
-                page: &page.layout,
-                name: f.name,
-                error: Some(e.message()),
-            };
+            let t = OpenShopPage { page: &page.layout, name: f.name, error: Some(e.message()) };
             Ok(render(e.status(), &page.layout, &t))
         }
     }
@@ -111,11 +95,7 @@ fn invite_state(s: youying_core::ports::InviteState) -> &'static str {
     }
 }
 
-async fn console_page<S: Store>(
-    app: &App<S>,
-    page: &Page,
-    new_invite: Option<String>,
-) -> Result<Response, PageError> {
+async fn console_page<S: Store>(app: &App<S>, page: &Page, new_invite: Option<String>) -> Result<Response, PageError> {
     let v = page.require_viewer()?.clone();
     let user = v.user.clone();
     let (cards, ttl) = app
@@ -128,11 +108,8 @@ async fn console_page<S: Store>(
             let mut cards = Vec::new();
             for s in shops {
                 let manage = authz::shop(&user, ShopAction::Manage, &s).is_ok();
-                let (agents, invites) = if manage {
-                    (tx.shop_agents(s.id)?, tx.invites_of_shop(s.id)?)
-                } else {
-                    (Vec::new(), Vec::new())
-                };
+                let (agents, invites) =
+                    if manage { (tx.shop_agents(s.id)?, tx.invites_of_shop(s.id)?) } else { (Vec::new(), Vec::new()) };
                 cards.push(ShopCard {
                     id: s.id.0,
                     name: s.name.clone(),
@@ -156,19 +133,11 @@ async fn console_page<S: Store>(
     if cards.is_empty() {
         return Ok(see_other("/shops/new"));
     }
-    let t = ConsolePage {
-        page: &page.layout,
-        shops: cards,
-        new_invite,
-        invite_ttl: fmt_duration(ttl),
-    };
+    let t = ConsolePage { page: &page.layout, shops: cards, new_invite, invite_ttl: fmt_duration(ttl) };
     Ok(render(StatusCode::OK, &page.layout, &t))
 }
 
-pub async fn console<S: Store>(
-    State(app): State<App<S>>,
-    page: Page,
-) -> Result<Response, PageError> {
+pub async fn console<S: Store>(State(app): State<App<S>>, page: Page) -> Result<Response, PageError> {
     console_page(&app, &page, None).await
 }
 

@@ -18,11 +18,7 @@ use crate::sqltx;
 type BoxError = Box<dyn std::error::Error + Sync + Send>;
 
 impl ToSql for Val {
-    fn to_sql(
-        &self,
-        ty: &Type,
-        out: &mut postgres::types::private::BytesMut,
-    ) -> std::result::Result<IsNull, BoxError> {
+    fn to_sql(&self, ty: &Type, out: &mut postgres::types::private::BytesMut) -> std::result::Result<IsNull, BoxError> {
         match self {
             Val::Null => Ok(IsNull::Yes),
             Val::Int(v) => match *ty {
@@ -62,12 +58,8 @@ fn db_error(e: postgres::Error) -> DbError {
 
 impl PgConn {
     fn connect(url: &str) -> Result<Self> {
-        let client = Client::connect(url, NoTls)
-            .map_err(|e| StorageError(format!("connect to PostgreSQL: {e}")))?;
-        Ok(Self {
-            client,
-            statements: HashMap::new(),
-        })
+        let client = Client::connect(url, NoTls).map_err(|e| StorageError(format!("connect to PostgreSQL: {e}")))?;
+        Ok(Self { client, statements: HashMap::new() })
     }
 
     fn statement(&mut self, sql: &str) -> std::result::Result<Statement, DbError> {
@@ -85,37 +77,15 @@ fn params(p: &[Val]) -> Vec<&(dyn ToSql + Sync)> {
 }
 
 fn value(row: &postgres::Row, i: usize) -> std::result::Result<Val, DbError> {
-    let bad = |e: postgres::Error| DbError {
-        unique: None,
-        message: format!("column {i}: {e}"),
-    };
-    let ty = row
-        .columns()
-        .get(i)
-        .map(|c| c.type_().clone())
-        .unwrap_or(Type::TEXT);
+    let bad = |e: postgres::Error| DbError { unique: None, message: format!("column {i}: {e}") };
+    let ty = row.columns().get(i).map(|c| c.type_().clone()).unwrap_or(Type::TEXT);
     Ok(match ty {
-        Type::INT8 => row
-            .try_get::<_, Option<i64>>(i)
-            .map_err(bad)?
-            .map_or(Val::Null, Val::Int),
-        Type::INT4 => row
-            .try_get::<_, Option<i32>>(i)
-            .map_err(bad)?
-            .map_or(Val::Null, |v| Val::Int(v.into())),
-        Type::INT2 => row
-            .try_get::<_, Option<i16>>(i)
-            .map_err(bad)?
-            .map_or(Val::Null, |v| Val::Int(v.into())),
-        Type::BOOL => row
-            .try_get::<_, Option<bool>>(i)
-            .map_err(bad)?
-            .map_or(Val::Null, |v| Val::Int(v.into())),
+        Type::INT8 => row.try_get::<_, Option<i64>>(i).map_err(bad)?.map_or(Val::Null, Val::Int),
+        Type::INT4 => row.try_get::<_, Option<i32>>(i).map_err(bad)?.map_or(Val::Null, |v| Val::Int(v.into())),
+        Type::INT2 => row.try_get::<_, Option<i16>>(i).map_err(bad)?.map_or(Val::Null, |v| Val::Int(v.into())),
+        Type::BOOL => row.try_get::<_, Option<bool>>(i).map_err(bad)?.map_or(Val::Null, |v| Val::Int(v.into())),
         Type::VOID => Val::Null,
-        _ => row
-            .try_get::<_, Option<String>>(i)
-            .map_err(bad)?
-            .map_or(Val::Null, Val::Text),
+        _ => row.try_get::<_, Option<String>>(i).map_err(bad)?.map_or(Val::Null, Val::Text),
     })
 }
 
@@ -133,12 +103,7 @@ impl Conn for PgConn {
         let stmt = self.statement(sql)?;
         let rows = self.client.query(&stmt, &params(p)).map_err(db_error)?;
         rows.iter()
-            .map(|r| {
-                (0..r.len())
-                    .map(|i| value(r, i))
-                    .collect::<std::result::Result<Vec<_>, _>>()
-                    .map(Row)
-            })
+            .map(|r| (0..r.len()).map(|i| value(r, i)).collect::<std::result::Result<Vec<_>, _>>().map(Row))
             .collect()
     }
 
@@ -172,9 +137,7 @@ pub struct PgStore {
 
 impl std::fmt::Debug for PgStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PgStore")
-            .field("url", &crate::redact_url(&self.inner.url))
-            .finish()
+        f.debug_struct("PgStore").field("url", &crate::redact_url(&self.inner.url)).finish()
     }
 }
 
@@ -198,19 +161,10 @@ impl PgStore {
         F: FnOnce(&mut dyn Tx) -> Result<R> + Send + 'static,
         R: Send + 'static,
     {
-        let _permit = self
-            .inner
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| StorageError("pool closed".into()))?;
+        let _permit = self.inner.permits.acquire().await.map_err(|_| StorageError("pool closed".into()))?;
         let inner = Arc::clone(&self.inner);
         let (r, earliest) = tokio::task::spawn_blocking(move || {
-            let pooled = inner
-                .pool
-                .lock()
-                .map_err(|_| StorageError("pool poisoned".into()))?
-                .pop();
+            let pooled = inner.pool.lock().map_err(|_| StorageError("pool poisoned".into()))?.pop();
             let mut conn = match pooled {
                 Some(c) if !c.client.is_closed() => c,
                 _ => PgConn::connect(&inner.url)?,
@@ -250,8 +204,7 @@ impl Store for PgStore {
         F: FnOnce(&mut dyn Tx) -> Result<R> + Send + 'static,
         R: Send + 'static,
     {
-        self.run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", true, f)
-            .await
+        self.run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", true, f).await
     }
 
     fn on_deadline_scheduled(&self, hook: DeadlineHook) {

@@ -37,10 +37,7 @@ fn db_error(e: rusqlite::Error) -> DbError {
         }
         _ => None,
     };
-    DbError {
-        unique,
-        message: e.to_string(),
-    }
+    DbError { unique, message: e.to_string() }
 }
 
 fn value(v: ValueRef<'_>) -> std::result::Result<Val, DbError> {
@@ -49,10 +46,7 @@ fn value(v: ValueRef<'_>) -> std::result::Result<Val, DbError> {
         ValueRef::Integer(i) => Val::Int(i),
         ValueRef::Text(t) => Val::Text(String::from_utf8_lossy(t).into_owned()),
         ValueRef::Real(_) | ValueRef::Blob(_) => {
-            return Err(DbError {
-                unique: None,
-                message: "unsupported column type".into(),
-            });
+            return Err(DbError { unique: None, message: "unsupported column type".into() });
         }
     })
 }
@@ -63,25 +57,15 @@ impl Conn for SqliteConn {
     }
 
     fn exec(&mut self, sql: &str, params: &[Val]) -> std::result::Result<u64, DbError> {
-        let mut stmt = self
-            .0
-            .prepare_cached(&sql::to_sqlite_placeholders(sql))
-            .map_err(db_error)?;
-        let n = stmt
-            .execute(rusqlite::params_from_iter(params))
-            .map_err(db_error)?;
+        let mut stmt = self.0.prepare_cached(&sql::to_sqlite_placeholders(sql)).map_err(db_error)?;
+        let n = stmt.execute(rusqlite::params_from_iter(params)).map_err(db_error)?;
         Ok(n as u64)
     }
 
     fn query(&mut self, sql: &str, params: &[Val]) -> std::result::Result<Vec<Row>, DbError> {
-        let mut stmt = self
-            .0
-            .prepare_cached(&sql::to_sqlite_placeholders(sql))
-            .map_err(db_error)?;
+        let mut stmt = self.0.prepare_cached(&sql::to_sqlite_placeholders(sql)).map_err(db_error)?;
         let cols = stmt.column_count();
-        let mut rows = stmt
-            .query(rusqlite::params_from_iter(params))
-            .map_err(db_error)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(params)).map_err(db_error)?;
         let mut out = Vec::new();
         while let Some(r) = rows.next().map_err(db_error)? {
             let vals = (0..cols)
@@ -114,18 +98,18 @@ pub struct SqliteStore {
 
 impl std::fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SqliteStore")
-            .field("path", &self.inner.path)
-            .finish()
+        f.debug_struct("SqliteStore").field("path", &self.inner.path).finish()
     }
 }
 
 fn open_conn(path: &Path, flags: OpenFlags) -> Result<SqliteConn> {
-    let conn = Connection::open_with_flags(path, flags)
-        .map_err(|e| StorageError(format!("open {}: {e}", path.display())))?;
+    let conn =
+        Connection::open_with_flags(path, flags).map_err(|e| StorageError(format!("open {}: {e}", path.display())))?;
     // FULL: a committed payment survives a power cut, not only a crash.
-    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;")
-        .map_err(|e| StorageError(format!("configure {}: {e}", path.display())))?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+    )
+    .map_err(|e| StorageError(format!("configure {}: {e}", path.display())))?;
     Ok(SqliteConn(conn))
 }
 
@@ -140,9 +124,8 @@ impl SqliteStore {
             ))
             .into());
         }
-        let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX
-            | OpenFlags::SQLITE_OPEN_URI;
+        let mut flags =
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
         if create {
             flags |= OpenFlags::SQLITE_OPEN_CREATE;
         }
@@ -168,19 +151,12 @@ impl SqliteStore {
     }
 
     fn reader(&self) -> Result<SqliteConn> {
-        let pooled = self
-            .inner
-            .readers
-            .lock()
-            .map_err(|_| StorageError("reader pool poisoned".into()))?
-            .pop();
+        let pooled = self.inner.readers.lock().map_err(|_| StorageError("reader pool poisoned".into()))?.pop();
         match pooled {
             Some(c) => Ok(c),
             None => {
-                let c = open_conn(
-                    &self.inner.path,
-                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-                )?;
+                let c =
+                    open_conn(&self.inner.path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
                 Ok(c)
             }
         }
@@ -211,12 +187,7 @@ impl Store for SqliteStore {
         let job: Job = Box::new(move |conn| {
             let _ = done.send(sqltx::run(conn, "BEGIN IMMEDIATE", false, f));
         });
-        self.inner
-            .writer
-            .lock()
-            .map_err(|_| gone())?
-            .send(job)
-            .map_err(|_| gone())?;
+        self.inner.writer.lock().map_err(|_| gone())?.send(job).map_err(|_| gone())?;
         let (r, earliest) = result.await.map_err(|_| gone())??;
         self.notify(earliest);
         Ok(r)
