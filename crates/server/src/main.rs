@@ -69,7 +69,7 @@ async fn run(cli: Cli) -> CliResult<bool> {
             })
         }
         Command::Evidence { command: EvidenceCommand::Verify { db } } => {
-            with_app!(cli::config(&db, any, false, true), |app| { cli::evidence_verify(&app).await })
+            with_app!(cli::config(&db, any, false, true), |app| cli::evidence_verify(&app).await)
         }
     }
 }

@@ -35,6 +35,8 @@ impl<S: Store> std::fmt::Debug for App<S> {
 
 impl<S: Store> App<S> {
     pub fn new(store: S, clock: Arc<dyn Clock>, config: Config) -> Self {
+        // Install the metrics recorder before anything records.
+        let _ = crate::metrics::handle();
         let wake = Arc::new(Wake::default());
         let hook_wake = Arc::clone(&wake);
         store.on_deadline_scheduled(Arc::new(move |due| hook_wake.deadline_added(due)));

@@ -1,1 +1,211 @@
+//! Black-box test support. A [`TestApp`] is the real server bound to port 0 on
+//! a fresh database (SQLite file or PostgreSQL database), driven over HTTP,
+//! with a fake clock the test moves and a deadline step it calls explicitly.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::missing_panics_doc)]
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use tokio::sync::watch;
+use youying_core::deadline::Outcome;
+use youying_core::ports::Store;
+use youying_core::{FakeClock, Timestamp};
+use youying_server::config::Config;
+use youying_server::state::App;
+pub use youying_store::testing::TestDb;
+use youying_store::{PgStore, SqliteStore};
+
+/// 2026-11-25 00:00 UTC: tests start from a fixed, readable instant.
+pub const T0: Timestamp = Timestamp::from_millis(1_795_564_800_000);
+
+pub const PASSWORD: &str = "correct1horse";
+
+pub struct TestApp<S: Store> {
+    pub app: App<S>,
+    pub clock: FakeClock,
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+    stop: watch::Sender<bool>,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl<S: Store> std::fmt::Debug for TestApp<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestApp").field("addr", &self.addr).finish()
+    }
+}
+
+/// A signed-in test user.
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    pub id: i64,
+    pub username: String,
+    pub token: String,
+}
+
+fn config() -> Config {
+    Config {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        data_dir: std::env::temp_dir(),
+        database_url: None,
+        demo: false,
+        secure_cookies: true,
+        pg_pool: 8,
+    }
+}
+
+impl TestApp<SqliteStore> {
+    pub async fn sqlite(db: &TestDb) -> Self {
+        Self::start(db.open_sqlite().expect("open sqlite"), FakeClock::at(T0), false).await
+    }
+}
+
+impl TestApp<PgStore> {
+    pub async fn postgres(db: &TestDb) -> Self {
+        Self::start(db.open_postgres(8).await.expect("open postgres"), FakeClock::at(T0), false).await
+    }
+}
+
+impl<S: Store> TestApp<S> {
+    /// Starts the server on port 0. With `scheduler` the real deadline loop runs
+    /// (driven by the fake clock); otherwise the test steps it with [`Self::advance`].
+    pub async fn start(store: S, clock: FakeClock, scheduler: bool) -> Self {
+        let app = App::new(store, Arc::new(clock.clone()), config());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, shutdown) = watch::channel(false);
+        let server = tokio::spawn(youying_server::serve(listener, app.clone(), shutdown, scheduler));
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        Self { app, clock, addr, client, stop, server: Some(server) }
+    }
+
+    /// Stops the server and waits until it has let go of the socket.
+    pub async fn stop(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(s) = self.server.take() {
+            let _ = s.await;
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Sends JSON (or nothing) with an optional bearer token; returns status and parsed body.
+    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status();
+        let text = resp.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+        self.call(Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, token, Some(body)).await
+    }
+
+    pub async fn register(&self, username: &str, password: &str) -> (StatusCode, Value) {
+        self.post("/api/v1/auth/register", None, json!({ "username": username, "password": password })).await
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> (StatusCode, Value) {
+        self.post("/api/v1/auth/login", None, json!({ "username": username, "password": password })).await
+    }
+
+    /// Registers and signs in a buyer.
+    pub async fn buyer(&self, username: &str) -> TestUser {
+        let (s, body) = self.register(username, PASSWORD).await;
+        assert_eq!(s, StatusCode::CREATED, "{body}");
+        self.signed_in(username, PASSWORD).await
+    }
+
+    pub async fn signed_in(&self, username: &str, password: &str) -> TestUser {
+        let (s, body) = self.login(username, password).await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        TestUser { id: body["user"]["id"].as_i64().unwrap(), username: username.to_owned(), token: body["token"].as_str().unwrap().to_owned() }
+    }
+
+    /// A platform account, created the way the CLI does.
+    pub async fn staff(&self, username: &str, role: &str) -> TestUser {
+        youying_server::cli::admin_create(&self.app, username, role, PASSWORD).await.unwrap();
+        self.signed_in(username, PASSWORD).await
+    }
+
+    /// A buyer who opened a shop; returns the owner and the shop id.
+    pub async fn merchant(&self, username: &str, shop: &str) -> (TestUser, i64) {
+        let owner = self.buyer(username).await;
+        let (s, body) = self.post("/api/v1/shops", Some(&owner.token), json!({ "name": shop })).await;
+        assert_eq!(s, StatusCode::CREATED, "{body}");
+        (owner, body["id"].as_i64().unwrap())
+    }
+
+    /// Moves the fake clock and fires whatever fell due, as the scheduler would.
+    pub async fn advance(&self, secs: i64) -> Outcome {
+        self.clock.advance_secs(secs);
+        youying_server::scheduler::run_due(&self.app).await.unwrap()
+    }
+
+    /// Event kinds recorded about `subject`, oldest first.
+    pub async fn events_about(&self, subject: &str) -> Vec<String> {
+        let subject = subject.to_owned();
+        self.app
+            .store
+            .read(move |tx| Ok(tx.events_after(0, 1_000_000)?.into_iter().filter(|e| e.subject == subject).map(|e| e.kind).collect()))
+            .await
+            .unwrap()
+    }
+
+    /// The end-of-test audit: the evidence chain verifies from the first event.
+    pub async fn audit(&self) {
+        let v = self.app.store.read(youying_server::api::verify_chain).await.unwrap();
+        assert!(v.ok, "evidence chain broken at {:?}: {:?}", v.broken_seq, v.reason);
+    }
+}
+
+impl<S: Store> Drop for TestApp<S> {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+/// Expands an async test body once per backend, with `$app` a fresh [`TestApp`]:
+/// `mod name { fn sqlite(), fn postgres() }`. The PostgreSQL half skips when no
+/// server answers, and fails instead under `CI=true`.
+#[macro_export]
+macro_rules! http_test {
+    ($name:ident, |$app:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let db = $crate::TestDb::sqlite();
+                let $app = $crate::TestApp::sqlite(&db).await;
+                $body
+                $app.audit().await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some(db) = tokio::task::spawn_blocking($crate::TestDb::postgres).await.expect("db task") else { return };
+                let $app = $crate::TestApp::postgres(&db).await;
+                $body
+                $app.audit().await;
+            }
+        }
+    };
+}
