@@ -12,7 +12,7 @@ use crate::error::Result;
 use crate::evidence::{ChainedEvent, NewEvent};
 use crate::values::{DeadlineId, InviteId, Role, ShopId, ShopName, TokenId, UserId, Username};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct User {
     pub id: UserId,
     pub username: String,
@@ -24,7 +24,20 @@ pub struct User {
     pub disabled: bool,
 }
 
-#[derive(Debug, Clone)]
+impl std::fmt::Debug for User {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("username", &self.username)
+            .field("role", &self.role)
+            .field("shop_id", &self.shop_id)
+            .field("password_hash", &"***")
+            .field("disabled", &self.disabled)
+            .finish()
+    }
+}
+
+#[derive(Clone)]
 pub struct NewUser {
     pub username: Username,
     pub role: Role,
@@ -91,12 +104,27 @@ pub struct Invite {
     pub deadline_id: Option<DeadlineId>,
 }
 
+impl std::fmt::Debug for NewUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewUser").field("username", &self.username).field("role", &self.role).finish_non_exhaustive()
+    }
+}
+
 /// A signed-in session as looked up by its token.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SessionInfo {
     pub user: User,
     pub csrf: String,
     pub expires_at: Timestamp,
+}
+
+impl std::fmt::Debug for SessionInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionInfo")
+            .field("user", &self.user)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
 }
 
 /// One transaction's worth of persistence primitives. Methods map constraint

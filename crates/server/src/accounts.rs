@@ -11,12 +11,21 @@ use crate::security::{hash_password, random_token, token_hash, verify_password};
 use crate::state::App;
 
 /// A new session: the raw token (cookie or bearer), its CSRF token and expiry.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct NewSession {
     pub token: String,
     pub csrf: String,
     pub expires_at: Timestamp,
     pub user: User,
+}
+
+impl std::fmt::Debug for NewSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewSession")
+            .field("user", &self.user)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
 }
 
 pub async fn register<S: Store>(

@@ -18,12 +18,21 @@ pub const SESSION_COOKIE: &str = "yy_session";
 pub const ANON_CSRF_COOKIE: &str = "yy_csrf";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub enum Via {
     /// The session cookie; unsafe requests must prove the CSRF token.
     Cookie { session_hash: String, csrf: String },
     /// `Authorization: Bearer` with a session token (from login) or an API token.
     Bearer { session_hash: Option<String> },
+}
+
+impl std::fmt::Debug for Via {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Via::Cookie { .. } => "Cookie(***)",
+            Via::Bearer { .. } => "Bearer(***)",
+        })
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -1,6 +1,9 @@
 //! The command line: `serve`, `migrate`, `admin create`, `evidence verify`.
 //! Every flag also reads a `YOUYING_*` environment variable.
 
+// A command line tool reports on standard output by design.
+#![allow(clippy::print_stdout)]
+
 use std::io::Read;
 use std::net::SocketAddr;
 use std::path::PathBuf;

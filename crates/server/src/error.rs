@@ -120,16 +120,19 @@ impl IntoResponse for AppError {
             body["retry_after"] = json!(secs);
         }
         let mut resp = (self.status(), Json(body)).into_response();
-        if let Some(secs) = self.retry_after() {
-            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-                resp.headers_mut().insert(header::RETRY_AFTER, v);
-            }
-        }
+        set_retry_after(&mut resp, self.retry_after());
         resp
     }
 }
 
 pub type ApiResult<T> = Result<T, AppError>;
+
+/// Tells a throttled client when to come back.
+pub fn set_retry_after(resp: &mut Response, secs: Option<i64>) {
+    if let Some(v) = secs.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
+        resp.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+}
 
 /// `Json<T>` whose rejections speak our error format.
 #[derive(Debug)]

@@ -19,7 +19,7 @@ use std::net::SocketAddr;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, Request};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -38,7 +38,7 @@ pub fn router<S: Store>(app: App<S>) -> Router {
     Router::new()
         .merge(api::router::<S>())
         .merge(pages::router::<S>())
-        .route("/healthz", get(healthz))
+        .route("/healthz", get(healthz::<S>))
         .route("/metrics", get(metrics_text))
         .layer(middleware::from_fn(api_errors_as_json))
         .layer(middleware::from_fn(security_headers))
@@ -47,8 +47,15 @@ pub fn router<S: Store>(app: App<S>) -> Router {
         .with_state(app)
 }
 
-async fn healthz() -> &'static str {
-    "ok"
+/// Alive and able to reach its database.
+async fn healthz<S: Store>(State(app): State<App<S>>) -> Response {
+    match app.store.read(|tx| tx.next_due()).await {
+        Ok(_) => "ok".into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
 }
 
 async fn metrics_text() -> impl IntoResponse {

@@ -1,16 +1,24 @@
 //! Accounts over HTTP on both backends: registration, sign-in, sessions,
 //! tokens, throttling, and the ugly inputs.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use youying_core::ports::Store;
-use youying_testkit::{http_test, TestApp, PASSWORD};
+use youying_testkit::{PASSWORD, TestApp, http_test};
 
 http_test!(register_then_login_and_me, |app| {
     let (s, body) = app.register("Alice_01", PASSWORD).await;
     assert_eq!(s, StatusCode::CREATED, "{body}");
     assert_eq!(body["role"], "buyer");
-    let resp = app.client.post(app.url("/api/v1/auth/login")).json(&json!({"username": "alice_01", "password": PASSWORD})).send().await.unwrap();
+    let resp = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"username": "alice_01", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
     let cookie = resp.headers()["set-cookie"].to_str().unwrap().to_owned();
     for attr in ["yy_session=yys_", "HttpOnly", "SameSite=Lax", "Secure", "Path=/"] {
@@ -45,17 +53,26 @@ http_test!(bad_registrations_are_refused_and_leave_nothing, |app| {
             continue;
         }
         assert_eq!((s, resp["code"].as_str().unwrap()), (status, code), "{body} → {resp}");
-        assert!(resp["message"].as_str().unwrap().chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "message in Chinese: {resp}");
+        assert!(
+            resp["message"].as_str().unwrap().chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+            "message in Chinese: {resp}"
+        );
     }
     let (_, weak) = app.register("weak2", "abc").await;
     assert!(weak["message"].as_str().unwrap().contains("8–128"), "the rule is stated: {weak}");
-    let registered = app.app.store.read(|tx| Ok(tx.events_after(0, 1000)?.into_iter().filter(|e| e.kind == "user.registered").count())).await.unwrap();
+    let registered = app
+        .app
+        .store
+        .read(|tx| Ok(tx.events_after(0, 1000)?.into_iter().filter(|e| e.kind == "user.registered").count()))
+        .await
+        .unwrap();
     assert_eq!(registered, 2, "only `taken` and `weakling` exist");
 });
 
 http_test!(malformed_and_oversized_bodies, |app| {
     let url = app.url("/api/v1/auth/register");
-    let r = app.client.post(&url).header("content-type", "application/json").body("{\"username\": ").send().await.unwrap();
+    let r =
+        app.client.post(&url).header("content-type", "application/json").body("{\"username\": ").send().await.unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert_eq!(r.json::<serde_json::Value>().await.unwrap()["code"], "malformed_json");
     let r = app.client.post(&url).header("content-type", "text/plain").body("hello").send().await.unwrap();
@@ -101,7 +118,13 @@ http_test!(five_failures_throttle_the_account_from_that_address, |app| {
         let (s, body) = app.login("victim", "wrong-pass1").await;
         assert_eq!((s, body["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("bad_credentials")));
     }
-    let resp = app.client.post(app.url("/api/v1/auth/login")).json(&json!({"username": "victim", "password": PASSWORD})).send().await.unwrap();
+    let resp = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"username": "victim", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS, "even the right password waits");
     let retry: i64 = resp.headers()["retry-after"].to_str().unwrap().parse().unwrap();
     assert!((1..=900).contains(&retry), "{retry}");
@@ -129,7 +152,11 @@ http_test!(api_tokens_are_shown_once_and_revocable_by_their_owner_only, |app| {
     assert!(list[0].get("token").is_none(), "never shown again");
     let id = t["id"].as_i64().unwrap();
     let (s, body) = app.call(Method::DELETE, &format!("/api/v1/tokens/{id}"), Some(&bob.token), None).await;
-    assert_eq!((s, body["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")), "someone else's token is not found");
+    assert_eq!(
+        (s, body["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found")),
+        "someone else's token is not found"
+    );
     let (s, _) = app.call(Method::DELETE, &format!("/api/v1/tokens/{id}"), Some(&alice.token), None).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
     let (s, _) = app.get("/api/v1/me", Some(&api_token)).await;
@@ -140,18 +167,47 @@ http_test!(api_tokens_are_shown_once_and_revocable_by_their_owner_only, |app| {
 
 http_test!(cookie_sessions_need_the_csrf_header_for_unsafe_requests, |app| {
     app.buyer("cookie_user").await;
-    let resp = app.client.post(app.url("/api/v1/auth/login")).json(&json!({"username": "cookie_user", "password": PASSWORD})).send().await.unwrap();
+    let resp = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"username": "cookie_user", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
     let body: serde_json::Value = resp.json().await.unwrap();
     let cookie = format!("yy_session={}", body["token"].as_str().unwrap());
     let csrf = body["csrf_token"].as_str().unwrap();
     let r = app.client.get(app.url("/api/v1/me")).header("cookie", &cookie).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK, "safe requests need no token");
-    let r = app.client.post(app.url("/api/v1/shops")).header("cookie", &cookie).json(&json!({"name": "无令牌店"})).send().await.unwrap();
+    let r = app
+        .client
+        .post(app.url("/api/v1/shops"))
+        .header("cookie", &cookie)
+        .json(&json!({"name": "无令牌店"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert_eq!(r.json::<serde_json::Value>().await.unwrap()["code"], "csrf");
-    let r = app.client.post(app.url("/api/v1/shops")).header("cookie", &cookie).header("x-csrf-token", "forged").json(&json!({"name": "伪造店"})).send().await.unwrap();
+    let r = app
+        .client
+        .post(app.url("/api/v1/shops"))
+        .header("cookie", &cookie)
+        .header("x-csrf-token", "forged")
+        .json(&json!({"name": "伪造店"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    let r = app.client.post(app.url("/api/v1/shops")).header("cookie", &cookie).header("x-csrf-token", csrf).json(&json!({"name": "有令牌店"})).send().await.unwrap();
+    let r = app
+        .client
+        .post(app.url("/api/v1/shops"))
+        .header("cookie", &cookie)
+        .header("x-csrf-token", csrf)
+        .json(&json!({"name": "有令牌店"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::CREATED);
 });
 
@@ -163,7 +219,14 @@ async fn a_sqlite_app_serves_health_metrics_and_openapi() {
     assert_eq!((s, body.as_str()), (StatusCode::OK, Some("ok")));
     let (s, doc) = app.get("/api/openapi.json", None).await;
     assert_eq!(s, StatusCode::OK);
-    for path in ["/api/v1/auth/register", "/api/v1/auth/login", "/api/v1/auth/logout", "/api/v1/me", "/api/v1/shops", "/api/v1/admin/rules"] {
+    for path in [
+        "/api/v1/auth/register",
+        "/api/v1/auth/login",
+        "/api/v1/auth/logout",
+        "/api/v1/me",
+        "/api/v1/shops",
+        "/api/v1/admin/rules",
+    ] {
         assert!(doc["paths"].get(path).is_some(), "{path} documented");
     }
     let (s, page) = app.get("/api/docs", None).await;

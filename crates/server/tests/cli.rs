@@ -1,6 +1,8 @@
 //! The `youying` binary itself: version, migrate, admin create from stdin,
 //! evidence verify, and clear errors for bad database URLs.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::Write;
 use std::process::{Command, Stdio};
 
@@ -54,16 +56,27 @@ fn admin_create_reads_the_password_from_stdin_and_verify_catches_tampering() {
     let data = dir.path().to_str().unwrap();
     let (code, out) = run(&["migrate", "--data-dir", data], None);
     assert_eq!(code, 0, "{out}");
-    let (code, out) =
-        run(&["admin", "create", "--username", "root", "--role", "admin", "--password-stdin", "--data-dir", data], Some("s3cret-pass\n"));
+    let (code, out) = run(
+        &["admin", "create", "--username", "root", "--role", "admin", "--password-stdin", "--data-dir", data],
+        Some("s3cret-pass\n"),
+    );
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("created admin root"), "{out}");
-    let (code, out) = run(&["admin", "create", "--username", "kf", "--role", "buyer", "--password-stdin", "--data-dir", data], Some("s3cret-pass"));
+    let (code, out) = run(
+        &["admin", "create", "--username", "kf", "--role", "buyer", "--password-stdin", "--data-dir", data],
+        Some("s3cret-pass"),
+    );
     assert_ne!(code, 0, "only admin or agent: {out}");
-    let (code, out) = run(&["admin", "create", "--username", "weak", "--role", "agent", "--password-stdin", "--data-dir", data], Some("short"));
+    let (code, out) = run(
+        &["admin", "create", "--username", "weak", "--role", "agent", "--password-stdin", "--data-dir", data],
+        Some("short"),
+    );
     assert_ne!(code, 0);
     assert!(out.contains("weak_password"), "{out}");
-    let (code, out) = run(&["admin", "create", "--username", "kefu", "--role", "agent", "--password-stdin", "--data-dir", data], Some("s3cret-pass"));
+    let (code, out) = run(
+        &["admin", "create", "--username", "kefu", "--role", "agent", "--password-stdin", "--data-dir", data],
+        Some("s3cret-pass"),
+    );
     assert_eq!(code, 0, "{out}");
 
     let (code, out) = run(&["evidence", "verify", "--data-dir", data], None);
@@ -79,5 +92,6 @@ fn admin_create_reads_the_password_from_stdin_and_verify_catches_tampering() {
 /// access to the database file could.
 fn tamper(path: &std::path::Path) {
     let c = rusqlite::Connection::open(path).unwrap();
-    c.execute_batch("DROP TRIGGER events_no_update; UPDATE events SET payload = '{\"role\":\"buyer\"}' WHERE seq = 1;").unwrap();
+    c.execute_batch("DROP TRIGGER events_no_update; UPDATE events SET payload = '{\"role\":\"buyer\"}' WHERE seq = 1;")
+        .unwrap();
 }

@@ -1,8 +1,10 @@
 //! The server-rendered pages over HTTP on both backends: CSRF on every form,
 //! Chinese error pages, role navigation, and escaping of user text.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use reqwest::StatusCode;
-use youying_testkit::{http_test, TestApp, PASSWORD};
+use youying_testkit::{PASSWORD, TestApp, http_test};
 
 /// A minimal browser: keeps cookies by name (Secure ones included, as a browser
 /// does on localhost) and reads the CSRF token from the last page.
@@ -44,7 +46,12 @@ impl Browser {
         (status, body)
     }
 
-    async fn post<S: youying_core::ports::Store>(&mut self, app: &TestApp<S>, path: &str, form: &[(&str, &str)]) -> (StatusCode, String, String) {
+    async fn post<S: youying_core::ports::Store>(
+        &mut self,
+        app: &TestApp<S>,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> (StatusCode, String, String) {
         let resp = app.client.post(app.url(path)).header("cookie", self.header()).form(form).send().await.unwrap();
         self.keep(&resp);
         let status = resp.status();
@@ -59,20 +66,31 @@ http_test!(register_open_a_shop_and_see_the_merchant_navigation, |app| {
     assert_eq!(s, StatusCode::OK);
     assert!(page.contains("lang=\"zh-CN\"") && page.contains("注册"));
     let csrf = b.csrf.clone();
-    let (s, _, page) = b.post(&app, "/register", &[("username", "page_user"), ("password", "abc"), ("_csrf", &csrf)]).await;
+    let (s, _, page) =
+        b.post(&app, "/register", &[("username", "page_user"), ("password", "abc"), ("_csrf", &csrf)]).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("密码太弱") && page.contains("value=\"page_user\""), "message in Chinese, input kept");
-    let (s, to, _) = b.post(&app, "/register", &[("username", "page_user"), ("password", PASSWORD), ("_csrf", &csrf)]).await;
+    let (s, to, _) =
+        b.post(&app, "/register", &[("username", "page_user"), ("password", PASSWORD), ("_csrf", &csrf)]).await;
     assert_eq!((s, to.as_str()), (StatusCode::SEE_OTHER, "/"));
     let (_, home) = b.get(&app, "/").await;
-    assert!(home.contains("data-nav=\"open-shop\"") && home.contains("开店") && !home.contains("data-nav=\"merchant\""));
+    assert!(
+        home.contains("data-nav=\"open-shop\"") && home.contains("开店") && !home.contains("data-nav=\"merchant\"")
+    );
     let csrf = b.csrf.clone();
     let (s, to, _) = b.post(&app, "/shops/new", &[("name", "Tom & \"Jerry\" 点卡"), ("_csrf", &csrf)]).await;
     assert_eq!((s, to.as_str()), (StatusCode::SEE_OTHER, "/merchant"));
     let (s, console) = b.get(&app, "/merchant").await;
     assert_eq!(s, StatusCode::OK);
-    assert!(console.contains("Tom &#38; &#34;Jerry&#34; 点卡") && !console.contains("\"Jerry\""), "user text is escaped");
-    assert!(console.contains("data-nav=\"merchant\"") && console.contains("商家后台") && !console.contains("data-nav=\"open-shop\""));
+    assert!(
+        console.contains("Tom &#38; &#34;Jerry&#34; 点卡") && !console.contains("\"Jerry\""),
+        "user text is escaped"
+    );
+    assert!(
+        console.contains("data-nav=\"merchant\"")
+            && console.contains("商家后台")
+            && !console.contains("data-nav=\"open-shop\"")
+    );
     let csrf = b.csrf.clone();
     let (s, to, _) = b.post(&app, "/logout", &[("_csrf", &csrf)]).await;
     assert_eq!((s, to.as_str()), (StatusCode::SEE_OTHER, "/"));
@@ -85,14 +103,17 @@ http_test!(every_form_checks_csrf, |app| {
     let mut b = Browser::new();
     b.get(&app, "/login").await;
     assert!(b.cookies.iter().any(|(k, _)| k == "yy_csrf"), "anonymous forms get a double-submit cookie");
-    let (s, _, page) = b.post(&app, "/login", &[("username", "csrf_user"), ("password", PASSWORD), ("_csrf", "forged")]).await;
+    let (s, _, page) =
+        b.post(&app, "/login", &[("username", "csrf_user"), ("password", PASSWORD), ("_csrf", "forged")]).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     assert!(page.contains("页面已过期或来源不明"));
     let csrf = b.csrf.clone();
-    let (s, _, page) = b.post(&app, "/login", &[("username", "csrf_user"), ("password", "wrong-pass1"), ("_csrf", &csrf)]).await;
+    let (s, _, page) =
+        b.post(&app, "/login", &[("username", "csrf_user"), ("password", "wrong-pass1"), ("_csrf", &csrf)]).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     assert!(page.contains("用户名或密码错误"));
-    let (s, _, _) = b.post(&app, "/login", &[("username", "csrf_user"), ("password", PASSWORD), ("_csrf", &csrf)]).await;
+    let (s, _, _) =
+        b.post(&app, "/login", &[("username", "csrf_user"), ("password", PASSWORD), ("_csrf", &csrf)]).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     b.get(&app, "/").await;
     let (s, _, _) = b.post(&app, "/shops/new", &[("name", "跨站店"), ("_csrf", &csrf)]).await;
@@ -111,7 +132,13 @@ http_test!(error_pages_speak_chinese, |app| {
     let (s, _) = b.get(&app, "/platform").await;
     assert_eq!(s, StatusCode::SEE_OTHER, "sign in first");
     let buyer = app.buyer("plain_buyer").await;
-    let resp = app.client.get(app.url("/platform")).header("cookie", format!("yy_session={}", buyer.token)).send().await.unwrap();
+    let resp = app
+        .client
+        .get(app.url("/platform"))
+        .header("cookie", format!("yy_session={}", buyer.token))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
     assert!(resp.text().await.unwrap().contains("无权访问"));
     for _ in 0..5 {
@@ -142,5 +169,9 @@ http_test!(role_navigation_for_platform_staff, |app| {
     let admin_page = page(admin.token.clone()).await;
     assert!(admin_page.contains("data-nav=\"admin\"") && admin_page.contains("id=\"rules-form\""));
     let agent_page = page(agent.token.clone()).await;
-    assert!(agent_page.contains("data-nav=\"platform\"") && !agent_page.contains("data-nav=\"admin\"") && !agent_page.contains("rules-form"));
+    assert!(
+        agent_page.contains("data-nav=\"platform\"")
+            && !agent_page.contains("data-nav=\"admin\"")
+            && !agent_page.contains("rules-form")
+    );
 });

@@ -1,6 +1,8 @@
 //! Admin rules: read, change all-or-nothing, recorded as evidence, applied to
 //! deadlines scheduled after the change only.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use youying_testkit::http_test;
@@ -13,17 +15,28 @@ http_test!(rules_are_admin_only_validated_and_recorded, |app| {
     assert_eq!((s, rules["chat_reply_secs"].as_i64()), (StatusCode::OK, Some(120)), "platform agents may read");
     let (s, _) = app.get("/api/v1/admin/rules", Some(&buyer.token)).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    let (s, _) = app.call(Method::PUT, "/api/v1/admin/rules", Some(&agent.token), Some(json!({"chat_reply_secs": 2}))).await;
+    let (s, _) =
+        app.call(Method::PUT, "/api/v1/admin/rules", Some(&agent.token), Some(json!({"chat_reply_secs": 2}))).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "only admins change rules");
 
-    let (s, body) = app.call(Method::PUT, "/api/v1/admin/rules", Some(&admin.token), Some(json!({"chat_reply_secs": 2, "bogus": 1}))).await;
+    let (s, body) = app
+        .call(Method::PUT, "/api/v1/admin/rules", Some(&admin.token), Some(json!({"chat_reply_secs": 2, "bogus": 1})))
+        .await;
     assert_eq!((s, body["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("unknown_rule")));
-    let (s, body) = app.call(Method::PUT, "/api/v1/admin/rules", Some(&admin.token), Some(json!({"chat_reply_secs": 2, "login_max_failures": 0}))).await;
+    let (s, body) = app
+        .call(
+            Method::PUT,
+            "/api/v1/admin/rules",
+            Some(&admin.token),
+            Some(json!({"chat_reply_secs": 2, "login_max_failures": 0})),
+        )
+        .await;
     assert_eq!((s, body["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("rule_out_of_range")));
     let (_, rules) = app.get("/api/v1/admin/rules", Some(&admin.token)).await;
     assert_eq!(rules["chat_reply_secs"], 120, "a refused change set changes nothing");
 
-    let (s, rules) = app.call(Method::PUT, "/api/v1/admin/rules", Some(&admin.token), Some(json!({"chat_reply_secs": 2}))).await;
+    let (s, rules) =
+        app.call(Method::PUT, "/api/v1/admin/rules", Some(&admin.token), Some(json!({"chat_reply_secs": 2}))).await;
     assert_eq!((s, rules["chat_reply_secs"].as_i64()), (StatusCode::OK, Some(2)));
     assert_eq!(app.events_about("rule:chat_reply_secs").await, vec!["rule.changed"]);
 });
@@ -33,7 +46,8 @@ http_test!(a_rule_change_applies_to_deadlines_scheduled_after_it, |app| {
     let (owner, shop) = app.merchant("owner_r", "规则店").await;
     let path = format!("/api/v1/shops/{shop}/invites");
     let (_, before) = app.post(&path, Some(&owner.token), json!({})).await;
-    let (s, _) = app.call(Method::PUT, "/api/v1/admin/rules", Some(&admin.token), Some(json!({"invite_ttl_secs": 60}))).await;
+    let (s, _) =
+        app.call(Method::PUT, "/api/v1/admin/rules", Some(&admin.token), Some(json!({"invite_ttl_secs": 60}))).await;
     assert_eq!(s, StatusCode::OK);
     let (_, after) = app.post(&path, Some(&owner.token), json!({})).await;
     let created = after["created_at"].as_i64().unwrap();

@@ -2,14 +2,16 @@
 //! while no server ran fire right after start, and two instances sharing one
 //! PostgreSQL database fire each deadline exactly once.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::json;
+use youying_core::FakeClock;
 use youying_core::deadline::{DeadlineKind, NewDeadline};
 use youying_core::ports::Store;
-use youying_core::FakeClock;
-use youying_testkit::{TestApp, TestDb, T0};
+use youying_testkit::{T0, TestApp, TestDb};
 
 /// Polls (never a fixed sleep) until no deadline is pending, for up to 20 s.
 async fn until_none_pending<S: Store>(app: &TestApp<S>) {
@@ -60,7 +62,13 @@ async fn two_instances_on_postgres_fire_each_deadline_once() {
         .store
         .write(|tx| {
             for i in 0..N {
-                let d = NewDeadline { kind: DeadlineKind::Probe, subject: format!("probe:{i}"), due_at: T0.plus_secs(60), created_at: T0, payload: json!({}) };
+                let d = NewDeadline {
+                    kind: DeadlineKind::Probe,
+                    subject: format!("probe:{i}"),
+                    due_at: T0.plus_secs(60),
+                    created_at: T0,
+                    payload: json!({}),
+                };
                 tx.schedule(&d)?;
             }
             Ok(())
@@ -72,7 +80,12 @@ async fn two_instances_on_postgres_fire_each_deadline_once() {
     b.post(&format!("/api/v1/shops/{shop}/invites"), Some(&owner.token), json!({})).await;
     clock.advance_secs(8 * 86_400);
     until_none_pending(&a).await;
-    let fired = a.app.store.read(|tx| Ok(tx.events_after(0, 1_000_000)?.into_iter().filter(|e| e.kind == "deadline.fired").count())).await.unwrap();
+    let fired = a
+        .app
+        .store
+        .read(|tx| Ok(tx.events_after(0, 1_000_000)?.into_iter().filter(|e| e.kind == "deadline.fired").count()))
+        .await
+        .unwrap();
     assert_eq!(fired, N as usize + 1, "every deadline fired exactly once across both instances");
     let kinds = b.events_about(&format!("shop:{shop}")).await;
     assert_eq!(kinds.iter().filter(|k| *k == "shop.invite_expired").count(), 1);

@@ -1,8 +1,10 @@
 //! Shops, merchant agents and ownership checks over HTTP on both backends.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-use youying_testkit::{http_test, PASSWORD};
+use youying_testkit::{PASSWORD, http_test};
 
 http_test!(a_buyer_opens_a_shop_and_invites_an_agent, |app| {
     let (owner, shop) = app.merchant("laowang", "星辰点卡").await;
@@ -11,10 +13,14 @@ http_test!(a_buyer_opens_a_shop_and_invites_an_agent, |app| {
     let (s, inv) = app.post(&format!("/api/v1/shops/{shop}/invites"), Some(&owner.token), json!({})).await;
     assert_eq!(s, StatusCode::CREATED, "{inv}");
     let token = inv["token"].as_str().unwrap();
-    let (s, agent) = app.post("/api/v1/invites/accept", None, json!({"token": token, "username": "xingchen_kf", "password": PASSWORD})).await;
+    let (s, agent) = app
+        .post("/api/v1/invites/accept", None, json!({"token": token, "username": "xingchen_kf", "password": PASSWORD}))
+        .await;
     assert_eq!(s, StatusCode::CREATED, "{agent}");
     assert_eq!((agent["role"].as_str(), agent["shop_id"].as_i64()), (Some("merchant_agent"), Some(shop)));
-    let (s, again) = app.post("/api/v1/invites/accept", None, json!({"token": token, "username": "second_kf", "password": PASSWORD})).await;
+    let (s, again) = app
+        .post("/api/v1/invites/accept", None, json!({"token": token, "username": "second_kf", "password": PASSWORD}))
+        .await;
     assert_eq!((s, again["code"].as_str()), (StatusCode::CONFLICT, Some("conflict")), "one use only");
     let (_, agents) = app.get(&format!("/api/v1/shops/{shop}/agents"), Some(&owner.token)).await;
     assert_eq!(agents.as_array().unwrap().len(), 1);
@@ -24,7 +30,10 @@ http_test!(a_buyer_opens_a_shop_and_invites_an_agent, |app| {
     assert_eq!(s, StatusCode::FORBIDDEN, "a sub-account cannot open shops");
     let (s, _) = app.get(&format!("/api/v1/shops/{shop}/agents"), Some(&kf.token)).await;
     assert_eq!(s, StatusCode::NOT_FOUND, "agents do not manage the shop");
-    assert_eq!(app.events_about(&format!("shop:{shop}")).await, vec!["shop.opened", "shop.invite_created", "shop.agent_joined"]);
+    assert_eq!(
+        app.events_about(&format!("shop:{shop}")).await,
+        vec!["shop.opened", "shop.invite_created", "shop.agent_joined"]
+    );
 });
 
 http_test!(someone_elses_shop_answers_404, |app| {
@@ -57,9 +66,17 @@ http_test!(an_unused_invite_expires_through_the_deadline_engine, |app| {
     assert_eq!(app.advance(3600).await.fired, 0, "exactly once");
     let (_, list) = app.get(&format!("/api/v1/shops/{shop}/invites"), Some(&owner.token)).await;
     assert_eq!(list[0]["state"], "expired");
-    let (s, _) = app.post("/api/v1/invites/accept", None, json!({"token": token, "username": "late_kf", "password": PASSWORD})).await;
+    let (s, _) = app
+        .post("/api/v1/invites/accept", None, json!({"token": token, "username": "late_kf", "password": PASSWORD}))
+        .await;
     assert_eq!(s, StatusCode::CONFLICT);
-    let (s, _) = app.post("/api/v1/invites/accept", None, json!({"token": "yyi_unknown", "username": "late_kf", "password": PASSWORD})).await;
+    let (s, _) = app
+        .post(
+            "/api/v1/invites/accept",
+            None,
+            json!({"token": "yyi_unknown", "username": "late_kf", "password": PASSWORD}),
+        )
+        .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (_, metrics) = app.get("/metrics", None).await;
     assert!(metrics.as_str().unwrap().contains("youying_deadline_lateness_seconds"), "lateness histogram exported");

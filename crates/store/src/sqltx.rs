@@ -165,10 +165,8 @@ impl<C: Conn> Tx for SqlTx<'_, C> {
     }
 
     fn session(&mut self, hash: &str, now: Timestamp) -> Result<Option<SessionInfo>> {
-        let sql = format!(
-            "SELECT u.id, u.username, u.role, u.shop_id, u.password_hash, u.created_at, u.disabled, s.csrf, s.expires_at \
-             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2"
-        );
+        let sql = "SELECT u.id, u.username, u.role, u.shop_id, u.password_hash, u.created_at, u.disabled, s.csrf, s.expires_at \
+             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2".to_string();
         match self.one(&sql, params![hash, now])? {
             Some(r) => Ok(Some(SessionInfo { user: user(&r)?, csrf: r.text(7)?, expires_at: r.time(8)? })),
             None => Ok(None),

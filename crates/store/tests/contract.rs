@@ -1,6 +1,8 @@
 //! The store contract: the same cases against a fresh SQLite file and a fresh
 //! PostgreSQL database. Each case ends by verifying the evidence chain.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::BTreeMap;
 
 use serde_json::json;

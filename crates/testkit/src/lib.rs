@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use reqwest::{Method, StatusCode};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use tokio::sync::watch;
 use youying_core::deadline::Outcome;
 use youying_core::ports::Store;
@@ -95,7 +95,13 @@ impl<S: Store> TestApp<S> {
     }
 
     /// Sends JSON (or nothing) with an optional bearer token; returns status and parsed body.
-    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let mut req = self.client.request(method, self.url(path));
         if let Some(t) = token {
             req = req.bearer_auth(t);
@@ -135,7 +141,11 @@ impl<S: Store> TestApp<S> {
     pub async fn signed_in(&self, username: &str, password: &str) -> TestUser {
         let (s, body) = self.login(username, password).await;
         assert_eq!(s, StatusCode::OK, "{body}");
-        TestUser { id: body["user"]["id"].as_i64().unwrap(), username: username.to_owned(), token: body["token"].as_str().unwrap().to_owned() }
+        TestUser {
+            id: body["user"]["id"].as_i64().unwrap(),
+            username: username.to_owned(),
+            token: body["token"].as_str().unwrap().to_owned(),
+        }
     }
 
     /// A platform account, created the way the CLI does.
@@ -163,7 +173,14 @@ impl<S: Store> TestApp<S> {
         let subject = subject.to_owned();
         self.app
             .store
-            .read(move |tx| Ok(tx.events_after(0, 1_000_000)?.into_iter().filter(|e| e.subject == subject).map(|e| e.kind).collect()))
+            .read(move |tx| {
+                Ok(tx
+                    .events_after(0, 1_000_000)?
+                    .into_iter()
+                    .filter(|e| e.subject == subject)
+                    .map(|e| e.kind)
+                    .collect())
+            })
             .await
             .unwrap()
     }

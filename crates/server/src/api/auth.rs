@@ -87,11 +87,11 @@ pub async fn login<S: Store>(
 
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204)))]
 pub async fn logout<S: Store>(State(app): State<App<S>>, MaybeViewer(v): MaybeViewer) -> ApiResult<Response> {
-    if let Some(v) = v {
-        if let Some(hash) = v.session_hash().map(str::to_owned) {
-            let now = app.now();
-            app.store.write(move |tx| accounts::logout(tx, now, &v.user, &hash)).await?;
-        }
+    if let Some(v) = v
+        && let Some(hash) = v.session_hash().map(str::to_owned)
+    {
+        let now = app.now();
+        app.store.write(move |tx| accounts::logout(tx, now, &v.user, &hash)).await?;
     }
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear_session_cookie(app.config.secure_cookies))])
         .into_response())

@@ -26,11 +26,11 @@ use crate::state::App;
 pub fn router<S: Store>() -> Router<App<S>> {
     Router::new()
         .route("/", get(platform::home::<S>))
-        .route("/login", get(session::login_form::<S>).post(session::login::<S>))
-        .route("/register", get(session::register_form::<S>).post(session::register::<S>))
+        .route("/login", get(session::login_form).post(session::login::<S>))
+        .route("/register", get(session::register_form).post(session::register::<S>))
         .route("/logout", post(session::logout::<S>))
-        .route("/invite/{token}", get(session::invite_form::<S>).post(session::accept_invite::<S>))
-        .route("/shops/new", get(shop::open_form::<S>).post(shop::open::<S>))
+        .route("/invite/{token}", get(session::invite_form).post(session::accept_invite::<S>))
+        .route("/shops/new", get(shop::open_form).post(shop::open::<S>))
         .route("/merchant", get(shop::console::<S>))
         .route("/merchant/shops/{id}/invites", post(shop::invite::<S>))
         .route("/account", get(account::show::<S>))
@@ -40,7 +40,7 @@ pub fn router<S: Store>() -> Router<App<S>> {
         .route("/admin/rules", post(platform::save_rules::<S>))
         .route("/api/docs", get(docs::page))
         .route("/static/app.css", get(css))
-        .fallback(not_found::<S>)
+        .fallback(not_found)
 }
 
 async fn css() -> impl IntoResponse {
@@ -268,16 +268,12 @@ impl IntoResponse for PageError {
         let page =
             ErrorPage { page: &layout, status: status.as_u16(), heading: heading(status), message: error.message() };
         let mut resp = render(status, &layout, &page);
-        if let Some(secs) = error.retry_after() {
-            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-                resp.headers_mut().insert(header::RETRY_AFTER, v);
-            }
-        }
+        crate::error::set_retry_after(&mut resp, error.retry_after());
         resp
     }
 }
 
-async fn not_found<S: Store>(page: Page) -> PageError {
+async fn not_found(page: Page) -> PageError {
     page.error(youying_core::Error::NotFound.into())
 }
 

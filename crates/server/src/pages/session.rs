@@ -44,7 +44,7 @@ pub struct CredentialsForm {
     csrf: String,
 }
 
-pub async fn login_form<S: Store>(page: Page) -> Response {
+pub async fn login_form(page: Page) -> Response {
     if page.viewer.is_some() {
         return see_other("/");
     }
@@ -55,11 +55,7 @@ pub async fn login_form<S: Store>(page: Page) -> Response {
 fn form_error<T: Template>(layout: &Layout, e: &AppError, t: &T) -> Response {
     e.log();
     let mut resp = render(e.status(), layout, t);
-    if let Some(secs) = e.retry_after() {
-        if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-            resp.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-    }
+    crate::error::set_retry_after(&mut resp, e.retry_after());
     resp
 }
 
@@ -89,7 +85,7 @@ pub async fn login<S: Store>(
     }
 }
 
-pub async fn register_form<S: Store>(page: Page) -> Response {
+pub async fn register_form(page: Page) -> Response {
     if page.viewer.is_some() {
         return see_other("/");
     }
@@ -139,14 +135,11 @@ pub async fn logout<S: Store>(
     Form(f): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
     page.check_csrf(&f.csrf)?;
-    if let Some(v) = page.viewer.clone() {
-        if let Some(hash) = v.session_hash().map(str::to_owned) {
-            let now = app.now();
-            app.store
-                .write(move |tx| accounts::logout(tx, now, &v.user, &hash))
-                .await
-                .map_err(|e| page.error(e.into()))?;
-        }
+    if let Some(v) = page.viewer.clone()
+        && let Some(hash) = v.session_hash().map(str::to_owned)
+    {
+        let now = app.now();
+        app.store.write(move |tx| accounts::logout(tx, now, &v.user, &hash)).await.map_err(|e| page.error(e.into()))?;
     }
     let mut resp = see_other("/");
     if let Ok(v) = HeaderValue::from_str(&clear_session_cookie(app.config.secure_cookies)) {
@@ -155,7 +148,7 @@ pub async fn logout<S: Store>(
     Ok(resp)
 }
 
-pub async fn invite_form<S: Store>(page: Page, Path(token): Path<String>) -> Response {
+pub async fn invite_form(page: Page, Path(token): Path<String>) -> Response {
     let action = format!("/invite/{}", urlencode(&token));
     render(
         StatusCode::OK,

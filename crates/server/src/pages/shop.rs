@@ -32,7 +32,7 @@ pub struct OpenShopForm {
     csrf: String,
 }
 
-pub async fn open_form<S: Store>(page: Page) -> Result<Response, PageError> {
+pub async fn open_form(page: Page) -> Result<Response, PageError> {
     let v = page.require_viewer()?;
     authz::open_shop(&v.user).map_err(|e| page.error(e.into()))?;
     Ok(render(StatusCode::OK, &page.layout, &OpenShopPage { page: &page.layout, name: String::new(), error: None }))

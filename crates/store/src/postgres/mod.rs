@@ -170,21 +170,20 @@ impl PgStore {
                 _ => PgConn::connect(&inner.url)?,
             };
             let result = sqltx::run(&mut conn, begin, read_only, f);
-            if !conn.client.is_closed() {
-                if let Ok(mut pool) = inner.pool.lock() {
-                    pool.push(conn);
-                }
+            if !conn.client.is_closed()
+                && let Ok(mut pool) = inner.pool.lock()
+            {
+                pool.push(conn);
             }
             result
         })
         .await
         .map_err(|e| StorageError(format!("postgres task: {e}")))??;
-        if let Some(t) = earliest {
-            if let Ok(guard) = self.inner.hook.read() {
-                if let Some(hook) = guard.as_ref() {
-                    hook(t);
-                }
-            }
+        if let Some(t) = earliest
+            && let Ok(guard) = self.inner.hook.read()
+            && let Some(hook) = guard.as_ref()
+        {
+            hook(t);
         }
         Ok(r)
     }

@@ -163,12 +163,11 @@ impl SqliteStore {
     }
 
     fn notify(&self, earliest: Option<youying_core::Timestamp>) {
-        if let Some(t) = earliest {
-            if let Ok(guard) = self.inner.hook.read() {
-                if let Some(hook) = guard.as_ref() {
-                    hook(t);
-                }
-            }
+        if let Some(t) = earliest
+            && let Ok(guard) = self.inner.hook.read()
+            && let Some(hook) = guard.as_ref()
+        {
+            hook(t);
         }
     }
 }
