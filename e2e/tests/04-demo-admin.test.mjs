@@ -1,0 +1,90 @@
+// Demo mode: the admin from the printed table signs in, changes a rule on the
+// platform console, and the home page states the new promise.
+
+import assert from 'node:assert/strict';
+import { login, navItems, navRole, submit } from '../lib.mjs';
+
+export const server = { demo: true };
+
+export const tests = [
+  {
+    name: '演示管理员：修改回复时限为 5 秒，首页随之更新',
+    fn: async ({ page, base, server }) => {
+      const pw = server.demo;
+      assert.deepEqual(Object.keys(pw).sort(), ['admin', 'kefu', 'laowang', 'xiaoming', 'xingchen_kf']);
+      assert.match(pw.admin, /^[0-9a-f]{12}Yy1$/);
+
+      // Before: the default two minutes.
+      await page.goto(base + '/');
+      assert.match(await replyCard(page), /2 分钟/);
+
+      await login(page, base, 'admin', pw.admin);
+      assert.equal(await navRole(page), 'admin');
+      const nav = await navItems(page);
+      assert.equal(nav.platform, '平台客服台');
+      assert.equal(nav.admin, '管理后台');
+      assert.equal(nav['open-shop'], undefined);
+
+      await Promise.all([page.waitForURL(base + '/platform'), page.click('nav#nav a[data-nav=platform]')]);
+      assert.equal(await page.textContent('main h1'), '平台客服台');
+      assert.equal(await page.inputValue('#rule-chat_reply_secs'), '120');
+      await page.fill('#rule-chat_reply_secs', '5');
+      const resp = await submit(page, '#rules-form');
+      assert.equal(resp.status(), 200);
+      assert.match(await page.textContent('.flash'), /规则已保存/);
+      assert.equal(await page.inputValue('#rule-chat_reply_secs'), '5');
+      // The other rules are untouched.
+      assert.equal(await page.inputValue('#rule-case_resolve_secs'), '86400');
+
+      // A value out of range is refused in Chinese and changes nothing.
+      await page.fill('#rule-chat_reply_secs', '0');
+      const bad = await submit(page, '#rules-form');
+      assert.equal(bad.status(), 422);
+      assert.match(await page.textContent('main'), /规则取值超出允许范围/);
+      await page.goto(base + '/platform');
+      assert.equal(await page.inputValue('#rule-chat_reply_secs'), '5');
+
+      // The home page now promises 5 秒.
+      await page.click('nav#nav a[data-nav=home]');
+      await page.waitForURL(base + '/');
+      assert.match(await replyCard(page), /5 秒/);
+    },
+  },
+  {
+    name: '演示账号：商家、客服、买家、平台客服各见其导航',
+    fn: async ({ page, base, server }) => {
+      const expect = {
+        laowang: ['buyer', 'merchant'],
+        xingchen_kf: ['merchant_agent', 'merchant'],
+        xiaoming: ['buyer', 'open-shop'],
+        kefu: ['platform_agent', 'platform'],
+      };
+      for (const [user, [role, key]] of Object.entries(expect)) {
+        await login(page, base, user, server.demo[user]);
+        assert.equal(await navRole(page), role, user);
+        assert.ok(key in (await navItems(page)), `${user} has nav ${key}`);
+        if (key === 'merchant') {
+          await page.click('nav#nav a[data-nav=merchant]');
+          await page.waitForURL(base + '/merchant');
+          assert.equal((await page.textContent('section.shop h2')).trim(), '星辰点卡', user);
+        }
+        if (key === 'platform') {
+          await page.click('nav#nav a[data-nav=platform]');
+          await page.waitForURL(base + '/platform');
+          assert.equal(await page.locator('#rules-form').count(), 0, 'a platform agent sees the rules read-only');
+        }
+        await page.goto(base + '/');
+        await Promise.all([
+          page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame() }),
+          page.click('button[data-nav=logout]'),
+        ]);
+        await page.waitForURL(base + '/');
+        assert.equal(await navRole(page), 'anonymous');
+      }
+    },
+  },
+];
+
+async function replyCard(page) {
+  return page.locator('section.grid .card', { has: page.locator('h2', { hasText: '回复时限' }) }).textContent();
+}
