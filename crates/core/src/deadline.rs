@@ -8,14 +8,18 @@ use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::evidence::NewEvent;
 use crate::ports::Tx;
-use crate::shops;
-use crate::values::{DeadlineId, InviteId};
+use crate::values::{DeadlineId, InviteId, OrderId};
+use crate::{orders, shops};
 
 /// What a deadline is for. Each later feature adds its kinds here with a handler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeadlineKind {
     /// A shop's agent invitation lapses unused.
     InviteExpiry,
+    /// An order's protection window ends: release escrow unless something is open.
+    ProtectionEnd,
+    /// A direct top-up's promised delivery time.
+    TopupPromise,
     /// Does nothing when it fires; used to measure the engine itself.
     Probe,
 }
@@ -24,6 +28,8 @@ impl DeadlineKind {
     pub fn as_str(self) -> &'static str {
         match self {
             DeadlineKind::InviteExpiry => "invite_expiry",
+            DeadlineKind::ProtectionEnd => "protection_end",
+            DeadlineKind::TopupPromise => "topup_promise",
             DeadlineKind::Probe => "probe",
         }
     }
@@ -31,6 +37,8 @@ impl DeadlineKind {
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "invite_expiry" => Some(DeadlineKind::InviteExpiry),
+            "protection_end" => Some(DeadlineKind::ProtectionEnd),
+            "topup_promise" => Some(DeadlineKind::TopupPromise),
             "probe" => Some(DeadlineKind::Probe),
             _ => None,
         }
@@ -125,6 +133,10 @@ pub fn run_due(tx: &mut dyn Tx, now: Timestamp, limit: usize) -> Result<Outcome>
     Ok(out)
 }
 
+fn payload_id(d: &Deadline, key: &str) -> Result<i64> {
+    d.payload.get(key).and_then(Value::as_i64).ok_or(Error::Invalid { field: "payload", reason: "missing_id" })
+}
+
 fn fire_one(tx: &mut dyn Tx, d: &Deadline, now: Timestamp) -> Result<()> {
     if !tx.mark_fired(d.id, now)? {
         return Ok(()); // cancelled or fired meanwhile: nothing to do
@@ -138,6 +150,8 @@ fn fire_one(tx: &mut dyn Tx, d: &Deadline, now: Timestamp) -> Result<()> {
                 .ok_or(Error::Invalid { field: "payload", reason: "invite_id" })?;
             shops::expire_invite(tx, now, InviteId(id))?;
         }
+        Some(DeadlineKind::ProtectionEnd) => orders::protection_ended(tx, now, OrderId(payload_id(d, "order_id")?))?,
+        Some(DeadlineKind::TopupPromise) => orders::topup_promise_missed(tx, now, OrderId(payload_id(d, "order_id")?))?,
         Some(DeadlineKind::Probe) => {}
         None => {
             return Err(Error::Invalid { field: "kind", reason: "unknown_deadline_kind" });

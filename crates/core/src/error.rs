@@ -33,6 +33,12 @@ pub enum Error {
     UnknownRule(String),
     #[error("rule {name} out of range {min}..={max}")]
     RuleOutOfRange { name: String, min: i64, max: i64 },
+    #[error("insufficient balance")]
+    InsufficientFunds,
+    #[error("out of stock")]
+    OutOfStock,
+    #[error("idempotency key reused with a different request")]
+    IdempotencyMismatch,
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
@@ -53,6 +59,9 @@ impl Error {
             Error::Conflict(_) => "conflict",
             Error::UnknownRule(_) => "unknown_rule",
             Error::RuleOutOfRange { .. } => "rule_out_of_range",
+            Error::InsufficientFunds => "insufficient_balance",
+            Error::OutOfStock => "out_of_stock",
+            Error::IdempotencyMismatch => "idempotency_mismatch",
             Error::Storage(_) => "internal",
         }
     }

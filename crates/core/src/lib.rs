@@ -6,13 +6,17 @@
 
 pub mod accounts;
 pub mod authz;
+pub mod catalogue;
 pub mod clock;
 pub mod deadline;
 pub mod error;
 pub mod evidence;
+pub mod money;
+pub mod orders;
 pub mod ports;
 pub mod rules;
 pub mod shops;
+pub mod stock;
 pub mod values;
 
 pub use clock::{Clock, FakeClock, Timestamp};

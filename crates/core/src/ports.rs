@@ -6,11 +6,15 @@
 use std::future::Future;
 use std::sync::Arc;
 
+use crate::catalogue::ProductSpec;
 use crate::clock::Timestamp;
 use crate::deadline::{Deadline, NewDeadline};
 use crate::error::Result;
 use crate::evidence::{ChainedEvent, NewEvent};
-use crate::values::{DeadlineId, InviteId, Role, ShopId, ShopName, TokenId, UserId, Username};
+use crate::money::{Account, Entry};
+use crate::orders::{NewOrder, Order, StatementLine};
+use crate::stock::SealedUnit;
+use crate::values::{DeadlineId, InviteId, OrderId, ProductId, Role, ShopId, ShopName, TokenId, UserId, Username};
 
 #[derive(Clone, PartialEq, Eq)]
 pub struct User {
@@ -127,9 +131,114 @@ impl std::fmt::Debug for SessionInfo {
     }
 }
 
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Product {
+    pub id: ProductId,
+    pub shop_id: ShopId,
+    pub spec: ProductSpec,
+    pub on_sale: bool,
+    /// Search and listing order; penalties lower it.
+    pub rank: i64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub version: i64,
+}
+
+/// A unit taken from stock for an order: still sealed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ClaimedUnit {
+    pub fingerprint: String,
+    pub code_enc: String,
+    pub secret_enc: Option<String>,
+}
+
+impl std::fmt::Debug for ClaimedUnit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ClaimedUnit(***)")
+    }
+}
+
+/// What the ledger auditor found; all empty / equal means sound.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LedgerAudit {
+    /// Entries whose postings do not sum to zero.
+    pub unbalanced_entries: Vec<i64>,
+    /// Accounts whose stored balance differs from the sum of their postings.
+    pub drifted_accounts: Vec<String>,
+    /// Accounts below zero that may not be.
+    pub negative_accounts: Vec<String>,
+    /// The escrow account's balance, and what open orders say they hold.
+    pub escrow_balance: i64,
+    pub escrow_held_by_orders: i64,
+    /// Sold units not attached to exactly one order.
+    pub orphan_units: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Breach {
+    pub id: i64,
+    pub shop_id: ShopId,
+    pub kind: String,
+    pub subject: String,
+    pub at: Timestamp,
+    pub detail: String,
+}
+
+/// The marketplace's persistence primitives: catalogue, stock, orders, ledger.
+/// A supertrait of [`Tx`], so use cases over `&mut dyn Tx` reach them too.
+pub trait MarketTx {
+    // catalogue
+    fn insert_product(&mut self, shop: ShopId, spec: &ProductSpec, on_sale: bool, at: Timestamp) -> Result<ProductId>;
+    /// Replaces a product's listing if its version is still `expected_version`.
+    fn update_product(&mut self, p: &Product, expected_version: i64) -> Result<bool>;
+    fn product(&mut self, id: ProductId) -> Result<Option<Product>>;
+    fn products_of_shop(&mut self, shop: ShopId) -> Result<Vec<Product>>;
+    /// Products changed after `after` (ms), oldest change first: the search index follows these.
+    fn products_changed_since(&mut self, after: Timestamp, limit: usize) -> Result<Vec<Product>>;
+    fn stock_count(&mut self, product: ProductId) -> Result<i64>;
+
+    // stock
+    /// Which of `fingerprints` this shop already holds or has sold.
+    fn existing_fingerprints(&mut self, shop: ShopId, fingerprints: &[String]) -> Result<Vec<String>>;
+    fn insert_units(&mut self, shop: ShopId, product: ProductId, units: &[SealedUnit], at: Timestamp) -> Result<()>;
+    /// Takes up to `n` unsold units out of stock, skipping ones another transaction holds.
+    fn claim_units(&mut self, product: ProductId, n: i64) -> Result<Vec<ClaimedUnit>>;
+    fn withdraw_units(&mut self, product: ProductId, limit: i64) -> Result<i64>;
+
+    // orders
+    fn insert_order(&mut self, order: &NewOrder) -> Result<OrderId>;
+    fn insert_order_units(&mut self, order: OrderId, shop: ShopId, units: &[ClaimedUnit]) -> Result<()>;
+    fn order_units(&mut self, order: OrderId) -> Result<Vec<ClaimedUnit>>;
+    /// Locks the order for the rest of the transaction.
+    fn order(&mut self, id: OrderId) -> Result<Option<Order>>;
+    fn order_by_no(&mut self, no: &str) -> Result<Option<Order>>;
+    fn update_order(&mut self, order: &Order) -> Result<()>;
+    fn orders_of_buyer(&mut self, buyer: UserId, limit: usize) -> Result<Vec<Order>>;
+    fn orders_of_shop(&mut self, shop: ShopId, limit: usize) -> Result<Vec<Order>>;
+    /// `(request_hash, order)` stored under a buyer's idempotency key.
+    fn idempotency(&mut self, user: UserId, key: &str) -> Result<Option<(String, Option<OrderId>)>>;
+    fn put_idempotency(
+        &mut self,
+        user: UserId,
+        key: &str,
+        request_hash: &str,
+        order: Option<OrderId>,
+        at: Timestamp,
+    ) -> Result<()>;
+
+    // ledger
+    /// Applies a balanced entry; `InsufficientFunds` if an account would go below zero.
+    fn post(&mut self, entry: &Entry, at: Timestamp) -> Result<()>;
+    fn balance(&mut self, account: Account) -> Result<i64>;
+    fn statement(&mut self, account: Account, limit: usize) -> Result<Vec<StatementLine>>;
+    fn ledger_audit(&mut self) -> Result<LedgerAudit>;
+    fn insert_breach(&mut self, shop: ShopId, kind: &str, subject: &str, at: Timestamp, detail: &str) -> Result<i64>;
+    fn breaches(&mut self, shop: Option<ShopId>, limit: usize) -> Result<Vec<Breach>>;
+}
+
 /// One transaction's worth of persistence primitives. Methods map constraint
 /// violations to domain errors (`UsernameTaken`, …); anything else is `Storage`.
-pub trait Tx {
+pub trait Tx: MarketTx {
     // accounts
     fn insert_user(&mut self, user: &NewUser) -> Result<UserId>;
     fn user_by_id(&mut self, id: UserId) -> Result<Option<User>>;

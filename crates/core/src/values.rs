@@ -25,6 +25,8 @@ id_type!(ShopId);
 id_type!(DeadlineId);
 id_type!(TokenId);
 id_type!(InviteId);
+id_type!(ProductId);
+id_type!(OrderId);
 
 /// 3–32 characters of letters, digits, `_` or CJK ideographs; compared without case.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]

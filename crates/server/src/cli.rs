@@ -37,6 +37,13 @@ pub struct DbArgs {
     /// PostgreSQL connections per instance.
     #[arg(long, env = "YOUYING_PG_POOL", default_value_t = 16)]
     pub pg_pool: usize,
+    /// 64 hex characters: the key card keys are encrypted with. Default: generated
+    /// once into DATA_DIR/master.key. Several instances must share one key.
+    #[arg(long, env = "YOUYING_MASTER_KEY", hide_env_values = true)]
+    pub master_key: Option<String>,
+    /// The platform's public address, for links it hands out (invitations).
+    #[arg(long, env = "YOUYING_PUBLIC_URL")]
+    pub public_url: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -105,7 +112,19 @@ pub fn config(db: &DbArgs, bind: SocketAddr, demo: bool, secure_cookies: bool) -
         demo,
         secure_cookies,
         pg_pool: db.pg_pool,
+        public_url: db.public_url.clone(),
+        master_key: db.master_key.clone(),
     }
+}
+
+/// The card-key vault and a fresh in-memory search index (rebuilt from the
+/// database at start, then kept in step).
+pub fn vault_and_index(cfg: &Config) -> CliResult<(crate::vault::Vault, youying_search::SearchIndex)> {
+    let vault = match &cfg.master_key {
+        Some(k) => crate::vault::Vault::from_hex(k)?,
+        None => crate::vault::Vault::load_or_create(&cfg.data_dir)?,
+    };
+    Ok((vault, youying_search::SearchIndex::in_memory()?))
 }
 
 /// Runs `$body` with `$app` bound to an [`App`] over whichever store the
@@ -116,11 +135,15 @@ macro_rules! with_app {
         let cfg: $crate::config::Config = $cfg;
         match $crate::cli::open(&cfg).await? {
             $crate::cli::Opened::Sqlite(store) => {
-                let $app = $crate::state::App::new(store, std::sync::Arc::new($crate::clock::SystemClock), cfg);
+                let (vault, search) = $crate::cli::vault_and_index(&cfg)?;
+                let $app =
+                    $crate::state::App::new(store, std::sync::Arc::new($crate::clock::SystemClock), cfg, vault, search);
                 $body
             }
             $crate::cli::Opened::Postgres(store) => {
-                let $app = $crate::state::App::new(store, std::sync::Arc::new($crate::clock::SystemClock), cfg);
+                let (vault, search) = $crate::cli::vault_and_index(&cfg)?;
+                let $app =
+                    $crate::state::App::new(store, std::sync::Arc::new($crate::clock::SystemClock), cfg, vault, search);
                 $body
             }
         }

@@ -17,6 +17,11 @@ pub struct Config {
     /// so this stays on unless the platform is served over plain HTTP elsewhere.
     pub secure_cookies: bool,
     pub pg_pool: usize,
+    /// How the platform is reached from outside (`https://kameng.example`), for
+    /// links it hands out; by default the request's own host.
+    pub public_url: Option<String>,
+    /// Hex master key for card keys; `None`: the data dir's key file.
+    pub master_key: Option<String>,
 }
 
 impl std::fmt::Debug for Config {
@@ -28,6 +33,8 @@ impl std::fmt::Debug for Config {
             .field("demo", &self.demo)
             .field("secure_cookies", &self.secure_cookies)
             .field("pg_pool", &self.pg_pool)
+            .field("public_url", &self.public_url)
+            .field("master_key", &self.master_key.as_ref().map(|_| "***"))
             .finish()
     }
 }

@@ -55,10 +55,15 @@ impl AppError {
         match self {
             AppError::Http { status, .. } => *status,
             AppError::Core(e) => match e {
-                Error::Invalid { .. } | Error::WeakPassword | Error::UnknownRule(_) | Error::RuleOutOfRange { .. } => {
-                    StatusCode::UNPROCESSABLE_ENTITY
+                Error::Invalid { .. }
+                | Error::WeakPassword
+                | Error::UnknownRule(_)
+                | Error::RuleOutOfRange { .. }
+                | Error::InsufficientFunds
+                | Error::IdempotencyMismatch => StatusCode::UNPROCESSABLE_ENTITY,
+                Error::UsernameTaken | Error::ShopNameTaken | Error::Conflict(_) | Error::OutOfStock => {
+                    StatusCode::CONFLICT
                 }
-                Error::UsernameTaken | Error::ShopNameTaken | Error::Conflict(_) => StatusCode::CONFLICT,
                 Error::BadCredentials | Error::Unauthenticated => StatusCode::UNAUTHORIZED,
                 Error::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
                 Error::Forbidden => StatusCode::FORBIDDEN,

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod api;
 pub mod auth;
+pub mod catalog;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -14,6 +15,7 @@ pub mod pages;
 pub mod scheduler;
 pub mod security;
 pub mod state;
+pub mod vault;
 
 use std::net::SocketAddr;
 
@@ -106,6 +108,10 @@ pub async fn serve<S: Store>(
     run_scheduler: bool,
 ) -> std::io::Result<()> {
     let scheduler = run_scheduler.then(|| tokio::spawn(scheduler::run(app.clone(), shutdown.clone())));
+    if let Err(e) = catalog::sync_search(&app).await {
+        tracing::error!(error = %e, "initial search index build failed");
+    }
+    let search_sync = tokio::spawn(catalog::run_sync(app.clone(), shutdown.clone()));
     let mut stop = shutdown.clone();
     let result = axum::serve(listener, router(app).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async move {
@@ -115,5 +121,6 @@ pub async fn serve<S: Store>(
     if let Some(s) = scheduler {
         let _ = s.await;
     }
+    let _ = search_sync.await;
     result
 }

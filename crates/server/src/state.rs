@@ -3,17 +3,25 @@
 
 use std::sync::Arc;
 
+use std::sync::atomic::AtomicI64;
+
 use youying_core::ports::Store;
 use youying_core::{Clock, Timestamp};
+use youying_search::SearchIndex;
 
 use crate::config::Config;
 use crate::scheduler::Wake;
+use crate::vault::Vault;
 
 pub struct App<S: Store> {
     pub store: S,
     pub clock: Arc<dyn Clock>,
     pub config: Arc<Config>,
     pub wake: Arc<Wake>,
+    pub vault: Arc<Vault>,
+    pub search: SearchIndex,
+    /// The search index has followed product changes up to here (ms).
+    pub search_cursor: Arc<AtomicI64>,
 }
 
 impl<S: Store> Clone for App<S> {
@@ -23,6 +31,9 @@ impl<S: Store> Clone for App<S> {
             clock: Arc::clone(&self.clock),
             config: Arc::clone(&self.config),
             wake: Arc::clone(&self.wake),
+            vault: Arc::clone(&self.vault),
+            search: self.search.clone(),
+            search_cursor: Arc::clone(&self.search_cursor),
         }
     }
 }
@@ -34,13 +45,21 @@ impl<S: Store> std::fmt::Debug for App<S> {
 }
 
 impl<S: Store> App<S> {
-    pub fn new(store: S, clock: Arc<dyn Clock>, config: Config) -> Self {
+    pub fn new(store: S, clock: Arc<dyn Clock>, config: Config, vault: Vault, search: SearchIndex) -> Self {
         // Install the metrics recorder before anything records.
         let _ = crate::metrics::handle();
         let wake = Arc::new(Wake::default());
         let hook_wake = Arc::clone(&wake);
         store.on_deadline_scheduled(Arc::new(move |due| hook_wake.deadline_added(due)));
-        Self { store, clock, config: Arc::new(config), wake }
+        Self {
+            store,
+            clock,
+            config: Arc::new(config),
+            wake,
+            vault: Arc::new(vault),
+            search,
+            search_cursor: Arc::new(AtomicI64::new(i64::MIN)),
+        }
     }
 
     pub fn now(&self) -> Timestamp {

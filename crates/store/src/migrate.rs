@@ -11,11 +11,15 @@ pub(crate) struct Migration {
     pub(crate) sql: &'static str,
 }
 
-pub(crate) const SQLITE: &[Migration] =
-    &[Migration { version: 1, sql: include_str!("../migrations/sqlite/0001_foundation.sql") }];
+pub(crate) const SQLITE: &[Migration] = &[
+    Migration { version: 1, sql: include_str!("../migrations/sqlite/0001_foundation.sql") },
+    Migration { version: 2, sql: include_str!("../migrations/sqlite/0002_market.sql") },
+];
 
-pub(crate) const POSTGRES: &[Migration] =
-    &[Migration { version: 1, sql: include_str!("../migrations/postgres/0001_foundation.sql") }];
+pub(crate) const POSTGRES: &[Migration] = &[
+    Migration { version: 1, sql: include_str!("../migrations/postgres/0001_foundation.sql") },
+    Migration { version: 2, sql: include_str!("../migrations/postgres/0002_market.sql") },
+];
 
 /// Applies what is missing; returns how many migrations ran.
 pub(crate) fn migrate<C: Conn>(conn: &mut C, now_ms: i64) -> Result<usize> {

@@ -85,6 +85,13 @@ impl Row {
         Ok(self.opt_int(i)?.map(Timestamp::from_millis))
     }
 
+    pub(crate) fn opt_text(&self, i: usize) -> Result<Option<String>, Error> {
+        match self.at(i)? {
+            Val::Null => Ok(None),
+            _ => self.text(i).map(Some),
+        }
+    }
+
     pub(crate) fn text(&self, i: usize) -> Result<String, Error> {
         match self.at(i)? {
             Val::Text(v) => Ok(v.clone()),
@@ -109,6 +116,12 @@ pub(crate) fn map_db_error(e: DbError) -> Error {
         match c {
             "users_username_key_uq" | "users.username_key" => return Error::UsernameTaken,
             "shops_name_key_uq" | "shops.name_key" => return Error::ShopNameTaken,
+            "idempotency_keys_pkey" | "idempotency_keys.user_id, idempotency_keys.key" => {
+                return Error::Conflict("idempotency_key_in_flight");
+            }
+            "stock_units_fp_uq" | "stock_units.shop_id, stock_units.fingerprint" => {
+                return Error::Conflict("duplicate_stock");
+            }
             _ => return Error::Conflict("duplicate"),
         }
     }

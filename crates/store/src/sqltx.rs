@@ -14,7 +14,7 @@ use crate::sql::{Conn, Row, Val, map_db_error, params};
 /// links them into the chain, so the chain head is locked only for the moment
 /// before commit.
 pub(crate) struct SqlTx<'c, C: Conn> {
-    conn: &'c mut C,
+    pub(crate) conn: &'c mut C,
     read_only: bool,
     events: Vec<NewEvent>,
     pub(crate) earliest_scheduled: Option<Timestamp>,
@@ -28,23 +28,23 @@ impl<'c, C: Conn> SqlTx<'c, C> {
     }
 
     /// Locks the rows a read-modify-write reads, except in read-only work.
-    fn row_lock(&self) -> &'static str {
+    pub(crate) fn row_lock(&self) -> &'static str {
         if self.read_only { "" } else { self.conn.dialect().for_update() }
     }
 
-    fn exec(&mut self, sql: &str, p: &[Val]) -> Result<u64> {
+    pub(crate) fn exec(&mut self, sql: &str, p: &[Val]) -> Result<u64> {
         self.conn.exec(sql, p).map_err(map_db_error)
     }
 
-    fn query(&mut self, sql: &str, p: &[Val]) -> Result<Vec<Row>> {
+    pub(crate) fn query(&mut self, sql: &str, p: &[Val]) -> Result<Vec<Row>> {
         self.conn.query(sql, p).map_err(map_db_error)
     }
 
-    fn one(&mut self, sql: &str, p: &[Val]) -> Result<Option<Row>> {
+    pub(crate) fn one(&mut self, sql: &str, p: &[Val]) -> Result<Option<Row>> {
         Ok(self.query(sql, p)?.into_iter().next())
     }
 
-    fn insert_id(&mut self, sql: &str, p: &[Val]) -> Result<i64> {
+    pub(crate) fn insert_id(&mut self, sql: &str, p: &[Val]) -> Result<i64> {
         let row = self.one(sql, p)?.ok_or_else(|| StorageError("insert returned no id".into()))?;
         row.int(0)
     }

@@ -23,6 +23,9 @@ pub const T0: Timestamp = Timestamp::from_millis(1_795_564_800_000);
 
 pub const PASSWORD: &str = "correct1horse";
 
+/// The card-key master key tests run with.
+pub const TEST_KEY: [u8; 32] = [0x42; 32];
+
 pub struct TestApp<S: Store> {
     pub app: App<S>,
     pub clock: FakeClock,
@@ -54,6 +57,8 @@ fn config() -> Config {
         demo: false,
         secure_cookies: true,
         pg_pool: 8,
+        public_url: None,
+        master_key: None,
     }
 }
 
@@ -73,7 +78,9 @@ impl<S: Store> TestApp<S> {
     /// Starts the server on port 0. With `scheduler` the real deadline loop runs
     /// (driven by the fake clock); otherwise the test steps it with [`Self::advance`].
     pub async fn start(store: S, clock: FakeClock, scheduler: bool) -> Self {
-        let app = App::new(store, Arc::new(clock.clone()), config());
+        let vault = youying_server::vault::Vault::from_key(TEST_KEY);
+        let search = youying_search::SearchIndex::in_memory().unwrap();
+        let app = App::new(store, Arc::new(clock.clone()), config(), vault, search);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, shutdown) = watch::channel(false);

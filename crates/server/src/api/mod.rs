@@ -2,6 +2,9 @@
 //! rules live in the core, SQL in the store.
 
 mod admin;
+pub mod orders;
+pub mod products;
+pub mod wallet;
 pub use admin::verify_chain;
 mod auth;
 pub mod openapi;
@@ -9,10 +12,14 @@ pub use shops::accept as accept_invite;
 mod shops;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get, post};
 use youying_core::ports::Store;
 
 use crate::state::App;
+
+/// A stock file of 200,000 keys is a few MiB; everything else stays under 1 MiB.
+pub const STOCK_BODY_LIMIT: usize = 32 * 1024 * 1024;
 
 pub fn router<S: Store>() -> Router<App<S>> {
     Router::new()
@@ -30,5 +37,25 @@ pub fn router<S: Store>() -> Router<App<S>> {
         .route("/api/v1/invites/accept", post(shops::accept_invite::<S>))
         .route("/api/v1/admin/rules", get(admin::get_rules::<S>).put(admin::put_rules::<S>))
         .route("/api/v1/admin/evidence/verify", get(admin::verify_evidence::<S>))
+        .route("/api/v1/products", get(products::search::<S>).post(products::create::<S>))
+        .route("/api/v1/products/{id}", get(products::get::<S>).patch(products::patch::<S>))
+        .route(
+            "/api/v1/products/{id}/stock",
+            post(products::import::<S>).delete(products::withdraw::<S>).layer(DefaultBodyLimit::max(STOCK_BODY_LIMIT)),
+        )
+        .route("/api/v1/shops/{id}/products", get(products::of_shop::<S>))
+        .route("/api/v1/shops/{id}/wallet", get(wallet::of_shop::<S>))
+        .route("/api/v1/orders", get(orders::list::<S>).post(orders::create::<S>))
+        .route("/api/v1/orders/{no}", get(orders::get::<S>))
+        .route("/api/v1/orders/{no}/snapshot", get(orders::snapshot::<S>))
+        .route("/api/v1/orders/{no}/reveal", post(orders::reveal::<S>))
+        .route("/api/v1/orders/{no}/confirm", post(orders::confirm::<S>))
+        .route("/api/v1/orders/{no}/fulfil", post(orders::fulfil::<S>))
+        .route("/api/v1/orders/{no}/cancel", post(orders::cancel::<S>))
+        .route("/api/v1/wallet", get(wallet::mine::<S>))
+        .route("/api/v1/admin/wallets/{username}/credit", post(wallet::credit::<S>))
+        .route("/api/v1/admin/ledger/audit", get(wallet::audit::<S>))
+        .route("/api/v1/breaches", get(wallet::breaches::<S>))
+        .route("/api/v1/demo/faucet", post(wallet::faucet::<S>))
         .route("/api/openapi.json", get(openapi::json))
 }

@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{admin, auth, shops};
+use super::{admin, auth, orders, products, shops, wallet};
 
 #[derive(Debug, OpenApi)]
 #[openapi(
@@ -13,9 +13,12 @@ use super::{admin, auth, shops};
         auth::register, auth::login, auth::logout, auth::me, auth::create_token, auth::list_tokens, auth::revoke_token,
         shops::open, shops::get, shops::agents, shops::invite, shops::invites, shops::revoke_invite, shops::accept_invite,
         admin::get_rules, admin::put_rules, admin::verify_evidence,
+        products::create, products::patch, products::get, products::search, products::of_shop, products::import, products::withdraw,
+        orders::create, orders::get, orders::list, orders::snapshot, orders::reveal, orders::confirm, orders::fulfil, orders::cancel,
+        wallet::mine, wallet::of_shop, wallet::credit, wallet::faucet, wallet::breaches, wallet::audit,
     ),
     modifiers(&Security),
-    tags((name = "auth", description = "账号与登录"), (name = "shops", description = "店铺与客服子账号"), (name = "admin", description = "平台管理"))
+    tags((name = "auth", description = "账号与登录"), (name = "shops", description = "店铺与客服子账号"), (name = "admin", description = "平台管理"), (name = "products", description = "商品、库存与搜索"), (name = "orders", description = "下单、发货与担保"), (name = "wallet", description = "钱包与账本"))
 )]
 pub struct ApiDoc;
 

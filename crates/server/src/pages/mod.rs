@@ -29,7 +29,7 @@ pub fn router<S: Store>() -> Router<App<S>> {
         .route("/login", get(session::login_form).post(session::login::<S>))
         .route("/register", get(session::register_form).post(session::register::<S>))
         .route("/logout", post(session::logout::<S>))
-        .route("/invite/{token}", get(session::invite_form).post(session::accept_invite::<S>))
+        .route("/invite/{token}", get(session::invite_form::<S>).post(session::accept_invite::<S>))
         .route("/shops/new", get(shop::open_form).post(shop::open::<S>))
         .route("/merchant", get(shop::console::<S>))
         .route("/merchant/shops/{id}/invites", post(shop::invite::<S>))
@@ -121,6 +121,17 @@ pub struct Page {
     pub layout: Layout,
     /// The anonymous double-submit token from the cookie, if any.
     anon_csrf: Option<String>,
+    /// Where the visitor is, to come back to after signing in.
+    path: String,
+}
+
+/// A same-site path worth returning to after sign-in; anything else is dropped.
+pub fn safe_next(next: &str) -> Option<&str> {
+    let ok = next.starts_with('/')
+        && !next.starts_with("//")
+        && next.len() <= 200
+        && next.chars().all(|c| c.is_ascii_alphanumeric() || "/-_.".contains(c));
+    ok.then_some(next)
 }
 
 impl<S: Store> FromRequestParts<App<S>> for Page {
@@ -157,7 +168,7 @@ impl<S: Store> FromRequestParts<App<S>> for Page {
             set_anon_csrf,
         }
         .mark_active(parts.uri.path());
-        Ok(Page { viewer, layout, anon_csrf })
+        Ok(Page { viewer, layout, anon_csrf, path: parts.uri.path().to_owned() })
     }
 }
 
@@ -174,7 +185,10 @@ impl Page {
     }
 
     pub fn require_viewer(&self) -> Result<&Viewer, PageError> {
-        self.viewer.as_ref().ok_or_else(|| PageError::Redirect("/login".into()))
+        self.viewer.as_ref().ok_or_else(|| match safe_next(&self.path) {
+            Some(next) => PageError::Redirect(format!("/login?next={next}")),
+            None => PageError::Redirect("/login".into()),
+        })
     }
 
     pub fn error(&self, e: AppError) -> PageError {
@@ -238,6 +252,7 @@ fn heading(status: StatusCode) -> &'static str {
         403 => "无权访问",
         404 => "页面不存在",
         409 => "状态冲突",
+        410 => "链接已失效",
         413 => "内容过大",
         429 => "操作太频繁",
         _ => "服务器错误",

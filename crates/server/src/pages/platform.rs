@@ -45,8 +45,11 @@ pub async fn home<S: Store>(State(app): State<App<S>>, page: Page) -> Result<Res
 
 struct RuleRow {
     name: &'static str,
+    label: &'static str,
     value: i64,
     unit: &'static str,
+    /// The value said naturally, for durations.
+    human: String,
     min: i64,
     max: i64,
 }
@@ -71,7 +74,15 @@ async fn console_page<S: Store>(app: &App<S>, page: &Page, status: StatusCode) -
         .map_err(|e| page.error(e.into()))?;
     let rows = RULES
         .iter()
-        .map(|d| RuleRow { name: d.name, value: rules.get(d.name), unit: d.unit, min: d.min, max: d.max })
+        .map(|d| RuleRow {
+            name: d.name,
+            label: crate::i18n::t(&format!("rule.{}", d.name)),
+            value: rules.get(d.name),
+            unit: crate::i18n::t(&format!("unit.{}", d.unit)),
+            human: if d.unit == "secs" { fmt_duration(rules.get(d.name)) } else { String::new() },
+            min: d.min,
+            max: d.max,
+        })
         .collect();
     let t = ConsolePage {
         page: &page.layout,

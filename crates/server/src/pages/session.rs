@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use serde::Deserialize;
@@ -22,6 +22,7 @@ struct LoginPage<'a> {
     page: &'a Layout,
     username: String,
     error: Option<String>,
+    next: String,
 }
 
 #[derive(Template)]
@@ -42,13 +43,22 @@ pub struct CredentialsForm {
     password: String,
     #[serde(default, rename = "_csrf")]
     csrf: String,
+    #[serde(default)]
+    next: String,
 }
 
-pub async fn login_form(page: Page) -> Response {
+#[derive(Debug, Deserialize)]
+pub struct NextQuery {
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn login_form(page: Page, Query(q): Query<NextQuery>) -> Response {
+    let next = super::safe_next(&q.next).unwrap_or("/").to_owned();
     if page.viewer.is_some() {
-        return see_other("/");
+        return see_other(&next);
     }
-    render(StatusCode::OK, &page.layout, &LoginPage { page: &page.layout, username: String::new(), error: None })
+    render(StatusCode::OK, &page.layout, &LoginPage { page: &page.layout, username: String::new(), error: None, next })
 }
 
 /// Re-shows a form with the error's message and status; a 429 keeps its Retry-After.
@@ -76,12 +86,12 @@ pub async fn login<S: Store>(
 ) -> Result<Response, PageError> {
     page.check_csrf(&f.csrf)?;
     match flows::login(&app, &f.username, &f.password, &ip).await {
-        Ok(s) => Ok(signed_in(app.config.secure_cookies, &s, app.now(), "/")),
-        Err(e) => Ok(form_error(
-            &page.layout,
-            &e,
-            &LoginPage { page: &page.layout, username: f.username, error: Some(e.message()) },
-        )),
+        Ok(s) => Ok(signed_in(app.config.secure_cookies, &s, app.now(), super::safe_next(&f.next).unwrap_or("/"))),
+        Err(e) => {
+            let next = super::safe_next(&f.next).unwrap_or("/").to_owned();
+            let t = LoginPage { page: &page.layout, username: f.username, error: Some(e.message()), next };
+            Ok(form_error(&page.layout, &e, &t))
+        }
     }
 }
 
@@ -148,13 +158,31 @@ pub async fn logout<S: Store>(
     Ok(resp)
 }
 
-pub async fn invite_form(page: Page, Path(token): Path<String>) -> Response {
+pub async fn invite_form<S: Store>(
+    State(app): State<App<S>>,
+    page: Page,
+    Path(token): Path<String>,
+) -> Result<Response, PageError> {
+    check_invite(&app, &page, &token).await?;
     let action = format!("/invite/{}", urlencode(&token));
-    render(
+    Ok(render(
         StatusCode::OK,
         &page.layout,
         &RegisterPage { page: &page.layout, username: String::new(), error: None, action, invite: true },
-    )
+    ))
+}
+
+/// An unknown, used or lapsed invitation is said so at once, before any form.
+async fn check_invite<S: Store>(app: &App<S>, page: &Page, token: &str) -> Result<(), PageError> {
+    let (hash, now) = (crate::security::token_hash(token), app.now());
+    let invite = app.store.read(move |tx| tx.invite_by_token(&hash)).await.map_err(|e| page.error(e.into()))?;
+    match invite {
+        None => Err(page.error(youying_core::Error::NotFound.into())),
+        Some(i) if i.state != youying_core::ports::InviteState::Pending || i.expires_at <= now => {
+            Err(page.error(AppError::http(StatusCode::GONE, "invite_spent")))
+        }
+        Some(_) => Ok(()),
+    }
 }
 
 pub async fn accept_invite<S: Store>(
@@ -165,6 +193,7 @@ pub async fn accept_invite<S: Store>(
     Form(f): Form<CredentialsForm>,
 ) -> Result<Response, PageError> {
     page.check_csrf(&f.csrf)?;
+    check_invite(&app, &page, &token).await?;
     if let Err(e) = crate::api::accept_invite(&app, &token, &f.username, &f.password).await {
         let action = format!("/invite/{}", urlencode(&token));
         let t =

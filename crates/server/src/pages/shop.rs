@@ -145,16 +145,21 @@ pub async fn invite<S: Store>(
     State(app): State<App<S>>,
     page: Page,
     Path(id): Path<i64>,
+    headers: axum::http::HeaderMap,
     Form(f): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
     page.check_csrf(&f.csrf)?;
     let v = page.require_viewer()?.clone();
+    let base = app.config.public_url.clone().unwrap_or_else(|| {
+        let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1");
+        format!("http://{host}")
+    });
     let token = random_token("yyi_").map_err(|e| page.error(e.into()))?;
     let (hash, now) = (token_hash(&token), app.now());
     app.store
         .write(move |tx| shops::invite_agent(tx, now, &v.user, ShopId(id), &hash))
         .await
         .map_err(|e| page.error(e.into()))?;
-    let link = format!("/invite/{token}");
+    let link = format!("{}/invite/{token}", base.trim_end_matches('/'));
     console_page(&app, &page, Some(link)).await
 }

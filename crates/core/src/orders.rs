@@ -1,0 +1,523 @@
+//! Orders: instant checkout into escrow, delivery from stock, the snapshot the
+//! buyer saw, top-up fulfilment against a promised time, and release of escrow
+//! at the end of the protection window (or on confirmation).
+
+use serde::Serialize;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::accounts;
+use crate::authz::{self, ShopAction};
+use crate::catalogue::{self, ProductKind};
+use crate::clock::Timestamp;
+use crate::deadline::{DeadlineKind, NewDeadline};
+use crate::error::{Error, Result};
+use crate::evidence::{NewEvent, canonical_json};
+use crate::money::{Account, Entry, Fen};
+use crate::ports::{ClaimedUnit, Product, Tx, User};
+use crate::values::{DeadlineId, OrderId, ProductId, Role, ShopId, UserId};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderState {
+    /// Card key or account delivered; escrow held through the protection window.
+    Delivered,
+    /// Direct top-up paid, waiting for the merchant.
+    AwaitingFulfilment,
+    /// Direct top-up fulfilled; escrow held through the protection window.
+    Fulfilled,
+    /// Escrow released to the shop.
+    Completed,
+    /// Money returned to the buyer.
+    Refunded,
+}
+
+impl OrderState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderState::Delivered => "delivered",
+            OrderState::AwaitingFulfilment => "awaiting_fulfilment",
+            OrderState::Fulfilled => "fulfilled",
+            OrderState::Completed => "completed",
+            OrderState::Refunded => "refunded",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "delivered" => OrderState::Delivered,
+            "awaiting_fulfilment" => OrderState::AwaitingFulfilment,
+            "fulfilled" => OrderState::Fulfilled,
+            "completed" => OrderState::Completed,
+            "refunded" => OrderState::Refunded,
+            _ => return None,
+        })
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            OrderState::Delivered => "已发货·担保中",
+            OrderState::AwaitingFulfilment => "待商家充值",
+            OrderState::Fulfilled => "已充值·担保中",
+            OrderState::Completed => "已完成",
+            OrderState::Refunded => "已退款",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOrder {
+    pub no: String,
+    pub buyer_id: UserId,
+    pub shop_id: ShopId,
+    pub product_id: ProductId,
+    pub kind: ProductKind,
+    pub quantity: i64,
+    pub unit_price: Fen,
+    pub total: Fen,
+    pub state: OrderState,
+    pub snapshot: String,
+    pub snapshot_hash: String,
+    pub topup_target: Option<String>,
+    pub created_at: Timestamp,
+    pub promise_due: Option<Timestamp>,
+    pub protect_until: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Order {
+    pub id: OrderId,
+    pub no: String,
+    pub buyer_id: UserId,
+    pub shop_id: ShopId,
+    pub product_id: ProductId,
+    pub kind: ProductKind,
+    pub quantity: i64,
+    pub unit_price: Fen,
+    pub total: Fen,
+    pub state: OrderState,
+    /// The listing as the buyer saw it: canonical JSON, hashed below.
+    pub snapshot: String,
+    pub snapshot_hash: String,
+    pub topup_target: Option<String>,
+    pub fulfil_note: Option<String>,
+    pub created_at: Timestamp,
+    pub promise_due: Option<Timestamp>,
+    pub topup_overdue: bool,
+    pub fulfilled_at: Option<Timestamp>,
+    pub protect_until: Option<Timestamp>,
+    pub closed_at: Option<Timestamp>,
+    /// What escrow holds for this order now.
+    pub escrow_fen: i64,
+    pub deadline_id: Option<DeadlineId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StatementLine {
+    pub at: Timestamp,
+    pub kind: String,
+    pub subject: String,
+    pub memo: String,
+    pub amount_fen: i64,
+}
+
+/// A checkout as the buyer asked for it.
+#[derive(Debug, Clone)]
+pub struct Checkout {
+    pub product_id: ProductId,
+    pub quantity: i64,
+    pub topup_target: Option<Value>,
+    /// `Idempotency-Key` header and the hash of the request it came with.
+    pub idempotency: Option<(String, String)>,
+    /// A fresh order number from the caller (the core has no randomness).
+    pub order_no: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct CheckoutOutcome {
+    pub order: Order,
+    pub units: Vec<ClaimedUnit>,
+    /// True when this answered a retry of an earlier, identical request.
+    pub replay: bool,
+}
+
+/// `YYYYMMDD` + ten digits from `random`: unique enough with a unique index behind it.
+pub fn order_no(now: Timestamp, random: u64) -> String {
+    let days = now.secs().div_euclid(86_400) + 719_468;
+    let era = days.div_euclid(146_097);
+    let doe = days - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}{m:02}{d:02}{:010}", random % 10_000_000_000)
+}
+
+fn snapshot(product: &Product, shop_name: &str, qty: i64, unit: Fen, total: Fen, at: Timestamp) -> (String, String) {
+    let s = &product.spec;
+    let v = json!({
+        "product_id": product.id.0,
+        "product_version": product.version,
+        "shop": { "id": product.shop_id.0, "name": shop_name },
+        "category": { "code": s.category, "name": catalogue::category_name(&s.category) },
+        "kind": s.kind.as_str(),
+        "title": s.title,
+        "description": s.description,
+        "instructions": s.instructions,
+        "price_fen": s.price_fen,
+        "tiers": s.tiers,
+        "promises": s.promises.iter().map(|p| json!({ "code": p, "name": catalogue::promise_name(p) })).collect::<Vec<_>>(),
+        "topup_promise_secs": s.topup_promise_secs,
+        "topup_fields": s.topup_fields,
+        "account_attrs": s.account_attrs,
+        "paid": { "quantity": qty, "unit_price_fen": unit.get(), "total_fen": total.get() },
+        "captured_at": at.millis(),
+    });
+    let text = canonical_json(&v);
+    let hash = hex::encode(Sha256::digest(text.as_bytes()));
+    (text, hash)
+}
+
+fn protect_secs(tx: &mut dyn Tx, kind: ProductKind) -> Result<i64> {
+    let r = accounts::rules(tx)?;
+    Ok(match kind {
+        ProductKind::CardKey => r.get("protect_card_key_secs"),
+        ProductKind::DirectTopup => r.get("protect_topup_secs"),
+        ProductKind::Account => r.get("protect_account_secs"),
+    })
+}
+
+fn promise_secs(tx: &mut dyn Tx, product: &Product) -> Result<i64> {
+    let r = accounts::rules(tx)?;
+    Ok(if product.spec.has_promise("instant") {
+        r.get("topup_instant_promise_secs")
+    } else {
+        product.spec.topup_promise_secs.unwrap_or_else(|| r.get("topup_default_promise_secs"))
+    })
+}
+
+/// The whole checkout, one transaction: price from the tiers, wallet → escrow,
+/// units out of stock, the order with its snapshot, its deadline and events.
+/// Any failure (short balance, short stock) leaves nothing behind.
+pub fn checkout(tx: &mut dyn Tx, now: Timestamp, buyer: &User, req: &Checkout) -> Result<CheckoutOutcome> {
+    if buyer.role != Role::Buyer {
+        return Err(Error::Forbidden);
+    }
+    if let Some((key, hash)) = &req.idempotency {
+        match tx.idempotency(buyer.id, key)? {
+            Some((stored, Some(order_id))) if stored == *hash => {
+                let order = tx.order(order_id)?.ok_or(Error::NotFound)?;
+                let units = tx.order_units(order.id)?;
+                return Ok(CheckoutOutcome { order, units, replay: true });
+            }
+            Some(_) => return Err(Error::IdempotencyMismatch),
+            // Claim the key first: a concurrent twin waits on it, then finds this order.
+            None => tx.put_idempotency(buyer.id, key, hash, None, now)?,
+        }
+    }
+    let product = tx.product(req.product_id)?.filter(|p| p.on_sale).ok_or(Error::NotFound)?;
+    if product.shop_id.0 > 0 && tx.shop(product.shop_id)?.is_some_and(|s| s.owner_id == buyer.id) {
+        return Err(Error::Invalid { field: "product_id", reason: "own_shop" });
+    }
+    if !(1..=product.spec.max_per_order).contains(&req.quantity) {
+        return Err(Error::Invalid { field: "quantity", reason: "range" });
+    }
+    let target = product.spec.check_topup_target(req.topup_target.as_ref())?;
+    let unit = product.spec.unit_price(req.quantity);
+    let total = unit.checked_mul(req.quantity)?;
+    let subject = format!("order:{}", req.order_no);
+    let memo = format!("{} ×{}", product.spec.title, req.quantity);
+    tx.post(
+        &Entry::transfer("order.pay", &subject, &memo, Account::UserWallet(buyer.id), Account::Escrow, total)?,
+        now,
+    )?;
+    let units = if product.spec.kind.has_stock() {
+        let units = tx.claim_units(product.id, req.quantity)?;
+        if i64::try_from(units.len()).unwrap_or(0) < req.quantity {
+            return Err(Error::OutOfStock);
+        }
+        units
+    } else {
+        Vec::new()
+    };
+    let shop_name = tx.shop(product.shop_id)?.map(|s| s.name).unwrap_or_default();
+    let (snapshot, snapshot_hash) = snapshot(&product, &shop_name, req.quantity, unit, total, now);
+    let (state, due, kind) = if product.spec.kind == ProductKind::DirectTopup {
+        (OrderState::AwaitingFulfilment, now.plus_secs(promise_secs(tx, &product)?), DeadlineKind::TopupPromise)
+    } else {
+        (OrderState::Delivered, now.plus_secs(protect_secs(tx, product.spec.kind)?), DeadlineKind::ProtectionEnd)
+    };
+    let new = NewOrder {
+        no: req.order_no.clone(),
+        buyer_id: buyer.id,
+        shop_id: product.shop_id,
+        product_id: product.id,
+        kind: product.spec.kind,
+        quantity: req.quantity,
+        unit_price: unit,
+        total,
+        state,
+        snapshot,
+        snapshot_hash,
+        topup_target: target.map(|t| t.to_string()),
+        created_at: now,
+        promise_due: (kind == DeadlineKind::TopupPromise).then_some(due),
+        protect_until: (kind == DeadlineKind::ProtectionEnd).then_some(due),
+    };
+    let id = tx.insert_order(&new)?;
+    if !units.is_empty() {
+        tx.insert_order_units(id, product.shop_id, &units)?;
+    }
+    let deadline = tx.schedule(&NewDeadline {
+        kind,
+        subject: subject.clone(),
+        due_at: due,
+        created_at: now,
+        payload: json!({ "order_id": id.0 }),
+    })?;
+    let mut order = tx.order(id)?.ok_or(Error::NotFound)?;
+    order.deadline_id = Some(deadline);
+    tx.update_order(&order)?;
+    if let Some((key, hash)) = &req.idempotency {
+        tx.put_idempotency(buyer.id, key, hash, Some(id), now)?;
+    }
+    tx.append(NewEvent::new(
+        now,
+        Some(buyer.id),
+        "order.created",
+        &subject,
+        json!({ "shop_id": product.shop_id.0, "product_id": product.id.0, "quantity": req.quantity, "total_fen": total.get(),
+                "snapshot_sha256": order.snapshot_hash, "state": state.as_str(), "due_at": due.millis() }),
+    ))?;
+    if !units.is_empty() {
+        tx.append(NewEvent::new(now, Some(buyer.id), "order.delivered", &subject, json!({ "units": units.len(), "fingerprints": units.iter().map(|u| u.fingerprint.clone()).collect::<Vec<_>>() })))?;
+    }
+    Ok(CheckoutOutcome { order, units, replay: false })
+}
+
+/// Who may see an order: its buyer, the shop's staff, platform staff. Others: 404.
+pub fn load_for(tx: &mut dyn Tx, actor: &User, no: &str) -> Result<Order> {
+    let order = tx.order_by_no(no)?.ok_or(Error::NotFound)?;
+    if order.buyer_id == actor.id || actor.role.is_platform() {
+        return Ok(order);
+    }
+    let shop = tx.shop(order.shop_id)?.ok_or(Error::NotFound)?;
+    authz::shop(actor, ShopAction::Serve, &shop)?;
+    Ok(order)
+}
+
+/// The buyer (or platform arbitration) opens the delivered units; logged as evidence.
+pub fn reveal(tx: &mut dyn Tx, now: Timestamp, actor: &User, no: &str) -> Result<(Order, Vec<ClaimedUnit>)> {
+    let order = tx.order_by_no(no)?.ok_or(Error::NotFound)?;
+    if order.buyer_id != actor.id && actor.role != Role::Admin {
+        return Err(Error::NotFound);
+    }
+    let units = tx.order_units(order.id)?;
+    tx.append(NewEvent::new(
+        now,
+        Some(actor.id),
+        "order.key_revealed",
+        format!("order:{}", order.no),
+        json!({ "by_role": actor.role.as_str(), "units": units.len() }),
+    ))?;
+    Ok((order, units))
+}
+
+/// Escrow → shop wallet, minus the platform fee, part of which feeds the fund.
+fn release(tx: &mut dyn Tx, now: Timestamp, mut order: Order, actor: Option<UserId>, reason: &str) -> Result<Order> {
+    let r = accounts::rules(tx)?;
+    let total = Fen::new(order.escrow_fen)?;
+    let fee = total.share_bp(r.get("platform_fee_bp"));
+    let fund = fee.share_bp(r.get("protection_fund_share_bp"));
+    let net = total.saturating_sub(fee);
+    let subject = format!("order:{}", order.no);
+    let lines = vec![
+        (Account::Escrow, -total.get()),
+        (Account::ShopWallet(order.shop_id), net.get()),
+        (Account::PlatformFee, fee.get() - fund.get()),
+        (Account::ProtectionFund, fund.get()),
+    ];
+    tx.post(&Entry::new("order.release", &subject, reason, lines)?, now)?;
+    if let Some(d) = order.deadline_id.take() {
+        tx.cancel_deadline(d, now)?;
+    }
+    order.state = OrderState::Completed;
+    order.escrow_fen = 0;
+    order.closed_at = Some(now);
+    tx.update_order(&order)?;
+    tx.append(NewEvent::new(
+        now,
+        actor,
+        "order.completed",
+        &subject,
+        json!({ "reason": reason, "net_fen": net.get(), "fee_fen": fee.get(), "fund_fen": fund.get() }),
+    ))?;
+    Ok(order)
+}
+
+/// The buyer confirms receipt before the window ends.
+pub fn confirm(tx: &mut dyn Tx, now: Timestamp, buyer: &User, no: &str) -> Result<Order> {
+    let order = tx.order_by_no(no)?.filter(|o| o.buyer_id == buyer.id).ok_or(Error::NotFound)?;
+    if !matches!(order.state, OrderState::Delivered | OrderState::Fulfilled) {
+        return Err(Error::Conflict("order_not_confirmable"));
+    }
+    release(tx, now, order, Some(buyer.id), "buyer_confirmed")
+}
+
+/// The merchant reports a top-up done, with a note or proof; the protection window starts.
+pub fn fulfil(tx: &mut dyn Tx, now: Timestamp, actor: &User, no: &str, note: &str) -> Result<Order> {
+    let mut order = tx.order_by_no(no)?.ok_or(Error::NotFound)?;
+    let shop = tx.shop(order.shop_id)?.ok_or(Error::NotFound)?;
+    authz::shop(actor, ShopAction::Serve, &shop)?;
+    let note = note.trim();
+    if note.is_empty() || note.chars().count() > 500 {
+        return Err(Error::Invalid { field: "note", reason: "length_1_500" });
+    }
+    if order.state != OrderState::AwaitingFulfilment {
+        return Err(Error::Conflict("order_not_awaiting_fulfilment"));
+    }
+    if let Some(d) = order.deadline_id.take() {
+        tx.cancel_deadline(d, now)?;
+    }
+    let until = now.plus_secs(protect_secs(tx, ProductKind::DirectTopup)?);
+    let subject = format!("order:{}", order.no);
+    order.deadline_id = Some(tx.schedule(&NewDeadline {
+        kind: DeadlineKind::ProtectionEnd,
+        subject: subject.clone(),
+        due_at: until,
+        created_at: now,
+        payload: json!({ "order_id": order.id.0 }),
+    })?);
+    order.state = OrderState::Fulfilled;
+    order.fulfil_note = Some(note.to_owned());
+    order.fulfilled_at = Some(now);
+    order.protect_until = Some(until);
+    tx.update_order(&order)?;
+    let late_ms = order.promise_due.map_or(0, |d| now.millis_since(d).max(0));
+    tx.append(NewEvent::new(
+        now,
+        Some(actor.id),
+        "order.fulfilled",
+        &subject,
+        json!({ "note": note, "late_ms": late_ms, "protect_until": until.millis() }),
+    ))?;
+    Ok(order)
+}
+
+/// A top-up past its promised time: the buyer may take an instant full refund.
+pub fn cancel_overdue(tx: &mut dyn Tx, now: Timestamp, buyer: &User, no: &str) -> Result<Order> {
+    let mut order = tx.order_by_no(no)?.filter(|o| o.buyer_id == buyer.id).ok_or(Error::NotFound)?;
+    let due = order.promise_due.filter(|d| *d <= now);
+    if order.state != OrderState::AwaitingFulfilment || due.is_none() {
+        return Err(Error::Conflict("order_not_cancellable"));
+    }
+    let subject = format!("order:{}", order.no);
+    let amount = Fen::new(order.escrow_fen)?;
+    tx.post(
+        &Entry::transfer(
+            "order.refund",
+            &subject,
+            "直充超时，买家取消",
+            Account::Escrow,
+            Account::UserWallet(order.buyer_id),
+            amount,
+        )?,
+        now,
+    )?;
+    if let Some(d) = order.deadline_id.take() {
+        tx.cancel_deadline(d, now)?;
+    }
+    order.state = OrderState::Refunded;
+    order.escrow_fen = 0;
+    order.closed_at = Some(now);
+    tx.update_order(&order)?;
+    tx.append(NewEvent::new(
+        now,
+        Some(buyer.id),
+        "order.refunded",
+        &subject,
+        json!({ "reason": "topup_overdue_cancelled", "amount_fen": amount.get() }),
+    ))?;
+    Ok(order)
+}
+
+/// Deadline handler: the protection window ended with nothing open → release.
+pub fn protection_ended(tx: &mut dyn Tx, now: Timestamp, id: OrderId) -> Result<()> {
+    let Some(mut order) = tx.order(id)? else { return Ok(()) };
+    if !matches!(order.state, OrderState::Delivered | OrderState::Fulfilled) {
+        return Ok(());
+    }
+    order.deadline_id = None; // this deadline is the one firing
+    release(tx, now, order, None, "protection_window_ended").map(|_| ())
+}
+
+/// Deadline handler: a top-up's promised time passed unfulfilled → a breach.
+pub fn topup_promise_missed(tx: &mut dyn Tx, now: Timestamp, id: OrderId) -> Result<()> {
+    let Some(mut order) = tx.order(id)? else { return Ok(()) };
+    if order.state != OrderState::AwaitingFulfilment {
+        return Ok(());
+    }
+    order.topup_overdue = true;
+    order.deadline_id = None;
+    tx.update_order(&order)?;
+    let subject = format!("order:{}", order.no);
+    let detail = json!({ "order_no": order.no, "promise_due": order.promise_due.map(Timestamp::millis) });
+    let breach = tx.insert_breach(order.shop_id, "topup_late", &subject, now, &detail.to_string())?;
+    tx.append(NewEvent::new(now, None, "order.topup_overdue", &subject, json!({ "breach_id": breach })))?;
+    tx.append(NewEvent::new(
+        now,
+        None,
+        "breach.recorded",
+        format!("shop:{}", order.shop_id),
+        json!({ "breach_id": breach, "kind": "topup_late", "subject": subject }),
+    ))
+}
+
+/// An admin credits a wallet from outside the platform (a top-up paid elsewhere).
+pub fn credit_wallet(
+    tx: &mut dyn Tx,
+    now: Timestamp,
+    admin: &User,
+    target: &User,
+    amount: Fen,
+    reason: &str,
+) -> Result<i64> {
+    authz::admin(admin)?;
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 200 {
+        return Err(Error::Invalid { field: "reason", reason: "length_1_200" });
+    }
+    let subject = format!("user:{}", target.id);
+    tx.post(
+        &Entry::transfer(
+            "wallet.credit",
+            &subject,
+            reason,
+            Account::PlatformCash,
+            Account::UserWallet(target.id),
+            amount,
+        )?,
+        now,
+    )?;
+    tx.append(NewEvent::new(
+        now,
+        Some(admin.id),
+        "wallet.credited",
+        &subject,
+        json!({ "amount_fen": amount.get(), "reason": reason }),
+    ))?;
+    tx.balance(Account::UserWallet(target.id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn order_numbers_carry_the_date() {
+        assert_eq!(order_no(Timestamp::from_millis(1_795_564_800_000), 42), "202611250000000042");
+        assert_eq!(order_no(Timestamp::from_millis(0), 12_345_678_901), "197001012345678901");
+    }
+}

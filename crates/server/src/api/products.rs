@@ -1,0 +1,316 @@
+//! Products, stock and search.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use youying_core::authz::ShopAction;
+use youying_core::catalogue::{self, ProductInput, ProductSpec};
+use youying_core::ports::{Product, Store};
+use youying_core::values::{ProductId, ShopId};
+use youying_core::{Error, shops, stock};
+use youying_search::SearchQuery;
+
+use crate::auth::ApiUser;
+use crate::error::{ApiJson, ApiResult, AppError};
+use crate::state::App;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProductView {
+    pub id: i64,
+    pub shop_id: i64,
+    pub shop_name: String,
+    pub category: String,
+    pub category_name: String,
+    /// `card_key`, `direct_topup` or `account`.
+    pub kind: String,
+    pub title: String,
+    /// Markdown as the merchant wrote it.
+    pub description: String,
+    pub instructions: String,
+    pub price_fen: i64,
+    #[schema(value_type = Vec<Object>)]
+    pub tiers: Vec<catalogue::Tier>,
+    pub promises: Vec<String>,
+    pub topup_promise_secs: Option<i64>,
+    #[schema(value_type = Vec<Object>)]
+    pub topup_fields: Vec<catalogue::TopupField>,
+    #[schema(value_type = Vec<Object>)]
+    pub account_attrs: Vec<catalogue::AccountAttr>,
+    pub max_per_order: i64,
+    pub on_sale: bool,
+    /// Unsold units (card keys, accounts); absent for top-ups.
+    pub stock: Option<i64>,
+    pub version: i64,
+}
+
+pub fn view(p: &Product, shop_name: String, stock: Option<i64>) -> ProductView {
+    let s = &p.spec;
+    ProductView {
+        id: p.id.0,
+        shop_id: p.shop_id.0,
+        shop_name,
+        category: s.category.clone(),
+        category_name: catalogue::category_name(&s.category).unwrap_or_default().to_owned(),
+        kind: s.kind.as_str().to_owned(),
+        title: s.title.clone(),
+        description: s.description.clone(),
+        instructions: s.instructions.clone(),
+        price_fen: s.price_fen,
+        tiers: s.tiers.clone(),
+        promises: s.promises.clone(),
+        topup_promise_secs: s.topup_promise_secs,
+        topup_fields: s.topup_fields.clone(),
+        account_attrs: s.account_attrs.clone(),
+        max_per_order: s.max_per_order,
+        on_sale: p.on_sale,
+        stock: s.kind.has_stock().then_some(stock.unwrap_or(0)),
+        version: p.version,
+    }
+}
+
+/// Loads a product with its shop name and stock count.
+pub async fn load_view<S: Store>(app: &App<S>, id: ProductId) -> ApiResult<ProductView> {
+    let (p, shop, stock) = app
+        .store
+        .read(move |tx| {
+            let p = tx.product(id)?.ok_or(Error::NotFound)?;
+            let shop = tx.shop(p.shop_id)?.map(|s| s.name).unwrap_or_default();
+            let stock = tx.stock_count(p.id)?;
+            Ok((p, shop, stock))
+        })
+        .await?;
+    Ok(view(&p, shop, Some(stock)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewProduct {
+    pub shop_id: i64,
+    pub on_sale: Option<bool>,
+    /// category, kind, title, description, instructions, price_fen, tiers, promises,
+    /// topup_promise_secs, topup_fields, account_attrs, max_per_order.
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub input: ProductInput,
+}
+
+#[utoipa::path(post, path = "/api/v1/products", tag = "products", request_body = NewProduct,
+    responses((status = 201, body = ProductView), (status = 404, description = "not your shop"), (status = 422, description = "invalid listing")))]
+pub async fn create<S: Store>(
+    State(app): State<App<S>>,
+    ApiUser(v): ApiUser,
+    ApiJson(n): ApiJson<NewProduct>,
+) -> ApiResult<(StatusCode, Json<ProductView>)> {
+    let spec = ProductSpec::parse(&n.input)?;
+    let now = app.now();
+    let on_sale = n.on_sale.unwrap_or(true);
+    let shop_id = ShopId(n.shop_id);
+    let id = app
+        .store
+        .write(move |tx| {
+            let shop = shops::load(tx, &v.user, shop_id, ShopAction::Manage)?;
+            let id = tx.insert_product(shop.id, &spec, on_sale, now)?;
+            tx.append(youying_core::evidence::NewEvent::new(
+                now,
+                Some(v.user.id),
+                "product.created",
+                format!("product:{id}"),
+                serde_json::json!({ "shop_id": shop.id.0, "title": spec.title, "price_fen": spec.price_fen }),
+            ))?;
+            Ok(id)
+        })
+        .await?;
+    crate::catalog::sync_search(&app).await?;
+    Ok((StatusCode::CREATED, Json(load_view(&app, id).await?)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ProductPatch {
+    pub on_sale: Option<bool>,
+    /// If given, the change applies only to this version (else 409).
+    pub version: Option<i64>,
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub input: ProductInput,
+}
+
+#[utoipa::path(patch, path = "/api/v1/products/{id}", tag = "products", params(("id" = i64, Path)), request_body = ProductPatch,
+    responses((status = 200, body = ProductView), (status = 404), (status = 409, description = "changed meanwhile"), (status = 422)))]
+pub async fn patch<S: Store>(
+    State(app): State<App<S>>,
+    ApiUser(v): ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(p): ApiJson<ProductPatch>,
+) -> ApiResult<Json<ProductView>> {
+    let now = app.now();
+    app.store
+        .write(move |tx| {
+            let mut product = tx.product(ProductId(id))?.ok_or(Error::NotFound)?;
+            shops::load(tx, &v.user, product.shop_id, ShopAction::Manage)?;
+            let expected = p.version.unwrap_or(product.version);
+            product.spec = product.spec.patched(&p.input)?;
+            if let Some(on) = p.on_sale {
+                product.on_sale = on;
+            }
+            product.updated_at = now;
+            if !tx.update_product(&product, expected)? {
+                return Err(Error::Conflict("product_changed"));
+            }
+            tx.append(youying_core::evidence::NewEvent::new(
+                now,
+                Some(v.user.id),
+                "product.updated",
+                format!("product:{id}"),
+                serde_json::json!({ "version": expected + 1, "on_sale": product.on_sale, "price_fen": product.spec.price_fen, "title": product.spec.title }),
+            ))
+        })
+        .await?;
+    crate::catalog::sync_search(&app).await?;
+    Ok(Json(load_view(&app, ProductId(id)).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/products/{id}", tag = "products", params(("id" = i64, Path)), responses((status = 200, body = ProductView), (status = 404)))]
+pub async fn get<S: Store>(State(app): State<App<S>>, Path(id): Path<i64>) -> ApiResult<Json<ProductView>> {
+    Ok(Json(load_view(&app, ProductId(id)).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct SearchParams {
+    /// Words to look for (Chinese is segmented).
+    pub q: Option<String>,
+    pub category: Option<String>,
+    pub kind: Option<String>,
+    pub min_price_fen: Option<i64>,
+    pub max_price_fen: Option<i64>,
+    pub page: Option<usize>,
+    pub per_page: Option<usize>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchView {
+    pub total: usize,
+    pub page: usize,
+    pub per_page: usize,
+    pub items: Vec<ProductView>,
+}
+
+/// Runs a search and loads the hits in order.
+pub async fn search_products<S: Store>(app: &App<S>, p: &SearchParams) -> ApiResult<SearchView> {
+    let q = SearchQuery {
+        q: p.q.clone().unwrap_or_default(),
+        category: p.category.clone().filter(|c| !c.is_empty()),
+        kind: p.kind.clone().filter(|k| !k.is_empty()),
+        min_price_fen: p.min_price_fen,
+        max_price_fen: p.max_price_fen,
+        page: p.page.unwrap_or(1).max(1),
+        per_page: p.per_page.unwrap_or(20).clamp(1, 100),
+    };
+    let hits = app.search.search(&q).map_err(|e| AppError::from(youying_core::StorageError(format!("search: {e}"))))?;
+    let ids = hits.ids.clone();
+    let rows = app
+        .store
+        .read(move |tx| {
+            let mut out = Vec::new();
+            for id in ids {
+                if let Some(p) = tx.product(ProductId(id))? {
+                    let shop = tx.shop(p.shop_id)?.map(|s| s.name).unwrap_or_default();
+                    let stock = tx.stock_count(p.id)?;
+                    out.push((p, shop, stock));
+                }
+            }
+            Ok(out)
+        })
+        .await?;
+    let items = rows.into_iter().filter(|(p, _, _)| p.on_sale).map(|(p, s, n)| view(&p, s, Some(n))).collect();
+    Ok(SearchView { total: hits.total, page: q.page, per_page: q.per_page, items })
+}
+
+#[utoipa::path(get, path = "/api/v1/products", tag = "products", params(SearchParams), responses((status = 200, body = SearchView)))]
+pub async fn search<S: Store>(State(app): State<App<S>>, Query(p): Query<SearchParams>) -> ApiResult<Json<SearchView>> {
+    Ok(Json(search_products(&app, &p).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/shops/{id}/products", tag = "products", params(("id" = i64, Path)), responses((status = 200, body = Vec<ProductView>)))]
+pub async fn of_shop<S: Store>(State(app): State<App<S>>, Path(id): Path<i64>) -> ApiResult<Json<Vec<ProductView>>> {
+    let rows = app
+        .store
+        .read(move |tx| {
+            let shop = tx.shop(ShopId(id))?.ok_or(Error::NotFound)?;
+            let mut out = Vec::new();
+            for p in tx.products_of_shop(shop.id)? {
+                let n = tx.stock_count(p.id)?;
+                out.push(view(&p, shop.name.clone(), Some(n)));
+            }
+            Ok(out)
+        })
+        .await?;
+    Ok(Json(rows))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ImportParams {
+    /// Import the rest when some lines duplicate existing stock or each other.
+    #[serde(default)]
+    pub skip_duplicates: bool,
+}
+
+/// Parses, seals and imports a stock file: shared by the API, the page and the CLI.
+pub async fn import_stock<S: Store>(
+    app: &App<S>,
+    user: youying_core::ports::User,
+    product: ProductId,
+    text: &str,
+    skip_duplicates: bool,
+) -> ApiResult<stock::ImportReport> {
+    let parsed = stock::parse(text)?;
+    let vault = std::sync::Arc::clone(&app.vault);
+    let (parsed, sealed) = tokio::task::spawn_blocking(move || {
+        let sealed = parsed.units.iter().map(|u| vault.seal(u)).collect::<Result<Vec<_>, _>>();
+        (parsed, sealed)
+    })
+    .await
+    .map_err(|e| youying_core::StorageError(format!("seal task: {e}")))?;
+    let sealed = sealed?;
+    let now = app.now();
+    Ok(app.store.write(move |tx| stock::import(tx, now, &user, product, &parsed, sealed, skip_duplicates)).await?)
+}
+
+#[utoipa::path(post, path = "/api/v1/products/{id}/stock", tag = "products", params(("id" = i64, Path), ImportParams),
+    request_body(content = String, content_type = "text/plain", description = "one unit per line: `code`, `code secret`, `code----secret` or `code,secret`"),
+    responses((status = 200, description = "imported; the report"), (status = 422, description = "nothing imported; the report lists every bad and duplicate line"), (status = 404)))]
+pub async fn import<S: Store>(
+    State(app): State<App<S>>,
+    ApiUser(v): ApiUser,
+    Path(id): Path<i64>,
+    Query(q): Query<ImportParams>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let text = std::str::from_utf8(&body).map_err(|_| Error::Invalid { field: "stock", reason: "not_utf8" })?;
+    let report = import_stock(&app, v.user, ProductId(id), text, q.skip_duplicates).await?;
+    let status = if report.rejected { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let mut body = serde_json::to_value(&report).unwrap_or_default();
+    if report.rejected {
+        body["code"] = "stock_rejected".into();
+        body["message"] = crate::i18n::t("stock_rejected").into();
+    }
+    Ok((status, Json(body)).into_response())
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Withdrawn {
+    pub withdrawn: i64,
+}
+
+#[utoipa::path(delete, path = "/api/v1/products/{id}/stock", tag = "products", params(("id" = i64, Path)), responses((status = 200, body = Withdrawn), (status = 404)))]
+pub async fn withdraw<S: Store>(
+    State(app): State<App<S>>,
+    ApiUser(v): ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Withdrawn>> {
+    let now = app.now();
+    let n = app.store.write(move |tx| stock::withdraw(tx, now, &v.user, ProductId(id), None)).await?;
+    Ok(Json(Withdrawn { withdrawn: n }))
+}

@@ -1,0 +1,204 @@
+//! Wallets, statements, admin credits, the demo faucet, breaches and the ledger audit.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use youying_core::authz::{self, ShopAction};
+use youying_core::money::{Account, Fen};
+use youying_core::orders::{self, StatementLine};
+use youying_core::ports::{LedgerAudit, Store};
+use youying_core::values::ShopId;
+use youying_core::{Error, shops};
+
+use crate::auth::ApiUser;
+use crate::error::{ApiJson, ApiResult, AppError};
+use crate::state::App;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LineView {
+    pub at: i64,
+    pub kind: String,
+    pub subject: String,
+    pub memo: String,
+    pub amount_fen: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WalletView {
+    pub account: String,
+    pub balance_fen: i64,
+    pub lines: Vec<LineView>,
+}
+
+fn lines(ls: Vec<StatementLine>) -> Vec<LineView> {
+    ls.into_iter()
+        .map(|l| LineView {
+            at: l.at.millis(),
+            kind: l.kind,
+            subject: l.subject,
+            memo: l.memo,
+            amount_fen: l.amount_fen,
+        })
+        .collect()
+}
+
+#[utoipa::path(get, path = "/api/v1/wallet", tag = "wallet", responses((status = 200, body = WalletView)))]
+pub async fn mine<S: Store>(State(app): State<App<S>>, ApiUser(v): ApiUser) -> ApiResult<Json<WalletView>> {
+    let account = Account::UserWallet(v.user.id);
+    let (balance, ls) = app.store.read(move |tx| Ok((tx.balance(account)?, tx.statement(account, 200)?))).await?;
+    Ok(Json(WalletView { account: account.key(), balance_fen: balance, lines: lines(ls) }))
+}
+
+#[utoipa::path(get, path = "/api/v1/shops/{id}/wallet", tag = "wallet", params(("id" = i64, Path)), responses((status = 200, body = WalletView), (status = 404)))]
+pub async fn of_shop<S: Store>(
+    State(app): State<App<S>>,
+    ApiUser(v): ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<WalletView>> {
+    let (account, balance, ls) = app
+        .store
+        .read(move |tx| {
+            let shop = shops::load(tx, &v.user, ShopId(id), ShopAction::Manage)?;
+            let account = Account::ShopWallet(shop.id);
+            Ok((account, tx.balance(account)?, tx.statement(account, 200)?))
+        })
+        .await?;
+    Ok(Json(WalletView { account: account.key(), balance_fen: balance, lines: lines(ls) }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Credit {
+    pub amount_fen: i64,
+    pub reason: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Balance {
+    pub balance_fen: i64,
+}
+
+#[utoipa::path(post, path = "/api/v1/admin/wallets/{username}/credit", tag = "admin", params(("username" = String, Path)), request_body = Credit,
+    responses((status = 200, body = Balance), (status = 403), (status = 404), (status = 422)))]
+pub async fn credit<S: Store>(
+    State(app): State<App<S>>,
+    ApiUser(v): ApiUser,
+    Path(username): Path<String>,
+    ApiJson(c): ApiJson<Credit>,
+) -> ApiResult<Json<Balance>> {
+    let amount = Fen::positive(c.amount_fen)?;
+    let now = app.now();
+    let balance = app
+        .store
+        .write(move |tx| {
+            authz::admin(&v.user)?;
+            let target = tx.user_by_key(&username.to_lowercase())?.ok_or(Error::NotFound)?;
+            orders::credit_wallet(tx, now, &v.user, &target, amount, &c.reason)
+        })
+        .await?;
+    Ok(Json(Balance { balance_fen: balance }))
+}
+
+/// Demo mode only: ¥500 of play money for whoever asks.
+pub const FAUCET_FEN: i64 = 50_000;
+
+#[utoipa::path(post, path = "/api/v1/demo/faucet", tag = "wallet", responses((status = 200, body = Balance), (status = 404, description = "not in demo mode")))]
+pub async fn faucet<S: Store>(State(app): State<App<S>>, ApiUser(v): ApiUser) -> ApiResult<Json<Balance>> {
+    if !app.config.demo {
+        return Err(Error::NotFound.into());
+    }
+    let now = app.now();
+    let balance = app
+        .store
+        .write(move |tx| {
+            let entry = youying_core::money::Entry::transfer(
+                "wallet.credit",
+                format!("user:{}", v.user.id),
+                "演示充值",
+                Account::PlatformCash,
+                Account::UserWallet(v.user.id),
+                Fen::new(FAUCET_FEN)?,
+            )?;
+            tx.post(&entry, now)?;
+            tx.balance(Account::UserWallet(v.user.id))
+        })
+        .await?;
+    Ok(Json(Balance { balance_fen: balance }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct BreachParams {
+    pub shop_id: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BreachView {
+    pub id: i64,
+    pub shop_id: i64,
+    pub kind: String,
+    pub subject: String,
+    pub at: i64,
+    #[schema(value_type = Object)]
+    pub detail: serde_json::Value,
+}
+
+#[utoipa::path(get, path = "/api/v1/breaches", tag = "admin", params(BreachParams), responses((status = 200, body = Vec<BreachView>), (status = 403)))]
+pub async fn breaches<S: Store>(
+    State(app): State<App<S>>,
+    ApiUser(v): ApiUser,
+    Query(p): Query<BreachParams>,
+) -> ApiResult<Json<Vec<BreachView>>> {
+    authz::platform_staff(&v.user)?;
+    let list = app.store.read(move |tx| tx.breaches(p.shop_id.map(ShopId), 500)).await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|b| BreachView {
+                id: b.id,
+                shop_id: b.shop_id.0,
+                kind: b.kind,
+                subject: b.subject,
+                at: b.at.millis(),
+                detail: serde_json::from_str(&b.detail).unwrap_or_default(),
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditView {
+    pub ok: bool,
+    pub unbalanced_entries: Vec<i64>,
+    pub drifted_accounts: Vec<String>,
+    pub negative_accounts: Vec<String>,
+    pub escrow_balance: i64,
+    pub escrow_held_by_orders: i64,
+    pub orphan_units: i64,
+}
+
+pub fn audit_view(a: LedgerAudit) -> AuditView {
+    let ok = a.unbalanced_entries.is_empty()
+        && a.drifted_accounts.is_empty()
+        && a.negative_accounts.is_empty()
+        && a.escrow_balance == a.escrow_held_by_orders
+        && a.orphan_units == 0;
+    AuditView {
+        ok,
+        unbalanced_entries: a.unbalanced_entries,
+        drifted_accounts: a.drifted_accounts,
+        negative_accounts: a.negative_accounts,
+        escrow_balance: a.escrow_balance,
+        escrow_held_by_orders: a.escrow_held_by_orders,
+        orphan_units: a.orphan_units,
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/ledger/audit", tag = "admin", responses((status = 200, body = AuditView), (status = 403)))]
+pub async fn audit<S: Store>(
+    State(app): State<App<S>>,
+    ApiUser(v): ApiUser,
+) -> ApiResult<(StatusCode, Json<AuditView>)> {
+    authz::admin(&v.user).map_err(AppError::from)?;
+    let a = app.store.read(|tx| tx.ledger_audit()).await?;
+    Ok((StatusCode::OK, Json(audit_view(a))))
+}

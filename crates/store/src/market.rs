@@ -1,0 +1,435 @@
+//! The marketplace half of the port: catalogue, stock, orders and the ledger,
+//! in the SQL both backends share.
+
+use youying_core::Timestamp;
+use youying_core::catalogue::{ProductKind, ProductSpec};
+use youying_core::error::{Error, Result, StorageError};
+use youying_core::money::{Account, Entry, Fen};
+use youying_core::orders::{NewOrder, Order, OrderState, StatementLine};
+use youying_core::ports::{Breach, ClaimedUnit, LedgerAudit, MarketTx, Product};
+use youying_core::stock::SealedUnit;
+use youying_core::values::{DeadlineId, OrderId, ProductId, ShopId, UserId};
+
+use crate::sql::{Conn, Row, Val, params};
+use crate::sqltx::SqlTx;
+
+const PRODUCT_COLS: &str = "id, shop_id, spec, on_sale, rank, created_at, updated_at, version";
+
+fn product(r: &Row) -> Result<Product> {
+    Ok(Product {
+        id: ProductId(r.int(0)?),
+        shop_id: ShopId(r.int(1)?),
+        spec: serde_json::from_str(&r.text(2)?).map_err(|e| StorageError(format!("product spec: {e}")))?,
+        on_sale: r.int(3)? != 0,
+        rank: r.int(4)?,
+        created_at: r.time(5)?,
+        updated_at: r.time(6)?,
+        version: r.int(7)?,
+    })
+}
+
+const ORDER_COLS: &str = "id, no, buyer_id, shop_id, product_id, kind, quantity, unit_price_fen, total_fen, state, snapshot, snapshot_hash, \
+     topup_target, fulfil_note, created_at, promise_due, topup_overdue, fulfilled_at, protect_until, closed_at, escrow_fen, deadline_id";
+
+fn order(r: &Row) -> Result<Order> {
+    let bad = |what: &str| Error::from(StorageError(format!("bad order {what}")));
+    Ok(Order {
+        id: OrderId(r.int(0)?),
+        no: r.text(1)?,
+        buyer_id: UserId(r.int(2)?),
+        shop_id: ShopId(r.int(3)?),
+        product_id: ProductId(r.int(4)?),
+        kind: ProductKind::parse(&r.text(5)?)?,
+        quantity: r.int(6)?,
+        unit_price: Fen::new(r.int(7)?)?,
+        total: Fen::new(r.int(8)?)?,
+        state: OrderState::parse(&r.text(9)?).ok_or_else(|| bad("state"))?,
+        snapshot: r.text(10)?,
+        snapshot_hash: r.text(11)?,
+        topup_target: r.opt_text(12)?,
+        fulfil_note: r.opt_text(13)?,
+        created_at: r.time(14)?,
+        promise_due: r.opt_time(15)?,
+        topup_overdue: r.int(16)? != 0,
+        fulfilled_at: r.opt_time(17)?,
+        protect_until: r.opt_time(18)?,
+        closed_at: r.opt_time(19)?,
+        escrow_fen: r.int(20)?,
+        deadline_id: r.opt_int(21)?.map(DeadlineId),
+    })
+}
+
+fn unit(r: &Row) -> Result<ClaimedUnit> {
+    Ok(ClaimedUnit { fingerprint: r.text(0)?, code_enc: r.text(1)?, secret_enc: r.opt_text(2)? })
+}
+
+fn spec_json(spec: &ProductSpec) -> Result<String> {
+    serde_json::to_string(spec).map_err(|e| StorageError(format!("spec: {e}")).into())
+}
+
+/// `$first, $first+1, …` for `n` parameters.
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+/// Rows per multi-row INSERT: far below both backends' parameter limits.
+const INSERT_CHUNK: usize = 200;
+/// Values per `IN (…)` probe.
+const PROBE_CHUNK: usize = 500;
+
+impl<C: Conn> MarketTx for SqlTx<'_, C> {
+    fn insert_product(&mut self, shop: ShopId, spec: &ProductSpec, on_sale: bool, at: Timestamp) -> Result<ProductId> {
+        let sql = "INSERT INTO products (shop_id, category, kind, title, price_fen, spec, on_sale, rank, created_at, updated_at, version) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $8, 1) RETURNING id";
+        let p = params![
+            shop.0,
+            &spec.category,
+            spec.kind.as_str(),
+            &spec.title,
+            spec.price_fen,
+            spec_json(spec)?,
+            on_sale,
+            at
+        ];
+        self.insert_id(sql, p).map(ProductId)
+    }
+
+    fn update_product(&mut self, p: &Product, expected_version: i64) -> Result<bool> {
+        let sql = "UPDATE products SET category = $2, title = $3, price_fen = $4, spec = $5, on_sale = $6, rank = $7, updated_at = $8, \
+                   version = version + 1 WHERE id = $1 AND version = $9";
+        let s = &p.spec;
+        let n = self.exec(
+            sql,
+            params![
+                p.id.0,
+                &s.category,
+                &s.title,
+                s.price_fen,
+                spec_json(s)?,
+                p.on_sale,
+                p.rank,
+                p.updated_at,
+                expected_version
+            ],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn product(&mut self, id: ProductId) -> Result<Option<Product>> {
+        self.one(&format!("SELECT {PRODUCT_COLS} FROM products WHERE id = $1"), params![id.0])?
+            .as_ref()
+            .map(product)
+            .transpose()
+    }
+
+    fn products_of_shop(&mut self, shop: ShopId) -> Result<Vec<Product>> {
+        let rows = self.query(
+            &format!("SELECT {PRODUCT_COLS} FROM products WHERE shop_id = $1 ORDER BY id DESC"),
+            params![shop.0],
+        )?;
+        rows.iter().map(product).collect()
+    }
+
+    fn products_changed_since(&mut self, after: Timestamp, limit: usize) -> Result<Vec<Product>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let sql = format!("SELECT {PRODUCT_COLS} FROM products WHERE updated_at > $1 ORDER BY updated_at, id LIMIT $2");
+        self.query(&sql, params![after, limit])?.iter().map(product).collect()
+    }
+
+    fn stock_count(&mut self, p: ProductId) -> Result<i64> {
+        self.one("SELECT COUNT(*) FROM stock_units WHERE product_id = $1", params![p.0])?.map_or(Ok(0), |r| r.int(0))
+    }
+
+    fn existing_fingerprints(&mut self, shop: ShopId, fps: &[String]) -> Result<Vec<String>> {
+        let mut found = Vec::new();
+        for chunk in fps.chunks(PROBE_CHUNK) {
+            let marks = placeholders(2, chunk.len());
+            let sql = format!(
+                "SELECT fingerprint FROM stock_units WHERE shop_id = $1 AND fingerprint IN ({marks}) \
+                 UNION SELECT fingerprint FROM order_units WHERE shop_id = $1 AND fingerprint IN ({marks})"
+            );
+            let mut p = vec![Val::Int(shop.0)];
+            p.extend(chunk.iter().map(Val::from));
+            for r in self.query(&sql, &p)? {
+                found.push(r.text(0)?);
+            }
+        }
+        Ok(found)
+    }
+
+    fn insert_units(&mut self, shop: ShopId, product: ProductId, units: &[SealedUnit], at: Timestamp) -> Result<()> {
+        for chunk in units.chunks(INSERT_CHUNK) {
+            let rows: Vec<String> = (0..chunk.len()).map(|i| format!("({})", placeholders(i * 6 + 1, 6))).collect();
+            let sql = format!(
+                "INSERT INTO stock_units (shop_id, product_id, fingerprint, code_enc, secret_enc, created_at) VALUES {}",
+                rows.join(", ")
+            );
+            let mut p = Vec::with_capacity(chunk.len() * 6);
+            for u in chunk {
+                p.extend([
+                    Val::Int(shop.0),
+                    Val::Int(product.0),
+                    Val::from(&u.fingerprint),
+                    Val::from(&u.code_enc),
+                    Val::from(u.secret_enc.clone()),
+                    Val::from(at),
+                ]);
+            }
+            self.exec(&sql, &p)?;
+        }
+        Ok(())
+    }
+
+    fn claim_units(&mut self, p: ProductId, n: i64) -> Result<Vec<ClaimedUnit>> {
+        // One round trip: pick unlocked rows, delete them, hand them back.
+        let skip = self.conn.dialect().skip_locked();
+        let sql = format!(
+            "DELETE FROM stock_units WHERE id IN (SELECT id FROM stock_units WHERE product_id = $1 ORDER BY id LIMIT $2{skip}) \
+             RETURNING fingerprint, code_enc, secret_enc"
+        );
+        self.query(&sql, params![p.0, n])?.iter().map(unit).collect()
+    }
+
+    fn withdraw_units(&mut self, p: ProductId, limit: i64) -> Result<i64> {
+        let skip = self.conn.dialect().skip_locked();
+        let sql = format!(
+            "DELETE FROM stock_units WHERE id IN (SELECT id FROM stock_units WHERE product_id = $1 ORDER BY id DESC LIMIT $2{skip})"
+        );
+        self.exec(&sql, params![p.0, limit]).map(|n| i64::try_from(n).unwrap_or(i64::MAX))
+    }
+
+    fn insert_order(&mut self, o: &NewOrder) -> Result<OrderId> {
+        let sql = "INSERT INTO orders (no, buyer_id, shop_id, product_id, kind, quantity, unit_price_fen, total_fen, state, snapshot, \
+                   snapshot_hash, topup_target, created_at, promise_due, protect_until, escrow_fen, topup_overdue) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $8, 0) RETURNING id";
+        let p = params![
+            &o.no,
+            o.buyer_id.0,
+            o.shop_id.0,
+            o.product_id.0,
+            o.kind.as_str(),
+            o.quantity,
+            o.unit_price.get(),
+            o.total.get(),
+            o.state.as_str(),
+            &o.snapshot,
+            &o.snapshot_hash,
+            o.topup_target.clone(),
+            o.created_at,
+            o.promise_due,
+            o.protect_until
+        ];
+        self.insert_id(sql, p).map(OrderId)
+    }
+
+    fn insert_order_units(&mut self, order: OrderId, shop: ShopId, units: &[ClaimedUnit]) -> Result<()> {
+        for chunk in units.chunks(INSERT_CHUNK) {
+            let rows: Vec<String> = (0..chunk.len()).map(|i| format!("({})", placeholders(i * 5 + 1, 5))).collect();
+            let sql = format!(
+                "INSERT INTO order_units (order_id, shop_id, fingerprint, code_enc, secret_enc) VALUES {}",
+                rows.join(", ")
+            );
+            let mut p = Vec::with_capacity(chunk.len() * 5);
+            for u in chunk {
+                p.extend([
+                    Val::Int(order.0),
+                    Val::Int(shop.0),
+                    Val::from(&u.fingerprint),
+                    Val::from(&u.code_enc),
+                    Val::from(u.secret_enc.clone()),
+                ]);
+            }
+            self.exec(&sql, &p)?;
+        }
+        Ok(())
+    }
+
+    fn order_units(&mut self, o: OrderId) -> Result<Vec<ClaimedUnit>> {
+        self.query(
+            "SELECT fingerprint, code_enc, secret_enc FROM order_units WHERE order_id = $1 ORDER BY id",
+            params![o.0],
+        )?
+        .iter()
+        .map(unit)
+        .collect()
+    }
+
+    fn order(&mut self, id: OrderId) -> Result<Option<Order>> {
+        let lock = self.row_lock();
+        self.one(&format!("SELECT {ORDER_COLS} FROM orders WHERE id = $1{lock}"), params![id.0])?
+            .as_ref()
+            .map(order)
+            .transpose()
+    }
+
+    fn order_by_no(&mut self, no: &str) -> Result<Option<Order>> {
+        let lock = self.row_lock();
+        self.one(&format!("SELECT {ORDER_COLS} FROM orders WHERE no = $1{lock}"), params![no])?
+            .as_ref()
+            .map(order)
+            .transpose()
+    }
+
+    fn update_order(&mut self, o: &Order) -> Result<()> {
+        let sql = "UPDATE orders SET state = $2, fulfil_note = $3, topup_overdue = $4, fulfilled_at = $5, protect_until = $6, closed_at = $7, \
+                   escrow_fen = $8, deadline_id = $9, promise_due = $10 WHERE id = $1";
+        let p = params![
+            o.id.0,
+            o.state.as_str(),
+            o.fulfil_note.clone(),
+            o.topup_overdue,
+            o.fulfilled_at,
+            o.protect_until,
+            o.closed_at,
+            o.escrow_fen,
+            o.deadline_id.map(|d| d.0),
+            o.promise_due
+        ];
+        self.exec(sql, p)?;
+        Ok(())
+    }
+
+    fn orders_of_buyer(&mut self, buyer: UserId, limit: usize) -> Result<Vec<Order>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let sql = format!("SELECT {ORDER_COLS} FROM orders WHERE buyer_id = $1 ORDER BY id DESC LIMIT $2");
+        self.query(&sql, params![buyer.0, limit])?.iter().map(order).collect()
+    }
+
+    fn orders_of_shop(&mut self, shop: ShopId, limit: usize) -> Result<Vec<Order>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let sql = format!("SELECT {ORDER_COLS} FROM orders WHERE shop_id = $1 ORDER BY id DESC LIMIT $2");
+        self.query(&sql, params![shop.0, limit])?.iter().map(order).collect()
+    }
+
+    fn idempotency(&mut self, user: UserId, key: &str) -> Result<Option<(String, Option<OrderId>)>> {
+        let row = self.one(
+            "SELECT request_hash, order_id FROM idempotency_keys WHERE user_id = $1 AND key = $2",
+            params![user.0, key],
+        )?;
+        row.map(|r| Ok((r.text(0)?, r.opt_int(1)?.map(OrderId)))).transpose()
+    }
+
+    fn put_idempotency(
+        &mut self,
+        user: UserId,
+        key: &str,
+        hash: &str,
+        order: Option<OrderId>,
+        at: Timestamp,
+    ) -> Result<()> {
+        match order {
+            None => self.exec(
+                "INSERT INTO idempotency_keys (user_id, key, request_hash, created_at) VALUES ($1, $2, $3, $4)",
+                params![user.0, key, hash, at],
+            ),
+            Some(o) => self.exec(
+                "UPDATE idempotency_keys SET order_id = $3 WHERE user_id = $1 AND key = $2",
+                params![user.0, key, o.0],
+            ),
+        }
+        .map_err(|e| match e {
+            Error::Conflict(_) => Error::Conflict("idempotency_key_in_flight"),
+            other => other,
+        })?;
+        Ok(())
+    }
+
+    fn post(&mut self, entry: &Entry, at: Timestamp) -> Result<()> {
+        let id = self.insert_id(
+            "INSERT INTO ledger_entries (kind, subject, memo, at) VALUES ($1, $2, $3, $4) RETURNING id",
+            params![entry.kind, &entry.subject, &entry.memo, at],
+        )?;
+        // Touch accounts in key order so concurrent entries never deadlock.
+        let mut lines: Vec<(String, Account, i64)> = entry.lines().iter().map(|(a, v)| (a.key(), *a, *v)).collect();
+        lines.sort_by(|a, b| a.0.cmp(&b.0));
+        for (key, account, amount) in lines {
+            self.exec(
+                "INSERT INTO ledger_accounts (key, balance, may_go_negative) VALUES ($1, 0, $2) ON CONFLICT (key) DO NOTHING",
+                params![&key, account.may_go_negative()],
+            )?;
+            let row = self.one(
+                "UPDATE ledger_accounts SET balance = balance + $1 WHERE key = $2 AND (may_go_negative = 1 OR balance + $1 >= 0) RETURNING id",
+                params![amount, &key],
+            )?;
+            let Some(row) = row else { return Err(Error::InsufficientFunds) };
+            self.exec(
+                "INSERT INTO ledger_postings (entry_id, account_id, amount, at) VALUES ($1, $2, $3, $4)",
+                params![id, row.int(0)?, amount, at],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn balance(&mut self, account: Account) -> Result<i64> {
+        self.one("SELECT balance FROM ledger_accounts WHERE key = $1", params![account.key()])?
+            .map_or(Ok(0), |r| r.int(0))
+    }
+
+    fn statement(&mut self, account: Account, limit: usize) -> Result<Vec<StatementLine>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let sql = "SELECT p.at, e.kind, e.subject, e.memo, p.amount FROM ledger_postings p \
+                   JOIN ledger_entries e ON e.id = p.entry_id JOIN ledger_accounts a ON a.id = p.account_id \
+                   WHERE a.key = $1 ORDER BY p.id DESC LIMIT $2";
+        self.query(sql, params![account.key(), limit])?
+            .iter()
+            .map(|r| {
+                Ok(StatementLine {
+                    at: r.time(0)?,
+                    kind: r.text(1)?,
+                    subject: r.text(2)?,
+                    memo: r.text(3)?,
+                    amount_fen: r.int(4)?,
+                })
+            })
+            .collect()
+    }
+
+    fn ledger_audit(&mut self) -> Result<LedgerAudit> {
+        let ints = |rows: Vec<Row>| rows.iter().map(|r| r.int(0)).collect::<Result<Vec<_>>>();
+        let texts = |rows: Vec<Row>| rows.iter().map(|r| r.text(0)).collect::<Result<Vec<_>>>();
+        let count = |row: Option<Row>| row.map_or(Ok(0), |r| r.int(0));
+        Ok(LedgerAudit {
+            unbalanced_entries: ints(self.query("SELECT entry_id FROM ledger_postings GROUP BY entry_id HAVING SUM(amount) <> 0", &[])?)?,
+            drifted_accounts: texts(self.query(
+                "SELECT a.key FROM ledger_accounts a LEFT JOIN (SELECT account_id, SUM(amount) AS s FROM ledger_postings GROUP BY account_id) p \
+                 ON p.account_id = a.id WHERE a.balance <> COALESCE(p.s, 0)",
+                &[],
+            )?)?,
+            negative_accounts: texts(self.query("SELECT key FROM ledger_accounts WHERE balance < 0 AND may_go_negative = 0", &[])?)?,
+            escrow_balance: self.balance(Account::Escrow)?,
+            escrow_held_by_orders: count(self.one("SELECT CAST(COALESCE(SUM(escrow_fen), 0) AS BIGINT) FROM orders", &[])?)?,
+            orphan_units: count(self.one(
+                "SELECT (SELECT COUNT(*) FROM order_units u LEFT JOIN orders o ON o.id = u.order_id WHERE o.id IS NULL) + \
+                 (SELECT COUNT(*) FROM orders o WHERE o.kind <> 'direct_topup' AND o.quantity <> (SELECT COUNT(*) FROM order_units u WHERE u.order_id = o.id))",
+                &[],
+            )?)?,
+        })
+    }
+
+    fn insert_breach(&mut self, shop: ShopId, kind: &str, subject: &str, at: Timestamp, detail: &str) -> Result<i64> {
+        self.insert_id(
+            "INSERT INTO breaches (shop_id, kind, subject, at, detail) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            params![shop.0, kind, subject, at, detail],
+        )
+    }
+
+    fn breaches(&mut self, shop: Option<ShopId>, limit: usize) -> Result<Vec<Breach>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = match shop {
+            Some(s) => self.query("SELECT id, shop_id, kind, subject, at, detail FROM breaches WHERE shop_id = $1 ORDER BY id DESC LIMIT $2", params![s.0, limit])?,
+            None => self.query("SELECT id, shop_id, kind, subject, at, detail FROM breaches ORDER BY id DESC LIMIT $1", params![limit])?,
+        };
+        rows.iter()
+            .map(|r| {
+                Ok(Breach {
+                    id: r.int(0)?,
+                    shop_id: ShopId(r.int(1)?),
+                    kind: r.text(2)?,
+                    subject: r.text(3)?,
+                    at: r.time(4)?,
+                    detail: r.text(5)?,
+                })
+            })
+            .collect()
+    }
+}
