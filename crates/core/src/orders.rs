@@ -229,10 +229,7 @@ pub fn checkout(tx: &mut dyn Tx, now: Timestamp, buyer: &User, req: &Checkout) -
     let total = unit.checked_mul(req.quantity)?;
     let subject = format!("order:{}", req.order_no);
     let memo = format!("{} ×{}", product.spec.title, req.quantity);
-    tx.post(
-        &Entry::transfer("order.pay", &subject, &memo, Account::UserWallet(buyer.id), Account::Escrow, total)?,
-        now,
-    )?;
+    // Stock first: "sold out" says more than "top up" when both are true.
     let units = if product.spec.kind.has_stock() {
         let units = tx.claim_units(product.id, req.quantity)?;
         if i64::try_from(units.len()).unwrap_or(0) < req.quantity {
@@ -242,6 +239,10 @@ pub fn checkout(tx: &mut dyn Tx, now: Timestamp, buyer: &User, req: &Checkout) -
     } else {
         Vec::new()
     };
+    tx.post(
+        &Entry::transfer("order.pay", &subject, &memo, Account::UserWallet(buyer.id), Account::Escrow, total)?,
+        now,
+    )?;
     let shop_name = tx.shop(product.shop_id)?.map(|s| s.name).unwrap_or_default();
     let (snapshot, snapshot_hash) = snapshot(&product, &shop_name, req.quantity, unit, total, now);
     let (state, due, kind) = if product.spec.kind == ProductKind::DirectTopup {

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use tokio::sync::watch;
 use youying_core::deadline::Outcome;
 use youying_core::ports::Store;
-use youying_core::{FakeClock, Timestamp};
+use youying_core::{Clock, FakeClock, Timestamp};
 use youying_server::config::Config;
 use youying_server::state::App;
 pub use youying_store::testing::TestDb;
@@ -192,10 +192,131 @@ impl<S: Store> TestApp<S> {
             .unwrap()
     }
 
-    /// The end-of-test audit: the evidence chain verifies from the first event.
+    /// The end-of-test audit: the evidence chain verifies from the first event,
+    /// every ledger entry balances, every stored balance equals the sum of its
+    /// postings, no wallet is negative, escrow holds exactly what open orders
+    /// say, and every sold unit belongs to exactly one order.
     pub async fn audit(&self) {
         let v = self.app.store.read(youying_server::api::verify_chain).await.unwrap();
         assert!(v.ok, "evidence chain broken at {:?}: {:?}", v.broken_seq, v.reason);
+        let a = self.app.store.read(|tx| tx.ledger_audit()).await.unwrap();
+        assert!(youying_server::api::wallet::audit_view(a.clone()).ok, "ledger audit failed: {a:?}");
+    }
+
+    /// Credits a buyer's wallet the way an admin does (through the core use case).
+    pub async fn credit(&self, user: &TestUser, fen: i64) {
+        let (id, now) = (youying_core::values::UserId(user.id), self.clock.now());
+        self.app
+            .store
+            .write(move |tx| {
+                let target = tx.user_by_id(id)?.unwrap();
+                let mut admin = target.clone();
+                admin.role = youying_core::values::Role::Admin;
+                youying_core::orders::credit_wallet(
+                    tx,
+                    now,
+                    &admin,
+                    &target,
+                    youying_core::money::Fen::new(fen)?,
+                    "test credit",
+                )
+            })
+            .await
+            .unwrap();
+    }
+
+    pub async fn balance(&self, user: &TestUser) -> i64 {
+        let (s, w) = self.get("/api/v1/wallet", Some(&user.token)).await;
+        assert_eq!(s, StatusCode::OK, "{w}");
+        w["balance_fen"].as_i64().unwrap()
+    }
+
+    /// Creates a listing in `shop`; `extra` adds or overrides fields.
+    pub async fn product(&self, owner: &TestUser, shop: i64, extra: Value) -> i64 {
+        let mut body = json!({ "shop_id": shop, "category": "game_card", "kind": "card_key", "title": "腾讯Q币点卡 100元", "price_fen": 9_800 });
+        if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+            for (k, v) in e {
+                b.insert(k.clone(), v.clone());
+            }
+        }
+        let (s, p) = self.post("/api/v1/products", Some(&owner.token), body).await;
+        assert_eq!(s, StatusCode::CREATED, "{p}");
+        p["id"].as_i64().unwrap()
+    }
+
+    /// Posts a stock file; returns status and the report.
+    pub async fn import(
+        &self,
+        owner: &TestUser,
+        product: i64,
+        text: &str,
+        skip_duplicates: bool,
+    ) -> (StatusCode, Value) {
+        let url = self.url(&format!("/api/v1/products/{product}/stock?skip_duplicates={skip_duplicates}"));
+        let resp = self
+            .client
+            .post(url)
+            .bearer_auth(&owner.token)
+            .header("content-type", "text/plain")
+            .body(text.to_owned())
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Checks out; returns status and body.
+    pub async fn buy(&self, buyer: &TestUser, product: i64, quantity: i64, key: Option<&str>) -> (StatusCode, Value) {
+        let mut req = self
+            .client
+            .post(self.url("/api/v1/orders"))
+            .bearer_auth(&buyer.token)
+            .json(&json!({ "product_id": product, "quantity": quantity }));
+        if let Some(k) = key {
+            req = req.header("idempotency-key", k);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    /// `n` signed-in buyers created straight in the store (no password hashing),
+    /// for tests that need a crowd.
+    pub async fn crowd(&self, prefix: &str, n: usize) -> Vec<TestUser> {
+        let now = self.clock.now();
+        let prefix = prefix.to_owned();
+        let made = self
+            .app
+            .store
+            .write(move |tx| {
+                let mut out = Vec::new();
+                for i in 0..n {
+                    let name = youying_core::values::Username::parse(&format!("{prefix}{i}"))?;
+                    let user = youying_core::accounts::register(
+                        tx,
+                        now,
+                        &name,
+                        "x".into(),
+                        youying_core::values::Role::Buyer,
+                        None,
+                        None,
+                    )?;
+                    let token = format!("yys_crowd_{prefix}_{i}");
+                    tx.insert_session(
+                        &youying_server::security::token_hash(&token),
+                        user.id,
+                        "csrf",
+                        now,
+                        now.plus_secs(86_400),
+                    )?;
+                    out.push(TestUser { id: user.id.0, username: user.username, token });
+                }
+                Ok(out)
+            })
+            .await
+            .unwrap();
+        made
     }
 }
 

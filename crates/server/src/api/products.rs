@@ -201,7 +201,12 @@ pub struct SearchView {
 pub async fn search_products<S: Store>(app: &App<S>, p: &SearchParams) -> ApiResult<SearchView> {
     let q = SearchQuery {
         q: p.q.clone().unwrap_or_default(),
-        category: p.category.clone().filter(|c| !c.is_empty()),
+        // The index holds the category's Chinese name (so words like 点卡 find it).
+        category: p
+            .category
+            .as_deref()
+            .filter(|c| !c.is_empty())
+            .map(|c| catalogue::category_name(c).unwrap_or(c).to_owned()),
         kind: p.kind.clone().filter(|k| !k.is_empty()),
         min_price_fen: p.min_price_fen,
         max_price_fen: p.max_price_fen,
