@@ -11,6 +11,7 @@ pub mod clock;
 pub mod deadline;
 pub mod error;
 pub mod evidence;
+pub mod listings;
 pub mod money;
 pub mod orders;
 pub mod ports;

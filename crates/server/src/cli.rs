@@ -71,6 +71,11 @@ pub enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Card-key and account stock.
+    Stock {
+        #[command(subcommand)]
+        command: StockCommand,
+    },
     /// The evidence log.
     Evidence {
         #[command(subcommand)]
@@ -90,6 +95,22 @@ pub enum AdminCommand {
         /// Read the password from standard input (required: never on the command line).
         #[arg(long, required = true)]
         password_stdin: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StockCommand {
+    /// Import a file of units (`code`, `code secret`, `code----secret`, `code,secret`),
+    /// all or nothing, as the product's shop owner.
+    Import {
+        #[arg(long)]
+        product: i64,
+        /// Import the rest when some lines are duplicates.
+        #[arg(long)]
+        skip_duplicates: bool,
+        file: PathBuf,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -194,6 +215,62 @@ pub fn read_password_stdin() -> CliResult<String> {
     let mut s = String::new();
     std::io::stdin().read_to_string(&mut s)?;
     Ok(s.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+/// `youying stock import`: the same import as the API, with a progress bar.
+pub async fn stock_import<S: Store>(
+    app: &App<S>,
+    product: i64,
+    file: &std::path::Path,
+    skip_duplicates: bool,
+) -> CliResult<bool> {
+    let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let id = youying_core::values::ProductId(product);
+    let owner = app
+        .store
+        .read(move |tx| {
+            let p = tx.product(id)?.ok_or(youying_core::Error::NotFound)?;
+            let shop = tx.shop(p.shop_id)?.ok_or(youying_core::Error::NotFound)?;
+            tx.user_by_id(shop.owner_id)?.ok_or(youying_core::Error::NotFound)
+        })
+        .await
+        .map_err(|e| format!("product {product}: {e}"))?;
+    let lines = text.lines().filter(|l| !l.trim().is_empty()).count() as u64;
+    let bar = indicatif::ProgressBar::new(lines);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({per_sec}, {eta})")
+            .map_err(|e| e.to_string())?
+            .progress_chars("=> "),
+    );
+    bar.set_message("encrypting");
+    let b = bar.clone();
+    let report = crate::api::products::import_stock_with_progress(app, owner, id, &text, skip_duplicates, move |n| {
+        b.set_position(n as u64)
+    })
+    .await
+    .map_err(|e| format!("{}: {}", e.code(), e.message()))?;
+    bar.finish_with_message("written");
+    println!(
+        "{} lines read, {} imported, {} duplicates skipped",
+        report.lines, report.imported, report.skipped_duplicates
+    );
+    for b in &report.bad_lines {
+        println!("  line {}: {}", b.line, b.reason);
+    }
+    for d in &report.duplicates_in_file {
+        println!("  line {}: duplicate of line {}", d.line, d.same_as_line.unwrap_or_default());
+    }
+    if !report.duplicates_existing.is_empty() {
+        println!(
+            "  {} lines already in this shop's stock or sold (first: line {})",
+            report.duplicates_existing.len(),
+            report.duplicates_existing[0]
+        );
+    }
+    if report.rejected {
+        println!("nothing imported: fix the lines above, or pass --skip-duplicates to import the rest");
+    }
+    Ok(!report.rejected)
 }
 
 pub async fn evidence_verify<S: Store>(app: &App<S>) -> CliResult<bool> {

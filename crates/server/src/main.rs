@@ -3,7 +3,7 @@
 use clap::Parser;
 use tokio::sync::watch;
 use youying_core::ports::Store;
-use youying_server::cli::{self, AdminCommand, Cli, CliResult, Command, EvidenceCommand};
+use youying_server::cli::{self, AdminCommand, Cli, CliResult, Command, EvidenceCommand, StockCommand};
 use youying_server::with_app;
 
 fn main() -> std::process::ExitCode {
@@ -67,6 +67,15 @@ async fn run(cli: Cli) -> CliResult<bool> {
                 cli::admin_create(&app, &username, &role, &password).await?;
                 Ok(true)
             })
+        }
+        Command::Stock { command: StockCommand::Import { product, skip_duplicates, file, db } } => {
+            with_app!(cli::config(&db, any, false, true), |app| cli::stock_import(
+                &app,
+                product,
+                &file,
+                skip_duplicates
+            )
+            .await)
         }
         Command::Evidence { command: EvidenceCommand::Verify { db } } => {
             with_app!(cli::config(&db, any, false, true), |app| cli::evidence_verify(&app).await)

@@ -95,3 +95,41 @@ fn tamper(path: &std::path::Path) {
     c.execute_batch("DROP TRIGGER events_no_update; UPDATE events SET payload = '{\"role\":\"buyer\"}' WHERE seq = 1;")
         .unwrap();
 }
+
+#[test]
+fn stock_import_from_the_command_line_is_all_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let (code, out) = run(&["migrate", "--data-dir", data], None);
+    assert_eq!(code, 0, "{out}");
+    seed_product(&dir.path().join("youying.db"));
+    let good = dir.path().join("good.txt");
+    std::fs::write(&good, (0..2_000).map(|i| format!("CLI-{i:05}----pw{i}\n")).collect::<String>()).unwrap();
+    let (code, out) = run(&["stock", "import", "--product", "1", "--data-dir", data, good.to_str().unwrap()], None);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("2000 lines read, 2000 imported"), "{out}");
+    let bad = dir.path().join("bad.txt");
+    std::fs::write(&bad, "CLI-00001\nNEW-1\nx y z\n").unwrap();
+    let (code, out) = run(&["stock", "import", "--product", "1", "--data-dir", data, bad.to_str().unwrap()], None);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("line 3: too_many_parts") && out.contains("nothing imported"), "{out}");
+    assert!(!out.contains("CLI-00001"), "keys never echoed: {out}");
+    let (code, out) = run(&["stock", "import", "--product", "99", "--data-dir", data, good.to_str().unwrap()], None);
+    assert_ne!(code, 0, "{out}");
+    let (code, out) = run(&["evidence", "verify", "--data-dir", data], None);
+    assert_eq!(code, 0, "{out}");
+}
+
+/// A shop with one card-key product, written straight into a fresh database.
+fn seed_product(path: &std::path::Path) {
+    let c = rusqlite::Connection::open(path).unwrap();
+    c.execute_batch(
+        "INSERT INTO users (id, username, username_key, role, password_hash, created_at) VALUES (1, 'owner', 'owner', 'buyer', 'x', 0);
+         INSERT INTO shops (id, name, name_key, owner_id, created_at) VALUES (1, 'CLI店', 'cli店', 1, 0);
+         INSERT INTO products (id, shop_id, category, kind, title, price_fen, spec, on_sale, created_at, updated_at)
+         VALUES (1, 1, 'game_card', 'card_key', '点卡', 100,
+           '{\"category\":\"game_card\",\"kind\":\"card_key\",\"title\":\"点卡\",\"description\":\"\",\"instructions\":\"\",\"price_fen\":100,\"tiers\":[],\"promises\":[],\"topup_promise_secs\":null,\"topup_fields\":[],\"account_attrs\":[],\"max_per_order\":100}',
+           1, 0, 0);",
+    )
+    .unwrap();
+}

@@ -458,3 +458,19 @@ pub(crate) fn run<C: Conn, R>(
         }
     }
 }
+
+/// Runs one unit of work inside a transaction the caller already opened, under
+/// a savepoint: a failure rolls back this unit only. The caller commits; group
+/// commit on SQLite runs many units in one transaction this way.
+pub(crate) fn run_nested<C: Conn, R>(
+    conn: &mut C,
+    f: impl FnOnce(&mut dyn Tx) -> Result<R>,
+) -> Result<(R, Option<Timestamp>)> {
+    conn.batch("SAVEPOINT unit").map_err(map_db_error)?;
+    let mut tx = SqlTx::new(conn, false);
+    let outcome = f(&mut tx).and_then(|r| tx.finish().map(|earliest| (r, earliest)));
+    let end =
+        if outcome.is_ok() { "RELEASE SAVEPOINT unit" } else { "ROLLBACK TO SAVEPOINT unit; RELEASE SAVEPOINT unit" };
+    conn.batch(end).map_err(map_db_error)?;
+    outcome
+}

@@ -7,11 +7,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use youying_core::authz::ShopAction;
 use youying_core::catalogue::{self, ProductInput, ProductSpec};
 use youying_core::ports::{Product, Store};
 use youying_core::values::{ProductId, ShopId};
-use youying_core::{Error, shops, stock};
+use youying_core::{Error, listings, stock};
 use youying_search::SearchQuery;
 
 use crate::auth::ApiUser;
@@ -108,21 +107,7 @@ pub async fn create<S: Store>(
     let now = app.now();
     let on_sale = n.on_sale.unwrap_or(true);
     let shop_id = ShopId(n.shop_id);
-    let id = app
-        .store
-        .write(move |tx| {
-            let shop = shops::load(tx, &v.user, shop_id, ShopAction::Manage)?;
-            let id = tx.insert_product(shop.id, &spec, on_sale, now)?;
-            tx.append(youying_core::evidence::NewEvent::new(
-                now,
-                Some(v.user.id),
-                "product.created",
-                format!("product:{id}"),
-                serde_json::json!({ "shop_id": shop.id.0, "title": spec.title, "price_fen": spec.price_fen }),
-            ))?;
-            Ok(id)
-        })
-        .await?;
+    let id = app.store.write(move |tx| listings::create(tx, now, &v.user, shop_id, &spec, on_sale)).await?;
     crate::catalog::sync_search(&app).await?;
     Ok((StatusCode::CREATED, Json(load_view(&app, id).await?)))
 }
@@ -147,26 +132,7 @@ pub async fn patch<S: Store>(
 ) -> ApiResult<Json<ProductView>> {
     let now = app.now();
     app.store
-        .write(move |tx| {
-            let mut product = tx.product(ProductId(id))?.ok_or(Error::NotFound)?;
-            shops::load(tx, &v.user, product.shop_id, ShopAction::Manage)?;
-            let expected = p.version.unwrap_or(product.version);
-            product.spec = product.spec.patched(&p.input)?;
-            if let Some(on) = p.on_sale {
-                product.on_sale = on;
-            }
-            product.updated_at = now;
-            if !tx.update_product(&product, expected)? {
-                return Err(Error::Conflict("product_changed"));
-            }
-            tx.append(youying_core::evidence::NewEvent::new(
-                now,
-                Some(v.user.id),
-                "product.updated",
-                format!("product:{id}"),
-                serde_json::json!({ "version": expected + 1, "on_sale": product.on_sale, "price_fen": product.spec.price_fen, "title": product.spec.title }),
-            ))
-        })
+        .write(move |tx| listings::update(tx, now, &v.user, ProductId(id), &p.input, p.on_sale, p.version))
         .await?;
     crate::catalog::sync_search(&app).await?;
     Ok(Json(load_view(&app, ProductId(id)).await?))
@@ -270,11 +236,33 @@ pub async fn import_stock<S: Store>(
     text: &str,
     skip_duplicates: bool,
 ) -> ApiResult<stock::ImportReport> {
+    import_stock_with_progress(app, user, product, text, skip_duplicates, |_| {}).await
+}
+
+/// [`import_stock`], reporting how many units are sealed as it goes (for the CLI's bar).
+pub async fn import_stock_with_progress<S: Store>(
+    app: &App<S>,
+    user: youying_core::ports::User,
+    product: ProductId,
+    text: &str,
+    skip_duplicates: bool,
+    progress: impl Fn(usize) + Send + 'static,
+) -> ApiResult<stock::ImportReport> {
     let parsed = stock::parse(text)?;
     let vault = std::sync::Arc::clone(&app.vault);
     let (parsed, sealed) = tokio::task::spawn_blocking(move || {
-        let sealed = parsed.units.iter().map(|u| vault.seal(u)).collect::<Result<Vec<_>, _>>();
-        (parsed, sealed)
+        let mut sealed = Vec::with_capacity(parsed.units.len());
+        for (i, u) in parsed.units.iter().enumerate() {
+            if i % 1_000 == 0 {
+                progress(i);
+            }
+            match vault.seal(u) {
+                Ok(s) => sealed.push(s),
+                Err(e) => return (parsed, Err(e)),
+            }
+        }
+        progress(parsed.units.len());
+        (parsed, Ok(sealed))
     })
     .await
     .map_err(|e| youying_core::StorageError(format!("seal task: {e}")))?;

@@ -81,7 +81,42 @@ impl Conn for SqliteConn {
     }
 }
 
-type Job = Box<dyn FnOnce(&mut SqliteConn) + Send>;
+/// Reports a unit's outcome once its transaction's fate is known (`Some` = the
+/// commit failed).
+type Done = Box<dyn FnOnce(Option<&str>) + Send>;
+/// A unit of work for the writer thread.
+type Job = Box<dyn FnOnce(&mut SqliteConn) -> Done + Send>;
+
+/// Units committed together at most; a burst of checkouts shares one fsync.
+const GROUP_MAX: usize = 128;
+
+/// The writer thread: takes whatever units are waiting, runs each under its own
+/// savepoint inside one transaction, commits once, then answers them all. A
+/// failing unit rolls back alone; a failing commit fails every unit in it.
+fn writer_loop(mut conn: SqliteConn, rx: &mpsc::Receiver<Job>) {
+    while let Ok(first) = rx.recv() {
+        let mut jobs = vec![first];
+        while jobs.len() < GROUP_MAX {
+            match rx.try_recv() {
+                Ok(j) => jobs.push(j),
+                Err(_) => break,
+            }
+        }
+        if let Err(e) = conn.batch("BEGIN IMMEDIATE") {
+            // Dropping the units drops their reply channels: each caller gets an error.
+            tracing::error!(error = %e.message, units = jobs.len(), "cannot begin a write transaction");
+            continue;
+        }
+        let dones: Vec<Done> = jobs.into_iter().map(|job| job(&mut conn)).collect();
+        let commit = conn.batch("COMMIT").err().map(|e| e.message);
+        if commit.is_some() {
+            let _ = conn.batch("ROLLBACK");
+        }
+        for done in dones {
+            done(commit.as_deref());
+        }
+    }
+}
 
 struct Inner {
     path: PathBuf,
@@ -134,11 +169,7 @@ impl SqliteStore {
         let (tx, rx) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || {
-                while let Ok(job) = rx.recv() {
-                    job(&mut writer);
-                }
-            })
+            .spawn(move || writer_loop(writer, &rx))
             .map_err(|e| StorageError(format!("writer thread: {e}")))?;
         Ok(Self {
             inner: Arc::new(Inner {
@@ -184,7 +215,14 @@ impl Store for SqliteStore {
     {
         let (done, result) = oneshot::channel();
         let job: Job = Box::new(move |conn| {
-            let _ = done.send(sqltx::run(conn, "BEGIN IMMEDIATE", false, f));
+            let outcome = sqltx::run_nested(conn, f);
+            Box::new(move |commit_failed: Option<&str>| {
+                let outcome = match commit_failed {
+                    None => outcome,
+                    Some(e) => Err(StorageError(format!("commit: {e}")).into()),
+                };
+                let _ = done.send(outcome);
+            })
         });
         self.inner.writer.lock().map_err(|_| gone())?.send(job).map_err(|_| gone())?;
         let (r, earliest) = result.await.map_err(|_| gone())??;
