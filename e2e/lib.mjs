@@ -291,3 +291,13 @@ export async function logout(page, base) {
   assert.equal(await navRole(page), 'anonymous');
   assert.equal((await navItems(page)).login, '登录');
 }
+
+/** Fails if the current page scrolls sideways at `width` (a phone is 390). */
+export async function assertNoSideScroll(page, width) {
+  const m = await page.evaluate(() => ({
+    doc: document.documentElement.scrollWidth,
+    body: document.body.scrollWidth,
+    path: location.pathname,
+  }));
+  assert.ok(m.doc <= width && m.body <= width, `no horizontal scroll on ${m.path}: ${m.doc}/${m.body} > ${width}`);
+}

@@ -69,12 +69,14 @@ export const tests = [
       assert.equal(inv.status(), 200);
       await page.waitForSelector('#invite-link');
       const link = (await page.textContent('#invite-link')).trim();
-      assert.match(link, /^\/invite\/yyi_[0-9a-f]{64}$/);
+      // The link is absolute (the request's own host, or --public-url).
+      assert.equal(new URL(link).origin, base);
+      assert.match(new URL(link).pathname, /^\/invite\/yyi_[0-9a-f]{64}$/);
       assert.match(await page.textContent('ul.invites'), /待接受/);
 
       // Sign out, open the link, register the agent there.
       await logout(page, base);
-      await page.goto(base + link);
+      await page.goto(link);
       assert.equal(await page.textContent('main h1'), '加入店铺客服团队');
       const agent = `e2e_kf_${uid()}`;
       const acc = await fillRegister(page, agent, PASSWORD);
@@ -87,11 +89,12 @@ export const tests = [
       assert.ok((await page.textContent('button[data-nav=logout]')).includes(agent));
       assert.equal((await page.textContent('section.shop h2')).trim(), shopName);
 
-      // The link is spent: opening it again and registering fails without signing anyone in.
+      // The link is spent: opening it again says so at once (410), with no form.
       await logout(page, base);
-      await page.goto(base + link);
-      const again = await fillRegister(page, `e2e_kf_${uid()}`, PASSWORD);
-      assert.ok(again.status() >= 400, `a used invitation is refused (got ${again.status()})`);
+      const again = await page.goto(link);
+      assert.equal(again.status(), 410, 'a used invitation is refused');
+      assert.equal(await page.locator('#register-form').count(), 0);
+      assert.match(await page.textContent('main'), /已被使用/);
       assert.equal(await navRole(page), 'anonymous');
     },
   },

@@ -36,7 +36,7 @@ export const tests = [
       const m = await checkFits(page, 390);
       assert.deepEqual(
         m.nav.map((n) => n.key),
-        ['home', 'login', 'register'],
+        ['home', 'market', 'login', 'register'],
       );
       assert.ok(await page.isVisible('text=有求必应的卡盟平台'));
       await page.screenshot({ path: resultsPath('home-mobile.png'), fullPage: false });
@@ -46,7 +46,7 @@ export const tests = [
       assert.equal(username.length, 32);
       await register(page, base, username, 'abc12345xyz');
       await checkFits(page, 390);
-      for (const p of ['/register', '/shops/new', '/account', '/no-such-page']) {
+      for (const p of ['/register', '/shops/new', '/account', '/search?q=点卡', '/orders', '/wallet', '/no-such-page']) {
         await page.goto(base + p);
         await checkFits(page, 390);
       }

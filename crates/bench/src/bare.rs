@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use youying_store::testing::TestDb;
 
 use crate::engine::rate;
-use crate::util::{Batch, CommitMatcher, Dues, batch_stats, due_by, mem, now_ms, now_us, percentiles};
+use crate::util::{Batch, CommitMatcher, Dues, batch_stats, cpu, cpu_use, due_by, mem, now_ms, now_us, percentiles};
 use crate::{Args, Backend};
 
 type BoxResult<T> = Result<T, Box<dyn Error + Send + Sync>>;
@@ -116,7 +116,8 @@ pub fn run(args: &Args) -> BoxResult<Value> {
     let count = args.count;
     let delay_ms = args.bare_delay_ms.unwrap_or(10_000);
     let mem_start = mem();
-    let mut dues = Dues::new(args.seed, args.spread_secs * 1000);
+    let cpu_start = cpu();
+    let mut dues = Dues::for_args(args);
     let start_ms = now_ms() + delay_ms;
     let created = now_ms();
     eprintln!("bare {:?}: inserting {count} rows, due from {delay_ms} ms after now", args.backend);
@@ -140,7 +141,7 @@ pub fn run(args: &Args) -> BoxResult<Value> {
             }
             tx.commit()?;
             let took = t.elapsed();
-            let out = finish(args, &mut Sqlite(c), took, start_ms, mem_start);
+            let out = finish(args, &mut Sqlite(c), took, start_ms, (mem_start, cpu_start));
             drop(db);
             out
         }
@@ -162,7 +163,7 @@ pub fn run(args: &Args) -> BoxResult<Value> {
             w.finish()?;
             let took = t.elapsed();
             let mut conn = Pg(c, None);
-            let out = finish(args, &mut conn, took, start_ms, mem_start);
+            let out = finish(args, &mut conn, took, start_ms, (mem_start, cpu_start));
             drop(conn);
             drop(db);
             out
@@ -175,14 +176,14 @@ fn finish(
     conn: &mut dyn Bare,
     insert_time: Duration,
     start_ms: i64,
-    mem_start: crate::util::Mem,
+    (mem_start, cpu_start): (crate::util::Mem, crate::util::Cpu),
 ) -> BoxResult<Value> {
     let count = args.count;
-    let spread_ms = args.spread_secs * 1000;
     let insert_end_ms = now_ms();
     let insert_rate = rate(count, insert_time);
-    let already_due = due_by(args.seed, spread_ms, count, start_ms, insert_end_ms);
+    let already_due = due_by(args, start_ms, insert_end_ms);
     let mem_inserted = mem();
+    let cpu_inserted = cpu();
     eprintln!(
         "bare: inserted in {:.2} s ({insert_rate:.0} rows/s); {} ms to the first due time; {already_due} already due",
         insert_time.as_secs_f64(),
@@ -208,6 +209,7 @@ fn finish(
         }
     }
     let mem_fired = mem();
+    let cpu_fired = cpu();
     let last_commit_us = batches.iter().filter(|b| b.fired > 0).map(|b| b.end_us).max().unwrap_or(0);
 
     let rows = conn.read_back()?;
@@ -230,6 +232,8 @@ fn finish(
             "margin_ms": start_ms - insert_end_ms,
             "already_due": already_due,
         },
+        "order": format!("{:?}", args.order).to_lowercase(),
+        "cpu": { "insert": cpu_use(cpu_start, cpu_inserted), "fire": cpu_use(cpu_inserted, cpu_fired) },
         "fired": rows.len() - unfired,
         "lateness_ms": percentiles(&mut late),
         "commit_lateness_ms": percentiles(&mut commit_late),

@@ -17,7 +17,7 @@ use youying_server::state::App;
 use youying_store::testing::TestDb;
 
 use crate::timed::Timed;
-use crate::util::{CommitMatcher, Dues, batch_stats, due_by, mem, now_ms, now_us, percentiles};
+use crate::util::{CommitMatcher, Dues, batch_stats, cpu, cpu_use, due_by, mem, now_ms, now_us, percentiles};
 use crate::{Args, Backend};
 
 type BoxResult<T> = Result<T, Box<dyn Error + Send + Sync>>;
@@ -45,6 +45,8 @@ async fn insert_chunk<S: Store>(store: &S, first: usize, n: usize, start_ms: i64
 
 /// Rows per second for one chunk into a throwaway database of the same
 /// backend, due in a day (so nothing fires): how long the real insert will take.
+/// The rate falls as the tables grow (about half by a million rows on SQLite),
+/// hence the factor 2 on the estimate.
 async fn calibrate(args: &Args) -> BoxResult<f64> {
     let n = args.chunk.min(args.count).max(1);
     let far = now_ms() + 86_400_000;
@@ -150,12 +152,13 @@ async fn measure<S: Store>(args: &Args, store: S, config: Config, calib_rate: f6
     #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
     let delay_ms = match args.start_delay_secs {
         Some(s) => i64::try_from(s)? * 1000,
-        None => (1.5 * (count as f64 / calib_rate) * 1000.0) as i64 + 5000,
+        None => (2.0 * (count as f64 / calib_rate) * 1000.0) as i64 + 5000,
     };
     let begin_ms = now_ms();
     let start_ms = begin_ms + delay_ms;
     eprintln!("inserting {count} deadlines, due from {delay_ms} ms after now over {} s", args.spread_secs);
-    let mut dues = Dues::new(args.seed, spread_ms);
+    let mut dues = Dues::for_args(args);
+    let cpu_insert = cpu();
     let t = Instant::now();
     let mut done = 0;
     let mut next_report = 100_000;
@@ -171,8 +174,9 @@ async fn measure<S: Store>(args: &Args, store: S, config: Config, calib_rate: f6
     let insert_time = t.elapsed();
     let insert_end_ms = now_ms();
     let insert_rate = rate(count, insert_time);
-    let already_due = due_by(args.seed, spread_ms, count, start_ms, insert_end_ms);
+    let already_due = due_by(args, start_ms, insert_end_ms);
     let mem_inserted = mem();
+    let cpu_inserted = cpu();
     eprintln!(
         "inserted in {:.2} s ({insert_rate:.0} rows/s); {} ms to the first due time; {already_due} already due",
         insert_time.as_secs_f64(),
@@ -182,6 +186,15 @@ async fn measure<S: Store>(args: &Args, store: S, config: Config, calib_rate: f6
     // 2. The real scheduler loop, watched from outside.
     let (stop, stop_rx) = watch::channel(false);
     let loop_task = tokio::spawn(scheduler::run(app.clone(), stop_rx));
+    let scraper = (args.scrape_ms > 0).then(|| {
+        let every = Duration::from_millis(args.scrape_ms);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                let _ = youying_server::metrics::render();
+            }
+        })
+    });
     let last_due = start_ms + spread_i;
     let give_up = last_due + spread_i.max(120_000) * 2;
     let mut count_ms: Vec<f64> = Vec::new();
@@ -208,7 +221,11 @@ async fn measure<S: Store>(args: &Args, store: S, config: Config, calib_rate: f6
     }
     let _ = stop.send(true);
     let _ = loop_task.await;
+    if let Some(s) = scraper {
+        s.abort();
+    }
     let mem_fired = mem();
+    let cpu_fired = cpu();
 
     // 3. Read the lateness back: one `deadline.fired` event per firing.
     let batches = timed.batches();
@@ -261,6 +278,8 @@ async fn measure<S: Store>(args: &Args, store: S, config: Config, calib_rate: f6
             "margin_ms": start_ms - insert_end_ms,
             "already_due": already_due,
         },
+        "order": format!("{:?}", args.order).to_lowercase(),
+        "cpu": { "insert": cpu_use(cpu_insert, cpu_inserted), "fire": cpu_use(cpu_inserted, cpu_fired) },
         "fired": late.len(),
         "timed_out": timed_out,
         "lateness_ms": percentiles(&mut late),

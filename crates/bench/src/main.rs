@@ -38,6 +38,16 @@ impl Backend {
     }
 }
 
+/// In what order rows are inserted relative to their due times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Order {
+    /// Due times in random order: ids and due times unrelated (the default;
+    /// the hardest case for the B-trees).
+    Random,
+    /// Due times rising with the id, as when every deadline is now + a fixed delay.
+    Ascending,
+}
+
 /// Fire COUNT pending deadlines, due uniformly over SPREAD seconds, with the
 /// server's scheduler loop; report lateness, memory and insert rate.
 #[derive(Debug, Parser)]
@@ -66,11 +76,17 @@ pub struct Args {
     /// How often the watcher counts pending deadlines, in ms.
     #[arg(long, default_value_t = 500)]
     pub poll_ms: u64,
+    /// Render the Prometheus metrics this often (ms), as a scraper would;
+    /// 0: never. Unscraped, the lateness histogram keeps every sample.
+    #[arg(long, default_value_t = 0)]
+    pub scrape_ms: u64,
     /// Seconds from the start of the insert to the first due time. Default:
     /// 1.5 × the insert time extrapolated from one chunk into a throwaway
     /// database, plus 5 s.
     #[arg(long)]
     pub start_delay_secs: Option<u64>,
+    #[arg(long, value_enum, default_value_t = Order::Random)]
+    pub order: Order,
     /// Seed of the due-time sequence (the baseline uses the same one).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -147,6 +163,7 @@ fn run_bare_child(args: &Args, delay_ms: i64) -> BoxResult<Value> {
         .args(["--bare-only", "--backend", args.backend.as_str()])
         .args(["--count", &args.count.to_string(), "--spread-secs", &args.spread_secs.to_string()])
         .args(["--seed", &args.seed.to_string(), "--bare-delay-ms", &delay_ms.to_string()])
+        .args(["--order", &format!("{:?}", args.order).to_lowercase()])
         .stdin(Stdio::null())
         .stderr(Stdio::inherit())
         .output()?;

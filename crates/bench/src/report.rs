@@ -28,6 +28,9 @@ pub fn meta(args: &Args) -> Value {
         "backend": args.backend.as_str(),
         "chunk": args.chunk,
         "seed": args.seed,
+        "order": format!("{:?}", args.order).to_lowercase(),
+        "poll_ms": args.poll_ms,
+        "scrape_ms": args.scrape_ms,
     })
 }
 
@@ -126,13 +129,16 @@ pub fn table(run: &Value, runs: usize) -> String {
         ("RSS after insert (MiB)", "/mem_kib/after_insert", Fmt::MiB),
         ("RSS after firing (MiB)", "/mem_kib/after_fire", Fmt::MiB),
         ("peak RSS (MiB)", "/mem_kib/peak", Fmt::MiB),
+        ("CPUs used by the process while firing", "/cpu/fire/own_cpus", Fmt::Ms),
+        ("CPUs used by other processes while firing", "/cpu/fire/other_cpus", Fmt::Ms),
     ];
     let mut out = String::new();
     let what = if runs > 1 { format!("median of {runs} runs") } else { "one run".to_owned() };
     out.push_str(&format!(
-        "{} deadlines due uniformly over {} s, {backend}, {what} ({}, {} CPUs):\n\n",
+        "{} deadlines due uniformly over {} s ({} order), {backend}, {what} ({}, {} CPUs):\n\n",
         thousands(m["count"].as_f64().unwrap_or(0.0)),
         m["spread_secs"],
+        m["order"].as_str().unwrap_or("random"),
         m["date"].as_str().unwrap_or(""),
         m["cpus"],
     ));

@@ -17,18 +17,38 @@ pub fn now_ms() -> i64 {
 /// Offsets in `[0, spread_ms)`, uniformly distributed and in no particular
 /// order (splitmix64), so rows arrive in random due order as real ones would.
 /// The same seed gives the same sequence, for the engine and the baseline alike.
+/// With `ascending`, offsets instead rise evenly with the row number (ids in
+/// due order, as when every deadline is "now + a fixed delay").
 #[derive(Debug, Clone)]
 pub struct Dues {
     state: u64,
     spread_ms: u64,
+    /// `Some((next row, count))` for ascending offsets.
+    ascending: Option<(u64, u64)>,
 }
 
 impl Dues {
     pub fn new(seed: u64, spread_ms: u64) -> Self {
-        Self { state: seed, spread_ms: spread_ms.max(1) }
+        Self { state: seed, spread_ms: spread_ms.max(1), ascending: None }
+    }
+
+    pub fn ascending(spread_ms: u64, count: usize) -> Self {
+        Self { state: 0, spread_ms: spread_ms.max(1), ascending: Some((0, u64::try_from(count).unwrap_or(1).max(1))) }
+    }
+
+    pub fn for_args(args: &crate::Args) -> Self {
+        match args.order {
+            crate::Order::Random => Self::new(args.seed, args.spread_secs * 1000),
+            crate::Order::Ascending => Self::ascending(args.spread_secs * 1000, args.count),
+        }
     }
 
     pub fn next_offset(&mut self) -> i64 {
+        if let Some((i, n)) = &mut self.ascending {
+            let off = u128::from(*i) * u128::from(self.spread_ms) / u128::from(*n);
+            *i += 1;
+            return i64::try_from(off).unwrap_or(0);
+        }
         self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.state;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -38,10 +58,10 @@ impl Dues {
     }
 }
 
-/// How many of `count` deadlines starting at `start_ms` were due at `at_ms`.
-pub fn due_by(seed: u64, spread_ms: u64, count: usize, start_ms: i64, at_ms: i64) -> usize {
-    let mut d = Dues::new(seed, spread_ms);
-    (0..count).filter(|_| start_ms + d.next_offset() <= at_ms).count()
+/// How many of the run's deadlines, starting at `start_ms`, were due at `at_ms`.
+pub fn due_by(args: &crate::Args, start_ms: i64, at_ms: i64) -> usize {
+    let mut d = Dues::for_args(args);
+    (0..args.count).filter(|_| start_ms + d.next_offset() <= at_ms).count()
 }
 
 /// This process's memory, in KiB: resident now and the peak (high-water mark).
@@ -148,4 +168,44 @@ pub fn batch_stats(batches: &[Batch], limit: u32) -> Value {
         "mean_batch": mean,
         "txn_ms": percentiles(&mut ms),
     })
+}
+
+/// CPU time, in clock ticks: the whole machine's busy and total time and this
+/// process's own (all threads), to tell how much else ran during a phase.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Cpu {
+    total: u64,
+    busy: u64,
+    own: u64,
+}
+
+pub fn cpu() -> Cpu {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let nums: Vec<u64> =
+        stat.lines().next().unwrap_or_default().split_whitespace().skip(1).filter_map(|n| n.parse().ok()).collect();
+    let total: u64 = nums.iter().take(8).sum();
+    // idle and iowait
+    let idle = nums.get(3).copied().unwrap_or(0) + nums.get(4).copied().unwrap_or(0);
+    let own = std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            // Fields after the parenthesised name; utime and stime are the 14th and 15th.
+            let rest = s.rsplit_once(')')?.1;
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
+        })
+        .unwrap_or(0);
+    Cpu { total, busy: total.saturating_sub(idle), own }
+}
+
+/// Between two readings: CPUs' worth used by this process and by everything
+/// else, averaged over the interval.
+pub fn cpu_use(a: Cpu, b: Cpu) -> Value {
+    let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let total = b.total.saturating_sub(a.total).max(1);
+    #[allow(clippy::cast_precision_loss)]
+    let share = |t: u64| t as f64 / total as f64 * cpus as f64;
+    let own = b.own.saturating_sub(a.own);
+    let busy = b.busy.saturating_sub(a.busy);
+    json!({ "own_cpus": share(own), "other_cpus": share(busy.saturating_sub(own)) })
 }

@@ -35,6 +35,16 @@ pub fn promise_name(code: &str) -> Option<&'static str> {
     PROMISES.iter().find(|(c, _)| *c == code).map(|(_, n)| *n)
 }
 
+/// The time a top-up promises: 秒到账 means the instant rule, else the
+/// listing's own time, else the platform default.
+pub fn topup_promise_secs(promises: &[String], own: Option<i64>, rules: &crate::rules::Rules) -> i64 {
+    if promises.iter().any(|p| p == "instant") {
+        rules.get("topup_instant_promise_secs")
+    } else {
+        own.unwrap_or_else(|| rules.get("topup_default_promise_secs"))
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProductKind {

@@ -191,11 +191,7 @@ fn protect_secs(tx: &mut dyn Tx, kind: ProductKind) -> Result<i64> {
 
 fn promise_secs(tx: &mut dyn Tx, product: &Product) -> Result<i64> {
     let r = accounts::rules(tx)?;
-    Ok(if product.spec.has_promise("instant") {
-        r.get("topup_instant_promise_secs")
-    } else {
-        product.spec.topup_promise_secs.unwrap_or_else(|| r.get("topup_default_promise_secs"))
-    })
+    Ok(catalogue::topup_promise_secs(&product.spec.promises, product.spec.topup_promise_secs, &r))
 }
 
 /// The whole checkout, one transaction: price from the tiers, wallet → escrow,

@@ -29,6 +29,33 @@ pub const ZH_CN: &[(&str, &str)] = &[
     ("out_of_stock", "库存不足，未扣款。"),
     ("idempotency_mismatch", "同一个幂等键（Idempotency-Key）已用于另一笔不同的请求。"),
     ("stock_rejected", "导入未执行：请修正报告中列出的错误行和重复行，或选择“跳过重复”。"),
+    ("invalid_input.price", "价格格式不对：请填写如 12.34 的金额（元，最多两位小数）。"),
+    ("invalid_input.price_filter", "价格筛选格式不对：请填写如 12.34 的金额（元）。"),
+    ("invalid_input.amount_fen", "金额须大于 0 且不超过 ¥10,000,000。"),
+    ("invalid_input.title", "标题须为 2–80 个字符。"),
+    ("invalid_input.description", "描述不能超过 10000 个字符，且不能含控制字符。"),
+    ("invalid_input.instructions", "使用说明不能超过 2000 个字符，且不能含控制字符。"),
+    ("invalid_input.category", "请选择一个有效的分类。"),
+    ("invalid_input.kind", "请选择有效的商品类型（卡密、直充或账号）；已有商品不能改类型。"),
+    ("invalid_input.tiers", "批发价格式不对：每行“数量=单价”，数量至少为 2，数量越大单价须越低。"),
+    ("invalid_input.promises", "承诺须从平台提供的列表中选择。"),
+    (
+        "invalid_input.topup_fields",
+        "直充商品须填写 1–5 个买家输入字段：字段名为字母、数字或下划线，显示名称不超过 20 字，格式须是有效的正则。",
+    ),
+    ("invalid_input.topup_promise_secs", "承诺到账时间须为 1 分钟到 30 天之间的整数分钟。"),
+    ("invalid_input.account_attrs", "账号属性格式不对：每行“名称=值”，最多 30 项，名称不超过 20 字，值不超过 100 字。"),
+    ("invalid_input.max_per_order", "每单限购数量须在 1–1000 之间。"),
+    ("invalid_input.quantity", "购买数量须为整数，且在该商品允许的范围内。"),
+    ("invalid_input.topup_target", "充值信息不完整或格式不对，请按提示填写。"),
+    ("invalid_input.product_id", "不能购买自己店铺的商品。"),
+    ("invalid_input.idempotency_key", "下单请求已失效，请刷新页面后重试。"),
+    ("invalid_input.note", "充值备注须为 1–500 个字符。"),
+    ("invalid_input.stock", "卡密文件须为 UTF-8 编码的文本，且不超过 200,000 行。"),
+    ("invalid_input.product", "直充商品没有库存，无需导入。"),
+    ("stock.nothing_to_import", "没有可导入的内容：请粘贴卡密或选择文件。"),
+    ("stock.one_source", "请只选一种方式：粘贴卡密或上传文件，不要同时提供。"),
+    ("stock_too_large", "文件过大（上限 32 MiB），请拆分后分批导入。"),
     ("internal", "服务器开小差了，请稍后再试。我们已记录此问题。"),
     ("malformed_json", "请求内容不是有效的 JSON。"),
     ("invalid_json", "请求字段缺失或类型不正确。"),
@@ -50,6 +77,37 @@ pub const ZH_CN: &[(&str, &str)] = &[
     ("nav.platform", "平台客服台"),
     ("nav.admin", "管理后台"),
     ("nav.api_docs", "API 文档"),
+    ("nav.market", "商城"),
+    ("nav.orders", "我的订单"),
+    ("nav.wallet", "钱包"),
+    ("market.search", "搜索"),
+    ("market.search_placeholder", "搜索点卡、激活码、直充、账号…"),
+    ("market.empty", "暂时没有符合条件的商品。"),
+    ("market.more", "查看更多商品 →"),
+    ("market.stock", "库存"),
+    ("market.sold_out", "缺货"),
+    ("market.buy", "立即购买"),
+    ("order.snapshot", "交易快照"),
+    ("order.reveal", "查看卡密"),
+    ("order.confirm", "确认收货"),
+    ("order.cancel", "取消并退款"),
+    ("wallet.faucet", "领取演示余额"),
+    ("merchant.new_product", "新建商品"),
+    ("merchant.stock", "导入库存"),
+    ("merchant.orders", "店铺订单"),
+    ("merchant.fulfil", "标记已充值"),
+    // stock import report: why a line was refused
+    ("stock.reason.too_many_parts", "分隔后超过两段（只允许“卡号”或“卡号 密码”）"),
+    ("stock.reason.too_long", "卡号或密码超过 200 个字符"),
+    ("stock.reason.control_characters", "含有不可见的控制字符"),
+    ("stock.reason.empty_code", "卡号为空"),
+    ("stock.reason.empty_secret", "有分隔符但密码为空"),
+    // wallet statement lines
+    ("ledger.wallet.credit", "充值"),
+    ("ledger.order.pay", "支付订单（进入担保）"),
+    ("ledger.order.refund", "退款"),
+    ("ledger.order.release", "订单结算"),
+    ("ledger.other", "资金变动"),
     ("page.error.title", "出错了"),
     ("page.error.back", "返回首页"),
     // rules, as the rules page and the service promise name them
@@ -97,6 +155,26 @@ mod tests {
             "internal",
         ] {
             assert_ne!(t(code), "（缺少文案）", "{code}");
+        }
+    }
+
+    #[test]
+    fn every_key_a_page_or_report_uses_has_a_message() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            for piece in text.split("page.t(\"").skip(1) {
+                let key = &piece[..piece.find('"').unwrap()];
+                assert_ne!(t(key), "（缺少文案）", "{key} in {}", path.display());
+            }
+        }
+        let reasons = ["too_many_parts", "too_long", "control_characters", "empty_code", "empty_secret"];
+        for key in reasons.map(|r| format!("stock.reason.{r}")) {
+            assert_ne!(t(&key), "（缺少文案）", "{key}");
+        }
+        for kind in ["wallet.credit", "order.pay", "order.refund", "order.release"] {
+            assert_ne!(t(&format!("ledger.{kind}")), "（缺少文案）", "{kind}");
         }
     }
 

@@ -43,6 +43,7 @@ pub fn router<S: Store>(app: App<S>) -> Router {
         .route("/healthz", get(healthz::<S>))
         .route("/metrics", get(metrics_text))
         .layer(middleware::from_fn(api_errors_as_json))
+        .layer(middleware::from_fn(page_errors_as_html))
         .layer(middleware::from_fn(security_headers))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(tower_http::trace::TraceLayer::new_for_http())
@@ -84,6 +85,27 @@ async fn api_errors_as_json(req: Request, next: Next) -> Response {
         _ => "invalid_input",
     };
     AppError::http(status, code).into_response()
+}
+
+/// Outside `/api`, a bare error the framework produced (an unparsable path, a
+/// wrong method, an oversized form) becomes the Chinese error page.
+async fn page_errors_as_html(req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    let is_page = !(path.starts_with("/api/") || path == "/healthz" || path == "/metrics");
+    let resp = next.run(req).await;
+    let status = resp.status();
+    let is_html = resp.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if !is_page || is_html || !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    let code = match status {
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        s if s.is_server_error() => "internal",
+        _ => "invalid_input",
+    };
+    pages::PageError::bare(AppError::http(status, code)).into_response()
 }
 
 async fn security_headers(req: Request, next: Next) -> Response<Body> {

@@ -175,3 +175,13 @@ http_test!(role_navigation_for_platform_staff, |app| {
             && !agent_page.contains("rules-form")
     );
 });
+
+http_test!(framework_errors_on_pages_are_chinese_pages_too, |app| {
+    let mut b = Browser::new();
+    let (s, page) = b.get(&app, "/products/not-a-number").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(page.contains("请求有误") && page.contains("lang=\"zh-CN\""), "{page}");
+    let resp = app.client.delete(app.url("/login")).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert!(resp.text().await.unwrap().contains("不支持该请求方法"));
+});

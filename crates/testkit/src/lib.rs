@@ -286,8 +286,7 @@ impl<S: Store> TestApp<S> {
     pub async fn crowd(&self, prefix: &str, n: usize) -> Vec<TestUser> {
         let now = self.clock.now();
         let prefix = prefix.to_owned();
-        let made = self
-            .app
+        self.app
             .store
             .write(move |tx| {
                 let mut out = Vec::new();
@@ -315,8 +314,7 @@ impl<S: Store> TestApp<S> {
                 Ok(out)
             })
             .await
-            .unwrap();
-        made
+            .unwrap()
     }
 }
 

@@ -257,14 +257,12 @@ async fn fresh_pg() -> BoxResult<(TestDb, youying_store::PgStore)> {
     Ok((db, store))
 }
 
-fn audit_ok<S: Store>(store: &S) -> impl std::future::Future<Output = BoxResult<()>> + '_ {
-    async move {
-        let a = store.read(|tx| tx.ledger_audit()).await?;
-        if !youying_server::api::wallet::audit_view(a.clone()).ok {
-            return Err(format!("ledger audit failed: {a:?}").into());
-        }
-        Ok(())
+async fn audit_ok<S: Store>(store: &S) -> BoxResult<()> {
+    let a = store.read(|tx| tx.ledger_audit()).await?;
+    if !youying_server::api::wallet::audit_view(a.clone()).ok {
+        return Err(format!("ledger audit failed: {a:?}").into());
     }
+    Ok(())
 }
 
 /// `pgbench` TPC-B (scale 10, 16 clients, 15 s) on a scratch database of the same server.

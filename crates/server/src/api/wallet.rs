@@ -103,28 +103,35 @@ pub async fn credit<S: Store>(
 /// Demo mode only: ¥500 of play money for whoever asks.
 pub const FAUCET_FEN: i64 = 50_000;
 
-#[utoipa::path(post, path = "/api/v1/demo/faucet", tag = "wallet", responses((status = 200, body = Balance), (status = 404, description = "not in demo mode")))]
-pub async fn faucet<S: Store>(State(app): State<App<S>>, ApiUser(v): ApiUser) -> ApiResult<Json<Balance>> {
+/// Demo mode only: credits a buyer ¥500 of play money; returns the new balance.
+/// Shared by the API and the wallet page. Outside demo mode there is no faucet.
+pub async fn faucet_credit<S: Store>(app: &App<S>, user: &youying_core::ports::User) -> ApiResult<i64> {
     if !app.config.demo {
         return Err(Error::NotFound.into());
     }
     let now = app.now();
+    let id = user.id;
     let balance = app
         .store
         .write(move |tx| {
             let entry = youying_core::money::Entry::transfer(
                 "wallet.credit",
-                format!("user:{}", v.user.id),
+                format!("user:{id}"),
                 "演示充值",
                 Account::PlatformCash,
-                Account::UserWallet(v.user.id),
+                Account::UserWallet(id),
                 Fen::new(FAUCET_FEN)?,
             )?;
             tx.post(&entry, now)?;
-            tx.balance(Account::UserWallet(v.user.id))
+            tx.balance(Account::UserWallet(id))
         })
         .await?;
-    Ok(Json(Balance { balance_fen: balance }))
+    Ok(balance)
+}
+
+#[utoipa::path(post, path = "/api/v1/demo/faucet", tag = "wallet", responses((status = 200, body = Balance), (status = 404, description = "not in demo mode")))]
+pub async fn faucet<S: Store>(State(app): State<App<S>>, ApiUser(v): ApiUser) -> ApiResult<Json<Balance>> {
+    Ok(Json(Balance { balance_fen: faucet_credit(&app, &v.user).await? }))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -3,13 +3,19 @@
 
 mod account;
 mod docs;
+mod forms;
+mod market;
+mod merchant;
+mod orders;
 mod platform;
 mod session;
 mod shop;
+mod stock;
+mod wallet;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::FromRequestParts;
+use axum::extract::{DefaultBodyLimit, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -25,7 +31,19 @@ use crate::state::App;
 
 pub fn router<S: Store>() -> Router<App<S>> {
     Router::new()
-        .route("/", get(platform::home::<S>))
+        .route("/", get(market::home::<S>))
+        .route("/search", get(market::search::<S>))
+        .route("/products/{id}", get(market::product::<S>))
+        .route("/products/{id}/buy", post(market::buy::<S>))
+        .route("/shops/{id}", get(market::shop::<S>))
+        .route("/orders", get(orders::list::<S>))
+        .route("/orders/{no}", get(orders::show::<S>))
+        .route("/orders/{no}/reveal", post(orders::reveal::<S>))
+        .route("/orders/{no}/confirm", post(orders::confirm::<S>))
+        .route("/orders/{no}/cancel", post(orders::cancel::<S>))
+        .route("/orders/{no}/snapshot", get(orders::snapshot::<S>))
+        .route("/wallet", get(wallet::show::<S>))
+        .route("/wallet/faucet", post(wallet::faucet::<S>))
         .route("/login", get(session::login_form).post(session::login::<S>))
         .route("/register", get(session::register_form).post(session::register::<S>))
         .route("/logout", post(session::logout::<S>))
@@ -33,6 +51,14 @@ pub fn router<S: Store>() -> Router<App<S>> {
         .route("/shops/new", get(shop::open_form).post(shop::open::<S>))
         .route("/merchant", get(shop::console::<S>))
         .route("/merchant/shops/{id}/invites", post(shop::invite::<S>))
+        .route("/merchant/shops/{id}/products/new", get(merchant::new_form::<S>).post(merchant::create::<S>))
+        .route("/merchant/products/{id}/sale", post(merchant::set_sale::<S>))
+        .route(
+            "/merchant/products/{id}/stock",
+            get(stock::show::<S>).post(stock::import::<S>).layer(DefaultBodyLimit::max(crate::api::STOCK_BODY_LIMIT)),
+        )
+        .route("/merchant/shops/{id}/orders", get(merchant::orders::<S>))
+        .route("/merchant/orders/{no}/fulfil", post(merchant::fulfil::<S>))
         .route("/account", get(account::show::<S>))
         .route("/account/tokens", post(account::create_token::<S>))
         .route("/account/tokens/{id}/revoke", post(account::revoke_token::<S>))
@@ -90,13 +116,15 @@ impl Layout {
 
 fn nav_for(viewer: Option<&Viewer>, owns_shop: bool) -> Vec<NavItem> {
     let item = |key, label, href| NavItem { key, label, href, active: false };
-    let mut nav = vec![item("home", "nav.home", "/")];
+    let mut nav = vec![item("home", "nav.home", "/"), item("market", "nav.market", "/search")];
     match viewer.map(|v| v.user.role) {
         None => {
             nav.push(item("login", "nav.login", "/login"));
             nav.push(item("register", "nav.register", "/register"));
         }
         Some(Role::Buyer) => {
+            nav.push(item("orders", "nav.orders", "/orders"));
+            nav.push(item("wallet", "nav.wallet", "/wallet"));
             nav.push(item("account", "nav.me", "/account"));
             nav.push(if owns_shop {
                 item("merchant", "nav.merchant", "/merchant")

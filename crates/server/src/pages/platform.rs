@@ -1,4 +1,4 @@
-//! The home page, and the platform console with the rules in force.
+//! The platform console with the rules in force.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -8,40 +8,13 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use youying_core::ports::Store;
-use youying_core::rules::{RULES, Rules};
+use youying_core::rules::RULES;
 use youying_core::values::Role;
 use youying_core::{Error, accounts, authz};
 
 use super::{Layout, Page, PageError, fmt_duration, fmt_time, render};
 use crate::error::AppError;
 use crate::state::App;
-
-#[derive(Template)]
-#[template(path = "home.html")]
-struct HomePage<'a> {
-    page: &'a Layout,
-    chat_reply: String,
-    case_resolve: String,
-    case_merchant: String,
-    protect_card: String,
-    protect_topup: String,
-    protect_account: String,
-}
-
-pub async fn home<S: Store>(State(app): State<App<S>>, page: Page) -> Result<Response, PageError> {
-    let r: Rules = app.store.read(|tx| accounts::rules(tx)).await.map_err(|e| page.error(e.into()))?;
-    let d = |name: &str| fmt_duration(r.get(name));
-    let t = HomePage {
-        page: &page.layout,
-        chat_reply: d("chat_reply_secs"),
-        case_resolve: d("case_resolve_secs"),
-        case_merchant: d("case_merchant_secs"),
-        protect_card: d("protect_card_key_secs"),
-        protect_topup: d("protect_topup_secs"),
-        protect_account: d("protect_account_secs"),
-    };
-    Ok(render(StatusCode::OK, &page.layout, &t))
-}
 
 struct RuleRow {
     name: &'static str,

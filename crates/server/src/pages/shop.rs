@@ -1,4 +1,5 @@
-//! Opening a shop and the merchant console.
+//! Opening a shop and the merchant console: its listings with stock, its
+//! staff and invitations. Listings, stock and orders have pages of their own.
 
 use askama::Template;
 use axum::Form;
@@ -7,6 +8,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use youying_core::authz::{self, ShopAction};
+use youying_core::money::Fen;
 use youying_core::ports::{Shop, Store};
 use youying_core::values::{Role, ShopId, ShopName};
 use youying_core::{accounts, shops};
@@ -67,6 +69,17 @@ struct InviteRow {
     state: &'static str,
 }
 
+/// A listing in the console: stock at a glance and the on/off-sale switch.
+struct ConsoleProduct {
+    id: i64,
+    title: String,
+    price: String,
+    kind: &'static str,
+    /// `None` for top-ups.
+    stock: Option<i64>,
+    on_sale: bool,
+}
+
 struct ShopCard {
     id: i64,
     name: String,
@@ -74,6 +87,7 @@ struct ShopCard {
     manage: bool,
     agents: Vec<String>,
     invites: Vec<InviteRow>,
+    products: Vec<ConsoleProduct>,
 }
 
 #[derive(Template)]
@@ -110,6 +124,18 @@ async fn console_page<S: Store>(app: &App<S>, page: &Page, new_invite: Option<St
                 let manage = authz::shop(&user, ShopAction::Manage, &s).is_ok();
                 let (agents, invites) =
                     if manage { (tx.shop_agents(s.id)?, tx.invites_of_shop(s.id)?) } else { (Vec::new(), Vec::new()) };
+                let mut products = Vec::new();
+                for p in if manage { tx.products_of_shop(s.id)? } else { Vec::new() } {
+                    let stock = if p.spec.kind.has_stock() { Some(tx.stock_count(p.id)?) } else { None };
+                    products.push(ConsoleProduct {
+                        id: p.id.0,
+                        title: p.spec.title.clone(),
+                        price: Fen::new(p.spec.price_fen).unwrap_or_default().to_string(),
+                        kind: p.spec.kind.label(),
+                        stock,
+                        on_sale: p.on_sale,
+                    });
+                }
                 cards.push(ShopCard {
                     id: s.id.0,
                     name: s.name.clone(),
@@ -124,6 +150,7 @@ async fn console_page<S: Store>(app: &App<S>, page: &Page, new_invite: Option<St
                             state: invite_state(i.state),
                         })
                         .collect(),
+                    products,
                 });
             }
             Ok((cards, accounts::rules(tx)?.invite_ttl_secs()))

@@ -1,0 +1,286 @@
+//! The buyer centre's orders: the list, one order with its keys behind a logged
+//! reveal, confirmation of receipt, the refund of an overdue top-up, and the
+//! snapshot. Shop staff see their shop's orders here too, never the keys.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::Value;
+use youying_core::orders::{self, Order, OrderState};
+use youying_core::ports::Store;
+use youying_core::values::Role;
+
+use super::forms::fmt_fen;
+use super::market::kind_label;
+use super::session::CsrfForm;
+use super::{Layout, Page, PageError, fmt_duration, fmt_time, render, see_other};
+use crate::catalog::render_markdown;
+use crate::error::AppError;
+use crate::state::App;
+use crate::vault::OpenUnit;
+
+fn snapshot_of(o: &Order) -> Value {
+    serde_json::from_str(&o.snapshot).unwrap_or(Value::Null)
+}
+
+fn text_at(v: &Value, pointer: &str) -> String {
+    match v.pointer(pointer) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Null) | None => String::new(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// A row of an order list, for the buyer and for the shop.
+pub struct OrderRow {
+    pub no: String,
+    pub title: String,
+    pub created: String,
+    pub state: &'static str,
+    pub state_label: &'static str,
+    pub quantity: i64,
+    pub total: String,
+    pub overdue: bool,
+}
+
+impl OrderRow {
+    pub fn of(o: &Order) -> Self {
+        Self {
+            no: o.no.clone(),
+            title: text_at(&snapshot_of(o), "/title"),
+            created: fmt_time(o.created_at),
+            state: o.state.as_str(),
+            state_label: o.state.label(),
+            quantity: o.quantity,
+            total: o.total.to_string(),
+            overdue: o.topup_overdue,
+        }
+    }
+}
+
+/// The top-up target with the labels the listing declared (QQ号: 12345).
+pub fn topup_lines(o: &Order) -> Vec<(String, String)> {
+    let Some(target) = o.topup_target.as_deref().and_then(|t| serde_json::from_str::<Value>(t).ok()) else {
+        return Vec::new();
+    };
+    let snap = snapshot_of(o);
+    let label = |name: &str| {
+        snap["topup_fields"]
+            .as_array()
+            .and_then(|fs| fs.iter().find(|f| f["name"] == name))
+            .and_then(|f| f["label"].as_str())
+            .unwrap_or(name)
+            .to_owned()
+    };
+    target
+        .as_object()
+        .map(|m| m.iter().map(|(k, v)| (label(k), v.as_str().unwrap_or_default().to_owned())).collect())
+        .unwrap_or_default()
+}
+
+#[derive(Template)]
+#[template(path = "orders.html")]
+struct ListPage<'a> {
+    page: &'a Layout,
+    orders: Vec<OrderRow>,
+}
+
+pub async fn list<S: Store>(State(app): State<App<S>>, page: Page) -> Result<Response, PageError> {
+    let id = page.require_viewer()?.user.id;
+    let list = app.store.read(move |tx| tx.orders_of_buyer(id, 200)).await.map_err(|e| page.error(e.into()))?;
+    let t = ListPage { page: &page.layout, orders: list.iter().map(OrderRow::of).collect() };
+    Ok(render(StatusCode::OK, &page.layout, &t))
+}
+
+#[derive(Template)]
+#[template(path = "order.html")]
+struct OrderPage<'a> {
+    page: &'a Layout,
+    o: OrderRow,
+    kind: &'static str,
+    product_id: i64,
+    shop_id: i64,
+    shop_name: String,
+    unit_price: String,
+    escrow: String,
+    protect_until: Option<String>,
+    promise_due: Option<String>,
+    fulfil_note: Option<String>,
+    topup: Vec<(String, String)>,
+    can_reveal: bool,
+    can_confirm: bool,
+    can_cancel: bool,
+    can_fulfil: bool,
+    /// The delivered units, only on the page a reveal returns.
+    units: Option<Vec<OpenUnit>>,
+}
+
+fn order_page<S: Store>(app: &App<S>, page: &Page, o: &Order, units: Option<Vec<OpenUnit>>) -> Response {
+    let viewer = page.viewer.as_ref().map(|v| &v.user);
+    let is_buyer = viewer.is_some_and(|u| u.id == o.buyer_id);
+    let snap = snapshot_of(o);
+    let api = crate::api::orders::view(o, app.now());
+    let t = OrderPage {
+        page: &page.layout,
+        kind: kind_label(o.kind.as_str()),
+        product_id: o.product_id.0,
+        shop_id: o.shop_id.0,
+        shop_name: text_at(&snap, "/shop/name"),
+        unit_price: o.unit_price.to_string(),
+        escrow: fmt_fen(o.escrow_fen),
+        protect_until: o.protect_until.map(fmt_time),
+        promise_due: o.promise_due.filter(|_| o.state == OrderState::AwaitingFulfilment).map(fmt_time),
+        fulfil_note: o.fulfil_note.clone(),
+        topup: topup_lines(o),
+        can_reveal: is_buyer && o.kind.has_stock(),
+        can_confirm: is_buyer && matches!(o.state, OrderState::Delivered | OrderState::Fulfilled),
+        can_cancel: is_buyer && api.cancellable,
+        can_fulfil: !is_buyer
+            && o.state == OrderState::AwaitingFulfilment
+            && viewer.is_some_and(|u| u.role != Role::PlatformAgent),
+        units,
+        o: OrderRow::of(o),
+    };
+    render(StatusCode::OK, &page.layout, &t)
+}
+
+async fn load<S: Store>(app: &App<S>, page: &Page, no: String) -> Result<Order, PageError> {
+    let user = page.require_viewer()?.user.clone();
+    app.store.read(move |tx| orders::load_for(tx, &user, &no)).await.map_err(|e| page.error(e.into()))
+}
+
+pub async fn show<S: Store>(
+    State(app): State<App<S>>,
+    page: Page,
+    Path(no): Path<String>,
+) -> Result<Response, PageError> {
+    let o = load(&app, &page, no).await?;
+    Ok(order_page(&app, &page, &o, None))
+}
+
+/// 查看卡密: the reveal is written as evidence (who, when) before the keys are shown.
+pub async fn reveal<S: Store>(
+    State(app): State<App<S>>,
+    page: Page,
+    Path(no): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    page.check_csrf(&f.csrf)?;
+    let user = page.require_viewer()?.user.clone();
+    let now = app.now();
+    let (o, sealed) =
+        app.store.write(move |tx| orders::reveal(tx, now, &user, &no)).await.map_err(|e| page.error(e.into()))?;
+    let units = sealed.iter().map(|u| app.vault.open(u)).collect::<Result<Vec<_>, _>>();
+    let units = units.map_err(|e| page.error(AppError::from(e)))?;
+    Ok(order_page(&app, &page, &o, Some(units)))
+}
+
+pub async fn confirm<S: Store>(
+    State(app): State<App<S>>,
+    page: Page,
+    Path(no): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    page.check_csrf(&f.csrf)?;
+    let user = page.require_viewer()?.user.clone();
+    let now = app.now();
+    let o = app.store.write(move |tx| orders::confirm(tx, now, &user, &no)).await.map_err(|e| page.error(e.into()))?;
+    Ok(see_other(&format!("/orders/{}", o.no)))
+}
+
+/// 取消并退款: an overdue top-up, refunded in full at once.
+pub async fn cancel<S: Store>(
+    State(app): State<App<S>>,
+    page: Page,
+    Path(no): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    page.check_csrf(&f.csrf)?;
+    let user = page.require_viewer()?.user.clone();
+    let now = app.now();
+    let o = app
+        .store
+        .write(move |tx| orders::cancel_overdue(tx, now, &user, &no))
+        .await
+        .map_err(|e| page.error(e.into()))?;
+    Ok(see_other(&format!("/orders/{}", o.no)))
+}
+
+struct SnapRow {
+    label: &'static str,
+    value: String,
+}
+
+#[derive(Template)]
+#[template(path = "snapshot.html")]
+struct SnapshotPage<'a> {
+    page: &'a Layout,
+    no: String,
+    title: String,
+    rows: Vec<SnapRow>,
+    tiers: Vec<(String, String)>,
+    topup_fields: Vec<(String, String, String)>,
+    account_attrs: Vec<(String, String)>,
+    description_html: String,
+    instructions: String,
+    sha256: String,
+    canonical: String,
+}
+
+fn fen_at(v: &Value, pointer: &str) -> String {
+    v.pointer(pointer).and_then(Value::as_i64).map(fmt_fen).unwrap_or_default()
+}
+
+fn list_at<T>(v: &Value, pointer: &str, f: impl Fn(&Value) -> T) -> Vec<T> {
+    v.pointer(pointer).and_then(Value::as_array).map(|a| a.iter().map(f).collect()).unwrap_or_default()
+}
+
+fn snapshot_rows(o: &Order, s: &Value) -> Vec<SnapRow> {
+    let row = |label, value| SnapRow { label, value };
+    let promises = list_at(s, "/promises", |p| text_at(p, "/name"));
+    let mut rows = vec![
+        row("订单号", o.no.clone()),
+        row("商品编号", format!("{} · 第 {} 版", text_at(s, "/product_id"), text_at(s, "/product_version"))),
+        row("店铺", format!("{}（编号 {}）", text_at(s, "/shop/name"), text_at(s, "/shop/id"))),
+        row("分类", text_at(s, "/category/name")),
+        row("类型", kind_label(&text_at(s, "/kind")).to_owned()),
+        row("标价", fen_at(s, "/price_fen")),
+        row("承诺", if promises.is_empty() { "无".into() } else { promises.join("、") }),
+    ];
+    if let Some(secs) = s.pointer("/topup_promise_secs").and_then(Value::as_i64) {
+        rows.push(row("承诺到账时间", fmt_duration(secs)));
+    }
+    rows.push(row("购买数量", text_at(s, "/paid/quantity")));
+    rows.push(row("成交单价", fen_at(s, "/paid/unit_price_fen")));
+    rows.push(row("实付总额", fen_at(s, "/paid/total_fen")));
+    let at = s.pointer("/captured_at").and_then(Value::as_i64).map(youying_core::Timestamp::from_millis);
+    rows.push(row("快照时间", at.map(fmt_time).unwrap_or_default()));
+    rows
+}
+
+pub async fn snapshot<S: Store>(
+    State(app): State<App<S>>,
+    page: Page,
+    Path(no): Path<String>,
+) -> Result<Response, PageError> {
+    let o = load(&app, &page, no).await?;
+    let s = snapshot_of(&o);
+    let t = SnapshotPage {
+        page: &page.layout,
+        no: o.no.clone(),
+        title: text_at(&s, "/title"),
+        rows: snapshot_rows(&o, &s),
+        tiers: list_at(&s, "/tiers", |t| (text_at(t, "/min_qty"), fen_at(t, "/unit_price_fen"))),
+        topup_fields: list_at(&s, "/topup_fields", |f| {
+            (text_at(f, "/label"), text_at(f, "/name"), text_at(f, "/pattern"))
+        }),
+        account_attrs: list_at(&s, "/account_attrs", |a| (text_at(a, "/name"), text_at(a, "/value"))),
+        description_html: render_markdown(&text_at(&s, "/description")),
+        instructions: text_at(&s, "/instructions"),
+        sha256: o.snapshot_hash.clone(),
+        canonical: o.snapshot.clone(),
+    };
+    Ok(render(StatusCode::OK, &page.layout, &t))
+}

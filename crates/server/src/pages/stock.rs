@@ -1,0 +1,179 @@
+//! A listing's stock page: import card keys (or account credentials) by paste or
+//! by file upload, all or nothing, and read the report line by line.
+
+use askama::Template;
+use axum::extract::{Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use youying_core::Error;
+use youying_core::authz::ShopAction;
+use youying_core::ports::Store;
+use youying_core::stock::ImportReport;
+use youying_core::values::ProductId;
+
+use super::{Layout, Page, PageError, render};
+use crate::api::products::{ProductView, import_stock, view};
+use crate::error::AppError;
+use crate::i18n;
+use crate::state::App;
+
+struct ReportView {
+    imported: usize,
+    lines: usize,
+    rejected: bool,
+    skipped: usize,
+    bad: Vec<(usize, &'static str)>,
+    dup_in_file: Vec<(usize, Option<usize>)>,
+    dup_existing: Vec<usize>,
+}
+
+fn report_view(r: &ImportReport) -> ReportView {
+    ReportView {
+        imported: r.imported,
+        lines: r.lines,
+        rejected: r.rejected,
+        skipped: r.skipped_duplicates,
+        bad: r.bad_lines.iter().map(|b| (b.line, i18n::t(&format!("stock.reason.{}", b.reason)))).collect(),
+        dup_in_file: r.duplicates_in_file.iter().map(|d| (d.line, d.same_as_line)).collect(),
+        dup_existing: r.duplicates_existing.clone(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "stock.html")]
+struct StockPage<'a> {
+    page: &'a Layout,
+    id: i64,
+    title: String,
+    kind: &'static str,
+    shop_id: i64,
+    stock: i64,
+    skip_duplicates: bool,
+    report: Option<ReportView>,
+    error: Option<String>,
+}
+
+/// The listing, if the viewer manages its shop (strangers get 404).
+async fn product_for<S: Store>(app: &App<S>, page: &Page, id: i64) -> Result<ProductView, PageError> {
+    let user = page.require_viewer()?.user.clone();
+    app.store
+        .read(move |tx| {
+            let p = tx.product(ProductId(id))?.ok_or(Error::NotFound)?;
+            let shop = youying_core::shops::load(tx, &user, p.shop_id, ShopAction::Manage)?;
+            let n = tx.stock_count(p.id)?;
+            Ok(view(&p, shop.name, Some(n)))
+        })
+        .await
+        .map_err(|e| page.error(e.into()))
+}
+
+fn stock_page(
+    page: &Page,
+    p: &ProductView,
+    skip_duplicates: bool,
+    report: Option<&ImportReport>,
+    error: Option<&AppError>,
+) -> Response {
+    let status = match (report, error) {
+        (_, Some(e)) => e.status(),
+        (Some(r), None) if r.rejected => StatusCode::UNPROCESSABLE_ENTITY,
+        _ => StatusCode::OK,
+    };
+    let t = StockPage {
+        page: &page.layout,
+        id: p.id,
+        title: p.title.clone(),
+        kind: super::market::kind_label(&p.kind),
+        shop_id: p.shop_id,
+        stock: p.stock.unwrap_or(0),
+        skip_duplicates,
+        report: report.map(report_view),
+        error: error.map(AppError::message).or_else(|| {
+            report.filter(|r| r.rejected).map(|r| {
+                let key = if r.lines == 0
+                    || (r.bad_lines.is_empty() && r.duplicates_in_file.is_empty() && r.duplicates_existing.is_empty())
+                {
+                    "stock.nothing_to_import"
+                } else {
+                    "stock_rejected"
+                };
+                i18n::t(key).to_owned()
+            })
+        }),
+    };
+    render(status, &page.layout, &t)
+}
+
+pub async fn show<S: Store>(State(app): State<App<S>>, page: Page, Path(id): Path<i64>) -> Result<Response, PageError> {
+    let p = product_for(&app, &page, id).await?;
+    Ok(stock_page(&page, &p, false, None, None))
+}
+
+/// What the multipart form carried.
+#[derive(Default)]
+struct Upload {
+    csrf: String,
+    text: String,
+    file: Vec<u8>,
+    skip_duplicates: bool,
+}
+
+async fn read_upload(mut m: Multipart) -> Result<Upload, AppError> {
+    let too_large = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::http(StatusCode::PAYLOAD_TOO_LARGE, "stock_too_large")
+        } else {
+            AppError::http(StatusCode::BAD_REQUEST, "invalid_input")
+        }
+    };
+    let mut u = Upload::default();
+    while let Some(field) = m.next_field().await.map_err(too_large)? {
+        match field.name().unwrap_or_default() {
+            "_csrf" => u.csrf = field.text().await.map_err(too_large)?,
+            "text" => u.text = field.text().await.map_err(too_large)?,
+            "skip_duplicates" => u.skip_duplicates = !field.text().await.map_err(too_large)?.is_empty(),
+            "file" => u.file = field.bytes().await.map_err(too_large)?.to_vec(),
+            _ => {}
+        }
+    }
+    Ok(u)
+}
+
+/// Imports the paste or the file (one of the two), all or nothing.
+pub async fn import<S: Store>(
+    State(app): State<App<S>>,
+    page: Page,
+    Path(id): Path<i64>,
+    multipart: Multipart,
+) -> Result<Response, PageError> {
+    let u = read_upload(multipart).await.map_err(|e| page.error(e))?;
+    page.check_csrf(&u.csrf)?;
+    let user = page.require_viewer()?.user.clone();
+    let p = product_for(&app, &page, id).await?;
+    // The keys are never echoed back (like the API's report, the page names
+    // lines, not keys); the checkbox is.
+    let form = u.skip_duplicates;
+    let text = match (u.text.trim().is_empty(), u.file.is_empty()) {
+        (true, false) => match String::from_utf8(u.file) {
+            Ok(t) => t,
+            Err(_) => {
+                let e = AppError::from(Error::Invalid { field: "stock", reason: "not_utf8" });
+                return Ok(stock_page(&page, &p, form, None, Some(&e)));
+            }
+        },
+        (false, true) => u.text,
+        (both_empty, _) => {
+            let code = if both_empty { "stock.nothing_to_import" } else { "stock.one_source" };
+            let e = AppError::http(StatusCode::UNPROCESSABLE_ENTITY, code);
+            return Ok(stock_page(&page, &p, form, None, Some(&e)));
+        }
+    };
+    match import_stock(&app, user, ProductId(id), &text, u.skip_duplicates).await {
+        Ok(report) => {
+            let p = product_for(&app, &page, id).await?;
+            let form = report.rejected && form;
+            Ok(stock_page(&page, &p, form, Some(&report), None))
+        }
+        Err(e) => Ok(stock_page(&page, &p, form, None, Some(&e))),
+    }
+}
