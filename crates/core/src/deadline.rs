@@ -8,8 +8,8 @@ use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::evidence::NewEvent;
 use crate::ports::Tx;
-use crate::values::{DeadlineId, InviteId, OrderId};
-use crate::{orders, shops};
+use crate::values::{ConversationId, DeadlineId, InviteId, OrderId};
+use crate::{chat, orders, shops};
 
 /// What a deadline is for. Each later feature adds its kinds here with a handler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,6 +20,10 @@ pub enum DeadlineKind {
     ProtectionEnd,
     /// A direct top-up's promised delivery time.
     TopupPromise,
+    /// A buyer awaits a human reply: at the deadline the platform takes over.
+    ChatReply,
+    /// Shortly before a reply deadline: warn its owners.
+    ChatWarn,
     /// Does nothing when it fires; used to measure the engine itself.
     Probe,
 }
@@ -30,6 +34,8 @@ impl DeadlineKind {
             DeadlineKind::InviteExpiry => "invite_expiry",
             DeadlineKind::ProtectionEnd => "protection_end",
             DeadlineKind::TopupPromise => "topup_promise",
+            DeadlineKind::ChatReply => "chat_reply",
+            DeadlineKind::ChatWarn => "chat_warn",
             DeadlineKind::Probe => "probe",
         }
     }
@@ -39,6 +45,8 @@ impl DeadlineKind {
             "invite_expiry" => Some(DeadlineKind::InviteExpiry),
             "protection_end" => Some(DeadlineKind::ProtectionEnd),
             "topup_promise" => Some(DeadlineKind::TopupPromise),
+            "chat_reply" => Some(DeadlineKind::ChatReply),
+            "chat_warn" => Some(DeadlineKind::ChatWarn),
             "probe" => Some(DeadlineKind::Probe),
             _ => None,
         }
@@ -152,6 +160,8 @@ fn fire_one(tx: &mut dyn Tx, d: &Deadline, now: Timestamp) -> Result<()> {
         }
         Some(DeadlineKind::ProtectionEnd) => orders::protection_ended(tx, now, OrderId(payload_id(d, "order_id")?))?,
         Some(DeadlineKind::TopupPromise) => orders::topup_promise_missed(tx, now, OrderId(payload_id(d, "order_id")?))?,
+        Some(DeadlineKind::ChatReply) => chat::reply_missed(tx, now, ConversationId(payload_id(d, "conversation_id")?))?,
+        Some(DeadlineKind::ChatWarn) => chat::reply_warning(tx, now, ConversationId(payload_id(d, "conversation_id")?))?,
         Some(DeadlineKind::Probe) => {}
         None => {
             return Err(Error::Invalid { field: "kind", reason: "unknown_deadline_kind" });

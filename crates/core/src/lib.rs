@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod authz;
 pub mod catalogue;
+pub mod chat;
 pub mod clock;
 pub mod deadline;
 pub mod error;

@@ -7,6 +7,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use crate::catalogue::ProductSpec;
+use crate::chat::{Conversation, Message, NewMessage};
 use crate::clock::Timestamp;
 use crate::deadline::{Deadline, NewDeadline};
 use crate::error::Result;
@@ -14,7 +15,7 @@ use crate::evidence::{ChainedEvent, NewEvent};
 use crate::money::{Account, Entry};
 use crate::orders::{NewOrder, Order, StatementLine};
 use crate::stock::SealedUnit;
-use crate::values::{DeadlineId, InviteId, OrderId, ProductId, Role, ShopId, ShopName, TokenId, UserId, Username};
+use crate::values::{ConversationId, DeadlineId, InviteId, OrderId, ProductId, Role, ShopId, ShopName, TokenId, UserId, Username};
 
 #[derive(Clone, PartialEq, Eq)]
 pub struct User {
@@ -182,6 +183,8 @@ pub struct Breach {
     pub subject: String,
     pub at: Timestamp,
     pub detail: String,
+    /// `shop` (the merchant's breach) or `platform` (the platform's own).
+    pub party: String,
 }
 
 /// The marketplace's persistence primitives: catalogue, stock, orders, ledger.
@@ -236,9 +239,33 @@ pub trait MarketTx {
     fn breaches(&mut self, shop: Option<ShopId>, limit: usize) -> Result<Vec<Breach>>;
 }
 
+/// Conversations, messages, reply measurements and notifications.
+pub trait ChatTx {
+    fn insert_conversation(&mut self, buyer: UserId, shop: ShopId, at: Timestamp) -> Result<ConversationId>;
+    /// Locks the conversation for the rest of the transaction.
+    fn conversation(&mut self, id: ConversationId) -> Result<Option<Conversation>>;
+    fn conversation_of(&mut self, buyer: UserId, shop: ShopId) -> Result<Option<Conversation>>;
+    fn set_conversation_context(&mut self, id: ConversationId, order: Option<OrderId>, product: Option<ProductId>) -> Result<()>;
+    fn update_conversation(&mut self, c: &Conversation) -> Result<()>;
+    fn conversations_of_buyer(&mut self, buyer: UserId, limit: usize) -> Result<Vec<Conversation>>;
+    /// A shop's conversations, those awaiting an answer first, earliest deadline first.
+    fn conversations_of_shop(&mut self, shop: ShopId, limit: usize) -> Result<Vec<Conversation>>;
+    /// The platform's queue: conversations it owns, earliest deadline first.
+    fn platform_queue(&mut self, limit: usize) -> Result<Vec<Conversation>>;
+    fn insert_message(&mut self, m: &NewMessage) -> Result<i64>;
+    fn messages_after(&mut self, c: ConversationId, after: i64, limit: usize) -> Result<Vec<Message>>;
+    /// Cancels every pending deadline about `subject`; returns how many.
+    fn cancel_deadlines_of(&mut self, subject: &str, at: Timestamp) -> Result<u64>;
+    #[allow(clippy::too_many_arguments)]
+    fn insert_reply_measure(&mut self, c: ConversationId, shop: ShopId, side: &str, asked: Timestamp, answered: Timestamp, by: UserId, in_time: bool) -> Result<()>;
+    fn insert_platform_breach(&mut self, shop: ShopId, kind: &str, subject: &str, at: Timestamp, detail: &str) -> Result<i64>;
+    /// An in-app notice for a shop's team (`audience` = `shop`) or the platform's.
+    fn insert_notification(&mut self, shop: ShopId, audience: &str, kind: &str, subject: &str, body: &str, at: Timestamp) -> Result<i64>;
+}
+
 /// One transaction's worth of persistence primitives. Methods map constraint
 /// violations to domain errors (`UsernameTaken`, …); anything else is `Storage`.
-pub trait Tx: MarketTx {
+pub trait Tx: MarketTx + ChatTx {
     // accounts
     fn insert_user(&mut self, user: &NewUser) -> Result<UserId>;
     fn user_by_id(&mut self, id: UserId) -> Result<Option<User>>;

@@ -27,6 +27,7 @@ id_type!(TokenId);
 id_type!(InviteId);
 id_type!(ProductId);
 id_type!(OrderId);
+id_type!(ConversationId);
 
 /// 3–32 characters of letters, digits, `_` or CJK ideographs; compared without case.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]

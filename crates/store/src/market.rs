@@ -416,8 +416,8 @@ impl<C: Conn> MarketTx for SqlTx<'_, C> {
     fn breaches(&mut self, shop: Option<ShopId>, limit: usize) -> Result<Vec<Breach>> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = match shop {
-            Some(s) => self.query("SELECT id, shop_id, kind, subject, at, detail FROM breaches WHERE shop_id = $1 ORDER BY id DESC LIMIT $2", params![s.0, limit])?,
-            None => self.query("SELECT id, shop_id, kind, subject, at, detail FROM breaches ORDER BY id DESC LIMIT $1", params![limit])?,
+            Some(s) => self.query("SELECT id, shop_id, kind, subject, at, detail, party FROM breaches WHERE shop_id = $1 ORDER BY id DESC LIMIT $2", params![s.0, limit])?,
+            None => self.query("SELECT id, shop_id, kind, subject, at, detail, party FROM breaches ORDER BY id DESC LIMIT $1", params![limit])?,
         };
         rows.iter()
             .map(|r| {
@@ -428,6 +428,7 @@ impl<C: Conn> MarketTx for SqlTx<'_, C> {
                     subject: r.text(3)?,
                     at: r.time(4)?,
                     detail: r.text(5)?,
+                    party: r.text(6)?,
                 })
             })
             .collect()

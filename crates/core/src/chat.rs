@@ -1,0 +1,281 @@
+//! Conversations that always get a human answer. A buyer's message that awaits
+//! a human opens a reply deadline owned by the shop's team; at the deadline the
+//! conversation moves by itself to the platform queue, the shop is charged a
+//! breach, and the platform owns a fresh deadline — measured the same way.
+
+use serde::Serialize;
+use serde_json::json;
+
+use crate::accounts;
+use crate::authz::{self, ShopAction};
+use crate::clock::Timestamp;
+use crate::deadline::{DeadlineKind, NewDeadline};
+use crate::error::{Error, Result};
+use crate::evidence::NewEvent;
+use crate::ports::{Tx, User};
+use crate::values::{ConversationId, OrderId, ProductId, Role, ShopId, UserId};
+
+/// Who must answer the buyer now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Owner {
+    Shop,
+    Platform,
+}
+
+impl Owner {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Owner::Shop => "shop",
+            Owner::Platform => "platform",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "shop" => Some(Owner::Shop),
+            "platform" => Some(Owner::Platform),
+            _ => None,
+        }
+    }
+}
+
+/// Which side a message came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    Buyer,
+    Shop,
+    Platform,
+    System,
+}
+
+impl Side {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Side::Buyer => "buyer",
+            Side::Shop => "shop",
+            Side::Platform => "platform",
+            Side::System => "system",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "buyer" => Side::Buyer,
+            "shop" => Side::Shop,
+            "platform" => Side::Platform,
+            "system" => Side::System,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conversation {
+    pub id: ConversationId,
+    pub buyer_id: UserId,
+    pub shop_id: ShopId,
+    pub order_id: Option<OrderId>,
+    pub product_id: Option<ProductId>,
+    pub owner: Owner,
+    pub assignee_id: Option<UserId>,
+    /// The first buyer message still without a human answer.
+    pub awaiting_since: Option<Timestamp>,
+    pub reply_due: Option<Timestamp>,
+    pub deadline_id: Option<crate::values::DeadlineId>,
+    pub taken_over_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub last_message_id: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Message {
+    pub id: i64,
+    pub conversation_id: ConversationId,
+    pub sender_id: Option<UserId>,
+    pub side: Side,
+    /// `text`, `order_card` or `system`.
+    pub kind: String,
+    pub body: String,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub conversation_id: ConversationId,
+    pub sender_id: Option<UserId>,
+    pub side: Side,
+    pub kind: &'static str,
+    pub body: String,
+    pub created_at: Timestamp,
+}
+
+pub const MAX_TEXT: usize = 2_000;
+
+/// The buyer's own conversation; the shop's staff's; platform staff's. Others: 404.
+pub fn load(tx: &mut dyn Tx, actor: &User, id: ConversationId) -> Result<(Conversation, Side)> {
+    let c = tx.conversation(id)?.ok_or(Error::NotFound)?;
+    if c.buyer_id == actor.id {
+        return Ok((c, Side::Buyer));
+    }
+    if actor.role.is_platform() {
+        return Ok((c, Side::Platform));
+    }
+    let shop = tx.shop(c.shop_id)?.ok_or(Error::NotFound)?;
+    authz::shop(actor, ShopAction::Serve, &shop)?;
+    Ok((c, Side::Shop))
+}
+
+/// Opens (or reopens) the buyer's conversation with a shop, with an order or a
+/// product attached as context.
+pub fn open(tx: &mut dyn Tx, now: Timestamp, buyer: &User, shop: ShopId, order_no: Option<&str>, product: Option<ProductId>) -> Result<Conversation> {
+    if buyer.role != Role::Buyer {
+        return Err(Error::Forbidden);
+    }
+    let shop = tx.shop(shop)?.ok_or(Error::NotFound)?;
+    if shop.owner_id == buyer.id {
+        return Err(Error::Invalid { field: "shop_id", reason: "own_shop" });
+    }
+    let order = match order_no {
+        Some(no) => Some(tx.order_by_no(no)?.filter(|o| o.buyer_id == buyer.id && o.shop_id == shop.id).ok_or(Error::NotFound)?),
+        None => None,
+    };
+    let product = match product {
+        Some(p) => Some(tx.product(p)?.filter(|p| p.shop_id == shop.id).ok_or(Error::NotFound)?),
+        None => None,
+    };
+    let conv = match tx.conversation_of(buyer.id, shop.id)? {
+        Some(c) => c,
+        None => {
+            let id = tx.insert_conversation(buyer.id, shop.id, now)?;
+            tx.append(NewEvent::new(now, Some(buyer.id), "chat.opened", format!("conversation:{id}"), json!({ "shop_id": shop.id.0 })))?;
+            tx.conversation(id)?.ok_or(Error::NotFound)?
+        }
+    };
+    let card = order.as_ref().map(|o| json!({ "order_no": o.no, "title": serde_json::from_str::<serde_json::Value>(&o.snapshot).ok().and_then(|s| s["title"].as_str().map(str::to_owned)), "total_fen": o.total.get(), "state": o.state.as_str() }))
+        .or_else(|| product.as_ref().map(|p| json!({ "product_id": p.id.0, "title": p.spec.title, "price_fen": p.spec.price_fen })));
+    if let Some(card) = card {
+        tx.set_conversation_context(conv.id, order.as_ref().map(|o| o.id), product.as_ref().map(|p| p.id))?;
+        insert(tx, NewMessage { conversation_id: conv.id, sender_id: Some(buyer.id), side: Side::Buyer, kind: "order_card", body: card.to_string(), created_at: now })?;
+    }
+    tx.conversation(conv.id)?.ok_or(Error::NotFound)
+}
+
+fn insert(tx: &mut dyn Tx, m: NewMessage) -> Result<Message> {
+    let id = tx.insert_message(&m)?;
+    tx.append(NewEvent::new(
+        m.created_at,
+        m.sender_id,
+        "chat.message",
+        format!("conversation:{}", m.conversation_id),
+        json!({ "message_id": id, "side": m.side.as_str(), "kind": m.kind, "body": m.body }),
+    ))?;
+    Ok(Message { id, conversation_id: m.conversation_id, sender_id: m.sender_id, side: m.side, kind: m.kind.to_owned(), body: m.body, created_at: m.created_at })
+}
+
+fn text(body: &str) -> Result<String> {
+    let t = body.trim();
+    if t.is_empty() || t.chars().count() > MAX_TEXT {
+        return Err(Error::Invalid { field: "text", reason: "length_1_2000" });
+    }
+    Ok(t.to_owned())
+}
+
+fn schedule_reply(tx: &mut dyn Tx, now: Timestamp, c: &mut Conversation, since: Timestamp) -> Result<()> {
+    let rules = accounts::rules(tx)?;
+    let due = now.plus_secs(rules.chat_reply_secs());
+    let subject = format!("conversation:{}", c.id);
+    let payload = json!({ "conversation_id": c.id.0, "owner": c.owner.as_str() });
+    c.deadline_id = Some(tx.schedule(&NewDeadline { kind: DeadlineKind::ChatReply, subject: subject.clone(), due_at: due, created_at: now, payload: payload.clone() })?);
+    let warn = rules.get("warn_before_secs");
+    if warn > 0 && warn < rules.chat_reply_secs() {
+        tx.schedule(&NewDeadline { kind: DeadlineKind::ChatWarn, subject, due_at: due.plus_secs(-warn), created_at: now, payload })?;
+    }
+    c.awaiting_since = Some(since);
+    c.reply_due = Some(due);
+    Ok(())
+}
+
+/// A message from the buyer. If nothing is awaiting an answer yet, the clock
+/// starts: whoever owns the conversation must answer before `chat_reply_secs`.
+pub fn buyer_says(tx: &mut dyn Tx, now: Timestamp, buyer: &User, id: ConversationId, body: &str) -> Result<Message> {
+    let (mut c, side) = load(tx, buyer, id)?;
+    if side != Side::Buyer {
+        return Err(Error::NotFound);
+    }
+    let body = text(body)?;
+    let m = insert(tx, NewMessage { conversation_id: c.id, sender_id: Some(buyer.id), side, kind: "text", body, created_at: now })?;
+    if c.awaiting_since.is_none() {
+        schedule_reply(tx, now, &mut c, now)?;
+    }
+    c.last_message_id = m.id;
+    tx.update_conversation(&c)?;
+    Ok(m)
+}
+
+/// A human answer from the shop's team or the platform. It clears whatever
+/// deadline was running and records how long the buyer waited.
+pub fn staff_says(tx: &mut dyn Tx, now: Timestamp, actor: &User, id: ConversationId, body: &str) -> Result<Message> {
+    let (mut c, side) = load(tx, actor, id)?;
+    if side == Side::Buyer {
+        return Err(Error::NotFound);
+    }
+    let body = text(body)?;
+    let m = insert(tx, NewMessage { conversation_id: c.id, sender_id: Some(actor.id), side, kind: "text", body, created_at: now })?;
+    if let Some(since) = c.awaiting_since.take() {
+        if let Some(d) = c.deadline_id.take() {
+            tx.cancel_deadline(d, now)?;
+        }
+        tx.cancel_deadlines_of(&format!("conversation:{}", c.id), now)?;
+        let waited = now.millis_since(since);
+        let in_time = c.reply_due.is_none_or(|due| now <= due);
+        tx.insert_reply_measure(c.id, c.shop_id, side.as_str(), since, now, actor.id, in_time)?;
+        tx.append(NewEvent::new(now, Some(actor.id), "chat.answered", format!("conversation:{}", c.id), json!({ "side": side.as_str(), "waited_ms": waited, "in_time": in_time })))?;
+        c.reply_due = None;
+    }
+    if c.assignee_id.is_none() {
+        c.assignee_id = Some(actor.id);
+    }
+    c.last_message_id = m.id;
+    tx.update_conversation(&c)?;
+    Ok(m)
+}
+
+/// Deadline handler: nobody answered in time. A shop's miss moves the
+/// conversation to the platform (a breach for the shop, a fresh deadline for the
+/// platform); a platform miss is recorded as the platform's own breach.
+pub fn reply_missed(tx: &mut dyn Tx, now: Timestamp, id: ConversationId) -> Result<()> {
+    let Some(mut c) = tx.conversation(id)? else { return Ok(()) };
+    let (Some(since), Some(due)) = (c.awaiting_since, c.reply_due) else { return Ok(()) };
+    let subject = format!("conversation:{}", c.id);
+    let late_ms = now.millis_since(due);
+    let detail = json!({ "conversation_id": c.id.0, "awaiting_since": since.millis(), "due": due.millis(), "late_ms": late_ms });
+    match c.owner {
+        Owner::Shop => {
+            let breach = tx.insert_breach(c.shop_id, "chat_reply", &subject, now, &detail.to_string())?;
+            c.owner = Owner::Platform;
+            c.assignee_id = None;
+            c.taken_over_at = Some(now);
+            tx.append(NewEvent::new(now, None, "breach.recorded", format!("shop:{}", c.shop_id), json!({ "breach_id": breach, "kind": "chat_reply", "subject": subject, "late_ms": late_ms })))?;
+            tx.append(NewEvent::new(now, None, "chat.taken_over", &subject, json!({ "breach_id": breach })))?;
+            insert(tx, NewMessage { conversation_id: c.id, sender_id: None, side: Side::System, kind: "system", body: "平台客服已介入，将在规定时间内为您处理。".into(), created_at: now })?;
+        }
+        Owner::Platform => {
+            let breach = tx.insert_platform_breach(c.shop_id, "platform_chat_reply", &subject, now, &detail.to_string())?;
+            tx.append(NewEvent::new(now, None, "breach.recorded", "platform", json!({ "breach_id": breach, "kind": "platform_chat_reply", "subject": subject, "late_ms": late_ms })))?;
+        }
+    }
+    // The buyer is still waiting: a fresh deadline for whoever owns it now.
+    schedule_reply(tx, now, &mut c, since)?;
+    tx.update_conversation(&c)
+}
+
+/// Deadline handler: the reply deadline is near; the owners are warned in-app.
+pub fn reply_warning(tx: &mut dyn Tx, now: Timestamp, id: ConversationId) -> Result<()> {
+    let Some(c) = tx.conversation(id)? else { return Ok(()) };
+    let Some(due) = c.reply_due.filter(|d| *d > now) else { return Ok(()) };
+    let body = format!("买家等待回复，剩余 {} 秒", due.millis_since(now) / 1000);
+    tx.insert_notification(c.shop_id, c.owner.as_str(), "chat_due_soon", &format!("conversation:{}", c.id), &body, now)?;
+    Ok(())
+}

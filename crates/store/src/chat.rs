@@ -1,0 +1,145 @@
+//! The conversations half of the port, in the SQL both backends share.
+
+use youying_core::chat::{Conversation, Message, NewMessage, Owner, Side};
+use youying_core::error::{Error, Result, StorageError};
+use youying_core::ports::ChatTx;
+use youying_core::values::{ConversationId, DeadlineId, OrderId, ProductId, ShopId, UserId};
+use youying_core::Timestamp;
+
+use crate::sql::{params, Conn, Row};
+use crate::sqltx::SqlTx;
+
+const CONV_COLS: &str = "id, buyer_id, shop_id, order_id, product_id, owner, assignee_id, awaiting_since, reply_due, deadline_id, taken_over_at, created_at, last_message_id";
+
+fn conversation(r: &Row) -> Result<Conversation> {
+    Ok(Conversation {
+        id: ConversationId(r.int(0)?),
+        buyer_id: UserId(r.int(1)?),
+        shop_id: ShopId(r.int(2)?),
+        order_id: r.opt_int(3)?.map(OrderId),
+        product_id: r.opt_int(4)?.map(ProductId),
+        owner: Owner::parse(&r.text(5)?).ok_or_else(|| Error::from(StorageError("bad conversation owner".into())))?,
+        assignee_id: r.opt_int(6)?.map(UserId),
+        awaiting_since: r.opt_time(7)?,
+        reply_due: r.opt_time(8)?,
+        deadline_id: r.opt_int(9)?.map(DeadlineId),
+        taken_over_at: r.opt_time(10)?,
+        created_at: r.time(11)?,
+        last_message_id: r.int(12)?,
+    })
+}
+
+fn message(r: &Row) -> Result<Message> {
+    Ok(Message {
+        id: r.int(0)?,
+        conversation_id: ConversationId(r.int(1)?),
+        sender_id: r.opt_int(2)?.map(UserId),
+        side: Side::parse(&r.text(3)?).ok_or_else(|| Error::from(StorageError("bad message side".into())))?,
+        kind: r.text(4)?,
+        body: r.text(5)?,
+        created_at: r.time(6)?,
+    })
+}
+
+fn lim(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// Awaiting an answer first (earliest deadline first), then most recent.
+const QUEUE_ORDER: &str = "ORDER BY CASE WHEN reply_due IS NULL THEN 1 ELSE 0 END, reply_due, last_message_id DESC";
+
+impl<C: Conn> ChatTx for SqlTx<'_, C> {
+    fn insert_conversation(&mut self, buyer: UserId, shop: ShopId, at: Timestamp) -> Result<ConversationId> {
+        self.insert_id(
+            "INSERT INTO conversations (buyer_id, shop_id, owner, created_at, last_message_id) VALUES ($1, $2, 'shop', $3, 0) RETURNING id",
+            params![buyer.0, shop.0, at],
+        )
+        .map(ConversationId)
+    }
+
+    fn conversation(&mut self, id: ConversationId) -> Result<Option<Conversation>> {
+        let lock = self.row_lock();
+        self.one(&format!("SELECT {CONV_COLS} FROM conversations WHERE id = $1{lock}"), params![id.0])?.as_ref().map(conversation).transpose()
+    }
+
+    fn conversation_of(&mut self, buyer: UserId, shop: ShopId) -> Result<Option<Conversation>> {
+        let lock = self.row_lock();
+        let sql = format!("SELECT {CONV_COLS} FROM conversations WHERE buyer_id = $1 AND shop_id = $2{lock}");
+        self.one(&sql, params![buyer.0, shop.0])?.as_ref().map(conversation).transpose()
+    }
+
+    fn set_conversation_context(&mut self, id: ConversationId, order: Option<OrderId>, product: Option<ProductId>) -> Result<()> {
+        self.exec("UPDATE conversations SET order_id = $2, product_id = $3 WHERE id = $1", params![id.0, order.map(|o| o.0), product.map(|p| p.0)])?;
+        Ok(())
+    }
+
+    fn update_conversation(&mut self, c: &Conversation) -> Result<()> {
+        let sql = "UPDATE conversations SET owner = $2, assignee_id = $3, awaiting_since = $4, reply_due = $5, deadline_id = $6, \
+                   taken_over_at = $7, last_message_id = $8 WHERE id = $1";
+        let p = params![
+            c.id.0,
+            c.owner.as_str(),
+            c.assignee_id.map(|u| u.0),
+            c.awaiting_since,
+            c.reply_due,
+            c.deadline_id.map(|d| d.0),
+            c.taken_over_at,
+            c.last_message_id
+        ];
+        self.exec(sql, p)?;
+        Ok(())
+    }
+
+    fn conversations_of_buyer(&mut self, buyer: UserId, limit: usize) -> Result<Vec<Conversation>> {
+        let sql = format!("SELECT {CONV_COLS} FROM conversations WHERE buyer_id = $1 ORDER BY last_message_id DESC LIMIT $2");
+        self.query(&sql, params![buyer.0, lim(limit)])?.iter().map(conversation).collect()
+    }
+
+    fn conversations_of_shop(&mut self, shop: ShopId, limit: usize) -> Result<Vec<Conversation>> {
+        let sql = format!("SELECT {CONV_COLS} FROM conversations WHERE shop_id = $1 {QUEUE_ORDER} LIMIT $2");
+        self.query(&sql, params![shop.0, lim(limit)])?.iter().map(conversation).collect()
+    }
+
+    fn platform_queue(&mut self, limit: usize) -> Result<Vec<Conversation>> {
+        let sql = format!("SELECT {CONV_COLS} FROM conversations WHERE owner = 'platform' {QUEUE_ORDER} LIMIT $1");
+        self.query(&sql, params![lim(limit)])?.iter().map(conversation).collect()
+    }
+
+    fn insert_message(&mut self, m: &NewMessage) -> Result<i64> {
+        self.insert_id(
+            "INSERT INTO messages (conversation_id, sender_id, side, kind, body, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            params![m.conversation_id.0, m.sender_id.map(|u| u.0), m.side.as_str(), m.kind, &m.body, m.created_at],
+        )
+    }
+
+    fn messages_after(&mut self, c: ConversationId, after: i64, limit: usize) -> Result<Vec<Message>> {
+        let sql = "SELECT id, conversation_id, sender_id, side, kind, body, created_at FROM messages WHERE conversation_id = $1 AND id > $2 ORDER BY id LIMIT $3";
+        self.query(sql, params![c.0, after, lim(limit)])?.iter().map(message).collect()
+    }
+
+    fn cancel_deadlines_of(&mut self, subject: &str, at: Timestamp) -> Result<u64> {
+        self.exec("UPDATE deadlines SET state = 'cancelled', fired_at = $2 WHERE subject = $1 AND state = 'pending'", params![subject, at])
+    }
+
+    fn insert_reply_measure(&mut self, c: ConversationId, shop: ShopId, side: &str, asked: Timestamp, answered: Timestamp, by: UserId, in_time: bool) -> Result<()> {
+        self.exec(
+            "INSERT INTO reply_measures (conversation_id, shop_id, side, asked_at, answered_at, answered_by, in_time) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            params![c.0, shop.0, side, asked, answered, by.0, in_time],
+        )?;
+        Ok(())
+    }
+
+    fn insert_platform_breach(&mut self, shop: ShopId, kind: &str, subject: &str, at: Timestamp, detail: &str) -> Result<i64> {
+        self.insert_id(
+            "INSERT INTO breaches (shop_id, kind, subject, at, detail, party) VALUES ($1, $2, $3, $4, $5, 'platform') RETURNING id",
+            params![shop.0, kind, subject, at, detail],
+        )
+    }
+
+    fn insert_notification(&mut self, shop: ShopId, audience: &str, kind: &str, subject: &str, body: &str, at: Timestamp) -> Result<i64> {
+        self.insert_id(
+            "INSERT INTO notifications (shop_id, audience, kind, subject, body, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            params![shop.0, audience, kind, subject, body, at],
+        )
+    }
+}
