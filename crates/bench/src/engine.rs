@@ -229,6 +229,13 @@ async fn measure<S: Store>(args: &Args, store: S, config: Config, calib_rate: f6
 
     // 3. Read the lateness back: one `deadline.fired` event per firing.
     let batches = timed.batches();
+    if let Some(path) = &args.dump_batches {
+        let mut csv = String::from("start_us,end_us,fired\n");
+        for b in &batches {
+            csv.push_str(&format!("{},{},{}\n", b.start_us, b.end_us, b.fired));
+        }
+        std::fs::write(path, csv)?;
+    }
     let last_commit_us = batches.iter().filter(|b| b.fired > 0).map(|b| b.end_us).max().unwrap_or(0);
     let mut late = Vec::with_capacity(count);
     let mut commit_late = Vec::with_capacity(count);

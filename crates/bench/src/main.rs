@@ -93,6 +93,10 @@ pub struct Args {
     /// Also write the measurements as JSON here.
     #[arg(long)]
     pub json: Option<PathBuf>,
+    /// Also write the engine's firing transactions here, as CSV
+    /// (`start_us,end_us,fired`), to see when it fell behind.
+    #[arg(long)]
+    pub dump_batches: Option<PathBuf>,
     /// Print the table of the medians of earlier `--json` files, and exit.
     #[arg(long, num_args = 1.., value_name = "FILE")]
     pub median: Option<Vec<PathBuf>>,

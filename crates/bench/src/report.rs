@@ -131,6 +131,8 @@ pub fn table(run: &Value, runs: usize) -> String {
         ("peak RSS (MiB)", "/mem_kib/peak", Fmt::MiB),
         ("CPUs used by the process while firing", "/cpu/fire/own_cpus", Fmt::Ms),
         ("CPUs used by other processes while firing", "/cpu/fire/other_cpus", Fmt::Ms),
+        ("disk writes by the process while firing (MiB)", "/cpu/fire/own_disk_write_mib", Fmt::Int),
+        ("disk writes by others while firing (MiB)", "/cpu/fire/other_disk_write_mib", Fmt::Int),
     ];
     let mut out = String::new();
     let what = if runs > 1 { format!("median of {runs} runs") } else { "one run".to_owned() };

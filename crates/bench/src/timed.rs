@@ -65,6 +65,10 @@ impl<S: Store> Store for Timed<S> {
         self.inner.on_deadline_scheduled(hook);
     }
 
+    fn on_publish(&self, hook: youying_core::ports::PublishHook) {
+        self.inner.on_publish(hook);
+    }
+
     fn backend(&self) -> &'static str {
         self.inner.backend()
     }

@@ -171,12 +171,41 @@ pub fn batch_stats(batches: &[Batch], limit: u32) -> Value {
 }
 
 /// CPU time, in clock ticks: the whole machine's busy and total time and this
-/// process's own (all threads), to tell how much else ran during a phase.
+/// process's own (all threads), to tell how much else ran during a phase; and
+/// bytes written to the disks, by everyone and by this process.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Cpu {
     total: u64,
     busy: u64,
     own: u64,
+    disk_written: u64,
+    own_written: u64,
+}
+
+/// Bytes written to whole disks (not partitions, loop or RAM devices) since boot.
+fn disk_written() -> u64 {
+    let disks: Vec<String> = std::fs::read_dir("/sys/block")
+        .map(|d| d.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect())
+        .unwrap_or_default();
+    let stats = std::fs::read_to_string("/proc/diskstats").unwrap_or_default();
+    stats
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            let name = *f.get(2)?;
+            let real = disks.iter().any(|d| d == name) && !name.starts_with("loop") && !name.starts_with("ram");
+            // Field 10 (index 9): sectors written, 512 bytes each.
+            real.then(|| f.get(9)?.parse::<u64>().ok()).flatten()
+        })
+        .sum::<u64>()
+        * 512
+}
+
+fn own_written() -> u64 {
+    std::fs::read_to_string("/proc/self/io")
+        .ok()
+        .and_then(|s| s.lines().find_map(|l| l.strip_prefix("write_bytes:")).and_then(|v| v.trim().parse().ok()))
+        .unwrap_or(0)
 }
 
 pub fn cpu() -> Cpu {
@@ -195,7 +224,7 @@ pub fn cpu() -> Cpu {
             Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
         })
         .unwrap_or(0);
-    Cpu { total, busy: total.saturating_sub(idle), own }
+    Cpu { total, busy: total.saturating_sub(idle), own, disk_written: disk_written(), own_written: own_written() }
 }
 
 /// Between two readings: CPUs' worth used by this process and by everything
@@ -207,5 +236,13 @@ pub fn cpu_use(a: Cpu, b: Cpu) -> Value {
     let share = |t: u64| t as f64 / total as f64 * cpus as f64;
     let own = b.own.saturating_sub(a.own);
     let busy = b.busy.saturating_sub(a.busy);
-    json!({ "own_cpus": share(own), "other_cpus": share(busy.saturating_sub(own)) })
+    let mib = |b: u64| b / (1024 * 1024);
+    let written = b.disk_written.saturating_sub(a.disk_written);
+    let own_written = b.own_written.saturating_sub(a.own_written);
+    json!({
+        "own_cpus": share(own),
+        "other_cpus": share(busy.saturating_sub(own)),
+        "own_disk_write_mib": mib(own_written),
+        "other_disk_write_mib": mib(written.saturating_sub(own_written)),
+    })
 }

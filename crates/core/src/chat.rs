@@ -129,7 +129,14 @@ pub fn load(tx: &mut dyn Tx, actor: &User, id: ConversationId) -> Result<(Conver
 
 /// Opens (or reopens) the buyer's conversation with a shop, with an order or a
 /// product attached as context.
-pub fn open(tx: &mut dyn Tx, now: Timestamp, buyer: &User, shop: ShopId, order_no: Option<&str>, product: Option<ProductId>) -> Result<Conversation> {
+pub fn open(
+    tx: &mut dyn Tx,
+    now: Timestamp,
+    buyer: &User,
+    shop: ShopId,
+    order_no: Option<&str>,
+    product: Option<ProductId>,
+) -> Result<Conversation> {
     if buyer.role != Role::Buyer {
         return Err(Error::Forbidden);
     }
@@ -138,7 +145,9 @@ pub fn open(tx: &mut dyn Tx, now: Timestamp, buyer: &User, shop: ShopId, order_n
         return Err(Error::Invalid { field: "shop_id", reason: "own_shop" });
     }
     let order = match order_no {
-        Some(no) => Some(tx.order_by_no(no)?.filter(|o| o.buyer_id == buyer.id && o.shop_id == shop.id).ok_or(Error::NotFound)?),
+        Some(no) => Some(
+            tx.order_by_no(no)?.filter(|o| o.buyer_id == buyer.id && o.shop_id == shop.id).ok_or(Error::NotFound)?,
+        ),
         None => None,
     };
     let product = match product {
@@ -149,7 +158,13 @@ pub fn open(tx: &mut dyn Tx, now: Timestamp, buyer: &User, shop: ShopId, order_n
         Some(c) => c,
         None => {
             let id = tx.insert_conversation(buyer.id, shop.id, now)?;
-            tx.append(NewEvent::new(now, Some(buyer.id), "chat.opened", format!("conversation:{id}"), json!({ "shop_id": shop.id.0 })))?;
+            tx.append(NewEvent::new(
+                now,
+                Some(buyer.id),
+                "chat.opened",
+                format!("conversation:{id}"),
+                json!({ "shop_id": shop.id.0 }),
+            ))?;
             tx.conversation(id)?.ok_or(Error::NotFound)?
         }
     };
@@ -157,7 +172,17 @@ pub fn open(tx: &mut dyn Tx, now: Timestamp, buyer: &User, shop: ShopId, order_n
         .or_else(|| product.as_ref().map(|p| json!({ "product_id": p.id.0, "title": p.spec.title, "price_fen": p.spec.price_fen })));
     if let Some(card) = card {
         tx.set_conversation_context(conv.id, order.as_ref().map(|o| o.id), product.as_ref().map(|p| p.id))?;
-        insert(tx, NewMessage { conversation_id: conv.id, sender_id: Some(buyer.id), side: Side::Buyer, kind: "order_card", body: card.to_string(), created_at: now })?;
+        insert(
+            tx,
+            NewMessage {
+                conversation_id: conv.id,
+                sender_id: Some(buyer.id),
+                side: Side::Buyer,
+                kind: "order_card",
+                body: card.to_string(),
+                created_at: now,
+            },
+        )?;
     }
     tx.conversation(conv.id)?.ok_or(Error::NotFound)
 }
@@ -171,7 +196,22 @@ fn insert(tx: &mut dyn Tx, m: NewMessage) -> Result<Message> {
         format!("conversation:{}", m.conversation_id),
         json!({ "message_id": id, "side": m.side.as_str(), "kind": m.kind, "body": m.body }),
     ))?;
-    Ok(Message { id, conversation_id: m.conversation_id, sender_id: m.sender_id, side: m.side, kind: m.kind.to_owned(), body: m.body, created_at: m.created_at })
+    tx.publish(&json!({ "type": "message", "conversation_id": m.conversation_id.0, "message_id": id }).to_string())?;
+    Ok(Message {
+        id,
+        conversation_id: m.conversation_id,
+        sender_id: m.sender_id,
+        side: m.side,
+        kind: m.kind.to_owned(),
+        body: m.body,
+        created_at: m.created_at,
+    })
+}
+
+/// Saves the conversation and tells live connections its state changed.
+fn save(tx: &mut dyn Tx, c: &Conversation) -> Result<()> {
+    tx.update_conversation(c)?;
+    tx.publish(&json!({ "type": "conversation", "conversation_id": c.id.0 }).to_string())
 }
 
 fn text(body: &str) -> Result<String> {
@@ -187,10 +227,22 @@ fn schedule_reply(tx: &mut dyn Tx, now: Timestamp, c: &mut Conversation, since: 
     let due = now.plus_secs(rules.chat_reply_secs());
     let subject = format!("conversation:{}", c.id);
     let payload = json!({ "conversation_id": c.id.0, "owner": c.owner.as_str() });
-    c.deadline_id = Some(tx.schedule(&NewDeadline { kind: DeadlineKind::ChatReply, subject: subject.clone(), due_at: due, created_at: now, payload: payload.clone() })?);
+    c.deadline_id = Some(tx.schedule(&NewDeadline {
+        kind: DeadlineKind::ChatReply,
+        subject: subject.clone(),
+        due_at: due,
+        created_at: now,
+        payload: payload.clone(),
+    })?);
     let warn = rules.get("warn_before_secs");
     if warn > 0 && warn < rules.chat_reply_secs() {
-        tx.schedule(&NewDeadline { kind: DeadlineKind::ChatWarn, subject, due_at: due.plus_secs(-warn), created_at: now, payload })?;
+        tx.schedule(&NewDeadline {
+            kind: DeadlineKind::ChatWarn,
+            subject,
+            due_at: due.plus_secs(-warn),
+            created_at: now,
+            payload,
+        })?;
     }
     c.awaiting_since = Some(since);
     c.reply_due = Some(due);
@@ -205,12 +257,15 @@ pub fn buyer_says(tx: &mut dyn Tx, now: Timestamp, buyer: &User, id: Conversatio
         return Err(Error::NotFound);
     }
     let body = text(body)?;
-    let m = insert(tx, NewMessage { conversation_id: c.id, sender_id: Some(buyer.id), side, kind: "text", body, created_at: now })?;
+    let m = insert(
+        tx,
+        NewMessage { conversation_id: c.id, sender_id: Some(buyer.id), side, kind: "text", body, created_at: now },
+    )?;
     if c.awaiting_since.is_none() {
         schedule_reply(tx, now, &mut c, now)?;
     }
     c.last_message_id = m.id;
-    tx.update_conversation(&c)?;
+    save(tx, &c)?;
     Ok(m)
 }
 
@@ -222,7 +277,10 @@ pub fn staff_says(tx: &mut dyn Tx, now: Timestamp, actor: &User, id: Conversatio
         return Err(Error::NotFound);
     }
     let body = text(body)?;
-    let m = insert(tx, NewMessage { conversation_id: c.id, sender_id: Some(actor.id), side, kind: "text", body, created_at: now })?;
+    let m = insert(
+        tx,
+        NewMessage { conversation_id: c.id, sender_id: Some(actor.id), side, kind: "text", body, created_at: now },
+    )?;
     if let Some(since) = c.awaiting_since.take() {
         if let Some(d) = c.deadline_id.take() {
             tx.cancel_deadline(d, now)?;
@@ -231,14 +289,20 @@ pub fn staff_says(tx: &mut dyn Tx, now: Timestamp, actor: &User, id: Conversatio
         let waited = now.millis_since(since);
         let in_time = c.reply_due.is_none_or(|due| now <= due);
         tx.insert_reply_measure(c.id, c.shop_id, side.as_str(), since, now, actor.id, in_time)?;
-        tx.append(NewEvent::new(now, Some(actor.id), "chat.answered", format!("conversation:{}", c.id), json!({ "side": side.as_str(), "waited_ms": waited, "in_time": in_time })))?;
+        tx.append(NewEvent::new(
+            now,
+            Some(actor.id),
+            "chat.answered",
+            format!("conversation:{}", c.id),
+            json!({ "side": side.as_str(), "waited_ms": waited, "in_time": in_time }),
+        ))?;
         c.reply_due = None;
     }
     if c.assignee_id.is_none() {
         c.assignee_id = Some(actor.id);
     }
     c.last_message_id = m.id;
-    tx.update_conversation(&c)?;
+    save(tx, &c)?;
     Ok(m)
 }
 
@@ -250,25 +314,49 @@ pub fn reply_missed(tx: &mut dyn Tx, now: Timestamp, id: ConversationId) -> Resu
     let (Some(since), Some(due)) = (c.awaiting_since, c.reply_due) else { return Ok(()) };
     let subject = format!("conversation:{}", c.id);
     let late_ms = now.millis_since(due);
-    let detail = json!({ "conversation_id": c.id.0, "awaiting_since": since.millis(), "due": due.millis(), "late_ms": late_ms });
+    let detail =
+        json!({ "conversation_id": c.id.0, "awaiting_since": since.millis(), "due": due.millis(), "late_ms": late_ms });
     match c.owner {
         Owner::Shop => {
             let breach = tx.insert_breach(c.shop_id, "chat_reply", &subject, now, &detail.to_string())?;
             c.owner = Owner::Platform;
             c.assignee_id = None;
             c.taken_over_at = Some(now);
-            tx.append(NewEvent::new(now, None, "breach.recorded", format!("shop:{}", c.shop_id), json!({ "breach_id": breach, "kind": "chat_reply", "subject": subject, "late_ms": late_ms })))?;
+            tx.append(NewEvent::new(
+                now,
+                None,
+                "breach.recorded",
+                format!("shop:{}", c.shop_id),
+                json!({ "breach_id": breach, "kind": "chat_reply", "subject": subject, "late_ms": late_ms }),
+            ))?;
             tx.append(NewEvent::new(now, None, "chat.taken_over", &subject, json!({ "breach_id": breach })))?;
-            insert(tx, NewMessage { conversation_id: c.id, sender_id: None, side: Side::System, kind: "system", body: "平台客服已介入，将在规定时间内为您处理。".into(), created_at: now })?;
+            insert(
+                tx,
+                NewMessage {
+                    conversation_id: c.id,
+                    sender_id: None,
+                    side: Side::System,
+                    kind: "system",
+                    body: "平台客服已介入，将在规定时间内为您处理。".into(),
+                    created_at: now,
+                },
+            )?;
         }
         Owner::Platform => {
-            let breach = tx.insert_platform_breach(c.shop_id, "platform_chat_reply", &subject, now, &detail.to_string())?;
-            tx.append(NewEvent::new(now, None, "breach.recorded", "platform", json!({ "breach_id": breach, "kind": "platform_chat_reply", "subject": subject, "late_ms": late_ms })))?;
+            let breach =
+                tx.insert_platform_breach(c.shop_id, "platform_chat_reply", &subject, now, &detail.to_string())?;
+            tx.append(NewEvent::new(
+                now,
+                None,
+                "breach.recorded",
+                "platform",
+                json!({ "breach_id": breach, "kind": "platform_chat_reply", "subject": subject, "late_ms": late_ms }),
+            ))?;
         }
     }
     // The buyer is still waiting: a fresh deadline for whoever owns it now.
     schedule_reply(tx, now, &mut c, since)?;
-    tx.update_conversation(&c)
+    save(tx, &c)
 }
 
 /// Deadline handler: the reply deadline is near; the owners are warned in-app.
@@ -276,6 +364,13 @@ pub fn reply_warning(tx: &mut dyn Tx, now: Timestamp, id: ConversationId) -> Res
     let Some(c) = tx.conversation(id)? else { return Ok(()) };
     let Some(due) = c.reply_due.filter(|d| *d > now) else { return Ok(()) };
     let body = format!("买家等待回复，剩余 {} 秒", due.millis_since(now) / 1000);
-    tx.insert_notification(c.shop_id, c.owner.as_str(), "chat_due_soon", &format!("conversation:{}", c.id), &body, now)?;
+    tx.insert_notification(
+        c.shop_id,
+        c.owner.as_str(),
+        "chat_due_soon",
+        &format!("conversation:{}", c.id),
+        &body,
+        now,
+    )?;
     Ok(())
 }

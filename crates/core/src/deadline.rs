@@ -160,8 +160,12 @@ fn fire_one(tx: &mut dyn Tx, d: &Deadline, now: Timestamp) -> Result<()> {
         }
         Some(DeadlineKind::ProtectionEnd) => orders::protection_ended(tx, now, OrderId(payload_id(d, "order_id")?))?,
         Some(DeadlineKind::TopupPromise) => orders::topup_promise_missed(tx, now, OrderId(payload_id(d, "order_id")?))?,
-        Some(DeadlineKind::ChatReply) => chat::reply_missed(tx, now, ConversationId(payload_id(d, "conversation_id")?))?,
-        Some(DeadlineKind::ChatWarn) => chat::reply_warning(tx, now, ConversationId(payload_id(d, "conversation_id")?))?,
+        Some(DeadlineKind::ChatReply) => {
+            chat::reply_missed(tx, now, ConversationId(payload_id(d, "conversation_id")?))?
+        }
+        Some(DeadlineKind::ChatWarn) => {
+            chat::reply_warning(tx, now, ConversationId(payload_id(d, "conversation_id")?))?
+        }
         Some(DeadlineKind::Probe) => {}
         None => {
             return Err(Error::Invalid { field: "kind", reason: "unknown_deadline_kind" });

@@ -15,7 +15,9 @@ use crate::evidence::{ChainedEvent, NewEvent};
 use crate::money::{Account, Entry};
 use crate::orders::{NewOrder, Order, StatementLine};
 use crate::stock::SealedUnit;
-use crate::values::{ConversationId, DeadlineId, InviteId, OrderId, ProductId, Role, ShopId, ShopName, TokenId, UserId, Username};
+use crate::values::{
+    ConversationId, DeadlineId, InviteId, OrderId, ProductId, Role, ShopId, ShopName, TokenId, UserId, Username,
+};
 
 #[derive(Clone, PartialEq, Eq)]
 pub struct User {
@@ -245,7 +247,12 @@ pub trait ChatTx {
     /// Locks the conversation for the rest of the transaction.
     fn conversation(&mut self, id: ConversationId) -> Result<Option<Conversation>>;
     fn conversation_of(&mut self, buyer: UserId, shop: ShopId) -> Result<Option<Conversation>>;
-    fn set_conversation_context(&mut self, id: ConversationId, order: Option<OrderId>, product: Option<ProductId>) -> Result<()>;
+    fn set_conversation_context(
+        &mut self,
+        id: ConversationId,
+        order: Option<OrderId>,
+        product: Option<ProductId>,
+    ) -> Result<()>;
     fn update_conversation(&mut self, c: &Conversation) -> Result<()>;
     fn conversations_of_buyer(&mut self, buyer: UserId, limit: usize) -> Result<Vec<Conversation>>;
     /// A shop's conversations, those awaiting an answer first, earliest deadline first.
@@ -257,10 +264,34 @@ pub trait ChatTx {
     /// Cancels every pending deadline about `subject`; returns how many.
     fn cancel_deadlines_of(&mut self, subject: &str, at: Timestamp) -> Result<u64>;
     #[allow(clippy::too_many_arguments)]
-    fn insert_reply_measure(&mut self, c: ConversationId, shop: ShopId, side: &str, asked: Timestamp, answered: Timestamp, by: UserId, in_time: bool) -> Result<()>;
-    fn insert_platform_breach(&mut self, shop: ShopId, kind: &str, subject: &str, at: Timestamp, detail: &str) -> Result<i64>;
+    fn insert_reply_measure(
+        &mut self,
+        c: ConversationId,
+        shop: ShopId,
+        side: &str,
+        asked: Timestamp,
+        answered: Timestamp,
+        by: UserId,
+        in_time: bool,
+    ) -> Result<()>;
+    fn insert_platform_breach(
+        &mut self,
+        shop: ShopId,
+        kind: &str,
+        subject: &str,
+        at: Timestamp,
+        detail: &str,
+    ) -> Result<i64>;
     /// An in-app notice for a shop's team (`audience` = `shop`) or the platform's.
-    fn insert_notification(&mut self, shop: ShopId, audience: &str, kind: &str, subject: &str, body: &str, at: Timestamp) -> Result<i64>;
+    fn insert_notification(
+        &mut self,
+        shop: ShopId,
+        audience: &str,
+        kind: &str,
+        subject: &str,
+        body: &str,
+        at: Timestamp,
+    ) -> Result<i64>;
 }
 
 /// One transaction's worth of persistence primitives. Methods map constraint
@@ -333,6 +364,10 @@ pub trait Tx: MarketTx + ChatTx {
     fn rollback_savepoint(&mut self) -> Result<()>;
     fn release_savepoint(&mut self) -> Result<()>;
 
+    /// Announces a change to every instance's live connections, once the
+    /// transaction commits (never if it rolls back). Keep payloads small: ids.
+    fn publish(&mut self, payload: &str) -> Result<()>;
+
     // evidence
     /// Queues an event; the store links it into the chain at commit.
     fn append(&mut self, event: NewEvent) -> Result<()>;
@@ -342,6 +377,10 @@ pub trait Tx: MarketTx + ChatTx {
 /// Called after a commit that scheduled deadlines, with the earliest due time,
 /// so a sleeping scheduler can wake early.
 pub type DeadlineHook = Arc<dyn Fn(Timestamp) + Send + Sync>;
+
+/// Called with each published payload after its transaction committed — on
+/// PostgreSQL for every instance's commits, through LISTEN/NOTIFY.
+pub type PublishHook = Arc<dyn Fn(String) + Send + Sync>;
 
 /// Runs units of work. Chosen once at startup from the database URL.
 pub trait Store: Clone + Send + Sync + 'static {
@@ -358,6 +397,8 @@ pub trait Store: Clone + Send + Sync + 'static {
         R: Send + 'static;
 
     fn on_deadline_scheduled(&self, hook: DeadlineHook);
+
+    fn on_publish(&self, hook: PublishHook);
 
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

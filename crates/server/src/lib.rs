@@ -9,13 +9,16 @@ pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod hub;
 pub mod i18n;
 pub mod metrics;
 pub mod pages;
+pub mod ratelimit;
 pub mod scheduler;
 pub mod security;
 pub mod state;
 pub mod vault;
+pub mod ws;
 
 use std::net::SocketAddr;
 

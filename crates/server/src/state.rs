@@ -10,6 +10,8 @@ use youying_core::{Clock, Timestamp};
 use youying_search::SearchIndex;
 
 use crate::config::Config;
+use crate::hub::Hub;
+use crate::ratelimit::RateLimiter;
 use crate::scheduler::Wake;
 use crate::vault::Vault;
 
@@ -22,6 +24,8 @@ pub struct App<S: Store> {
     pub search: SearchIndex,
     /// The search index has followed product changes up to here (ms).
     pub search_cursor: Arc<AtomicI64>,
+    pub hub: Hub,
+    pub limiter: Arc<RateLimiter>,
 }
 
 impl<S: Store> Clone for App<S> {
@@ -34,6 +38,8 @@ impl<S: Store> Clone for App<S> {
             vault: Arc::clone(&self.vault),
             search: self.search.clone(),
             search_cursor: Arc::clone(&self.search_cursor),
+            hub: self.hub.clone(),
+            limiter: Arc::clone(&self.limiter),
         }
     }
 }
@@ -51,7 +57,10 @@ impl<S: Store> App<S> {
         let wake = Arc::new(Wake::default());
         let hook_wake = Arc::clone(&wake);
         store.on_deadline_scheduled(Arc::new(move |due| hook_wake.deadline_added(due)));
+        let hub = Hub::start(&store);
         Self {
+            hub,
+            limiter: Arc::new(RateLimiter::default()),
             store,
             clock,
             config: Arc::new(config),

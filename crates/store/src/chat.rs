@@ -1,12 +1,12 @@
 //! The conversations half of the port, in the SQL both backends share.
 
+use youying_core::Timestamp;
 use youying_core::chat::{Conversation, Message, NewMessage, Owner, Side};
 use youying_core::error::{Error, Result, StorageError};
 use youying_core::ports::ChatTx;
 use youying_core::values::{ConversationId, DeadlineId, OrderId, ProductId, ShopId, UserId};
-use youying_core::Timestamp;
 
-use crate::sql::{params, Conn, Row};
+use crate::sql::{Conn, Row, params};
 use crate::sqltx::SqlTx;
 
 const CONV_COLS: &str = "id, buyer_id, shop_id, order_id, product_id, owner, assignee_id, awaiting_since, reply_due, deadline_id, taken_over_at, created_at, last_message_id";
@@ -59,7 +59,10 @@ impl<C: Conn> ChatTx for SqlTx<'_, C> {
 
     fn conversation(&mut self, id: ConversationId) -> Result<Option<Conversation>> {
         let lock = self.row_lock();
-        self.one(&format!("SELECT {CONV_COLS} FROM conversations WHERE id = $1{lock}"), params![id.0])?.as_ref().map(conversation).transpose()
+        self.one(&format!("SELECT {CONV_COLS} FROM conversations WHERE id = $1{lock}"), params![id.0])?
+            .as_ref()
+            .map(conversation)
+            .transpose()
     }
 
     fn conversation_of(&mut self, buyer: UserId, shop: ShopId) -> Result<Option<Conversation>> {
@@ -68,8 +71,16 @@ impl<C: Conn> ChatTx for SqlTx<'_, C> {
         self.one(&sql, params![buyer.0, shop.0])?.as_ref().map(conversation).transpose()
     }
 
-    fn set_conversation_context(&mut self, id: ConversationId, order: Option<OrderId>, product: Option<ProductId>) -> Result<()> {
-        self.exec("UPDATE conversations SET order_id = $2, product_id = $3 WHERE id = $1", params![id.0, order.map(|o| o.0), product.map(|p| p.0)])?;
+    fn set_conversation_context(
+        &mut self,
+        id: ConversationId,
+        order: Option<OrderId>,
+        product: Option<ProductId>,
+    ) -> Result<()> {
+        self.exec(
+            "UPDATE conversations SET order_id = $2, product_id = $3 WHERE id = $1",
+            params![id.0, order.map(|o| o.0), product.map(|p| p.0)],
+        )?;
         Ok(())
     }
 
@@ -91,7 +102,8 @@ impl<C: Conn> ChatTx for SqlTx<'_, C> {
     }
 
     fn conversations_of_buyer(&mut self, buyer: UserId, limit: usize) -> Result<Vec<Conversation>> {
-        let sql = format!("SELECT {CONV_COLS} FROM conversations WHERE buyer_id = $1 ORDER BY last_message_id DESC LIMIT $2");
+        let sql =
+            format!("SELECT {CONV_COLS} FROM conversations WHERE buyer_id = $1 ORDER BY last_message_id DESC LIMIT $2");
         self.query(&sql, params![buyer.0, lim(limit)])?.iter().map(conversation).collect()
     }
 
@@ -118,10 +130,22 @@ impl<C: Conn> ChatTx for SqlTx<'_, C> {
     }
 
     fn cancel_deadlines_of(&mut self, subject: &str, at: Timestamp) -> Result<u64> {
-        self.exec("UPDATE deadlines SET state = 'cancelled', fired_at = $2 WHERE subject = $1 AND state = 'pending'", params![subject, at])
+        self.exec(
+            "UPDATE deadlines SET state = 'cancelled', fired_at = $2 WHERE subject = $1 AND state = 'pending'",
+            params![subject, at],
+        )
     }
 
-    fn insert_reply_measure(&mut self, c: ConversationId, shop: ShopId, side: &str, asked: Timestamp, answered: Timestamp, by: UserId, in_time: bool) -> Result<()> {
+    fn insert_reply_measure(
+        &mut self,
+        c: ConversationId,
+        shop: ShopId,
+        side: &str,
+        asked: Timestamp,
+        answered: Timestamp,
+        by: UserId,
+        in_time: bool,
+    ) -> Result<()> {
         self.exec(
             "INSERT INTO reply_measures (conversation_id, shop_id, side, asked_at, answered_at, answered_by, in_time) VALUES ($1, $2, $3, $4, $5, $6, $7)",
             params![c.0, shop.0, side, asked, answered, by.0, in_time],
@@ -129,14 +153,29 @@ impl<C: Conn> ChatTx for SqlTx<'_, C> {
         Ok(())
     }
 
-    fn insert_platform_breach(&mut self, shop: ShopId, kind: &str, subject: &str, at: Timestamp, detail: &str) -> Result<i64> {
+    fn insert_platform_breach(
+        &mut self,
+        shop: ShopId,
+        kind: &str,
+        subject: &str,
+        at: Timestamp,
+        detail: &str,
+    ) -> Result<i64> {
         self.insert_id(
             "INSERT INTO breaches (shop_id, kind, subject, at, detail, party) VALUES ($1, $2, $3, $4, $5, 'platform') RETURNING id",
             params![shop.0, kind, subject, at, detail],
         )
     }
 
-    fn insert_notification(&mut self, shop: ShopId, audience: &str, kind: &str, subject: &str, body: &str, at: Timestamp) -> Result<i64> {
+    fn insert_notification(
+        &mut self,
+        shop: ShopId,
+        audience: &str,
+        kind: &str,
+        subject: &str,
+        body: &str,
+        at: Timestamp,
+    ) -> Result<i64> {
         self.insert_id(
             "INSERT INTO notifications (shop_id, audience, kind, subject, body, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
             params![shop.0, audience, kind, subject, body, at],

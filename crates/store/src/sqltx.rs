@@ -18,13 +18,15 @@ pub(crate) struct SqlTx<'c, C: Conn> {
     read_only: bool,
     events: Vec<NewEvent>,
     pub(crate) earliest_scheduled: Option<Timestamp>,
+    /// Payloads to announce after commit (SQLite; PostgreSQL notifies in-transaction).
+    pub(crate) published: Vec<String>,
 }
 
 const USER_COLS: &str = "id, username, role, shop_id, password_hash, created_at, disabled";
 
 impl<'c, C: Conn> SqlTx<'c, C> {
     pub(crate) fn new(conn: &'c mut C, read_only: bool) -> Self {
-        Self { conn, read_only, events: Vec::new(), earliest_scheduled: None }
+        Self { conn, read_only, events: Vec::new(), earliest_scheduled: None, published: Vec::new() }
     }
 
     /// Locks the rows a read-modify-write reads, except in read-only work.
@@ -50,7 +52,7 @@ impl<'c, C: Conn> SqlTx<'c, C> {
     }
 
     /// Links the queued events into the chain. Called once, just before commit.
-    pub(crate) fn finish(mut self) -> Result<Option<Timestamp>> {
+    pub(crate) fn finish(mut self) -> Result<Finished> {
         if !self.events.is_empty() {
             let lock = self.conn.dialect().for_update();
             let head = self
@@ -69,7 +71,7 @@ impl<'c, C: Conn> SqlTx<'c, C> {
             }
             self.exec("UPDATE chain_head SET seq = $1, hash = $2 WHERE id = 1", params![seq, hash])?;
         }
-        Ok(self.earliest_scheduled)
+        Ok(Finished { earliest: self.earliest_scheduled, published: std::mem::take(&mut self.published) })
     }
 }
 
@@ -405,6 +407,17 @@ impl<C: Conn> Tx for SqlTx<'_, C> {
         self.conn.batch("RELEASE SAVEPOINT fire").map_err(map_db_error)
     }
 
+    fn publish(&mut self, payload: &str) -> Result<()> {
+        match self.conn.dialect() {
+            // Delivered by PostgreSQL at commit, to every listening instance.
+            crate::sql::Dialect::Postgres => {
+                self.query("SELECT pg_notify('youying_events', $1)", params![payload])?;
+            }
+            crate::sql::Dialect::Sqlite => self.published.push(payload.to_owned()),
+        }
+        Ok(())
+    }
+
     fn append(&mut self, event: NewEvent) -> Result<()> {
         if self.read_only {
             return Err(StorageError("append in a read-only transaction".into()).into());
@@ -435,12 +448,19 @@ impl<C: Conn> Tx for SqlTx<'_, C> {
 
 /// Runs one unit of work on `conn`: begin, `f`, link events, commit; rollback on
 /// any error. Returns the result and the earliest deadline the work scheduled.
+/// What a finished unit of work leaves for after its commit.
+#[derive(Debug, Default)]
+pub(crate) struct Finished {
+    pub(crate) earliest: Option<Timestamp>,
+    pub(crate) published: Vec<String>,
+}
+
 pub(crate) fn run<C: Conn, R>(
     conn: &mut C,
     begin: &str,
     read_only: bool,
     f: impl FnOnce(&mut dyn Tx) -> Result<R>,
-) -> Result<(R, Option<Timestamp>)> {
+) -> Result<(R, Finished)> {
     conn.batch(begin).map_err(map_db_error)?;
     let mut tx = SqlTx::new(conn, read_only);
     let outcome = f(&mut tx).and_then(|r| tx.finish().map(|earliest| (r, earliest)));
@@ -462,10 +482,7 @@ pub(crate) fn run<C: Conn, R>(
 /// Runs one unit of work inside a transaction the caller already opened, under
 /// a savepoint: a failure rolls back this unit only. The caller commits; group
 /// commit on SQLite runs many units in one transaction this way.
-pub(crate) fn run_nested<C: Conn, R>(
-    conn: &mut C,
-    f: impl FnOnce(&mut dyn Tx) -> Result<R>,
-) -> Result<(R, Option<Timestamp>)> {
+pub(crate) fn run_nested<C: Conn, R>(conn: &mut C, f: impl FnOnce(&mut dyn Tx) -> Result<R>) -> Result<(R, Finished)> {
     conn.batch("SAVEPOINT unit").map_err(map_db_error)?;
     let mut tx = SqlTx::new(conn, false);
     let outcome = f(&mut tx).and_then(|r| tx.finish().map(|earliest| (r, earliest)));

@@ -2,6 +2,7 @@
 //! rules live in the core, SQL in the store.
 
 mod admin;
+pub mod chat;
 pub mod orders;
 pub mod products;
 pub mod wallet;
@@ -57,5 +58,8 @@ pub fn router<S: Store>() -> Router<App<S>> {
         .route("/api/v1/admin/ledger/audit", get(wallet::audit::<S>))
         .route("/api/v1/breaches", get(wallet::breaches::<S>))
         .route("/api/v1/demo/faucet", post(wallet::faucet::<S>))
+        .route("/api/v1/conversations", get(chat::list::<S>).post(chat::open::<S>))
+        .route("/api/v1/conversations/{id}/messages", get(chat::messages::<S>).post(chat::post::<S>))
+        .route("/api/v1/ws", get(crate::ws::upgrade::<S>))
         .route("/api/openapi.json", get(openapi::json))
 }

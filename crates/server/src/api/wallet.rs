@@ -148,6 +148,8 @@ pub struct BreachView {
     pub at: i64,
     #[schema(value_type = Object)]
     pub detail: serde_json::Value,
+    /// `shop`: the merchant's breach; `platform`: the platform's own.
+    pub party: String,
 }
 
 #[utoipa::path(get, path = "/api/v1/breaches", tag = "admin", params(BreachParams), responses((status = 200, body = Vec<BreachView>), (status = 403)))]
@@ -167,6 +169,7 @@ pub async fn breaches<S: Store>(
                 subject: b.subject,
                 at: b.at.millis(),
                 detail: serde_json::from_str(&b.detail).unwrap_or_default(),
+                party: b.party,
             })
             .collect(),
     ))

@@ -10,7 +10,7 @@ use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 use postgres::{Client, NoTls, Statement};
 use tokio::sync::Semaphore;
 use youying_core::error::{Result, StorageError};
-use youying_core::ports::{DeadlineHook, Store, Tx};
+use youying_core::ports::{DeadlineHook, PublishHook, Store, Tx};
 
 use crate::sql::{Conn, DbError, Dialect, Row, Val};
 use crate::sqltx;
@@ -130,6 +130,36 @@ impl Drop for Inner {
     }
 }
 
+/// Relays notifications until the store is dropped; reconnects after a failure.
+fn listen(url: &str, store: &std::sync::Weak<Inner>, hook: &PublishHook) {
+    while store.strong_count() > 0 {
+        match Client::connect(url, NoTls) {
+            Ok(mut client) => {
+                if let Err(e) = client.batch_execute("LISTEN youying_events") {
+                    tracing::warn!(error = %e, "LISTEN failed");
+                } else {
+                    let mut notes = client.notifications();
+                    let mut iter = notes.timeout_iter(std::time::Duration::from_millis(500));
+                    loop {
+                        match fallible_iterator::FallibleIterator::next(&mut iter) {
+                            Ok(Some(n)) => hook(n.payload().to_owned()),
+                            // A quiet half second: see whether the store still exists.
+                            Ok(None) if store.strong_count() > 0 => {}
+                            Ok(None) => return,
+                            Err(e) => {
+                                tracing::warn!(error = %e, "listener connection lost");
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "listener cannot connect"),
+        }
+        std::thread::sleep(std::time::Duration::from_secs(1));
+    }
+}
+
 #[derive(Clone)]
 pub struct PgStore {
     inner: Arc<Inner>,
@@ -163,7 +193,7 @@ impl PgStore {
     {
         let _permit = self.inner.permits.acquire().await.map_err(|_| StorageError("pool closed".into()))?;
         let inner = Arc::clone(&self.inner);
-        let (r, earliest) = tokio::task::spawn_blocking(move || {
+        let (r, finished) = tokio::task::spawn_blocking(move || {
             let pooled = inner.pool.lock().map_err(|_| StorageError("pool poisoned".into()))?.pop();
             let mut conn = match pooled {
                 Some(c) if !c.client.is_closed() => c,
@@ -179,7 +209,7 @@ impl PgStore {
         })
         .await
         .map_err(|e| StorageError(format!("postgres task: {e}")))??;
-        if let Some(t) = earliest
+        if let Some(t) = finished.earliest
             && let Ok(guard) = self.inner.hook.read()
             && let Some(hook) = guard.as_ref()
         {
@@ -209,6 +239,16 @@ impl Store for PgStore {
     fn on_deadline_scheduled(&self, hook: DeadlineHook) {
         if let Ok(mut guard) = self.inner.hook.write() {
             *guard = Some(hook);
+        }
+    }
+
+    /// Starts this instance's listener: every instance's published payloads
+    /// (its own included) arrive through PostgreSQL's LISTEN/NOTIFY.
+    fn on_publish(&self, hook: PublishHook) {
+        let (url, inner) = (self.inner.url.clone(), Arc::downgrade(&self.inner));
+        let spawned = std::thread::Builder::new().name("pg-listen".into()).spawn(move || listen(&url, &inner, &hook));
+        if let Err(e) = spawned {
+            tracing::error!(error = %e, "cannot start the PostgreSQL listener");
         }
     }
 

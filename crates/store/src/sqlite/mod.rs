@@ -10,7 +10,7 @@ use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OpenFlags, ToSql};
 use tokio::sync::oneshot;
 use youying_core::error::{Error, Result, StorageError};
-use youying_core::ports::{DeadlineHook, Store, Tx};
+use youying_core::ports::{DeadlineHook, PublishHook, Store, Tx};
 
 use crate::sql::{self, Conn, DbError, Dialect, Row, Val};
 use crate::sqltx;
@@ -123,6 +123,7 @@ struct Inner {
     writer: Mutex<mpsc::Sender<Job>>,
     readers: Mutex<Vec<SqliteConn>>,
     hook: RwLock<Option<DeadlineHook>>,
+    publish: RwLock<Option<PublishHook>>,
 }
 
 /// Cheap to clone; all clones share the writer thread and the reader pool.
@@ -177,6 +178,7 @@ impl SqliteStore {
                 writer: Mutex::new(tx),
                 readers: Mutex::new(Vec::new()),
                 hook: RwLock::new(None),
+                publish: RwLock::new(None),
             }),
         })
     }
@@ -193,12 +195,19 @@ impl SqliteStore {
         }
     }
 
-    fn notify(&self, earliest: Option<youying_core::Timestamp>) {
-        if let Some(t) = earliest
+    fn notify(&self, finished: sqltx::Finished) {
+        if let Some(t) = finished.earliest
             && let Ok(guard) = self.inner.hook.read()
             && let Some(hook) = guard.as_ref()
         {
             hook(t);
+        }
+        if let Ok(guard) = self.inner.publish.read()
+            && let Some(hook) = guard.as_ref()
+        {
+            for payload in finished.published {
+                hook(payload);
+            }
         }
     }
 }
@@ -225,8 +234,8 @@ impl Store for SqliteStore {
             })
         });
         self.inner.writer.lock().map_err(|_| gone())?.send(job).map_err(|_| gone())?;
-        let (r, earliest) = result.await.map_err(|_| gone())??;
-        self.notify(earliest);
+        let (r, finished) = result.await.map_err(|_| gone())??;
+        self.notify(finished);
         Ok(r)
     }
 
@@ -250,6 +259,12 @@ impl Store for SqliteStore {
 
     fn on_deadline_scheduled(&self, hook: DeadlineHook) {
         if let Ok(mut guard) = self.inner.hook.write() {
+            *guard = Some(hook);
+        }
+    }
+
+    fn on_publish(&self, hook: PublishHook) {
+        if let Ok(mut guard) = self.inner.publish.write() {
             *guard = Some(hook);
         }
     }

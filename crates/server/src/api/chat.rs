@@ -1,0 +1,143 @@
+//! Conversations over HTTP. Live delivery is the websocket's (see `ws.rs`);
+//! these endpoints work without it, so a page that reloads still works.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use youying_core::authz::{self, ShopAction};
+use youying_core::chat::{self, Side};
+use youying_core::ports::Store;
+use youying_core::values::{ConversationId, ProductId, ShopId};
+use youying_core::{Error, shops};
+
+use crate::auth::ApiUser;
+use crate::error::{ApiJson, ApiResult};
+use crate::hub::{ConversationView, MessageView, load_view, message_view};
+use crate::state::App;
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct OpenConversation {
+    pub shop_id: i64,
+    pub order_no: Option<String>,
+    pub product_id: Option<i64>,
+}
+
+#[utoipa::path(post, path = "/api/v1/conversations", tag = "chat", request_body = OpenConversation,
+    responses((status = 201, body = ConversationView), (status = 404, description = "unknown shop, or an order/product not yours or not the shop's")))]
+pub async fn open<S: Store>(
+    State(app): State<App<S>>,
+    ApiUser(v): ApiUser,
+    ApiJson(o): ApiJson<OpenConversation>,
+) -> ApiResult<(StatusCode, Json<ConversationView>)> {
+    let now = app.now();
+    let view = app
+        .store
+        .write(move |tx| {
+            let c =
+                chat::open(tx, now, &v.user, ShopId(o.shop_id), o.order_no.as_deref(), o.product_id.map(ProductId))?;
+            load_view(tx, &c).map(|(view, _)| view)
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ListParams {
+    /// A shop's conversations (its staff), awaiting ones first by deadline.
+    pub shop_id: Option<i64>,
+    /// `platform`: the platform queue (platform staff).
+    pub queue: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/conversations", tag = "chat", params(ListParams), responses((status = 200, body = Vec<ConversationView>)))]
+pub async fn list<S: Store>(
+    State(app): State<App<S>>,
+    ApiUser(v): ApiUser,
+    Query(p): Query<ListParams>,
+) -> ApiResult<Json<Vec<ConversationView>>> {
+    let views = app
+        .store
+        .read(move |tx| {
+            let list = match (p.shop_id, p.queue.as_deref()) {
+                (_, Some("platform")) => {
+                    authz::platform_staff(&v.user)?;
+                    tx.platform_queue(500)?
+                }
+                (Some(id), _) => {
+                    let shop = shops::load(tx, &v.user, ShopId(id), ShopAction::Serve)?;
+                    tx.conversations_of_shop(shop.id, 500)?
+                }
+                (None, _) => tx.conversations_of_buyer(v.user.id, 500)?,
+            };
+            list.iter().map(|c| load_view(tx, c).map(|(view, _)| view)).collect()
+        })
+        .await?;
+    Ok(Json(views))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct AfterParams {
+    /// Only messages after this id (what a reconnecting client missed).
+    #[serde(default)]
+    pub after: i64,
+}
+
+#[utoipa::path(get, path = "/api/v1/conversations/{id}/messages", tag = "chat", params(("id" = i64, Path), AfterParams),
+    responses((status = 200, body = Vec<MessageView>), (status = 404)))]
+pub async fn messages<S: Store>(
+    State(app): State<App<S>>,
+    ApiUser(v): ApiUser,
+    Path(id): Path<i64>,
+    Query(p): Query<AfterParams>,
+) -> ApiResult<Json<Vec<MessageView>>> {
+    let list = app
+        .store
+        .read(move |tx| {
+            let (c, _) = chat::load(tx, &v.user, ConversationId(id))?;
+            tx.messages_after(c.id, p.after, 500)
+        })
+        .await?;
+    Ok(Json(list.iter().map(message_view).collect()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Say {
+    /// Up to 2,000 characters.
+    pub text: String,
+}
+
+/// Posts as whoever the viewer is in this conversation: the buyer, or the
+/// shop's or the platform's staff. Shared with the pages.
+pub async fn say<S: Store>(
+    app: &App<S>,
+    user: youying_core::ports::User,
+    id: ConversationId,
+    text: String,
+) -> ApiResult<youying_core::chat::Message> {
+    let now = app.now();
+    app.limiter.take(user.id.0, now).map_err(|secs| Error::Throttled { retry_after_secs: secs })?;
+    Ok(app
+        .store
+        .write(move |tx| {
+            let (_, side) = chat::load(tx, &user, id)?;
+            match side {
+                Side::Buyer => chat::buyer_says(tx, now, &user, id, &text),
+                _ => chat::staff_says(tx, now, &user, id, &text),
+            }
+        })
+        .await?)
+}
+
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/messages", tag = "chat", params(("id" = i64, Path)), request_body = Say,
+    responses((status = 201, body = MessageView, description = "persisted before this answer"), (status = 404), (status = 422), (status = 429, description = "sending too fast")))]
+pub async fn post<S: Store>(
+    State(app): State<App<S>>,
+    ApiUser(v): ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(s): ApiJson<Say>,
+) -> ApiResult<(StatusCode, Json<MessageView>)> {
+    let m = say(&app, v.user, ConversationId(id), s.text).await?;
+    Ok((StatusCode::CREATED, Json(message_view(&m))))
+}

@@ -1,0 +1,173 @@
+//! Live delivery. Every committed chat change is published by the store (on
+//! PostgreSQL through LISTEN/NOTIFY, so a reply posted to another instance
+//! arrives here too); the hub loads what changed once and fans it out to the
+//! websockets allowed to see it.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use tokio::sync::{broadcast, mpsc};
+use youying_core::chat::{Conversation, Message};
+use youying_core::ports::{Store, User};
+use youying_core::values::{ConversationId, Role, UserId};
+
+/// What a websocket receives.
+#[derive(Debug, Clone, Serialize)]
+pub struct HubEvent {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub conversation: ConversationView,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<MessageView>,
+    /// For `typing`: which side is typing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub side: Option<String>,
+    #[serde(skip)]
+    pub shop_owner_id: UserId,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ConversationView {
+    pub id: i64,
+    pub buyer_id: i64,
+    pub shop_id: i64,
+    pub shop_name: String,
+    pub buyer_name: String,
+    pub order_id: Option<i64>,
+    pub product_id: Option<i64>,
+    /// `shop` or `platform`: who must answer now.
+    pub owner: String,
+    pub assignee_id: Option<i64>,
+    /// The first unanswered buyer message, ms.
+    pub awaiting_since: Option<i64>,
+    /// When the current owner's reply deadline falls, ms.
+    pub reply_due: Option<i64>,
+    pub taken_over_at: Option<i64>,
+    pub last_message_id: i64,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MessageView {
+    pub id: i64,
+    pub conversation_id: i64,
+    pub sender_id: Option<i64>,
+    /// `buyer`, `shop`, `platform` or `system`.
+    pub side: String,
+    /// `text`, `order_card` or `system`.
+    pub kind: String,
+    pub body: String,
+    pub created_at: i64,
+}
+
+pub fn conversation_view(c: &Conversation, shop_name: String, buyer_name: String) -> ConversationView {
+    ConversationView {
+        id: c.id.0,
+        buyer_id: c.buyer_id.0,
+        shop_id: c.shop_id.0,
+        shop_name,
+        buyer_name,
+        order_id: c.order_id.map(|o| o.0),
+        product_id: c.product_id.map(|p| p.0),
+        owner: c.owner.as_str().to_owned(),
+        assignee_id: c.assignee_id.map(|u| u.0),
+        awaiting_since: c.awaiting_since.map(|t| t.millis()),
+        reply_due: c.reply_due.map(|t| t.millis()),
+        taken_over_at: c.taken_over_at.map(|t| t.millis()),
+        last_message_id: c.last_message_id,
+    }
+}
+
+pub fn message_view(m: &Message) -> MessageView {
+    MessageView {
+        id: m.id,
+        conversation_id: m.conversation_id.0,
+        sender_id: m.sender_id.map(|u| u.0),
+        side: m.side.as_str().to_owned(),
+        kind: m.kind.clone(),
+        body: m.body.clone(),
+        created_at: m.created_at.millis(),
+    }
+}
+
+/// The conversation with its display names, read in the caller's transaction.
+pub fn load_view(
+    tx: &mut dyn youying_core::ports::Tx,
+    c: &Conversation,
+) -> youying_core::error::Result<(ConversationView, UserId)> {
+    let shop = tx.shop(c.shop_id)?;
+    let buyer = tx.user_by_id(c.buyer_id)?.map(|u| u.username).unwrap_or_default();
+    let owner = shop.as_ref().map_or(UserId(0), |s| s.owner_id);
+    Ok((conversation_view(c, shop.map(|s| s.name).unwrap_or_default(), buyer), owner))
+}
+
+#[derive(Debug, Clone)]
+pub struct Hub {
+    sender: broadcast::Sender<Arc<HubEvent>>,
+}
+
+impl Hub {
+    /// Wires the store's publish hook to a loader task feeding the broadcast.
+    pub fn start<S: Store>(store: &S) -> Self {
+        let (sender, _) = broadcast::channel(4_096);
+        let (payloads, mut rx) = mpsc::unbounded_channel::<String>();
+        store.on_publish(Arc::new(move |p| {
+            let _ = payloads.send(p);
+        }));
+        let (store, out) = (store.clone(), sender.clone());
+        tokio::spawn(async move {
+            while let Some(p) = rx.recv().await {
+                if let Some(event) = load(&store, &p).await {
+                    let _ = out.send(Arc::new(event));
+                }
+            }
+        });
+        Self { sender }
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<HubEvent>> {
+        self.sender.subscribe()
+    }
+
+    /// Fans an ephemeral event (typing) out locally, without the database.
+    pub fn send_local(&self, event: HubEvent) {
+        let _ = self.sender.send(Arc::new(event));
+    }
+}
+
+async fn load<S: Store>(store: &S, payload: &str) -> Option<HubEvent> {
+    let v: serde_json::Value = serde_json::from_str(payload).ok()?;
+    let id = ConversationId(v["conversation_id"].as_i64()?);
+    let message_id = v["message_id"].as_i64();
+    let kind = if message_id.is_some() { "message" } else { "conversation" };
+    let loaded = store
+        .read(move |tx| {
+            let Some(c) = tx.conversation(id)? else { return Ok(None) };
+            let (view, owner) = load_view(tx, &c)?;
+            let message = match message_id {
+                Some(mid) => tx.messages_after(id, mid - 1, 1)?.into_iter().next().map(|m| message_view(&m)),
+                None => None,
+            };
+            Ok(Some((view, owner, message)))
+        })
+        .await;
+    match loaded {
+        Ok(Some((conversation, shop_owner_id, message))) => {
+            Some(HubEvent { kind, conversation, message, side: None, shop_owner_id })
+        }
+        Ok(None) => None,
+        Err(e) => {
+            tracing::warn!(error = %e, "hub could not load a published change");
+            None
+        }
+    }
+}
+
+/// Whether `user` may see events of this conversation: its buyer, the shop's
+/// owner and agents, platform staff.
+pub fn may_see(user: &User, e: &HubEvent) -> bool {
+    let c = &e.conversation;
+    user.id.0 == c.buyer_id
+        || user.role.is_platform()
+        || user.id == e.shop_owner_id
+        || (user.role == Role::MerchantAgent && user.shop_id.map(|s| s.0) == Some(c.shop_id))
+}

@@ -1,0 +1,141 @@
+//! `/api/v1/ws`: live messages, conversation changes (takeover, deadlines) and
+//! typing, for whoever may see them. Authenticated by the session cookie or a
+//! bearer token. A client that reconnects sends `{"type":"resume",
+//! "conversation_id":…, "after":…}` and gets what it missed.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
+use axum::response::Response;
+use serde::Deserialize;
+use tokio::sync::broadcast::error::RecvError;
+use youying_core::Error;
+use youying_core::chat;
+use youying_core::ports::{Store, User};
+use youying_core::values::ConversationId;
+
+use crate::auth::MaybeViewer;
+use crate::error::AppError;
+use crate::hub::{self, HubEvent};
+use crate::state::App;
+
+/// Small per-socket buffers: 10,000 sockets at tungstenite's default 128 KiB
+/// each would hold 1.3 GB; chat frames are a few hundred bytes.
+const BUFFER: usize = 4 * 1024;
+const MAX_FRAME: usize = 16 * 1024;
+
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum ClientFrame {
+    Resume { conversation_id: i64, after: i64 },
+    Typing { conversation_id: i64 },
+    Ping,
+}
+
+pub async fn upgrade<S: Store>(
+    State(app): State<App<S>>,
+    MaybeViewer(v): MaybeViewer,
+    ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
+) -> Result<Response, AppError> {
+    // Who asks is checked before whether it is a websocket at all.
+    let viewer = v.ok_or(AppError::Core(Error::Unauthenticated))?;
+    let ws = ws.map_err(|_| AppError::http(axum::http::StatusCode::BAD_REQUEST, "invalid_input"))?;
+    let ws = ws.read_buffer_size(BUFFER).write_buffer_size(BUFFER).max_message_size(MAX_FRAME);
+    Ok(ws.on_upgrade(move |socket| serve(app, viewer.user, socket)))
+}
+
+async fn serve<S: Store>(app: App<S>, user: User, mut socket: WebSocket) {
+    let mut events = app.hub.subscribe();
+    loop {
+        tokio::select! {
+            event = events.recv() => match event {
+                Ok(e) if hub::may_see(&user, &e) => {
+                    if send(&mut socket, &e).await.is_err() {
+                        return;
+                    }
+                }
+                Ok(_) => {}
+                // Too slow to keep up: the client resumes from its last id.
+                Err(RecvError::Lagged(_)) => {
+                    if socket.send(WsMessage::Text(r#"{"type":"lagged"}"#.into())).await.is_err() {
+                        return;
+                    }
+                }
+                Err(RecvError::Closed) => return,
+            },
+            frame = socket.recv() => match frame {
+                Some(Ok(WsMessage::Text(t))) => {
+                    if handle(&app, &user, &mut socket, t.as_str()).await.is_err() {
+                        return;
+                    }
+                }
+                Some(Ok(WsMessage::Close(_)) | Err(_)) | None => return,
+                Some(Ok(_)) => {}
+            },
+        }
+    }
+}
+
+async fn send(socket: &mut WebSocket, e: &Arc<HubEvent>) -> Result<(), axum::Error> {
+    let text = serde_json::to_string(e.as_ref()).unwrap_or_default();
+    socket.send(WsMessage::Text(text.into())).await
+}
+
+async fn handle<S: Store>(app: &App<S>, user: &User, socket: &mut WebSocket, text: &str) -> Result<(), axum::Error> {
+    let Ok(frame) = serde_json::from_str::<ClientFrame>(text) else {
+        return socket.send(WsMessage::Text(r#"{"type":"error","code":"invalid_json"}"#.into())).await;
+    };
+    match frame {
+        ClientFrame::Ping => socket.send(WsMessage::Text(r#"{"type":"pong"}"#.into())).await,
+        ClientFrame::Resume { conversation_id, after } => {
+            let u = user.clone();
+            let id = ConversationId(conversation_id);
+            let missed = app
+                .store
+                .read(move |tx| {
+                    let (c, _) = chat::load(tx, &u, id)?;
+                    let (view, owner) = hub::load_view(tx, &c)?;
+                    Ok((view, owner, tx.messages_after(id, after, 500)?))
+                })
+                .await;
+            let Ok((conversation, shop_owner_id, messages)) = missed else {
+                return socket.send(WsMessage::Text(r#"{"type":"error","code":"not_found"}"#.into())).await;
+            };
+            for m in &messages {
+                let e = HubEvent {
+                    kind: "message",
+                    conversation: conversation.clone(),
+                    message: Some(hub::message_view(m)),
+                    side: None,
+                    shop_owner_id,
+                };
+                send(socket, &Arc::new(e)).await?;
+            }
+            let e = HubEvent { kind: "conversation", conversation, message: None, side: None, shop_owner_id };
+            send(socket, &Arc::new(e)).await
+        }
+        ClientFrame::Typing { conversation_id } => {
+            let u = user.clone();
+            let id = ConversationId(conversation_id);
+            let seen = app
+                .store
+                .read(move |tx| {
+                    let (c, side) = chat::load(tx, &u, id)?;
+                    let (view, owner) = hub::load_view(tx, &c)?;
+                    Ok((view, owner, side))
+                })
+                .await;
+            if let Ok((conversation, shop_owner_id, side)) = seen {
+                app.hub.send_local(HubEvent {
+                    kind: "typing",
+                    conversation,
+                    message: None,
+                    side: Some(side.as_str().to_owned()),
+                    shop_owner_id,
+                });
+            }
+            Ok(())
+        }
+    }
+}
