@@ -374,3 +374,97 @@ pub fn reply_warning(tx: &mut dyn Tx, now: Timestamp, id: ConversationId) -> Res
     )?;
     Ok(())
 }
+
+/// Claims a conversation (or hands it to a colleague on the same side): the
+/// assignee is who the console shows as responsible. The deadline is the
+/// team's either way.
+pub fn assign(
+    tx: &mut dyn Tx,
+    now: Timestamp,
+    actor: &User,
+    id: ConversationId,
+    to: Option<UserId>,
+) -> Result<Conversation> {
+    let (mut c, side) = load(tx, actor, id)?;
+    let target = match to {
+        None => actor.clone(),
+        Some(uid) => tx.user_by_id(uid)?.ok_or(Error::NotFound)?,
+    };
+    let target_side_ok = match side {
+        Side::Platform => target.role.is_platform(),
+        Side::Shop => {
+            let shop = tx.shop(c.shop_id)?.ok_or(Error::NotFound)?;
+            authz::shop(&target, ShopAction::Serve, &shop).is_ok()
+        }
+        Side::Buyer | Side::System => false,
+    };
+    if !target_side_ok {
+        return Err(Error::NotFound);
+    }
+    c.assignee_id = Some(target.id);
+    tx.append(NewEvent::new(
+        now,
+        Some(actor.id),
+        "chat.assigned",
+        format!("conversation:{}", c.id),
+        json!({ "to": target.id.0, "side": side.as_str() }),
+    ))?;
+    save(tx, &c)?;
+    Ok(c)
+}
+
+/// A platform agent goes on or off duty; the platform's on-duty share is
+/// published from these intervals.
+pub fn set_duty(tx: &mut dyn Tx, now: Timestamp, agent: &User, on: bool) -> Result<()> {
+    authz::platform_staff(agent)?;
+    let changed = if on { tx.start_duty(agent.id, now)? } else { tx.end_duty(agent.id, now)? };
+    if changed {
+        tx.append(NewEvent::new(
+            now,
+            Some(agent.id),
+            if on { "duty.on" } else { "duty.off" },
+            format!("user:{}", agent.id),
+            json!({}),
+        ))?;
+    }
+    Ok(())
+}
+
+/// Minutes of `[from, to)` during which at least one platform agent was on duty.
+pub fn covered_minutes(intervals: &[(Timestamp, Option<Timestamp>)], from: Timestamp, to: Timestamp) -> i64 {
+    let mut spans: Vec<(i64, i64)> = intervals
+        .iter()
+        .map(|(s, e)| (s.millis().max(from.millis()), e.map_or(to.millis(), Timestamp::millis).min(to.millis())))
+        .filter(|(s, e)| s < e)
+        .collect();
+    spans.sort_unstable();
+    let (mut total, mut cur): (i64, Option<(i64, i64)>) = (0, None);
+    for (s, e) in spans {
+        cur = match cur {
+            Some((cs, ce)) if s <= ce => Some((cs, ce.max(e))),
+            Some((cs, ce)) => {
+                total += ce - cs;
+                Some((s, e))
+            }
+            None => Some((s, e)),
+        };
+    }
+    if let Some((cs, ce)) = cur {
+        total += ce - cs;
+    }
+    total / 60_000
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overlapping_duty_counts_once() {
+        let t = |m: i64| Timestamp::from_millis(m * 60_000);
+        let spans = [(t(0), Some(t(30))), (t(20), Some(t(50))), (t(100), None)];
+        assert_eq!(covered_minutes(&spans, t(0), t(120)), 50 + 20);
+        assert_eq!(covered_minutes(&spans, t(40), t(60)), 10);
+        assert_eq!(covered_minutes(&[], t(0), t(60)), 0);
+    }
+}

@@ -292,7 +292,19 @@ pub trait ChatTx {
         body: &str,
         at: Timestamp,
     ) -> Result<i64>;
+    /// Opens a duty interval unless one is open; true when it opened one.
+    fn start_duty(&mut self, agent: UserId, at: Timestamp) -> Result<bool>;
+    /// Closes the agent's open duty interval; true when there was one.
+    fn end_duty(&mut self, agent: UserId, at: Timestamp) -> Result<bool>;
+    /// Duty intervals overlapping `[from, to)`: (start, end or still open).
+    fn duty_intervals(&mut self, from: Timestamp, to: Timestamp) -> Result<Vec<(Timestamp, Option<Timestamp>)>>;
+    fn on_duty_now(&mut self) -> Result<Vec<UserId>>;
+    /// Recent notices for a shop's team (`audience` = `shop`) or the platform.
+    fn notifications(&mut self, shop: Option<ShopId>, audience: &str, limit: usize) -> Result<Vec<Notice>>;
 }
+
+/// An in-app notice: (id, kind, subject, body, at).
+pub type Notice = (i64, String, String, String, Timestamp);
 
 /// One transaction's worth of persistence primitives. Methods map constraint
 /// violations to domain errors (`UsernameTaken`, …); anything else is `Storage`.

@@ -240,3 +240,29 @@ async fn a_reply_posted_to_one_instance_reaches_a_buyer_on_another() {
     eprintln!("cross-instance delivery: {:?} (including sign-in)", sent.elapsed());
     a.audit().await;
 }
+
+http_test!(claims_warnings_and_platform_duty, |app| {
+    let agent = app.staff("kefu", "agent").await;
+    let (owner, shop, buyer, conv) = setup(&app).await;
+    let (s, c) = app.post(&format!("/api/v1/conversations/{conv}/assign"), Some(&owner.token), json!({})).await;
+    assert_eq!((s, c["assignee_id"].as_i64()), (StatusCode::OK, Some(owner.id)));
+    let (s, _) = app
+        .post(&format!("/api/v1/conversations/{conv}/assign"), Some(&owner.token), json!({ "user_id": buyer.id }))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "only a colleague on the same side");
+    say(&app, &buyer, conv, "请尽快处理").await;
+    app.advance(90).await;
+    let (_, notices) = app.get(&format!("/api/v1/notifications?shop_id={shop}"), Some(&owner.token)).await;
+    assert_eq!(notices[0]["kind"], "chat_due_soon", "{notices}");
+    let (s, _) = app.get("/api/v1/notifications", Some(&buyer.token)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+
+    let (s, d) = app.post("/api/v1/platform/duty", Some(&agent.token), json!({ "on": true })).await;
+    assert_eq!((s, d["on_duty"].as_array().map(Vec::len)), (StatusCode::OK, Some(1)));
+    app.clock.advance_secs(30 * 60);
+    let (_, d) = app.post("/api/v1/platform/duty", Some(&agent.token), json!({ "on": false })).await;
+    assert_eq!((d["minutes_covered"].as_i64(), d["on_duty"].as_array().map(Vec::len)), (Some(30), Some(0)));
+    assert!(d["minutes_elapsed"].as_i64().unwrap() >= 30);
+    let (s, _) = app.post("/api/v1/platform/duty", Some(&buyer.token), json!({ "on": true })).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+});

@@ -181,4 +181,49 @@ impl<C: Conn> ChatTx for SqlTx<'_, C> {
             params![shop.0, audience, kind, subject, body, at],
         )
     }
+
+    fn start_duty(&mut self, agent: UserId, at: Timestamp) -> Result<bool> {
+        let open =
+            self.one("SELECT id FROM duty_intervals WHERE user_id = $1 AND ended_at IS NULL", params![agent.0])?;
+        if open.is_some() {
+            return Ok(false);
+        }
+        self.exec("INSERT INTO duty_intervals (user_id, started_at) VALUES ($1, $2)", params![agent.0, at])?;
+        Ok(true)
+    }
+
+    fn end_duty(&mut self, agent: UserId, at: Timestamp) -> Result<bool> {
+        Ok(self.exec(
+            "UPDATE duty_intervals SET ended_at = $2 WHERE user_id = $1 AND ended_at IS NULL",
+            params![agent.0, at],
+        )? > 0)
+    }
+
+    fn duty_intervals(&mut self, from: Timestamp, to: Timestamp) -> Result<Vec<(Timestamp, Option<Timestamp>)>> {
+        let rows = self.query("SELECT started_at, ended_at FROM duty_intervals WHERE started_at < $2 AND (ended_at IS NULL OR ended_at > $1)", params![from, to])?;
+        rows.iter().map(|r| Ok((r.time(0)?, r.opt_time(1)?))).collect()
+    }
+
+    fn on_duty_now(&mut self) -> Result<Vec<UserId>> {
+        self.query("SELECT user_id FROM duty_intervals WHERE ended_at IS NULL ORDER BY user_id", &[])?
+            .iter()
+            .map(|r| Ok(UserId(r.int(0)?)))
+            .collect()
+    }
+
+    fn notifications(
+        &mut self,
+        shop: Option<ShopId>,
+        audience: &str,
+        limit: usize,
+    ) -> Result<Vec<(i64, String, String, String, Timestamp)>> {
+        let rows = match shop {
+            Some(s) => self.query(
+                "SELECT id, kind, subject, body, created_at FROM notifications WHERE shop_id = $1 AND audience = $2 ORDER BY id DESC LIMIT $3",
+                params![s.0, audience, lim(limit)],
+            )?,
+            None => self.query("SELECT id, kind, subject, body, created_at FROM notifications WHERE audience = $1 ORDER BY id DESC LIMIT $2", params![audience, lim(limit)])?,
+        };
+        rows.iter().map(|r| Ok((r.int(0)?, r.text(1)?, r.text(2)?, r.text(3)?, r.time(4)?))).collect()
+    }
 }

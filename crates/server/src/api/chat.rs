@@ -141,3 +141,128 @@ pub async fn post<S: Store>(
     let m = say(&app, v.user, ConversationId(id), s.text).await?;
     Ok((StatusCode::CREATED, Json(message_view(&m))))
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Assign {
+    /// A colleague on the same side; omitted: claim it yourself.
+    pub user_id: Option<i64>,
+}
+
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/assign", tag = "chat", params(("id" = i64, Path)), request_body = Assign,
+    responses((status = 200, body = ConversationView), (status = 404)))]
+pub async fn assign<S: Store>(
+    State(app): State<App<S>>,
+    ApiUser(v): ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(a): ApiJson<Assign>,
+) -> ApiResult<Json<ConversationView>> {
+    let now = app.now();
+    let view = app
+        .store
+        .write(move |tx| {
+            let c = chat::assign(tx, now, &v.user, ConversationId(id), a.user_id.map(youying_core::values::UserId))?;
+            load_view(tx, &c).map(|(view, _)| view)
+        })
+        .await?;
+    Ok(Json(view))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Duty {
+    pub on: bool,
+}
+
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct DutyView {
+    /// Platform agents on duty now.
+    pub on_duty: Vec<i64>,
+    /// The day reported (Beijing time), and the minutes of it so far with at least one agent on duty.
+    pub day: String,
+    pub minutes_elapsed: i64,
+    pub minutes_covered: i64,
+    /// `minutes_covered / minutes_elapsed`, in percent.
+    pub share_percent: f64,
+}
+
+/// Beijing-time day `[start, end)` containing `now`.
+fn day_of(now: youying_core::Timestamp) -> (youying_core::Timestamp, youying_core::Timestamp) {
+    let offset = 8 * 3_600_000;
+    let start = (now.millis() + offset).div_euclid(86_400_000) * 86_400_000 - offset;
+    (youying_core::Timestamp::from_millis(start), youying_core::Timestamp::from_millis(start + 86_400_000))
+}
+
+pub async fn duty_report<S: Store>(app: &App<S>) -> ApiResult<DutyView> {
+    let now = app.now();
+    let (start, _) = day_of(now);
+    let (on_duty, intervals) =
+        app.store.read(move |tx| Ok((tx.on_duty_now()?, tx.duty_intervals(start, now)?))).await?;
+    let covered = chat::covered_minutes(&intervals, start, now);
+    let elapsed = now.millis_since(start) / 60_000;
+    #[allow(clippy::cast_precision_loss)]
+    let share = if elapsed > 0 { (covered as f64 * 1000.0 / elapsed as f64).round() / 10.0 } else { 0.0 };
+    Ok(DutyView {
+        on_duty: on_duty.into_iter().map(|u| u.0).collect(),
+        day: crate::pages::fmt_time(start).chars().take(10).collect(),
+        minutes_elapsed: elapsed,
+        minutes_covered: covered,
+        share_percent: share,
+    })
+}
+
+#[utoipa::path(post, path = "/api/v1/platform/duty", tag = "chat", request_body = Duty, responses((status = 200, body = DutyView), (status = 403)))]
+pub async fn set_duty<S: Store>(
+    State(app): State<App<S>>,
+    ApiUser(v): ApiUser,
+    ApiJson(d): ApiJson<Duty>,
+) -> ApiResult<Json<DutyView>> {
+    let now = app.now();
+    app.store.write(move |tx| chat::set_duty(tx, now, &v.user, d.on)).await?;
+    Ok(Json(duty_report(&app).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/platform/duty", tag = "chat", responses((status = 200, body = DutyView), (status = 403)))]
+pub async fn get_duty<S: Store>(State(app): State<App<S>>, ApiUser(v): ApiUser) -> ApiResult<Json<DutyView>> {
+    authz::platform_staff(&v.user)?;
+    Ok(Json(duty_report(&app).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct NoticeParams {
+    /// A shop's notices (its staff); omitted: the platform's (platform staff).
+    pub shop_id: Option<i64>,
+}
+
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct NoticeView {
+    pub id: i64,
+    pub kind: String,
+    pub subject: String,
+    pub body: String,
+    pub at: i64,
+}
+
+#[utoipa::path(get, path = "/api/v1/notifications", tag = "chat", params(NoticeParams), responses((status = 200, body = Vec<NoticeView>), (status = 403), (status = 404)))]
+pub async fn notifications<S: Store>(
+    State(app): State<App<S>>,
+    ApiUser(v): ApiUser,
+    Query(p): Query<NoticeParams>,
+) -> ApiResult<Json<Vec<NoticeView>>> {
+    let list = app
+        .store
+        .read(move |tx| match p.shop_id {
+            Some(id) => {
+                let shop = shops::load(tx, &v.user, ShopId(id), ShopAction::Serve)?;
+                tx.notifications(Some(shop.id), "shop", 100)
+            }
+            None => {
+                authz::platform_staff(&v.user)?;
+                tx.notifications(None, "platform", 100)
+            }
+        })
+        .await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|(id, kind, subject, body, at)| NoticeView { id, kind, subject, body, at: at.millis() })
+            .collect(),
+    ))
+}

@@ -60,6 +60,9 @@ pub fn router<S: Store>() -> Router<App<S>> {
         .route("/api/v1/demo/faucet", post(wallet::faucet::<S>))
         .route("/api/v1/conversations", get(chat::list::<S>).post(chat::open::<S>))
         .route("/api/v1/conversations/{id}/messages", get(chat::messages::<S>).post(chat::post::<S>))
+        .route("/api/v1/conversations/{id}/assign", post(chat::assign::<S>))
+        .route("/api/v1/platform/duty", get(chat::get_duty::<S>).post(chat::set_duty::<S>))
+        .route("/api/v1/notifications", get(chat::notifications::<S>))
         .route("/api/v1/ws", get(crate::ws::upgrade::<S>))
         .route("/api/openapi.json", get(openapi::json))
 }

@@ -15,7 +15,7 @@ use super::{admin, auth, chat, orders, products, shops, wallet};
         admin::get_rules, admin::put_rules, admin::verify_evidence,
         products::create, products::patch, products::get, products::search, products::of_shop, products::import, products::withdraw,
         orders::create, orders::get, orders::list, orders::snapshot, orders::reveal, orders::confirm, orders::fulfil, orders::cancel,
-        chat::open, chat::list, chat::messages, chat::post,
+        chat::open, chat::list, chat::messages, chat::post, chat::assign, chat::set_duty, chat::get_duty, chat::notifications,
         wallet::mine, wallet::of_shop, wallet::credit, wallet::faucet, wallet::breaches, wallet::audit,
     ),
     modifiers(&Security),

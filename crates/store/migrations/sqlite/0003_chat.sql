@@ -55,3 +55,12 @@ CREATE TABLE notifications (
 CREATE INDEX notifications_shop_idx ON notifications (shop_id, id);
 
 ALTER TABLE breaches ADD COLUMN party TEXT NOT NULL DEFAULT 'shop';
+
+CREATE TABLE duty_intervals (
+    id         INTEGER PRIMARY KEY,
+    user_id    INTEGER NOT NULL REFERENCES users (id),
+    started_at INTEGER NOT NULL,
+    ended_at   INTEGER
+);
+CREATE INDEX duty_intervals_user_idx ON duty_intervals (user_id, ended_at);
+CREATE INDEX duty_intervals_time_idx ON duty_intervals (started_at);
