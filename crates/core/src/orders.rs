@@ -235,10 +235,6 @@ pub fn checkout(tx: &mut dyn Tx, now: Timestamp, buyer: &User, req: &Checkout) -
     } else {
         Vec::new()
     };
-    tx.post(
-        &Entry::transfer("order.pay", &subject, &memo, Account::UserWallet(buyer.id), Account::Escrow, total)?,
-        now,
-    )?;
     let shop_name = tx.shop(product.shop_id)?.map(|s| s.name).unwrap_or_default();
     let (snapshot, snapshot_hash) = snapshot(&product, &shop_name, req.quantity, unit, total, now);
     let (state, due, kind) = if product.spec.kind == ProductKind::DirectTopup {
@@ -280,6 +276,12 @@ pub fn checkout(tx: &mut dyn Tx, now: Timestamp, buyer: &User, req: &Checkout) -
     if let Some((key, hash)) = &req.idempotency {
         tx.put_idempotency(buyer.id, key, hash, Some(id), now)?;
     }
+    // Money moves last: the escrow account is every checkout's shared row, so
+    // its lock is taken as late, and held as briefly, as the transaction allows.
+    tx.post(
+        &Entry::transfer("order.pay", &subject, &memo, Account::UserWallet(buyer.id), Account::Escrow, total)?,
+        now,
+    )?;
     tx.append(NewEvent::new(
         now,
         Some(buyer.id),
