@@ -58,13 +58,7 @@ fn db_error(e: postgres::Error) -> DbError {
 
 impl PgConn {
     fn connect(url: &str) -> Result<Self> {
-        let mut client = Client::connect(url, NoTls).map_err(|e| StorageError(format!("connect to PostgreSQL: {e}")))?;
-        // Statements are prepared once per connection and reused. A generic plan
-        // made while a table was empty (seq scan) would stay cached after it grew:
-        // a second 100,000-key import took minutes. Plan each execution instead.
-        client
-            .batch_execute("SET plan_cache_mode = force_custom_plan")
-            .map_err(|e| StorageError(format!("configure PostgreSQL session: {e}")))?;
+        let client = Client::connect(url, NoTls).map_err(|e| StorageError(format!("connect to PostgreSQL: {e}")))?;
         Ok(Self { client, statements: HashMap::new() })
     }
 
