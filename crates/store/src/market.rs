@@ -146,7 +146,7 @@ impl<C: Conn> MarketTx for SqlTx<'_, C> {
             // planner as a sequential scan, repeated for every chunk: a second
             // 100,000-key import took minutes. Index probes it is, for this
             // transaction only.
-            self.exec("SET LOCAL enable_seqscan = off", &[])?;
+            self.conn.batch("SET LOCAL enable_seqscan = off").map_err(crate::sql::map_db_error)?;
         }
         let mut found = Vec::new();
         for chunk in fps.chunks(PROBE_CHUNK) {
