@@ -141,13 +141,6 @@ impl<C: Conn> MarketTx for SqlTx<'_, C> {
     }
 
     fn existing_fingerprints(&mut self, shop: ShopId, fps: &[String]) -> Result<Vec<String>> {
-        if self.conn.dialect() == crate::sql::Dialect::Postgres {
-            // A probe of 500 values against a large stock looks cheaper to the
-            // planner as a sequential scan, repeated for every chunk: a second
-            // 100,000-key import took minutes. Index probes it is, for this
-            // transaction only.
-            self.conn.batch("SET LOCAL enable_seqscan = off").map_err(crate::sql::map_db_error)?;
-        }
         let mut found = Vec::new();
         for chunk in fps.chunks(PROBE_CHUNK) {
             let marks = placeholders(2, chunk.len());
