@@ -12,6 +12,7 @@ use youying_core::rules::Rules;
 use youying_core::values::{ProductId, ShopId};
 use youying_core::{Error, accounts};
 
+use super::chat::Contact;
 use super::forms::{field, fmt_fen, parse_yuan_opt, urlencode, yuan_input};
 use super::{Layout, Page, PageError, fmt_duration, fmt_time, render, see_other};
 use crate::api::orders::{NewOrder, place};
@@ -263,6 +264,7 @@ struct ProductPage<'a> {
     /// form buys once; a new visit to the page is a new purchase.
     idem: String,
     signed_in: bool,
+    contact: Contact,
     error: Option<String>,
 }
 
@@ -283,7 +285,14 @@ struct BuyInput {
 
 async fn product_page<S: Store>(app: &App<S>, page: &Page, id: i64, input: BuyInput) -> Result<Response, PageError> {
     let v = load_view(app, ProductId(id)).await.map_err(|e| page.error(e))?;
-    let r: Rules = app.store.read(|tx| accounts::rules(tx)).await.map_err(|e| page.error(e.into()))?;
+    let sid = ShopId(v.shop_id);
+    let (r, shop): (Rules, _) = app
+        .store
+        .read(move |tx| Ok((accounts::rules(tx)?, tx.shop(sid)?.ok_or(Error::NotFound)?)))
+        .await
+        .map_err(|e| page.error(e.into()))?;
+    let mut contact = Contact::new(page.viewer.as_ref().map(|v| &v.user), &shop, format!("/products/{id}"));
+    contact.product_id = Some(id);
     let idem = random_token("").map_err(|e| page.error(e.into()))?;
     let status = input.error.as_ref().map_or(StatusCode::OK, AppError::status);
     if let Some(e) = &input.error {
@@ -314,6 +323,7 @@ async fn product_page<S: Store>(app: &App<S>, page: &Page, id: i64, input: BuyIn
         quantity: if input.quantity.is_empty() { "1".into() } else { input.quantity },
         idem,
         signed_in: page.viewer.is_some(),
+        contact,
         error: input.error.map(|e| e.message()),
         p: ProductCard::of(&v),
     };
@@ -374,6 +384,7 @@ struct ShopPage<'a> {
     name: String,
     opened: String,
     products: Vec<ProductCard>,
+    contact: Contact,
 }
 
 pub async fn shop<S: Store>(State(app): State<App<S>>, page: Page, Path(id): Path<i64>) -> Result<Response, PageError> {
@@ -390,8 +401,10 @@ pub async fn shop<S: Store>(State(app): State<App<S>>, page: Page, Path(id): Pat
         })
         .await
         .map_err(|e| page.error(e.into()))?;
+    let contact = Contact::new(page.viewer.as_ref().map(|v| &v.user), &shop, format!("/shops/{id}"));
     let t = ShopPage {
         page: &page.layout,
+        contact,
         id: shop.id.0,
         name: shop.name,
         opened: fmt_time(shop.created_at),

@@ -2,6 +2,8 @@
 //! navigation for the viewer's role and the CSRF token its forms must carry.
 
 mod account;
+mod chat;
+mod chat_console;
 mod docs;
 mod forms;
 mod market;
@@ -59,6 +61,16 @@ pub fn router<S: Store>() -> Router<App<S>> {
         )
         .route("/merchant/shops/{id}/orders", get(merchant::orders::<S>))
         .route("/merchant/orders/{no}/fulfil", post(merchant::fulfil::<S>))
+        .route("/chat", get(chat::list::<S>))
+        .route("/chat/open", post(chat::open::<S>))
+        .route("/chat/{id}", get(chat::show::<S>))
+        .route("/chat/{id}/messages", post(chat::post::<S>))
+        .route("/chat/{id}/assign", post(chat::assign::<S>))
+        .route("/merchant/chat", get(chat_console::merchant_list::<S>))
+        .route("/merchant/chat/{id}", get(chat_console::merchant_show::<S>))
+        .route("/platform/chat", get(chat_console::platform_list::<S>))
+        .route("/platform/chat/{id}", get(chat_console::platform_show::<S>))
+        .route("/platform/duty", post(chat_console::duty::<S>))
         .route("/account", get(account::show::<S>))
         .route("/account/tokens", post(account::create_token::<S>))
         .route("/account/tokens/{id}/revoke", post(account::revoke_token::<S>))
@@ -66,6 +78,7 @@ pub fn router<S: Store>() -> Router<App<S>> {
         .route("/admin/rules", post(platform::save_rules::<S>))
         .route("/api/docs", get(docs::page))
         .route("/static/app.css", get(css))
+        .route("/static/chat.js", get(chat_js))
         .fallback(not_found)
 }
 
@@ -73,6 +86,14 @@ async fn css() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
         include_str!("../../static/app.css"),
+    )
+}
+
+/// Live chat for the conversation pages and consoles; no build step, no inline script (CSP).
+async fn chat_js() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../../static/chat.js"),
     )
 }
 
@@ -124,15 +145,20 @@ fn nav_for(viewer: Option<&Viewer>, owns_shop: bool) -> Vec<NavItem> {
         }
         Some(Role::Buyer) => {
             nav.push(item("orders", "nav.orders", "/orders"));
+            nav.push(item("chat", "nav.chat", "/chat"));
             nav.push(item("wallet", "nav.wallet", "/wallet"));
             nav.push(item("account", "nav.me", "/account"));
-            nav.push(if owns_shop {
-                item("merchant", "nav.merchant", "/merchant")
+            if owns_shop {
+                nav.push(item("merchant", "nav.merchant", "/merchant"));
+                nav.push(item("merchant-chat", "nav.merchant_chat", "/merchant/chat"));
             } else {
-                item("open-shop", "nav.open_shop", "/shops/new")
-            });
+                nav.push(item("open-shop", "nav.open_shop", "/shops/new"));
+            }
         }
-        Some(Role::MerchantAgent) => nav.push(item("merchant", "nav.merchant", "/merchant")),
+        Some(Role::MerchantAgent) => {
+            nav.push(item("merchant", "nav.merchant", "/merchant"));
+            nav.push(item("merchant-chat", "nav.merchant_chat", "/merchant/chat"));
+        }
         Some(Role::PlatformAgent) => nav.push(item("platform", "nav.platform", "/platform")),
         Some(Role::Admin) => {
             nav.push(item("platform", "nav.platform", "/platform"));

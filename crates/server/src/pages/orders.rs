@@ -12,6 +12,7 @@ use youying_core::orders::{self, Order, OrderState};
 use youying_core::ports::Store;
 use youying_core::values::Role;
 
+use super::chat::Contact;
 use super::forms::fmt_fen;
 use super::market::kind_label;
 use super::session::CsrfForm;
@@ -115,6 +116,7 @@ struct OrderPage<'a> {
     can_fulfil: bool,
     /// The delivered units, only on the page a reveal returns.
     units: Option<Vec<OpenUnit>>,
+    contact: Contact,
 }
 
 fn order_page<S: Store>(app: &App<S>, page: &Page, o: &Order, units: Option<Vec<OpenUnit>>) -> Response {
@@ -141,6 +143,14 @@ fn order_page<S: Store>(app: &App<S>, page: &Page, o: &Order, units: Option<Vec<
             && o.state == OrderState::AwaitingFulfilment
             && viewer.is_some_and(|u| u.role != Role::PlatformAgent),
         units,
+        // The buyer asks the shop about this order; a buyer never owns the shop.
+        contact: Contact {
+            mode: if is_buyer { "form" } else { "" },
+            shop_id: o.shop_id.0,
+            product_id: None,
+            order_no: Some(o.no.clone()),
+            next: format!("/orders/{}", o.no),
+        },
         o: OrderRow::of(o),
     };
     render(StatusCode::OK, &page.layout, &t)

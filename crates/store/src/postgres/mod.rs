@@ -138,9 +138,12 @@ fn listen(url: &str, store: &std::sync::Weak<Inner>, hook: &PublishHook) {
                 if let Err(e) = client.batch_execute("LISTEN youying_events") {
                     tracing::warn!(error = %e, "LISTEN failed");
                 } else {
-                    let mut notes = client.notifications();
-                    let mut iter = notes.timeout_iter(std::time::Duration::from_millis(500));
                     loop {
+                        // A fresh iterator each time: one whose timeout has once
+                        // elapsed answers `None` at once forever after (a busy loop
+                        // that ate a core and starved the server).
+                        let mut notes = client.notifications();
+                        let mut iter = notes.timeout_iter(std::time::Duration::from_millis(500));
                         match fallible_iterator::FallibleIterator::next(&mut iter) {
                             Ok(Some(n)) => hook(n.payload().to_owned()),
                             // A quiet half second: see whether the store still exists.
