@@ -177,6 +177,12 @@ impl<C: Conn> MarketTx for SqlTx<'_, C> {
             }
             self.exec(&sql, &p)?;
         }
+        if self.conn.dialect() == crate::sql::Dialect::Postgres && units.len() >= 1_000 {
+            // Fresh statistics after a bulk import: otherwise the next import's
+            // prepared duplicate probe keeps a plan made for an empty table (a
+            // sequential scan per 500-key chunk: a second 100k import took minutes).
+            self.conn.batch("ANALYZE stock_units").map_err(crate::sql::map_db_error)?;
+        }
         Ok(())
     }
 
