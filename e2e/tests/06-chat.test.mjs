@@ -9,7 +9,10 @@
 //    canned reply; xiaoming sees the answer — all without reloading.
 // 2. The merchant agent's console: a new conversation appears live with its
 //    countdown, is highlighted (and beeps) in the last seconds, shows 平台已接管
-//    after the deadline; the shop still answers and the buyer sees it live.
+//    after the deadline. The buyer sends a picture (未读, counted unread in the
+//    console); the agent opens the conversation, sees it, and the buyer's page
+//    turns to 已读 live; a second picture arrives in the open console live. The
+//    shop still answers and the buyer sees it live.
 
 import assert from 'node:assert/strict';
 import { assertNoSideScroll, login, resultsPath, submit } from '../lib.mjs';
@@ -17,6 +20,16 @@ import { assertNoSideScroll, login, resultsPath, submit } from '../lib.mjs';
 export const server = { demo: true };
 
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
+
+/** A 40×30 orange PNG, as a phone's file picker would hand it over. */
+const SCREENSHOT = {
+  name: 'screenshot.png',
+  mimeType: 'image/png',
+  buffer: Buffer.from(
+    'iVBORw0KGgoAAAANSUhEUgAAACgAAAAeCAIAAADRv8uKAAAAK0lEQVR42u3NMQ0AAAgDsMlBLGKRgAw4mvRvputExGKxWCwWi8VisVj8N14LMbEqQVWY5QAAAABJRU5ErkJggg==',
+    'base64',
+  ),
+};
 const LIVE = 15_000; // generous for a deadline of 4 s on a busy machine
 
 /** Sets rules through `PUT /api/v1/admin/rules` as the demo admin (bearer token). */
@@ -63,6 +76,17 @@ async function openChatFromProduct(page, base) {
   await page.waitForSelector('#chat[data-live="1"]'); // the websocket is up
   return conv;
 }
+
+/** Sends a picture from the conversation page (chosen: sent at once) and waits for it in the thread. */
+async function sendPicture(page) {
+  const before = await page.locator('#messages li.mine .image-msg img').count();
+  await page.setInputFiles('#chat-image', SCREENSHOT);
+  await page.locator('#messages li.mine .image-msg img').nth(before).waitFor();
+  return page.locator('#messages li.mine').last();
+}
+
+/** Whether an <img> has loaded and decoded (not a broken-image box). */
+const decoded = (img) => img.evaluate((i) => i.complete && i.naturalWidth === 40 && i.naturalHeight === 30);
 
 async function write(page, text) {
   await page.fill('#chat-text', text);
@@ -194,9 +218,32 @@ export const tests = [
         assert.equal(await row.locator('.due').isVisible(), false);
         await b.waitForSelector('#takeover:not([hidden])', { timeout: LIVE });
 
-        // The shop still answers after the takeover; the buyer sees it live.
+        // The buyer sends a picture: 未读 on their side, counted unread in the console.
+        const mine = await sendPicture(b);
+        assert.equal(await mine.locator('.receipt').textContent(), '未读');
+        assert.ok(await decoded(mine.locator('img')), 'the thumbnail shows the picture');
+        const box = await mine.locator('img').boundingBox();
+        assert.ok(box.width <= 240 && box.width > 0, `a thumbnail, not the full size: ${box.width}`);
+        await row.locator('.unread-badge:not([hidden])').waitFor({ timeout: LIVE });
+        assert.ok(Number(await row.locator('.unread').textContent()) >= 2, 'the text and the picture, unread');
+
+        // The agent opens it: the picture is there, and the buyer's page says 已读 without a reload.
         await Promise.all([page.waitForURL(base + `/merchant/chat/${conv}`), row.locator('a.title').click()]);
         assert.match(await page.textContent('#takeover'), /平台已接管/);
+        const theirs = page.locator('#messages li.msg-buyer .image-msg img');
+        await theirs.first().waitFor();
+        assert.ok(await decoded(theirs.first()), 'the merchant sees the picture');
+        await mine.locator('.receipt.read', { hasText: '已读' }).waitFor({ timeout: LIVE });
+
+        // With the conversation open, the next picture arrives live and is read at once.
+        await page.waitForSelector('#chat[data-live="1"]');
+        const second = await sendPicture(b);
+        await theirs.nth(1).waitFor({ timeout: LIVE });
+        await second.locator('.receipt.read', { hasText: '已读' }).waitFor({ timeout: LIVE });
+        await page.screenshot({ path: resultsPath('merchant-picture-mobile.png'), fullPage: true });
+        await b.screenshot({ path: resultsPath('buyer-picture-read-mobile.png'), fullPage: true });
+
+        // The shop still answers after the takeover; the buyer sees it live.
         assert.ok(await page.locator('#product-context').isVisible(), 'the product the buyer asked about');
         await page.waitForSelector('#chat[data-live="1"]');
         await write(page, '支持全区全服，已为您确认。');

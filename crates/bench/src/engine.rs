@@ -227,7 +227,7 @@ async fn measure<S: Store>(args: &Args, store: S, config: Config, calib_rate: f6
     let mem_fired = mem();
     let cpu_fired = cpu();
 
-    // 3. Read the lateness back: one `deadline.fired` event per firing.
+    // 3. Read the lateness back from the `deadlines.fired` evidence events.
     let batches = timed.batches();
     if let Some(path) = &args.dump_batches {
         let mut csv = String::from("start_us,end_us,fired\n");
@@ -248,20 +248,16 @@ async fn measure<S: Store>(args: &Args, store: S, config: Config, calib_rate: f6
         let Some(last) = page.last() else { break };
         seq = last.seq;
         for e in page {
-            if e.kind != "deadline.fired" {
-                continue;
-            }
-            let p: Value = serde_json::from_str(&e.payload)?;
-            let late_ms = p.get("late_ms").and_then(Value::as_i64).ok_or("event without late_ms")?;
-            let due = p.get("due_at").and_then(Value::as_i64).ok_or("event without due_at")?;
-            max_due = max_due.max(due);
-            if e.at.millis() - due != late_ms {
-                inconsistent += 1;
-            }
-            #[allow(clippy::cast_precision_loss)]
-            late.push(late_ms as f64);
-            if let Some(c) = matcher.next(due) {
-                commit_late.push(c);
+            for r in youying_core::deadline::fired_records(&e.kind, &e.payload)? {
+                max_due = max_due.max(r.due_at);
+                if e.at.millis() - r.due_at != r.late_ms {
+                    inconsistent += 1;
+                }
+                #[allow(clippy::cast_precision_loss)]
+                late.push(r.late_ms as f64);
+                if let Some(c) = matcher.next(r.due_at) {
+                    commit_late.push(c);
+                }
             }
         }
     }

@@ -127,7 +127,12 @@ fn real_main(args: &Args) -> BoxResult<()> {
             .iter()
             .map(|f| -> BoxResult<Value> { Ok(serde_json::from_str(&std::fs::read_to_string(f)?)?) })
             .collect::<BoxResult<Vec<_>>>()?;
-        let med = report::median(&runs);
+        let mut med = report::median(&runs);
+        // Say when each run was, not the first run's date alone.
+        let dates: Vec<&str> = runs.iter().filter_map(|r| r.pointer("/meta/date").and_then(Value::as_str)).collect();
+        if let Some(m) = med.get_mut("meta").and_then(Value::as_object_mut) {
+            m.insert("date".into(), json!(dates.join(", ")));
+        }
         println!("{}", report::table(&med, runs.len()));
         return Ok(());
     }

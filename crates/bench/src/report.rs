@@ -139,10 +139,10 @@ pub fn table(run: &Value, runs: usize) -> String {
     out.push_str(&format!(
         "{} deadlines due uniformly over {} s ({} order), {backend}, {what} ({}, {} CPUs):\n\n",
         thousands(m["count"].as_f64().unwrap_or(0.0)),
-        m["spread_secs"],
+        thousands(m["spread_secs"].as_f64().unwrap_or(0.0)),
         m["order"].as_str().unwrap_or("random"),
         m["date"].as_str().unwrap_or(""),
-        m["cpus"],
+        thousands(m["cpus"].as_f64().unwrap_or(0.0)),
     ));
     out.push_str(&format!("| | youying | {bare_name} | youying ÷ bare |\n|---|---:|---:|---:|\n"));
     for (label, path, f) in rows {

@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::evidence::NewEvent;
 use crate::ports::{NewUser, Tx, User};
 use crate::rules::{self, Rules};
-use crate::values::{Role, ShopId, TokenId, Username};
+use crate::values::{Email, Role, ShopId, TokenId, Username};
 
 pub fn rules(tx: &mut dyn Tx) -> Result<Rules> {
     Ok(Rules::from_stored(tx.stored_rules()?))
@@ -117,6 +117,27 @@ pub fn revoke_api_token(tx: &mut dyn Tx, now: Timestamp, user: &User, id: TokenI
         ))?;
     }
     Ok(())
+}
+
+/// Sets (or, with `None`, clears) the address the account's notifications are
+/// mailed to. A change is an evidence event carrying the masked address only:
+/// the chain is kept for years and cannot forget, and a hash would not hide an
+/// address (QQ mail addresses are numbers: every one can be hashed and compared).
+pub fn set_email(tx: &mut dyn Tx, now: Timestamp, user: &User, email: Option<&Email>) -> Result<Option<String>> {
+    let before = tx.user_email(user.id)?;
+    let after = email.map(|e| e.as_str().to_owned());
+    if before == after {
+        return Ok(after);
+    }
+    tx.set_user_email(user.id, after.as_deref())?;
+    tx.append(NewEvent::new(
+        now,
+        Some(user.id),
+        "user.email_changed",
+        format!("user:{}", user.id),
+        json!({ "email": email.map(Email::masked), "had_email": before.is_some() }),
+    ))?;
+    Ok(after)
 }
 
 /// Applies an admin's rule changes, all or nothing, each one an evidence event.

@@ -3,9 +3,14 @@
 //! conversation moves by itself to the platform queue, the shop is charged a
 //! breach, and the platform owns a fresh deadline — measured the same way.
 
+mod media;
+mod receipts;
+
 use serde::Serialize;
 use serde_json::json;
 
+pub use self::media::{ImageRef, NewImage, StoredImage, image_of, send_image};
+pub use self::receipts::{Reads, Unread, mark_read};
 use crate::accounts;
 use crate::authz::{self, ShopAction};
 use crate::clock::Timestamp;
@@ -87,6 +92,7 @@ pub struct Conversation {
     pub taken_over_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub last_message_id: i64,
+    pub read: Reads,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -95,7 +101,7 @@ pub struct Message {
     pub conversation_id: ConversationId,
     pub sender_id: Option<UserId>,
     pub side: Side,
-    /// `text`, `order_card` or `system`.
+    /// `text`, `order_card`, `image` (the body is [`ImageRef`] as JSON) or `system`.
     pub kind: String,
     pub body: String,
     pub created_at: Timestamp,
@@ -252,7 +258,7 @@ fn schedule_reply(tx: &mut dyn Tx, now: Timestamp, c: &mut Conversation, since: 
 /// A message from the buyer. If nothing is awaiting an answer yet, the clock
 /// starts: whoever owns the conversation must answer before `chat_reply_secs`.
 pub fn buyer_says(tx: &mut dyn Tx, now: Timestamp, buyer: &User, id: ConversationId, body: &str) -> Result<Message> {
-    let (mut c, side) = load(tx, buyer, id)?;
+    let (c, side) = load(tx, buyer, id)?;
     if side != Side::Buyer {
         return Err(Error::NotFound);
     }
@@ -261,18 +267,24 @@ pub fn buyer_says(tx: &mut dyn Tx, now: Timestamp, buyer: &User, id: Conversatio
         tx,
         NewMessage { conversation_id: c.id, sender_id: Some(buyer.id), side, kind: "text", body, created_at: now },
     )?;
+    after_buyer_message(tx, now, c, &m)?;
+    Ok(m)
+}
+
+fn after_buyer_message(tx: &mut dyn Tx, now: Timestamp, mut c: Conversation, m: &Message) -> Result<()> {
     if c.awaiting_since.is_none() {
         schedule_reply(tx, now, &mut c, now)?;
     }
     c.last_message_id = m.id;
     save(tx, &c)?;
-    Ok(m)
+    // Whoever writes has read everything before.
+    receipts::advance_read(tx, c.id, Side::Buyer, m.id).map(|_| ())
 }
 
 /// A human answer from the shop's team or the platform. It clears whatever
 /// deadline was running and records how long the buyer waited.
 pub fn staff_says(tx: &mut dyn Tx, now: Timestamp, actor: &User, id: ConversationId, body: &str) -> Result<Message> {
-    let (mut c, side) = load(tx, actor, id)?;
+    let (c, side) = load(tx, actor, id)?;
     if side == Side::Buyer {
         return Err(Error::NotFound);
     }
@@ -281,6 +293,17 @@ pub fn staff_says(tx: &mut dyn Tx, now: Timestamp, actor: &User, id: Conversatio
         tx,
         NewMessage { conversation_id: c.id, sender_id: Some(actor.id), side, kind: "text", body, created_at: now },
     )?;
+    after_staff_message(tx, now, actor, (c, side), &m)?;
+    Ok(m)
+}
+
+fn after_staff_message(
+    tx: &mut dyn Tx,
+    now: Timestamp,
+    actor: &User,
+    (mut c, side): (Conversation, Side),
+    m: &Message,
+) -> Result<()> {
     if let Some(since) = c.awaiting_since.take() {
         if let Some(d) = c.deadline_id.take() {
             tx.cancel_deadline(d, now)?;
@@ -303,7 +326,7 @@ pub fn staff_says(tx: &mut dyn Tx, now: Timestamp, actor: &User, id: Conversatio
     }
     c.last_message_id = m.id;
     save(tx, &c)?;
-    Ok(m)
+    receipts::advance_read(tx, c.id, side, m.id).map(|_| ())
 }
 
 /// Deadline handler: nobody answered in time. A shop's miss moves the

@@ -110,6 +110,38 @@ pub struct Outcome {
     pub lateness_ms: Vec<i64>,
 }
 
+/// The evidence event one step appends for all the deadlines it fired: a
+/// single event per batch (rather than one per deadline) keeps a burst of
+/// firings from rewriting a random index page per deadline. Each handler's
+/// own effects still carry their own events.
+pub const FIRED_EVENT: &str = "deadlines.fired";
+/// The subject of [`FIRED_EVENT`].
+pub const FIRED_SUBJECT: &str = "deadlines";
+
+/// One deadline in a [`FIRED_EVENT`]'s payload.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FiredRecord {
+    pub id: i64,
+    pub kind: String,
+    pub subject: String,
+    pub due_at: i64,
+    pub late_ms: i64,
+}
+
+/// The deadlines a [`FIRED_EVENT`] payload records; empty for any other event.
+pub fn fired_records(kind: &str, payload: &str) -> Result<Vec<FiredRecord>> {
+    if kind != FIRED_EVENT {
+        return Ok(Vec::new());
+    }
+    #[derive(serde::Deserialize)]
+    struct Payload {
+        fired: Vec<FiredRecord>,
+    }
+    serde_json::from_str::<Payload>(payload)
+        .map(|p| p.fired)
+        .map_err(|_| Error::Invalid { field: "payload", reason: "fired_records" })
+}
+
 /// A failed handler is retried after this long, growing with each attempt.
 const RETRY_BASE_MS: i64 = 1_000;
 const RETRY_MAX_MS: i64 = 60_000;
@@ -117,16 +149,27 @@ const RETRY_MAX_MS: i64 = 60_000;
 /// Fires up to `limit` due deadlines in the caller's transaction. Each handler
 /// runs inside a savepoint: one failing handler is rolled back and retried later
 /// without undoing the others. A deadline is marked fired in the same
-/// transaction as its handler's effects, so it fires exactly once.
+/// transaction as its handler's effects, so it fires exactly once. One
+/// [`FIRED_EVENT`] records every deadline the step fired.
 pub fn run_due(tx: &mut dyn Tx, now: Timestamp, limit: usize) -> Result<Outcome> {
     let mut out = Outcome::default();
+    let mut records = Vec::new();
     for d in tx.claim_due(now, limit)? {
         tx.savepoint()?;
         match fire_one(tx, &d, now) {
-            Ok(()) => {
+            Ok(fired) => {
                 tx.release_savepoint()?;
-                out.fired += 1;
-                out.lateness_ms.push(now.millis_since(d.due_at));
+                if fired {
+                    out.fired += 1;
+                    out.lateness_ms.push(now.millis_since(d.due_at));
+                    records.push(FiredRecord {
+                        id: d.id.0,
+                        kind: d.kind,
+                        subject: d.subject,
+                        due_at: d.due_at.millis(),
+                        late_ms: now.millis_since(d.due_at),
+                    });
+                }
             }
             Err(Error::Storage(e)) => return Err(Error::Storage(e)),
             Err(e) => {
@@ -138,6 +181,9 @@ pub fn run_due(tx: &mut dyn Tx, now: Timestamp, limit: usize) -> Result<Outcome>
             }
         }
     }
+    if !records.is_empty() {
+        tx.append(NewEvent::new(now, None, FIRED_EVENT, FIRED_SUBJECT, json!({ "fired": records })))?;
+    }
     Ok(out)
 }
 
@@ -145,9 +191,10 @@ fn payload_id(d: &Deadline, key: &str) -> Result<i64> {
     d.payload.get(key).and_then(Value::as_i64).ok_or(Error::Invalid { field: "payload", reason: "missing_id" })
 }
 
-fn fire_one(tx: &mut dyn Tx, d: &Deadline, now: Timestamp) -> Result<()> {
+/// Runs `d`'s handler and marks it fired; false when it was no longer pending.
+fn fire_one(tx: &mut dyn Tx, d: &Deadline, now: Timestamp) -> Result<bool> {
     if !tx.mark_fired(d.id, now)? {
-        return Ok(()); // cancelled or fired meanwhile: nothing to do
+        return Ok(false); // cancelled or fired meanwhile: nothing to do
     }
     match DeadlineKind::parse(&d.kind) {
         Some(DeadlineKind::InviteExpiry) => {
@@ -171,11 +218,5 @@ fn fire_one(tx: &mut dyn Tx, d: &Deadline, now: Timestamp) -> Result<()> {
             return Err(Error::Invalid { field: "kind", reason: "unknown_deadline_kind" });
         }
     }
-    tx.append(NewEvent::new(
-        now,
-        None,
-        "deadline.fired",
-        format!("deadline:{}", d.id),
-        json!({ "kind": d.kind, "subject": d.subject, "due_at": d.due_at.millis(), "late_ms": now.millis_since(d.due_at) }),
-    ))
+    Ok(true)
 }

@@ -12,6 +12,7 @@ pub mod clock;
 pub mod deadline;
 pub mod error;
 pub mod evidence;
+pub mod image;
 pub mod listings;
 pub mod money;
 pub mod orders;

@@ -7,7 +7,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use crate::catalogue::ProductSpec;
-use crate::chat::{Conversation, Message, NewMessage};
+use crate::chat::{Conversation, Message, NewImage, NewMessage, Side, StoredImage, Unread};
 use crate::clock::Timestamp;
 use crate::deadline::{Deadline, NewDeadline};
 use crate::error::Result;
@@ -301,14 +301,130 @@ pub trait ChatTx {
     fn on_duty_now(&mut self) -> Result<Vec<UserId>>;
     /// Recent notices for a shop's team (`audience` = `shop`) or the platform.
     fn notifications(&mut self, shop: Option<ShopId>, audience: &str, limit: usize) -> Result<Vec<Notice>>;
+    fn message(&mut self, c: ConversationId, id: i64) -> Result<Option<Message>>;
+    fn insert_image(&mut self, image: &NewImage) -> Result<i64>;
+    /// A picture of conversation `c`; `None` when it belongs to another one.
+    fn image(&mut self, c: ConversationId, id: i64) -> Result<Option<StoredImage>>;
+    /// Moves `side`'s read position to `message_id` if that is further; true when it moved.
+    fn advance_read(&mut self, c: ConversationId, side: Side, message_id: i64) -> Result<bool>;
+    /// Buyer messages past each team's read position.
+    fn unread(&mut self, c: &Conversation) -> Result<Unread>;
 }
 
 /// An in-app notice: (id, kind, subject, body, at).
 pub type Notice = (i64, String, String, String, Timestamp);
 
+/// What the mailer reads: an in-app notice for a shop's team, or a breach
+/// charged to a shop. `detail` is the notice's text or the breach's JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailSource {
+    pub id: i64,
+    pub shop_id: ShopId,
+    pub kind: String,
+    /// What it is about: `conversation:12`, `order:…`.
+    pub subject: String,
+    pub detail: String,
+    pub at: Timestamp,
+}
+
+/// A mail to queue: one recipient, rendered when queued, so what is sent later
+/// is what was true then.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewMail {
+    /// `notification` or `breach`: with `source_id` and the user, what makes it unique.
+    pub source: &'static str,
+    pub source_id: i64,
+    pub user_id: UserId,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub created_at: Timestamp,
+}
+
+/// A queued mail and how its delivery went. `state`: `pending`, `sent` or
+/// `failed` (given up).
+#[derive(Clone, PartialEq, Eq)]
+pub struct OutboxMail {
+    pub id: i64,
+    pub source: String,
+    pub source_id: i64,
+    pub user_id: UserId,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub state: String,
+    pub created_at: Timestamp,
+    pub next_attempt_at: Timestamp,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub sent_at: Option<Timestamp>,
+}
+
+/// Addresses are personal data: these print without them.
+impl std::fmt::Debug for NewMail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewMail")
+            .field("source", &self.source)
+            .field("source_id", &self.source_id)
+            .field("user_id", &self.user_id)
+            .field("subject", &self.subject)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for OutboxMail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OutboxMail")
+            .field("id", &self.id)
+            .field("source", &self.source)
+            .field("source_id", &self.source_id)
+            .field("user_id", &self.user_id)
+            .field("state", &self.state)
+            .field("attempts", &self.attempts)
+            .field("last_error", &self.last_error)
+            .finish_non_exhaustive()
+    }
+}
+
+/// E-mail: the accounts' addresses and a durable outbox. The mailer reads
+/// notices and breaches past a stored cursor, queues one mail per recipient,
+/// and drains the queue over SMTP; several instances share the work.
+pub trait MailTx {
+    /// The address the account set for notifications, if any.
+    fn user_email(&mut self, user: UserId) -> Result<Option<String>>;
+    fn set_user_email(&mut self, user: UserId, email: Option<&str>) -> Result<()>;
+    /// `(user, address)` of the shop's owner and, with `agents`, its merchant
+    /// agents: enabled accounts that set an address, owner first.
+    fn mail_recipients(&mut self, shop: ShopId, agents: bool) -> Result<Vec<(UserId, String)>>;
+    /// The last id of `source` the mailer is done with; the row stays locked
+    /// for this transaction, so instances take turns.
+    fn mail_cursor(&mut self, source: &str) -> Result<i64>;
+    fn set_mail_cursor(&mut self, source: &str, last_id: i64) -> Result<()>;
+    /// Notices for shop teams of one of `kinds` with an id above `after`, by id.
+    fn shop_notices_after(&mut self, after: i64, kinds: &[&str], limit: usize) -> Result<Vec<MailSource>>;
+    /// Breaches charged to shops (not the platform's own) with an id above `after`, by id.
+    fn shop_breaches_after(&mut self, after: i64, limit: usize) -> Result<Vec<MailSource>>;
+    /// Queues a mail; false (and nothing queued) when its source already
+    /// queued one for this user.
+    fn enqueue_mail(&mut self, mail: &NewMail) -> Result<bool>;
+    /// Pending mails due at `now`, oldest first, each counted as an attempt
+    /// and leased until `lease_until` (a crashed sender's mail comes back
+    /// then). Rows another transaction holds are skipped, not waited for.
+    fn claim_mail(&mut self, now: Timestamp, lease_until: Timestamp, limit: usize) -> Result<Vec<OutboxMail>>;
+    fn mail_sent(&mut self, id: i64, at: Timestamp) -> Result<()>;
+    /// A failed attempt: tried again at `retry_at`, or given up on (`None`).
+    fn mail_failed(&mut self, id: i64, retry_at: Option<Timestamp>, error: &str) -> Result<()>;
+    /// When the earliest pending mail is due.
+    fn next_mail_due(&mut self) -> Result<Option<Timestamp>>;
+    /// The most recent mails, newest first.
+    fn mail_outbox(&mut self, limit: usize) -> Result<Vec<OutboxMail>>;
+}
+
 /// One transaction's worth of persistence primitives. Methods map constraint
 /// violations to domain errors (`UsernameTaken`, …); anything else is `Storage`.
-pub trait Tx: MarketTx + ChatTx {
+pub trait Tx: MarketTx + ChatTx + MailTx {
     // accounts
     fn insert_user(&mut self, user: &NewUser) -> Result<UserId>;
     fn user_by_id(&mut self, id: UserId) -> Result<Option<User>>;

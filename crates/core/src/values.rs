@@ -160,6 +160,73 @@ impl Role {
     }
 }
 
+/// An address notifications are mailed to. Parsed to the dot-atom form people
+/// actually use: 6–254 bytes, one `@`, a local part of at most 64 ASCII letters,
+/// digits and ``!#$%&'*+-/=?^_`{|}~.`` (no leading, trailing or doubled dot), and
+/// a domain of at least two labels of letters, digits and `-`. Nothing that could
+/// break out of a mail header (spaces, line breaks, `<>,;:"`) gets through. The
+/// address is personal data: `Debug` shows only [`Email::masked`].
+#[derive(Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(raw: &str) -> Result<Self> {
+        let bad = |reason| Error::Invalid { field: "email", reason };
+        let s = raw.trim();
+        if !(6..=254).contains(&s.len()) {
+            return Err(bad("length_6_254"));
+        }
+        if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(bad("charset"));
+        }
+        let mut halves = s.split('@');
+        let (Some(local), Some(domain), None) = (halves.next(), halves.next(), halves.next()) else {
+            return Err(bad("one_at"));
+        };
+        let atom = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c);
+        if local.is_empty()
+            || local.len() > 64
+            || !local.chars().all(atom)
+            || local.starts_with('.')
+            || local.ends_with('.')
+            || local.contains("..")
+        {
+            return Err(bad("local_part"));
+        }
+        let label_ok = |l: &str| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+        };
+        let labels: Vec<&str> = domain.split('.').collect();
+        if labels.len() < 2 || !labels.iter().all(|l| label_ok(l)) {
+            return Err(bad("domain"));
+        }
+        Ok(Self(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// `l***@qq.com`: enough for the owner to recognise the address, too little
+    /// to learn someone else's. Evidence events and logs carry this form.
+    pub fn masked(&self) -> String {
+        let (local, domain) = self.0.split_once('@').unwrap_or((&self.0, ""));
+        let first: String = local.chars().take(1).collect();
+        format!("{first}***@{domain}")
+    }
+}
+
+impl fmt::Debug for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Email({})", self.masked())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,5 +257,34 @@ mod tests {
         assert!(ShopName::parse("星辰点卡").is_ok());
         assert!(ShopName::parse("x").is_err());
         assert!(ShopName::parse("a<b>c").is_err());
+    }
+
+    #[test]
+    fn emails() {
+        for ok in ["laowang@qq.com", "  a.b+shop@mail.example.cn ", "12345678@qq.com", "kf@例子.中国"] {
+            assert!(Email::parse(ok).is_ok(), "{ok}");
+        }
+        assert_eq!(Email::parse(" x1@163.com ").unwrap().as_str(), "x1@163.com");
+        let reason = |raw: &str| match Email::parse(raw) {
+            Err(Error::Invalid { field: "email", reason }) => reason,
+            other => panic!("{raw}: {other:?}"),
+        };
+        assert_eq!(reason("a@b.c"), "length_6_254");
+        assert_eq!(reason(&format!("{}@qq.com", "x".repeat(250))), "length_6_254");
+        assert_eq!(reason("laowang.qq.com"), "one_at");
+        assert_eq!(reason("lao@wang@qq.com"), "one_at");
+        assert_eq!(reason(&format!("{}@qq.com", "x".repeat(65))), "local_part");
+        for bad in ["lao wang@qq.com", "laowang@qq.com\r\nBcc: x@y.z", "laowang@q q.com", "tab\t@qq.com"] {
+            assert_eq!(reason(bad), "charset", "{bad}");
+        }
+        for bad in ["<a@qq.com>", "a,b@qq.com", ".a@qq.com", "a..b@qq.com", "老王@qq.com", "@qq.com"] {
+            assert_eq!(reason(bad), "local_part", "{bad}");
+        }
+        for bad in ["laowang@localhost", "laowang@qq..com", "laowang@-qq.com", "laowang@qq.com.", "laowang@qq.com>"] {
+            assert_eq!(reason(bad), "domain", "{bad}");
+        }
+        let e = Email::parse("laowang@qq.com").unwrap();
+        assert_eq!(e.masked(), "l***@qq.com");
+        assert_eq!(format!("{e:?}"), "Email(l***@qq.com)");
     }
 }

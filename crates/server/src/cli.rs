@@ -46,6 +46,37 @@ pub struct DbArgs {
     pub public_url: Option<String>,
 }
 
+/// Notification mail to shop owners and agents; off unless an SMTP URL is given.
+#[derive(Args, Clone)]
+pub struct MailArgs {
+    /// `smtp://[USER:PASS@]HOST[:PORT]` (plain; add `?tls=required` for STARTTLS)
+    /// or `smtps://[USER:PASS@]HOST[:PORT]` (TLS). Unset: no mail is sent.
+    #[arg(long, env = "YOUYING_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The sender of notification mail.
+    #[arg(long, env = "YOUYING_MAIL_FROM", default_value = crate::config::DEFAULT_MAIL_FROM)]
+    pub mail_from: String,
+}
+
+impl std::fmt::Debug for MailArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailArgs")
+            .field("smtp_url", &self.smtp_url.as_deref().map(youying_store::redact_url))
+            .field("mail_from", &self.mail_from)
+            .finish()
+    }
+}
+
+impl MailArgs {
+    /// The checked mail configuration, `None` without `--smtp-url`.
+    pub fn config(&self) -> CliResult<Option<crate::config::MailConfig>> {
+        match &self.smtp_url {
+            Some(url) => Ok(Some(crate::config::MailConfig::new(url, &self.mail_from)?)),
+            None => Ok(None),
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the pages, the API and the deadline scheduler.
@@ -60,6 +91,8 @@ pub enum Command {
         /// Send cookies without the Secure flag (plain HTTP on a non-localhost address).
         #[arg(long, env = "YOUYING_INSECURE_COOKIES")]
         insecure_cookies: bool,
+        #[command(flatten)]
+        mail: MailArgs,
     },
     /// Apply database migrations and exit.
     Migrate {

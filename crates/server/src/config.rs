@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::str::FromStr;
 
 use youying_core::error::Result;
 use youying_store::DbUrl;
@@ -46,5 +47,68 @@ impl Config {
             Some(url) => DbUrl::parse(url),
             None => Ok(DbUrl::Sqlite { path: self.data_dir.join("youying.db"), create: true }),
         }
+    }
+}
+
+/// The default sender of notification mail.
+pub const DEFAULT_MAIL_FROM: &str = "有应 <noreply@localhost>";
+
+/// Outgoing mail: present only when an SMTP server was configured, and then
+/// known to be usable — the URL and the sender were checked when it was built.
+#[derive(Clone)]
+pub struct MailConfig {
+    smtp_url: String,
+    from: lettre::message::Mailbox,
+}
+
+impl std::fmt::Debug for MailConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailConfig")
+            .field("smtp_url", &youying_store::redact_url(&self.smtp_url))
+            .field("from", &self.from.to_string())
+            .finish()
+    }
+}
+
+impl MailConfig {
+    /// `smtp://[USER:PASS@]HOST[:PORT]` (plain; add `?tls=required` for
+    /// STARTTLS) or `smtps://[USER:PASS@]HOST[:PORT]` (TLS from the start), and
+    /// the `From` of every mail. Errors name the URL with its password hidden.
+    pub fn new(smtp_url: &str, from: &str) -> std::result::Result<Self, String> {
+        let shown = youying_store::redact_url(smtp_url);
+        if !(smtp_url.starts_with("smtp://") || smtp_url.starts_with("smtps://")) {
+            return Err(format!("--smtp-url {shown}: use smtp://HOST:PORT or smtps://HOST:PORT"));
+        }
+        crate::mailer::transport(smtp_url).map_err(|e| format!("--smtp-url {shown}: {e}"))?;
+        let from = lettre::message::Mailbox::from_str(from.trim())
+            .map_err(|e| format!("--mail-from {from:?} is not an address like 有应 <noreply@example.com>: {e}"))?;
+        Ok(Self { smtp_url: smtp_url.to_owned(), from })
+    }
+
+    pub fn smtp_url(&self) -> &str {
+        &self.smtp_url
+    }
+
+    pub fn from(&self) -> &lettre::message::Mailbox {
+        &self.from
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mail_settings_are_checked_and_never_show_the_password() {
+        let c = MailConfig::new("smtp://kf:s3cret-pw@mail.example.com:587", DEFAULT_MAIL_FROM).unwrap();
+        let shown = format!("{c:?}");
+        assert!(shown.contains("smtp://kf:***@mail.example.com:587") && !shown.contains("s3cret"), "{shown}");
+        assert!(MailConfig::new("smtps://mail.example.com", "Shop <a@b.cn>").is_ok());
+        assert!(MailConfig::new("smtp://mail.example.com?tls=required", DEFAULT_MAIL_FROM).is_ok());
+        let err = MailConfig::new("ftp://kf:s3cret-pw@mail.example.com", DEFAULT_MAIL_FROM).unwrap_err();
+        assert!(err.contains("smtp://") && !err.contains("s3cret"), "{err}");
+        let err = MailConfig::new("smtp://kf:s3cret-pw@mail.example.com?tls=maybe", DEFAULT_MAIL_FROM).unwrap_err();
+        assert!(!err.contains("s3cret"), "{err}");
+        assert!(MailConfig::new("smtp://mail.example.com", "not an address").is_err());
     }
 }

@@ -1,13 +1,14 @@
 //! Live delivery. Every committed chat change is published by the store (on
 //! PostgreSQL through LISTEN/NOTIFY, so a reply posted to another instance
-//! arrives here too); the hub loads what changed once and fans it out to the
-//! websockets allowed to see it.
+//! arrives here too): new messages, conversation changes and read receipts.
+//! The hub loads what changed once and fans it out to the websockets allowed
+//! to see it.
 
 use std::sync::Arc;
 
 use serde::Serialize;
 use tokio::sync::{broadcast, mpsc};
-use youying_core::chat::{Conversation, Message};
+use youying_core::chat::{Conversation, ImageRef, Message, Unread};
 use youying_core::ports::{Store, User};
 use youying_core::values::{ConversationId, Role, UserId};
 
@@ -19,9 +20,12 @@ pub struct HubEvent {
     pub conversation: ConversationView,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<MessageView>,
-    /// For `typing`: which side is typing.
+    /// For `typing`: which side is typing; for `read`: which side read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub side: Option<String>,
+    /// For `read`: the last message id that side has now seen.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read_id: Option<i64>,
     #[serde(skip)]
     pub shop_owner_id: UserId,
 }
@@ -44,6 +48,13 @@ pub struct ConversationView {
     pub reply_due: Option<i64>,
     pub taken_over_at: Option<i64>,
     pub last_message_id: i64,
+    /// The last message id each side has seen (0: none yet).
+    pub buyer_read_id: i64,
+    pub shop_read_id: i64,
+    pub platform_read_id: i64,
+    /// Buyer messages the shop's team, and the platform's, have not read yet.
+    pub unread_by_shop: i64,
+    pub unread_by_platform: i64,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -53,13 +64,51 @@ pub struct MessageView {
     pub sender_id: Option<i64>,
     /// `buyer`, `shop`, `platform` or `system`.
     pub side: String,
-    /// `text`, `order_card` or `system`.
+    /// `text`, `order_card`, `image` or `system`.
     pub kind: String,
     pub body: String,
     pub created_at: i64,
+    /// For `image`: where to fetch it and its size.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<ImageView>,
 }
 
-pub fn conversation_view(c: &Conversation, shop_name: String, buyer_name: String) -> ConversationView {
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ImageView {
+    pub id: i64,
+    /// `GET` it (as a participant) for the picture itself.
+    pub url: String,
+    /// `image/png`, `image/jpeg` or `image/webp`, as read from the bytes.
+    pub mime: String,
+    pub width: u32,
+    pub height: u32,
+    /// Bytes.
+    pub size: usize,
+    /// SHA-256 of the bytes, hex: what the evidence chain records.
+    pub sha256: String,
+}
+
+pub fn image_url(conversation_id: i64, image_id: i64) -> String {
+    format!("/api/v1/conversations/{conversation_id}/images/{image_id}")
+}
+
+fn image_view(m: &Message) -> Option<ImageView> {
+    if m.kind != "image" {
+        return None;
+    }
+    let r = ImageRef::parse(&m.body)?;
+    Some(ImageView {
+        id: r.image_id,
+        url: image_url(m.conversation_id.0, r.image_id),
+        mime: r.mime,
+        width: r.width,
+        height: r.height,
+        size: r.size,
+        sha256: r.sha256,
+    })
+}
+
+pub fn conversation_view(c: &Conversation, shop_name: String, buyer_name: String, unread: Unread) -> ConversationView {
     ConversationView {
         id: c.id.0,
         buyer_id: c.buyer_id.0,
@@ -74,6 +123,11 @@ pub fn conversation_view(c: &Conversation, shop_name: String, buyer_name: String
         reply_due: c.reply_due.map(|t| t.millis()),
         taken_over_at: c.taken_over_at.map(|t| t.millis()),
         last_message_id: c.last_message_id,
+        buyer_read_id: c.read.buyer,
+        shop_read_id: c.read.shop,
+        platform_read_id: c.read.platform,
+        unread_by_shop: unread.shop,
+        unread_by_platform: unread.platform,
     }
 }
 
@@ -86,10 +140,12 @@ pub fn message_view(m: &Message) -> MessageView {
         kind: m.kind.clone(),
         body: m.body.clone(),
         created_at: m.created_at.millis(),
+        image: image_view(m),
     }
 }
 
-/// The conversation with its display names, read in the caller's transaction.
+/// The conversation with its display names and unread counts, read in the
+/// caller's transaction.
 pub fn load_view(
     tx: &mut dyn youying_core::ports::Tx,
     c: &Conversation,
@@ -97,7 +153,8 @@ pub fn load_view(
     let shop = tx.shop(c.shop_id)?;
     let buyer = tx.user_by_id(c.buyer_id)?.map(|u| u.username).unwrap_or_default();
     let owner = shop.as_ref().map_or(UserId(0), |s| s.owner_id);
-    Ok((conversation_view(c, shop.map(|s| s.name).unwrap_or_default(), buyer), owner))
+    let unread = tx.unread(c)?;
+    Ok((conversation_view(c, shop.map(|s| s.name).unwrap_or_default(), buyer, unread), owner))
 }
 
 #[derive(Debug, Clone)]
@@ -134,17 +191,24 @@ impl Hub {
     }
 }
 
+/// What a published payload announces: `{"type":"read", side, message_id}`,
+/// a new message (`message_id`), or a conversation change.
 async fn load<S: Store>(store: &S, payload: &str) -> Option<HubEvent> {
     let v: serde_json::Value = serde_json::from_str(payload).ok()?;
     let id = ConversationId(v["conversation_id"].as_i64()?);
-    let message_id = v["message_id"].as_i64();
-    let kind = if message_id.is_some() { "message" } else { "conversation" };
+    let (kind, message_id, side, read_id) = match v["type"].as_str() {
+        Some("read") => ("read", None, v["side"].as_str().map(str::to_owned), v["message_id"].as_i64()),
+        _ => match v["message_id"].as_i64() {
+            Some(m) => ("message", Some(m), None, None),
+            None => ("conversation", None, None, None),
+        },
+    };
     let loaded = store
         .read(move |tx| {
             let Some(c) = tx.conversation(id)? else { return Ok(None) };
             let (view, owner) = load_view(tx, &c)?;
             let message = match message_id {
-                Some(mid) => tx.messages_after(id, mid - 1, 1)?.into_iter().next().map(|m| message_view(&m)),
+                Some(mid) => tx.message(id, mid)?.map(|m| message_view(&m)),
                 None => None,
             };
             Ok(Some((view, owner, message)))
@@ -152,7 +216,7 @@ async fn load<S: Store>(store: &S, payload: &str) -> Option<HubEvent> {
         .await;
     match loaded {
         Ok(Some((conversation, shop_owner_id, message))) => {
-            Some(HubEvent { kind, conversation, message, side: None, shop_owner_id })
+            Some(HubEvent { kind, conversation, message, side, read_id, shop_owner_id })
         }
         Ok(None) => None,
         Err(e) => {

@@ -135,6 +135,31 @@ pub const ZH_CN: &[(&str, &str)] = &[
     ("unit.count", "次"),
     ("unit.fen", "分"),
     ("unit.basis_points", "基点（1/10000）"),
+    // e-mail notifications
+    ("invalid_input.email", "邮箱格式不正确：请填写如 name@example.com 的地址，不能含空格。"),
+    ("account.email_saved", "通知邮箱已保存。"),
+    ("account.email_cleared", "通知邮箱已清除，将不再收到邮件。"),
+    ("mail.subject.chat_due_soon", "【有应】{shop}：会话 #{conv} 将在 {secs} 秒后超时"),
+    ("mail.subject.chat_reply", "【有应】{shop}：会话 #{conv} 已超时，平台客服已接管"),
+    ("mail.subject.topup_late", "【有应】{shop}：订单 {order} 直充超时，记违约一次"),
+    ("mail.subject.breach", "【有应】{shop}：店铺记违约一次"),
+    (
+        "mail.what.chat_due_soon",
+        "会话 #{conv} 将在 {secs} 秒后超时（截止 {due}，北京时间）。买家正在等待人工回复；超时后会话将自动转交平台客服，并记店铺违约一次。",
+    ),
+    ("mail.what.chat_reply", "会话 #{conv} 已超时，平台客服已接管，记违约一次。"),
+    ("mail.what.topup_late", "订单 {order} 的直充未在承诺时间内完成，记违约一次。买家可申请取消并立即退款。"),
+    ("mail.what.breach", "店铺记违约一次（{kind}）。"),
+    ("mail.breach_count", "近 30 天累计违约 {count} 次。"),
+    ("mail.greeting", "「{shop}」您好："),
+    ("mail.action", "前往处理"),
+    ("mail.signature", "有应 · 有求必应"),
+    ("mail.footer", "此邮件由系统自动发送，请勿直接回复。不想再收到邮件，可在账号页清除通知邮箱："),
+    // chat pictures and read receipts
+    ("not_an_image", "不是有效的图片：只支持完整的 PNG、JPEG 或 WebP 文件，且文件类型须与内容一致。"),
+    ("image_too_large", "图片过大：不能超过 5 MiB。"),
+    ("image_too_many_pixels", "图片尺寸过大：宽和高都不能超过 16384 像素。"),
+    ("invalid_input.message_id", "该消息不属于这个对话。"),
 ];
 
 #[cfg(test)]

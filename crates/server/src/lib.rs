@@ -11,6 +11,7 @@ pub mod demo;
 pub mod error;
 pub mod hub;
 pub mod i18n;
+pub mod mailer;
 pub mod metrics;
 pub mod pages;
 pub mod ratelimit;
@@ -117,15 +118,16 @@ async fn security_headers(req: Request, next: Next) -> Response<Body> {
     h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
     h.insert("x-frame-options", HeaderValue::from_static("DENY"));
     h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
-    h.insert(
-        "content-security-policy",
+    // A handler that set its own, stricter policy (an uploaded image) keeps it.
+    h.entry("content-security-policy").or_insert(
         HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'; form-action 'self'"),
     );
     resp
 }
 
 /// Serves until `shutdown` turns true. With `run_scheduler` the deadline loop
-/// runs beside the server; tests leave it off and step deadlines themselves.
+/// (and, when SMTP is configured, the mail loop) runs beside the server; tests
+/// leave it off and step deadlines and mail themselves.
 pub async fn serve<S: Store>(
     listener: TcpListener,
     app: App<S>,
@@ -133,6 +135,8 @@ pub async fn serve<S: Store>(
     run_scheduler: bool,
 ) -> std::io::Result<()> {
     let scheduler = run_scheduler.then(|| tokio::spawn(scheduler::run(app.clone(), shutdown.clone())));
+    // Mail goes with the scheduler: tests that step deadlines step mail too.
+    let mailer = if run_scheduler { mailer::start(&app, shutdown.clone()) } else { None };
     if let Err(e) = catalog::sync_search(&app).await {
         tracing::error!(error = %e, "initial search index build failed");
     }
@@ -145,6 +149,9 @@ pub async fn serve<S: Store>(
         .await;
     if let Some(s) = scheduler {
         let _ = s.await;
+    }
+    if let Some(m) = mailer {
+        let _ = m.await;
     }
     let _ = search_sync.await;
     result

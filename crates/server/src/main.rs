@@ -35,9 +35,11 @@ fn main() -> std::process::ExitCode {
 async fn run(cli: Cli) -> CliResult<bool> {
     let any = "127.0.0.1:0".parse()?;
     match cli.command {
-        Command::Serve { bind, db, demo, insecure_cookies } => {
+        Command::Serve { bind, db, demo, insecure_cookies, mail } => {
             let cfg = cli::config(&db, bind, demo, !insecure_cookies);
+            let mail = mail.config()?;
             with_app!(cfg, |app| {
+                let app = app.with_mail(mail);
                 if app.config.demo {
                     youying_server::demo::seed(&app).await?;
                 }

@@ -9,7 +9,7 @@ use youying_core::ports::Store;
 use youying_core::{Clock, Timestamp};
 use youying_search::SearchIndex;
 
-use crate::config::Config;
+use crate::config::{Config, MailConfig};
 use crate::hub::Hub;
 use crate::ratelimit::RateLimiter;
 use crate::scheduler::Wake;
@@ -26,6 +26,8 @@ pub struct App<S: Store> {
     pub search_cursor: Arc<AtomicI64>,
     pub hub: Hub,
     pub limiter: Arc<RateLimiter>,
+    /// Outgoing mail; `None` when no SMTP server is configured.
+    pub mail: Option<Arc<MailConfig>>,
 }
 
 impl<S: Store> Clone for App<S> {
@@ -40,13 +42,18 @@ impl<S: Store> Clone for App<S> {
             search_cursor: Arc::clone(&self.search_cursor),
             hub: self.hub.clone(),
             limiter: Arc::clone(&self.limiter),
+            mail: self.mail.clone(),
         }
     }
 }
 
 impl<S: Store> std::fmt::Debug for App<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("App").field("backend", &self.store.backend()).field("config", &self.config).finish()
+        f.debug_struct("App")
+            .field("backend", &self.store.backend())
+            .field("config", &self.config)
+            .field("mail", &self.mail)
+            .finish()
     }
 }
 
@@ -68,7 +75,15 @@ impl<S: Store> App<S> {
             vault: Arc::new(vault),
             search,
             search_cursor: Arc::new(AtomicI64::new(i64::MIN)),
+            mail: None,
         }
+    }
+
+    /// Sends notification mail through this SMTP configuration (see [`crate::mailer`]).
+    #[must_use]
+    pub fn with_mail(mut self, mail: Option<MailConfig>) -> Self {
+        self.mail = mail.map(Arc::new);
+        self
     }
 
     pub fn now(&self) -> Timestamp {

@@ -1,7 +1,9 @@
-//! `/api/v1/ws`: live messages, conversation changes (takeover, deadlines) and
-//! typing, for whoever may see them. Authenticated by the session cookie or a
-//! bearer token. A client that reconnects sends `{"type":"resume",
-//! "conversation_id":…, "after":…}` and gets what it missed.
+//! `/api/v1/ws`: live messages, conversation changes (takeover, deadlines),
+//! typing and read receipts, for whoever may see them. Authenticated by the
+//! session cookie or a bearer token. A client that reconnects sends
+//! `{"type":"resume", "conversation_id":…, "after":…}` and gets what it missed;
+//! a client showing a conversation sends `{"type":"read", "conversation_id":…,
+//! "message_id":…}` and the other side gets a `read` event.
 
 use std::sync::Arc;
 
@@ -30,6 +32,7 @@ const MAX_FRAME: usize = 16 * 1024;
 enum ClientFrame {
     Resume { conversation_id: i64, after: i64 },
     Typing { conversation_id: i64 },
+    Read { conversation_id: i64, message_id: i64 },
     Ping,
 }
 
@@ -108,11 +111,19 @@ async fn handle<S: Store>(app: &App<S>, user: &User, socket: &mut WebSocket, tex
                     conversation: conversation.clone(),
                     message: Some(hub::message_view(m)),
                     side: None,
+                    read_id: None,
                     shop_owner_id,
                 };
                 send(socket, &Arc::new(e)).await?;
             }
-            let e = HubEvent { kind: "conversation", conversation, message: None, side: None, shop_owner_id };
+            let e = HubEvent {
+                kind: "conversation",
+                conversation,
+                message: None,
+                side: None,
+                read_id: None,
+                shop_owner_id,
+            };
             send(socket, &Arc::new(e)).await
         }
         ClientFrame::Typing { conversation_id } => {
@@ -132,10 +143,22 @@ async fn handle<S: Store>(app: &App<S>, user: &User, socket: &mut WebSocket, tex
                     conversation,
                     message: None,
                     side: Some(side.as_str().to_owned()),
+                    read_id: None,
                     shop_owner_id,
                 });
             }
             Ok(())
+        }
+        ClientFrame::Read { conversation_id, message_id } => {
+            let id = ConversationId(conversation_id);
+            match crate::api::chat::read_up_to(app, user.clone(), id, message_id).await {
+                // The `read` event reaches every participant through the hub.
+                Ok(_) => Ok(()),
+                Err(e) => {
+                    let frame = serde_json::json!({ "type": "error", "code": e.code() }).to_string();
+                    socket.send(WsMessage::Text(frame.into())).await
+                }
+            }
         }
     }
 }

@@ -1,7 +1,8 @@
 // Live chat for the conversation pages (buyer, shop, platform) and the agent
 // consoles. Every page works without this file by reloading; with it, messages,
-// takeovers, typing and countdowns arrive over /api/v1/ws and sending goes
-// through the JSON API. User text only ever reaches the page via textContent.
+// pictures, takeovers, typing, read receipts and countdowns arrive over
+// /api/v1/ws and sending goes through the JSON API. User text only ever
+// reaches the page via textContent.
 'use strict';
 
 (() => {
@@ -132,17 +133,65 @@
     return bubble;
   }
 
+  // A picture as a thumbnail in a 240-pixel box (the pages size it the same way).
+  const THUMB = 240;
+  function imageEl(m) {
+    const i = m.image;
+    if (m.kind !== 'image' || !i || typeof i.url !== 'string' || !i.url.startsWith('/api/v1/conversations/')) return null;
+    let w = Math.max(1, Number(i.width) || 1);
+    let h = Math.max(1, Number(i.height) || 1);
+    if (Math.max(w, h) > THUMB) {
+      [w, h] = w >= h ? [THUMB, Math.max(1, Math.floor((h * THUMB) / w))] : [Math.max(1, Math.floor((w * THUMB) / h)), THUMB];
+    }
+    const bubble = el('div', 'bubble image-msg');
+    const a = el('a');
+    a.href = i.url;
+    a.target = '_blank';
+    a.rel = 'noopener';
+    const img = el('img');
+    img.src = i.url;
+    img.width = w;
+    img.height = h;
+    img.alt = '图片';
+    a.append(img);
+    bubble.append(a);
+    return bubble;
+  }
+
+  // Read receipts: how far the other side has read the viewer's messages.
+  const list = byId('messages');
+  let peerRead = Number(list?.dataset.peerRead || 0);
+  const peerReadOf = (cv) =>
+    side === 'buyer' ? Math.max(cv.shop_read_id || 0, cv.platform_read_id || 0) : cv.buyer_read_id || 0;
+  function setReceipt(span, id) {
+    const read = id <= peerRead;
+    span.textContent = read ? '已读' : '未读';
+    span.classList.toggle('read', read);
+  }
+  function applyReceipts(cv) {
+    peerRead = Math.max(peerRead, peerReadOf(cv));
+    for (const li of list?.querySelectorAll('li.msg.mine') || []) {
+      const span = li.querySelector('.receipt');
+      if (span) setReceipt(span, Number(li.dataset.messageId));
+    }
+  }
+
   function messageEl(m) {
     const from = SIDES.includes(m.side) ? m.side : 'system';
     const li = el('li', `msg msg-${from}${from === side ? ' mine' : ''}`);
     li.dataset.messageId = String(m.id);
     li.dataset.side = from;
-    const bubble = (m.kind === 'order_card' && cardEl(m.body)) || el('div', 'bubble text', m.body);
-    li.append(bubble, el('div', 'meta', `${(WHO[side] || WHO.buyer)[from]} · ${fmtTime(m.created_at)}`));
+    const bubble = (m.kind === 'order_card' && cardEl(m.body)) || imageEl(m) || el('div', 'bubble text', m.body);
+    const meta = el('div', 'meta', `${(WHO[side] || WHO.buyer)[from]} · ${fmtTime(m.created_at)}`);
+    if (from === side) {
+      const span = el('span', 'receipt');
+      setReceipt(span, m.id);
+      meta.append(' · ', span);
+    }
+    li.append(bubble, meta);
     return li;
   }
 
-  const list = byId('messages');
   function addMessage(m) {
     if (!list || m.conversation_id !== convId) return;
     if (list.querySelector(`[data-message-id="${Number(m.id)}"]`)) return;
@@ -151,8 +200,19 @@
     list.insertBefore(messageEl(m), later || null);
     lastId = Math.max(lastId, m.id);
     if (atBottom || m.side === side) list.scrollTop = list.scrollHeight;
-    if (m.side !== side) hideTyping();
+    if (m.side !== side) {
+      hideTyping();
+      sendRead();
+    }
   }
+
+  // Tells the other side what this tab has shown, while someone can see it.
+  let readSent = 0;
+  function sendRead() {
+    if (!chat || document.visibilityState !== 'visible' || lastId <= readSent) return;
+    if (send({ type: 'read', conversation_id: convId, message_id: lastId })) readSent = lastId;
+  }
+  document.addEventListener('visibilitychange', sendRead);
 
   function applyStatus(cv) {
     const due = cv.reply_due || 0;
@@ -198,13 +258,14 @@
     a.href = `/${side === 'platform' ? 'platform' : 'merchant'}/chat/${Number(cv.id)}`;
     main.append(a, ' ', el('span', 'muted small shop-name', cv.shop_name));
     const state = el('div', 'queue-state small');
-    const badge = el('span', 'badge warn awaiting-badge', '待回复 ');
-    badge.append(el('b', 'unread', ''));
+    const badge = el('span', 'badge warn awaiting-badge', '待回复');
+    const unread = el('span', 'badge unread-badge', '未读 ');
+    unread.append(el('b', 'unread', '0'));
     const due = el('span', 'due', '剩余 ');
     due.append(el('strong', 'countdown', ''));
     const who = el('span', 'assignee muted', '未认领');
     who.dataset.assigneeId = '';
-    state.append(badge, ' ', el('span', 'badge takeover-badge', '平台已接管'), ' ', due, ' ', who);
+    state.append(badge, ' ', unread, ' ', el('span', 'badge takeover-badge', '平台已接管'), ' ', due, ' ', who);
     const form = el('form', 'claim-form');
     form.method = 'post';
     form.action = `/chat/${Number(cv.id)}/assign`;
@@ -235,13 +296,11 @@
     if (sorted.some((r, i) => r !== rows[i])) for (const r of sorted) queue.append(r);
   }
 
-  function applyRow(cv, message) {
+  function applyRow(cv) {
     let row = queue.querySelector(`.queue-row[data-conversation-id="${Number(cv.id)}"]`);
     if (!row) {
       if (!belongs(cv)) return;
       row = newRow(cv);
-      // A first message opens the count; otherwise it is unknown until reload.
-      if (message && message.created_at === cv.awaiting_since) row.querySelector('.unread').textContent = '0';
       queue.append(row);
     }
     const due = cv.reply_due || 0;
@@ -255,9 +314,10 @@
     const c = row.querySelector('.countdown');
     c.dataset.due = String(due);
     if (due) c.textContent = mmss(due - now());
-    const unread = row.querySelector('.unread');
-    if (!due) unread.textContent = '0';
-    else if (message?.side === 'buyer' && unread.textContent !== '') unread.textContent = String(Number(unread.textContent) + 1);
+    // Unread as the server counts it, from the team's stored read position.
+    const unread = Number((side === 'platform' ? cv.unread_by_platform : cv.unread_by_shop) || 0);
+    row.querySelector('.unread').textContent = String(unread);
+    row.querySelector('.unread-badge').hidden = !unread;
     showAssignee(row.querySelector('.assignee'), row.querySelector('.claim-form'), cv, true);
     sortQueue();
     tick();
@@ -272,7 +332,7 @@
     for (const url of urls) {
       try {
         const r = await fetch(url, { credentials: 'same-origin' });
-        if (r.ok) for (const cv of await r.json()) applyRow(cv, null);
+        if (r.ok) for (const cv of await r.json()) applyRow(cv);
       } catch {
         // the next reconnect tries again
       }
@@ -305,7 +365,7 @@
     const cv = e.conversation;
     if (!cv) return;
     if (queue) {
-      if (e.type !== 'typing') applyRow(cv, e.type === 'message' ? e.message : null);
+      if (e.type !== 'typing') applyRow(cv);
       return;
     }
     if (cv.id !== convId) return;
@@ -314,6 +374,7 @@
       return;
     }
     if (e.type === 'message' && e.message) addMessage(e.message);
+    applyReceipts(cv);
     applyStatus(cv);
   }
   function connect() {
@@ -322,6 +383,7 @@
       backoff = 1000;
       setLive(true);
       catchUp();
+      sendRead();
       clearInterval(pinger);
       pinger = setInterval(() => send({ type: 'ping' }), 25_000);
     };
@@ -383,6 +445,52 @@
       form.submit();
     } finally {
       button.disabled = false;
+    }
+  });
+
+  // ---- pictures: chosen, sent at once as the raw file; refusals said in place ----
+  const imageForm = byId('image-form');
+  const imageInput = byId('chat-image');
+  function showError(text) {
+    let p = chat.querySelector('.error-msg');
+    if (!p) {
+      p = el('p', 'error-msg');
+      p.setAttribute('role', 'alert');
+      form.before(p);
+    }
+    p.textContent = text;
+  }
+  imageInput?.addEventListener('change', () => {
+    if (imageInput.files?.length) imageForm.requestSubmit();
+  });
+  imageForm?.addEventListener('submit', async (ev) => {
+    const file = imageInput.files?.[0];
+    if (!file) return;
+    ev.preventDefault();
+    const sendButton = byId('image-send');
+    sendButton.disabled = true;
+    try {
+      const r = await fetch(`/api/v1/conversations/${convId}/images`, {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'content-type': file.type || 'application/octet-stream', 'x-csrf-token': csrf },
+        body: file,
+      });
+      const body = await r.json().catch(() => null);
+      if (r.status === 201 && body) {
+        addMessage(body);
+        imageForm.reset();
+        chat.querySelector('.error-msg')?.remove();
+      } else if (body && typeof body.message === 'string') {
+        showError(body.message);
+        imageForm.reset();
+      } else {
+        imageForm.submit();
+      }
+    } catch {
+      imageForm.submit();
+    } finally {
+      sendButton.disabled = false;
     }
   });
 })();

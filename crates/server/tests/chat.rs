@@ -258,6 +258,61 @@ async fn a_reply_posted_to_one_instance_reaches_a_buyer_on_another() {
     a.audit().await;
 }
 
+/// Two servers with their schedulers running on one PostgreSQL database race
+/// for the same reply deadlines: every silent conversation is taken over once,
+/// with one breach, and a buyer connected to either instance sees it live.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_take_each_silent_conversation_over_exactly_once() {
+    const BUYERS: usize = 12;
+    let Some(db) = tokio::task::spawn_blocking(TestDb::postgres).await.unwrap() else { return };
+    let clock = FakeClock::at(T0);
+    let a = TestApp::start(db.open_postgres(4).await.unwrap(), clock.clone(), true).await;
+    let b = TestApp::start(db.open_postgres(4).await.unwrap(), clock.clone(), true).await;
+    a.staff("root", "admin").await;
+    let (_, shop) = a.merchant("laowang", "星辰点卡").await;
+    let mut convs = Vec::new();
+    for i in 0..BUYERS {
+        // Half the buyers live on each instance.
+        let app = if i % 2 == 0 { &a } else { &b };
+        let buyer = app.buyer(&format!("buyer{i}")).await;
+        let (s, c) = app.post("/api/v1/conversations", Some(&buyer.token), json!({ "shop_id": shop })).await;
+        assert_eq!(s, StatusCode::CREATED, "{c}");
+        let conv = c["id"].as_i64().unwrap();
+        say(app, &buyer, conv, "在吗？卡密用不了").await;
+        let ws = connect(app.addr, &buyer.token).await;
+        convs.push((conv, buyer, ws));
+    }
+    clock.advance_secs(121);
+    // Both schedulers wake within a second; every buyer sees the takeover live.
+    for (conv, _, ws) in &mut convs {
+        let e = tokio::time::timeout(Duration::from_secs(10), async {
+            loop {
+                let e = next_event(ws, "message").await;
+                if e["message"]["side"] == "system" {
+                    return e;
+                }
+            }
+        })
+        .await
+        .expect("takeover seen live");
+        assert_eq!(
+            (e["conversation"]["id"].as_i64(), e["conversation"]["owner"].as_str()),
+            (Some(*conv), Some("platform"))
+        );
+    }
+    for (conv, buyer, _) in &convs {
+        let kinds = a.events_about(&format!("conversation:{conv}")).await;
+        assert_eq!(kinds.iter().filter(|k| *k == "chat.taken_over").count(), 1, "conversation {conv}: {kinds:?}");
+        let (_, msgs) = b.get(&format!("/api/v1/conversations/{conv}/messages"), Some(&buyer.token)).await;
+        let notices = msgs.as_array().unwrap().iter().filter(|m| m["side"] == "system").count();
+        assert_eq!(notices, 1, "one 平台客服已介入 notice in conversation {conv}");
+    }
+    let shop_breaches = breaches(&a).await.into_iter().filter(|b| b["kind"] == "chat_reply").count();
+    assert_eq!(shop_breaches, BUYERS, "one breach per silent conversation, not one per instance");
+    a.stop().await;
+    b.audit().await;
+}
+
 http_test!(claims_warnings_and_platform_duty, |app| {
     let agent = app.staff("kefu", "agent").await;
     let (owner, shop, buyer, conv) = setup(&app).await;
@@ -283,3 +338,300 @@ http_test!(claims_warnings_and_platform_duty, |app| {
     let (s, _) = app.post("/api/v1/platform/duty", Some(&buyer.token), json!({ "on": true })).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 });
+
+// ---- pictures ------------------------------------------------------------------
+
+/// A 3×2 RGB PNG, a 16×8 baseline JPEG, and 1×1 WebP files (lossy, lossless,
+/// extended): whole, valid files, as a browser would send them.
+const PNG: &str = "89504e470d0a1a0a0000000d49484452000000030000000208020000001216f14d000000104944415478da63f8d0a301410c701600673409d9666aad550000000049454e44ae426082";
+const JPEG: &str = "ffd8ffdb00430001010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101ffc0000b080008001001011100ffc40014000100000000000000000000000000000000ffc40014100100000000000000000000000000000000ffda0008010100003f000fffd9";
+const WEBP_LOSSY: &str = "52494646220000005745425056503820160000003001009d012a010001000ec0fe25a400037000000000";
+const WEBP_LOSSLESS: &str = "524946461a000000574542505650384c0d0000002f00000010071011118888fe0700";
+const WEBP_EXTENDED: &str = "524946464a00000057454250565038580a00000010000000000000000000414c50480c00000011071011fd0f4444ff03000056503820180000001401009d012a010001000000fe00000dc000fee6b5000000";
+
+fn bytes(hex_text: &str) -> Vec<u8> {
+    hex::decode(hex_text).unwrap()
+}
+
+/// Posts raw bytes to `…/images` (no token: anonymous).
+async fn upload<S: Store>(
+    app: &TestApp<S>,
+    who: Option<&TestUser>,
+    conv: i64,
+    content_type: &str,
+    body: Vec<u8>,
+) -> (StatusCode, Value) {
+    let mut req = app.client.post(app.url(&format!("/api/v1/conversations/{conv}/images"))).body(body);
+    if let Some(u) = who {
+        req = req.bearer_auth(&u.token);
+    }
+    let resp = req.header("content-type", content_type).send().await.unwrap();
+    let status = resp.status();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+async fn fetch<S: Store>(app: &TestApp<S>, who: Option<&TestUser>, path: &str) -> reqwest::Response {
+    let mut req = app.client.get(app.url(path));
+    if let Some(u) = who {
+        req = req.bearer_auth(&u.token);
+    }
+    req.send().await.unwrap()
+}
+
+/// Stored pictures of a conversation, probed through the port (ids are
+/// small in a fresh database; PostgreSQL may skip ids a rollback used).
+async fn stored_images<S: Store>(app: &TestApp<S>, conv: i64) -> usize {
+    let id = youying_core::values::ConversationId(conv);
+    app.app
+        .store
+        .read(move |tx| {
+            let mut n = 0;
+            for image in 1..=40 {
+                n += usize::from(tx.image(id, image)?.is_some());
+            }
+            Ok(n)
+        })
+        .await
+        .unwrap()
+}
+
+/// (pictures stored, messages, evidence events) of a conversation: what
+/// "nothing written" compares.
+async fn written<S: Store>(app: &TestApp<S>, conv: i64) -> (usize, usize, usize) {
+    let id = youying_core::values::ConversationId(conv);
+    let messages = app.app.store.read(move |tx| tx.messages_after(id, 0, 10_000)).await.unwrap().len();
+    let events = app.events_about(&format!("conversation:{conv}")).await.len();
+    (stored_images(app, conv).await, messages, events)
+}
+
+http_test!(pictures_go_in_and_come_back_byte_identical, |app| {
+    let (owner, _, buyer, conv) = setup(&app).await;
+    let cases = [
+        (PNG, "image/png", 3, 2),
+        (JPEG, "image/jpeg", 16, 8),
+        (WEBP_LOSSY, "image/webp", 1, 1),
+        (WEBP_LOSSLESS, "image/webp", 1, 1),
+        (WEBP_EXTENDED, "image/webp", 1, 1),
+    ];
+    for (hex_text, mime, width, height) in cases {
+        let sent = bytes(hex_text);
+        let (s, m) = upload(&app, Some(&buyer), conv, mime, sent.clone()).await;
+        assert_eq!(s, StatusCode::CREATED, "{mime}: {m}");
+        assert_eq!((m["kind"].as_str(), m["side"].as_str()), (Some("image"), Some("buyer")));
+        let image = &m["image"];
+        let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&sent));
+        assert_eq!(
+            (image["mime"].as_str(), image["width"].as_i64(), image["height"].as_i64(), image["size"].as_u64()),
+            (Some(mime), Some(width), Some(height), Some(sent.len() as u64))
+        );
+        assert_eq!(image["sha256"].as_str(), Some(sha.as_str()));
+        let url = image["url"].as_str().unwrap().to_owned();
+        // The buyer and the shop's owner both get the very bytes back.
+        for who in [&buyer, &owner] {
+            let r = fetch(&app, Some(who), &url).await;
+            assert_eq!(r.status(), StatusCode::OK);
+            let h = r.headers().clone();
+            assert_eq!(h["content-type"], mime);
+            assert_eq!(h["x-content-type-options"], "nosniff");
+            assert!(h["content-disposition"].to_str().unwrap().starts_with("inline"));
+            assert!(h["cache-control"].to_str().unwrap().starts_with("private"));
+            assert_eq!(h["content-security-policy"], "default-src 'none'; sandbox", "the image's own policy");
+            assert_eq!(r.bytes().await.unwrap().to_vec(), sent, "{mime} byte-identical");
+        }
+    }
+    // The evidence records what was sent (hash, type, size, dimensions), never the bytes.
+    let events = app.app.store.read(|tx| tx.events_after(0, 1_000_000)).await.unwrap();
+    let last = events.iter().rfind(|e| e.kind == "chat.message").unwrap();
+    let payload: Value = serde_json::from_str(&last.payload).unwrap();
+    let body: Value = serde_json::from_str(payload["body"].as_str().unwrap()).unwrap();
+    assert_eq!((body["mime"].as_str(), body["width"].as_i64()), (Some("image/webp"), Some(1)));
+    assert!(body["sha256"].as_str().is_some_and(|s| s.len() == 64) && body.get("bytes").is_none());
+    let (_, list) = app.get(&format!("/api/v1/conversations/{conv}/messages"), Some(&owner.token)).await;
+    assert_eq!(list.as_array().unwrap().iter().filter(|m| m["kind"] == "image").count(), cases.len());
+    // The shop answers with a picture too.
+    let (s, m) = upload(&app, Some(&owner), conv, "image/png", bytes(PNG)).await;
+    assert_eq!((s, m["side"].as_str()), (StatusCode::CREATED, Some("shop")));
+});
+
+http_test!(refused_pictures_write_nothing, |app| {
+    let (owner, _, buyer, conv) = setup(&app).await;
+    let (s, first) = upload(&app, Some(&buyer), conv, "image/png", bytes(PNG)).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let url = first["image"]["url"].as_str().unwrap().to_owned();
+    let before = written(&app, conv).await;
+    assert_eq!(before.0, 1);
+
+    let png = bytes(PNG);
+    let mut too_large = png.clone();
+    too_large.resize(5 * 1024 * 1024 + 1, 0);
+    let garbage = b"\x89PNG\r\n\x1a\nthis is text pretending to be a picture".to_vec();
+    let refused = [
+        ("image/png", b"GIF89a, or any text at all".to_vec(), StatusCode::UNPROCESSABLE_ENTITY, "not_an_image"),
+        ("image/png", garbage, StatusCode::UNPROCESSABLE_ENTITY, "not_an_image"),
+        ("image/png", png[..png.len() - 12].to_vec(), StatusCode::UNPROCESSABLE_ENTITY, "not_an_image"),
+        ("image/jpeg", png.clone(), StatusCode::UNPROCESSABLE_ENTITY, "not_an_image"),
+        ("image/png", bytes(JPEG), StatusCode::UNPROCESSABLE_ENTITY, "not_an_image"),
+        ("image/png", Vec::new(), StatusCode::UNPROCESSABLE_ENTITY, "not_an_image"),
+        ("image/png", too_large, StatusCode::PAYLOAD_TOO_LARGE, "image_too_large"),
+    ];
+    for (i, (mime, body, status, code)) in refused.into_iter().enumerate() {
+        let (s, e) = upload(&app, Some(&buyer), conv, mime, body).await;
+        assert_eq!((s, e["code"].as_str()), (status, Some(code)), "case {i}: {e}");
+        assert!(e["message"].as_str().is_some_and(|m| !m.is_empty()), "{e}");
+    }
+
+    // Someone else's conversation does not exist for them, to send or to fetch.
+    let stranger = app.buyer("nosy").await;
+    let (s, e) = upload(&app, Some(&stranger), conv, "image/png", png.clone()).await;
+    assert_eq!((s, e["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
+    assert_eq!(fetch(&app, Some(&stranger), &url).await.status(), StatusCode::NOT_FOUND);
+    let (other_owner, other_shop) = app.merchant("owner_b", "乙店").await;
+    assert_eq!(fetch(&app, Some(&other_owner), &url).await.status(), StatusCode::NOT_FOUND);
+    // A picture asked for through another conversation (the stranger's own) is not there either.
+    let (_, own) = app.post("/api/v1/conversations", Some(&stranger.token), json!({ "shop_id": other_shop })).await;
+    let image_id = first["image"]["id"].as_i64().unwrap();
+    let elsewhere = format!("/api/v1/conversations/{}/images/{image_id}", own["id"]);
+    assert_eq!(fetch(&app, Some(&stranger), &elsewhere).await.status(), StatusCode::NOT_FOUND);
+    // Signed out: nothing either way.
+    let (s, e) = upload(&app, None, conv, "image/png", png.clone()).await;
+    assert_eq!((s, e["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("unauthenticated")));
+    assert_eq!(fetch(&app, None, &url).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(written(&app, conv).await, before, "no picture, no message, no event");
+    assert_eq!(fetch(&app, Some(&owner), &url).await.status(), StatusCode::OK, "the shop still may");
+
+    // Pictures are rate limited like text.
+    app.clock.advance_secs(60);
+    let mut last = StatusCode::CREATED;
+    for _ in 0..12 {
+        last = upload(&app, Some(&buyer), conv, "image/png", png.clone()).await.0;
+    }
+    assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
+});
+
+http_test!(a_picture_from_the_buyer_starts_the_reply_clock, |app| {
+    app.staff("root", "admin").await;
+    let (owner, _, buyer, conv) = setup(&app).await;
+    let (s, _) = upload(&app, Some(&buyer), conv, "image/jpeg", bytes(JPEG)).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let c = conversation(&app, &buyer, conv).await;
+    assert_eq!((c["owner"].as_str(), c["reply_due"].as_i64()), (Some("shop"), Some(T0.millis() + 120_000)));
+    // A picture from the shop answers it, like a text.
+    app.clock.advance_secs(30);
+    let (s, _) = upload(&app, Some(&owner), conv, "image/png", bytes(PNG)).await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert!(conversation(&app, &buyer, conv).await["reply_due"].is_null());
+    assert_eq!(app.advance(600).await.fired, 0);
+    // Unanswered, a picture is taken over at the deadline like a text.
+    let (s, _) = upload(&app, Some(&buyer), conv, "image/webp", bytes(WEBP_LOSSY)).await;
+    assert_eq!(s, StatusCode::CREATED);
+    app.advance(120).await;
+    assert_eq!(conversation(&app, &buyer, conv).await["owner"], "platform");
+    assert_eq!(breaches(&app).await.len(), 1);
+});
+
+// ---- read receipts ---------------------------------------------------------------
+
+/// The next `read` event from `side`, skipping others (each sender's own
+/// messages move its own side's position too).
+async fn next_read(ws: &mut Socket, side: &str) -> Value {
+    loop {
+        let e = next_event(ws, "read").await;
+        if e["side"] == side {
+            return e;
+        }
+    }
+}
+
+async fn mark<S: Store>(app: &TestApp<S>, who: &TestUser, conv: i64, message_id: i64) -> (StatusCode, Value) {
+    app.post(&format!("/api/v1/conversations/{conv}/read"), Some(&who.token), json!({ "message_id": message_id })).await
+}
+
+http_test!(read_receipts_reach_the_other_side, |app| {
+    let (owner, shop, buyer, conv) = setup(&app).await;
+    let mut buyer_ws = connect(app.addr, &buyer.token).await;
+    let mut owner_ws = connect(app.addr, &owner.token).await;
+    let first = say(&app, &buyer, conv, "卡密无效").await["id"].as_i64().unwrap();
+    let second = say(&app, &buyer, conv, "请看截图").await["id"].as_i64().unwrap();
+    let (_, list) = app.get(&format!("/api/v1/conversations?shop_id={shop}"), Some(&owner.token)).await;
+    assert_eq!((list[0]["unread_by_shop"].as_i64(), list[0]["shop_read_id"].as_i64()), (Some(2), Some(0)));
+
+    let (s, r) = mark(&app, &owner, conv, first).await;
+    assert_eq!((s, r["side"].as_str(), r["message_id"].as_i64()), (StatusCode::OK, Some("shop"), Some(first)));
+    let e = next_read(&mut buyer_ws, "shop").await;
+    assert_eq!(e["read_id"].as_i64(), Some(first));
+    assert_eq!(
+        (e["conversation"]["shop_read_id"].as_i64(), e["conversation"]["unread_by_shop"].as_i64()),
+        (Some(first), Some(1))
+    );
+    let (_, r) = mark(&app, &owner, conv, second).await;
+    assert_eq!(r["message_id"].as_i64(), Some(second));
+    let (s, r) = mark(&app, &owner, conv, first).await;
+    assert_eq!((s, r["message_id"].as_i64()), (StatusCode::OK, Some(second)), "backwards is ignored");
+    assert_eq!(conversation(&app, &buyer, conv).await["shop_read_id"].as_i64(), Some(second));
+    let kinds = app.events_about(&format!("conversation:{conv}")).await;
+    assert_eq!(kinds.iter().filter(|k| *k == "chat.read").count(), 2, "each step forward once: {kinds:?}");
+
+    // Only participants, and only this conversation's messages.
+    let stranger = app.buyer("nosy").await;
+    let (s, e) = mark(&app, &stranger, conv, second).await;
+    assert_eq!((s, e["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
+    let (_, other_shop) = app.merchant("owner_b", "乙店").await;
+    let (_, own) = app.post("/api/v1/conversations", Some(&stranger.token), json!({ "shop_id": other_shop })).await;
+    let theirs = say(&app, &stranger, own["id"].as_i64().unwrap(), "别处的消息").await["id"].as_i64().unwrap();
+    let (s, e) = mark(&app, &owner, conv, theirs).await;
+    assert_eq!((s, e["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("message_id")));
+    let (s, _) = mark(&app, &owner, conv, 999_999).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The shop answers (and so has read); the buyer's tab reads it over the websocket.
+    let reply = say(&app, &owner, conv, "马上处理").await["id"].as_i64().unwrap();
+    buyer_ws
+        .send(Ws::Text(json!({ "type": "read", "conversation_id": conv, "message_id": reply }).to_string().into()))
+        .await
+        .unwrap();
+    let mut e = next_read(&mut owner_ws, "buyer").await;
+    while e["read_id"].as_i64() != Some(reply) {
+        e = next_read(&mut owner_ws, "buyer").await; // the buyer's own messages came first
+    }
+    assert_eq!(e["conversation"]["buyer_read_id"].as_i64(), Some(reply));
+    // A stranger's socket asking to mark it gets an error, and changes nothing.
+    let mut nosy_ws = connect(app.addr, &stranger.token).await;
+    nosy_ws
+        .send(Ws::Text(json!({ "type": "read", "conversation_id": conv, "message_id": reply }).to_string().into()))
+        .await
+        .unwrap();
+    assert_eq!(next_event(&mut nosy_ws, "error").await["code"], "not_found");
+});
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_on_one_instance_reaches_a_buyer_on_another() {
+    let Some(db) = tokio::task::spawn_blocking(TestDb::postgres).await.unwrap() else { return };
+    let clock = FakeClock::at(T0);
+    let a = TestApp::start(db.open_postgres(4).await.unwrap(), clock.clone(), false).await;
+    let b = TestApp::start(db.open_postgres(4).await.unwrap(), clock.clone(), false).await;
+    let (owner, _, buyer, conv) = setup(&a).await;
+    let mut ws = connect(a.addr, &buyer.token).await;
+    let owner_on_b = b.signed_in(&owner.username, youying_testkit::PASSWORD).await;
+    // As for messages: retry until both listeners are up (never a fixed sleep).
+    let mut seen = false;
+    for attempt in 0..20 {
+        a.clock.advance_secs(2); // the buyer's message allowance refills
+        let id = say(&a, &buyer, conv, &format!("第{attempt}次")).await["id"].as_i64().unwrap();
+        let (s, _) = mark(&b, &owner_on_b, conv, id).await;
+        assert_eq!(s, StatusCode::OK);
+        let got = tokio::time::timeout(Duration::from_millis(500), async {
+            loop {
+                if next_read(&mut ws, "shop").await["read_id"].as_i64() == Some(id) {
+                    return;
+                }
+            }
+        })
+        .await;
+        if got.is_ok() {
+            seen = true;
+            break;
+        }
+    }
+    assert!(seen, "a read on instance B reached the buyer on instance A");
+    a.audit().await;
+}

@@ -46,6 +46,44 @@ impl<'a, S: Store> Web<'a, S> {
     }
 }
 
+impl<S: Store> Web<'_, S> {
+    /// Posts a file the way a browser without JS does: multipart, the CSRF
+    /// token first, then the `image` field. Returns status, Location and body.
+    async fn upload(
+        &self,
+        path: &str,
+        file_name: &str,
+        content_type: &str,
+        bytes: &[u8],
+    ) -> (StatusCode, String, String) {
+        let boundary = "----youying-test-boundary-7MA4YWxk";
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{}\r\n--{boundary}\r\n\
+             Content-Disposition: form-data; name=\"image\"; filename=\"{file_name}\"\r\nContent-Type: {content_type}\r\n\r\n",
+            self.csrf
+        )
+        .into_bytes();
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let resp = self
+            .app
+            .client
+            .post(self.app.url(path))
+            .header("cookie", &self.cookie)
+            .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status();
+        let to = resp.headers().get("location").map(|l| l.to_str().unwrap().to_owned()).unwrap_or_default();
+        (status, to, resp.text().await.unwrap())
+    }
+}
+
+/// A 3×2 PNG.
+const PNG: &str = "89504e470d0a1a0a0000000d49484452000000030000000208020000001216f14d000000104944415478da63f8d0a301410c701600673409d9666aad550000000049454e44ae426082";
+
 /// Whether the element with `id` is rendered without the `hidden` attribute.
 fn shown(page: &str, id: &str) -> bool {
     let at = page.find(&format!("id=\"{id}\"")).unwrap_or_else(|| panic!("no #{id}"));
@@ -106,7 +144,8 @@ http_test!(a_buyer_asks_from_a_product_page_and_the_platform_steps_in, |app| {
     assert!(list.contains(&format!("data-conversation-id=\"{conv}\"")) && list.contains("xiaoming"));
     assert!(
         list.contains(&format!("class=\"countdown\" data-due=\"{due}\""))
-            && list.contains("待回复 <b class=\"unread\">1</b>")
+            && list.contains("未读 <b class=\"unread\">2</b>"),
+        "the product card and the message, neither read yet: {list}"
     );
     let (s, view) = shop_web.get(&format!("/merchant/chat/{conv}")).await;
     assert_eq!(s, StatusCode::OK);
@@ -185,4 +224,68 @@ http_test!(a_buyer_asks_about_an_order_and_sees_its_card, |app| {
     assert!(anon.contains(&format!("/login?next=/shops/{shop}")) && anon.contains("登录后联系商家"));
     let (s, _) = Web::new(&app, &buyer).get("/platform/chat").await;
     assert_eq!(s, StatusCode::FORBIDDEN);
+});
+
+http_test!(pictures_and_read_receipts_without_javascript, |app| {
+    let (owner, shop) = app.merchant("laowang", "星辰点卡").await;
+    let buyer = app.buyer("xiaoming").await;
+    let mut web = Web::new(&app, &buyer);
+    web.get(&format!("/shops/{shop}")).await;
+    let (s, to, _) = web.post("/chat/open", &[("shop_id", &shop.to_string())]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let conv: i64 = to.strip_prefix("/chat/").unwrap().parse().unwrap();
+    let (_, page) = web.get(&to).await;
+    assert!(page.contains("id=\"image-form\"") && page.contains("enctype=\"multipart/form-data\""));
+    assert!(page.contains("accept=\"image/png,image/jpeg,image/webp\""));
+
+    // The file goes up by form and comes back as a thumbnail with its size.
+    let images = format!("/chat/{conv}/images");
+    let png = hex::decode(PNG).unwrap();
+    let (s, back, _) = web.upload(&images, "截图.png", "image/png", &png).await;
+    assert_eq!((s, back.as_str()), (StatusCode::SEE_OTHER, to.as_str()));
+    let (_, page) = web.get(&to).await;
+    assert!(page.contains(&format!("<img src=\"/api/v1/conversations/{conv}/images/")), "{page}");
+    assert!(page.contains("width=\"3\" height=\"2\"") && page.contains("<span class=\"receipt\">未读</span>"));
+
+    // A text file named .png, a wrong token: refused, said in Chinese, nothing sent.
+    let (s, _, page) = web.upload(&images, "fake.png", "image/png", b"just some text").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("不是有效的图片") && page.contains("id=\"image-form\""));
+    let (s, _, page) = web.upload(&images, "photo.jpg", "image/jpeg", &png).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "a PNG named .jpg: {page}");
+    let mut forged = Web::new(&app, &buyer);
+    forged.csrf = "forged".into();
+    assert_eq!(forged.upload(&images, "a.png", "image/png", &png).await.0, StatusCode::FORBIDDEN);
+    let stranger = app.buyer("nosy").await;
+    let mut other = Web::new(&app, &stranger);
+    other.get("/chat").await;
+    assert_eq!(other.upload(&images, "a.png", "image/png", &png).await.0, StatusCode::NOT_FOUND);
+    let (_, page) = web.get(&to).await;
+    assert_eq!(page.matches("<img src=").count(), 1);
+
+    // The merchant's console counts it unread until someone of the shop opens it.
+    let mut shop_web = Web::new(&app, &owner);
+    let (_, list) = shop_web.get("/merchant/chat").await;
+    assert!(list.contains("未读 <b class=\"unread\">1</b>"), "{list}");
+    let view_path = format!("/merchant/chat/{conv}");
+    let (_, view) = shop_web.get(&view_path).await;
+    assert!(view.contains("<img src=") && view.contains("id=\"image-form\""));
+    let (_, list) = shop_web.get("/merchant/chat").await;
+    assert!(list.contains("<span class=\"badge unread-badge\" hidden>未读 <b class=\"unread\">0</b>"));
+    let (_, page) = web.get(&to).await;
+    assert!(
+        page.contains("<span class=\"receipt read\">已读</span>") && !page.contains("未读"),
+        "the shop has read it"
+    );
+
+    // The shop answers; the buyer has not looked yet, then does.
+    let (s, _, _) = shop_web.post(&format!("/chat/{conv}/messages"), &[("text", "收到，马上处理")]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, view) = shop_web.get(&view_path).await;
+    assert!(view.contains("<span class=\"receipt\">未读</span>"));
+    web.get(&to).await;
+    let (_, view) = shop_web.get(&view_path).await;
+    assert!(view.contains("<span class=\"receipt read\">已读</span>") && !view.contains("未读"));
+    let kinds = app.events_about(&format!("conversation:{conv}")).await;
+    assert!(kinds.contains(&"chat.read".to_owned()), "{kinds:?}");
 });

@@ -133,3 +133,56 @@ fn seed_product(path: &std::path::Path) {
     )
     .unwrap();
 }
+
+#[test]
+fn smtp_settings_are_checked_at_start_and_their_password_never_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let serve = |url: &str, from: &str| {
+        run(&["serve", "--bind", "127.0.0.1:0", "--data-dir", data, "--smtp-url", url, "--mail-from", from], None)
+    };
+    let (code, out) = serve("ftp://kf:secret-pw@mail.example.com", "有应 <noreply@localhost>");
+    assert_ne!(code, 0);
+    assert!(out.contains("smtp://") && out.contains("kf:***@") && !out.contains("secret-pw"), "{out}");
+    let (code, out) = serve("smtp://kf:secret-pw@mail.example.com?tls=sometimes", "有应 <noreply@localhost>");
+    assert_ne!(code, 0);
+    assert!(!out.contains("secret-pw"), "{out}");
+    let (code, out) = serve("smtp://kf:secret-pw@mail.example.com", "not an address");
+    assert_ne!(code, 0);
+    assert!(out.contains("--mail-from") && !out.contains("secret-pw"), "{out}");
+}
+
+/// A good configuration starts the mail loop and logs where mail goes, with
+/// the password hidden.
+#[test]
+fn a_configured_mailer_logs_its_server_without_the_password() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(BIN)
+        .args(["serve", "--bind", "127.0.0.1:0", "--data-dir", dir.path().to_str().unwrap()])
+        .env("YOUYING_LOG", "info")
+        .env("YOUYING_SMTP_URL", "smtp://kf:secret-pw@127.0.0.1:1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn youying");
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut seen = Vec::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !seen.iter().any(|l: &String| l.contains("mail notifications on")) && std::time::Instant::now() < deadline {
+        if let Ok(line) = rx.recv_timeout(std::time::Duration::from_millis(200)) {
+            seen.push(line);
+        }
+    }
+    child.kill().unwrap();
+    let _ = child.wait();
+    let out = seen.join("\n");
+    assert!(out.contains("mail notifications on") && out.contains("smtp://kf:***@127.0.0.1:1"), "{out}");
+    assert!(!out.contains("secret-pw"), "{out}");
+}

@@ -83,7 +83,17 @@ async fn two_instances_on_postgres_fire_each_deadline_once() {
     let fired = a
         .app
         .store
-        .read(|tx| Ok(tx.events_after(0, 1_000_000)?.into_iter().filter(|e| e.kind == "deadline.fired").count()))
+        .read(|tx| {
+            let mut ids = Vec::new();
+            for e in tx.events_after(0, 1_000_000)? {
+                ids.extend(youying_core::deadline::fired_records(&e.kind, &e.payload)?.into_iter().map(|r| r.id));
+            }
+            let all = ids.len();
+            ids.sort_unstable();
+            ids.dedup();
+            assert_eq!(ids.len(), all, "no deadline recorded as fired twice");
+            Ok(all)
+        })
         .await
         .unwrap();
     assert_eq!(fired, N as usize + 1, "every deadline fired exactly once across both instances");

@@ -1,7 +1,7 @@
 //! The conversations half of the port, in the SQL both backends share.
 
 use youying_core::Timestamp;
-use youying_core::chat::{Conversation, Message, NewMessage, Owner, Side};
+use youying_core::chat::{Conversation, Message, NewImage, NewMessage, Owner, Reads, Side, StoredImage, Unread};
 use youying_core::error::{Error, Result, StorageError};
 use youying_core::ports::ChatTx;
 use youying_core::values::{ConversationId, DeadlineId, OrderId, ProductId, ShopId, UserId};
@@ -9,7 +9,7 @@ use youying_core::values::{ConversationId, DeadlineId, OrderId, ProductId, ShopI
 use crate::sql::{Conn, Row, params};
 use crate::sqltx::SqlTx;
 
-const CONV_COLS: &str = "id, buyer_id, shop_id, order_id, product_id, owner, assignee_id, awaiting_since, reply_due, deadline_id, taken_over_at, created_at, last_message_id";
+const CONV_COLS: &str = "id, buyer_id, shop_id, order_id, product_id, owner, assignee_id, awaiting_since, reply_due, deadline_id, taken_over_at, created_at, last_message_id, buyer_read_id, shop_read_id, platform_read_id";
 
 fn conversation(r: &Row) -> Result<Conversation> {
     Ok(Conversation {
@@ -26,7 +26,20 @@ fn conversation(r: &Row) -> Result<Conversation> {
         taken_over_at: r.opt_time(10)?,
         created_at: r.time(11)?,
         last_message_id: r.int(12)?,
+        read: Reads { buyer: r.int(13)?, shop: r.int(14)?, platform: r.int(15)? },
     })
+}
+
+const MESSAGE_COLS: &str = "id, conversation_id, sender_id, side, kind, body, created_at";
+
+/// The read-position column of a side; a fixed name, never user input.
+fn read_column(side: Side) -> Option<&'static str> {
+    match side {
+        Side::Buyer => Some("buyer_read_id"),
+        Side::Shop => Some("shop_read_id"),
+        Side::Platform => Some("platform_read_id"),
+        Side::System => None,
+    }
 }
 
 fn message(r: &Row) -> Result<Message> {
@@ -125,8 +138,65 @@ impl<C: Conn> ChatTx for SqlTx<'_, C> {
     }
 
     fn messages_after(&mut self, c: ConversationId, after: i64, limit: usize) -> Result<Vec<Message>> {
-        let sql = "SELECT id, conversation_id, sender_id, side, kind, body, created_at FROM messages WHERE conversation_id = $1 AND id > $2 ORDER BY id LIMIT $3";
-        self.query(sql, params![c.0, after, lim(limit)])?.iter().map(message).collect()
+        let sql =
+            format!("SELECT {MESSAGE_COLS} FROM messages WHERE conversation_id = $1 AND id > $2 ORDER BY id LIMIT $3");
+        self.query(&sql, params![c.0, after, lim(limit)])?.iter().map(message).collect()
+    }
+
+    fn message(&mut self, c: ConversationId, id: i64) -> Result<Option<Message>> {
+        let sql = format!("SELECT {MESSAGE_COLS} FROM messages WHERE conversation_id = $1 AND id = $2");
+        self.one(&sql, params![c.0, id])?.as_ref().map(message).transpose()
+    }
+
+    fn insert_image(&mut self, i: &NewImage) -> Result<i64> {
+        let size = i64::try_from(i.bytes.len()).unwrap_or(i64::MAX);
+        self.insert_id(
+            "INSERT INTO chat_images (conversation_id, uploader_id, sha256, mime, width, height, size, bytes, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+            params![
+                i.conversation_id.0,
+                i.uploader_id.0,
+                &i.sha256,
+                i.mime,
+                i64::from(i.width),
+                i64::from(i.height),
+                size,
+                i.bytes.as_slice(),
+                i.created_at
+            ],
+        )
+    }
+
+    fn image(&mut self, c: ConversationId, id: i64) -> Result<Option<StoredImage>> {
+        let sql =
+            "SELECT id, conversation_id, mime, sha256, bytes FROM chat_images WHERE conversation_id = $1 AND id = $2";
+        let Some(mut r) = self.one(sql, params![c.0, id])? else { return Ok(None) };
+        Ok(Some(StoredImage {
+            id: r.int(0)?,
+            conversation_id: ConversationId(r.int(1)?),
+            mime: r.text(2)?,
+            sha256: r.text(3)?,
+            bytes: r.take_bytes(4)?,
+        }))
+    }
+
+    fn advance_read(&mut self, c: ConversationId, side: Side, message_id: i64) -> Result<bool> {
+        let Some(col) = read_column(side) else { return Ok(false) };
+        let sql = format!("UPDATE conversations SET {col} = $2 WHERE id = $1 AND {col} < $2");
+        Ok(self.exec(&sql, params![c.0, message_id])? > 0)
+    }
+
+    fn unread(&mut self, c: &Conversation) -> Result<Unread> {
+        let (shop, platform) = (c.read.shop, c.read.platform);
+        let row = self.one(
+            "SELECT COUNT(CASE WHEN id > $2 THEN 1 END), COUNT(CASE WHEN id > $3 THEN 1 END) FROM messages \
+             WHERE conversation_id = $1 AND side = 'buyer' AND id > $4",
+            params![c.id.0, shop, platform, shop.min(platform)],
+        )?;
+        match row {
+            Some(r) => Ok(Unread { shop: r.int(0)?, platform: r.int(1)? }),
+            None => Ok(Unread::default()),
+        }
     }
 
     fn cancel_deadlines_of(&mut self, subject: &str, at: Timestamp) -> Result<u64> {

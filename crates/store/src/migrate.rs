@@ -15,19 +15,40 @@ pub(crate) const SQLITE: &[Migration] = &[
     Migration { version: 1, sql: include_str!("../migrations/sqlite/0001_foundation.sql") },
     Migration { version: 2, sql: include_str!("../migrations/sqlite/0002_market.sql") },
     Migration { version: 3, sql: include_str!("../migrations/sqlite/0003_chat.sql") },
+    Migration { version: 4, sql: include_str!("../migrations/sqlite/0004_chat_media.sql") },
+    Migration { version: 5, sql: include_str!("../migrations/sqlite/0005_mail.sql") },
+    Migration { version: 6, sql: include_str!("../migrations/sqlite/0006_deadlines_by_due.sql") },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
     Migration { version: 1, sql: include_str!("../migrations/postgres/0001_foundation.sql") },
     Migration { version: 2, sql: include_str!("../migrations/postgres/0002_market.sql") },
     Migration { version: 3, sql: include_str!("../migrations/postgres/0003_chat.sql") },
+    Migration { version: 4, sql: include_str!("../migrations/postgres/0004_chat_media.sql") },
+    Migration { version: 5, sql: include_str!("../migrations/postgres/0005_mail.sql") },
 ];
 
-/// Applies what is missing; returns how many migrations ran.
+/// Applies what is missing; returns how many migrations ran. On SQLite,
+/// foreign keys are off while migrations rebuild tables (the only way SQLite
+/// can change a table's storage), checked before commit, and back on after.
 pub(crate) fn migrate<C: Conn>(conn: &mut C, now_ms: i64) -> Result<usize> {
-    let (list, begin) = match conn.dialect() {
-        Dialect::Sqlite => (SQLITE, "BEGIN IMMEDIATE"),
-        Dialect::Postgres => (POSTGRES, "BEGIN"),
+    let sqlite = conn.dialect() == Dialect::Sqlite;
+    let err = |e: crate::sql::DbError| StorageError(format!("migration: {}", e.message));
+    if sqlite {
+        conn.batch("PRAGMA foreign_keys = OFF").map_err(err)?;
+    }
+    let list = if sqlite { SQLITE } else { POSTGRES };
+    let ran = migrate_list(conn, list, now_ms);
+    if sqlite {
+        conn.batch("PRAGMA foreign_keys = ON").map_err(err)?;
+    }
+    ran
+}
+
+fn migrate_list<C: Conn>(conn: &mut C, list: &[Migration], now_ms: i64) -> Result<usize> {
+    let begin = match conn.dialect() {
+        Dialect::Sqlite => "BEGIN IMMEDIATE",
+        Dialect::Postgres => "BEGIN",
     };
     let err = |e: crate::sql::DbError| StorageError(format!("migration: {}", e.message));
     conn.batch(begin).map_err(err)?;
@@ -55,6 +76,12 @@ pub(crate) fn migrate<C: Conn>(conn: &mut C, now_ms: i64) -> Result<usize> {
             .map_err(err)?;
             ran += 1;
         }
+        if conn.dialect() == Dialect::Sqlite && ran > 0 {
+            let broken = conn.query("PRAGMA foreign_key_check", &[]).map_err(err)?;
+            if let Some(r) = broken.first() {
+                return Err(StorageError(format!("migration broke a foreign key in table {}", r.text(0)?)).into());
+            }
+        }
         Ok(ran)
     })();
     match result {
@@ -66,5 +93,62 @@ pub(crate) fn migrate<C: Conn>(conn: &mut C, now_ms: i64) -> Result<usize> {
             let _ = conn.batch("ROLLBACK");
             Err(e)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sqlite::SqliteConn;
+    use crate::sqltx::SqlTx;
+    use youying_core::Timestamp;
+    use youying_core::deadline::{DeadlineKind, DeadlineState, NewDeadline};
+    use youying_core::ports::Tx;
+    use youying_core::values::DeadlineId;
+
+    /// A database made before deadlines were kept in due order keeps every
+    /// deadline, its id and the references to it, and foreign keys stay on.
+    #[test]
+    fn deadlines_survive_their_table_rebuild() {
+        let mut conn = SqliteConn::in_memory();
+        let before: Vec<Migration> =
+            SQLITE.iter().filter(|m| m.version <= 3).map(|m| Migration { version: m.version, sql: m.sql }).collect();
+        migrate_list(&mut conn, &before, 1).unwrap();
+        conn.batch(
+            "INSERT INTO users (id, username, username_key, role, password_hash, created_at) VALUES (1, 'o', 'o', 'buyer', 'h', 1);
+             INSERT INTO shops (id, name, name_key, owner_id, created_at) VALUES (1, 's', 's', 1, 1);
+             INSERT INTO deadlines (id, kind, subject, due_at, state, created_at, payload) VALUES (7, 'invite_expiry', 'invite:1', 500, 'pending', 1, '{\"invite_id\":1}');
+             INSERT INTO deadlines (id, kind, subject, due_at, state, created_at, fired_at, payload) VALUES (9, 'probe', 'probe:9', 50, 'fired', 1, 60, '{}');
+             INSERT INTO invites (id, shop_id, created_by, token_hash, state, created_at, expires_at, deadline_id) VALUES (1, 1, 1, 't', 'pending', 1, 500, 7);",
+        )
+        .unwrap();
+
+        assert!(migrate(&mut conn, 2).unwrap() >= 1);
+
+        let fk = conn.query("PRAGMA foreign_keys", &[]).unwrap();
+        assert_eq!(fk[0].int(0).unwrap(), 1, "foreign keys back on");
+        let orphan = conn.batch(
+            "INSERT INTO invites (id, shop_id, created_by, token_hash, state, created_at, expires_at, deadline_id) VALUES (2, 1, 1, 'u', 'pending', 1, 500, 999)",
+        );
+        assert!(orphan.is_err(), "an invite cannot point at a missing deadline");
+        let mut tx = SqlTx::new(&mut conn, false);
+        let kept = tx.deadline(DeadlineId(7)).unwrap().unwrap();
+        assert_eq!(
+            (kept.due_at, kept.state, kept.subject.as_str()),
+            (Timestamp::from_millis(500), DeadlineState::Pending, "invite:1")
+        );
+        assert_eq!(tx.deadline(DeadlineId(9)).unwrap().unwrap().state, DeadlineState::Fired);
+        let next = tx
+            .schedule(&NewDeadline {
+                kind: DeadlineKind::Probe,
+                subject: "probe:new".into(),
+                due_at: Timestamp::from_millis(10),
+                created_at: Timestamp::from_millis(2),
+                payload: serde_json::json!({}),
+            })
+            .unwrap();
+        assert_eq!(next, DeadlineId(10), "ids continue after the highest");
+        let due = tx.claim_due(Timestamp::from_millis(1_000), 10).unwrap();
+        assert_eq!(due.iter().map(|d| d.id.0).collect::<Vec<_>>(), vec![10, 7], "pending ones, in due order");
     }
 }

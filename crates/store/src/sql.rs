@@ -6,11 +6,25 @@
 use youying_core::Timestamp;
 use youying_core::error::{Error, StorageError};
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub(crate) enum Val {
     Null,
     Int(i64),
     Text(String),
+    /// A blob (`BLOB` / `BYTEA`): chat pictures.
+    Bytes(Vec<u8>),
+}
+
+/// Blobs are summarised: a 5 MiB picture in an error message helps nobody.
+impl std::fmt::Debug for Val {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Val::Null => f.write_str("Null"),
+            Val::Int(v) => write!(f, "Int({v})"),
+            Val::Text(v) => write!(f, "Text({v:?})"),
+            Val::Bytes(v) => write!(f, "Bytes({} bytes)", v.len()),
+        }
+    }
 }
 
 impl From<i64> for Val {
@@ -41,6 +55,11 @@ impl From<Timestamp> for Val {
 impl From<bool> for Val {
     fn from(v: bool) -> Self {
         Val::Int(i64::from(v))
+    }
+}
+impl From<&[u8]> for Val {
+    fn from(v: &[u8]) -> Self {
+        Val::Bytes(v.to_vec())
     }
 }
 impl<T: Into<Val>> From<Option<T>> for Val {
@@ -96,6 +115,14 @@ impl Row {
         match self.at(i)? {
             Val::Text(v) => Ok(v.clone()),
             other => Err(StorageError(format!("column {i}: expected text, got {other:?}")).into()),
+        }
+    }
+
+    /// Takes a blob out of the row (no copy of a large picture).
+    pub(crate) fn take_bytes(&mut self, i: usize) -> Result<Vec<u8>, Error> {
+        match self.0.get_mut(i) {
+            Some(Val::Bytes(v)) => Ok(std::mem::take(v)),
+            other => Err(StorageError(format!("column {i}: expected bytes, got {other:?}")).into()),
         }
     }
 }
@@ -179,6 +206,12 @@ pub(crate) fn to_sqlite_placeholders(sql: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn blobs_are_summarised_in_debug() {
+        assert_eq!(format!("{:?}", Val::from(&[1u8, 2, 3][..])), "Bytes(3 bytes)");
+        assert_eq!(format!("{:?}", Val::from("a")), "Text(\"a\")");
+    }
 
     #[test]
     fn placeholders_convert_outside_quotes() {

@@ -20,13 +20,23 @@ pub(crate) struct SqlTx<'c, C: Conn> {
     pub(crate) earliest_scheduled: Option<Timestamp>,
     /// Payloads to announce after commit (SQLite; PostgreSQL notifies in-transaction).
     pub(crate) published: Vec<String>,
+    /// What was queued when each open savepoint began, so rolling one back
+    /// also drops the events and announcements made under it.
+    savepoints: Vec<(usize, usize, Option<Timestamp>)>,
 }
 
 const USER_COLS: &str = "id, username, role, shop_id, password_hash, created_at, disabled";
 
 impl<'c, C: Conn> SqlTx<'c, C> {
     pub(crate) fn new(conn: &'c mut C, read_only: bool) -> Self {
-        Self { conn, read_only, events: Vec::new(), earliest_scheduled: None, published: Vec::new() }
+        Self {
+            conn,
+            read_only,
+            events: Vec::new(),
+            earliest_scheduled: None,
+            published: Vec::new(),
+            savepoints: Vec::new(),
+        }
     }
 
     /// Locks the rows a read-modify-write reads, except in read-only work.
@@ -332,10 +342,20 @@ impl<C: Conn> Tx for SqlTx<'_, C> {
     }
 
     fn schedule(&mut self, d: &NewDeadline) -> Result<DeadlineId> {
-        let id = self.insert_id(
-            "INSERT INTO deadlines (kind, subject, due_at, state, created_at, attempts, payload) VALUES ($1, $2, $3, 'pending', $4, 0, $5) RETURNING id",
-            params![d.kind.as_str(), &d.subject, d.due_at, d.created_at, d.payload.to_string()],
-        )?;
+        // SQLite keeps deadlines in due order (0006_deadlines_by_due.sql), so
+        // ids come from the id index; its single writer makes this race-free.
+        let sql = match self.conn.dialect() {
+            crate::sql::Dialect::Sqlite => {
+                "INSERT INTO deadlines (id, kind, subject, due_at, state, created_at, attempts, payload) \
+                 VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM deadlines), $1, $2, $3, 'pending', $4, 0, $5) RETURNING id"
+            }
+            crate::sql::Dialect::Postgres => {
+                "INSERT INTO deadlines (kind, subject, due_at, state, created_at, attempts, payload) \
+                 VALUES ($1, $2, $3, 'pending', $4, 0, $5) RETURNING id"
+            }
+        };
+        let id =
+            self.insert_id(sql, params![d.kind.as_str(), &d.subject, d.due_at, d.created_at, d.payload.to_string()])?;
         self.earliest_scheduled = Some(self.earliest_scheduled.map_or(d.due_at, |e| e.min(d.due_at)));
         Ok(DeadlineId(id))
     }
@@ -396,15 +416,25 @@ impl<C: Conn> Tx for SqlTx<'_, C> {
     }
 
     fn savepoint(&mut self) -> Result<()> {
-        self.conn.batch("SAVEPOINT fire").map_err(map_db_error)
+        self.conn.batch("SAVEPOINT fire").map_err(map_db_error)?;
+        self.savepoints.push((self.events.len(), self.published.len(), self.earliest_scheduled));
+        Ok(())
     }
 
     fn rollback_savepoint(&mut self) -> Result<()> {
-        self.conn.batch("ROLLBACK TO SAVEPOINT fire").map_err(map_db_error)
+        self.conn.batch("ROLLBACK TO SAVEPOINT fire").map_err(map_db_error)?;
+        if let Some(&(events, published, earliest)) = self.savepoints.last() {
+            self.events.truncate(events);
+            self.published.truncate(published);
+            self.earliest_scheduled = earliest;
+        }
+        Ok(())
     }
 
     fn release_savepoint(&mut self) -> Result<()> {
-        self.conn.batch("RELEASE SAVEPOINT fire").map_err(map_db_error)
+        self.conn.batch("RELEASE SAVEPOINT fire").map_err(map_db_error)?;
+        self.savepoints.pop();
+        Ok(())
     }
 
     fn publish(&mut self, payload: &str) -> Result<()> {

@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::missing_panics_doc)]
 
+pub mod smtp;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -167,6 +169,27 @@ impl<S: Store> TestApp<S> {
         let (s, body) = self.post("/api/v1/shops", Some(&owner.token), json!({ "name": shop })).await;
         assert_eq!(s, StatusCode::CREATED, "{body}");
         (owner, body["id"].as_i64().unwrap())
+    }
+
+    /// This app configured to mail through `smtp_url` (a [`smtp::SmtpSink`]'s),
+    /// with links pointing at this server.
+    pub fn with_mail(&self, smtp_url: &str) -> App<S> {
+        let mut config = (*self.app.config).clone();
+        config.public_url = Some(self.url(""));
+        let mail =
+            youying_server::config::MailConfig::new(smtp_url, youying_server::config::DEFAULT_MAIL_FROM).unwrap();
+        let mut app = self.app.clone().with_mail(Some(mail));
+        app.config = Arc::new(config);
+        app
+    }
+
+    /// One step of the mail loop through `smtp_url`, by a mailer made afresh
+    /// each time: all its state is in the database, as after a restart.
+    pub async fn mail_step(&self, smtp_url: &str) -> youying_server::mailer::MailOutcome {
+        let app = self.with_mail(smtp_url);
+        let mail = app.mail.as_deref().unwrap();
+        let mailer = youying_server::mailer::Mailer::new(mail, &app.config).unwrap();
+        mailer.run_once(&app).await.unwrap()
     }
 
     /// Moves the fake clock and fires whatever fell due, as the scheduler would.

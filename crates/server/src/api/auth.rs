@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use youying_core::accounts;
 use youying_core::ports::{Store, User};
-use youying_core::values::{Role, TokenId};
+use youying_core::values::{Email, Role, TokenId};
 
 use crate::accounts as flows;
 use crate::auth::{ApiUser, ClientIp, MaybeViewer, clear_session_cookie, session_cookie};
@@ -102,13 +102,40 @@ pub struct MeView {
     #[serde(flatten)]
     pub user: UserView,
     pub shops: Vec<super::shops::ShopView>,
+    /// Where notifications are mailed (deadlines about to lapse, breaches); `null`: none.
+    pub email: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/me", tag = "auth", responses((status = 200, body = MeView), (status = 401)))]
 pub async fn me<S: Store>(State(app): State<App<S>>, ApiUser(v): ApiUser) -> ApiResult<Json<MeView>> {
     let id = v.user.id;
-    let shops = app.store.read(move |tx| tx.shops_owned_by(id)).await?;
-    Ok(Json(MeView { user: UserView::from(&v.user), shops: shops.iter().map(super::shops::ShopView::from).collect() }))
+    let (shops, email) = app.store.read(move |tx| Ok((tx.shops_owned_by(id)?, tx.user_email(id)?))).await?;
+    Ok(Json(MeView {
+        user: UserView::from(&v.user),
+        shops: shops.iter().map(super::shops::ShopView::from).collect(),
+        email,
+    }))
+}
+
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+pub struct EmailBody {
+    /// An address like `name@example.com`, or `null` to stop mail.
+    pub email: Option<String>,
+}
+
+/// Sets or clears the caller's own notification address; nobody else's can be
+/// reached. A change is recorded as evidence with the address masked.
+#[utoipa::path(put, path = "/api/v1/me/email", tag = "auth", request_body = EmailBody,
+    responses((status = 200, body = EmailBody), (status = 401), (status = 422, description = "not a usable address; nothing changed")))]
+pub async fn put_email<S: Store>(
+    State(app): State<App<S>>,
+    ApiUser(v): ApiUser,
+    ApiJson(b): ApiJson<EmailBody>,
+) -> ApiResult<Json<EmailBody>> {
+    let email = b.email.as_deref().map(Email::parse).transpose()?;
+    let now = app.now();
+    let email = app.store.write(move |tx| accounts::set_email(tx, now, &v.user, email.as_ref())).await?;
+    Ok(Json(EmailBody { email }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

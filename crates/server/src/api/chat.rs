@@ -2,20 +2,29 @@
 //! these endpoints work without it, so a page that reloads still works.
 
 use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use youying_core::authz::{self, ShopAction};
 use youying_core::chat::{self, Side};
-use youying_core::ports::Store;
+use youying_core::image::Claim;
+use youying_core::ports::{Store, User};
 use youying_core::values::{ConversationId, ProductId, ShopId};
 use youying_core::{Error, shops};
 
 use crate::auth::ApiUser;
-use crate::error::{ApiJson, ApiResult};
+use crate::error::{ApiJson, ApiResult, AppError};
 use crate::hub::{ConversationView, MessageView, load_view, message_view};
 use crate::state::App;
+
+/// The largest body `POST …/images` reads: a picture of at most 5 MiB.
+pub const IMAGE_BODY_LIMIT: usize = youying_core::image::MAX_BYTES;
+/// The pages' upload form: the picture plus the multipart framing and token.
+pub const IMAGE_FORM_LIMIT: usize = IMAGE_BODY_LIMIT + 64 * 1024;
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct OpenConversation {
@@ -140,6 +149,160 @@ pub async fn post<S: Store>(
 ) -> ApiResult<(StatusCode, Json<MessageView>)> {
     let m = say(&app, v.user, ConversationId(id), s.text).await?;
     Ok((StatusCode::CREATED, Json(message_view(&m))))
+}
+
+/// Sends a picture as whoever the viewer is in this conversation; rate
+/// limited like text. Shared with the pages' upload form.
+pub async fn send_image<S: Store>(
+    app: &App<S>,
+    user: User,
+    id: ConversationId,
+    bytes: Vec<u8>,
+    (content_type, file_name): (Option<String>, Option<String>),
+) -> ApiResult<chat::Message> {
+    let now = app.now();
+    app.limiter.take(user.id.0, now).map_err(|secs| Error::Throttled { retry_after_secs: secs })?;
+    app.store
+        .write(move |tx| {
+            let claim = Claim { content_type: content_type.as_deref(), file_name: file_name.as_deref() };
+            chat::send_image(tx, now, &user, id, bytes, claim)
+        })
+        .await
+        .map_err(image_error)
+}
+
+/// A refused picture says why in its own code: `image_too_large` (413),
+/// `not_an_image` or `image_too_many_pixels` (422).
+pub fn image_error(e: Error) -> AppError {
+    match e {
+        Error::Invalid { field: "image", reason: "image_too_large" } => too_large(),
+        Error::Invalid { field: "image", reason } => AppError::http(StatusCode::UNPROCESSABLE_ENTITY, reason),
+        other => other.into(),
+    }
+}
+
+pub fn too_large() -> AppError {
+    AppError::http(StatusCode::PAYLOAD_TOO_LARGE, "image_too_large")
+}
+
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/images", tag = "chat", params(("id" = i64, Path)),
+    request_body(description = "The picture's raw bytes as the body (not multipart): PNG, JPEG or WebP, at most 5 MiB. \
+        Type and size are read from the content; a `Content-Type` that says otherwise is refused.",
+        content(("image/png"), ("image/jpeg"), ("image/webp"))),
+    responses((status = 201, body = MessageView, description = "an `image` message, persisted before this answer; a buyer's starts the reply deadline like a text"),
+        (status = 404, description = "not a conversation of yours"),
+        (status = 413, description = "`image_too_large`: over 5 MiB"),
+        (status = 422, description = "`not_an_image`: not a whole PNG, JPEG or WebP, or not what its type says; `image_too_many_pixels`: a side over 16,384"),
+        (status = 429, description = "sending too fast")))]
+pub async fn upload_image<S: Store>(
+    State(app): State<App<S>>,
+    ApiUser(v): ApiUser,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<(StatusCode, Json<MessageView>)> {
+    let body = body.map_err(|r| {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            too_large()
+        } else {
+            AppError::http(r.status(), "invalid_input")
+        }
+    })?;
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let m = send_image(&app, v.user, ConversationId(id), Vec::from(body), (content_type, None)).await?;
+    Ok((StatusCode::CREATED, Json(message_view(&m))))
+}
+
+#[utoipa::path(get, path = "/api/v1/conversations/{id}/images/{image_id}", tag = "chat",
+    params(("id" = i64, Path), ("image_id" = i64, Path)),
+    responses((status = 200, description = "the picture, as sent; `Content-Type` as read from its bytes",
+            content(("image/png"), ("image/jpeg"), ("image/webp"))),
+        (status = 404, description = "not a picture of a conversation of yours")))]
+pub async fn image<S: Store>(
+    State(app): State<App<S>>,
+    ApiUser(v): ApiUser,
+    Path((id, image_id)): Path<(i64, i64)>,
+) -> ApiResult<Response> {
+    let img = app.store.read(move |tx| chat::image_of(tx, &v.user, ConversationId(id), image_id)).await?;
+    let mime = HeaderValue::from_str(&img.mime).map_err(|_| Error::NotFound)?;
+    let ext = img.mime.trim_start_matches("image/");
+    let disposition =
+        HeaderValue::from_str(&format!("inline; filename=\"chat-{}.{ext}\"", img.id)).map_err(|_| Error::NotFound)?;
+    let etag = HeaderValue::from_str(&format!("\"{}\"", img.sha256)).map_err(|_| Error::NotFound)?;
+    let headers = [
+        (header::CONTENT_TYPE, mime),
+        (header::CONTENT_DISPOSITION, disposition),
+        (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+        // Only the participants may see it: never a shared cache. The bytes of an id never change.
+        (header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=86400, immutable")),
+        (header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox")),
+        (header::ETAG, etag),
+    ];
+    Ok((headers, img.bytes).into_response())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Read {
+    /// A message of this conversation: everything up to it has been seen.
+    pub message_id: i64,
+}
+
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct ReadView {
+    /// The viewer's side: `buyer`, `shop` or `platform`.
+    pub side: String,
+    /// How far that side has read now (never moves back).
+    pub message_id: i64,
+}
+
+/// Records that the viewer's side has read up to `message_id`, unless it had
+/// already (then nothing is written). Shared with the websocket's `read`.
+pub async fn read_up_to<S: Store>(
+    app: &App<S>,
+    user: User,
+    id: ConversationId,
+    message_id: i64,
+) -> ApiResult<(Side, i64)> {
+    let u = user.clone();
+    let (side, at) = app
+        .store
+        .read(move |tx| {
+            let (c, side) = chat::load(tx, &u, id)?;
+            if tx.message(c.id, message_id)?.is_none() {
+                return Err(Error::Invalid { field: "message_id", reason: "not_in_conversation" });
+            }
+            Ok((side, c.read.of(side)))
+        })
+        .await?;
+    if at >= message_id {
+        return Ok((side, at));
+    }
+    mark_read(app, user, id, message_id).await
+}
+
+/// Moves the viewer's read position forward (a page showing the conversation).
+pub async fn mark_read<S: Store>(
+    app: &App<S>,
+    user: User,
+    id: ConversationId,
+    message_id: i64,
+) -> ApiResult<(Side, i64)> {
+    let now = app.now();
+    Ok(app.store.write(move |tx| chat::mark_read(tx, now, &user, id, message_id)).await?)
+}
+
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/read", tag = "chat", params(("id" = i64, Path)), request_body = Read,
+    responses((status = 200, body = ReadView, description = "the other participants get a `read` event over the websocket"),
+        (status = 404, description = "not a conversation of yours"),
+        (status = 422, description = "the message is not in this conversation")))]
+pub async fn read<S: Store>(
+    State(app): State<App<S>>,
+    ApiUser(v): ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(r): ApiJson<Read>,
+) -> ApiResult<Json<ReadView>> {
+    let (side, at) = read_up_to(&app, v.user, ConversationId(id), r.message_id).await?;
+    Ok(Json(ReadView { side: side.as_str().to_owned(), message_id: at }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

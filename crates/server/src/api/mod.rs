@@ -14,7 +14,7 @@ mod shops;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 use youying_core::ports::Store;
 
 use crate::state::App;
@@ -28,6 +28,7 @@ pub fn router<S: Store>() -> Router<App<S>> {
         .route("/api/v1/auth/login", post(auth::login::<S>))
         .route("/api/v1/auth/logout", post(auth::logout::<S>))
         .route("/api/v1/me", get(auth::me::<S>))
+        .route("/api/v1/me/email", put(auth::put_email::<S>))
         .route("/api/v1/tokens", get(auth::list_tokens::<S>).post(auth::create_token::<S>))
         .route("/api/v1/tokens/{id}", delete(auth::revoke_token::<S>))
         .route("/api/v1/shops", post(shops::open::<S>))
@@ -61,6 +62,12 @@ pub fn router<S: Store>() -> Router<App<S>> {
         .route("/api/v1/conversations", get(chat::list::<S>).post(chat::open::<S>))
         .route("/api/v1/conversations/{id}/messages", get(chat::messages::<S>).post(chat::post::<S>))
         .route("/api/v1/conversations/{id}/assign", post(chat::assign::<S>))
+        .route(
+            "/api/v1/conversations/{id}/images",
+            post(chat::upload_image::<S>).layer(DefaultBodyLimit::max(chat::IMAGE_BODY_LIMIT)),
+        )
+        .route("/api/v1/conversations/{id}/images/{image_id}", get(chat::image::<S>))
+        .route("/api/v1/conversations/{id}/read", post(chat::read::<S>))
         .route("/api/v1/platform/duty", get(chat::get_duty::<S>).post(chat::set_duty::<S>))
         .route("/api/v1/notifications", get(chat::notifications::<S>))
         .route("/api/v1/ws", get(crate::ws::upgrade::<S>))

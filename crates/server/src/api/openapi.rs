@@ -10,12 +10,12 @@ use super::{admin, auth, chat, orders, products, shops, wallet};
 #[openapi(
     info(title = "有应 Youying API", description = "卡盟担保交易平台的 JSON API。错误一律为 `{code, message}`。"),
     paths(
-        auth::register, auth::login, auth::logout, auth::me, auth::create_token, auth::list_tokens, auth::revoke_token,
+        auth::register, auth::login, auth::logout, auth::me, auth::put_email, auth::create_token, auth::list_tokens, auth::revoke_token,
         shops::open, shops::get, shops::agents, shops::invite, shops::invites, shops::revoke_invite, shops::accept_invite,
         admin::get_rules, admin::put_rules, admin::verify_evidence,
         products::create, products::patch, products::get, products::search, products::of_shop, products::import, products::withdraw,
         orders::create, orders::get, orders::list, orders::snapshot, orders::reveal, orders::confirm, orders::fulfil, orders::cancel,
-        chat::open, chat::list, chat::messages, chat::post, chat::assign, chat::set_duty, chat::get_duty, chat::notifications,
+        chat::open, chat::list, chat::messages, chat::post, chat::upload_image, chat::image, chat::read, chat::assign, chat::set_duty, chat::get_duty, chat::notifications,
         wallet::mine, wallet::of_shop, wallet::credit, wallet::faucet, wallet::breaches, wallet::audit,
     ),
     modifiers(&Security),

@@ -1,4 +1,4 @@
-//! The buyer's own account page: API tokens.
+//! The signed-in user's own account page: notification e-mail and API tokens.
 
 use askama::Template;
 use axum::Form;
@@ -8,10 +8,11 @@ use axum::response::Response;
 use serde::Deserialize;
 use youying_core::accounts;
 use youying_core::ports::Store;
-use youying_core::values::TokenId;
+use youying_core::values::{Email, TokenId};
 
 use super::session::CsrfForm;
 use super::{Layout, Page, PageError, fmt_time, render, see_other};
+use crate::i18n;
 use crate::security::{random_token, token_hash};
 use crate::state::App;
 
@@ -30,6 +31,9 @@ struct AccountPage<'a> {
     role: &'static str,
     tokens: Vec<TokenRow>,
     new_token: Option<String>,
+    email: Option<String>,
+    /// Whether this platform sends mail at all (an SMTP server is configured).
+    mail_on: bool,
 }
 
 fn role_label(r: youying_core::values::Role) -> &'static str {
@@ -45,9 +49,15 @@ fn role_label(r: youying_core::values::Role) -> &'static str {
 async fn account_page<S: Store>(app: &App<S>, page: &Page, new_token: Option<String>) -> Result<Response, PageError> {
     let v = page.require_viewer()?.clone();
     let id = v.user.id;
-    let tokens = app.store.read(move |tx| tx.api_tokens_of(id)).await.map_err(|e| page.error(e.into()))?;
+    let (tokens, email) = app
+        .store
+        .read(move |tx| Ok((tx.api_tokens_of(id)?, tx.user_email(id)?)))
+        .await
+        .map_err(|e| page.error(e.into()))?;
     let t = AccountPage {
         page: &page.layout,
+        email,
+        mail_on: app.mail.is_some(),
         username: v.user.username.clone(),
         role: role_label(v.user.role),
         tokens: tokens
@@ -106,4 +116,34 @@ pub async fn revoke_token<S: Store>(
         .await
         .map_err(|e| page.error(e.into()))?;
     Ok(see_other("/account"))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EmailForm {
+    /// Empty clears the address.
+    #[serde(default)]
+    email: String,
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+}
+
+/// Sets or (empty) clears the viewer's notification address.
+pub async fn set_email<S: Store>(
+    State(app): State<App<S>>,
+    mut page: Page,
+    Form(f): Form<EmailForm>,
+) -> Result<Response, PageError> {
+    page.check_csrf(&f.csrf)?;
+    let v = page.require_viewer()?.clone();
+    let email = Some(f.email.trim()).filter(|e| !e.is_empty()).map(Email::parse).transpose();
+    let email = email.map_err(|e| page.error(e.into()))?;
+    let now = app.now();
+    let saved = app
+        .store
+        .write(move |tx| accounts::set_email(tx, now, &v.user, email.as_ref()))
+        .await
+        .map_err(|e| page.error(e.into()))?;
+    let said = if saved.is_some() { "account.email_saved" } else { "account.email_cleared" };
+    page.layout = page.layout.clone().with_flash(i18n::t(said));
+    account_page(&app, &page, None).await
 }

@@ -8,11 +8,11 @@ use std::collections::VecDeque;
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::Value;
-use youying_core::chat::{self, Conversation, Message, Owner, Side};
+use youying_core::chat::{self, Conversation, ImageRef, Message, Owner, Side};
 use youying_core::orders::{Order, OrderState};
 use youying_core::ports::{Product, Shop, Store, Tx, User};
 use youying_core::values::{ConversationId, ProductId, Role, ShopId, UserId};
@@ -77,6 +77,32 @@ impl Card {
     }
 }
 
+/// A picture in the thread: a thumbnail that fits a 240-pixel box, linking to the full size.
+pub struct Thumb {
+    pub src: String,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// The largest side of a thumbnail, in CSS pixels (chat.js uses the same).
+const THUMB: u32 = 240;
+
+impl Thumb {
+    fn of(m: &Message) -> Option<Self> {
+        let r = ImageRef::parse(&m.body)?;
+        let (w, h) = (r.width.max(1), r.height.max(1));
+        let scale = |side: u32, other: u32| {
+            u32::try_from(u64::from(side) * u64::from(THUMB) / u64::from(other)).unwrap_or(THUMB).max(1)
+        };
+        let (width, height) = match (w.max(h) <= THUMB, w >= h) {
+            (true, _) => (w, h),
+            (false, true) => (THUMB, scale(h, w)),
+            (false, false) => (scale(w, h), THUMB),
+        };
+        Some(Thumb { src: crate::hub::image_url(m.conversation_id.0, r.image_id), width, height })
+    }
+}
+
 pub struct MessageRow {
     pub id: i64,
     pub side: &'static str,
@@ -85,6 +111,10 @@ pub struct MessageRow {
     pub body: String,
     pub time: String,
     pub card: Option<Card>,
+    pub image: Option<Thumb>,
+    /// Under the viewer's own messages: 已读 / 未读 by the other side; empty under others'.
+    pub receipt: &'static str,
+    pub read: bool,
 }
 
 /// Who wrote a message, as the viewer's side says it (chat.js says it the same way).
@@ -99,8 +129,17 @@ fn who(viewer: Side, sender: Side) -> &'static str {
     }
 }
 
+/// 已读 or 未读, said under a message the viewer's side wrote; nothing under others'.
+pub fn receipt(m: &Message, viewer: Side, peer_read: i64) -> &'static str {
+    match (m.side == viewer && viewer != Side::System, m.id <= peer_read) {
+        (false, _) => "",
+        (true, true) => "已读",
+        (true, false) => "未读",
+    }
+}
+
 impl MessageRow {
-    fn of(m: &Message, viewer: Side) -> Self {
+    fn of(m: &Message, viewer: Side, peer_read: i64) -> Self {
         Self {
             id: m.id,
             side: m.side.as_str(),
@@ -109,6 +148,9 @@ impl MessageRow {
             body: m.body.clone(),
             time: fmt_time(m.created_at),
             card: if m.kind == "order_card" { Card::parse(&m.body) } else { None },
+            image: if m.kind == "image" { Thumb::of(m) } else { None },
+            receipt: receipt(m, viewer, peer_read),
+            read: m.id <= peer_read,
         }
     }
 }
@@ -240,12 +282,15 @@ pub struct ThreadView {
     pub reply_rule: String,
     pub status: Status,
     pub messages: Vec<MessageRow>,
+    /// How far the other side has read the viewer's messages (chat.js keeps it live).
+    pub peer_read: i64,
     pub draft: String,
     pub error: Option<String>,
 }
 
 impl ThreadView {
     pub fn of(th: &Thread, now: Timestamp, draft: String, error: Option<String>) -> Self {
+        let peer_read = th.c.read.by_peer_of(th.side);
         Self {
             id: th.c.id.0,
             side: th.side.as_str(),
@@ -254,7 +299,8 @@ impl ThreadView {
             warn_secs: th.warn_secs,
             reply_rule: fmt_duration(th.reply_secs),
             status: Status::of(&th.c, th.side, now),
-            messages: th.messages.iter().map(|m| MessageRow::of(m, th.side)).collect(),
+            messages: th.messages.iter().map(|m| MessageRow::of(m, th.side, peer_read)).collect(),
+            peer_read,
             draft,
             error,
         }
@@ -284,12 +330,25 @@ fn thread_page<S: Store>(app: &App<S>, page: &Page, th: &Thread, draft: String, 
     render(status, &page.layout, &p)
 }
 
+/// Showing a conversation is reading it: the viewer's side has now seen
+/// everything shown. A failure here only loses a receipt, never the page.
+async fn seen<S: Store>(app: &App<S>, page: &Page, th: &Thread) {
+    let (Some(v), Some(last)) = (page.viewer.as_ref(), th.messages.last()) else { return };
+    if last.id <= th.c.read.of(th.side) {
+        return;
+    }
+    if let Err(e) = crate::api::chat::mark_read(app, v.user.clone(), th.c.id, last.id).await {
+        tracing::warn!(error = %e, conversation = th.c.id.0, "could not record a read receipt");
+    }
+}
+
 /// The buyer's conversation; the shop's and the platform's staff read it in their consoles.
 pub async fn show<S: Store>(State(app): State<App<S>>, page: Page, Path(id): Path<i64>) -> Result<Response, PageError> {
     let th = load_thread(&app, &page, id).await?;
     if th.side != Side::Buyer {
         return Ok(see_other(&thread_href(th.side, id)));
     }
+    seen(&app, &page, &th).await;
     Ok(thread_page(&app, &page, &th, String::new(), None))
 }
 
@@ -299,6 +358,7 @@ pub async fn show_for<S: Store>(app: &App<S>, page: &Page, id: i64, want: Side) 
     if th.side != want {
         return Ok(see_other(&thread_href(th.side, id)));
     }
+    seen(app, page, &th).await;
     Ok(thread_page(app, page, &th, String::new(), None))
 }
 
@@ -319,6 +379,65 @@ pub async fn post<S: Store>(
         Err(e) => {
             let th = load_thread(&app, &page, id).await?;
             Ok(thread_page(&app, &page, &th, text, Some(&e)))
+        }
+    }
+}
+
+/// What the picture form carried: the CSRF token, then the file.
+#[derive(Default)]
+struct ImageForm {
+    csrf: String,
+    bytes: Vec<u8>,
+    content_type: Option<String>,
+    file_name: Option<String>,
+}
+
+async fn read_image_form(mut m: Multipart) -> Result<ImageForm, AppError> {
+    let fail = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            crate::api::chat::too_large()
+        } else {
+            AppError::http(StatusCode::BAD_REQUEST, "invalid_input")
+        }
+    };
+    let mut f = ImageForm::default();
+    while let Some(field) = m.next_field().await.map_err(fail)? {
+        match field.name().unwrap_or_default() {
+            "_csrf" => f.csrf = field.text().await.map_err(fail)?,
+            "image" => {
+                f.content_type = field.content_type().map(str::to_owned);
+                f.file_name = field.file_name().map(str::to_owned);
+                f.bytes = Vec::from(field.bytes().await.map_err(fail)?);
+            }
+            _ => {}
+        }
+    }
+    Ok(f)
+}
+
+/// 发送图片 without JS: a multipart form; back to the conversation with a
+/// 303, or the conversation again with the reason (too large, not a picture).
+pub async fn post_image<S: Store>(
+    State(app): State<App<S>>,
+    page: Page,
+    Path(id): Path<i64>,
+    multipart: Multipart,
+) -> Result<Response, PageError> {
+    let user = page.require_viewer()?.user.clone();
+    let sent = match read_image_form(multipart).await {
+        Ok(f) => {
+            page.check_csrf(&f.csrf)?;
+            let claim = (f.content_type, f.file_name);
+            crate::api::chat::send_image(&app, user, ConversationId(id), f.bytes, claim).await
+        }
+        Err(e) => Err(e),
+    };
+    match sent {
+        Ok(m) => Ok(see_other(&thread_href(m.side, id))),
+        Err(e) if e.status() == StatusCode::NOT_FOUND => Err(page.error(e)),
+        Err(e) => {
+            let th = load_thread(&app, &page, id).await?;
+            Ok(thread_page(&app, &page, &th, String::new(), Some(&e)))
         }
     }
 }
@@ -441,5 +560,33 @@ mod tests {
         assert!(Card::parse("not json").is_none());
         assert_eq!(who(Side::Buyer, Side::Buyer), "我");
         assert_eq!(who(Side::Shop, Side::Buyer), "买家");
+    }
+
+    fn image_message(width: u32, height: u32) -> Message {
+        let body =
+            format!(r#"{{"image_id":9,"mime":"image/png","width":{width},"height":{height},"size":10,"sha256":"ab"}}"#);
+        Message {
+            id: 5,
+            conversation_id: ConversationId(3),
+            sender_id: None,
+            side: Side::Shop,
+            kind: "image".into(),
+            body,
+            created_at: Timestamp::from_millis(0),
+        }
+    }
+
+    #[test]
+    fn thumbnails_fit_a_box_and_receipts_follow_the_peer() {
+        let t = Thumb::of(&image_message(1200, 600)).unwrap();
+        assert_eq!((t.src.as_str(), t.width, t.height), ("/api/v1/conversations/3/images/9", 240, 120));
+        let t = Thumb::of(&image_message(30, 4000)).unwrap();
+        assert_eq!((t.width, t.height), (1, 240));
+        let t = Thumb::of(&image_message(100, 80)).unwrap();
+        assert_eq!((t.width, t.height), (100, 80), "small pictures keep their size");
+        let m = image_message(1, 1);
+        assert_eq!(receipt(&m, Side::Shop, 4), "未读");
+        assert_eq!(receipt(&m, Side::Shop, 5), "已读");
+        assert_eq!(receipt(&m, Side::Buyer, 5), "", "only under the viewer's own messages");
     }
 }

@@ -41,8 +41,8 @@ pub struct QueueRow {
     pub buyer_name: String,
     pub shop_name: String,
     pub status: Status,
-    /// Buyer messages since the last human answer.
-    pub unanswered: i64,
+    /// Buyer messages the viewer's team has not read (its stored read position).
+    pub unread: i64,
     pub assignee: Option<String>,
     /// For chat.js to notice a claim; empty when nobody has claimed it.
     pub assignee_id: String,
@@ -57,27 +57,10 @@ fn can_claim(c: &Conversation, side: Side, me: UserId) -> bool {
     team_owns(c, side) && c.assignee_id != Some(me)
 }
 
-/// Buyer messages since the last human answer, for a conversation awaiting
-/// one. The port has no count, so this reads the conversation's messages.
-fn unanswered(tx: &mut dyn Tx, c: &Conversation) -> youying_core::error::Result<i64> {
-    if c.awaiting_since.is_none() {
-        return Ok(0);
-    }
-    let (mut n, mut after) = (0, 0);
-    loop {
-        let page = tx.messages_after(c.id, after, 500)?;
-        for m in &page {
-            match m.side {
-                Side::Buyer if m.kind == "text" => n += 1,
-                Side::Shop | Side::Platform => n = 0,
-                _ => {}
-            }
-        }
-        match page.last() {
-            Some(m) if page.len() == 500 => after = m.id,
-            _ => return Ok(n),
-        }
-    }
+/// Buyer messages past the viewer's team's read position.
+fn unread(tx: &mut dyn Tx, c: &Conversation, side: Side) -> youying_core::error::Result<i64> {
+    let u = tx.unread(c)?;
+    Ok(if side == Side::Platform { u.platform } else { u.shop })
 }
 
 fn row(
@@ -93,7 +76,7 @@ fn row(
         buyer_name: username(tx, Some(c.buyer_id))?.unwrap_or_default(),
         shop_name,
         status: Status::of(c, side, now),
-        unanswered: unanswered(tx, c)?,
+        unread: unread(tx, c, side)?,
         assignee: username(tx, c.assignee_id)?,
         assignee_id: c.assignee_id.map(|u| u.0.to_string()).unwrap_or_default(),
         can_claim: can_claim(c, side, me),

@@ -65,6 +65,10 @@ pub fn router<S: Store>() -> Router<App<S>> {
         .route("/chat/open", post(chat::open::<S>))
         .route("/chat/{id}", get(chat::show::<S>))
         .route("/chat/{id}/messages", post(chat::post::<S>))
+        .route(
+            "/chat/{id}/images",
+            post(chat::post_image::<S>).layer(DefaultBodyLimit::max(crate::api::chat::IMAGE_FORM_LIMIT)),
+        )
         .route("/chat/{id}/assign", post(chat::assign::<S>))
         .route("/merchant/chat", get(chat_console::merchant_list::<S>))
         .route("/merchant/chat/{id}", get(chat_console::merchant_show::<S>))
@@ -72,6 +76,7 @@ pub fn router<S: Store>() -> Router<App<S>> {
         .route("/platform/chat/{id}", get(chat_console::platform_show::<S>))
         .route("/platform/duty", post(chat_console::duty::<S>))
         .route("/account", get(account::show::<S>))
+        .route("/account/email", post(account::set_email::<S>))
         .route("/account/tokens", post(account::create_token::<S>))
         .route("/account/tokens/{id}/revoke", post(account::revoke_token::<S>))
         .route("/platform", get(platform::console::<S>))

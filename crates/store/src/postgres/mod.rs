@@ -29,6 +29,7 @@ impl ToSql for Val {
                 _ => Err(format!("cannot bind integer to {ty}").into()),
             },
             Val::Text(s) => s.as_str().to_sql(ty, out),
+            Val::Bytes(b) => b.as_slice().to_sql(ty, out),
         }
     }
 
@@ -85,6 +86,7 @@ fn value(row: &postgres::Row, i: usize) -> std::result::Result<Val, DbError> {
         Type::INT2 => row.try_get::<_, Option<i16>>(i).map_err(bad)?.map_or(Val::Null, |v| Val::Int(v.into())),
         Type::BOOL => row.try_get::<_, Option<bool>>(i).map_err(bad)?.map_or(Val::Null, |v| Val::Int(v.into())),
         Type::VOID => Val::Null,
+        Type::BYTEA => row.try_get::<_, Option<Vec<u8>>>(i).map_err(bad)?.map_or(Val::Null, Val::Bytes),
         _ => row.try_get::<_, Option<String>>(i).map_err(bad)?.map_or(Val::Null, Val::Text),
     })
 }

@@ -17,12 +17,23 @@ use crate::sqltx;
 
 pub(crate) struct SqliteConn(Connection);
 
+impl SqliteConn {
+    /// A private in-memory database with this adapter's settings, for unit tests.
+    #[cfg(test)]
+    pub(crate) fn in_memory() -> Self {
+        let conn = Connection::open_in_memory().expect("in-memory SQLite");
+        conn.execute_batch("PRAGMA foreign_keys = ON;").expect("foreign keys on");
+        SqliteConn(conn)
+    }
+}
+
 impl ToSql for Val {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
         Ok(match self {
             Val::Null => ToSqlOutput::Borrowed(ValueRef::Null),
             Val::Int(v) => ToSqlOutput::Borrowed(ValueRef::Integer(*v)),
             Val::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+            Val::Bytes(b) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
         })
     }
 }
@@ -45,7 +56,8 @@ fn value(v: ValueRef<'_>) -> std::result::Result<Val, DbError> {
         ValueRef::Null => Val::Null,
         ValueRef::Integer(i) => Val::Int(i),
         ValueRef::Text(t) => Val::Text(String::from_utf8_lossy(t).into_owned()),
-        ValueRef::Real(_) | ValueRef::Blob(_) => {
+        ValueRef::Blob(b) => Val::Bytes(b.to_vec()),
+        ValueRef::Real(_) => {
             return Err(DbError { unique: None, message: "unsupported column type".into() });
         }
     })
@@ -86,6 +98,9 @@ impl Conn for SqliteConn {
 type Done = Box<dyn FnOnce(Option<&str>) + Send>;
 /// A unit of work for the writer thread.
 type Job = Box<dyn FnOnce(&mut SqliteConn) -> Done + Send>;
+
+/// 64 MiB (a negative cache size is in KiB).
+const WRITER_CACHE: &str = "PRAGMA cache_size = -65536";
 
 /// Units committed together at most; a burst of checkouts shares one fsync.
 const GROUP_MAX: usize = 128;
@@ -166,6 +181,9 @@ impl SqliteStore {
             flags |= OpenFlags::SQLITE_OPEN_CREATE;
         }
         let mut writer = open_conn(path, flags)?;
+        // The writer's page cache: big enough that a burst of deadlines, keys or
+        // messages landing all over the B-trees is not read back page by page.
+        writer.batch(WRITER_CACHE).map_err(|e| StorageError(format!("configure {}: {}", path.display(), e.message)))?;
         crate::migrate::migrate(&mut writer, now_ms)?;
         let (tx, rx) = mpsc::channel::<Job>();
         std::thread::Builder::new()
