@@ -192,12 +192,13 @@ impl Hub {
 }
 
 /// What a published payload announces: `{"type":"read", side, message_id}`,
-/// a new message (`message_id`), or a conversation change.
+/// `{"type":"typing", side}` (PostgreSQL relays typing between instances), a new message (`message_id`), or a conversation change.
 async fn load<S: Store>(store: &S, payload: &str) -> Option<HubEvent> {
     let v: serde_json::Value = serde_json::from_str(payload).ok()?;
     let id = ConversationId(v["conversation_id"].as_i64()?);
     let (kind, message_id, side, read_id) = match v["type"].as_str() {
         Some("read") => ("read", None, v["side"].as_str().map(str::to_owned), v["message_id"].as_i64()),
+        Some("typing") => ("typing", None, v["side"].as_str().map(str::to_owned), None),
         _ => match v["message_id"].as_i64() {
             Some(m) => ("message", Some(m), None, None),
             None => ("conversation", None, None, None),

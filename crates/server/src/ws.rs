@@ -138,14 +138,23 @@ async fn handle<S: Store>(app: &App<S>, user: &User, socket: &mut WebSocket, tex
                 })
                 .await;
             if let Ok((conversation, shop_owner_id, side)) = seen {
-                app.hub.send_local(HubEvent {
-                    kind: "typing",
-                    conversation,
-                    message: None,
-                    side: Some(side.as_str().to_owned()),
-                    read_id: None,
-                    shop_owner_id,
-                });
+                if app.store.backend() == "postgres" {
+                    // Through NOTIFY like messages, so a reader on another instance sees it too.
+                    let payload = serde_json::json!({ "type": "typing", "conversation_id": conversation_id, "side": side.as_str() })
+                        .to_string();
+                    if let Err(e) = app.store.write(move |tx| tx.publish(&payload)).await {
+                        tracing::warn!(error = %e, "typing not relayed");
+                    }
+                } else {
+                    app.hub.send_local(HubEvent {
+                        kind: "typing",
+                        conversation,
+                        message: None,
+                        side: Some(side.as_str().to_owned()),
+                        read_id: None,
+                        shop_owner_id,
+                    });
+                }
             }
             Ok(())
         }

@@ -258,6 +258,30 @@ async fn a_reply_posted_to_one_instance_reaches_a_buyer_on_another() {
     a.audit().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn typing_on_one_instance_shows_to_a_buyer_on_another() {
+    let Some(db) = tokio::task::spawn_blocking(TestDb::postgres).await.unwrap() else { return };
+    let clock = FakeClock::at(T0);
+    let a = TestApp::start(db.open_postgres(4).await.unwrap(), clock.clone(), false).await;
+    let b = TestApp::start(db.open_postgres(4).await.unwrap(), clock.clone(), false).await;
+    let (owner, _, buyer, conv) = setup(&a).await;
+    let mut buyer_ws = connect(a.addr, &buyer.token).await;
+    let mut owner_ws = connect(b.addr, &owner.token).await;
+    // Listeners connect in the background: retry until one typing frame crosses.
+    let mut seen = None;
+    for _ in 0..20 {
+        let frame = json!({ "type": "typing", "conversation_id": conv }).to_string();
+        owner_ws.send(Ws::Text(frame.into())).await.unwrap();
+        if let Ok(e) = tokio::time::timeout(Duration::from_millis(500), next_event(&mut buyer_ws, "typing")).await {
+            seen = Some(e);
+            break;
+        }
+    }
+    let e = seen.expect("the merchant's typing on instance B reached the buyer on instance A");
+    assert_eq!((e["side"].as_str(), e["conversation"]["id"].as_i64()), (Some("shop"), Some(conv)));
+    a.audit().await;
+}
+
 /// Two servers with their schedulers running on one PostgreSQL database race
 /// for the same reply deadlines: every silent conversation is taken over once,
 /// with one breach, and a buyer connected to either instance sees it live.
