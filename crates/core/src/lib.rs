@@ -5,7 +5,9 @@
 //! only through the [`ports`] traits, which the store crate implements per backend.
 
 pub mod accounts;
+pub mod anchor;
 pub mod authz;
+pub mod bundle;
 pub mod catalogue;
 pub mod chat;
 pub mod clock;

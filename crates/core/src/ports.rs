@@ -424,7 +424,7 @@ pub trait MailTx {
 
 /// One transaction's worth of persistence primitives. Methods map constraint
 /// violations to domain errors (`UsernameTaken`, …); anything else is `Storage`.
-pub trait Tx: MarketTx + ChatTx + MailTx {
+pub trait Tx: MarketTx + ChatTx + MailTx + crate::anchor::AnchorTx {
     // accounts
     fn insert_user(&mut self, user: &NewUser) -> Result<UserId>;
     fn user_by_id(&mut self, id: UserId) -> Result<Option<User>>;

@@ -151,8 +151,14 @@ pub enum StockCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum EvidenceCommand {
-    /// Walk the hash chain and name the first broken event.
+    /// Walk the hash chain and name the first broken event; or, given an
+    /// exported bundle (`evidence-….zip`), check it offline.
     Verify {
+        /// An evidence bundle to check offline instead of the database.
+        bundle: Option<std::path::PathBuf>,
+        /// The chain head the platform publishes (`/api/v1/public/chain-head`): the bundle must reach it.
+        #[arg(long, requires = "bundle")]
+        head: Option<String>,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -319,6 +325,29 @@ pub async fn evidence_verify<S: Store>(app: &App<S>) -> CliResult<bool> {
         );
     }
     Ok(v.ok)
+}
+
+/// Checks an exported bundle offline; prints what matches and what does not.
+pub fn evidence_verify_bundle(path: &std::path::Path, head: Option<&str>) -> CliResult<bool> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let bundle = crate::evidence::from_zip(&bytes)?;
+    let r = youying_core::bundle::verify(&bundle, head);
+    if r.ok() {
+        println!(
+            "evidence bundle OK: order {}, {} events ({} anchored, {} awaiting the next hourly anchor); chain head {}",
+            bundle.order.no,
+            r.events,
+            r.anchored,
+            r.events - r.anchored,
+            r.head.as_deref().unwrap_or("none yet")
+        );
+    } else {
+        println!("evidence bundle BROKEN: order {}", bundle.order.no);
+        for p in &r.problems {
+            println!("  {p}");
+        }
+    }
+    Ok(r.ok())
 }
 
 /// Keeps `Arc` in scope for the macro's users.

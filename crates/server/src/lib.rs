@@ -9,6 +9,7 @@ pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod evidence;
 pub mod hub;
 pub mod i18n;
 pub mod mailer;
@@ -137,6 +138,7 @@ pub async fn serve<S: Store>(
     let scheduler = run_scheduler.then(|| tokio::spawn(scheduler::run(app.clone(), shutdown.clone())));
     // Mail goes with the scheduler: tests that step deadlines step mail too.
     let mailer = if run_scheduler { mailer::start(&app, shutdown.clone()) } else { None };
+    let anchoring = run_scheduler.then(|| tokio::spawn(evidence::run_anchoring(app.clone(), shutdown.clone())));
     if let Err(e) = catalog::sync_search(&app).await {
         tracing::error!(error = %e, "initial search index build failed");
     }
@@ -152,6 +154,9 @@ pub async fn serve<S: Store>(
     }
     if let Some(m) = mailer {
         let _ = m.await;
+    }
+    if let Some(a) = anchoring {
+        let _ = a.await;
     }
     let _ = search_sync.await;
     result

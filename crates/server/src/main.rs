@@ -79,7 +79,10 @@ async fn run(cli: Cli) -> CliResult<bool> {
             )
             .await)
         }
-        Command::Evidence { command: EvidenceCommand::Verify { db } } => {
+        Command::Evidence { command: EvidenceCommand::Verify { bundle: Some(path), head, .. } } => {
+            cli::evidence_verify_bundle(&path, head.as_deref())
+        }
+        Command::Evidence { command: EvidenceCommand::Verify { bundle: None, db, .. } } => {
             with_app!(cli::config(&db, any, false, true), |app| cli::evidence_verify(&app).await)
         }
     }

@@ -50,6 +50,8 @@ pub fn router<S: Store>() -> Router<App<S>> {
         .route("/api/v1/orders", get(orders::list::<S>).post(orders::create::<S>))
         .route("/api/v1/orders/{no}", get(orders::get::<S>))
         .route("/api/v1/orders/{no}/snapshot", get(orders::snapshot::<S>))
+        .route("/api/v1/orders/{no}/evidence.zip", get(crate::evidence::api_export::<S>))
+        .route("/api/v1/public/chain-head", get(crate::evidence::chain_head::<S>))
         .route("/api/v1/orders/{no}/reveal", post(orders::reveal::<S>))
         .route("/api/v1/orders/{no}/confirm", post(orders::confirm::<S>))
         .route("/api/v1/orders/{no}/fulfil", post(orders::fulfil::<S>))

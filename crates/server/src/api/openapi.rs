@@ -17,9 +17,10 @@ use super::{admin, auth, chat, orders, products, shops, wallet};
         orders::create, orders::get, orders::list, orders::snapshot, orders::reveal, orders::confirm, orders::fulfil, orders::cancel,
         chat::open, chat::list, chat::messages, chat::post, chat::upload_image, chat::image, chat::read, chat::assign, chat::set_duty, chat::get_duty, chat::notifications,
         wallet::mine, wallet::of_shop, wallet::credit, wallet::faucet, wallet::breaches, wallet::audit,
+        crate::evidence::api_export, crate::evidence::chain_head,
     ),
     modifiers(&Security),
-    tags((name = "auth", description = "账号与登录"), (name = "shops", description = "店铺与客服子账号"), (name = "admin", description = "平台管理"), (name = "products", description = "商品、库存与搜索"), (name = "orders", description = "下单、发货与担保"), (name = "wallet", description = "钱包与账本"), (name = "chat", description = "对话：2 分钟人工回复，超时平台接管"))
+    tags((name = "auth", description = "账号与登录"), (name = "shops", description = "店铺与客服子账号"), (name = "admin", description = "平台管理"), (name = "products", description = "商品、库存与搜索"), (name = "orders", description = "下单、发货与担保"), (name = "wallet", description = "钱包与账本"), (name = "chat", description = "对话：2 分钟人工回复，超时平台接管"), (name = "evidence", description = "证据包与公开链头"))
 )]
 pub struct ApiDoc;
 

@@ -5,7 +5,7 @@ mod account;
 mod chat;
 mod chat_console;
 mod docs;
-mod forms;
+pub(crate) mod forms;
 mod market;
 mod merchant;
 mod orders;
@@ -40,6 +40,7 @@ pub fn router<S: Store>() -> Router<App<S>> {
         .route("/shops/{id}", get(market::shop::<S>))
         .route("/orders", get(orders::list::<S>))
         .route("/orders/{no}", get(orders::show::<S>))
+        .route("/orders/{no}/evidence.zip", get(crate::evidence::page_export::<S>))
         .route("/orders/{no}/reveal", post(orders::reveal::<S>))
         .route("/orders/{no}/confirm", post(orders::confirm::<S>))
         .route("/orders/{no}/cancel", post(orders::cancel::<S>))

@@ -114,6 +114,8 @@ struct OrderPage<'a> {
     can_confirm: bool,
     can_cancel: bool,
     can_fulfil: bool,
+    /// The buyer and platform staff may export the evidence bundle.
+    can_export: bool,
     /// The delivered units, only on the page a reveal returns.
     units: Option<Vec<OpenUnit>>,
     contact: Contact,
@@ -142,6 +144,7 @@ fn order_page<S: Store>(app: &App<S>, page: &Page, o: &Order, units: Option<Vec<
         can_fulfil: !is_buyer
             && o.state == OrderState::AwaitingFulfilment
             && viewer.is_some_and(|u| u.role != Role::PlatformAgent),
+        can_export: is_buyer || viewer.is_some_and(|u| u.role.is_platform()),
         units,
         // The buyer asks the shop about this order; a buyer never owns the shop.
         contact: Contact {

@@ -1,0 +1,266 @@
+//! Evidence bundles: everything recorded about one order — its snapshot and
+//! every event about it or its conversation — with, for each event, the proof
+//! that it sits in the published evidence chain. [`verify`] checks a bundle
+//! offline and names exactly what does not match.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::anchor::{self, Anchor, Step};
+use crate::clock::Timestamp;
+use crate::error::{Error, Result};
+use crate::evidence::{ChainedEvent, NewEvent, canonical_event, chain_hash};
+use crate::orders::{self, Order};
+use crate::ports::{Tx, User};
+use crate::values::{Role, UserId};
+
+pub const FORMAT: &str = "youying-evidence/1";
+
+/// An event as it stands in the chain, with its proof when anchored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProvenEvent {
+    pub seq: i64,
+    pub at: i64,
+    pub actor: Option<i64>,
+    pub kind: String,
+    pub subject: String,
+    /// Canonical JSON, exactly as hashed.
+    pub payload: String,
+    pub prev_hash: String,
+    pub hash: String,
+    /// `None` until the next hourly anchor covers the event.
+    pub proof: Option<Proof>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Proof {
+    pub anchor_id: i64,
+    /// The event's place among the anchor's leaves (`seq − from_seq`).
+    pub index: i64,
+    pub path: Vec<Step>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderFacts {
+    pub no: String,
+    pub shop_id: i64,
+    pub shop_name: String,
+    pub buyer: String,
+    pub title: String,
+    pub kind: String,
+    pub quantity: i64,
+    pub total_fen: i64,
+    pub state: String,
+    pub created_at: i64,
+    pub protect_until: Option<i64>,
+    pub promise_due: Option<i64>,
+    pub closed_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Bundle {
+    pub format: String,
+    pub generated_at: i64,
+    pub order: OrderFacts,
+    /// The listing as the buyer saw it, canonical JSON; its SHA-256 is in the
+    /// `order.created` event.
+    pub snapshot: String,
+    pub events: Vec<ProvenEvent>,
+    /// From the oldest anchor a proof needs to the newest, in order.
+    pub anchors: Vec<Anchor>,
+}
+
+/// Who may export: the order's buyer, and platform staff (arbitration).
+fn may_export(actor: &User, order: &Order) -> bool {
+    order.buyer_id == actor.id || matches!(actor.role, Role::PlatformAgent | Role::Admin)
+}
+
+/// The bundle of order `no`, for `actor`; someone else's order is `NotFound`.
+/// Recorded as an evidence event itself.
+pub fn for_order(tx: &mut dyn Tx, now: Timestamp, actor: &User, no: &str) -> Result<Bundle> {
+    let order = orders::load_for(tx, actor, no)?;
+    if !may_export(actor, &order) {
+        return Err(Error::NotFound);
+    }
+    let subject = format!("order:{}", order.no);
+    let mut events = tx.events_about(&subject)?;
+    if let Some(c) = tx.conversation_of(order.buyer_id, order.shop_id)? {
+        events.extend(tx.events_about(&format!("conversation:{}", c.id))?);
+    }
+    // Breaches about this order are filed under the shop.
+    let shop_events = tx.events_about(&format!("shop:{}", order.shop_id))?;
+    events.extend(shop_events.into_iter().filter(|e| mentions(e, &subject)));
+    events.sort_by_key(|e| e.seq);
+    events.dedup_by_key(|e| e.seq);
+    let (events, anchors) = prove(tx, events)?;
+    let shop_name = tx.shop(order.shop_id)?.map(|s| s.name).unwrap_or_default();
+    let buyer = tx.user_by_id(order.buyer_id)?.map(|u| u.username).unwrap_or_default();
+    let title = serde_json::from_str::<Value>(&order.snapshot)
+        .ok()
+        .and_then(|v| v["title"].as_str().map(str::to_owned))
+        .unwrap_or_default();
+    tx.append(NewEvent::new(
+        now,
+        Some(actor.id),
+        "evidence.exported",
+        &subject,
+        serde_json::json!({ "by_role": actor.role.as_str(), "events": events.len() }),
+    ))?;
+    Ok(Bundle {
+        format: FORMAT.to_owned(),
+        generated_at: now.millis(),
+        order: OrderFacts {
+            no: order.no.clone(),
+            shop_id: order.shop_id.0,
+            shop_name,
+            buyer,
+            title,
+            kind: order.kind.as_str().to_owned(),
+            quantity: order.quantity,
+            total_fen: order.total.get(),
+            state: order.state.as_str().to_owned(),
+            created_at: order.created_at.millis(),
+            protect_until: order.protect_until.map(Timestamp::millis),
+            promise_due: order.promise_due.map(Timestamp::millis),
+            closed_at: order.closed_at.map(Timestamp::millis),
+        },
+        snapshot: order.snapshot,
+        events,
+        anchors,
+    })
+}
+
+fn mentions(e: &ChainedEvent, subject: &str) -> bool {
+    serde_json::from_str::<Value>(&e.payload).is_ok_and(|p| p["subject"] == subject)
+}
+
+/// Each event with its Merkle path to the anchor covering it, and the anchors
+/// from the oldest one needed to the newest.
+fn prove(tx: &mut dyn Tx, events: Vec<ChainedEvent>) -> Result<(Vec<ProvenEvent>, Vec<Anchor>)> {
+    let mut leaves: HashMap<i64, (Anchor, Vec<String>)> = HashMap::new();
+    let mut out = Vec::with_capacity(events.len());
+    let mut oldest: Option<i64> = None;
+    for e in events {
+        let proof = match tx.anchor_covering(e.seq)? {
+            Some(a) => {
+                let (a, hashes) = match leaves.entry(a.id) {
+                    std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
+                    std::collections::hash_map::Entry::Vacant(v) => {
+                        let hashes = tx.event_hashes(a.from_seq, Some(a.to_seq))?;
+                        v.insert((a, hashes))
+                    }
+                };
+                let index = e.seq - a.from_seq;
+                let path = anchor::merkle_path(hashes, usize::try_from(index).unwrap_or(usize::MAX))?;
+                oldest = Some(oldest.map_or(a.id, |o| o.min(a.id)));
+                Some(Proof { anchor_id: a.id, index, path })
+            }
+            None => None,
+        };
+        out.push(ProvenEvent {
+            seq: e.seq,
+            at: e.at.millis(),
+            actor: e.actor.map(|a| a.0),
+            kind: e.kind,
+            subject: e.subject,
+            payload: e.payload,
+            prev_hash: e.prev_hash,
+            hash: e.hash,
+            proof,
+        });
+    }
+    let anchors = match oldest {
+        Some(id) => tx.anchors_from(id)?,
+        None => tx.last_anchor()?.into_iter().collect(),
+    };
+    Ok((out, anchors))
+}
+
+/// What an offline check found.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Report {
+    pub events: usize,
+    pub anchored: usize,
+    /// The newest anchor's hash: compare it with the one the platform publishes.
+    pub head: Option<String>,
+    pub problems: Vec<String>,
+}
+
+impl Report {
+    pub fn ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// Checks every event's hash, every proof, the anchors' chain and the
+/// snapshot's hash. With `published`, the newest anchor must be that one or
+/// lead to it.
+pub fn verify(bundle: &Bundle, published: Option<&str>) -> Report {
+    let mut r = Report { events: bundle.events.len(), ..Report::default() };
+    if bundle.format != FORMAT {
+        r.problems.push(format!("unknown format {:?}", bundle.format));
+    }
+    check_anchors(&bundle.anchors, &mut r);
+    let by_id: HashMap<i64, &Anchor> = bundle.anchors.iter().map(|a| (a.id, a)).collect();
+    for e in &bundle.events {
+        check_event(e, &by_id, &mut r);
+    }
+    check_snapshot(bundle, &mut r);
+    r.head = bundle.anchors.last().map(|a| a.hash.clone());
+    if let Some(p) = published
+        && !bundle.anchors.iter().any(|a| a.hash == p)
+    {
+        r.problems.push(format!("the published chain head {p} is not among the bundle's anchors"));
+    }
+    r
+}
+
+fn check_anchors(anchors: &[Anchor], r: &mut Report) {
+    for (i, a) in anchors.iter().enumerate() {
+        if a.expected_hash() != a.hash {
+            r.problems.push(format!("anchor #{}: its fields do not match its hash (altered)", a.id));
+        }
+        if let Some(prev) = i.checked_sub(1).map(|j| &anchors[j])
+            && (a.prev_hash != prev.hash || a.id != prev.id + 1 || a.from_seq != prev.to_seq + 1)
+        {
+            r.problems.push(format!("anchor #{}: does not follow anchor #{}", a.id, prev.id));
+        }
+    }
+}
+
+fn check_event(e: &ProvenEvent, anchors: &HashMap<i64, &Anchor>, r: &mut Report) {
+    let actor = e.actor.map(UserId);
+    let canonical = canonical_event(e.seq, Timestamp::from_millis(e.at), actor, &e.kind, &e.subject, &e.payload);
+    if chain_hash(&e.prev_hash, &canonical) != e.hash {
+        r.problems.push(format!("event #{} ({}): its content does not match its hash (altered)", e.seq, e.kind));
+        return;
+    }
+    let Some(p) = &e.proof else { return };
+    let Some(a) = anchors.get(&p.anchor_id) else {
+        r.problems.push(format!("event #{}: its anchor #{} is missing", e.seq, p.anchor_id));
+        return;
+    };
+    if e.seq < a.from_seq || e.seq > a.to_seq || p.index != e.seq - a.from_seq {
+        r.problems.push(format!("event #{}: outside the range of anchor #{}", e.seq, a.id));
+    } else if !anchor::path_leads_to(&e.hash, &p.path, &a.root) {
+        r.problems.push(format!("event #{}: its proof does not lead to anchor #{}", e.seq, a.id));
+    } else {
+        r.anchored += 1;
+    }
+}
+
+fn check_snapshot(bundle: &Bundle, r: &mut Report) {
+    let created = bundle.events.iter().find(|e| e.kind == "order.created");
+    let claimed = created
+        .and_then(|e| serde_json::from_str::<Value>(&e.payload).ok())
+        .and_then(|p| p["snapshot_sha256"].as_str().map(str::to_owned));
+    let actual = hex::encode(Sha256::digest(bundle.snapshot.as_bytes()));
+    match claimed {
+        Some(c) if c == actual => {}
+        Some(_) => r.problems.push("snapshot: does not match the SHA-256 recorded when the order was paid".into()),
+        None => r.problems.push("snapshot: no order.created event records its SHA-256".into()),
+    }
+}

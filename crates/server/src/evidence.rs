@@ -1,0 +1,235 @@
+//! Evidence bundles as files (`evidence.json` + a printable Chinese
+//! `evidence.html` in one zip), their download for the buyer and for
+//! arbitration, the hourly anchoring loop, and the published chain head.
+
+use std::io::{Cursor, Read, Write};
+use std::time::Duration;
+
+use askama::Template;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use tokio::sync::watch;
+use utoipa::ToSchema;
+use youying_core::Timestamp;
+use youying_core::anchor::{self, Anchor};
+use youying_core::bundle::{self, Bundle, ProvenEvent};
+use youying_core::ports::{Store, User};
+
+use crate::auth::ApiUser;
+use crate::error::{ApiResult, AppError};
+use crate::pages::forms::fmt_fen;
+use crate::pages::{Page, PageError, fmt_time};
+use crate::state::App;
+
+fn internal(e: impl std::fmt::Display) -> AppError {
+    youying_core::StorageError(format!("evidence bundle: {e}")).into()
+}
+
+/// The bundle as a zip: `evidence.json` and `evidence.html`.
+pub fn to_zip(b: &Bundle) -> Result<Vec<u8>, AppError> {
+    let json = serde_json::to_vec_pretty(b).map_err(internal)?;
+    let html = Printable::of(b).render().map_err(internal)?;
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for (name, bytes) in [("evidence.json", json.as_slice()), ("evidence.html", html.as_bytes())] {
+        zip.start_file(name, opts).map_err(internal)?;
+        zip.write_all(bytes).map_err(internal)?;
+    }
+    let out = zip.finish().map_err(internal)?;
+    Ok(out.into_inner())
+}
+
+/// Reads `evidence.json` back out of a bundle zip.
+pub fn from_zip(bytes: &[u8]) -> Result<Bundle, String> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| format!("not a zip file: {e}"))?;
+    let mut file = zip.by_name("evidence.json").map_err(|_| "the zip holds no evidence.json".to_owned())?;
+    let mut json = String::new();
+    file.read_to_string(&mut json).map_err(|e| format!("evidence.json unreadable: {e}"))?;
+    serde_json::from_str(&json).map_err(|e| format!("evidence.json is not a bundle: {e}"))
+}
+
+fn zip_response(no: &str, bytes: Vec<u8>) -> Response {
+    let mut resp = bytes.into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/zip"));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"evidence-{no}.zip\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    resp
+}
+
+async fn export<S: Store>(app: &App<S>, user: User, no: String) -> Result<Response, AppError> {
+    let now = app.now();
+    let n = no.clone();
+    let b = app.store.write(move |tx| bundle::for_order(tx, now, &user, &n)).await?;
+    Ok(zip_response(&no, to_zip(&b)?))
+}
+
+#[utoipa::path(get, path = "/api/v1/orders/{no}/evidence.zip", tag = "evidence", params(("no" = String, Path)),
+    responses((status = 200, content_type = "application/zip",
+        description = "evidence.json (every event with its proof up to the published chain head) and evidence.html"),
+        (status = 404, description = "not your order")))]
+pub async fn api_export<S: Store>(
+    State(app): State<App<S>>,
+    ApiUser(v): ApiUser,
+    Path(no): Path<String>,
+) -> Result<Response, AppError> {
+    export(&app, v.user, no).await
+}
+
+/// 导出证据 from the order page (a plain link: the session cookie is enough
+/// for a download that changes nothing but the log of exports).
+pub async fn page_export<S: Store>(
+    State(app): State<App<S>>,
+    page: Page,
+    Path(no): Path<String>,
+) -> Result<Response, PageError> {
+    let user = page.require_viewer()?.user.clone();
+    export(&app, user, no).await.map_err(|e| page.error(e))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChainHead {
+    /// The newest hourly anchor: compare its `hash` with a bundle's.
+    #[schema(value_type = Option<Object>)]
+    pub anchor: Option<Anchor>,
+}
+
+#[utoipa::path(get, path = "/api/v1/public/chain-head", tag = "evidence",
+    responses((status = 200, body = ChainHead, description = "the evidence chain's newest anchor, published every hour")))]
+pub async fn chain_head<S: Store>(State(app): State<App<S>>) -> ApiResult<Json<ChainHead>> {
+    let anchor = app.store.read(|tx| tx.last_anchor()).await?;
+    Ok(Json(ChainHead { anchor }))
+}
+
+/// How often the chain is anchored.
+pub const ANCHOR_EVERY: Duration = Duration::from_secs(3_600);
+
+/// Anchors the chain every hour until `shutdown`. With several instances the
+/// anchor's unique id lets one of them win; the others' attempts fail harmlessly.
+pub async fn run_anchoring<S: Store>(app: App<S>, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        let now = app.now();
+        if let Err(e) = app.store.write(move |tx| anchor::anchor_now(tx, now)).await {
+            tracing::warn!(error = %e, "anchoring the evidence chain failed; next hour retries");
+        }
+        tokio::select! {
+            () = tokio::time::sleep(ANCHOR_EVERY) => {}
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
+struct Line {
+    at: String,
+    what: String,
+    detail: String,
+    seq: i64,
+    anchored: bool,
+}
+
+/// What the buyer needs in front of a complaint office, in Chinese.
+#[derive(Template)]
+#[template(path = "evidence.html")]
+struct Printable {
+    no: String,
+    shop: String,
+    shop_id: i64,
+    buyer: String,
+    title: String,
+    total: String,
+    quantity: i64,
+    state: String,
+    created: String,
+    protect_until: Option<String>,
+    promise_due: Option<String>,
+    promises: Vec<String>,
+    silences: Vec<String>,
+    lines: Vec<Line>,
+    head: Option<String>,
+    generated: String,
+}
+
+impl Printable {
+    fn of(b: &Bundle) -> Self {
+        let snap: serde_json::Value = serde_json::from_str(&b.snapshot).unwrap_or_default();
+        let promises = snap["promises"]
+            .as_array()
+            .map(|ps| ps.iter().filter_map(|p| p["name"].as_str().map(str::to_owned)).collect())
+            .unwrap_or_default();
+        let t = |ms: i64| fmt_time(Timestamp::from_millis(ms));
+        Printable {
+            no: b.order.no.clone(),
+            shop: b.order.shop_name.clone(),
+            shop_id: b.order.shop_id,
+            buyer: b.order.buyer.clone(),
+            title: b.order.title.clone(),
+            total: fmt_fen(b.order.total_fen),
+            quantity: b.order.quantity,
+            state: youying_core::orders::OrderState::parse(&b.order.state).map_or("", |s| s.label()).to_owned(),
+            created: t(b.order.created_at),
+            protect_until: b.order.protect_until.map(t),
+            promise_due: b.order.promise_due.map(t),
+            promises,
+            silences: b.events.iter().filter_map(silence).collect(),
+            lines: b.events.iter().map(|e| line(e, &t)).collect(),
+            head: b.anchors.last().map(|a| a.hash.clone()),
+            generated: t(b.generated_at),
+        }
+    }
+}
+
+fn payload(e: &ProvenEvent) -> serde_json::Value {
+    serde_json::from_str(&e.payload).unwrap_or_default()
+}
+
+/// Who was silent, as the events record it.
+fn silence(e: &ProvenEvent) -> Option<String> {
+    match e.kind.as_str() {
+        "chat.taken_over" => Some("商家未在规定时限内回复买家消息，平台客服接管会话（商家记违约一次）".to_owned()),
+        "order.topup_overdue" => Some("商家未在承诺时间内完成直充（商家记违约一次）".to_owned()),
+        _ => None,
+    }
+}
+
+fn line(e: &ProvenEvent, t: &dyn Fn(i64) -> String) -> Line {
+    let p = payload(e);
+    let (what, detail) = match e.kind.as_str() {
+        "order.created" => {
+            ("买家付款，资金进入平台担保", format!("金额 {}", fmt_fen(p["total_fen"].as_i64().unwrap_or(0))))
+        }
+        "order.delivered" => ("自动发货", format!("{} 件", p["units"].as_i64().unwrap_or(0))),
+        "order.key_revealed" => ("查看卡密", String::new()),
+        "order.fulfilled" => ("商家报告已充值", p["note"].as_str().unwrap_or_default().to_owned()),
+        "order.topup_overdue" => ("直充超过承诺时间", String::new()),
+        "order.refunded" => ("退款给买家", fmt_fen(p["amount_fen"].as_i64().unwrap_or(0))),
+        "order.completed" => ("担保结束，货款结算给商家", String::new()),
+        "chat.opened" => ("买家发起会话", String::new()),
+        "chat.message" => ("消息", message_text(&p)),
+        "chat.answered" => ("商家/平台回复", String::new()),
+        "chat.taken_over" => ("平台客服介入", String::new()),
+        "chat.read" => ("已读", String::new()),
+        "breach.recorded" => ("记录违约", p["kind"].as_str().unwrap_or_default().to_owned()),
+        "evidence.exported" => ("导出证据", String::new()),
+        other => (other, String::new()),
+    };
+    Line { at: t(e.at), what: what.to_owned(), detail, seq: e.seq, anchored: e.proof.is_some() }
+}
+
+fn message_text(p: &serde_json::Value) -> String {
+    let side = match p["side"].as_str() {
+        Some("buyer") => "买家",
+        Some("shop") => "商家",
+        Some("platform") => "平台",
+        _ => "系统",
+    };
+    let body = match p["kind"].as_str() {
+        Some("image") => "［图片］".to_owned(),
+        _ => p["body"].as_str().unwrap_or_default().chars().take(300).collect(),
+    };
+    format!("{side}：{body}")
+}
