@@ -4,6 +4,7 @@
 // confirms receipt; the merchant then sees the completed order.
 
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { assertNoSideScroll, login, logout, resultsPath, submit, uid } from '../lib.mjs';
 
 export const server = { demo: true };
@@ -120,6 +121,11 @@ export const tests = [
       assert.equal(confirmed.status(), 303);
       await page.waitForURL(base + `/orders/${orderNo}`);
       assert.equal((await page.textContent('#order-state')).trim(), '已完成');
+      // --- 导出证据: a real download of the bundle zip ---
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#evidence-link')]);
+      assert.equal(download.suggestedFilename(), `evidence-${orderNo}.zip`);
+      const zipBytes = await readFile(await download.path());
+      assert.equal(zipBytes.subarray(0, 2).toString('latin1'), 'PK', 'a zip file');
       await Promise.all([page.waitForURL(base + '/orders'), page.click('nav#nav a[data-nav=orders]')]);
       assert.match(await page.textContent(`li[data-order-no="${orderNo}"]`), /已完成/);
       await fits(page);
