@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod authz;
+pub mod cases;
 pub mod catalogue;
 pub mod chat;
 pub mod clock;
