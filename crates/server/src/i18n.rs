@@ -26,6 +26,7 @@ pub const ZH_CN: &[(&str, &str)] = &[
     ("case_window_closed", "该订单的担保期已结束，无法申请售后。担保期结束于 "),
     ("conflict.case_already_open", "该订单已有进行中的售后，请在原售后中继续处理。"),
     ("conflict.case_closed", "该售后已结束。"),
+    ("conflict.case_already_decided", "该订单的售后已有结果（退款或裁决），不能再次申请。"),
     ("conflict.case_not_awaiting_merchant", "该售后当前不在等待商家处理。"),
     ("conflict.case_not_awaiting_buyer", "该售后当前没有待您确认的方案。"),
     ("conflict.case_not_in_arbitration", "该售后不在平台仲裁中。"),

@@ -184,6 +184,12 @@ http_test!(partial_refund_accepted_or_refused, |app| {
     let o = order(&app, &buyer, &no).await;
     assert_eq!((o["state"].as_str(), o["escrow_fen"].as_i64()), (Some("completed"), Some(0)));
     assert_eq!(shop_wallet(&app, &s).await, 6_800 - 136, "the rest released, less the 2 % fee");
+    let (st, e) = open(&app, &buyer, &no, json!({ "type": "other", "description": "再来一次" })).await;
+    assert_eq!(
+        (st, e["reason"].as_str()),
+        (StatusCode::CONFLICT, Some("case_already_decided")),
+        "an agreed settlement stands"
+    );
 
     // Refused: the platform arbitrates.
     let (buyer2, no2) = buyer_with_order(&app, "buyer_pr", s.product).await;

@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use super::evidence::{self, Attachment};
-use super::{Case, CaseType, record};
+use super::{Case, CaseState, CaseType, record};
 use crate::accounts;
 use crate::catalogue::ProductKind;
 use crate::clock::Timestamp;
@@ -73,8 +73,17 @@ pub fn open(tx: &mut dyn Tx, now: Timestamp, buyer: &User, order_no: &str, req: 
     let mut order = tx.order_by_no(order_no)?.filter(|o| o.buyer_id == buyer.id).ok_or(Error::NotFound)?;
     check_request(&order, req)?;
     let types = evidence::check_screenshots(&req.screenshots)?;
-    if tx.open_case_of_order(order.id)?.is_some() {
+    let earlier = tx.cases_of_order(order.id)?;
+    if earlier.iter().any(|c| c.state.is_open()) {
         return Err(Error::Conflict("case_already_open"));
+    }
+    // A refund, an agreed partial refund or a platform rejection settled the
+    // order; a reissue or a fulfilment did not (the new key may fail too).
+    if earlier
+        .iter()
+        .any(|c| matches!(c.state, CaseState::ResolvedRefunded | CaseState::ResolvedPartial | CaseState::Rejected))
+    {
+        return Err(Error::Conflict("case_already_decided"));
     }
     check_window(&order, now)?;
     let rules = accounts::rules(tx)?;
