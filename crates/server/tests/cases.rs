@@ -456,3 +456,46 @@ http_test!(a_topup_case_is_fulfilled_with_proof, |app| {
     );
     settle(&app, &[&buyer]).await;
 });
+
+http_test!(twin_cases_an_empty_stock_and_a_second_case_after_a_reissue, |app| {
+    let s = card_shop(&app, "twin", "T-1\n").await;
+    let (buyer, no) = buyer_with_order(&app, "buyer_tw", s.product).await;
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let (client, url, token) =
+            (app.client.clone(), app.url(&format!("/api/v1/orders/{no}/cases")), buyer.token.clone());
+        tasks.push(tokio::spawn(async move {
+            let body = json!({ "type": "key_invalid", "description": "死卡" });
+            client.post(url).bearer_auth(token).json(&body).send().await.unwrap().status()
+        }));
+    }
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CREATED).count(), 1, "{statuses:?}");
+    assert!(statuses.iter().all(|s| *s == StatusCode::CREATED || *s == StatusCode::CONFLICT), "{statuses:?}");
+    let (_, list) = app.get(&format!("/api/v1/orders/{no}/cases"), Some(&buyer.token)).await;
+    let case = list[0]["id"].as_i64().unwrap();
+
+    // Nothing left to reissue from: refused, nothing changed.
+    let (st, e) = act(&app, &s.owner, case, json!({ "action": "reissue" })).await;
+    assert_eq!((st, e["code"].as_str()), (StatusCode::CONFLICT, Some("out_of_stock")));
+    let (_, r) = app.post(&format!("/api/v1/orders/{no}/reveal"), Some(&buyer.token), json!({})).await;
+    assert_eq!(r["units"][0]["code"], "T-1");
+    app.import(&s.owner, s.product, "T-2\n", false).await;
+    let (st, _) = act(&app, &s.owner, case, json!({ "action": "reissue" })).await;
+    assert_eq!(st, StatusCode::OK);
+    act(&app, &buyer, case, json!({ "action": "accept" })).await;
+
+    // The fresh key fails too: a second case inside the window, refunded in full.
+    app.advance(HOUR).await;
+    let case2 = key_case(&app, &buyer, &no, vec![]).await;
+    let (st, c) = act(&app, &s.owner, case2, json!({ "action": "refund" })).await;
+    assert_eq!((st, c["refund_fen"].as_i64()), (StatusCode::OK, Some(PRICE)));
+    assert_eq!(app.balance(&buyer).await, 100_000);
+    assert_eq!(order(&app, &buyer, &no).await["state"], "refunded");
+    let (_, p) = app.get(&format!("/api/v1/products/{}", s.product), None).await;
+    assert_eq!(p["stock"], 0, "the dead key never returns to stock");
+    settle(&app, &[&buyer]).await;
+});
