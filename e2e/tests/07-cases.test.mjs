@@ -1,7 +1,8 @@
 // After-sales in the browser (issue 5): a buyer reports a dead key from the
 // order page with a screenshot; the case page counts down the merchant's 12 h;
-// the merchant finds the case under 售后 and reissues; the buyer sees the new
-// key on the order page and accepts, which closes the case.
+// the merchant, in another browser, finds the case under 售后 and reissues; the
+// buyer's open case page shows it without a refresh; the buyer sees the new key
+// on the order page and accepts, which closes the case.
 
 import assert from 'node:assert/strict';
 import { login, logout, navItems, resultsPath, submit, uid } from '../lib.mjs';
@@ -24,7 +25,7 @@ async function act(page, form, caseUrl) {
 export const tests = [
   {
     name: '买家报告死卡并上传截图；商家 12 小时倒计时内补发；买家看到新卡密并确认',
-    fn: async ({ page, base, server }) => {
+    fn: async ({ page, base, server, browser }) => {
       const pw = server.demo;
       const tag = uid(3);
       const dead = `DEAD-${tag}`;
@@ -78,24 +79,30 @@ export const tests = [
       await page.goto(base + `/orders/${orderNo}`);
       assert.equal((await page.textContent('#order-state')).trim(), '售后中·担保冻结');
       assert.equal(await page.locator('#open-case').count(), 0, 'one open case per order');
-      await logout(page, base);
+      await page.goto(caseUrl);
 
-      // --- the merchant finds it under 售后 and reissues ---
-      await login(page, base, 'laowang', pw.laowang);
-      assert.equal((await navItems(page))['merchant-cases'], '售后');
-      await Promise.all([page.waitForURL(base + '/merchant/cases'), page.click('nav#nav a[data-nav=merchant-cases]')]);
-      const row = page.locator('li.case-row').first();
+      // --- meanwhile, in another browser, the merchant finds it under 售后 and reissues ---
+      const shop = await (await browser.newContext()).newPage();
+      await login(shop, base, 'laowang', pw.laowang);
+      assert.equal((await navItems(shop))['merchant-cases'], '售后');
+      await Promise.all([shop.waitForURL(base + '/merchant/cases'), shop.click('nav#nav a[data-nav=merchant-cases]')]);
+      const row = shop.locator('li.case-row').first();
       assert.match(await row.textContent(), /待商家处理/);
       assert.match(await row.textContent(), new RegExp(orderNo));
-      await Promise.all([page.waitForURL(caseUrl), row.locator('a.title').click()]);
-      await act(page, '#reissue-form', caseUrl);
-      assert.equal((await page.textContent('#case-state')).trim(), '待买家确认');
-      assert.doesNotMatch(await page.content(), new RegExp(good), 'the merchant page never shows the key');
-      await logout(page, base);
+      await Promise.all([shop.waitForURL(caseUrl), row.locator('a.title').click()]);
+      await act(shop, '#reissue-form', caseUrl);
+      assert.equal((await shop.textContent('#case-state')).trim(), '待买家确认');
+      assert.doesNotMatch(await shop.content(), new RegExp(good), 'the merchant page never shows the key');
+      await shop.context().close();
+
+      // --- the buyer's open case page shows it without a refresh ---
+      await page.waitForFunction(
+        () => document.querySelector('#case-state')?.textContent.trim() === '待买家确认',
+        null,
+        { timeout: 15_000 },
+      );
 
       // --- the buyer sees the new key and accepts ---
-      await login(page, base, 'xiaoming', pw.xiaoming);
-      await page.goto(caseUrl);
       assert.match(await page.textContent('#buyer-actions'), /商家已补发新卡密/);
       await Promise.all([page.waitForURL(base + `/orders/${orderNo}`), page.click('#see-new-key')]);
       await submit(page, '#reveal-form');

@@ -1,6 +1,6 @@
 // Live countdowns on the case pages: "商家需在 11:42:10 内处理". Follows the
 // server's clock (data-now), whatever this device's says; reloads once a
-// deadline passes so the page shows what the platform did.
+// deadline passes, and polls the case so the other side's action shows at once.
 'use strict';
 
 (() => {
@@ -27,4 +27,24 @@
   }
   tick();
   setInterval(tick, 500);
+
+  // On one case: when the other side acts, show it without a manual refresh.
+  if (host.id === 'case') {
+    const id = host.dataset.caseId;
+    const seen = host.dataset.state;
+    setInterval(async () => {
+      if (reloading || document.hidden) return;
+      try {
+        const r = await fetch(`/api/v1/cases/${id}`, { credentials: 'same-origin' });
+        if (!r.ok) return;
+        const d = await r.json();
+        if (d.case && d.case.state !== seen) {
+          reloading = true;
+          location.reload();
+        }
+      } catch {
+        // offline for a moment: the next poll tries again
+      }
+    }, 5000);
+  }
 })();

@@ -33,7 +33,8 @@ pub(crate) fn record(
     tx.insert_case_action(case.id, now, actor, side, kind, &canonical_json(&detail))?;
     detail["state"] = json!(case.state.as_str());
     tx.append(NewEvent::new(now, actor, kind, case.subject(), detail))?;
-    tx.publish(&format!("case:{}", case.id))
+    // Announced like chat changes, for live listeners (the chat hub ignores it).
+    tx.publish(&json!({ "type": "case", "case_id": case.id.0, "state": case.state.as_str() }).to_string())
 }
 
 /// What a full refund still owes: the price less what earlier cases refunded.
