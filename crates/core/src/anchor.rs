@@ -25,7 +25,7 @@ pub trait AnchorTx {
     /// Hashes of the committed events `from_seq..=to_seq` (to the end with `None`), in order.
     fn event_hashes(&mut self, from_seq: i64, to_seq: Option<i64>) -> Result<Vec<String>>;
     /// Every event about `subject`, in chain order.
-    fn events_about(&mut self, subject: &str) -> Result<Vec<ChainedEvent>>;
+    fn events_of_subject(&mut self, subject: &str) -> Result<Vec<ChainedEvent>>;
 }
 
 /// An hour's (or any range's) summary of the evidence chain.

@@ -1,5 +1,5 @@
 //! Evidence bundles: everything recorded about one order — its snapshot and
-//! every event about it or its conversation — with, for each event, the proof
+//! every event about it, its after-sales cases or its conversation — with, for each event, the proof
 //! that it sits in the published evidence chain. [`verify`] checks a bundle
 //! offline and names exactly what does not match.
 
@@ -86,12 +86,15 @@ pub fn for_order(tx: &mut dyn Tx, now: Timestamp, actor: &User, no: &str) -> Res
         return Err(Error::NotFound);
     }
     let subject = format!("order:{}", order.no);
-    let mut events = tx.events_about(&subject)?;
+    let mut events = tx.events_of_subject(&subject)?;
     if let Some(c) = tx.conversation_of(order.buyer_id, order.shop_id)? {
-        events.extend(tx.events_about(&format!("conversation:{}", c.id))?);
+        events.extend(tx.events_of_subject(&format!("conversation:{}", c.id))?);
+    }
+    for c in tx.cases_of_order(order.id)? {
+        events.extend(tx.events_of_subject(&format!("case:{}", c.id))?);
     }
     // Breaches about this order are filed under the shop.
-    let shop_events = tx.events_about(&format!("shop:{}", order.shop_id))?;
+    let shop_events = tx.events_of_subject(&format!("shop:{}", order.shop_id))?;
     events.extend(shop_events.into_iter().filter(|e| mentions(e, &subject)));
     events.sort_by_key(|e| e.seq);
     events.dedup_by_key(|e| e.seq);

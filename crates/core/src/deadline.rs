@@ -8,8 +8,8 @@ use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::evidence::NewEvent;
 use crate::ports::Tx;
-use crate::values::{ConversationId, DeadlineId, InviteId, OrderId};
-use crate::{chat, orders, shops};
+use crate::values::{CaseId, ConversationId, DeadlineId, InviteId, OrderId};
+use crate::{cases, chat, orders, shops};
 
 /// What a deadline is for. Each later feature adds its kinds here with a handler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +24,10 @@ pub enum DeadlineKind {
     ChatReply,
     /// Shortly before a reply deadline: warn its owners.
     ChatWarn,
+    /// An after-sales case's 12 h for the merchant to act.
+    CaseMerchant,
+    /// An after-sales case's 24 h to be resolved: the safety net.
+    CaseResolve,
     /// Does nothing when it fires; used to measure the engine itself.
     Probe,
 }
@@ -36,6 +40,8 @@ impl DeadlineKind {
             DeadlineKind::TopupPromise => "topup_promise",
             DeadlineKind::ChatReply => "chat_reply",
             DeadlineKind::ChatWarn => "chat_warn",
+            DeadlineKind::CaseMerchant => "case_merchant",
+            DeadlineKind::CaseResolve => "case_resolve",
             DeadlineKind::Probe => "probe",
         }
     }
@@ -47,6 +53,8 @@ impl DeadlineKind {
             "topup_promise" => Some(DeadlineKind::TopupPromise),
             "chat_reply" => Some(DeadlineKind::ChatReply),
             "chat_warn" => Some(DeadlineKind::ChatWarn),
+            "case_merchant" => Some(DeadlineKind::CaseMerchant),
+            "case_resolve" => Some(DeadlineKind::CaseResolve),
             "probe" => Some(DeadlineKind::Probe),
             _ => None,
         }
@@ -213,6 +221,8 @@ fn fire_one(tx: &mut dyn Tx, d: &Deadline, now: Timestamp) -> Result<bool> {
         Some(DeadlineKind::ChatWarn) => {
             chat::reply_warning(tx, now, ConversationId(payload_id(d, "conversation_id")?))?
         }
+        Some(DeadlineKind::CaseMerchant) => cases::merchant_deadline(tx, now, CaseId(payload_id(d, "case_id")?))?,
+        Some(DeadlineKind::CaseResolve) => cases::resolve_deadline(tx, now, CaseId(payload_id(d, "case_id")?))?,
         Some(DeadlineKind::Probe) => {}
         None => {
             return Err(Error::Invalid { field: "kind", reason: "unknown_deadline_kind" });

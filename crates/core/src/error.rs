@@ -39,6 +39,9 @@ pub enum Error {
     OutOfStock,
     #[error("idempotency key reused with a different request")]
     IdempotencyMismatch,
+    /// An after-sales case asked for after the protection window closed.
+    #[error("protection window closed at {closed_at_ms}")]
+    WindowClosed { closed_at_ms: i64 },
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
@@ -62,6 +65,7 @@ impl Error {
             Error::InsufficientFunds => "insufficient_balance",
             Error::OutOfStock => "out_of_stock",
             Error::IdempotencyMismatch => "idempotency_mismatch",
+            Error::WindowClosed { .. } => "case_window_closed",
             Error::Storage(_) => "internal",
         }
     }

@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod anchor;
 pub mod authz;
 pub mod bundle;
+pub mod cases;
 pub mod catalogue;
 pub mod chat;
 pub mod clock;

@@ -30,6 +30,8 @@ pub enum OrderState {
     Completed,
     /// Money returned to the buyer.
     Refunded,
+    /// An after-sales case is open: escrow is frozen, the window's release waits.
+    Disputed,
 }
 
 impl OrderState {
@@ -40,6 +42,7 @@ impl OrderState {
             OrderState::Fulfilled => "fulfilled",
             OrderState::Completed => "completed",
             OrderState::Refunded => "refunded",
+            OrderState::Disputed => "disputed",
         }
     }
 
@@ -50,6 +53,7 @@ impl OrderState {
             "fulfilled" => OrderState::Fulfilled,
             "completed" => OrderState::Completed,
             "refunded" => OrderState::Refunded,
+            "disputed" => OrderState::Disputed,
             _ => return None,
         })
     }
@@ -61,6 +65,7 @@ impl OrderState {
             OrderState::Fulfilled => "已充值·担保中",
             OrderState::Completed => "已完成",
             OrderState::Refunded => "已退款",
+            OrderState::Disputed => "售后中·担保冻结",
         }
     }
 }
@@ -325,7 +330,13 @@ pub fn reveal(tx: &mut dyn Tx, now: Timestamp, actor: &User, no: &str) -> Result
 }
 
 /// Escrow → shop wallet, minus the platform fee, part of which feeds the fund.
-fn release(tx: &mut dyn Tx, now: Timestamp, mut order: Order, actor: Option<UserId>, reason: &str) -> Result<Order> {
+pub(crate) fn release(
+    tx: &mut dyn Tx,
+    now: Timestamp,
+    mut order: Order,
+    actor: Option<UserId>,
+    reason: &str,
+) -> Result<Order> {
     let r = accounts::rules(tx)?;
     let total = Fen::new(order.escrow_fen)?;
     let fee = total.share_bp(r.get("platform_fee_bp"));

@@ -28,6 +28,7 @@ id_type!(InviteId);
 id_type!(ProductId);
 id_type!(OrderId);
 id_type!(ConversationId);
+id_type!(CaseId);
 
 /// 3–32 characters of letters, digits, `_` or CJK ideographs; compared without case.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]

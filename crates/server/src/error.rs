@@ -61,9 +61,11 @@ impl AppError {
                 | Error::RuleOutOfRange { .. }
                 | Error::InsufficientFunds
                 | Error::IdempotencyMismatch => StatusCode::UNPROCESSABLE_ENTITY,
-                Error::UsernameTaken | Error::ShopNameTaken | Error::Conflict(_) | Error::OutOfStock => {
-                    StatusCode::CONFLICT
-                }
+                Error::UsernameTaken
+                | Error::ShopNameTaken
+                | Error::Conflict(_)
+                | Error::OutOfStock
+                | Error::WindowClosed { .. } => StatusCode::CONFLICT,
                 Error::BadCredentials | Error::Unauthenticated => StatusCode::UNAUTHORIZED,
                 Error::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
                 Error::Forbidden => StatusCode::FORBIDDEN,
@@ -94,6 +96,15 @@ impl AppError {
                 format!("{}（{name}：{min}–{max}）", t("rule_out_of_range"))
             }
             AppError::Core(Error::UnknownRule(name)) => format!("{}（{name}）", t("unknown_rule")),
+            AppError::Core(Error::Conflict(reason)) => {
+                let specific = t(&format!("conflict.{reason}"));
+                if specific.starts_with('（') { t("conflict").to_owned() } else { specific.to_owned() }
+            }
+            AppError::Core(Error::WindowClosed { closed_at_ms }) => format!(
+                "{}{}。",
+                t("case_window_closed"),
+                crate::pages::fmt_time(youying_core::Timestamp::from_millis(*closed_at_ms))
+            ),
             other => t(other.code()).to_owned(),
         }
     }
@@ -120,6 +131,12 @@ impl IntoResponse for AppError {
         if let AppError::Core(Error::Invalid { field, reason }) = &self {
             body["field"] = json!(field);
             body["reason"] = json!(reason);
+        }
+        if let AppError::Core(Error::Conflict(reason)) = &self {
+            body["reason"] = json!(reason);
+        }
+        if let AppError::Core(Error::WindowClosed { closed_at_ms }) = &self {
+            body["window_closed_at"] = json!(closed_at_ms);
         }
         if let Some(secs) = self.retry_after() {
             body["retry_after"] = json!(secs);

@@ -192,6 +192,7 @@ fn silence(e: &ProvenEvent) -> Option<String> {
     match e.kind.as_str() {
         "chat.taken_over" => Some("商家未在规定时限内回复买家消息，平台客服接管会话（商家记违约一次）".to_owned()),
         "order.topup_overdue" => Some("商家未在承诺时间内完成直充（商家记违约一次）".to_owned()),
+        "case.escalated" => Some("商家未在 12 小时内处理售后，平台介入".to_owned()),
         _ => None,
     }
 }
@@ -215,6 +216,13 @@ fn line(e: &ProvenEvent, t: &dyn Fn(i64) -> String) -> Line {
         "chat.read" => ("已读", String::new()),
         "breach.recorded" => ("记录违约", p["kind"].as_str().unwrap_or_default().to_owned()),
         "evidence.exported" => ("导出证据", String::new()),
+        "case.opened" => ("买家申请售后", p["type"].as_str().unwrap_or_default().to_owned()),
+        "case.reissued" => ("售后：商家补发", String::new()),
+        "case.fulfilled" => ("售后：商家补充值", String::new()),
+        "case.partial_proposed" => ("售后：商家提出部分退款", String::new()),
+        "case.escalated" => ("售后：转平台仲裁", String::new()),
+        "case.refund" | "case.refund_paid" => ("售后退款", fmt_fen(p["amount_fen"].as_i64().unwrap_or(0))),
+        "case.closed" => ("售后结案", p["outcome"].as_str().unwrap_or_default().to_owned()),
         other => (other, String::new()),
     };
     Line { at: t(e.at), what: what.to_owned(), detail, seq: e.seq, anchored: e.proof.is_some() }

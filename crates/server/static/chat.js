@@ -112,6 +112,7 @@
     fulfilled: '已充值·担保中',
     completed: '已完成',
     refunded: '已退款',
+    disputed: '售后中·担保冻结',
   };
 
   function cardEl(body) {

@@ -68,7 +68,7 @@ impl<C: Conn> AnchorTx for SqlTx<'_, C> {
         rows.iter().map(|r| r.text(0)).collect()
     }
 
-    fn events_about(&mut self, subject: &str) -> Result<Vec<ChainedEvent>> {
+    fn events_of_subject(&mut self, subject: &str) -> Result<Vec<ChainedEvent>> {
         let rows = self.query(
             "SELECT seq, at, actor, kind, subject, payload, prev_hash, hash FROM events WHERE subject = $1 ORDER BY seq",
             params![subject],

@@ -149,6 +149,7 @@ pub(crate) fn map_db_error(e: DbError) -> Error {
             "stock_units_fp_uq" | "stock_units.shop_id, stock_units.fingerprint" => {
                 return Error::Conflict("duplicate_stock");
             }
+            "cases_open_order_uq" | "cases.order_id" => return Error::Conflict("case_already_open"),
             _ => return Error::Conflict("duplicate"),
         }
     }

@@ -84,19 +84,6 @@ impl Cast {
         to.extend(self.staff[c.shop].iter().map(|&m| self.members[m].user_id));
         to
     }
-
-    fn split(
-        members: Vec<Member>,
-        staff: Vec<Vec<usize>>,
-        mut all: Vec<Conv>,
-        shape: &Shape,
-        platform_tokens: Vec<String>,
-        admin_token: String,
-    ) -> Self {
-        let keep = all.len().saturating_sub(shape.takeover_buyers);
-        let takeover = all.split_off(keep);
-        Self { members, staff, convs: all, takeover, platform_tokens, admin_token }
-    }
 }
 
 /// A session whose raw token the benchmark keeps, as a sign-in would hand out.
@@ -177,7 +164,8 @@ pub async fn create<S: Store>(store: &S, shape: &Shape, hash: String) -> BoxResu
             members.push(Member { user_id, token, side: Side::Buyer });
         }
     }
-    Ok(Cast::split(members, staff, all, shape, platform_tokens, admin_token))
+    let takeover = all.split_off(all.len().saturating_sub(shape.takeover_buyers));
+    Ok(Cast { members, staff, convs: all, takeover, platform_tokens, admin_token })
 }
 
 /// A shop with its owner and agents, the agents joined through the invitation

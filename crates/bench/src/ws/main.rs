@@ -12,9 +12,9 @@
 //! posted to A, then to B. A benchmark, not a test: build and run in release.
 //!
 //! ```text
-//! cargo build --release -p youying-server -p youying-bench
-//! target/release/ws-bench --clients 10000 --rate 500 --secs 60
-//! target/release/ws-bench --cross-instance --clients 1000 --rate 200 --secs 30
+//! cargo build --release -p youying-server --bin youying -p youying-bench --bin ws-bench
+//! target/release/ws-bench --clients 10000 --rate 500 --secs 60 --runs 3
+//! target/release/ws-bench --cross-instance --clients 1000 --shops 50 --rate 200 --secs 30
 //! ```
 
 // The report is the program's output.

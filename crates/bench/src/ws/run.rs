@@ -81,7 +81,7 @@ async fn set_reply_secs(http: &reqwest::Client, s: &Server, cast: &Cast, secs: i
     Ok(())
 }
 
-/// Lateness of every `chat_reply` firing, from the `deadline.fired` evidence.
+/// Lateness of every `chat_reply` firing, from the evidence the engine appends.
 async fn evidence<S: Store>(store: &S) -> BoxResult<Value> {
     let (mut after, mut late, mut taken) = (0, Vec::new(), 0);
     loop {
@@ -92,12 +92,18 @@ async fn evidence<S: Store>(store: &S) -> BoxResult<Value> {
             if e.kind == "chat.taken_over" {
                 taken += 1;
             }
-            if e.kind != "deadline.fired" {
-                continue;
+            // One event per firing step (`deadlines.fired`, a list) or, before
+            // that, one `deadline.fired` per deadline.
+            for r in youying_core::deadline::fired_records(&e.kind, &e.payload)? {
+                if r.kind == "chat_reply" {
+                    late.push(r.late_ms as f64);
+                }
             }
-            let p: Value = serde_json::from_str(&e.payload)?;
-            if p["kind"] == "chat_reply" {
-                late.push(p["late_ms"].as_f64().unwrap_or(0.0));
+            if e.kind == "deadline.fired" {
+                let p: Value = serde_json::from_str(&e.payload)?;
+                if p["kind"] == "chat_reply" {
+                    late.push(p["late_ms"].as_f64().unwrap_or(0.0));
+                }
             }
         }
     }

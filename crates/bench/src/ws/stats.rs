@@ -128,7 +128,7 @@ const ROWS: &[(&str, &str)] = &[
     ("messages accepted per second", "/deliveries/accepted_per_s"),
     ("sends refused or failed", "/deliveries/refused"),
     ("deliveries to the other party", "/deliveries/deliveries"),
-    ("deliveries **lost**", "/deliveries/missing"),
+    ("deliveries still missing 20 s after the load (**lost**)", "/deliveries/missing"),
     ("deliveries duplicated", "/deliveries/duplicated"),
     ("`lagged` notices", "/deliveries/lagged"),
     ("delivery p50 (ms)", "/deliveries/delivery_ms/p50"),
@@ -190,7 +190,7 @@ pub fn takeover_table(phases: &[(&str, &Value)], evidence: &Value) -> String {
             continue;
         }
         for (what, key) in [
-            ("fire lateness (`taken_over_at − due`)", "fire_late_ms"),
+            ("fire lateness (takeover message `created_at` − due)", "fire_late_ms"),
             ("due → takeover event on the buyer's socket", "due_to_socket_ms"),
         ] {
             let p = &t[key];
@@ -206,7 +206,7 @@ pub fn takeover_table(phases: &[(&str, &Value)], evidence: &Value) -> String {
     }
     let e = &evidence["chat_reply_late_ms"];
     out.push_str(&format!(
-        "| evidence: `deadline.fired` `late_ms`, every `chat_reply` firing | {} | — | {} | {} | {} |\n",
+        "| evidence: `late_ms` of every `chat_reply` firing (`deadlines.fired`) | {} | — | {} | {} | {} |\n",
         cell(e.get("n")),
         cell(e.get("p50")),
         cell(e.get("p99")),

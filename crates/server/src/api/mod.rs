@@ -2,6 +2,7 @@
 //! rules live in the core, SQL in the store.
 
 mod admin;
+pub mod cases;
 pub mod chat;
 pub mod orders;
 pub mod products;
@@ -56,6 +57,15 @@ pub fn router<S: Store>() -> Router<App<S>> {
         .route("/api/v1/orders/{no}/confirm", post(orders::confirm::<S>))
         .route("/api/v1/orders/{no}/fulfil", post(orders::fulfil::<S>))
         .route("/api/v1/orders/{no}/cancel", post(orders::cancel::<S>))
+        .route(
+            "/api/v1/orders/{no}/cases",
+            get(cases::of_order::<S>).post(cases::open::<S>).layer(DefaultBodyLimit::max(cases::CASE_BODY_LIMIT)),
+        )
+        .route("/api/v1/cases", get(cases::list::<S>))
+        .route("/api/v1/cases/{id}", get(cases::get::<S>))
+        .route("/api/v1/cases/{id}/actions", post(cases::act::<S>).layer(DefaultBodyLimit::max(cases::CASE_BODY_LIMIT)))
+        .route("/api/v1/cases/{id}/evidence/{eid}", get(cases::evidence::<S>))
+        .route("/api/v1/platform/arbitration", get(cases::arbitration::<S>))
         .route("/api/v1/wallet", get(wallet::mine::<S>))
         .route("/api/v1/admin/wallets/{username}/credit", post(wallet::credit::<S>))
         .route("/api/v1/admin/ledger/audit", get(wallet::audit::<S>))

@@ -2,6 +2,7 @@
 //! navigation for the viewer's role and the CSRF token its forms must carry.
 
 mod account;
+mod cases;
 mod chat;
 mod chat_console;
 mod docs;
@@ -45,6 +46,21 @@ pub fn router<S: Store>() -> Router<App<S>> {
         .route("/orders/{no}/confirm", post(orders::confirm::<S>))
         .route("/orders/{no}/cancel", post(orders::cancel::<S>))
         .route("/orders/{no}/snapshot", get(orders::snapshot::<S>))
+        .route(
+            "/orders/{no}/cases",
+            get(cases::new_form::<S>)
+                .post(cases::open::<S>)
+                .layer(DefaultBodyLimit::max(crate::api::cases::CASE_BODY_LIMIT)),
+        )
+        .route("/cases", get(cases::mine::<S>))
+        .route("/cases/{id}", get(cases::show::<S>))
+        .route(
+            "/cases/{id}/actions",
+            post(cases::act::<S>).layer(DefaultBodyLimit::max(crate::api::cases::CASE_BODY_LIMIT)),
+        )
+        .route("/cases/{id}/evidence/{eid}", get(cases::evidence::<S>))
+        .route("/merchant/cases", get(cases::merchant::<S>))
+        .route("/platform/cases", get(cases::arbitration::<S>))
         .route("/wallet", get(wallet::show::<S>))
         .route("/wallet/faucet", post(wallet::faucet::<S>))
         .route("/login", get(session::login_form).post(session::login::<S>))
@@ -85,6 +101,7 @@ pub fn router<S: Store>() -> Router<App<S>> {
         .route("/api/docs", get(docs::page))
         .route("/static/app.css", get(css))
         .route("/static/chat.js", get(chat_js))
+        .route("/static/cases.js", get(cases_js))
         .fallback(not_found)
 }
 
@@ -100,6 +117,14 @@ async fn chat_js() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
         include_str!("../../static/chat.js"),
+    )
+}
+
+/// Live countdowns on the case pages.
+async fn cases_js() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../../static/cases.js"),
     )
 }
 
@@ -151,12 +176,14 @@ fn nav_for(viewer: Option<&Viewer>, owns_shop: bool) -> Vec<NavItem> {
         }
         Some(Role::Buyer) => {
             nav.push(item("orders", "nav.orders", "/orders"));
+            nav.push(item("cases", "nav.cases", "/cases"));
             nav.push(item("chat", "nav.chat", "/chat"));
             nav.push(item("wallet", "nav.wallet", "/wallet"));
             nav.push(item("account", "nav.me", "/account"));
             if owns_shop {
                 nav.push(item("merchant", "nav.merchant", "/merchant"));
                 nav.push(item("merchant-chat", "nav.merchant_chat", "/merchant/chat"));
+                nav.push(item("merchant-cases", "nav.merchant_cases", "/merchant/cases"));
             } else {
                 nav.push(item("open-shop", "nav.open_shop", "/shops/new"));
             }
@@ -164,10 +191,15 @@ fn nav_for(viewer: Option<&Viewer>, owns_shop: bool) -> Vec<NavItem> {
         Some(Role::MerchantAgent) => {
             nav.push(item("merchant", "nav.merchant", "/merchant"));
             nav.push(item("merchant-chat", "nav.merchant_chat", "/merchant/chat"));
+            nav.push(item("merchant-cases", "nav.merchant_cases", "/merchant/cases"));
         }
-        Some(Role::PlatformAgent) => nav.push(item("platform", "nav.platform", "/platform")),
+        Some(Role::PlatformAgent) => {
+            nav.push(item("platform", "nav.platform", "/platform"));
+            nav.push(item("arbitration", "nav.arbitration", "/platform/cases"));
+        }
         Some(Role::Admin) => {
             nav.push(item("platform", "nav.platform", "/platform"));
+            nav.push(item("arbitration", "nav.arbitration", "/platform/cases"));
             nav.push(item("admin", "nav.admin", "/platform#rules-form"));
         }
     }

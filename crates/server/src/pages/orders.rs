@@ -8,6 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::Value;
+use youying_core::cases::Case;
 use youying_core::orders::{self, Order, OrderState};
 use youying_core::ports::Store;
 use youying_core::values::Role;
@@ -118,10 +119,20 @@ struct OrderPage<'a> {
     can_export: bool,
     /// The delivered units, only on the page a reveal returns.
     units: Option<Vec<OpenUnit>>,
+    /// 申请售后: the buyer, inside the window, with no case open.
+    can_open_case: bool,
+    /// The order's cases: (id, state label, open).
+    cases: Vec<(i64, &'static str, bool)>,
     contact: Contact,
 }
 
-fn order_page<S: Store>(app: &App<S>, page: &Page, o: &Order, units: Option<Vec<OpenUnit>>) -> Response {
+fn order_page<S: Store>(
+    app: &App<S>,
+    page: &Page,
+    o: &Order,
+    units: Option<Vec<OpenUnit>>,
+    cases: &[Case],
+) -> Response {
     let viewer = page.viewer.as_ref().map(|v| &v.user);
     let is_buyer = viewer.is_some_and(|u| u.id == o.buyer_id);
     let snap = snapshot_of(o);
@@ -146,6 +157,11 @@ fn order_page<S: Store>(app: &App<S>, page: &Page, o: &Order, units: Option<Vec<
             && viewer.is_some_and(|u| u.role != Role::PlatformAgent),
         can_export: is_buyer || viewer.is_some_and(|u| u.role.is_platform()),
         units,
+        can_open_case: is_buyer
+            && matches!(o.state, OrderState::Delivered | OrderState::Fulfilled | OrderState::Completed)
+            && o.protect_until.is_some_and(|t| t > app.now())
+            && !cases.iter().any(|c| c.state.is_open()),
+        cases: cases.iter().map(|c| (c.id.0, c.state.label(), c.state.is_open())).collect(),
         // The buyer asks the shop about this order; a buyer never owns the shop.
         contact: Contact {
             mode: if is_buyer { "form" } else { "" },
@@ -159,6 +175,11 @@ fn order_page<S: Store>(app: &App<S>, page: &Page, o: &Order, units: Option<Vec<
     render(StatusCode::OK, &page.layout, &t)
 }
 
+async fn cases_of<S: Store>(app: &App<S>, page: &Page, o: &Order) -> Result<Vec<Case>, PageError> {
+    let id = o.id;
+    app.store.read(move |tx| tx.cases_of_order(id)).await.map_err(|e| page.error(e.into()))
+}
+
 async fn load<S: Store>(app: &App<S>, page: &Page, no: String) -> Result<Order, PageError> {
     let user = page.require_viewer()?.user.clone();
     app.store.read(move |tx| orders::load_for(tx, &user, &no)).await.map_err(|e| page.error(e.into()))
@@ -170,7 +191,8 @@ pub async fn show<S: Store>(
     Path(no): Path<String>,
 ) -> Result<Response, PageError> {
     let o = load(&app, &page, no).await?;
-    Ok(order_page(&app, &page, &o, None))
+    let cases = cases_of(&app, &page, &o).await?;
+    Ok(order_page(&app, &page, &o, None, &cases))
 }
 
 /// 查看卡密: the reveal is written as evidence (who, when) before the keys are shown.
@@ -187,7 +209,8 @@ pub async fn reveal<S: Store>(
         app.store.write(move |tx| orders::reveal(tx, now, &user, &no)).await.map_err(|e| page.error(e.into()))?;
     let units = sealed.iter().map(|u| app.vault.open(u)).collect::<Result<Vec<_>, _>>();
     let units = units.map_err(|e| page.error(AppError::from(e)))?;
-    Ok(order_page(&app, &page, &o, Some(units)))
+    let cases = cases_of(&app, &page, &o).await?;
+    Ok(order_page(&app, &page, &o, Some(units), &cases))
 }
 
 pub async fn confirm<S: Store>(

@@ -1,0 +1,277 @@
+//! What each party may do to an open case, one function per action. Every
+//! function checks the actor's side and the case's state before anything moves.
+
+use serde_json::json;
+
+use super::close::{Closing, Money, close, record, remaining};
+use super::evidence::{self, Attachment};
+use super::{Case, CaseState, Side, side_of};
+use crate::catalogue::ProductKind;
+use crate::clock::Timestamp;
+use crate::error::{Error, Result};
+use crate::evidence::NewEvent;
+use crate::money::Fen;
+use crate::ports::{Tx, User};
+use crate::values::CaseId;
+
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// Merchant: a fresh unit from stock, shown to the buyer at once.
+    Reissue,
+    /// Merchant: refund in full (possible in any open state: conceding is always welcome).
+    Refund,
+    /// Merchant: offer part of the price back; the buyer accepts or refuses.
+    ProposePartial { amount_fen: i64 },
+    /// Merchant: the top-up is done now, with proof.
+    Fulfil { proof: String },
+    /// Merchant: disagree, with a reason and evidence; the platform arbitrates.
+    Contest { reason: String, screenshots: Vec<Attachment> },
+    /// Buyer: the offered remedy is fine; the case closes.
+    Accept,
+    /// Buyer: the offered remedy is not; the platform arbitrates.
+    Refuse { reason: String },
+    /// Platform agent: the arbitration decision.
+    Decide { decision: Decision, reason: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Refund,
+    /// Part of the price back, the account returned to the merchant (or not).
+    Partial {
+        amount_fen: i64,
+        account_returned: bool,
+    },
+    Reject,
+}
+
+fn text(s: &str, field: &'static str) -> Result<String> {
+    let t = s.trim();
+    if t.is_empty() || t.chars().count() > 2_000 {
+        return Err(Error::Invalid { field, reason: "length_1_2000" });
+    }
+    Ok(t.to_owned())
+}
+
+fn must(side: Side, want: Side) -> Result<()> {
+    if side == want { Ok(()) } else { Err(Error::Forbidden) }
+}
+
+fn in_state(case: &Case, want: CaseState, code: &'static str) -> Result<()> {
+    if case.state == want { Ok(()) } else { Err(Error::Conflict(code)) }
+}
+
+/// A partial amount: positive, and not above what a full refund would pay.
+fn partial_amount(tx: &mut dyn Tx, case: &Case, amount_fen: i64) -> Result<Fen> {
+    let order = tx.order(case.order_id)?.ok_or(Error::NotFound)?;
+    let cap = remaining(tx, &order, case)?;
+    let a = Fen::positive(amount_fen)?;
+    if a > cap {
+        return Err(Error::Invalid { field: "amount_fen", reason: "above_price" });
+    }
+    Ok(a)
+}
+
+/// The merchant acted: its 12 h clock stops.
+fn merchant_acted(tx: &mut dyn Tx, now: Timestamp, case: &mut Case) -> Result<()> {
+    in_state(case, CaseState::AwaitingMerchant, "case_not_awaiting_merchant")?;
+    if let Some(d) = case.merchant_deadline.take() {
+        tx.cancel_deadline(d, now)?;
+    }
+    Ok(())
+}
+
+/// Performs `action` as `actor`; returns the case as it stands after.
+pub fn act(tx: &mut dyn Tx, now: Timestamp, actor: &User, id: CaseId, action: Action) -> Result<Case> {
+    let mut case = tx.case(id)?.ok_or(Error::NotFound)?;
+    let side = side_of(tx, actor, &case)?;
+    if !case.state.is_open() {
+        return Err(Error::Conflict("case_closed"));
+    }
+    let who = Some(actor.id);
+    match action {
+        Action::Refund => {
+            must(side, Side::Merchant)?;
+            let c = Closing {
+                state: CaseState::ResolvedRefunded,
+                outcome: "merchant_refunded",
+                money: Money::Full,
+                actor: who,
+                side: "merchant",
+                reason: None,
+                extra: json!({}),
+            };
+            close(tx, now, &mut case, c)?;
+        }
+        Action::Reissue => {
+            must(side, Side::Merchant)?;
+            reissue(tx, now, actor, &mut case)?;
+        }
+        Action::ProposePartial { amount_fen } => {
+            must(side, Side::Merchant)?;
+            let amount = partial_amount(tx, &case, amount_fen)?;
+            merchant_acted(tx, now, &mut case)?;
+            offer(
+                tx,
+                now,
+                actor,
+                &mut case,
+                "partial_refund",
+                Some(amount.get()),
+                json!({ "amount_fen": amount.get() }),
+            )?;
+        }
+        Action::Fulfil { proof } => {
+            must(side, Side::Merchant)?;
+            let proof = text(&proof, "proof")?;
+            let order = tx.order(case.order_id)?.ok_or(Error::NotFound)?;
+            if order.kind != ProductKind::DirectTopup {
+                return Err(Error::Conflict("not_a_topup"));
+            }
+            merchant_acted(tx, now, &mut case)?;
+            offer(tx, now, actor, &mut case, "fulfil", None, json!({ "proof": proof }))?;
+        }
+        Action::Contest { reason, screenshots } => {
+            must(side, Side::Merchant)?;
+            let reason = text(&reason, "reason")?;
+            let types = evidence::check_screenshots(&screenshots)?;
+            merchant_acted(tx, now, &mut case)?;
+            let shots = evidence::store_screenshots(tx, now, case.id, actor.id, "contest", &screenshots, &types)?;
+            to_arbitration(
+                tx,
+                now,
+                &mut case,
+                "merchant",
+                who,
+                json!({ "reason": reason, "screenshots_sha256": shots }),
+            )?;
+        }
+        Action::Accept => {
+            must(side, Side::Buyer)?;
+            in_state(&case, CaseState::AwaitingBuyer, "case_not_awaiting_buyer")?;
+            accept(tx, now, actor, &mut case)?;
+        }
+        Action::Refuse { reason } => {
+            must(side, Side::Buyer)?;
+            in_state(&case, CaseState::AwaitingBuyer, "case_not_awaiting_buyer")?;
+            let reason = text(&reason, "reason")?;
+            let remedy = case.remedy.take();
+            case.proposal_fen = None;
+            to_arbitration(tx, now, &mut case, "buyer", who, json!({ "reason": reason, "refused": remedy }))?;
+        }
+        Action::Decide { decision, reason } => {
+            must(side, Side::Platform)?;
+            in_state(&case, CaseState::InArbitration, "case_not_in_arbitration")?;
+            decide(tx, now, actor, &mut case, decision, &reason)?;
+        }
+    }
+    Ok(case)
+}
+
+fn offer(
+    tx: &mut dyn Tx,
+    now: Timestamp,
+    actor: &User,
+    case: &mut Case,
+    remedy: &str,
+    proposal: Option<i64>,
+    detail: serde_json::Value,
+) -> Result<()> {
+    case.state = CaseState::AwaitingBuyer;
+    case.remedy = Some(remedy.to_owned());
+    case.proposal_fen = proposal;
+    tx.update_case(case)?;
+    let kind = match remedy {
+        "reissue" => "case.reissued",
+        "fulfil" => "case.fulfilled",
+        _ => "case.partial_proposed",
+    };
+    record(tx, now, case, Some(actor.id), "merchant", kind, detail)
+}
+
+/// A fresh unit per unit sold, taken from stock in this transaction; the dead
+/// ones leave the order but stay on file with the case.
+fn reissue(tx: &mut dyn Tx, now: Timestamp, actor: &User, case: &mut Case) -> Result<()> {
+    let order = tx.order(case.order_id)?.ok_or(Error::NotFound)?;
+    if !order.kind.has_stock() {
+        return Err(Error::Conflict("nothing_to_reissue"));
+    }
+    in_state(case, CaseState::AwaitingMerchant, "case_not_awaiting_merchant")?;
+    let fresh = tx.claim_units(order.product_id, order.quantity)?;
+    if i64::try_from(fresh.len()).unwrap_or(0) < order.quantity {
+        return Err(Error::OutOfStock);
+    }
+    let old = tx.retire_order_units(case.id, order.id, now)?;
+    tx.insert_order_units(order.id, order.shop_id, &fresh)?;
+    merchant_acted(tx, now, case)?;
+    let fps = |u: &[crate::ports::ClaimedUnit]| u.iter().map(|x| x.fingerprint.clone()).collect::<Vec<_>>();
+    tx.append(NewEvent::new(
+        now,
+        Some(actor.id),
+        "order.reissued",
+        format!("order:{}", order.no),
+        json!({ "case_id": case.id.0, "replaced": fps(&old), "fingerprints": fps(&fresh) }),
+    ))?;
+    offer(tx, now, actor, case, "reissue", None, json!({ "replaced": fps(&old), "fingerprints": fps(&fresh) }))
+}
+
+fn accept(tx: &mut dyn Tx, now: Timestamp, actor: &User, case: &mut Case) -> Result<()> {
+    let (state, outcome, money) = match case.remedy.as_deref() {
+        Some("reissue") => (CaseState::ResolvedReissued, "buyer_accepted_reissue", Money::None),
+        Some("fulfil") => (CaseState::ResolvedFulfilled, "buyer_accepted_fulfilment", Money::None),
+        Some("partial_refund") => {
+            let amount = Fen::new(case.proposal_fen.unwrap_or(0))?;
+            (CaseState::ResolvedPartial, "buyer_accepted_partial_refund", Money::Partial(amount))
+        }
+        _ => return Err(Error::Conflict("nothing_to_accept")),
+    };
+    let c = Closing { state, outcome, money, actor: Some(actor.id), side: "buyer", reason: None, extra: json!({}) };
+    close(tx, now, case, c)
+}
+
+pub(crate) fn to_arbitration(
+    tx: &mut dyn Tx,
+    now: Timestamp,
+    case: &mut Case,
+    side: &str,
+    actor: Option<crate::values::UserId>,
+    detail: serde_json::Value,
+) -> Result<()> {
+    case.state = CaseState::InArbitration;
+    case.remedy = None;
+    case.proposal_fen = None;
+    tx.update_case(case)?;
+    record(tx, now, case, actor, side, "case.escalated", detail)?;
+    tx.insert_notification(
+        case.shop_id,
+        "platform",
+        "case_arbitration",
+        &case.subject(),
+        &format!("售后 #{} 进入平台仲裁，须在受理后 24 小时内裁决", case.id),
+        now,
+    )?;
+    Ok(())
+}
+
+fn decide(tx: &mut dyn Tx, now: Timestamp, agent: &User, case: &mut Case, d: Decision, reason: &str) -> Result<()> {
+    let reason = match d {
+        Decision::Reject => Some(text(reason, "reason")?),
+        _ if reason.trim().is_empty() => None,
+        _ => Some(text(reason, "reason")?),
+    };
+    let (state, outcome, money, extra) = match d {
+        Decision::Refund => (CaseState::ResolvedRefunded, "platform_refunded", Money::Full, json!({})),
+        Decision::Partial { amount_fen, account_returned } => {
+            let a = partial_amount(tx, case, amount_fen)?;
+            (
+                CaseState::ResolvedPartial,
+                "platform_partial_refund",
+                Money::Partial(a),
+                json!({ "account_returned": account_returned }),
+            )
+        }
+        Decision::Reject => (CaseState::Rejected, "platform_rejected", Money::None, json!({})),
+    };
+    let c = Closing { state, outcome, money, actor: Some(agent.id), side: "platform", reason, extra };
+    close(tx, now, case, c)
+}

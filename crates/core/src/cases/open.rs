@@ -1,0 +1,162 @@
+//! Opening a case: inside the protection window, one open case per order; the
+//! order's escrow freezes and the two clocks (12 h merchant, 24 h resolve) start.
+
+use serde_json::json;
+
+use super::evidence::{self, Attachment};
+use super::{Case, CaseState, CaseType, record};
+use crate::accounts;
+use crate::catalogue::ProductKind;
+use crate::clock::Timestamp;
+use crate::deadline::{DeadlineKind, NewDeadline};
+use crate::error::{Error, Result};
+use crate::orders::{Order, OrderState};
+use crate::ports::{NewCase, Tx, User};
+
+/// A case as the buyer asks for it.
+#[derive(Debug, Clone)]
+pub struct OpenCase {
+    pub kind: CaseType,
+    pub description: String,
+    pub mismatched: Vec<String>,
+    pub screenshots: Vec<Attachment>,
+}
+
+pub const MAX_DESCRIPTION: usize = 2_000;
+
+fn check_request(order: &Order, req: &OpenCase) -> Result<()> {
+    let len = req.description.trim().chars().count();
+    if len == 0 || len > MAX_DESCRIPTION {
+        return Err(Error::Invalid { field: "description", reason: "length_1_2000" });
+    }
+    let fits = match req.kind {
+        CaseType::KeyInvalid => order.kind == ProductKind::CardKey,
+        CaseType::TopupMissing => order.kind == ProductKind::DirectTopup,
+        CaseType::AccountMismatch => order.kind == ProductKind::Account,
+        CaseType::Other => true,
+    };
+    if !fits {
+        return Err(Error::Invalid { field: "type", reason: "not_for_this_product" });
+    }
+    if req.kind == CaseType::AccountMismatch {
+        // Judged item by item against what the snapshot declared.
+        let snap: serde_json::Value = serde_json::from_str(&order.snapshot).unwrap_or_default();
+        let declared: Vec<&str> = snap["account_attrs"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|x| x["name"].as_str()).collect())
+            .unwrap_or_default();
+        if req.mismatched.is_empty() || req.mismatched.iter().any(|m| !declared.contains(&m.as_str())) {
+            return Err(Error::Invalid { field: "mismatched_attributes", reason: "not_declared" });
+        }
+    } else if !req.mismatched.is_empty() {
+        return Err(Error::Invalid { field: "mismatched_attributes", reason: "only_for_account_mismatch" });
+    }
+    Ok(())
+}
+
+fn check_window(order: &Order, now: Timestamp) -> Result<()> {
+    match order.state {
+        OrderState::Refunded => return Err(Error::Conflict("order_refunded")),
+        OrderState::AwaitingFulfilment => return Err(Error::Conflict("order_not_delivered")),
+        _ => {}
+    }
+    match order.protect_until {
+        Some(until) if now < until => Ok(()),
+        Some(until) => Err(Error::WindowClosed { closed_at_ms: until.millis() }),
+        None => Err(Error::Conflict("order_not_delivered")),
+    }
+}
+
+/// The buyer opens a case on their own order. Foreign orders are 404; any
+/// failure (bad screenshot, second case) leaves nothing behind.
+pub fn open(tx: &mut dyn Tx, now: Timestamp, buyer: &User, order_no: &str, req: &OpenCase) -> Result<Case> {
+    let mut order = tx.order_by_no(order_no)?.filter(|o| o.buyer_id == buyer.id).ok_or(Error::NotFound)?;
+    check_request(&order, req)?;
+    let types = evidence::check_screenshots(&req.screenshots)?;
+    let earlier = tx.cases_of_order(order.id)?;
+    if earlier.iter().any(|c| c.state.is_open()) {
+        return Err(Error::Conflict("case_already_open"));
+    }
+    // A refund, an agreed partial refund or a platform rejection settled the
+    // order; a reissue or a fulfilment did not (the new key may fail too).
+    if earlier
+        .iter()
+        .any(|c| matches!(c.state, CaseState::ResolvedRefunded | CaseState::ResolvedPartial | CaseState::Rejected))
+    {
+        return Err(Error::Conflict("case_already_decided"));
+    }
+    check_window(&order, now)?;
+    let rules = accounts::rules(tx)?;
+    let before = order.state;
+    if matches!(order.state, OrderState::Delivered | OrderState::Fulfilled) {
+        // Freeze escrow: the window's release must not fire while the case is open.
+        if let Some(d) = order.deadline_id.take() {
+            tx.cancel_deadline(d, now)?;
+        }
+        order.state = OrderState::Disputed;
+        tx.update_order(&order)?;
+    }
+    let new = NewCase {
+        order_id: order.id,
+        order_no: order.no.clone(),
+        buyer_id: buyer.id,
+        shop_id: order.shop_id,
+        kind: req.kind,
+        description: req.description.trim().to_owned(),
+        mismatched: req.mismatched.clone(),
+        opened_at: now,
+        merchant_due: now.plus_secs(rules.get("case_merchant_secs")),
+        resolve_due: now.plus_secs(rules.get("case_resolve_secs")),
+        screenshots: i64::try_from(req.screenshots.len()).unwrap_or(0),
+        order_state_before: before.as_str().to_owned(),
+    };
+    let id = tx.insert_case(&new)?;
+    let mut case = tx.case(id)?.ok_or(Error::NotFound)?;
+    let subject = case.subject();
+    let payload = json!({ "case_id": id.0 });
+    case.merchant_deadline = Some(tx.schedule(&NewDeadline {
+        kind: DeadlineKind::CaseMerchant,
+        subject: subject.clone(),
+        due_at: case.merchant_due,
+        created_at: now,
+        payload: payload.clone(),
+    })?);
+    case.resolve_deadline = Some(tx.schedule(&NewDeadline {
+        kind: DeadlineKind::CaseResolve,
+        subject: subject.clone(),
+        due_at: case.resolve_due,
+        created_at: now,
+        payload,
+    })?);
+    tx.update_case(&case)?;
+    let attached = evidence::attach_records(tx, now, id, &order)?;
+    let shots = evidence::store_screenshots(tx, now, id, buyer.id, "screenshot", &req.screenshots, &types)?;
+    record(
+        tx,
+        now,
+        &case,
+        Some(buyer.id),
+        "buyer",
+        "case.opened",
+        json!({ "order_no": order.no, "type": req.kind.as_str(), "description": case.description,
+                "mismatched_attributes": case.mismatched, "screenshots_sha256": shots, "attached_sha256": attached,
+                "merchant_due": case.merchant_due.millis(), "resolve_due": case.resolve_due.millis(),
+                "escrow_frozen_fen": order.escrow_fen }),
+    )?;
+    tx.append(crate::evidence::NewEvent::new(
+        now,
+        Some(buyer.id),
+        "order.case_opened",
+        format!("order:{}", order.no),
+        json!({ "case_id": id.0, "escrow_frozen": order.state == OrderState::Disputed }),
+    ))?;
+    tx.insert_notification(
+        order.shop_id,
+        "shop",
+        "case_opened",
+        &subject,
+        &format!("订单 {} 有新的售后申请（{}），请在 12 小时内处理", order.no, req.kind.label()),
+        now,
+    )?;
+    Ok(case)
+}
