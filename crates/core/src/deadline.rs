@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::evidence::NewEvent;
 use crate::ports::Tx;
 use crate::values::{ConversationId, DeadlineId, InviteId, OrderId};
-use crate::{chat, orders, shops};
+use crate::{chat, enforcement, orders, shops};
 
 /// What a deadline is for. Each later feature adds its kinds here with a handler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +24,8 @@ pub enum DeadlineKind {
     ChatReply,
     /// Shortly before a reply deadline: warn its owners.
     ChatWarn,
+    /// A down-ranking runs its course.
+    PenaltyEnd,
     /// Does nothing when it fires; used to measure the engine itself.
     Probe,
 }
@@ -36,6 +38,7 @@ impl DeadlineKind {
             DeadlineKind::TopupPromise => "topup_promise",
             DeadlineKind::ChatReply => "chat_reply",
             DeadlineKind::ChatWarn => "chat_warn",
+            DeadlineKind::PenaltyEnd => "penalty_end",
             DeadlineKind::Probe => "probe",
         }
     }
@@ -47,6 +50,7 @@ impl DeadlineKind {
             "topup_promise" => Some(DeadlineKind::TopupPromise),
             "chat_reply" => Some(DeadlineKind::ChatReply),
             "chat_warn" => Some(DeadlineKind::ChatWarn),
+            "penalty_end" => Some(DeadlineKind::PenaltyEnd),
             "probe" => Some(DeadlineKind::Probe),
             _ => None,
         }
@@ -166,6 +170,7 @@ fn fire_one(tx: &mut dyn Tx, d: &Deadline, now: Timestamp) -> Result<()> {
         Some(DeadlineKind::ChatWarn) => {
             chat::reply_warning(tx, now, ConversationId(payload_id(d, "conversation_id")?))?
         }
+        Some(DeadlineKind::PenaltyEnd) => enforcement::penalty_ended(tx, now, payload_id(d, "penalty_id")?)?,
         Some(DeadlineKind::Probe) => {}
         None => {
             return Err(Error::Invalid { field: "kind", reason: "unknown_deadline_kind" });

@@ -61,9 +61,11 @@ impl AppError {
                 | Error::RuleOutOfRange { .. }
                 | Error::InsufficientFunds
                 | Error::IdempotencyMismatch => StatusCode::UNPROCESSABLE_ENTITY,
-                Error::UsernameTaken | Error::ShopNameTaken | Error::Conflict(_) | Error::OutOfStock => {
-                    StatusCode::CONFLICT
-                }
+                Error::UsernameTaken
+                | Error::ShopNameTaken
+                | Error::Conflict(_)
+                | Error::OutOfStock
+                | Error::ShopUnavailable => StatusCode::CONFLICT,
                 Error::BadCredentials | Error::Unauthenticated => StatusCode::UNAUTHORIZED,
                 Error::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
                 Error::Forbidden => StatusCode::FORBIDDEN,

@@ -2,6 +2,7 @@
 //! SQLite and PostgreSQL. The backend is picked once, from the database URL.
 
 mod chat;
+mod enforcement;
 mod market;
 mod migrate;
 pub mod postgres;

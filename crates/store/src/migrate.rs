@@ -15,12 +15,14 @@ pub(crate) const SQLITE: &[Migration] = &[
     Migration { version: 1, sql: include_str!("../migrations/sqlite/0001_foundation.sql") },
     Migration { version: 2, sql: include_str!("../migrations/sqlite/0002_market.sql") },
     Migration { version: 3, sql: include_str!("../migrations/sqlite/0003_chat.sql") },
+    Migration { version: 8, sql: include_str!("../migrations/sqlite/0008_enforcement.sql") },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
     Migration { version: 1, sql: include_str!("../migrations/postgres/0001_foundation.sql") },
     Migration { version: 2, sql: include_str!("../migrations/postgres/0002_market.sql") },
     Migration { version: 3, sql: include_str!("../migrations/postgres/0003_chat.sql") },
+    Migration { version: 8, sql: include_str!("../migrations/postgres/0008_enforcement.sql") },
 ];
 
 /// Applies what is missing; returns how many migrations ran.

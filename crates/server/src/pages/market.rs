@@ -10,7 +10,7 @@ use youying_core::catalogue::{self, CATEGORIES, ProductKind};
 use youying_core::ports::Store;
 use youying_core::rules::Rules;
 use youying_core::values::{ProductId, ShopId};
-use youying_core::{Error, accounts};
+use youying_core::{Error, accounts, deposit};
 
 use super::chat::Contact;
 use super::forms::{field, fmt_fen, parse_yuan_opt, urlencode, yuan_input};
@@ -385,19 +385,26 @@ struct ShopPage<'a> {
     opened: String,
     products: Vec<ProductCard>,
     contact: Contact,
+    /// Listings hidden (deposit short or suspended): buyers see none.
+    hidden: bool,
+    /// The end of a down-ranking in force, as a notice.
+    downranked_until: Option<String>,
 }
 
 pub async fn shop<S: Store>(State(app): State<App<S>>, page: Page, Path(id): Path<i64>) -> Result<Response, PageError> {
-    let (shop, views) = app
+    let now = app.now();
+    let (shop, views, standing) = app
         .store
         .read(move |tx| {
             let shop = tx.shop(ShopId(id))?.ok_or(Error::NotFound)?;
+            let standing = deposit::standing(tx, now, shop.id)?;
             let mut views = Vec::new();
-            for p in tx.products_of_shop(shop.id)?.into_iter().filter(|p| p.on_sale) {
+            let listed = if standing.listed() { tx.products_of_shop(shop.id)? } else { Vec::new() };
+            for p in listed.into_iter().filter(|p| p.on_sale) {
                 let n = tx.stock_count(p.id)?;
                 views.push(view(&p, shop.name.clone(), Some(n)));
             }
-            Ok((shop, views))
+            Ok((shop, views, standing))
         })
         .await
         .map_err(|e| page.error(e.into()))?;
@@ -409,6 +416,8 @@ pub async fn shop<S: Store>(State(app): State<App<S>>, page: Page, Path(id): Pat
         name: shop.name,
         opened: fmt_time(shop.created_at),
         products: views.iter().map(ProductCard::of).collect(),
+        hidden: !standing.listed(),
+        downranked_until: standing.downranked_until.map(fmt_time),
     };
     Ok(render(StatusCode::OK, &page.layout, &t))
 }
