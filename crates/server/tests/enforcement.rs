@@ -84,6 +84,7 @@ http_test!(a_deposit_below_the_minimum_hides_listings_until_topped_up, |app| {
     let (s, e) = app.buy(&buyer, product, 1, None).await;
     assert_eq!((s, e["code"].as_str()), (StatusCode::CONFLICT, Some("shop_unavailable")), "{e}");
     assert_eq!(app.balance(&buyer).await, 20_000, "nothing charged");
+    assert!(page(&app, &format!("/products/{product}")).await.contains("not-for-sale"), "no buy form");
 
     let half = app.top_up_deposit(&owner, shop, DEPOSIT_MIN_FEN / 2).await;
     assert_eq!((half["listed"].as_bool(), half["hidden_reason"].as_str()), (Some(false), Some("deposit_short")));
@@ -93,6 +94,7 @@ http_test!(a_deposit_below_the_minimum_hides_listings_until_topped_up, |app| {
     assert_eq!(search_ids(&app, "网易").await, vec![product], "restored to search");
     let html = page(&app, &format!("/shops/{shop}")).await;
     assert!(html.contains("网易一卡通") && !html.contains("shop-hidden"), "restored to the shop page");
+    assert!(!page(&app, &format!("/products/{product}")).await.contains("not-for-sale"));
     let (s, _) = app.buy(&buyer, product, 1, None).await;
     assert_eq!(s, StatusCode::CREATED);
 });

@@ -286,9 +286,13 @@ struct BuyInput {
 async fn product_page<S: Store>(app: &App<S>, page: &Page, id: i64, input: BuyInput) -> Result<Response, PageError> {
     let v = load_view(app, ProductId(id)).await.map_err(|e| page.error(e))?;
     let sid = ShopId(v.shop_id);
-    let (r, shop): (Rules, _) = app
+    let now = app.now();
+    let (r, shop, listed): (Rules, _, bool) = app
         .store
-        .read(move |tx| Ok((accounts::rules(tx)?, tx.shop(sid)?.ok_or(Error::NotFound)?)))
+        .read(move |tx| {
+            let shop = tx.shop(sid)?.ok_or(Error::NotFound)?;
+            Ok((accounts::rules(tx)?, shop, deposit::standing(tx, now, sid)?.listed()))
+        })
         .await
         .map_err(|e| page.error(e.into()))?;
     let mut contact = Contact::new(page.viewer.as_ref().map(|v| &v.user), &shop, format!("/products/{id}"));
@@ -302,7 +306,8 @@ async fn product_page<S: Store>(app: &App<S>, page: &Page, id: i64, input: BuyIn
         page: &page.layout,
         category: catalogue::category_name(&v.category).unwrap_or(""),
         category_code: v.category.clone(),
-        on_sale: v.on_sale,
+        // A hidden shop's listing is not for sale either (checkout refuses it too).
+        on_sale: v.on_sale && listed,
         is_topup: v.kind == ProductKind::DirectTopup.as_str(),
         description_html: render_markdown(&v.description),
         instructions: v.instructions.clone(),
