@@ -56,6 +56,10 @@ http_test!(the_merchant_tops_up_on_the_deposit_page, |app| {
     let (s, html) = web.get(&path).await;
     assert_eq!(s, StatusCode::OK);
     assert!(html.contains("¥0.00") && html.contains("¥1000.00") && html.contains("listing-hidden"), "{html}");
+    assert!(
+        html.contains("30 天 内违规次数：第 1 次警告，第 3 次降权 7 天，第 5 次从保证金罚款 ¥50.00，第 10 次"),
+        "{html}"
+    );
     let form = format!("/merchant/shops/{shop}/deposit");
     let (s, _, html) = web.post(&form, &[("amount", "2000"), ("from", "wallet")]).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "more than the wallet holds");

@@ -12,11 +12,12 @@ use youying_core::deposit::{self, DepositSource, Standing};
 use youying_core::enforcement::{self, Penalty, PenaltyState};
 use youying_core::money::Fen;
 use youying_core::ports::{Breach, Store};
+use youying_core::rules::Rules;
 use youying_core::values::ShopId;
-use youying_core::{Error, shops};
+use youying_core::{Error, accounts, shops};
 
 use super::forms::{field, fmt_fen, parse_yuan};
-use super::{Layout, Page, PageError, fmt_time, render, see_other};
+use super::{Layout, Page, PageError, fmt_duration, fmt_time, render, see_other};
 use crate::error::AppError;
 use crate::state::App;
 
@@ -94,9 +95,24 @@ struct ShopPage<'a> {
     minimum: String,
     hidden: Option<&'static str>,
     downranked_until: Option<String>,
+    /// The ladder as the rules in force say it.
+    ladder: String,
     penalties: Vec<PenaltyRow>,
     breaches: Vec<BreachRow>,
     error: Option<String>,
+}
+
+fn ladder(r: &Rules) -> String {
+    format!(
+        "{} 内违规次数：第 {} 次警告，第 {} 次降权 {}，第 {} 次从保证金罚款 {}，第 {} 次全部商品下架待平台审核。",
+        fmt_duration(r.get("penalty_window_secs")),
+        r.get("penalty_warn_at"),
+        r.get("penalty_downrank_at"),
+        fmt_duration(r.get("penalty_downrank_secs")),
+        r.get("penalty_fine_at"),
+        fmt_fen(r.get("penalty_fine_fen")),
+        r.get("penalty_suspend_at"),
+    )
 }
 
 async fn shop_page<S: Store>(
@@ -107,13 +123,15 @@ async fn shop_page<S: Store>(
 ) -> Result<Response, PageError> {
     let user = page.require_viewer()?.user.clone();
     let now = app.now();
-    let (shop, owner, standing, ps, bs): (_, _, Standing, _, _) = app
+    let (shop, owner, standing, ps, bs, rules): (_, _, Standing, _, _, Rules) = app
         .store
         .read(move |tx| {
             let shop = shops::load(tx, &user, ShopId(id), ShopAction::Serve)?;
             let owner = shop.owner_id == user.id;
             let bs: Vec<Breach> = tx.breaches(Some(shop.id), 200)?.into_iter().filter(|b| b.party == "shop").collect();
-            Ok((shop.clone(), owner, deposit::standing(tx, now, shop.id)?, tx.penalties(Some(shop.id), 200)?, bs))
+            let standing = deposit::standing(tx, now, shop.id)?;
+            let ps = tx.penalties(Some(shop.id), 200)?;
+            Ok((shop, owner, standing, ps, bs, accounts::rules(tx)?))
         })
         .await
         .map_err(|e| page.error(e.into()))?;
@@ -126,6 +144,7 @@ async fn shop_page<S: Store>(
         minimum: fmt_fen(standing.deposit_min_fen),
         hidden: standing.hidden_reason().map(deposit::hidden_label),
         downranked_until: standing.downranked_until.map(fmt_time),
+        ladder: ladder(&rules),
         penalties: ps.iter().map(penalty_row).collect(),
         breaches: bs.iter().map(breach_row).collect(),
         error: error.map(AppError::message),
