@@ -272,3 +272,29 @@ http_test!(a_fine_the_deposit_cannot_cover_takes_what_is_there, |app| {
     assert_eq!(s, StatusCode::OK);
     assert_eq!(penalties(&app, &owner, shop).await["standing"]["deposit_fen"], 3_000);
 });
+
+http_test!(the_platforms_own_breaches_do_not_count_for_a_shop, |app| {
+    let (owner, shop) = app.merchant("laozheng", "老郑点卡").await;
+    let now = app.clock.now();
+    app.app
+        .store
+        .write(move |tx| {
+            for i in 0..4 {
+                tx.insert_platform_breach(
+                    ShopId(shop),
+                    "platform_chat_reply",
+                    &format!("conversation:{i}"),
+                    now,
+                    "{}",
+                )?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+    breach(&app, shop, 1).await;
+    breach(&app, shop, 2).await;
+    let p = penalties(&app, &owner, shop).await;
+    assert_eq!(kinds(&p), ["warning"], "two shop breaches; the platform's four are its own");
+    assert_eq!(p["breaches"].as_array().unwrap().len(), 2);
+});
