@@ -159,6 +159,10 @@ pub fn change_rules(tx: &mut dyn Tx, now: Timestamp, admin: &User, changes: &BTr
             format!("rule:{}", def.name),
             json!({ "name": def.name, "old": old, "new": value }),
         ))?;
+        if def.name == "deposit_min_fen" {
+            // Every shop's visibility may have changed: the search index re-reads it.
+            tx.touch_all_products(now)?;
+        }
     }
     rules(tx)
 }

@@ -15,6 +15,7 @@ use crate::accounts;
 use crate::authz::{self, ShopAction};
 use crate::clock::Timestamp;
 use crate::deadline::{DeadlineKind, NewDeadline};
+use crate::enforcement;
 use crate::error::{Error, Result};
 use crate::evidence::NewEvent;
 use crate::ports::{Tx, User};
@@ -341,17 +342,10 @@ pub fn reply_missed(tx: &mut dyn Tx, now: Timestamp, id: ConversationId) -> Resu
         json!({ "conversation_id": c.id.0, "awaiting_since": since.millis(), "due": due.millis(), "late_ms": late_ms });
     match c.owner {
         Owner::Shop => {
-            let breach = tx.insert_breach(c.shop_id, "chat_reply", &subject, now, &detail.to_string())?;
+            let breach = enforcement::record_breach(tx, now, c.shop_id, "chat_reply", &subject, &detail)?;
             c.owner = Owner::Platform;
             c.assignee_id = None;
             c.taken_over_at = Some(now);
-            tx.append(NewEvent::new(
-                now,
-                None,
-                "breach.recorded",
-                format!("shop:{}", c.shop_id),
-                json!({ "breach_id": breach, "kind": "chat_reply", "subject": subject, "late_ms": late_ms }),
-            ))?;
             tx.append(NewEvent::new(now, None, "chat.taken_over", &subject, json!({ "breach_id": breach })))?;
             insert(
                 tx,

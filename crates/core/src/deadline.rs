@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::evidence::NewEvent;
 use crate::ports::Tx;
 use crate::values::{CaseId, ConversationId, DeadlineId, InviteId, OrderId};
-use crate::{cases, chat, orders, shops};
+use crate::{cases, chat, enforcement, orders, shops};
 
 /// What a deadline is for. Each later feature adds its kinds here with a handler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +28,8 @@ pub enum DeadlineKind {
     CaseMerchant,
     /// An after-sales case's 24 h to be resolved: the safety net.
     CaseResolve,
+    /// A down-ranking runs its course.
+    PenaltyEnd,
     /// Does nothing when it fires; used to measure the engine itself.
     Probe,
 }
@@ -42,6 +44,7 @@ impl DeadlineKind {
             DeadlineKind::ChatWarn => "chat_warn",
             DeadlineKind::CaseMerchant => "case_merchant",
             DeadlineKind::CaseResolve => "case_resolve",
+            DeadlineKind::PenaltyEnd => "penalty_end",
             DeadlineKind::Probe => "probe",
         }
     }
@@ -55,6 +58,7 @@ impl DeadlineKind {
             "chat_warn" => Some(DeadlineKind::ChatWarn),
             "case_merchant" => Some(DeadlineKind::CaseMerchant),
             "case_resolve" => Some(DeadlineKind::CaseResolve),
+            "penalty_end" => Some(DeadlineKind::PenaltyEnd),
             "probe" => Some(DeadlineKind::Probe),
             _ => None,
         }
@@ -223,6 +227,7 @@ fn fire_one(tx: &mut dyn Tx, d: &Deadline, now: Timestamp) -> Result<bool> {
         }
         Some(DeadlineKind::CaseMerchant) => cases::merchant_deadline(tx, now, CaseId(payload_id(d, "case_id")?))?,
         Some(DeadlineKind::CaseResolve) => cases::resolve_deadline(tx, now, CaseId(payload_id(d, "case_id")?))?,
+        Some(DeadlineKind::PenaltyEnd) => enforcement::penalty_ended(tx, now, payload_id(d, "penalty_id")?)?,
         Some(DeadlineKind::Probe) => {}
         None => {
             return Err(Error::Invalid { field: "kind", reason: "unknown_deadline_kind" });

@@ -37,6 +37,9 @@ pub enum Error {
     InsufficientFunds,
     #[error("out of stock")]
     OutOfStock,
+    /// The shop's listings are hidden (deposit below the minimum, or suspended).
+    #[error("shop unavailable")]
+    ShopUnavailable,
     #[error("idempotency key reused with a different request")]
     IdempotencyMismatch,
     /// An after-sales case asked for after the protection window closed.
@@ -64,6 +67,7 @@ impl Error {
             Error::RuleOutOfRange { .. } => "rule_out_of_range",
             Error::InsufficientFunds => "insufficient_balance",
             Error::OutOfStock => "out_of_stock",
+            Error::ShopUnavailable => "shop_unavailable",
             Error::IdempotencyMismatch => "idempotency_mismatch",
             Error::WindowClosed { .. } => "case_window_closed",
             Error::Storage(_) => "internal",

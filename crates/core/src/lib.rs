@@ -13,6 +13,8 @@ pub mod catalogue;
 pub mod chat;
 pub mod clock;
 pub mod deadline;
+pub mod deposit;
+pub mod enforcement;
 pub mod error;
 pub mod evidence;
 pub mod image;

@@ -16,6 +16,7 @@ use crate::evidence::{NewEvent, canonical_json};
 use crate::money::{Account, Entry, Fen};
 use crate::ports::{ClaimedUnit, Product, Tx, User};
 use crate::values::{DeadlineId, OrderId, ProductId, Role, ShopId, UserId};
+use crate::{deposit, enforcement};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -221,6 +222,10 @@ pub fn checkout(tx: &mut dyn Tx, now: Timestamp, buyer: &User, req: &Checkout) -
     let product = tx.product(req.product_id)?.filter(|p| p.on_sale).ok_or(Error::NotFound)?;
     if product.shop_id.0 > 0 && tx.shop(product.shop_id)?.is_some_and(|s| s.owner_id == buyer.id) {
         return Err(Error::Invalid { field: "product_id", reason: "own_shop" });
+    }
+    // Hidden listings (deposit short, shop suspended) cannot be bought either.
+    if !deposit::standing(tx, now, product.shop_id)?.listed() {
+        return Err(Error::ShopUnavailable);
     }
     if !(1..=product.spec.max_per_order).contains(&req.quantity) {
         return Err(Error::Invalid { field: "quantity", reason: "range" });
@@ -474,15 +479,8 @@ pub fn topup_promise_missed(tx: &mut dyn Tx, now: Timestamp, id: OrderId) -> Res
     tx.update_order(&order)?;
     let subject = format!("order:{}", order.no);
     let detail = json!({ "order_no": order.no, "promise_due": order.promise_due.map(Timestamp::millis) });
-    let breach = tx.insert_breach(order.shop_id, "topup_late", &subject, now, &detail.to_string())?;
-    tx.append(NewEvent::new(now, None, "order.topup_overdue", &subject, json!({ "breach_id": breach })))?;
-    tx.append(NewEvent::new(
-        now,
-        None,
-        "breach.recorded",
-        format!("shop:{}", order.shop_id),
-        json!({ "breach_id": breach, "kind": "topup_late", "subject": subject }),
-    ))
+    let breach = enforcement::record_breach(tx, now, order.shop_id, "topup_late", &subject, &detail)?;
+    tx.append(NewEvent::new(now, None, "order.topup_overdue", &subject, json!({ "breach_id": breach })))
 }
 
 /// An admin credits a wallet from outside the platform (a top-up paid elsewhere).

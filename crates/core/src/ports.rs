@@ -11,6 +11,7 @@ use crate::catalogue::ProductSpec;
 use crate::chat::{Conversation, Message, NewImage, NewMessage, Side, StoredImage, Unread};
 use crate::clock::Timestamp;
 use crate::deadline::{Deadline, NewDeadline};
+use crate::enforcement::{NewPenalty, Penalty};
 use crate::error::Result;
 use crate::evidence::{ChainedEvent, NewEvent};
 use crate::money::{Account, Entry};
@@ -374,6 +375,25 @@ pub trait CaseTx {
     fn events_about(&mut self, subject: &str, limit: usize) -> Result<Vec<ChainedEvent>>;
 }
 
+/// Penalties and the facts the ladder reads: the shop's own breaches in a window.
+pub trait EnforcementTx {
+    /// Locks the shop row: breaches of one shop are counted one at a time.
+    fn lock_shop(&mut self, shop: ShopId) -> Result<()>;
+    /// The shop's own breaches (not the platform's) after `since`, oldest first.
+    fn shop_breaches_since(&mut self, shop: ShopId, since: Timestamp) -> Result<Vec<Breach>>;
+    fn insert_penalty(&mut self, p: &NewPenalty) -> Result<i64>;
+    /// Locks the penalty for the rest of the transaction.
+    fn penalty(&mut self, id: i64) -> Result<Option<Penalty>>;
+    /// Saves state, deadline, end and lift fields.
+    fn update_penalty(&mut self, p: &Penalty) -> Result<()>;
+    /// Newest first; one shop's or every shop's.
+    fn penalties(&mut self, shop: Option<ShopId>, limit: usize) -> Result<Vec<Penalty>>;
+    fn active_penalties(&mut self, shop: ShopId) -> Result<Vec<Penalty>>;
+    /// Marks a shop's products changed, so the search index re-reads their visibility.
+    fn touch_shop_products(&mut self, shop: ShopId, at: Timestamp) -> Result<u64>;
+    fn touch_all_products(&mut self, at: Timestamp) -> Result<u64>;
+}
+
 /// An in-app notice: (id, kind, subject, body, at).
 pub type Notice = (i64, String, String, String, Timestamp);
 
@@ -487,7 +507,7 @@ pub trait MailTx {
 
 /// One transaction's worth of persistence primitives. Methods map constraint
 /// violations to domain errors (`UsernameTaken`, …); anything else is `Storage`.
-pub trait Tx: MarketTx + ChatTx + MailTx + CaseTx + crate::anchor::AnchorTx {
+pub trait Tx: MarketTx + ChatTx + MailTx + CaseTx + EnforcementTx + crate::anchor::AnchorTx {
     // accounts
     fn insert_user(&mut self, user: &NewUser) -> Result<UserId>;
     fn user_by_id(&mut self, id: UserId) -> Result<Option<User>>;

@@ -38,6 +38,13 @@ pub const RULES: &[RuleDef] = &[
     RuleDef { name: "platform_fee_bp", default: 200, min: 0, max: 5_000, unit: "basis_points" },
     RuleDef { name: "protection_fund_share_bp", default: 2_500, min: 0, max: 10_000, unit: "basis_points" },
     RuleDef { name: "deposit_min_fen", default: 100_000, min: 0, max: 100_000_000, unit: "fen" },
+    RuleDef { name: "penalty_window_secs", default: 30 * DAY, min: 1, max: 365 * DAY, unit: "secs" },
+    RuleDef { name: "penalty_warn_at", default: 1, min: 1, max: 1_000, unit: "count" },
+    RuleDef { name: "penalty_downrank_at", default: 3, min: 1, max: 1_000, unit: "count" },
+    RuleDef { name: "penalty_downrank_secs", default: 7 * DAY, min: 1, max: 365 * DAY, unit: "secs" },
+    RuleDef { name: "penalty_fine_at", default: 5, min: 1, max: 1_000, unit: "count" },
+    RuleDef { name: "penalty_fine_fen", default: 5_000, min: 0, max: 100_000_000, unit: "fen" },
+    RuleDef { name: "penalty_suspend_at", default: 10, min: 1, max: 1_000, unit: "count" },
 ];
 
 pub fn def(name: &str) -> Option<&'static RuleDef> {
@@ -126,6 +133,9 @@ mod tests {
         assert_eq!(r.get("protect_account_secs"), 259_200);
         assert_eq!(r.login_max_failures(), 5);
         assert_eq!(r.get("deposit_min_fen"), 100_000);
+        assert_eq!(r.get("penalty_window_secs"), 30 * 86_400);
+        assert_eq!(r.get("penalty_fine_fen"), 5_000);
+        assert_eq!(r.get("penalty_suspend_at"), 10);
     }
 
     #[test]

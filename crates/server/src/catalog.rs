@@ -2,13 +2,17 @@
 //! keeping the search index in step with the products table, and rendering
 //! merchants' Markdown safely.
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::sync::atomic::Ordering;
 
 use pulldown_cmark::{Event, Options, Parser, Tag};
 use youying_core::Timestamp;
 use youying_core::catalogue;
+use youying_core::deposit::{self, Standing};
 use youying_core::error::{Result, StorageError};
 use youying_core::ports::{Product, Store};
+use youying_core::values::ShopId;
 use youying_search::ProductDoc;
 
 use crate::state::App;
@@ -26,14 +30,22 @@ pub async fn sync_search<S: Store>(app: &App<S>) -> Result<usize> {
     loop {
         let cursor = app.search_cursor.load(Ordering::Acquire);
         let after = Timestamp::from_millis(cursor.saturating_sub(OVERLAP_MS));
+        let now = app.now();
         let page = app
             .store
             .read(move |tx| {
                 let products = tx.products_changed_since(after, PAGE)?;
                 let mut docs = Vec::with_capacity(products.len());
+                let mut shops: HashMap<ShopId, (String, Standing)> = HashMap::new();
                 for p in products {
-                    let shop = tx.shop(p.shop_id)?.map(|s| s.name).unwrap_or_default();
-                    docs.push((p.updated_at, doc(&p, shop)));
+                    let (name, standing) = match shops.entry(p.shop_id) {
+                        Entry::Occupied(e) => e.into_mut(),
+                        Entry::Vacant(e) => {
+                            let name = tx.shop(p.shop_id)?.map(|s| s.name).unwrap_or_default();
+                            e.insert((name, deposit::standing(tx, now, p.shop_id)?))
+                        }
+                    };
+                    docs.push((p.updated_at, doc(&p, name.clone(), standing)));
                 }
                 Ok(docs)
             })
@@ -52,7 +64,9 @@ pub async fn sync_search<S: Store>(app: &App<S>) -> Result<usize> {
     }
 }
 
-pub fn doc(p: &Product, shop_name: String) -> ProductDoc {
+/// The product as search sees it: hidden when its shop is (deposit short,
+/// suspended), ranked lower while the shop is down-ranked.
+pub fn doc(p: &Product, shop_name: String, standing: &Standing) -> ProductDoc {
     ProductDoc {
         id: p.id.0,
         title: p.spec.title.clone(),
@@ -61,8 +75,8 @@ pub fn doc(p: &Product, shop_name: String) -> ProductDoc {
         shop_name,
         kind: p.spec.kind.as_str().to_owned(),
         price_fen: p.spec.price_fen,
-        on_sale: p.on_sale,
-        rank: p.rank,
+        on_sale: p.on_sale && standing.listed(),
+        rank: p.rank.saturating_add(standing.rank_offset()),
     }
 }
 

@@ -5,6 +5,7 @@
 
 use serde_json::{Value, json};
 use youying_core::catalogue::{ProductInput, ProductSpec};
+use youying_core::deposit::DepositSource;
 use youying_core::money::{Account, Entry, Fen};
 use youying_core::ports::{Store, User};
 use youying_core::shops;
@@ -152,6 +153,15 @@ pub async fn seed<S: Store>(app: &App<S>) -> Result<(), AppError> {
         let (now, name) = (app.now(), ShopName::parse(name)?);
         let u = user.clone();
         let shop = app.store.write(move |tx| shops::open(tx, now, &u, &name)).await?;
+        // Listings need the minimum deposit: the owner funds it from a demo credit.
+        let min = app.store.read(|tx| Ok(youying_core::accounts::rules(tx)?.get("deposit_min_fen"))).await?;
+        if min > 0 {
+            fund(app, &user, min).await?;
+            let (u, amount) = (user.clone(), Fen::new(min)?);
+            app.store
+                .write(move |tx| youying_core::deposit::top_up(tx, now, &u, shop.id, amount, DepositSource::Wallet))
+                .await?;
+        }
         shop_ids.push((user, shop.id));
     }
     let (owner, shop) = shop_ids[0].clone();

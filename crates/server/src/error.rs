@@ -65,7 +65,8 @@ impl AppError {
                 | Error::ShopNameTaken
                 | Error::Conflict(_)
                 | Error::OutOfStock
-                | Error::WindowClosed { .. } => StatusCode::CONFLICT,
+                | Error::WindowClosed { .. }
+                | Error::ShopUnavailable => StatusCode::CONFLICT,
                 Error::BadCredentials | Error::Unauthenticated => StatusCode::UNAUTHORIZED,
                 Error::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
                 Error::Forbidden => StatusCode::FORBIDDEN,

@@ -55,6 +55,12 @@ pub async fn run_due<S: Store>(app: &App<S>) -> Result<Outcome> {
         total.failed += out.failed;
         total.lateness_ms.extend(out.lateness_ms);
         if !full {
+            if total.fired > 0 {
+                // Handlers may change what buyers see (a down-ranking ending).
+                if let Err(e) = crate::catalog::sync_search(app).await {
+                    tracing::error!(error = %e, "search sync after deadlines failed");
+                }
+            }
             return Ok(total);
         }
     }

@@ -32,7 +32,7 @@ http_test!(a_buyer_opens_a_shop_and_invites_an_agent, |app| {
     assert_eq!(s, StatusCode::NOT_FOUND, "agents do not manage the shop");
     assert_eq!(
         app.events_about(&format!("shop:{shop}")).await,
-        vec!["shop.opened", "shop.invite_created", "shop.agent_joined"]
+        vec!["shop.opened", "deposit.topped_up", "shop.invite_created", "shop.agent_joined"]
     );
 });
 

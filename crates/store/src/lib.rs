@@ -4,6 +4,7 @@
 mod anchor;
 mod cases;
 mod chat;
+mod enforcement;
 mod mail;
 mod market;
 mod migrate;

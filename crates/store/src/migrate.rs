@@ -19,6 +19,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     Migration { version: 5, sql: include_str!("../migrations/sqlite/0005_mail.sql") },
     Migration { version: 6, sql: include_str!("../migrations/sqlite/0006_deadlines_by_due.sql") },
     Migration { version: 7, sql: include_str!("../migrations/sqlite/0007_cases.sql") },
+    Migration { version: 8, sql: include_str!("../migrations/sqlite/0008_enforcement.sql") },
     Migration { version: 9, sql: include_str!("../migrations/sqlite/0009_anchors.sql") },
 ];
 
@@ -29,6 +30,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     Migration { version: 4, sql: include_str!("../migrations/postgres/0004_chat_media.sql") },
     Migration { version: 5, sql: include_str!("../migrations/postgres/0005_mail.sql") },
     Migration { version: 7, sql: include_str!("../migrations/postgres/0007_cases.sql") },
+    Migration { version: 8, sql: include_str!("../migrations/postgres/0008_enforcement.sql") },
     Migration { version: 9, sql: include_str!("../migrations/postgres/0009_anchors.sql") },
 ];
 

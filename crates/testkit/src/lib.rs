@@ -25,6 +25,9 @@ pub const T0: Timestamp = Timestamp::from_millis(1_795_564_800_000);
 
 pub const PASSWORD: &str = "correct1horse";
 
+/// The default minimum deposit (¥1000) every listing shop holds.
+pub const DEPOSIT_MIN_FEN: i64 = 100_000;
+
 /// The card-key master key tests run with.
 pub const TEST_KEY: [u8; 32] = [0x42; 32];
 
@@ -163,8 +166,16 @@ impl<S: Store> TestApp<S> {
         self.signed_in(username, PASSWORD).await
     }
 
-    /// A buyer who opened a shop; returns the owner and the shop id.
+    /// A buyer who opened a shop and holds the minimum deposit (¥1000, credited
+    /// to the owner and topped up through the API); returns the owner and the shop id.
     pub async fn merchant(&self, username: &str, shop: &str) -> (TestUser, i64) {
+        let (owner, id) = self.merchant_without_deposit(username, shop).await;
+        self.top_up_deposit(&owner, id, DEPOSIT_MIN_FEN).await;
+        (owner, id)
+    }
+
+    /// A buyer who opened a shop but holds no deposit: its listings stay hidden.
+    pub async fn merchant_without_deposit(&self, username: &str, shop: &str) -> (TestUser, i64) {
         let owner = self.buyer(username).await;
         let (s, body) = self.post("/api/v1/shops", Some(&owner.token), json!({ "name": shop })).await;
         assert_eq!(s, StatusCode::CREATED, "{body}");
@@ -190,6 +201,15 @@ impl<S: Store> TestApp<S> {
         let mail = app.mail.as_deref().unwrap();
         let mailer = youying_server::mailer::Mailer::new(mail, &app.config).unwrap();
         mailer.run_once(&app).await.unwrap()
+    }
+
+    /// Credits the owner `fen` and moves it into the shop's deposit.
+    pub async fn top_up_deposit(&self, owner: &TestUser, shop: i64, fen: i64) -> Value {
+        self.credit(owner, fen).await;
+        let (s, body) =
+            self.post(&format!("/api/v1/shops/{shop}/deposit"), Some(&owner.token), json!({ "amount_fen": fen })).await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        body
     }
 
     /// Moves the fake clock and fires whatever fell due, as the scheduler would.

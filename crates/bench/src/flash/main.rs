@@ -100,6 +100,18 @@ async fn setup<S: Store>(store: &S, vault: &Vault, keys: usize, buyers: usize) -
     let product = store
         .write(move |tx| {
             let shop = shops::open(tx, now, &o, &ShopName::parse("秒杀点卡店")?)?;
+            // Listings need the minimum deposit (¥1000).
+            let deposit = youying_core::money::Fen::new(100_000)?;
+            let credit = youying_core::money::Entry::transfer(
+                "wallet.credit",
+                format!("user:{}", o.id),
+                "bench",
+                youying_core::money::Account::PlatformCash,
+                youying_core::money::Account::UserWallet(o.id),
+                deposit,
+            )?;
+            tx.post(&credit, now)?;
+            youying_core::deposit::top_up(tx, now, &o, shop.id, deposit, youying_core::deposit::DepositSource::Wallet)?;
             let input: ProductInput = serde_json::from_value(
                 json!({ "category": "game_card", "kind": "card_key", "title": "秒杀 Q币点卡 10元", "price_fen": 100 }),
             )

@@ -19,18 +19,10 @@ use crate::evidence::NewEvent;
 use crate::ports::Tx;
 use crate::values::CaseId;
 
+/// Merchant silence: a `case_silence` breach, counted on the penalty ladder.
 fn shop_breach(tx: &mut dyn Tx, now: Timestamp, case: &Case) -> Result<i64> {
-    let subject = case.subject();
     let detail = json!({ "case_id": case.id.0, "order_no": case.order_no, "merchant_due": case.merchant_due.millis() });
-    let breach = tx.insert_breach(case.shop_id, "case_silence", &subject, now, &detail.to_string())?;
-    tx.append(NewEvent::new(
-        now,
-        None,
-        "breach.recorded",
-        format!("shop:{}", case.shop_id),
-        json!({ "breach_id": breach, "kind": "case_silence", "subject": subject }),
-    ))?;
-    Ok(breach)
+    crate::enforcement::record_breach(tx, now, case.shop_id, "case_silence", &case.subject(), &detail)
 }
 
 /// Deadline handler: the merchant's 12 hours are up.

@@ -38,6 +38,8 @@ pub async fn put_rules<S: Store>(
 ) -> ApiResult<Json<RulesView>> {
     let now = app.now();
     let r = app.store.write(move |tx| accounts::change_rules(tx, now, &v.user, &changes)).await?;
+    // A new deposit minimum may hide or show shops: search follows at once.
+    crate::catalog::sync_search(&app).await?;
     Ok(Json(view(&r)))
 }
 

@@ -9,6 +9,7 @@ pub mod products;
 pub mod wallet;
 pub use admin::verify_chain;
 mod auth;
+pub mod enforcement;
 pub mod openapi;
 pub use shops::accept as accept_invite;
 mod shops;
@@ -48,6 +49,10 @@ pub fn router<S: Store>() -> Router<App<S>> {
         )
         .route("/api/v1/shops/{id}/products", get(products::of_shop::<S>))
         .route("/api/v1/shops/{id}/wallet", get(wallet::of_shop::<S>))
+        .route("/api/v1/shops/{id}/deposit", get(enforcement::get_deposit::<S>).post(enforcement::top_up::<S>))
+        .route("/api/v1/shops/{id}/penalties", get(enforcement::of_shop::<S>))
+        .route("/api/v1/admin/penalties", get(enforcement::list::<S>))
+        .route("/api/v1/admin/penalties/{id}/lift", post(enforcement::lift::<S>))
         .route("/api/v1/orders", get(orders::list::<S>).post(orders::create::<S>))
         .route("/api/v1/orders/{no}", get(orders::get::<S>))
         .route("/api/v1/orders/{no}/snapshot", get(orders::snapshot::<S>))

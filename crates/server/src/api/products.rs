@@ -7,13 +7,14 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use youying_core::authz::{self, ShopAction};
 use youying_core::catalogue::{self, ProductInput, ProductSpec};
 use youying_core::ports::{Product, Store};
 use youying_core::values::{ProductId, ShopId};
-use youying_core::{Error, listings, stock};
+use youying_core::{Error, deposit, listings, stock};
 use youying_search::SearchQuery;
 
-use crate::auth::ApiUser;
+use crate::auth::{ApiUser, MaybeViewer};
 use crate::error::{ApiJson, ApiResult, AppError};
 use crate::state::App;
 
@@ -181,12 +182,17 @@ pub async fn search_products<S: Store>(app: &App<S>, p: &SearchParams) -> ApiRes
     };
     let hits = app.search.search(&q).map_err(|e| AppError::from(youying_core::StorageError(format!("search: {e}"))))?;
     let ids = hits.ids.clone();
+    let now = app.now();
     let rows = app
         .store
         .read(move |tx| {
             let mut out = Vec::new();
             for id in ids {
                 if let Some(p) = tx.product(ProductId(id))? {
+                    // The index follows visibility a moment late; the store decides.
+                    if !deposit::standing(tx, now, p.shop_id)?.listed() {
+                        continue;
+                    }
                     let shop = tx.shop(p.shop_id)?.map(|s| s.name).unwrap_or_default();
                     let stock = tx.stock_count(p.id)?;
                     out.push((p, shop, stock));
@@ -205,11 +211,21 @@ pub async fn search<S: Store>(State(app): State<App<S>>, Query(p): Query<SearchP
 }
 
 #[utoipa::path(get, path = "/api/v1/shops/{id}/products", tag = "products", params(("id" = i64, Path)), responses((status = 200, body = Vec<ProductView>)))]
-pub async fn of_shop<S: Store>(State(app): State<App<S>>, Path(id): Path<i64>) -> ApiResult<Json<Vec<ProductView>>> {
+pub async fn of_shop<S: Store>(
+    State(app): State<App<S>>,
+    MaybeViewer(viewer): MaybeViewer,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Vec<ProductView>>> {
+    let now = app.now();
     let rows = app
         .store
         .read(move |tx| {
             let shop = tx.shop(ShopId(id))?.ok_or(Error::NotFound)?;
+            // A hidden shop's listings are shown to its own staff only.
+            let staff = viewer.is_some_and(|v| authz::shop(&v.user, ShopAction::Serve, &shop).is_ok());
+            if !staff && !deposit::standing(tx, now, shop.id)?.listed() {
+                return Ok(Vec::new());
+            }
             let mut out = Vec::new();
             for p in tx.products_of_shop(shop.id)? {
                 let n = tx.stock_count(p.id)?;

@@ -160,19 +160,19 @@ pub async fn breaches<S: Store>(
 ) -> ApiResult<Json<Vec<BreachView>>> {
     authz::platform_staff(&v.user)?;
     let list = app.store.read(move |tx| tx.breaches(p.shop_id.map(ShopId), 500)).await?;
-    Ok(Json(
-        list.into_iter()
-            .map(|b| BreachView {
-                id: b.id,
-                shop_id: b.shop_id.0,
-                kind: b.kind,
-                subject: b.subject,
-                at: b.at.millis(),
-                detail: serde_json::from_str(&b.detail).unwrap_or_default(),
-                party: b.party,
-            })
-            .collect(),
-    ))
+    Ok(Json(list.into_iter().map(breach_view).collect()))
+}
+
+pub fn breach_view(b: youying_core::ports::Breach) -> BreachView {
+    BreachView {
+        id: b.id,
+        shop_id: b.shop_id.0,
+        kind: b.kind,
+        subject: b.subject,
+        at: b.at.millis(),
+        detail: serde_json::from_str(&b.detail).unwrap_or_default(),
+        party: b.party,
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]

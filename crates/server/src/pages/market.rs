@@ -10,7 +10,7 @@ use youying_core::catalogue::{self, CATEGORIES, ProductKind};
 use youying_core::ports::Store;
 use youying_core::rules::Rules;
 use youying_core::values::{ProductId, ShopId};
-use youying_core::{Error, accounts};
+use youying_core::{Error, accounts, deposit};
 
 use super::chat::Contact;
 use super::forms::{field, fmt_fen, parse_yuan_opt, urlencode, yuan_input};
@@ -286,9 +286,13 @@ struct BuyInput {
 async fn product_page<S: Store>(app: &App<S>, page: &Page, id: i64, input: BuyInput) -> Result<Response, PageError> {
     let v = load_view(app, ProductId(id)).await.map_err(|e| page.error(e))?;
     let sid = ShopId(v.shop_id);
-    let (r, shop): (Rules, _) = app
+    let now = app.now();
+    let (r, shop, listed): (Rules, _, bool) = app
         .store
-        .read(move |tx| Ok((accounts::rules(tx)?, tx.shop(sid)?.ok_or(Error::NotFound)?)))
+        .read(move |tx| {
+            let shop = tx.shop(sid)?.ok_or(Error::NotFound)?;
+            Ok((accounts::rules(tx)?, shop, deposit::standing(tx, now, sid)?.listed()))
+        })
         .await
         .map_err(|e| page.error(e.into()))?;
     let mut contact = Contact::new(page.viewer.as_ref().map(|v| &v.user), &shop, format!("/products/{id}"));
@@ -302,7 +306,8 @@ async fn product_page<S: Store>(app: &App<S>, page: &Page, id: i64, input: BuyIn
         page: &page.layout,
         category: catalogue::category_name(&v.category).unwrap_or(""),
         category_code: v.category.clone(),
-        on_sale: v.on_sale,
+        // A hidden shop's listing is not for sale either (checkout refuses it too).
+        on_sale: v.on_sale && listed,
         is_topup: v.kind == ProductKind::DirectTopup.as_str(),
         description_html: render_markdown(&v.description),
         instructions: v.instructions.clone(),
@@ -385,19 +390,26 @@ struct ShopPage<'a> {
     opened: String,
     products: Vec<ProductCard>,
     contact: Contact,
+    /// Listings hidden (deposit short or suspended): buyers see none.
+    hidden: bool,
+    /// The end of a down-ranking in force, as a notice.
+    downranked_until: Option<String>,
 }
 
 pub async fn shop<S: Store>(State(app): State<App<S>>, page: Page, Path(id): Path<i64>) -> Result<Response, PageError> {
-    let (shop, views) = app
+    let now = app.now();
+    let (shop, views, standing) = app
         .store
         .read(move |tx| {
             let shop = tx.shop(ShopId(id))?.ok_or(Error::NotFound)?;
+            let standing = deposit::standing(tx, now, shop.id)?;
             let mut views = Vec::new();
-            for p in tx.products_of_shop(shop.id)?.into_iter().filter(|p| p.on_sale) {
+            let listed = if standing.listed() { tx.products_of_shop(shop.id)? } else { Vec::new() };
+            for p in listed.into_iter().filter(|p| p.on_sale) {
                 let n = tx.stock_count(p.id)?;
                 views.push(view(&p, shop.name.clone(), Some(n)));
             }
-            Ok((shop, views))
+            Ok((shop, views, standing))
         })
         .await
         .map_err(|e| page.error(e.into()))?;
@@ -409,6 +421,8 @@ pub async fn shop<S: Store>(State(app): State<App<S>>, page: Page, Path(id): Pat
         name: shop.name,
         opened: fmt_time(shop.created_at),
         products: views.iter().map(ProductCard::of).collect(),
+        hidden: !standing.listed(),
+        downranked_until: standing.downranked_until.map(fmt_time),
     };
     Ok(render(StatusCode::OK, &page.layout, &t))
 }

@@ -6,6 +6,7 @@ mod cases;
 mod chat;
 mod chat_console;
 mod docs;
+mod enforcement;
 pub(crate) mod forms;
 mod market;
 mod merchant;
@@ -98,6 +99,10 @@ pub fn router<S: Store>() -> Router<App<S>> {
         .route("/account/tokens/{id}/revoke", post(account::revoke_token::<S>))
         .route("/platform", get(platform::console::<S>))
         .route("/admin/rules", post(platform::save_rules::<S>))
+        .route("/merchant/shops/{id}/enforcement", get(enforcement::show::<S>))
+        .route("/merchant/shops/{id}/deposit", post(enforcement::top_up::<S>))
+        .route("/platform/penalties", get(enforcement::overview::<S>))
+        .route("/admin/penalties/{id}/lift", post(enforcement::lift::<S>))
         .route("/api/docs", get(docs::page))
         .route("/static/app.css", get(css))
         .route("/static/chat.js", get(chat_js))

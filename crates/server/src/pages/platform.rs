@@ -92,6 +92,7 @@ pub async fn save_rules<S: Store>(
         .write(move |tx| accounts::change_rules(tx, now, &v.user, &changes))
         .await
         .map_err(|e| page.error(e.into()))?;
+    crate::catalog::sync_search(&app).await.map_err(|e| page.error(e.into()))?;
     let page = Page {
         layout: page.layout.clone().with_flash("规则已保存，之后新建的截止时间按新规则计算。"), ..page
     };

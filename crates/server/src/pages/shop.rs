@@ -88,6 +88,9 @@ struct ShopCard {
     agents: Vec<String>,
     invites: Vec<InviteRow>,
     products: Vec<ConsoleProduct>,
+    /// Why buyers cannot see the listings, if they cannot.
+    hidden: Option<&'static str>,
+    downranked_until: Option<String>,
 }
 
 #[derive(Template)]
@@ -112,6 +115,7 @@ fn invite_state(s: youying_core::ports::InviteState) -> &'static str {
 async fn console_page<S: Store>(app: &App<S>, page: &Page, new_invite: Option<String>) -> Result<Response, PageError> {
     let v = page.require_viewer()?.clone();
     let user = v.user.clone();
+    let now = app.now();
     let (cards, ttl) = app
         .store
         .read(move |tx| {
@@ -136,6 +140,7 @@ async fn console_page<S: Store>(app: &App<S>, page: &Page, new_invite: Option<St
                         on_sale: p.on_sale,
                     });
                 }
+                let standing = youying_core::deposit::standing(tx, now, s.id)?;
                 cards.push(ShopCard {
                     id: s.id.0,
                     name: s.name.clone(),
@@ -151,6 +156,8 @@ async fn console_page<S: Store>(app: &App<S>, page: &Page, new_invite: Option<St
                         })
                         .collect(),
                     products,
+                    hidden: standing.hidden_reason().map(youying_core::deposit::hidden_label),
+                    downranked_until: standing.downranked_until.map(fmt_time),
                 });
             }
             Ok((cards, accounts::rules(tx)?.invite_ttl_secs()))

@@ -1,0 +1,147 @@
+//! The merchant deposit (保证金) and what a shop's standing allows. A shop whose
+//! deposit is below the minimum, or that is suspended, has its listings hidden:
+//! not in search, not on its shop page for buyers, not purchasable. One function,
+//! [`standing`], decides it for search, pages and checkout alike.
+
+use serde_json::json;
+
+use crate::accounts;
+use crate::authz::{self, ShopAction};
+use crate::clock::Timestamp;
+use crate::enforcement::{DOWNRANK_RANK, PenaltyKind};
+use crate::error::{Error, Result};
+use crate::evidence::NewEvent;
+use crate::money::{Account, Entry, Fen};
+use crate::ports::{Tx, User};
+use crate::values::ShopId;
+
+/// Where a top-up comes from: the owner's own wallet, or the shop's income.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DepositSource {
+    Wallet,
+    ShopWallet,
+}
+
+impl DepositSource {
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "" | "wallet" => Ok(DepositSource::Wallet),
+            "shop_wallet" => Ok(DepositSource::ShopWallet),
+            _ => Err(Error::Invalid { field: "from", reason: "wallet_or_shop_wallet" }),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DepositSource::Wallet => "wallet",
+            DepositSource::ShopWallet => "shop_wallet",
+        }
+    }
+}
+
+/// A shop's standing at one instant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Standing {
+    pub shop_id: ShopId,
+    pub deposit_fen: i64,
+    pub deposit_min_fen: i64,
+    pub suspended: bool,
+    /// The end of the down-ranking in force, if any.
+    pub downranked_until: Option<Timestamp>,
+}
+
+impl Standing {
+    pub fn deposit_short(&self) -> bool {
+        self.deposit_fen < self.deposit_min_fen
+    }
+
+    /// Whether buyers see and may buy the shop's listings.
+    pub fn listed(&self) -> bool {
+        self.hidden_reason().is_none()
+    }
+
+    /// `suspended` or `deposit_short`; `None` when listed.
+    pub fn hidden_reason(&self) -> Option<&'static str> {
+        if self.suspended {
+            Some("suspended")
+        } else if self.deposit_short() {
+            Some("deposit_short")
+        } else {
+            None
+        }
+    }
+
+    /// Added to each product's own rank in search.
+    pub fn rank_offset(&self) -> i64 {
+        if self.downranked_until.is_some() { -DOWNRANK_RANK } else { 0 }
+    }
+}
+
+/// Why listings are hidden, as merchants and buyers read it.
+pub fn hidden_label(reason: &str) -> &'static str {
+    match reason {
+        "suspended" => "店铺因违规被暂停，全部商品下架等待平台审核",
+        "deposit_short" => "保证金低于下限，商品暂不展示，补足后自动恢复",
+        _ => "",
+    }
+}
+
+pub fn standing(tx: &mut dyn Tx, now: Timestamp, shop: ShopId) -> Result<Standing> {
+    let min = accounts::rules(tx)?.get("deposit_min_fen");
+    let deposit = tx.balance(Account::ShopDeposit(shop))?;
+    let mut s = Standing {
+        shop_id: shop,
+        deposit_fen: deposit,
+        deposit_min_fen: min,
+        suspended: false,
+        downranked_until: None,
+    };
+    for p in tx.active_penalties(shop)?.into_iter().filter(|p| p.in_force(now)) {
+        match p.kind {
+            PenaltyKind::Suspension => s.suspended = true,
+            PenaltyKind::Downrank => s.downranked_until = s.downranked_until.max(p.ends_at),
+            PenaltyKind::Warning | PenaltyKind::Fine => {}
+        }
+    }
+    Ok(s)
+}
+
+/// The owner moves money into the shop's deposit. Agents and admins may not:
+/// it is the owner's money. A stranger sees `NotFound`.
+pub fn top_up(
+    tx: &mut dyn Tx,
+    now: Timestamp,
+    actor: &User,
+    shop: ShopId,
+    amount: Fen,
+    from: DepositSource,
+) -> Result<Standing> {
+    let shop = tx.shop(shop)?.ok_or(Error::NotFound)?;
+    authz::shop(actor, ShopAction::Serve, &shop)?;
+    if actor.id != shop.owner_id {
+        return Err(Error::Forbidden);
+    }
+    if amount.get() == 0 {
+        return Err(Error::Invalid { field: "amount_fen", reason: "positive" });
+    }
+    let source = match from {
+        DepositSource::Wallet => Account::UserWallet(actor.id),
+        DepositSource::ShopWallet => Account::ShopWallet(shop.id),
+    };
+    let subject = format!("shop:{}", shop.id);
+    tx.post(
+        &Entry::transfer("deposit.top_up", &subject, "保证金充值", source, Account::ShopDeposit(shop.id), amount)?,
+        now,
+    )?;
+    // Visibility may have changed: let the search index read it again.
+    tx.touch_shop_products(shop.id, now)?;
+    let s = standing(tx, now, shop.id)?;
+    tx.append(NewEvent::new(
+        now,
+        Some(actor.id),
+        "deposit.topped_up",
+        &subject,
+        json!({ "amount_fen": amount.get(), "from": from.as_str(), "balance_fen": s.deposit_fen }),
+    ))?;
+    Ok(s)
+}
