@@ -95,7 +95,7 @@ fn delivery(ctx: &Context) -> Answer {
     let text = match &ctx.product {
         Some(p) => match (p.kind, p.delivery_secs) {
             (ProductKind::DirectTopup, Some(secs)) => format!(
-                "《{}》商家承诺付款后 {} 内充值到账；超过承诺时间未到账，您可以取消订单并立即退款。",
+                "《{}》商家承诺付款后 {}内充值到账；超过承诺时间未到账，您可以取消订单并立即退款。",
                 p.title,
                 duration(secs)
             ),
@@ -187,8 +187,8 @@ fn redeem(text: &str, ctx: &Context) -> Answer {
 fn refund(ctx: &Context) -> Answer {
     let r = &ctx.rules;
     let mut s = format!(
-        "虚拟商品也有售后。卡密交付后 {}、直充充值完成后 {}、账号交付后 {} 内，遇到卡密无效、充值未到账、账号与描述不符，\
-         都可以在订单页发起售后并上传凭证。商家需在 {} 内处理，平台保证 {} 内处理完毕；退款退回您的钱包。\
+        "虚拟商品也有售后。卡密交付后 {}、直充充值完成后 {}、账号交付后 {}内，遇到卡密无效、充值未到账、账号与描述不符，\
+         都可以在订单页发起售后并上传凭证。商家需在 {}内处理，平台保证 {}内处理完毕；退款退回您的钱包。\
          担保期内货款由平台托管，不会先给商家。买错、不想要等非质量问题需商家同意，可点「转人工」协商。",
         duration(r.protect_card_key_secs),
         duration(r.protect_topup_secs),
@@ -231,7 +231,7 @@ fn other(text: &str, ctx: &Context) -> Answer {
 /// The buyer is passed to a person, with the promise of when one will reply.
 pub(crate) fn hand_over(ctx: &Context, reason: HandoffReason, lead: &str) -> Answer {
     Answer {
-        text: format!("{lead}已为您转接人工客服，{} 内会有真人回复您。", duration(ctx.rules.chat_reply_secs)),
+        text: format!("{lead}已为您转接人工客服，{}内会有真人回复您。", duration(ctx.rules.chat_reply_secs)),
         handoff: Some(reason),
         ..Answer::default()
     }
@@ -258,23 +258,26 @@ fn dispute(intent: Intent, text: &str, ctx: &Context) -> Answer {
     let (m, done) = (duration(r.case_merchant_secs), duration(r.case_resolve_secs));
     let rule = match intent {
         Intent::KeyInvalid => format!(
-            "卡密无效或已被使用：交付后 {} 内发起售后并上传截图。商家 {m} 内补发或退款；商家不处理，平台直接从担保金退款。售后 {done} 内处理完毕。",
+            "卡密无效或已被使用：交付后 {}内发起售后并上传截图。商家 {m}内补发或退款；商家不处理，平台直接从担保金退款。售后 {done}内处理完毕。",
             duration(r.protect_card_key_secs)
         ),
         Intent::TopupMissing => format!(
-            "直充未到账：超过承诺时间还没充值的订单可以直接取消，立即退款；已显示充值的订单在 {} 内可发起售后，商家 {m} 内出示充值凭证或退款，售后 {done} 内处理完毕。",
+            "直充未到账：超过承诺时间还没充值的订单可以直接取消，立即退款；已显示充值的订单在 {}内可发起售后，商家 {m}内出示充值凭证或退款，售后 {done}内处理完毕。",
             duration(r.protect_topup_secs)
         ),
         Intent::AccountMismatch => format!(
-            "账号与描述不符：交付后 {} 内发起售后，按订单快照里商家声明的属性逐项核对，不符则退款（账号退回）或双方同意部分退款。商家 {m} 内处理，超时由平台裁决，售后 {done} 内处理完毕。",
+            "账号与描述不符：交付后 {}内发起售后，按订单快照里商家声明的属性逐项核对，不符则退款（账号退回）或双方同意部分退款。商家 {m}内处理，超时由平台裁决，售后 {done}内处理完毕。",
             duration(r.protect_account_secs)
         ),
         _ => format!(
-            "您的投诉由人工处理并留存证据。与订单有关的问题可以在担保期内发起售后，平台保证 {done} 内处理完毕；平台介入的售后会在商家页公示。"
+            "您的投诉由人工处理并留存证据。与订单有关的问题可以在担保期内发起售后，平台保证 {done}内处理完毕；平台介入的售后会在商家页公示。"
         ),
     };
     let order = dispute_order(intent, text, ctx);
     let mut lead = rule;
+    for no in order_numbers(text).iter().filter(|no| !ctx.orders.iter().any(|o| &o.no == *no)) {
+        lead.push_str(&format!("\n在您的订单里没有找到订单号 {no}，请核对号码。"));
+    }
     let mut offer = None;
     if let Some(o) = order {
         let open = o.protect_until.is_none_or(|until| until > ctx.now_ms) && o.state != "refunded";

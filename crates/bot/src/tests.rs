@@ -107,6 +107,9 @@ fn disputes_hand_over_with_the_rule_deadlines_and_a_case_offer() {
     }
     let offer = r.case_offer.expect("a one-tap case");
     assert_eq!((offer.order_no.as_str(), offer.case_type.as_str()), ("202611250000000001", "key_invalid"));
+    let r = BOT.reply("卡密无效 订单202611240000000009", &c);
+    assert!(r.answer.contains("没有找到订单号 202611240000000009"), "{}", r.answer);
+    assert!(r.case_offer.is_some_and(|o| o.order_no == "202611250000000001"), "only the buyer's own order is offered");
     for (t, i) in [
         ("话费没到账", Intent::TopupMissing),
         ("账号跟描述不符", Intent::AccountMismatch),
