@@ -141,3 +141,19 @@ impl Report {
         s
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_lines_are_named_and_rates_counted() {
+        let bot = Bot::new();
+        let r =
+            evaluate(&bot, "# comment\nhuman\t转人工\nkey_invalid\t卡密无效\nnot_an_intent\tx\nprice\n\nother\t你好\n");
+        assert_eq!(r.bad_lines, [4, 5]);
+        assert_eq!(r.total(), 3);
+        assert_eq!((r.human, r.dispute), ((1, 1), (1, 1)));
+        assert!(r.render().contains("| human | 1 | 1 | 100.0 % |"), "{}", r.render());
+    }
+}

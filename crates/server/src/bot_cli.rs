@@ -88,3 +88,14 @@ pub fn rule_facts(rules: &Rules) -> RuleFacts {
         chat_reply_secs: rules.chat_reply_secs(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The bot's own defaults (used when no database is at hand) are the published rules.
+    #[test]
+    fn the_bots_default_rules_are_the_platforms() {
+        assert_eq!(rule_facts(&Rules::default()), RuleFacts::default());
+    }
+}
