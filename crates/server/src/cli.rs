@@ -1,4 +1,5 @@
-//! The command line: `serve`, `migrate`, `admin create`, `evidence verify`.
+//! The command line: `serve`, `migrate`, `admin create`, `stock import`, `evidence verify`,
+//! `bot ask`, `bot eval`.
 //! Every flag also reads a `YOUYING_*` environment variable.
 
 // A command line tool reports on standard output by design.
@@ -114,6 +115,26 @@ pub enum Command {
         #[command(subcommand)]
         command: EvidenceCommand,
     },
+    /// The help bot.
+    Bot {
+        #[command(subcommand)]
+        command: BotCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BotCommand {
+    /// Print the bot's reply to one message as JSON.
+    Ask {
+        text: String,
+        /// Answer with this product's live facts (read from the database).
+        #[arg(long)]
+        product: Option<i64>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Per-intent accuracy, confusion table and hand-off recall on an `intent<TAB>text` file.
+    Eval { file: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod api;
 pub mod auth;
+pub mod bot_cli;
 pub mod catalog;
 pub mod cli;
 pub mod clock;

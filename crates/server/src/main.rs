@@ -3,7 +3,7 @@
 use clap::Parser;
 use tokio::sync::watch;
 use youying_core::ports::Store;
-use youying_server::cli::{self, AdminCommand, Cli, CliResult, Command, EvidenceCommand, StockCommand};
+use youying_server::cli::{self, AdminCommand, BotCommand, Cli, CliResult, Command, EvidenceCommand, StockCommand};
 use youying_server::with_app;
 
 fn main() -> std::process::ExitCode {
@@ -84,6 +84,10 @@ async fn run(cli: Cli) -> CliResult<bool> {
         }
         Command::Evidence { command: EvidenceCommand::Verify { bundle: None, db, .. } } => {
             with_app!(cli::config(&db, any, false, true), |app| cli::evidence_verify(&app).await)
+        }
+        Command::Bot { command: BotCommand::Eval { file } } => youying_server::bot_cli::eval(&file),
+        Command::Bot { command: BotCommand::Ask { text, product, db } } => {
+            youying_server::bot_cli::ask(&text, product, &db).await
         }
     }
 }

@@ -1,5 +1,5 @@
 //! The `youying` binary itself: version, migrate, admin create from stdin,
-//! evidence verify, and clear errors for bad database URLs.
+//! evidence verify, the help bot, and clear errors for bad database URLs.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -185,4 +185,33 @@ fn a_configured_mailer_logs_its_server_without_the_password() {
     let out = seen.join("\n");
     assert!(out.contains("mail notifications on") && out.contains("smtp://kf:***@127.0.0.1:1"), "{out}");
     assert!(!out.contains("secret-pw"), "{out}");
+}
+
+#[test]
+fn bot_eval_reports_the_held_back_split_and_ask_answers_in_json() {
+    let split = concat!(env!("CARGO_MANIFEST_DIR"), "/../bot/data/test.tsv");
+    let (code, out) = run(&["bot", "eval", split], None);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("accuracy:") && out.contains("hand-off recall, human: 100.0 %"), "{out}");
+    assert!(out.contains("| key_invalid |") && out.contains("confusion"), "{out}");
+
+    let (code, out) = run(&["bot", "ask", "转人工"], None);
+    assert_eq!(code, 0, "{out}");
+    let reply: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!((reply["intent"].as_str(), reply["handoff"].as_bool()), (Some("human"), Some(true)), "{out}");
+    assert_eq!(reply["buttons"], serde_json::json!(["已解决", "转人工"]));
+
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let (code, out) = run(&["migrate", "--data-dir", data], None);
+    assert_eq!(code, 0, "{out}");
+    seed_product(&dir.path().join("youying.db"));
+    let (code, out) = run(&["bot", "ask", "这个多少钱", "--product", "1", "--data-dir", data], None);
+    assert_eq!(code, 0, "{out}");
+    let reply: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(reply["intent"], "price", "{out}");
+    assert!(reply["answer"].as_str().unwrap().contains("¥1.00"), "the listed price: {out}");
+    let (code, out) = run(&["bot", "ask", "多少钱"], None);
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains('¥'), "no product, no number: {out}");
 }
