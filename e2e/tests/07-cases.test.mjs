@@ -9,8 +9,8 @@ import { login, logout, navItems, resultsPath, submit, uid } from '../lib.mjs';
 
 export const server = { demo: true };
 
-// A tiny PNG by its magic bytes: the server sniffs content, not names.
-const PNG = Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.from('0000000d49484452 screenshot')]);
+// A real 1×1 PNG: the server checks the picture's content, not its name.
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
 
 /** Posts a case action; the answer is a 303 back to the same case page. */
 async function act(page, form, caseUrl) {

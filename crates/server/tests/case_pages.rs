@@ -5,6 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use base64::Engine;
 use reqwest::StatusCode;
 use serde_json::json;
 use youying_core::ports::Store;
@@ -109,7 +110,10 @@ http_test!(a_case_through_the_pages_from_order_to_arbitration, |app| {
         .await;
     assert_eq!(st, StatusCode::FORBIDDEN, "CSRF");
 
-    let png = [b"\x89PNG\r\n\x1a\n".as_slice(), b"rest"].concat();
+    // A real 1×1 PNG: screenshots are checked by their content.
+    let png = base64::engine::general_purpose::STANDARD
+        .decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==")
+        .unwrap();
     let (st, to, _) = b.post(&format!("/orders/{no}/cases"), &fields, &[("shot.png", &png)]).await;
     assert_eq!(st, StatusCode::SEE_OTHER);
     let (_, page) = b.get(&to).await;

@@ -27,18 +27,10 @@ impl std::fmt::Debug for Attachment {
     }
 }
 
-/// PNG, JPEG or WebP by magic bytes; anything else is not a screenshot.
-/// (A fuller sniffer is landing in `core/image.rs`; this one is deliberately small.)
+/// A whole PNG, JPEG or WebP file, checked by its content (header parsed, not
+/// only the magic bytes); anything else is not a screenshot.
 pub fn sniff_image(b: &[u8]) -> Option<&'static str> {
-    if b.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else if b.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
-    } else if b.len() >= 12 && &b[0..4] == b"RIFF" && &b[8..12] == b"WEBP" {
-        Some("image/webp")
-    } else {
-        None
-    }
+    crate::image::sniff(b).ok().map(|info| info.kind.mime())
 }
 
 /// Checks every attachment before anything is written: all or nothing.
@@ -140,9 +132,9 @@ mod tests {
 
     #[test]
     fn screenshots_are_known_by_their_bytes() {
-        assert_eq!(sniff_image(b"\x89PNG\r\n\x1a\n...."), Some("image/png"));
-        assert_eq!(sniff_image(&[0xFF, 0xD8, 0xFF, 0xE0]), Some("image/jpeg"));
-        assert_eq!(sniff_image(b"RIFF\0\0\0\0WEBPVP8 "), Some("image/webp"));
+        assert_eq!(sniff_image(&crate::image::fixtures::png(3, 2)), Some("image/png"));
+        assert_eq!(sniff_image(&crate::image::fixtures::jpeg(3, 2)), Some("image/jpeg"));
+        assert_eq!(sniff_image(b"\x89PNG\r\n\x1a\n...."), None, "magic bytes alone are not a picture");
         assert_eq!(sniff_image(b"<svg xmlns=...>"), None);
         let bad = [Attachment { name: "a.png".into(), bytes: b"MZ\x90\0".to_vec() }];
         assert!(matches!(check_screenshots(&bad), Err(Error::Invalid { reason: "not_an_image", .. })));
