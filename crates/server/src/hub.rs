@@ -1,13 +1,17 @@
 //! Live delivery. Every committed chat change is published by the store (on
 //! PostgreSQL through LISTEN/NOTIFY, so a reply posted to another instance
 //! arrives here too): new messages, conversation changes and read receipts.
-//! The hub loads what changed once and fans it out to the websockets allowed
-//! to see it.
+//! The hub loads what changed once and routes it to the websockets of those
+//! allowed to see it — the buyer, the shop's owner and agents, platform staff —
+//! and to nobody else: 10,000 open sockets cost nothing for an event that
+//! concerns six of them.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
 
 use serde::Serialize;
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::mpsc;
 use youying_core::chat::{Conversation, ImageRef, Message, Unread};
 use youying_core::ports::{Store, User};
 use youying_core::values::{ConversationId, Role, UserId};
@@ -157,37 +161,144 @@ pub fn load_view(
     Ok((conversation_view(c, shop.map(|s| s.name).unwrap_or_default(), buyer, unread), owner))
 }
 
-#[derive(Debug, Clone)]
+/// Who a socket listens for: its user (a buyer, or a shop's owner), one
+/// shop's agents, or the platform's staff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Route {
+    User(i64),
+    Shop(i64),
+    Platform,
+}
+
+fn routes_of(user: &User) -> Vec<Route> {
+    let mut r = vec![Route::User(user.id.0)];
+    if user.role == Role::MerchantAgent
+        && let Some(s) = user.shop_id
+    {
+        r.push(Route::Shop(s.0));
+    }
+    if user.role.is_platform() {
+        r.push(Route::Platform);
+    }
+    r
+}
+
+fn routes_to(e: &HubEvent) -> [Route; 4] {
+    let c = &e.conversation;
+    [Route::User(c.buyer_id), Route::User(e.shop_owner_id.0), Route::Shop(c.shop_id), Route::Platform]
+}
+
+/// Events queued per socket before it counts as lagging.
+const SOCKET_QUEUE: usize = 256;
+
+struct Socket {
+    tx: mpsc::Sender<Arc<HubEvent>>,
+    lagged: Arc<AtomicBool>,
+}
+
+#[derive(Default)]
+struct Routes {
+    next: AtomicU64,
+    by_route: RwLock<HashMap<Route, HashMap<u64, Arc<Socket>>>>,
+}
+
+impl Routes {
+    fn deliver(&self, e: &Arc<HubEvent>) {
+        let Ok(map) = self.by_route.read() else { return };
+        let mut sent: Vec<u64> = Vec::new();
+        for route in routes_to(e) {
+            for (id, socket) in map.get(&route).into_iter().flatten() {
+                if sent.contains(id) {
+                    continue;
+                }
+                sent.push(*id);
+                if socket.tx.try_send(e.clone()).is_err() {
+                    socket.lagged.store(true, Ordering::Release);
+                }
+            }
+        }
+    }
+}
+
+#[derive(Clone)]
 pub struct Hub {
-    sender: broadcast::Sender<Arc<HubEvent>>,
+    routes: Arc<Routes>,
+}
+
+impl std::fmt::Debug for Hub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hub").finish_non_exhaustive()
+    }
+}
+
+/// One socket's feed; dropping it unregisters the socket.
+pub struct Subscription {
+    pub events: mpsc::Receiver<Arc<HubEvent>>,
+    /// Set when events had to be dropped: the client should resume.
+    pub lagged: Arc<AtomicBool>,
+    id: u64,
+    keys: Vec<Route>,
+    routes: Arc<Routes>,
+}
+
+impl std::fmt::Debug for Subscription {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Subscription").field("id", &self.id).field("keys", &self.keys).finish_non_exhaustive()
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        if let Ok(mut map) = self.routes.by_route.write() {
+            for k in &self.keys {
+                if let Some(m) = map.get_mut(k) {
+                    m.remove(&self.id);
+                    if m.is_empty() {
+                        map.remove(k);
+                    }
+                }
+            }
+        }
+    }
 }
 
 impl Hub {
-    /// Wires the store's publish hook to a loader task feeding the broadcast.
+    /// Wires the store's publish hook to a loader task feeding the routes.
     pub fn start<S: Store>(store: &S) -> Self {
-        let (sender, _) = broadcast::channel(4_096);
+        let routes = Arc::new(Routes::default());
         let (payloads, mut rx) = mpsc::unbounded_channel::<String>();
         store.on_publish(Arc::new(move |p| {
             let _ = payloads.send(p);
         }));
-        let (store, out) = (store.clone(), sender.clone());
+        let (store, out) = (store.clone(), routes.clone());
         tokio::spawn(async move {
             while let Some(p) = rx.recv().await {
                 if let Some(event) = load(&store, &p).await {
-                    let _ = out.send(Arc::new(event));
+                    out.deliver(&Arc::new(event));
                 }
             }
         });
-        Self { sender }
+        Self { routes }
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<HubEvent>> {
-        self.sender.subscribe()
+    /// Registers a socket of `user` for the events it may see.
+    pub fn subscribe(&self, user: &User) -> Subscription {
+        let (tx, events) = mpsc::channel(SOCKET_QUEUE);
+        let lagged = Arc::new(AtomicBool::new(false));
+        let id = self.routes.next.fetch_add(1, Ordering::Relaxed);
+        let keys = routes_of(user);
+        let socket = Arc::new(Socket { tx, lagged: lagged.clone() });
+        if let Ok(mut map) = self.routes.by_route.write() {
+            for k in &keys {
+                map.entry(*k).or_default().insert(id, socket.clone());
+            }
+        }
+        Subscription { events, lagged, id, keys, routes: self.routes.clone() }
     }
 
-    /// Fans an ephemeral event (typing) out locally, without the database.
+    /// Routes an ephemeral event (typing) locally, without the database.
     pub fn send_local(&self, event: HubEvent) {
-        let _ = self.sender.send(Arc::new(event));
+        self.routes.deliver(&Arc::new(event));
     }
 }
 

@@ -11,7 +11,6 @@ use axum::extract::State;
 use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use serde::Deserialize;
-use tokio::sync::broadcast::error::RecvError;
 use youying_core::Error;
 use youying_core::chat;
 use youying_core::ports::{Store, User};
@@ -49,23 +48,23 @@ pub async fn upgrade<S: Store>(
 }
 
 async fn serve<S: Store>(app: App<S>, user: User, mut socket: WebSocket) {
-    let mut events = app.hub.subscribe();
+    let mut sub = app.hub.subscribe(&user);
     loop {
         tokio::select! {
-            event = events.recv() => match event {
-                Ok(e) if hub::may_see(&user, &e) => {
+            event = sub.events.recv() => match event {
+                Some(e) if hub::may_see(&user, &e) => {
                     if send(&mut socket, &e).await.is_err() {
                         return;
                     }
-                }
-                Ok(_) => {}
-                // Too slow to keep up: the client resumes from its last id.
-                Err(RecvError::Lagged(_)) => {
-                    if socket.send(WsMessage::Text(r#"{"type":"lagged"}"#.into())).await.is_err() {
+                    // Too slow to keep up: events were dropped, the client resumes from its last id.
+                    if sub.lagged.swap(false, std::sync::atomic::Ordering::AcqRel)
+                        && socket.send(WsMessage::Text(r#"{"type":"lagged"}"#.into())).await.is_err()
+                    {
                         return;
                     }
                 }
-                Err(RecvError::Closed) => return,
+                Some(_) => {}
+                None => return,
             },
             frame = socket.recv() => match frame {
                 Some(Ok(WsMessage::Text(t))) => {
