@@ -19,6 +19,7 @@ pub mod error;
 pub mod evidence;
 pub mod image;
 pub mod listings;
+pub mod mail;
 pub mod money;
 pub mod orders;
 pub mod ports;

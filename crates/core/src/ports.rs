@@ -6,7 +6,6 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use crate::cases::{Case, CaseAction, CaseType, EvidenceMeta};
 use crate::catalogue::ProductSpec;
 use crate::chat::{Conversation, Message, NewImage, NewMessage, Side, StoredImage, Unread};
 use crate::clock::Timestamp;
@@ -18,8 +17,11 @@ use crate::money::{Account, Entry};
 use crate::orders::{NewOrder, Order, StatementLine};
 use crate::stock::SealedUnit;
 use crate::values::{
-    CaseId, ConversationId, DeadlineId, InviteId, OrderId, ProductId, Role, ShopId, ShopName, TokenId, UserId, Username,
+    ConversationId, DeadlineId, InviteId, OrderId, ProductId, Role, ShopId, ShopName, TokenId, UserId, Username,
 };
+
+pub use crate::cases::port::{CaseTx, NewCase};
+pub use crate::mail::{MailSource, MailTx, NewMail, OutboxMail};
 
 #[derive(Clone, PartialEq, Eq)]
 pub struct User {
@@ -313,68 +315,6 @@ pub trait ChatTx {
     fn unread(&mut self, c: &Conversation) -> Result<Unread>;
 }
 
-/// A case as [`cases::open`](crate::cases::open) inserts it.
-#[derive(Debug, Clone)]
-pub struct NewCase {
-    pub order_id: OrderId,
-    pub order_no: String,
-    pub buyer_id: UserId,
-    pub shop_id: ShopId,
-    pub kind: CaseType,
-    pub description: String,
-    pub mismatched: Vec<String>,
-    pub opened_at: Timestamp,
-    pub merchant_due: Timestamp,
-    pub resolve_due: Timestamp,
-    pub screenshots: i64,
-    pub order_state_before: String,
-}
-
-/// After-sales cases: the case row, its timeline, its evidence.
-pub trait CaseTx {
-    /// `Conflict("case_already_open")` when the order has an open case.
-    fn insert_case(&mut self, c: &NewCase) -> Result<CaseId>;
-    /// Locks the case for the rest of the transaction.
-    fn case(&mut self, id: CaseId) -> Result<Option<Case>>;
-    fn update_case(&mut self, c: &Case) -> Result<()>;
-    fn open_case_of_order(&mut self, order: OrderId) -> Result<Option<Case>>;
-    fn cases_of_order(&mut self, order: OrderId) -> Result<Vec<Case>>;
-    fn cases_of_buyer(&mut self, buyer: UserId, limit: usize) -> Result<Vec<Case>>;
-    /// A shop's cases, open ones first by nearest deadline.
-    fn cases_of_shop(&mut self, shop: ShopId, limit: usize) -> Result<Vec<Case>>;
-    /// Cases in arbitration, nearest 24 h deadline first.
-    fn arbitration_queue(&mut self, limit: usize) -> Result<Vec<Case>>;
-    fn insert_case_action(
-        &mut self,
-        case: CaseId,
-        at: Timestamp,
-        actor: Option<UserId>,
-        side: &str,
-        kind: &str,
-        detail: &str,
-    ) -> Result<i64>;
-    fn case_actions(&mut self, case: CaseId) -> Result<Vec<CaseAction>>;
-    #[allow(clippy::too_many_arguments)]
-    fn insert_case_evidence(
-        &mut self,
-        case: CaseId,
-        kind: &str,
-        name: &str,
-        content_type: &str,
-        sha256: &str,
-        body: &[u8],
-        by: Option<UserId>,
-        at: Timestamp,
-    ) -> Result<i64>;
-    fn case_evidence(&mut self, case: CaseId) -> Result<Vec<EvidenceMeta>>;
-    /// `(content_type, body)` of one evidence item of `case`.
-    fn case_evidence_body(&mut self, case: CaseId, id: i64) -> Result<Option<(String, Vec<u8>)>>;
-    /// Takes an order's current units off it (kept on file with the case); returns them.
-    fn retire_order_units(&mut self, case: CaseId, order: OrderId, at: Timestamp) -> Result<Vec<ClaimedUnit>>;
-    /// Chain events about `subject`, oldest first.
-    fn events_about(&mut self, subject: &str, limit: usize) -> Result<Vec<ChainedEvent>>;
-}
-
 /// Penalties and the facts the ladder reads: the shop's own breaches in a window.
 pub trait EnforcementTx {
     /// Locks the shop row: breaches of one shop are counted one at a time.
@@ -396,114 +336,6 @@ pub trait EnforcementTx {
 
 /// An in-app notice: (id, kind, subject, body, at).
 pub type Notice = (i64, String, String, String, Timestamp);
-
-/// What the mailer reads: an in-app notice for a shop's team, or a breach
-/// charged to a shop. `detail` is the notice's text or the breach's JSON.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MailSource {
-    pub id: i64,
-    pub shop_id: ShopId,
-    pub kind: String,
-    /// What it is about: `conversation:12`, `order:…`.
-    pub subject: String,
-    pub detail: String,
-    pub at: Timestamp,
-}
-
-/// A mail to queue: one recipient, rendered when queued, so what is sent later
-/// is what was true then.
-#[derive(Clone, PartialEq, Eq)]
-pub struct NewMail {
-    /// `notification` or `breach`: with `source_id` and the user, what makes it unique.
-    pub source: &'static str,
-    pub source_id: i64,
-    pub user_id: UserId,
-    pub to: String,
-    pub subject: String,
-    pub text: String,
-    pub html: String,
-    pub created_at: Timestamp,
-}
-
-/// A queued mail and how its delivery went. `state`: `pending`, `sent` or
-/// `failed` (given up).
-#[derive(Clone, PartialEq, Eq)]
-pub struct OutboxMail {
-    pub id: i64,
-    pub source: String,
-    pub source_id: i64,
-    pub user_id: UserId,
-    pub to: String,
-    pub subject: String,
-    pub text: String,
-    pub html: String,
-    pub state: String,
-    pub created_at: Timestamp,
-    pub next_attempt_at: Timestamp,
-    pub attempts: i64,
-    pub last_error: Option<String>,
-    pub sent_at: Option<Timestamp>,
-}
-
-/// Addresses are personal data: these print without them.
-impl std::fmt::Debug for NewMail {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NewMail")
-            .field("source", &self.source)
-            .field("source_id", &self.source_id)
-            .field("user_id", &self.user_id)
-            .field("subject", &self.subject)
-            .finish_non_exhaustive()
-    }
-}
-
-impl std::fmt::Debug for OutboxMail {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OutboxMail")
-            .field("id", &self.id)
-            .field("source", &self.source)
-            .field("source_id", &self.source_id)
-            .field("user_id", &self.user_id)
-            .field("state", &self.state)
-            .field("attempts", &self.attempts)
-            .field("last_error", &self.last_error)
-            .finish_non_exhaustive()
-    }
-}
-
-/// E-mail: the accounts' addresses and a durable outbox. The mailer reads
-/// notices and breaches past a stored cursor, queues one mail per recipient,
-/// and drains the queue over SMTP; several instances share the work.
-pub trait MailTx {
-    /// The address the account set for notifications, if any.
-    fn user_email(&mut self, user: UserId) -> Result<Option<String>>;
-    fn set_user_email(&mut self, user: UserId, email: Option<&str>) -> Result<()>;
-    /// `(user, address)` of the shop's owner and, with `agents`, its merchant
-    /// agents: enabled accounts that set an address, owner first.
-    fn mail_recipients(&mut self, shop: ShopId, agents: bool) -> Result<Vec<(UserId, String)>>;
-    /// The last id of `source` the mailer is done with; the row stays locked
-    /// for this transaction, so instances take turns.
-    fn mail_cursor(&mut self, source: &str) -> Result<i64>;
-    fn set_mail_cursor(&mut self, source: &str, last_id: i64) -> Result<()>;
-    /// Notices for shop teams of one of `kinds` with an id above `after`, by id.
-    fn shop_notices_after(&mut self, after: i64, kinds: &[&str], limit: usize) -> Result<Vec<MailSource>>;
-    /// Breaches charged to shops (not the platform's own) with an id above `after`, by id.
-    fn shop_breaches_after(&mut self, after: i64, limit: usize) -> Result<Vec<MailSource>>;
-    /// Queues a mail; false (and nothing queued) when its source already
-    /// queued one for this user.
-    fn enqueue_mail(&mut self, mail: &NewMail) -> Result<bool>;
-    /// Pending mails due at `now`, oldest first, each counted as an attempt
-    /// and leased until `lease_until` (a crashed sender's mail comes back
-    /// then). Rows another transaction holds are skipped, not waited for.
-    fn claim_mail(&mut self, now: Timestamp, lease_until: Timestamp, limit: usize) -> Result<Vec<OutboxMail>>;
-    fn mail_sent(&mut self, id: i64, at: Timestamp) -> Result<()>;
-    /// A failed attempt: tried again at `retry_at`, or given up on (`None`).
-    fn mail_failed(&mut self, id: i64, retry_at: Option<Timestamp>, error: &str) -> Result<()>;
-    /// When the earliest pending mail is due.
-    fn next_mail_due(&mut self) -> Result<Option<Timestamp>>;
-    /// The most recent mails, newest first.
-    fn mail_outbox(&mut self, limit: usize) -> Result<Vec<OutboxMail>>;
-}
 
 /// One transaction's worth of persistence primitives. Methods map constraint
 /// violations to domain errors (`UsernameTaken`, …); anything else is `Storage`.

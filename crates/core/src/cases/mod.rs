@@ -18,6 +18,7 @@ mod clock;
 mod close;
 mod evidence;
 mod open;
+pub mod port;
 pub mod refund;
 
 pub use act::{Action, Decision, act};
