@@ -21,6 +21,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     Migration { version: 7, sql: include_str!("../migrations/sqlite/0007_cases.sql") },
     Migration { version: 8, sql: include_str!("../migrations/sqlite/0008_enforcement.sql") },
     Migration { version: 9, sql: include_str!("../migrations/sqlite/0009_anchors.sql") },
+    Migration { version: 10, sql: include_str!("../migrations/sqlite/0010_trust.sql") },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -32,6 +33,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     Migration { version: 7, sql: include_str!("../migrations/postgres/0007_cases.sql") },
     Migration { version: 8, sql: include_str!("../migrations/postgres/0008_enforcement.sql") },
     Migration { version: 9, sql: include_str!("../migrations/postgres/0009_anchors.sql") },
+    Migration { version: 10, sql: include_str!("../migrations/postgres/0010_trust.sql") },
 ];
 
 /// Applies what is missing; returns how many migrations ran. On SQLite,
