@@ -3,6 +3,7 @@
 //! conversation moves by itself to the platform queue, the shop is charged a
 //! breach, and the platform owns a fresh deadline — measured the same way.
 
+pub mod bot;
 mod media;
 mod receipts;
 
@@ -94,6 +95,7 @@ pub struct Conversation {
     pub created_at: Timestamp,
     pub last_message_id: i64,
     pub read: Reads,
+    pub bot: bot::BotState,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -258,7 +260,16 @@ fn schedule_reply(tx: &mut dyn Tx, now: Timestamp, c: &mut Conversation, since: 
 
 /// A message from the buyer. If nothing is awaiting an answer yet, the clock
 /// starts: whoever owns the conversation must answer before `chat_reply_secs`.
-pub fn buyer_says(tx: &mut dyn Tx, now: Timestamp, buyer: &User, id: ConversationId, body: &str) -> Result<Message> {
+/// With a `bot`, the bot answers first unless a person already owes an answer
+/// or wrote in the last half hour, or the shop switched its bot off.
+pub fn buyer_says(
+    tx: &mut dyn Tx,
+    now: Timestamp,
+    buyer: &User,
+    id: ConversationId,
+    body: &str,
+    bot: Option<&dyn bot::Responder>,
+) -> Result<Message> {
     let (c, side) = load(tx, buyer, id)?;
     if side != Side::Buyer {
         return Err(Error::NotFound);
@@ -268,12 +279,18 @@ pub fn buyer_says(tx: &mut dyn Tx, now: Timestamp, buyer: &User, id: Conversatio
         tx,
         NewMessage { conversation_id: c.id, sender_id: Some(buyer.id), side, kind: "text", body, created_at: now },
     )?;
-    after_buyer_message(tx, now, c, &m)?;
+    match bot {
+        Some(b) if bot::takes(tx, &c, now)? => bot::respond(tx, (now, buyer), c, &m, b)?,
+        _ => after_buyer_message(tx, now, c, &m)?,
+    }
     Ok(m)
 }
 
 fn after_buyer_message(tx: &mut dyn Tx, now: Timestamp, mut c: Conversation, m: &Message) -> Result<()> {
     if c.awaiting_since.is_none() {
+        // Whatever the bot was doing, a person answers this one.
+        c.bot.handed_over = true;
+        c.bot.answers_in_row = 0;
         schedule_reply(tx, now, &mut c, now)?;
     }
     c.last_message_id = m.id;
@@ -325,6 +342,7 @@ fn after_staff_message(
     if c.assignee_id.is_none() {
         c.assignee_id = Some(actor.id);
     }
+    c.bot.human_at = Some(now);
     c.last_message_id = m.id;
     save(tx, &c)?;
     receipts::advance_read(tx, c.id, side, m.id).map(|_| ())

@@ -17,6 +17,7 @@ pub mod deposit;
 pub mod enforcement;
 pub mod error;
 pub mod evidence;
+pub mod faq;
 pub mod image;
 pub mod listings;
 pub mod mail;

@@ -1,17 +1,13 @@
-//! `youying bot ask` and `youying bot eval`: the help bot from the command line. With
-//! `--product`, the product's live facts and the rules in force are read from the database in a
-//! read-only snapshot; without it, the bot answers with no product and the default rules.
+//! `youying bot ask` and `youying bot eval`: the help bot from the command line.
 
 // A command line tool reports on standard output by design.
 #![allow(clippy::print_stdout)]
 
 use std::path::Path;
 
-use youying_bot::{Bot, Context, Knowledge, ProductFacts, ProductKind, RuleFacts, Tier};
+use youying_bot::{Bot, Context, Knowledge};
 use youying_core::Clock;
-use youying_core::catalogue::{self, ProductKind as CoreKind};
 use youying_core::ports::Store;
-use youying_core::rules::Rules;
 use youying_core::values::ProductId;
 
 use crate::cli::{CliResult, DbArgs, Opened};
@@ -28,74 +24,29 @@ pub fn eval(file: &Path) -> CliResult<bool> {
     Ok(true)
 }
 
-/// Prints the bot's reply to one message as JSON.
+/// Prints the bot's reply to one message as JSON. With `--product`, the
+/// product's live facts, the rules in force and the FAQs are read from the
+/// database in a read-only snapshot; without it, the defaults.
 pub async fn ask(message: &str, product: Option<i64>, db: &DbArgs) -> CliResult<bool> {
-    let mut ctx =
-        Context { now_ms: SystemClock.now().millis(), knowledge: Knowledge::platform_default(), ..Context::default() };
-    if let Some(id) = product {
-        let cfg = crate::cli::config(db, "127.0.0.1:0".parse()?, false, true);
-        let (facts, rules) = match crate::cli::open(&cfg).await? {
-            Opened::Sqlite(store) => product_facts(&store, id).await?,
-            Opened::Postgres(store) => product_facts(&store, id).await?,
-        };
-        ctx.product = Some(facts);
-        ctx.rules = rules;
-    }
-    let reply = Bot::new().reply(message, &ctx);
+    let now = SystemClock.now();
+    let reply = match product {
+        Some(id) => {
+            let cfg = crate::cli::config(db, "127.0.0.1:0".parse()?, false, true);
+            let text = message.to_owned();
+            let asked = move |tx: &mut dyn youying_core::ports::Tx| {
+                crate::helpbot::ask(tx, now, None, &text, Some(ProductId(id)), None)
+            };
+            match crate::cli::open(&cfg).await? {
+                Opened::Sqlite(store) => store.read(asked).await,
+                Opened::Postgres(store) => store.read(asked).await,
+            }
+            .map_err(|e| format!("product {id}: {e}"))?
+        }
+        None => {
+            let ctx = Context { now_ms: now.millis(), knowledge: Knowledge::platform_default(), ..Context::default() };
+            crate::helpbot::bot().reply(message, &ctx)
+        }
+    };
     println!("{}", serde_json::to_string_pretty(&reply)?);
     Ok(true)
-}
-
-/// A product's facts and the rules in force, as the bot sees them.
-async fn product_facts<S: Store>(store: &S, id: i64) -> CliResult<(ProductFacts, RuleFacts)> {
-    let pid = ProductId(id);
-    let (product, stock, rules) = store
-        .read(move |tx| {
-            let product = tx.product(pid)?.ok_or(youying_core::Error::NotFound)?;
-            let stock = tx.stock_count(pid)?;
-            Ok((product, stock, youying_core::accounts::rules(tx)?))
-        })
-        .await
-        .map_err(|e| format!("product {id}: {e}"))?;
-    let spec = product.spec;
-    let kind = match spec.kind {
-        CoreKind::CardKey => ProductKind::CardKey,
-        CoreKind::DirectTopup => ProductKind::DirectTopup,
-        CoreKind::Account => ProductKind::Account,
-    };
-    let delivery_secs = (spec.kind == CoreKind::DirectTopup)
-        .then(|| catalogue::topup_promise_secs(&spec.promises, spec.topup_promise_secs, &rules));
-    let facts = ProductFacts {
-        title: spec.title,
-        price_fen: spec.price_fen,
-        tiers: spec.tiers.iter().map(|t| Tier { min_qty: t.min_qty, price_fen: t.unit_price_fen }).collect(),
-        stock: spec.kind.has_stock().then_some(stock),
-        kind,
-        delivery_secs,
-        instructions: spec.instructions,
-    };
-    Ok((facts, rule_facts(&rules)))
-}
-
-/// The rules the bot quotes, from the configured values.
-pub fn rule_facts(rules: &Rules) -> RuleFacts {
-    RuleFacts {
-        protect_card_key_secs: rules.get("protect_card_key_secs"),
-        protect_topup_secs: rules.get("protect_topup_secs"),
-        protect_account_secs: rules.get("protect_account_secs"),
-        case_merchant_secs: rules.get("case_merchant_secs"),
-        case_resolve_secs: rules.get("case_resolve_secs"),
-        chat_reply_secs: rules.chat_reply_secs(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The bot's own defaults (used when no database is at hand) are the published rules.
-    #[test]
-    fn the_bots_default_rules_are_the_platforms() {
-        assert_eq!(rule_facts(&Rules::default()), RuleFacts::default());
-    }
 }

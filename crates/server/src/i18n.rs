@@ -24,6 +24,8 @@ pub const ZH_CN: &[(&str, &str)] = &[
     ("not_found", "找不到该页面或对象。"),
     ("conflict", "操作与当前状态冲突，请刷新后重试。"),
     ("case_window_closed", "该订单的担保期已结束，无法申请售后。担保期结束于 "),
+    ("conflict.nothing_to_settle", "智能助手还没有新的回答可以确认；有问题请直接提问或点「转人工」。"),
+    ("conflict.faq_full", "问答已达 200 条上限，请先删除不用的条目。"),
     ("conflict.case_already_open", "该订单已有进行中的售后，请在原售后中继续处理。"),
     ("conflict.case_closed", "该售后已结束。"),
     ("conflict.case_already_decided", "该订单的售后已有结果（退款或裁决），不能再次申请。"),

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod api;
 pub mod auth;
 pub mod bot_cli;
+pub mod helpbot;
 pub mod catalog;
 pub mod cli;
 pub mod clock;

@@ -17,8 +17,11 @@ use youying_testkit::{T0, TestApp, TestDb, TestUser, http_test};
 
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
+/// A shop with its bot switched off: these tests are about the 2-minute rule for
+/// messages that await a person (tests/bot.rs covers the bot answering first).
 async fn setup<S: Store>(app: &TestApp<S>) -> (TestUser, i64, TestUser, i64) {
     let (owner, shop) = app.merchant("laowang", "星辰点卡").await;
+    app.set_bot(&owner, shop, false).await;
     let buyer = app.buyer("xiaoming").await;
     let (s, c) = app.post("/api/v1/conversations", Some(&buyer.token), json!({ "shop_id": shop })).await;
     assert_eq!(s, StatusCode::CREATED, "{c}");
@@ -293,7 +296,8 @@ async fn two_instances_take_each_silent_conversation_over_exactly_once() {
     let a = TestApp::start(db.open_postgres(4).await.unwrap(), clock.clone(), true).await;
     let b = TestApp::start(db.open_postgres(4).await.unwrap(), clock.clone(), true).await;
     a.staff("root", "admin").await;
-    let (_, shop) = a.merchant("laowang", "星辰点卡").await;
+    let (owner, shop) = a.merchant("laowang", "星辰点卡").await;
+    a.set_bot(&owner, shop, false).await;
     let mut convs = Vec::new();
     for i in 0..BUYERS {
         // Half the buyers live on each instance.

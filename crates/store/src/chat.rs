@@ -1,6 +1,7 @@
 //! The conversations half of the port, in the SQL both backends share.
 
 use youying_core::Timestamp;
+use youying_core::chat::bot::BotState;
 use youying_core::chat::{Conversation, Message, NewImage, NewMessage, Owner, Reads, Side, StoredImage, Unread};
 use youying_core::error::{Error, Result, StorageError};
 use youying_core::ports::ChatTx;
@@ -9,7 +10,7 @@ use youying_core::values::{ConversationId, DeadlineId, OrderId, ProductId, ShopI
 use crate::sql::{Conn, Row, params};
 use crate::sqltx::SqlTx;
 
-const CONV_COLS: &str = "id, buyer_id, shop_id, order_id, product_id, owner, assignee_id, awaiting_since, reply_due, deadline_id, taken_over_at, created_at, last_message_id, buyer_read_id, shop_read_id, platform_read_id";
+const CONV_COLS: &str = "id, buyer_id, shop_id, order_id, product_id, owner, assignee_id, awaiting_since, reply_due, deadline_id, taken_over_at, created_at, last_message_id, buyer_read_id, shop_read_id, platform_read_id, bot_state, bot_answers_in_row, human_at";
 
 fn conversation(r: &Row) -> Result<Conversation> {
     Ok(Conversation {
@@ -27,10 +28,15 @@ fn conversation(r: &Row) -> Result<Conversation> {
         created_at: r.time(11)?,
         last_message_id: r.int(12)?,
         read: Reads { buyer: r.int(13)?, shop: r.int(14)?, platform: r.int(15)? },
+        bot: BotState {
+            handed_over: r.text(16)? == "human",
+            answers_in_row: u32::try_from(r.int(17)?).unwrap_or(u32::MAX),
+            human_at: r.opt_time(18)?,
+        },
     })
 }
 
-const MESSAGE_COLS: &str = "id, conversation_id, sender_id, side, kind, body, created_at";
+pub(crate) const MESSAGE_COLS: &str = "id, conversation_id, sender_id, side, kind, body, created_at";
 
 /// The read-position column of a side; a fixed name, never user input.
 fn read_column(side: Side) -> Option<&'static str> {
@@ -42,7 +48,7 @@ fn read_column(side: Side) -> Option<&'static str> {
     }
 }
 
-fn message(r: &Row) -> Result<Message> {
+pub(crate) fn message(r: &Row) -> Result<Message> {
     Ok(Message {
         id: r.int(0)?,
         conversation_id: ConversationId(r.int(1)?),
@@ -99,7 +105,7 @@ impl<C: Conn> ChatTx for SqlTx<'_, C> {
 
     fn update_conversation(&mut self, c: &Conversation) -> Result<()> {
         let sql = "UPDATE conversations SET owner = $2, assignee_id = $3, awaiting_since = $4, reply_due = $5, deadline_id = $6, \
-                   taken_over_at = $7, last_message_id = $8 WHERE id = $1";
+                   taken_over_at = $7, last_message_id = $8, bot_state = $9, bot_answers_in_row = $10, human_at = $11 WHERE id = $1";
         let p = params![
             c.id.0,
             c.owner.as_str(),
@@ -108,7 +114,10 @@ impl<C: Conn> ChatTx for SqlTx<'_, C> {
             c.reply_due,
             c.deadline_id.map(|d| d.0),
             c.taken_over_at,
-            c.last_message_id
+            c.last_message_id,
+            if c.bot.handed_over { "human" } else { "bot" },
+            i64::from(c.bot.answers_in_row),
+            c.bot.human_at
         ];
         self.exec(sql, p)?;
         Ok(())

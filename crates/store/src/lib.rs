@@ -2,6 +2,7 @@
 //! SQLite and PostgreSQL. The backend is picked once, from the database URL.
 
 mod anchor;
+mod bot;
 mod cases;
 mod chat;
 mod enforcement;

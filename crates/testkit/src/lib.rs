@@ -135,6 +135,18 @@ impl<S: Store> TestApp<S> {
         self.call(Method::POST, path, token, Some(body)).await
     }
 
+    pub async fn put(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+        self.call(Method::PUT, path, token, Some(body)).await
+    }
+
+    /// Switches a shop's help bot on or off (its owner's call): with it off,
+    /// every buyer message awaits a person, as the 2-minute rule's tests need.
+    pub async fn set_bot(&self, owner: &TestUser, shop: i64, enabled: bool) {
+        let (s, body) =
+            self.put(&format!("/api/v1/shops/{shop}/bot"), Some(&owner.token), json!({ "enabled": enabled })).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{body}");
+    }
+
     pub async fn register(&self, username: &str, password: &str) -> (StatusCode, Value) {
         self.post("/api/v1/auth/register", None, json!({ "username": username, "password": password })).await
     }

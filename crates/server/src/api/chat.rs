@@ -132,7 +132,7 @@ pub async fn say<S: Store>(
         .write(move |tx| {
             let (_, side) = chat::load(tx, &user, id)?;
             match side {
-                Side::Buyer => chat::buyer_says(tx, now, &user, id, &text),
+                Side::Buyer => chat::buyer_says(tx, now, &user, id, &text, Some(&crate::helpbot::ChatBot)),
                 _ => chat::staff_says(tx, now, &user, id, &text),
             }
         })

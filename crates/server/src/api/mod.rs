@@ -2,6 +2,7 @@
 //! rules live in the core, SQL in the store.
 
 mod admin;
+pub mod bot;
 pub mod cases;
 pub mod chat;
 pub mod orders;
@@ -87,6 +88,11 @@ pub fn router<S: Store>() -> Router<App<S>> {
         .route("/api/v1/conversations/{id}/read", post(chat::read::<S>))
         .route("/api/v1/platform/duty", get(chat::get_duty::<S>).post(chat::set_duty::<S>))
         .route("/api/v1/notifications", get(chat::notifications::<S>))
+        .route("/api/v1/conversations/{id}/bot", post(bot::feedback::<S>))
+        .route("/api/v1/bot/ask", post(bot::ask::<S>))
+        .route("/api/v1/shops/{id}/bot", get(bot::get_shop_bot::<S>).put(bot::put_shop_bot::<S>))
+        .route("/api/v1/faq", get(bot::list_faq::<S>).post(bot::add_faq::<S>))
+        .route("/api/v1/faq/{id}", put(bot::edit_faq::<S>).delete(bot::delete_faq::<S>))
         .route("/api/v1/ws", get(crate::ws::upgrade::<S>))
         .route("/api/openapi.json", get(openapi::json))
 }
