@@ -177,13 +177,55 @@
     }
   }
 
+  // The help bot's answer: its text, a one-tap case offer, and for the buyer
+  // 已解决 / 转人工 under the latest answer (a plain form: it works without JS too).
+  function botEl(m) {
+    let v;
+    try {
+      v = JSON.parse(m.body);
+    } catch {
+      return null;
+    }
+    if (m.kind !== 'bot' || typeof v.text !== 'string') return null;
+    const bubble = el('div', 'bubble bot-msg');
+    bubble.append(el('span', 'card-label', '智能助手'), el('div', 'bot-text', v.text));
+    const no = v.case_offer && String(v.case_offer.order_no || '');
+    if (no && /^[0-9]+$/.test(no)) {
+      const a = el('a', 'case-offer', '一键申请售后');
+      a.href = `/orders/${no}/cases`;
+      bubble.append(a);
+    }
+    if (side === 'buyer' && !v.handoff && Array.isArray(v.buttons) && v.buttons.length) {
+      for (const old of list?.querySelectorAll('.bot-buttons') || []) old.remove();
+      const form = el('form', 'bot-buttons');
+      form.method = 'post';
+      form.action = `/chat/${convId}/bot`;
+      const token = el('input');
+      token.type = 'hidden';
+      token.name = '_csrf';
+      token.value = csrf;
+      form.append(token);
+      for (const [value, label, cls] of [['settled', '已解决', 'secondary'], ['human', '转人工', '']]) {
+        const b = el('button', cls, label);
+        b.type = 'submit';
+        b.name = 'action';
+        b.value = value;
+        form.append(b);
+      }
+      bubble.append(form);
+    }
+    return bubble;
+  }
+
   function messageEl(m) {
     const from = SIDES.includes(m.side) ? m.side : 'system';
     const li = el('li', `msg msg-${from}${from === side ? ' mine' : ''}`);
     li.dataset.messageId = String(m.id);
     li.dataset.side = from;
-    const bubble = (m.kind === 'order_card' && cardEl(m.body)) || imageEl(m) || el('div', 'bubble text', m.body);
-    const meta = el('div', 'meta', `${(WHO[side] || WHO.buyer)[from]} · ${fmtTime(m.created_at)}`);
+    const bubble =
+      (m.kind === 'order_card' && cardEl(m.body)) || botEl(m) || imageEl(m) || el('div', 'bubble text', m.body);
+    const who = m.kind === 'bot' ? '智能助手' : (WHO[side] || WHO.buyer)[from];
+    const meta = el('div', 'meta', `${who} · ${fmtTime(m.created_at)}`);
     if (from === side) {
       const span = el('span', 'receipt');
       setReceipt(span, m.id);
@@ -224,6 +266,8 @@
     byId('awaiting').hidden = !due;
     byId('awaiting').classList.toggle('mine', mine(cv.owner));
     byId('idle').hidden = !!due;
+    // A person owes the answer now: the bot's buttons have done their work.
+    if (due) for (const b of list?.querySelectorAll('.bot-buttons') || []) b.remove();
     byId('awaiting-who').textContent = cv.owner === 'platform' ? '平台客服' : '商家';
     const c = byId('countdown');
     c.dataset.due = String(due);

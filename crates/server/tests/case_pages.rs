@@ -8,69 +8,8 @@
 use base64::Engine;
 use reqwest::StatusCode;
 use serde_json::json;
-use youying_core::ports::Store;
-use youying_testkit::{TestApp, TestUser, http_test};
-
-struct Web<'a, S: Store> {
-    app: &'a TestApp<S>,
-    cookie: String,
-    csrf: String,
-}
-
-const BOUNDARY: &str = "----youyingcasetest";
-
-impl<'a, S: Store> Web<'a, S> {
-    fn new(app: &'a TestApp<S>, user: &TestUser) -> Self {
-        Self { app, cookie: format!("yy_session={}", user.token), csrf: String::new() }
-    }
-
-    async fn get(&mut self, path: &str) -> (StatusCode, String) {
-        let resp = self.app.client.get(self.app.url(path)).header("cookie", &self.cookie).send().await.unwrap();
-        let status = resp.status();
-        let body = resp.text().await.unwrap();
-        if let Some(i) = body.find("name=\"_csrf\" value=\"") {
-            let rest = &body[i + 20..];
-            self.csrf = rest[..rest.find('"').unwrap()].to_owned();
-        }
-        (status, body)
-    }
-
-    /// Posts multipart/form-data (as the case forms do): fields, then files.
-    async fn post(&self, path: &str, fields: &[(&str, &str)], files: &[(&str, &[u8])]) -> (StatusCode, String, String) {
-        let mut body = Vec::new();
-        let mut all = fields.to_vec();
-        if !fields.iter().any(|(k, _)| *k == "_csrf") {
-            all.push(("_csrf", &self.csrf));
-        }
-        for (k, v) in all {
-            body.extend(
-                format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes(),
-            );
-        }
-        for (name, bytes) in files {
-            body.extend(
-                format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"screenshots\"; filename=\"{name}\"\r\nContent-Type: image/png\r\n\r\n")
-                    .as_bytes(),
-            );
-            body.extend(*bytes);
-            body.extend(b"\r\n");
-        }
-        body.extend(format!("--{BOUNDARY}--\r\n").as_bytes());
-        let resp = self
-            .app
-            .client
-            .post(self.app.url(path))
-            .header("cookie", &self.cookie)
-            .header("content-type", format!("multipart/form-data; boundary={BOUNDARY}"))
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        let status = resp.status();
-        let to = resp.headers().get("location").map(|l| l.to_str().unwrap().to_owned()).unwrap_or_default();
-        (status, to, resp.text().await.unwrap())
-    }
-}
+use youying_testkit::web::Web;
+use youying_testkit::http_test;
 
 http_test!(a_case_through_the_pages_from_order_to_arbitration, |app| {
     let (owner, shop) = app.merchant("page_owner", "页面售后店").await;
@@ -100,13 +39,19 @@ http_test!(a_case_through_the_pages_from_order_to_arbitration, |app| {
 
     // A file that is not an image: the form comes back with the reason; nothing written.
     let fields = [("type", "account_mismatch"), ("description", "等级只有 40"), ("mismatched", "等级")];
-    let (st, _, body) = b.post(&format!("/orders/{no}/cases"), &fields, &[("a.png", b"GIF89a not allowed")]).await;
+    let (st, _, body) = b
+        .multipart(
+            &format!("/orders/{no}/cases"),
+            &fields,
+            &[("screenshots", "a.png", "image/png", b"GIF89a not allowed")],
+        )
+        .await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.contains("截图须为 PNG、JPEG 或 WebP 图片"), "{body}");
     let (_, list) = app.get(&format!("/api/v1/orders/{no}/cases"), Some(&buyer.token)).await;
     assert_eq!(list, json!([]));
     let (st, _, _) = b
-        .post(&format!("/orders/{no}/cases"), &[("_csrf", "forged"), ("type", "other"), ("description", "x")], &[])
+        .multipart(&format!("/orders/{no}/cases"), &[("_csrf", "forged"), ("type", "other"), ("description", "x")], &[])
         .await;
     assert_eq!(st, StatusCode::FORBIDDEN, "CSRF");
 
@@ -114,7 +59,8 @@ http_test!(a_case_through_the_pages_from_order_to_arbitration, |app| {
     let png = base64::engine::general_purpose::STANDARD
         .decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==")
         .unwrap();
-    let (st, to, _) = b.post(&format!("/orders/{no}/cases"), &fields, &[("shot.png", &png)]).await;
+    let (st, to, _) =
+        b.multipart(&format!("/orders/{no}/cases"), &fields, &[("screenshots", "shot.png", "image/png", &png)]).await;
     assert_eq!(st, StatusCode::SEE_OTHER);
     let (_, page) = b.get(&to).await;
     assert!(page.contains("商家需在") && page.contains("case-countdown") && page.contains("shot.png"), "{page}");
@@ -128,7 +74,8 @@ http_test!(a_case_through_the_pages_from_order_to_arbitration, |app| {
         page.contains("id=\"contest-form\"") && page.contains("id=\"reissue-form\""),
         "an account can be reissued from stock"
     );
-    let (st, _, _) = m.post(&format!("{to}/actions"), &[("action", "contest"), ("reason", "发货时 60 级")], &[]).await;
+    let (st, _, _) =
+        m.multipart(&format!("{to}/actions"), &[("action", "contest"), ("reason", "发货时 60 级")], &[]).await;
     assert_eq!(st, StatusCode::SEE_OTHER);
 
     // The platform's 仲裁 queue and decision form.
@@ -145,12 +92,12 @@ http_test!(a_case_through_the_pages_from_order_to_arbitration, |app| {
         ("account_returned", "1"),
         ("reason", "等级不符，退一部分"),
     ];
-    let (st, _, _) = a.post(&format!("{to}/actions"), &decide, &[]).await;
+    let (st, _, _) = a.multipart(&format!("{to}/actions"), &decide, &[]).await;
     assert_eq!(st, StatusCode::SEE_OTHER);
     let (_, page) = b.get(&to).await;
     assert!(page.contains("已部分退款") && page.contains("平台裁决部分退款") && page.contains("¥20.00"), "{page}");
     assert_eq!(app.balance(&buyer).await, 10_000 - 5_000 + 2_000);
-    let (st, _, _) = a.post(&format!("{to}/actions"), &decide, &[]).await;
+    let (st, _, _) = a.multipart(&format!("{to}/actions"), &decide, &[]).await;
     assert_eq!(st, StatusCode::CONFLICT, "decided once");
 
     let stranger = app.buyer("page_stranger").await;

@@ -7,79 +7,8 @@
 
 use reqwest::StatusCode;
 use serde_json::json;
-use youying_core::ports::Store;
-use youying_testkit::{T0, TestApp, TestUser, http_test};
-
-/// A signed-in browser session: the session cookie, and the CSRF token read
-/// from the last page (forms carry it as `_csrf`).
-struct Web<'a, S: Store> {
-    app: &'a TestApp<S>,
-    cookie: String,
-    csrf: String,
-}
-
-impl<'a, S: Store> Web<'a, S> {
-    fn new(app: &'a TestApp<S>, user: &TestUser) -> Self {
-        Self { app, cookie: format!("yy_session={}", user.token), csrf: String::new() }
-    }
-
-    async fn get(&mut self, path: &str) -> (StatusCode, String) {
-        let resp = self.app.client.get(self.app.url(path)).header("cookie", &self.cookie).send().await.unwrap();
-        let status = resp.status();
-        let body = resp.text().await.unwrap();
-        if let Some(i) = body.find("name=\"_csrf\" value=\"") {
-            let rest = &body[i + 20..];
-            self.csrf = rest[..rest.find('"').unwrap()].to_owned();
-        }
-        (status, body)
-    }
-
-    /// Posts a form with the current CSRF token; returns status, Location and body.
-    async fn post(&self, path: &str, form: &[(&str, &str)]) -> (StatusCode, String, String) {
-        let mut fields = form.to_vec();
-        fields.push(("_csrf", &self.csrf));
-        let resp =
-            self.app.client.post(self.app.url(path)).header("cookie", &self.cookie).form(&fields).send().await.unwrap();
-        let status = resp.status();
-        let to = resp.headers().get("location").map(|l| l.to_str().unwrap().to_owned()).unwrap_or_default();
-        (status, to, resp.text().await.unwrap())
-    }
-}
-
-impl<S: Store> Web<'_, S> {
-    /// Posts a file the way a browser without JS does: multipart, the CSRF
-    /// token first, then the `image` field. Returns status, Location and body.
-    async fn upload(
-        &self,
-        path: &str,
-        file_name: &str,
-        content_type: &str,
-        bytes: &[u8],
-    ) -> (StatusCode, String, String) {
-        let boundary = "----youying-test-boundary-7MA4YWxk";
-        let mut body = format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{}\r\n--{boundary}\r\n\
-             Content-Disposition: form-data; name=\"image\"; filename=\"{file_name}\"\r\nContent-Type: {content_type}\r\n\r\n",
-            self.csrf
-        )
-        .into_bytes();
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-        let resp = self
-            .app
-            .client
-            .post(self.app.url(path))
-            .header("cookie", &self.cookie)
-            .header("content-type", format!("multipart/form-data; boundary={boundary}"))
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        let status = resp.status();
-        let to = resp.headers().get("location").map(|l| l.to_str().unwrap().to_owned()).unwrap_or_default();
-        (status, to, resp.text().await.unwrap())
-    }
-}
+use youying_testkit::web::Web;
+use youying_testkit::{T0, http_test};
 
 /// A 3×2 PNG.
 const PNG: &str = "89504e470d0a1a0a0000000d49484452000000030000000208020000001216f14d000000104944415478da63f8d0a301410c701600673409d9666aad550000000049454e44ae426082";
@@ -241,25 +170,25 @@ http_test!(pictures_and_read_receipts_without_javascript, |app| {
     // The file goes up by form and comes back as a thumbnail with its size.
     let images = format!("/chat/{conv}/images");
     let png = hex::decode(PNG).unwrap();
-    let (s, back, _) = web.upload(&images, "截图.png", "image/png", &png).await;
+    let (s, back, _) = web.multipart(&images, &[], &[("image", "截图.png", "image/png", &png)]).await;
     assert_eq!((s, back.as_str()), (StatusCode::SEE_OTHER, to.as_str()));
     let (_, page) = web.get(&to).await;
     assert!(page.contains(&format!("<img src=\"/api/v1/conversations/{conv}/images/")), "{page}");
     assert!(page.contains("width=\"3\" height=\"2\"") && page.contains("<span class=\"receipt\">未读</span>"));
 
     // A text file named .png, a wrong token: refused, said in Chinese, nothing sent.
-    let (s, _, page) = web.upload(&images, "fake.png", "image/png", b"just some text").await;
+    let (s, _, page) = web.multipart(&images, &[], &[("image", "fake.png", "image/png", b"just some text")]).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("不是有效的图片") && page.contains("id=\"image-form\""));
-    let (s, _, page) = web.upload(&images, "photo.jpg", "image/jpeg", &png).await;
+    let (s, _, page) = web.multipart(&images, &[], &[("image", "photo.jpg", "image/jpeg", &png)]).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "a PNG named .jpg: {page}");
     let mut forged = Web::new(&app, &buyer);
     forged.csrf = "forged".into();
-    assert_eq!(forged.upload(&images, "a.png", "image/png", &png).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(forged.multipart(&images, &[], &[("image", "a.png", "image/png", &png)]).await.0, StatusCode::FORBIDDEN);
     let stranger = app.buyer("nosy").await;
     let mut other = Web::new(&app, &stranger);
     other.get("/chat").await;
-    assert_eq!(other.upload(&images, "a.png", "image/png", &png).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(other.multipart(&images, &[], &[("image", "a.png", "image/png", &png)]).await.0, StatusCode::NOT_FOUND);
     let (_, page) = web.get(&to).await;
     assert_eq!(page.matches("<img src=").count(), 1);
 

@@ -10,40 +10,8 @@ use youying_core::Clock;
 use youying_core::enforcement;
 use youying_core::ports::Store;
 use youying_core::values::ShopId;
-use youying_testkit::{DEPOSIT_MIN_FEN, TestApp, TestUser, http_test};
-
-struct Web<'a, S: Store> {
-    app: &'a TestApp<S>,
-    cookie: String,
-    csrf: String,
-}
-
-impl<'a, S: Store> Web<'a, S> {
-    fn new(app: &'a TestApp<S>, user: &TestUser) -> Self {
-        Self { app, cookie: format!("yy_session={}", user.token), csrf: String::new() }
-    }
-
-    async fn get(&mut self, path: &str) -> (StatusCode, String) {
-        let resp = self.app.client.get(self.app.url(path)).header("cookie", &self.cookie).send().await.unwrap();
-        let status = resp.status();
-        let body = resp.text().await.unwrap();
-        if let Some(at) = body.find("name=\"_csrf\" value=\"") {
-            let rest = &body[at + 20..];
-            self.csrf = rest[..rest.find('"').unwrap()].to_owned();
-        }
-        (status, body)
-    }
-
-    async fn post(&self, path: &str, form: &[(&str, &str)]) -> (StatusCode, String, String) {
-        let mut fields = form.to_vec();
-        fields.push(("_csrf", &self.csrf));
-        let resp =
-            self.app.client.post(self.app.url(path)).header("cookie", &self.cookie).form(&fields).send().await.unwrap();
-        let status = resp.status();
-        let to = resp.headers().get("location").map(|l| l.to_str().unwrap().to_owned()).unwrap_or_default();
-        (status, to, resp.text().await.unwrap())
-    }
-}
+use youying_testkit::web::Web;
+use youying_testkit::{DEPOSIT_MIN_FEN, http_test};
 
 http_test!(the_merchant_tops_up_on_the_deposit_page, |app| {
     let (owner, shop) = app.merchant_without_deposit("laozhou", "老周点卡").await;
@@ -68,7 +36,7 @@ http_test!(the_merchant_tops_up_on_the_deposit_page, |app| {
     assert_eq!((s, to.as_str()), (StatusCode::SEE_OTHER, path.as_str()));
     let (_, html) = web.get(&path).await;
     assert!(html.contains("listing-ok") && html.contains("¥1000.00"));
-    let (s, _, _) = Web { csrf: String::new(), ..Web::new(&app, &owner) }.post(&form, &[("amount", "1")]).await;
+    let (s, _, _) = Web::new(&app, &owner).post(&form, &[("amount", "1")]).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "no CSRF token, no top-up");
 });
 

@@ -7,74 +7,14 @@
 use reqwest::StatusCode;
 use serde_json::json;
 use youying_core::ports::Store;
+use youying_testkit::web::Web;
 use youying_testkit::{TestApp, TestUser, http_test};
-
-/// A signed-in browser session: the session cookie, and the CSRF token read
-/// from the last page (forms carry it as `_csrf`).
-struct Web<'a, S: Store> {
-    app: &'a TestApp<S>,
-    cookie: String,
-    csrf: String,
-}
 
 /// The `value` of the input called `name` in a page.
 fn input_value(body: &str, name: &str) -> String {
     let at = body.find(&format!("name=\"{name}\" value=\"")).unwrap_or_else(|| panic!("no input {name}"));
     let rest = &body[at + name.len() + 15..];
     rest[..rest.find('"').unwrap()].to_owned()
-}
-
-impl<'a, S: Store> Web<'a, S> {
-    fn new(app: &'a TestApp<S>, user: &TestUser) -> Self {
-        Self { app, cookie: format!("yy_session={}", user.token), csrf: String::new() }
-    }
-
-    async fn get(&mut self, path: &str) -> (StatusCode, String) {
-        let resp = self.app.client.get(self.app.url(path)).header("cookie", &self.cookie).send().await.unwrap();
-        let status = resp.status();
-        let body = resp.text().await.unwrap();
-        if body.contains("name=\"_csrf\" value=\"") {
-            self.csrf = input_value(&body, "_csrf");
-        }
-        (status, body)
-    }
-
-    /// Posts a form with the current CSRF token; returns status, Location and body.
-    async fn post(&self, path: &str, form: &[(&str, &str)]) -> (StatusCode, String, String) {
-        let mut fields = form.to_vec();
-        fields.push(("_csrf", &self.csrf));
-        let resp =
-            self.app.client.post(self.app.url(path)).header("cookie", &self.cookie).form(&fields).send().await.unwrap();
-        let status = resp.status();
-        let to = resp.headers().get("location").map(|l| l.to_str().unwrap().to_owned()).unwrap_or_default();
-        (status, to, resp.text().await.unwrap())
-    }
-
-    /// Posts `multipart/form-data` built by hand: (name, filename, content).
-    async fn post_multipart(&self, path: &str, parts: &[(&str, Option<&str>, &str)]) -> (StatusCode, String) {
-        let boundary = "----youyingtestboundary7MA4YWxkTrZu0gW";
-        let mut body = String::new();
-        let csrf = self.csrf.clone();
-        for (name, filename, content) in parts.iter().copied().chain([("_csrf", None, csrf.as_str())]) {
-            body.push_str(&format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\""));
-            if let Some(f) = filename {
-                body.push_str(&format!("; filename=\"{f}\"\r\nContent-Type: text/plain"));
-            }
-            body.push_str(&format!("\r\n\r\n{content}\r\n"));
-        }
-        body.push_str(&format!("--{boundary}--\r\n"));
-        let resp = self
-            .app
-            .client
-            .post(self.app.url(path))
-            .header("cookie", &self.cookie)
-            .header("content-type", format!("multipart/form-data; boundary={boundary}"))
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        (resp.status(), resp.text().await.unwrap())
-    }
 }
 
 /// A shop with one card-key listing and `keys` in stock; returns (owner, shop, product).
@@ -226,7 +166,7 @@ http_test!(the_stock_page_reports_a_bad_line_and_imports_nothing, |app| {
     let (s, page) = web.get(&to).await;
     assert_eq!(s, StatusCode::OK);
     assert!(page.contains("enctype=\"multipart/form-data\"") && page.contains("跳过重复"));
-    let (s, page) = web.post_multipart(&to, &[("text", None, "GOOD-KEY-1\nBAD A B\nGOOD-KEY-1\n")]).await;
+    let (s, _, page) = web.multipart(&to, &[("text", "GOOD-KEY-1\nBAD A B\nGOOD-KEY-1\n")], &[]).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         page.contains("未导入任何内容") && page.contains("第 2 行：分隔后超过两段") && page.contains("与第 1 行相同")
@@ -235,14 +175,16 @@ http_test!(the_stock_page_reports_a_bad_line_and_imports_nothing, |app| {
     let (_, p) = app.get(&format!("/api/v1/products/{product}"), None).await;
     assert_eq!(p["stock"], 0, "all or nothing");
 
-    let (s, page) = web.post_multipart(&to, &[("text", None, "K-1\nK-2\n"), ("file", Some("k.txt"), "K-3\n")]).await;
+    let (s, _, page) =
+        web.multipart(&to, &[("text", "K-1\nK-2\n")], &[("file", "k.txt", "text/plain", b"K-3\n")]).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "paste or file, not both");
     assert!(page.contains("请只选一种方式"));
 
     // A file over the site-wide 1 MiB limit goes through this route.
     let big: String = (0..20_000).map(|i| format!("BIG-{i:08}----{}\n", "s".repeat(44))).collect();
     assert!(big.len() > 1024 * 1024);
-    let (s, page) = web.post_multipart(&to, &[("file", Some("keys.txt"), &big), ("skip_duplicates", None, "1")]).await;
+    let (s, _, page) =
+        web.multipart(&to, &[("skip_duplicates", "1")], &[("file", "keys.txt", "text/plain", big.as_bytes())]).await;
     assert_eq!(s, StatusCode::OK, "{}", &page[..page.len().min(500)]);
     assert!(page.contains("id=\"imported-count\">20000<"));
     let (_, console) = web.get("/merchant").await;

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::missing_panics_doc)]
 
 pub mod smtp;
+pub mod web;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -112,6 +112,7 @@ pub struct MessageRow {
     pub time: String,
     pub card: Option<Card>,
     pub image: Option<Thumb>,
+    pub bot: Option<super::bot::BotBubble>,
     /// Under the viewer's own messages: 已读 / 未读 by the other side; empty under others'.
     pub receipt: &'static str,
     pub read: bool,
@@ -143,12 +144,13 @@ impl MessageRow {
         Self {
             id: m.id,
             side: m.side.as_str(),
-            who: who(viewer, m.side),
+            who: if m.kind == "bot" { "智能助手" } else { who(viewer, m.side) },
             mine: m.side == viewer,
             body: m.body.clone(),
             time: fmt_time(m.created_at),
             card: if m.kind == "order_card" { Card::parse(&m.body) } else { None },
             image: if m.kind == "image" { Thumb::of(m) } else { None },
+            bot: if m.kind == "bot" { super::bot::BotBubble::parse(m) } else { None },
             receipt: receipt(m, viewer, peer_read),
             read: m.id <= peer_read,
         }
@@ -205,6 +207,8 @@ pub struct Thread {
     pub assignee: Option<String>,
     /// The shop's team (owner, agents) for a hand-over; empty for other sides.
     pub colleagues: Vec<(i64, String)>,
+    /// The shop's help bot answers first.
+    pub bot_enabled: bool,
 }
 
 /// The latest messages: the port reads forward from an id, so page through.
@@ -249,6 +253,7 @@ pub async fn load_thread<S: Store>(app: &App<S>, page: &Page, id: i64) -> Result
             }
             let rules = accounts::rules(tx)?;
             Ok(Thread {
+                bot_enabled: tx.bot_enabled(c.shop_id)?,
                 messages: latest(tx, c.id)?,
                 order: match c.order_id {
                     Some(o) => tx.order(o)?,
@@ -272,6 +277,17 @@ pub async fn load_thread<S: Store>(app: &App<S>, page: &Page, id: i64) -> Result
         .map_err(|e| page.error(e.into()))
 }
 
+/// The thread's rows; the buyer's 已解决 / 转人工 under the latest bot answer while it is open.
+fn rows(th: &Thread, peer_read: i64) -> Vec<MessageRow> {
+    let mut rows: Vec<MessageRow> = th.messages.iter().map(|m| MessageRow::of(m, th.side, peer_read)).collect();
+    if super::bot::buttons_open(&th.c, th.side)
+        && let Some(b) = rows.iter_mut().rev().find_map(|r| r.bot.as_mut())
+    {
+        b.buttons = !b.handoff;
+    }
+    rows
+}
+
 /// What the conversation partial (`_chat_thread.html`) shows, for any side.
 pub struct ThreadView {
     pub id: i64,
@@ -286,6 +302,7 @@ pub struct ThreadView {
     pub peer_read: i64,
     pub draft: String,
     pub error: Option<String>,
+    pub bot_enabled: bool,
 }
 
 impl ThreadView {
@@ -299,10 +316,11 @@ impl ThreadView {
             warn_secs: th.warn_secs,
             reply_rule: fmt_duration(th.reply_secs),
             status: Status::of(&th.c, th.side, now),
-            messages: th.messages.iter().map(|m| MessageRow::of(m, th.side, peer_read)).collect(),
+            messages: rows(th, peer_read),
             peer_read,
             draft,
             error,
+            bot_enabled: th.bot_enabled,
         }
     }
 }

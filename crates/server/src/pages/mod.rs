@@ -2,6 +2,7 @@
 //! navigation for the viewer's role and the CSRF token its forms must carry.
 
 mod account;
+mod bot;
 mod cases;
 mod chat;
 mod chat_console;
@@ -88,6 +89,11 @@ pub fn router<S: Store>() -> Router<App<S>> {
             post(chat::post_image::<S>).layer(DefaultBodyLimit::max(crate::api::chat::IMAGE_FORM_LIMIT)),
         )
         .route("/chat/{id}/assign", post(chat::assign::<S>))
+        .route("/chat/{id}/bot", post(bot::press::<S>))
+        .route("/merchant/shops/{id}/faq", get(bot::shop_faq::<S>).post(bot::add_shop::<S>))
+        .route("/merchant/shops/{id}/bot", post(bot::switch::<S>))
+        .route("/platform/faq", get(bot::platform_faq::<S>).post(bot::add_platform::<S>))
+        .route("/faq/{id}", post(bot::change::<S>))
         .route("/merchant/chat", get(chat_console::merchant_list::<S>))
         .route("/merchant/chat/{id}", get(chat_console::merchant_show::<S>))
         .route("/platform/chat", get(chat_console::platform_list::<S>))
