@@ -22,6 +22,7 @@ use crate::values::{
 
 pub use crate::cases::port::{CaseTx, NewCase};
 pub use crate::mail::{MailSource, MailTx, NewMail, OutboxMail};
+pub use crate::reviews::port::{NewReview, ReviewTx};
 
 #[derive(Clone, PartialEq, Eq)]
 pub struct User {
@@ -339,7 +340,7 @@ pub type Notice = (i64, String, String, String, Timestamp);
 
 /// One transaction's worth of persistence primitives. Methods map constraint
 /// violations to domain errors (`UsernameTaken`, …); anything else is `Storage`.
-pub trait Tx: MarketTx + ChatTx + MailTx + CaseTx + EnforcementTx + crate::anchor::AnchorTx {
+pub trait Tx: MarketTx + ChatTx + MailTx + CaseTx + EnforcementTx + ReviewTx + crate::anchor::AnchorTx {
     // accounts
     fn insert_user(&mut self, user: &NewUser) -> Result<UserId>;
     fn user_by_id(&mut self, id: UserId) -> Result<Option<User>>;
