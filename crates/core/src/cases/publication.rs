@@ -212,3 +212,79 @@ pub fn respond(tx: &mut dyn Tx, now: Timestamp, actor: &User, id: CaseId, text: 
     tx.append(NewEvent::new(now, Some(actor.id), "case.public_response", case.subject(), json!({ "text": t })))?;
     Ok(public_view(&case, &actions))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cases::{CaseState, CaseType};
+    use crate::values::{OrderId, UserId};
+
+    fn case(outcome: Option<&str>, closed: bool) -> Case {
+        let t = Timestamp::from_millis(1_000);
+        Case {
+            id: CaseId(7),
+            order_id: OrderId(1),
+            order_no: "202611250000000001".into(),
+            buyer_id: UserId(42),
+            shop_id: ShopId(3),
+            kind: CaseType::KeyInvalid,
+            state: if closed { CaseState::ResolvedRefunded } else { CaseState::InArbitration },
+            description: "我叫张三 13800138000".into(),
+            mismatched: Vec::new(),
+            opened_at: t,
+            merchant_due: t,
+            resolve_due: t,
+            merchant_deadline: None,
+            resolve_deadline: None,
+            screenshots: 1,
+            remedy: None,
+            proposal_fen: None,
+            order_state_before: "delivered".into(),
+            outcome: outcome.map(str::to_owned),
+            refund_fen: 980,
+            closed_at: closed.then_some(t),
+            decided_by: Some(UserId(9)),
+            decision_reason: Some("张三的证据充分".into()),
+            public_response: None,
+            public_response_at: None,
+        }
+    }
+
+    fn action(side: &str, kind: &str, detail: &str) -> CaseAction {
+        let (side, kind, detail) = (side.to_owned(), kind.to_owned(), detail.to_owned());
+        CaseAction { id: 1, case_id: CaseId(7), at: Timestamp::from_millis(1_000), actor_id: None, side, kind, detail }
+    }
+
+    #[test]
+    fn only_closed_cases_the_platform_stepped_into_are_published() {
+        let opened = action("buyer", "case.opened", r#"{"description":"我叫张三"}"#);
+        let escalated = action("merchant", "case.escalated", r#"{"reason":"买家撒谎"}"#);
+        assert!(is_published(&case(Some("platform_refunded"), true), std::slice::from_ref(&opened)));
+        assert!(is_published(&case(Some("auto_refund_merchant_silent"), true), &[]));
+        assert!(is_published(&case(Some("safety_net_refund"), true), &[]));
+        assert!(!is_published(&case(Some("merchant_refunded"), true), std::slice::from_ref(&opened)));
+        assert!(is_published(&case(Some("merchant_refunded"), true), &[opened.clone(), escalated.clone()]));
+        assert!(!is_published(&case(None, false), &[opened, escalated]), "not while open");
+    }
+
+    #[test]
+    fn the_public_view_carries_no_ones_words() {
+        let c = case(Some("platform_refunded"), true);
+        let actions = [
+            action("buyer", "case.opened", r#"{"description":"我叫张三 13800138000"}"#),
+            action("merchant", "case.escalated", r#"{"reason":"张三撒谎"}"#),
+            action(
+                "platform",
+                "case.closed",
+                r#"{"outcome":"platform_refunded","reason":"张三的证据充分","refund_fen":980}"#,
+            ),
+        ];
+        let v = public_view(&c, &actions);
+        assert_eq!((v.stepped_in, v.outcome_label), ("contested", "平台裁决全额退款"));
+        let actors: Vec<_> = v.timeline.iter().map(|s| s.actor).collect();
+        assert_eq!(actors, ["买家", "商家", "平台"]);
+        let text = serde_json::to_string(&v).unwrap_or_default();
+        assert!(!text.contains("张三") && !text.contains("13800138000") && !text.contains("42"), "{text}");
+        assert!(text.contains("¥9.80"), "{text}");
+    }
+}

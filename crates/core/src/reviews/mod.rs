@@ -175,7 +175,13 @@ pub fn moderate(
     r.moderated_at = Some(now);
     tx.update_review(&r)?;
     let kind = if verdict == Verdict::Publish { "review.published" } else { "review.rejected" };
-    tx.append(NewEvent::new(now, Some(agent.id), kind, r.subject(), json!({ "by": "platform", "note": r.moderation_note })))?;
+    tx.append(NewEvent::new(
+        now,
+        Some(agent.id),
+        kind,
+        r.subject(),
+        json!({ "by": "platform", "note": r.moderation_note }),
+    ))?;
     Ok(r)
 }
 

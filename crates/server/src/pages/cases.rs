@@ -176,25 +176,9 @@ fn describe(t: &TimelineEntry) -> String {
                 String::new()
             };
             let why = d["reason"].as_str().map(|r| format!("（理由：{r}）")).unwrap_or_default();
-            format!("售后结束：{}{money}{why}", outcome_label(&s("outcome")))
+            format!("售后结束：{}{money}{why}", publication::outcome_label(&s("outcome")))
         }
         other => other.to_owned(),
-    }
-}
-
-fn outcome_label(o: &str) -> &'static str {
-    match o {
-        "merchant_refunded" => "商家全额退款",
-        "buyer_accepted_reissue" => "买家确认补发",
-        "buyer_accepted_fulfilment" => "买家确认补充值",
-        "buyer_accepted_partial_refund" => "买家接受部分退款",
-        "platform_refunded" => "平台裁决全额退款",
-        "platform_partial_refund" => "平台裁决部分退款",
-        "platform_rejected" => "平台驳回申请",
-        "auto_refund_merchant_silent" => "商家超时未处理，平台自动全额退款",
-        "remedy_stands_buyer_silent" => "买家未在时限内回复，补救方案生效",
-        "safety_net_refund" => "24 小时兜底：平台自动全额退款",
-        _ => "已结束",
     }
 }
 
