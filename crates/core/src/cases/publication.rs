@@ -101,18 +101,18 @@ fn yuan(fen: i64) -> String {
     Fen::new(fen).map_or_else(|_| String::new(), |f| f.to_string())
 }
 
-/// One timeline line, in words that carry no one's free text.
+/// One timeline line, in words that carry no one's free text (the actor is a separate field).
 fn step(a: &CaseAction, type_label: &str) -> Option<PublicStep> {
     let d: Value = serde_json::from_str(&a.detail).unwrap_or_default();
     let what = match a.kind.as_str() {
-        "case.opened" => format!("买家申请售后：{type_label}"),
-        "case.reissued" => "商家补发了新的卡密".to_owned(),
-        "case.fulfilled" => "商家表示已补充值".to_owned(),
-        "case.partial_proposed" => format!("商家提议部分退款 {}", yuan(d["amount_fen"].as_i64().unwrap_or(0))),
+        "case.opened" => format!("申请售后：{type_label}"),
+        "case.reissued" => "补发了新的卡密".to_owned(),
+        "case.fulfilled" => "表示已补充值".to_owned(),
+        "case.partial_proposed" => format!("提议部分退款 {}", yuan(d["amount_fen"].as_i64().unwrap_or(0))),
         "case.escalated" => match (a.side.as_str(), d["reason"].as_str()) {
             (_, Some("merchant_silent")) => "商家 12 小时内未处理，转平台仲裁".to_owned(),
-            ("merchant", _) => "商家提出异议，转平台仲裁".to_owned(),
-            ("buyer", _) => "买家不接受商家的方案，转平台仲裁".to_owned(),
+            ("merchant", _) => "提出异议，转平台仲裁".to_owned(),
+            ("buyer", _) => "不接受商家的方案，转平台仲裁".to_owned(),
             _ => "转平台仲裁".to_owned(),
         },
         "case.closed" => {
