@@ -228,6 +228,19 @@ http_test!(the_buyer_is_anonymous_in_public_json_and_on_the_shop_page, |app| {
     assert!(html.contains("★★★★★"));
     let (st, _) = app.get("/api/v1/public/shops/999999/reviews", None).await;
     assert_eq!(st, StatusCode::NOT_FOUND);
+    let (_, doc) = app.get("/api/openapi.json", None).await;
+    for path in [
+        "/api/v1/orders/{no}/review",
+        "/api/v1/reviews/{id}/reply",
+        "/api/v1/platform/reviews",
+        "/api/v1/platform/reviews/{id}/moderate",
+        "/api/v1/public/shops/{id}/reviews",
+        "/api/v1/public/cases",
+        "/api/v1/public/cases/{id}",
+        "/api/v1/cases/{id}/public-response",
+    ] {
+        assert!(doc["paths"].get(path).is_some(), "{path} is documented");
+    }
 });
 
 /// Nobody deletes a review: there is no endpoint, and the database refuses.
