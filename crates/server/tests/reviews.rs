@@ -8,7 +8,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use youying_core::ports::Store;
-use youying_testkit::{TestApp, TestDb, TestUser, http_test};
+use youying_testkit::{PASSWORD, TestApp, TestDb, TestUser, http_test};
 
 const PRICE: i64 = 2_500;
 
@@ -191,7 +191,12 @@ http_test!(the_shop_replies_once_and_only_to_its_own_reviews, |app| {
     let (st, e) = reply(&s.owner, id, "你个傻逼").await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
     assert_eq!(reply(&s.owner, id, "   ").await.0, StatusCode::UNPROCESSABLE_ENTITY);
-    let (st, r) = reply(&s.owner, id, "已为您补发，抱歉").await;
+    // The shop's agent replies for the shop; the owner cannot add a second one.
+    let (_, inv) = app.post(&format!("/api/v1/shops/{}/invites", s.shop), Some(&s.owner.token), json!({})).await;
+    let accept = json!({ "token": inv["token"], "username": "reply_kf", "password": PASSWORD });
+    assert_eq!(app.post("/api/v1/invites/accept", None, accept).await.0, StatusCode::CREATED);
+    let kf = app.signed_in("reply_kf", PASSWORD).await;
+    let (st, r) = reply(&kf, id, "已为您补发，抱歉").await;
     assert_eq!((st, r["reply"].as_str()), (StatusCode::OK, Some("已为您补发，抱歉")), "{r}");
     let (st, e) = reply(&s.owner, id, "再说一次").await;
     assert_eq!((st, e["reason"].as_str()), (StatusCode::CONFLICT, Some("already_replied")));
