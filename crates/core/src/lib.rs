@@ -24,6 +24,7 @@ pub mod mail;
 pub mod money;
 pub mod orders;
 pub mod ports;
+pub mod reviews;
 pub mod rules;
 pub mod shops;
 pub mod stock;

@@ -24,6 +24,7 @@ pub use crate::cases::port::{CaseTx, NewCase};
 pub use crate::chat::bot::BotTx;
 pub use crate::faq::FaqTx;
 pub use crate::mail::{MailSource, MailTx, NewMail, OutboxMail};
+pub use crate::reviews::port::{NewReview, ReviewTx};
 
 #[derive(Clone, PartialEq, Eq)]
 pub struct User {
@@ -341,7 +342,7 @@ pub type Notice = (i64, String, String, String, Timestamp);
 
 /// One transaction's worth of persistence primitives. Methods map constraint
 /// violations to domain errors (`UsernameTaken`, …); anything else is `Storage`.
-pub trait Tx: MarketTx + ChatTx + MailTx + CaseTx + EnforcementTx + BotTx + FaqTx + crate::anchor::AnchorTx {
+pub trait Tx: MarketTx + ChatTx + MailTx + CaseTx + EnforcementTx + BotTx + FaqTx + ReviewTx + crate::anchor::AnchorTx {
     // accounts
     fn insert_user(&mut self, user: &NewUser) -> Result<UserId>;
     fn user_by_id(&mut self, id: UserId) -> Result<Option<User>>;

@@ -29,6 +29,7 @@ id_type!(ProductId);
 id_type!(OrderId);
 id_type!(ConversationId);
 id_type!(CaseId);
+id_type!(ReviewId);
 
 /// 3–32 characters of letters, digits, `_` or CJK ideographs; compared without case.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]

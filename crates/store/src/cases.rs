@@ -2,6 +2,7 @@
 //! the SQL both backends share.
 
 use youying_core::Timestamp;
+use youying_core::cases::publication::PLATFORM_OUTCOMES;
 use youying_core::cases::{Case, CaseAction, CaseState, CaseType, EvidenceMeta};
 use youying_core::error::{Error, Result, StorageError};
 use youying_core::evidence::ChainedEvent;
@@ -13,7 +14,7 @@ use crate::sqltx::SqlTx;
 
 const CASE_COLS: &str = "id, order_id, order_no, buyer_id, shop_id, type, state, description, mismatched, opened_at, merchant_due, \
      resolve_due, merchant_deadline, resolve_deadline, screenshots, remedy, proposal_fen, order_state_before, outcome, refund_fen, \
-     closed_at, decided_by, decision_reason";
+     closed_at, decided_by, decision_reason, public_response, public_response_at";
 
 const OPEN: &str = "('awaiting_merchant', 'awaiting_buyer', 'in_arbitration')";
 
@@ -43,6 +44,8 @@ fn case(r: &Row) -> Result<Case> {
         closed_at: r.opt_time(20)?,
         decided_by: r.opt_int(21)?.map(UserId),
         decision_reason: r.opt_text(22)?,
+        public_response: r.opt_text(23)?,
+        public_response_at: r.opt_time(24)?,
     })
 }
 
@@ -232,6 +235,25 @@ impl<C: Conn> CaseTx for SqlTx<'_, C> {
         rows.iter()
             .map(|r| Ok(ClaimedUnit { fingerprint: r.text(0)?, code_enc: r.text(1)?, secret_enc: r.opt_text(2)? }))
             .collect()
+    }
+
+    fn published_cases(&mut self, shop: Option<ShopId>, offset: usize, limit: usize) -> Result<Vec<Case>> {
+        let outcomes = PLATFORM_OUTCOMES.map(|o| format!("'{o}'")).join(", ");
+        let cond = format!(
+            "closed_at IS NOT NULL AND (outcome IN ({outcomes}) OR EXISTS (SELECT 1 FROM case_actions a \
+             WHERE a.case_id = cases.id AND a.kind = 'case.escalated')) AND ($1 = 0 OR shop_id = $1) \
+             ORDER BY closed_at DESC, id DESC LIMIT $2 OFFSET $3"
+        );
+        self.cases_where(&cond, params![shop.map_or(0, |s| s.0), lim(limit), lim(offset)])
+    }
+
+    fn set_case_public_response(&mut self, case: CaseId, text: &str, by: UserId, at: Timestamp) -> Result<bool> {
+        let n = self.exec(
+            "UPDATE cases SET public_response = $2, public_response_by = $3, public_response_at = $4 \
+             WHERE id = $1 AND public_response IS NULL",
+            params![case.0, text, by.0, at],
+        )?;
+        Ok(n == 1)
     }
 
     fn events_about(&mut self, subject: &str, limit: usize) -> Result<Vec<ChainedEvent>> {

@@ -9,6 +9,7 @@ mod enforcement;
 mod mail;
 mod market;
 mod migrate;
+mod reviews;
 pub mod postgres;
 mod sql;
 pub mod sqlite;

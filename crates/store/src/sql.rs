@@ -150,6 +150,7 @@ pub(crate) fn map_db_error(e: DbError) -> Error {
                 return Error::Conflict("duplicate_stock");
             }
             "cases_open_order_uq" | "cases.order_id" => return Error::Conflict("case_already_open"),
+            "reviews_order_uq" | "reviews.order_id" => return Error::Conflict("already_reviewed"),
             _ => return Error::Conflict("duplicate"),
         }
     }

@@ -19,6 +19,7 @@ mod close;
 mod evidence;
 mod open;
 pub mod port;
+pub mod publication;
 pub mod refund;
 
 pub use act::{Action, Decision, act};
@@ -173,6 +174,9 @@ pub struct Case {
     pub closed_at: Option<Timestamp>,
     pub decided_by: Option<UserId>,
     pub decision_reason: Option<String>,
+    /// The shop's one public response, once the case is published.
+    pub public_response: Option<String>,
+    pub public_response_at: Option<Timestamp>,
 }
 
 impl Case {

@@ -65,6 +65,11 @@ pub trait CaseTx {
     fn case_evidence_body(&mut self, case: CaseId, id: i64) -> Result<Option<(String, Vec<u8>)>>;
     /// Takes an order's current units off it (kept on file with the case); returns them.
     fn retire_order_units(&mut self, case: CaseId, order: OrderId, at: Timestamp) -> Result<Vec<ClaimedUnit>>;
+    /// Closed cases the platform stepped into (see
+    /// [`publication`](crate::cases::publication)), of one shop or all, newest first.
+    fn published_cases(&mut self, shop: Option<ShopId>, offset: usize, limit: usize) -> Result<Vec<Case>>;
+    /// Sets the shop's public response unless one is there; false if it was.
+    fn set_case_public_response(&mut self, case: CaseId, text: &str, by: UserId, at: Timestamp) -> Result<bool>;
     /// Chain events about `subject`, oldest first.
     fn events_about(&mut self, subject: &str, limit: usize) -> Result<Vec<ChainedEvent>>;
 }

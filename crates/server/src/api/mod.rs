@@ -7,6 +7,8 @@ pub mod cases;
 pub mod chat;
 pub mod orders;
 pub mod products;
+pub mod publication;
+pub mod reviews;
 pub mod wallet;
 pub use admin::verify_chain;
 mod auth;
@@ -72,6 +74,14 @@ pub fn router<S: Store>() -> Router<App<S>> {
         .route("/api/v1/cases/{id}/actions", post(cases::act::<S>).layer(DefaultBodyLimit::max(cases::CASE_BODY_LIMIT)))
         .route("/api/v1/cases/{id}/evidence/{eid}", get(cases::evidence::<S>))
         .route("/api/v1/platform/arbitration", get(cases::arbitration::<S>))
+        .route("/api/v1/cases/{id}/public-response", post(publication::respond::<S>))
+        .route("/api/v1/public/cases", get(publication::list::<S>))
+        .route("/api/v1/public/cases/{id}", get(publication::get::<S>))
+        .route("/api/v1/orders/{no}/review", get(reviews::of_order::<S>).post(reviews::create::<S>))
+        .route("/api/v1/reviews/{id}/reply", post(reviews::reply::<S>))
+        .route("/api/v1/platform/reviews", get(reviews::queue::<S>))
+        .route("/api/v1/platform/reviews/{id}/moderate", post(reviews::moderate::<S>))
+        .route("/api/v1/public/shops/{id}/reviews", get(reviews::of_shop::<S>))
         .route("/api/v1/wallet", get(wallet::mine::<S>))
         .route("/api/v1/admin/wallets/{username}/credit", post(wallet::credit::<S>))
         .route("/api/v1/admin/ledger/audit", get(wallet::audit::<S>))

@@ -4,16 +4,18 @@
 //! token; forms with screenshots are multipart.
 
 use askama::Template;
+use axum::Form;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::Value;
 use youying_core::Error;
+use youying_core::cases::publication::{self, PublicCase};
 use youying_core::cases::{Action, Attachment, Case, CaseState, CaseType, Decision, OpenCase, Side};
 use youying_core::catalogue::ProductKind;
 use youying_core::orders;
 use youying_core::ports::Store;
-use youying_core::values::Role;
+use youying_core::values::{CaseId, Role};
 
 use super::forms::{fmt_fen, parse_yuan_opt};
 use super::{Layout, Page, PageError, fmt_time, render, see_other};
@@ -174,25 +176,9 @@ fn describe(t: &TimelineEntry) -> String {
                 String::new()
             };
             let why = d["reason"].as_str().map(|r| format!("（理由：{r}）")).unwrap_or_default();
-            format!("售后结束：{}{money}{why}", outcome_label(&s("outcome")))
+            format!("售后结束：{}{money}{why}", publication::outcome_label(&s("outcome")))
         }
         other => other.to_owned(),
-    }
-}
-
-fn outcome_label(o: &str) -> &'static str {
-    match o {
-        "merchant_refunded" => "商家全额退款",
-        "buyer_accepted_reissue" => "买家确认补发",
-        "buyer_accepted_fulfilment" => "买家确认补充值",
-        "buyer_accepted_partial_refund" => "买家接受部分退款",
-        "platform_refunded" => "平台裁决全额退款",
-        "platform_partial_refund" => "平台裁决部分退款",
-        "platform_rejected" => "平台驳回申请",
-        "auto_refund_merchant_silent" => "商家超时未处理，平台自动全额退款",
-        "remedy_stands_buyer_silent" => "买家未在时限内回复，补救方案生效",
-        "safety_net_refund" => "24 小时兜底：平台自动全额退款",
-        _ => "已结束",
     }
 }
 
@@ -225,6 +211,11 @@ struct CasePage<'a> {
     merchant_open: bool,
     buyer_turn: bool,
     platform_turn: bool,
+    /// 导出证据: the buyer and platform staff (the order's evidence bundle includes its cases).
+    can_export: bool,
+    /// Set when the case is published (公示); the shop may respond once.
+    public: Option<PublicCase>,
+    can_respond: bool,
 }
 
 pub async fn show<S: Store>(State(app): State<App<S>>, page: Page, Path(id): Path<i64>) -> Result<Response, PageError> {
@@ -244,6 +235,11 @@ pub async fn show<S: Store>(State(app): State<App<S>>, page: Page, Path(id): Pat
         _ => Side::Platform,
     };
     let ts = |ms: i64| fmt_time(youying_core::Timestamp::from_millis(ms));
+    let public = app
+        .store
+        .read(move |tx| Ok(publication::load_public(tx, CaseId(id)).ok()))
+        .await
+        .map_err(|e| page.error(e.into()))?;
     let t = CasePage {
         page: &page.layout,
         viewer: api::side_label(side),
@@ -261,6 +257,9 @@ pub async fn show<S: Store>(State(app): State<App<S>>, page: Page, Path(id): Pat
         merchant_open: side == Side::Merchant && state.is_open(),
         buyer_turn: side == Side::Buyer && state == CaseState::AwaitingBuyer,
         platform_turn: side == Side::Platform && state == CaseState::InArbitration,
+        can_export: side != Side::Merchant,
+        can_respond: side == Side::Merchant && public.as_ref().is_some_and(|p| p.public_response.is_none()),
+        public,
         c: d.case,
     };
     Ok(render(StatusCode::OK, &page.layout, &t))
@@ -304,6 +303,20 @@ pub async fn act<S: Store>(
     let action = action_of(&f).map_err(|e| page.error(e.into()))?;
     api::perform(&app, user, id, action).await.map_err(|e| page.error(e))?;
     Ok(see_other(&format!("/cases/{id}")))
+}
+
+/// 公开回应: the shop's one response to its published case.
+pub async fn public_response<S: Store>(
+    State(app): State<App<S>>,
+    page: Page,
+    Path(id): Path<i64>,
+    Form(f): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    page.check_csrf(super::forms::field(&f, "_csrf"))?;
+    let user = page.require_viewer()?.user.clone();
+    let text = super::forms::field(&f, "text").to_owned();
+    crate::api::publication::respond_as(&app, user, id, text).await.map_err(|e| page.error(e))?;
+    Ok(see_other(&format!("/cases/{id}#public")))
 }
 
 pub async fn evidence<S: Store>(

@@ -394,11 +394,13 @@ struct ShopPage<'a> {
     hidden: bool,
     /// The end of a down-ranking in force, as a notice.
     downranked_until: Option<String>,
+    /// Published reviews and cases (pages/reviews.rs, `_shop_trust.html`).
+    trust: super::reviews::ShopTrust,
 }
 
 pub async fn shop<S: Store>(State(app): State<App<S>>, page: Page, Path(id): Path<i64>) -> Result<Response, PageError> {
     let now = app.now();
-    let (shop, views, standing) = app
+    let (shop, views, standing, trust) = app
         .store
         .read(move |tx| {
             let shop = tx.shop(ShopId(id))?.ok_or(Error::NotFound)?;
@@ -409,7 +411,8 @@ pub async fn shop<S: Store>(State(app): State<App<S>>, page: Page, Path(id): Pat
                 let n = tx.stock_count(p.id)?;
                 views.push(view(&p, shop.name.clone(), Some(n)));
             }
-            Ok((shop, views, standing))
+            let trust = super::reviews::shop_trust(tx, shop.id)?;
+            Ok((shop, views, standing, trust))
         })
         .await
         .map_err(|e| page.error(e.into()))?;
@@ -423,6 +426,7 @@ pub async fn shop<S: Store>(State(app): State<App<S>>, page: Page, Path(id): Pat
         products: views.iter().map(ProductCard::of).collect(),
         hidden: !standing.listed(),
         downranked_until: standing.downranked_until.map(fmt_time),
+        trust,
     };
     Ok(render(StatusCode::OK, &page.layout, &t))
 }

@@ -13,6 +13,7 @@ mod market;
 mod merchant;
 mod orders;
 mod platform;
+pub mod reviews;
 mod session;
 mod shop;
 mod stock;
@@ -63,6 +64,12 @@ pub fn router<S: Store>() -> Router<App<S>> {
         .route("/cases/{id}/evidence/{eid}", get(cases::evidence::<S>))
         .route("/merchant/cases", get(cases::merchant::<S>))
         .route("/platform/cases", get(cases::arbitration::<S>))
+        .route("/cases/{id}/public-response", post(cases::public_response::<S>))
+        .route("/orders/{no}/review", post(reviews::write::<S>))
+        .route("/platform/reviews", get(reviews::queue::<S>))
+        .route("/platform/reviews/{id}/moderate", post(reviews::moderate::<S>))
+        .route("/merchant/shops/{id}/reviews", get(reviews::of_shop::<S>))
+        .route("/merchant/reviews/{id}/reply", post(reviews::reply::<S>))
         .route("/wallet", get(wallet::show::<S>))
         .route("/wallet/faucet", post(wallet::faucet::<S>))
         .route("/login", get(session::login_form).post(session::login::<S>))
@@ -207,10 +214,12 @@ fn nav_for(viewer: Option<&Viewer>, owns_shop: bool) -> Vec<NavItem> {
         Some(Role::PlatformAgent) => {
             nav.push(item("platform", "nav.platform", "/platform"));
             nav.push(item("arbitration", "nav.arbitration", "/platform/cases"));
+            nav.push(item("reviews", "nav.reviews", "/platform/reviews"));
         }
         Some(Role::Admin) => {
             nav.push(item("platform", "nav.platform", "/platform"));
             nav.push(item("arbitration", "nav.arbitration", "/platform/cases"));
+            nav.push(item("reviews", "nav.reviews", "/platform/reviews"));
             nav.push(item("admin", "nav.admin", "/platform#rules-form"));
         }
     }

@@ -11,6 +11,7 @@ use serde_json::Value;
 use youying_core::cases::Case;
 use youying_core::orders::{self, Order, OrderState};
 use youying_core::ports::Store;
+use youying_core::reviews::Review;
 use youying_core::values::Role;
 
 use super::chat::Contact;
@@ -124,6 +125,10 @@ struct OrderPage<'a> {
     /// The order's cases: (id, state label, open).
     cases: Vec<(i64, &'static str, bool)>,
     contact: Contact,
+    /// The buyer's review (`_order_review.html`): theirs if written.
+    review: Option<super::reviews::ReviewLine>,
+    /// 评价: the buyer, once the order is completed, if not yet reviewed.
+    can_review: bool,
 }
 
 fn order_page<S: Store>(
@@ -131,8 +136,9 @@ fn order_page<S: Store>(
     page: &Page,
     o: &Order,
     units: Option<Vec<OpenUnit>>,
-    cases: &[Case],
+    extra: &(Vec<Case>, Option<Review>),
 ) -> Response {
+    let (cases, review) = (&extra.0, &extra.1);
     let viewer = page.viewer.as_ref().map(|v| &v.user);
     let is_buyer = viewer.is_some_and(|u| u.id == o.buyer_id);
     let snap = snapshot_of(o);
@@ -170,14 +176,20 @@ fn order_page<S: Store>(
             order_no: Some(o.no.clone()),
             next: format!("/orders/{}", o.no),
         },
+        review: review.as_ref().filter(|_| is_buyer).map(super::reviews::ReviewLine::of),
+        can_review: is_buyer && o.state == OrderState::Completed && review.is_none(),
         o: OrderRow::of(o),
     };
     render(StatusCode::OK, &page.layout, &t)
 }
 
-async fn cases_of<S: Store>(app: &App<S>, page: &Page, o: &Order) -> Result<Vec<Case>, PageError> {
+/// The order's cases, and its review (shown to the buyer only).
+async fn cases_of<S: Store>(app: &App<S>, page: &Page, o: &Order) -> Result<(Vec<Case>, Option<Review>), PageError> {
     let id = o.id;
-    app.store.read(move |tx| tx.cases_of_order(id)).await.map_err(|e| page.error(e.into()))
+    app.store
+        .read(move |tx| Ok((tx.cases_of_order(id)?, tx.review_of_order(id)?)))
+        .await
+        .map_err(|e| page.error(e.into()))
 }
 
 async fn load<S: Store>(app: &App<S>, page: &Page, no: String) -> Result<Order, PageError> {

@@ -1,0 +1,216 @@
+//! Review pages: the buyer's form on the order page, the platform's
+//! moderation queue, the shop's list with its one reply per review, and the
+//! public 评价 / 公示案例 sections of a shop's page (buyers shown as 匿名买家).
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use youying_core::Error;
+use youying_core::authz::{self, ShopAction};
+use youying_core::cases::publication::{self, PublicCase};
+use youying_core::ports::{Store, Tx};
+use youying_core::reviews::{self, Review, ReviewState};
+use youying_core::values::ShopId;
+
+use super::forms::{field, fmt_fen};
+use super::{Layout, Page, PageError, fmt_time, render, see_other};
+use crate::api::reviews::{self as api, ANONYMOUS, PER_PAGE};
+use crate::state::App;
+
+/// ★★★★☆ for 4.
+pub fn stars_text(n: i64) -> String {
+    let n = usize::try_from(n.clamp(0, 5)).unwrap_or(0);
+    format!("{}{}", "★".repeat(n), "☆".repeat(5 - n))
+}
+
+/// A review as a page shows it.
+#[derive(Debug)]
+pub struct ReviewLine {
+    pub id: i64,
+    pub stars: i64,
+    pub stars_text: String,
+    pub text: String,
+    pub state: &'static str,
+    pub state_label: &'static str,
+    pub hold_label: &'static str,
+    pub note: Option<String>,
+    pub reply: Option<String>,
+    pub date: String,
+    pub buyer: &'static str,
+}
+
+impl ReviewLine {
+    pub fn of(r: &Review) -> Self {
+        Self {
+            id: r.id.0,
+            stars: r.stars,
+            stars_text: stars_text(r.stars),
+            text: r.body.clone(),
+            state: r.state.as_str(),
+            state_label: r.state.label(),
+            hold_label: r.hold_reason.map_or("", |h| h.label()),
+            note: r.moderation_note.clone(),
+            reply: r.reply.clone(),
+            date: fmt_time(r.created_at),
+            buyer: ANONYMOUS,
+        }
+    }
+}
+
+/// A published case as the shop page shows it.
+#[derive(Debug)]
+pub struct CaseLine {
+    pub id: i64,
+    pub type_label: &'static str,
+    pub opened: String,
+    pub stepped_in: &'static str,
+    pub outcome: &'static str,
+    pub refund: String,
+    pub steps: Vec<(String, &'static str, String)>,
+    pub response: Option<String>,
+}
+
+impl CaseLine {
+    pub fn of(c: &PublicCase) -> Self {
+        let ts = |ms: i64| fmt_time(youying_core::Timestamp::from_millis(ms));
+        Self {
+            id: c.id,
+            type_label: c.type_label,
+            opened: ts(c.opened_at),
+            stepped_in: c.stepped_in_label,
+            outcome: c.outcome_label,
+            refund: if c.refund_fen > 0 { fmt_fen(c.refund_fen) } else { String::new() },
+            steps: c.timeline.iter().map(|s| (ts(s.at), s.actor, s.what.clone())).collect(),
+            response: c.public_response.clone(),
+        }
+    }
+}
+
+/// What the shop page shows under 评价 and 公示案例.
+#[derive(Debug)]
+pub struct ShopTrust {
+    pub reviews: Vec<ReviewLine>,
+    pub reviews_more: bool,
+    pub cases: Vec<CaseLine>,
+    pub cases_more: bool,
+}
+
+/// Loads the shop page's trust sections, inside the page's read.
+pub fn shop_trust(tx: &mut dyn Tx, shop: ShopId) -> Result<ShopTrust, Error> {
+    let (reviews, reviews_more) = reviews::public_page(tx, shop, 1, PER_PAGE)?;
+    let (cases, cases_more) = publication::public_page(tx, Some(shop), 1, PER_PAGE)?;
+    Ok(ShopTrust {
+        reviews: reviews.iter().map(ReviewLine::of).collect(),
+        reviews_more,
+        cases: cases.iter().map(CaseLine::of).collect(),
+        cases_more,
+    })
+}
+
+// ---- the buyer ---------------------------------------------------------------
+
+/// 发表评价, from the order page.
+pub async fn write<S: Store>(
+    State(app): State<App<S>>,
+    page: Page,
+    Path(no): Path<String>,
+    Form(f): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    page.check_csrf(field(&f, "_csrf"))?;
+    let user = page.require_viewer()?.user.clone();
+    let stars = field(&f, "stars").trim().parse::<i64>().unwrap_or(0);
+    let text = field(&f, "text").to_owned();
+    api::write(&app, user, no.clone(), stars, text).await.map_err(|e| page.error(e))?;
+    Ok(see_other(&format!("/orders/{no}#review")))
+}
+
+// ---- the platform ------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "reviews_moderation.html")]
+struct QueuePage<'a> {
+    page: &'a Layout,
+    rows: Vec<(ReviewLine, String)>,
+}
+
+pub async fn queue<S: Store>(State(app): State<App<S>>, page: Page) -> Result<Response, PageError> {
+    let user = page.require_viewer()?.user.clone();
+    let list = app
+        .store
+        .read(move |tx| {
+            authz::platform_staff(&user)?;
+            let held = tx.reviews_in_state(ReviewState::Held, 200)?;
+            let mut rows = Vec::with_capacity(held.len());
+            for r in held {
+                let shop = tx.shop(r.shop_id)?.map(|s| s.name).unwrap_or_default();
+                rows.push((ReviewLine::of(&r), shop));
+            }
+            Ok(rows)
+        })
+        .await
+        .map_err(|e| page.error(e.into()))?;
+    Ok(render(StatusCode::OK, &page.layout, &QueuePage { page: &page.layout, rows: list }))
+}
+
+pub async fn moderate<S: Store>(
+    State(app): State<App<S>>,
+    page: Page,
+    Path(id): Path<i64>,
+    Form(f): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    page.check_csrf(field(&f, "_csrf"))?;
+    let user = page.require_viewer()?.user.clone();
+    let note = field(&f, "note").to_owned();
+    api::moderate_as(&app, user, id, field(&f, "decision"), note).await.map_err(|e| page.error(e))?;
+    Ok(see_other("/platform/reviews"))
+}
+
+// ---- the shop ----------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "shop_reviews.html")]
+struct ShopReviewsPage<'a> {
+    page: &'a Layout,
+    shop_id: i64,
+    shop_name: String,
+    rows: Vec<ReviewLine>,
+}
+
+pub async fn of_shop<S: Store>(
+    State(app): State<App<S>>,
+    page: Page,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    let user = page.require_viewer()?.user.clone();
+    let (shop, list) = app
+        .store
+        .read(move |tx| {
+            let shop = tx.shop(ShopId(id))?.ok_or(Error::NotFound)?;
+            authz::shop(&user, ShopAction::Serve, &shop)?;
+            let list = tx.reviews_of_shop(shop.id, Some(ReviewState::Published), 0, 200)?;
+            Ok((shop, list))
+        })
+        .await
+        .map_err(|e| page.error(e.into()))?;
+    let t = ShopReviewsPage {
+        page: &page.layout,
+        shop_id: shop.id.0,
+        shop_name: shop.name,
+        rows: list.iter().map(ReviewLine::of).collect(),
+    };
+    Ok(render(StatusCode::OK, &page.layout, &t))
+}
+
+pub async fn reply<S: Store>(
+    State(app): State<App<S>>,
+    page: Page,
+    Path(id): Path<i64>,
+    Form(f): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    page.check_csrf(field(&f, "_csrf"))?;
+    let user = page.require_viewer()?.user.clone();
+    let r = api::reply_as(&app, user, id, field(&f, "text").to_owned()).await.map_err(|e| page.error(e))?;
+    Ok(see_other(&format!("/merchant/shops/{}/reviews#review-{}", r.shop_id.0, r.id.0)))
+}
