@@ -8,42 +8,8 @@
 use reqwest::StatusCode;
 use serde_json::json;
 use youying_core::ports::Store;
+use youying_testkit::web::Web;
 use youying_testkit::{TestApp, TestUser, http_test};
-
-struct Web<'a, S: Store> {
-    app: &'a TestApp<S>,
-    cookie: String,
-    csrf: String,
-}
-
-impl<'a, S: Store> Web<'a, S> {
-    fn new(app: &'a TestApp<S>, user: &TestUser) -> Self {
-        Self { app, cookie: format!("yy_session={}", user.token), csrf: String::new() }
-    }
-
-    async fn get(&mut self, path: &str) -> (StatusCode, String) {
-        let resp = self.app.client.get(self.app.url(path)).header("cookie", &self.cookie).send().await.unwrap();
-        let status = resp.status();
-        let body = resp.text().await.unwrap();
-        if let Some(at) = body.find("name=\"_csrf\" value=\"") {
-            let rest = &body[at + 20..];
-            self.csrf = rest[..rest.find('"').unwrap()].to_owned();
-        }
-        (status, body)
-    }
-
-    async fn post(&self, path: &str, form: &[(&str, &str)]) -> (StatusCode, String, String) {
-        let mut fields = form.to_vec();
-        if !form.iter().any(|(k, _)| *k == "_csrf") {
-            fields.push(("_csrf", &self.csrf));
-        }
-        let resp =
-            self.app.client.post(self.app.url(path)).header("cookie", &self.cookie).form(&fields).send().await.unwrap();
-        let status = resp.status();
-        let to = resp.headers().get("location").map(|l| l.to_str().unwrap().to_owned()).unwrap_or_default();
-        (status, to, resp.text().await.unwrap())
-    }
-}
 
 struct Shop {
     owner: TestUser,
