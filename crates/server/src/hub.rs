@@ -272,8 +272,17 @@ impl Hub {
         }));
         let (store, out) = (store.clone(), routes.clone());
         tokio::spawn(async move {
+            let mut batch = Vec::with_capacity(BATCH);
             while let Some(p) = rx.recv().await {
-                if let Some(event) = load(&store, &p).await {
+                // Whatever else is already waiting is loaded in the same read.
+                batch.push(p);
+                while batch.len() < BATCH {
+                    match rx.try_recv() {
+                        Ok(p) => batch.push(p),
+                        Err(_) => break,
+                    }
+                }
+                for event in load(&store, std::mem::take(&mut batch)).await {
                     out.deliver(&Arc::new(event));
                 }
             }
@@ -302,40 +311,93 @@ impl Hub {
     }
 }
 
+/// Published payloads loaded together, at most this many per read transaction.
+const BATCH: usize = 256;
+
 /// What a published payload announces: `{"type":"read", side, message_id}`,
-/// `{"type":"typing", side}` (PostgreSQL relays typing between instances), a new message (`message_id`), or a conversation change.
-async fn load<S: Store>(store: &S, payload: &str) -> Option<HubEvent> {
+/// `{"type":"typing", side}` (PostgreSQL relays typing between instances), a
+/// new message (`message_id`), or a conversation change.
+#[derive(Debug, Clone, PartialEq)]
+struct Announced {
+    conversation: ConversationId,
+    kind: &'static str,
+    message_id: Option<i64>,
+    side: Option<String>,
+    read_id: Option<i64>,
+}
+
+fn announced(payload: &str) -> Option<Announced> {
     let v: serde_json::Value = serde_json::from_str(payload).ok()?;
-    let id = ConversationId(v["conversation_id"].as_i64()?);
-    let (kind, message_id, side, read_id) = match v["type"].as_str() {
-        Some("read") => ("read", None, v["side"].as_str().map(str::to_owned), v["message_id"].as_i64()),
-        Some("typing") => ("typing", None, v["side"].as_str().map(str::to_owned), None),
+    let conversation = ConversationId(v["conversation_id"].as_i64()?);
+    let side = v["side"].as_str().map(str::to_owned);
+    Some(match v["type"].as_str() {
+        Some("read") => {
+            Announced { conversation, kind: "read", message_id: None, side, read_id: v["message_id"].as_i64() }
+        }
+        Some("typing") => Announced { conversation, kind: "typing", message_id: None, side, read_id: None },
         _ => match v["message_id"].as_i64() {
-            Some(m) => ("message", Some(m), None, None),
-            None => ("conversation", None, None, None),
+            Some(m) => Announced { conversation, kind: "message", message_id: Some(m), side: None, read_id: None },
+            None => Announced { conversation, kind: "conversation", message_id: None, side: None, read_id: None },
         },
-    };
+    })
+}
+
+/// Drops what a batch says twice: every event carries the conversation as read
+/// once for the whole batch, so a bare conversation change is news only when
+/// nothing else in the batch is about that conversation.
+fn coalesce(batch: Vec<Announced>) -> Vec<Announced> {
+    let carried: std::collections::HashSet<ConversationId> =
+        batch.iter().filter(|a| a.kind != "conversation").map(|a| a.conversation).collect();
+    let mut bare = std::collections::HashSet::new();
+    batch
+        .into_iter()
+        .filter(|a| a.kind != "conversation" || (!carried.contains(&a.conversation) && bare.insert(a.conversation)))
+        .collect()
+}
+
+/// Loads a batch of published payloads in one read transaction, each
+/// conversation once, and returns the events in the order announced.
+async fn load<S: Store>(store: &S, payloads: Vec<String>) -> Vec<HubEvent> {
+    let wanted = coalesce(payloads.iter().filter_map(|p| announced(p)).collect());
+    if wanted.is_empty() {
+        return Vec::new();
+    }
     let loaded = store
         .read(move |tx| {
-            let Some(c) = tx.conversation(id)? else { return Ok(None) };
-            let (view, owner) = load_view(tx, &c)?;
-            let message = match message_id {
-                Some(mid) => tx.message(id, mid)?.map(|m| message_view(&m)),
-                None => None,
-            };
-            Ok(Some((view, owner, message)))
+            let mut views: HashMap<ConversationId, Option<(ConversationView, UserId)>> = HashMap::new();
+            let mut out = Vec::with_capacity(wanted.len());
+            for a in wanted {
+                if !views.contains_key(&a.conversation) {
+                    let view = match tx.conversation(a.conversation)? {
+                        Some(c) => Some(load_view(tx, &c)?),
+                        None => None,
+                    };
+                    views.insert(a.conversation, view);
+                }
+                let Some(Some((view, owner))) = views.get(&a.conversation) else { continue };
+                let message = match a.message_id {
+                    Some(mid) => match tx.message(a.conversation, mid)? {
+                        Some(m) => Some(message_view(&m)),
+                        None => continue,
+                    },
+                    None => None,
+                };
+                out.push(HubEvent {
+                    kind: a.kind,
+                    conversation: view.clone(),
+                    message,
+                    side: a.side,
+                    read_id: a.read_id,
+                    shop_owner_id: *owner,
+                });
+            }
+            Ok(out)
         })
         .await;
-    match loaded {
-        Ok(Some((conversation, shop_owner_id, message))) => {
-            Some(HubEvent { kind, conversation, message, side, read_id, shop_owner_id })
-        }
-        Ok(None) => None,
-        Err(e) => {
-            tracing::warn!(error = %e, "hub could not load a published change");
-            None
-        }
-    }
+    loaded.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "hub could not load published changes");
+        Vec::new()
+    })
 }
 
 /// Whether `user` may see events of this conversation: its buyer, the shop's
@@ -346,4 +408,25 @@ pub fn may_see(user: &User, e: &HubEvent) -> bool {
         || user.role.is_platform()
         || user.id == e.shop_owner_id
         || (user.role == Role::MerchantAgent && user.shop_id.map(|s| s.0) == Some(c.shop_id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_batch_says_each_thing_once() {
+        let a = |p: &str| announced(p).unwrap();
+        let batch = vec![
+            a(r#"{"type":"conversation","conversation_id":1}"#),
+            a(r#"{"type":"message","conversation_id":1,"message_id":7}"#),
+            a(r#"{"type":"conversation","conversation_id":1}"#),
+            a(r#"{"type":"conversation","conversation_id":2}"#),
+            a(r#"{"type":"conversation","conversation_id":2}"#),
+            a(r#"{"type":"read","conversation_id":3,"side":"shop","message_id":5}"#),
+        ];
+        let kept: Vec<(i64, &str)> = coalesce(batch).iter().map(|a| (a.conversation.0, a.kind)).collect();
+        assert_eq!(kept, vec![(1, "message"), (2, "conversation"), (3, "read")]);
+        assert!(announced("not json").is_none() && announced(r#"{"type":"message"}"#).is_none());
+    }
 }
