@@ -5,6 +5,7 @@ mod anchor;
 mod cases;
 mod chat;
 mod enforcement;
+mod grades;
 mod mail;
 mod market;
 mod migrate;
