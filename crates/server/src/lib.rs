@@ -11,6 +11,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod evidence;
+pub mod grades;
 pub mod hub;
 pub mod i18n;
 pub mod mailer;
@@ -20,6 +21,7 @@ pub mod ratelimit;
 pub mod scheduler;
 pub mod security;
 pub mod state;
+pub mod svg;
 pub mod vault;
 pub mod ws;
 

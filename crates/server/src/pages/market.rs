@@ -394,6 +394,7 @@ struct ShopPage<'a> {
     hidden: bool,
     /// The end of a down-ranking in force, as a notice.
     downranked_until: Option<String>,
+    grade: super::grade::GradeSection,
 }
 
 pub async fn shop<S: Store>(State(app): State<App<S>>, page: Page, Path(id): Path<i64>) -> Result<Response, PageError> {
@@ -413,6 +414,7 @@ pub async fn shop<S: Store>(State(app): State<App<S>>, page: Page, Path(id): Pat
         })
         .await
         .map_err(|e| page.error(e.into()))?;
+    let grade = super::grade::section(&app, shop.id).await.map_err(|e| page.error(e))?;
     let contact = Contact::new(page.viewer.as_ref().map(|v| &v.user), &shop, format!("/shops/{id}"));
     let t = ShopPage {
         page: &page.layout,
@@ -423,6 +425,7 @@ pub async fn shop<S: Store>(State(app): State<App<S>>, page: Page, Path(id): Pat
         products: views.iter().map(ProductCard::of).collect(),
         hidden: !standing.listed(),
         downranked_until: standing.downranked_until.map(fmt_time),
+        grade,
     };
     Ok(render(StatusCode::OK, &page.layout, &t))
 }
