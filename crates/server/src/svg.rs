@@ -49,7 +49,8 @@ pub fn bar_chart(id: &str, title: &str, bars: &[Bar], max: Option<f64>) -> Strin
     );
     let _ = write!(s, r##"<text x="{LEFT}" y="16" font-size="12" fill="#333">{title}</text>"##);
     let base = H - BOTTOM;
-    let _ = write!(s, r##"<line x1="{LEFT}" y1="{base}" x2="{}" y2="{base}" stroke="#999" stroke-width="1"/>"##, W - LEFT);
+    let _ =
+        write!(s, r##"<line x1="{LEFT}" y1="{base}" x2="{}" y2="{base}" stroke="#999" stroke-width="1"/>"##, W - LEFT);
     for (i, b) in bars.iter().enumerate() {
         #[allow(clippy::cast_precision_loss)]
         let x = LEFT + slot * i as f64;
@@ -79,7 +80,8 @@ mod tests {
 
     #[test]
     fn a_chart_is_scalable_svg_with_a_chinese_title_and_one_rect_per_bar() {
-        let svg = bar_chart("reply", "首次回复时间分布", &[bar("≤30秒", 3.0), bar("≤1分", 1.0), bar("未回复", 0.0)], None);
+        let svg =
+            bar_chart("reply", "首次回复时间分布", &[bar("≤30秒", 3.0), bar("≤1分", 1.0), bar("未回复", 0.0)], None);
         assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
         assert!(svg.contains("viewBox=\"0 0 320 180\"") && svg.contains("width=\"100%\""));
         assert!(svg.contains("<title id=\"reply-title\">首次回复时间分布</title>"));

@@ -64,7 +64,7 @@ impl<C: Conn> TrustTx for SqlTx<'_, C> {
     }
 
     fn orders_between(&mut self, shop: ShopId, from: Timestamp, to: Timestamp) -> Result<i64> {
-        let sql = "SELECT COUNT(*) FROM orders WHERE shop_id = $1 AND created_at >= $2 AND created_at < $3";
+        let sql = "SELECT COUNT(*) FROM orders WHERE shop_id = $1 AND created_at >= $2 AND created_at <= $3";
         self.one(sql, params![shop.0, from, to])?.map_or(Ok(0), |r| r.int(0))
     }
 
@@ -76,36 +76,42 @@ impl<C: Conn> TrustTx for SqlTx<'_, C> {
         to: Timestamp,
     ) -> Result<Vec<ReplyMark>> {
         let mut p = vec![Val::from(side), Val::from(from), Val::from(to)];
-        let f = shop_filter(shop, "shop_id", &mut p);
+        let f = shop_filter(shop, "r.shop_id", &mut p);
         let sql = format!(
-            "SELECT asked_at, answered_at, in_time FROM reply_measures \
-             WHERE side = $1 AND answered_at >= $2 AND answered_at < $3{f} ORDER BY answered_at"
+            "SELECT r.asked_at, r.answered_at, r.in_time, c.taken_over_at FROM reply_measures r \
+             JOIN conversations c ON c.id = r.conversation_id \
+             WHERE r.side = $1 AND r.answered_at >= $2 AND r.answered_at <= $3{f} ORDER BY r.answered_at, r.id"
         );
+        let platform = side == "platform";
         self.query(&sql, &p)?
             .iter()
-            .map(|r| Ok(ReplyMark { asked_at: r.time(0)?, answered_at: r.time(1)?, in_time: r.int(2)? != 0 }))
+            .map(|r| {
+                let (asked, answered) = (r.time(0)?, r.time(1)?);
+                // The platform's clock starts when it took the conversation over.
+                let start = match r.opt_time(3)? {
+                    Some(t) if platform && t > asked && t <= answered => t,
+                    _ => asked,
+                };
+                Ok(ReplyMark { asked_at: start, answered_at: answered, in_time: r.int(2)? != 0 })
+            })
             .collect()
     }
 
     fn breaches_between(&mut self, shop: Option<ShopId>, from: Timestamp, to: Timestamp) -> Result<Vec<BreachMark>> {
         let mut p = vec![Val::from(from), Val::from(to)];
         let f = shop_filter(shop, "shop_id", &mut p);
-        let sql = format!("SELECT shop_id, kind, party, at FROM breaches WHERE at >= $1 AND at < $2{f} ORDER BY at, id");
+        let sql =
+            format!("SELECT shop_id, kind, party, at FROM breaches WHERE at >= $1 AND at <= $2{f} ORDER BY at, id");
         self.query(&sql, &p)?
             .iter()
             .map(|r| Ok(BreachMark { shop_id: ShopId(r.int(0)?), kind: r.text(1)?, party: r.text(2)?, at: r.time(3)? }))
             .collect()
     }
 
-    fn cases_opened_between(
-        &mut self,
-        shop: Option<ShopId>,
-        from: Timestamp,
-        to: Timestamp,
-    ) -> Result<Vec<CaseMark>> {
+    fn cases_opened_between(&mut self, shop: Option<ShopId>, from: Timestamp, to: Timestamp) -> Result<Vec<CaseMark>> {
         let mut p = vec![Val::from(from), Val::from(to)];
         let f = shop_filter(shop, "c.shop_id", &mut p);
-        let sql = format!("{CASE_MARK} WHERE c.opened_at >= $1 AND c.opened_at < $2{f} ORDER BY c.opened_at, c.id");
+        let sql = format!("{CASE_MARK} WHERE c.opened_at >= $1 AND c.opened_at <= $2{f} ORDER BY c.opened_at, c.id");
         self.query(&sql, &p)?.iter().map(case_mark).collect()
     }
 
@@ -126,7 +132,7 @@ impl<C: Conn> TrustTx for SqlTx<'_, C> {
     fn verified_reviews(&mut self, shop: ShopId, from: Timestamp, to: Timestamp) -> Result<(i64, i64)> {
         let sql = "SELECT COUNT(*), CAST(COALESCE(SUM(r.stars), 0) AS BIGINT) FROM reviews r JOIN orders o ON o.id = r.order_id \
                    WHERE r.shop_id = $1 AND r.state = 'published' AND o.state = 'completed' \
-                   AND r.created_at >= $2 AND r.created_at < $3";
+                   AND r.created_at >= $2 AND r.created_at <= $3";
         pair(self.one(sql, params![shop.0, from, to])?)
     }
 

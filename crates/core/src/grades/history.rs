@@ -47,8 +47,7 @@ pub struct History {
 
 /// Counts replies into [`REPLY_BUCKETS`] plus a last “未回复” bucket.
 pub fn reply_histogram(replies: &[ReplyMark], unanswered: i64) -> Vec<Bucket> {
-    let mut out: Vec<Bucket> =
-        REPLY_BUCKETS.iter().map(|(_, l)| Bucket { label: (*l).to_owned(), count: 0 }).collect();
+    let mut out: Vec<Bucket> = REPLY_BUCKETS.iter().map(|(_, l)| Bucket { label: (*l).to_owned(), count: 0 }).collect();
     for r in replies {
         let s = (r.wait_ms() + 999) / 1000;
         if let Some(i) = REPLY_BUCKETS.iter().position(|(max, _)| s <= *max) {
@@ -68,7 +67,7 @@ pub fn history(tx: &mut dyn Tx, now: Timestamp, shop: ShopId) -> Result<History>
     let recent: Vec<ReplyMark> = replies.iter().filter(|r| r.answered_at >= month).copied().collect();
     let unanswered =
         breaches.iter().filter(|b| b.party == "shop" && b.kind == "chat_reply" && b.at >= month).count() as i64;
-    let week_of = |t: Timestamp| usize::try_from((t.millis() - from.millis()) / WEEK_MS).ok();
+    let week_of = |t: Timestamp| usize::try_from(((t.millis() - from.millis()) / WEEK_MS).min(WEEKS - 1)).ok();
     let mut weeks: Vec<Week> = (0..WEEKS)
         .map(|i| Week { from: Timestamp::from_millis(from.millis() + i * WEEK_MS), met: 0, missed: 0, cases: 0 })
         .collect();

@@ -97,20 +97,26 @@ pub trait TrustTx {
     /// orders, reply measures, breaches, cases opened or closed, case actions,
     /// reviews, penalties started or ended.
     fn shops_with_events(&mut self, from: Timestamp, to: Timestamp) -> Result<Vec<ShopId>>;
-    /// Orders placed in `[from, to)`.
+    /// Orders placed in `[from, to]`.
     fn orders_between(&mut self, shop: ShopId, from: Timestamp, to: Timestamp) -> Result<i64>;
-    /// Reply measures of `side` (`shop` / `platform`) answered in `[from, to)`; every shop with `None`.
-    fn replies_between(&mut self, shop: Option<ShopId>, side: &str, from: Timestamp, to: Timestamp)
-    -> Result<Vec<ReplyMark>>;
-    /// Breaches recorded in `[from, to)`; every shop with `None`.
+    /// Reply measures of `side` (`shop` / `platform`) answered in `[from, to]`; every shop with `None`.
+    /// A platform reply after a takeover is timed from the takeover: the platform's own 2 minutes.
+    fn replies_between(
+        &mut self,
+        shop: Option<ShopId>,
+        side: &str,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<ReplyMark>>;
+    /// Breaches recorded in `[from, to]`; every shop with `None`.
     fn breaches_between(&mut self, shop: Option<ShopId>, from: Timestamp, to: Timestamp) -> Result<Vec<BreachMark>>;
-    /// Cases opened in `[from, to)`; every shop with `None`.
+    /// Cases opened in `[from, to]`; every shop with `None`.
     fn cases_opened_between(&mut self, shop: Option<ShopId>, from: Timestamp, to: Timestamp) -> Result<Vec<CaseMark>>;
-    /// Cases escalated to arbitration whose 24 h fell in `[from, to)`.
+    /// Cases escalated to arbitration whose 24 h fell in `[from, to)`: already due.
     fn arbitrations_due_between(&mut self, from: Timestamp, to: Timestamp) -> Result<Vec<CaseMark>>;
     /// Every case of `shop` the platform stepped into, ever.
     fn stepped_in_cases(&mut self, shop: ShopId) -> Result<i64>;
-    /// `(count, sum of stars)` of published reviews of completed orders written in `[from, to)`.
+    /// `(count, sum of stars)` of published reviews of completed orders written in `[from, to]`.
     fn verified_reviews(&mut self, shop: ShopId, from: Timestamp, to: Timestamp) -> Result<(i64, i64)>;
     /// `(count, sum of stars)` of all the shop's published reviews.
     fn published_reviews(&mut self, shop: ShopId) -> Result<(i64, i64)>;

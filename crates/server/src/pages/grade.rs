@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use youying_core::grades::history::{History, history};
-use youying_core::grades::{self, BANDS, Figures, NEW_SHOP_ORDERS, NEUTRAL_REVIEW_CENTI};
+use youying_core::grades::{self, BANDS, Figures, NEUTRAL_REVIEW_CENTI, NEW_SHOP_ORDERS};
 use youying_core::ports::Store;
 use youying_core::values::ShopId;
 
@@ -136,16 +136,50 @@ fn pm(v: i64) -> String {
 
 fn rule_rows() -> Vec<RuleRow> {
     vec![
-        RuleRow { name: "首次人工回复（p90）", max: 30, measure: "近 30 天店铺对买家消息的首次人工回复用时，取第 90 百分位（最近秩法：排序后第 ⌈0.9n⌉ 个）。店铺从未回复、由平台接管的消息计为“未回复”，排在所有回复之后。",
-            steps: steps(&grades::REPLY_STEPS_SECS, |s| format!("{s} 秒"), "≤", &format!("更慢或未回复：0 分；无买家咨询：{} 分", grades::REPLY_NO_DATA)) },
-        RuleRow { name: "按时处理率", max: 25, measure: "按时的首次回复 + 商家 12 小时内处理的售后，除以它们加上记在店铺名下的违约（超时未回复、售后超时、直充超时）。",
-            steps: steps(&grades::MET_STEPS_PERMILLE, pm, "≥", "更低：0 分；无到期事项：25 分") },
-        RuleRow { name: "每百单售后数", max: 20, measure: "近 30 天新开售后数 ÷ 订单数 × 100。",
-            steps: steps(&grades::CASES_STEPS_CENTI, |c| format!("{}", c / 100), "≤", "更多：0 分") },
-        RuleRow { name: "需平台裁决的售后占比", max: 15, measure: "平台不得不介入的售后（商家沉默自动退款、平台仲裁、24 小时兜底退款）占全部售后的比例。",
-            steps: steps(&grades::PLATFORM_STEPS_PERMILLE, pm, "≤", "更高：0 分；无售后：15 分") },
-        RuleRow { name: "已验证评价均分", max: 10, measure: "近 30 天已公开、且订单已完成的评价星级平均值。",
-            steps: steps(&grades::REVIEW_STEPS_CENTI, |c| format!("{}.{:02} 星", c / 100, c % 100), "≥", &format!("更低：0 分；暂无评价按 {}.{:02} 星计", NEUTRAL_REVIEW_CENTI / 100, NEUTRAL_REVIEW_CENTI % 100)) },
+        RuleRow {
+            name: "首次人工回复（p90）",
+            max: 30,
+            measure: "近 30 天店铺对买家消息的首次人工回复用时，取第 90 百分位（最近秩法：排序后第 ⌈0.9n⌉ 个）。店铺从未回复、由平台接管的消息计为“未回复”，排在所有回复之后。",
+            steps: steps(
+                &grades::REPLY_STEPS_SECS,
+                |s| format!("{s} 秒"),
+                "≤",
+                &format!("更慢或未回复：0 分；无买家咨询：{} 分", grades::REPLY_NO_DATA),
+            ),
+        },
+        RuleRow {
+            name: "按时处理率",
+            max: 25,
+            measure: "按时的首次回复 + 商家 12 小时内处理的售后，除以它们加上记在店铺名下的违约（超时未回复、售后超时、直充超时）。",
+            steps: steps(&grades::MET_STEPS_PERMILLE, pm, "≥", "更低：0 分；无到期事项：25 分"),
+        },
+        RuleRow {
+            name: "每百单售后数",
+            max: 20,
+            measure: "近 30 天新开售后数 ÷ 订单数 × 100。",
+            steps: steps(&grades::CASES_STEPS_CENTI, |c| format!("{}", c / 100), "≤", "更多：0 分"),
+        },
+        RuleRow {
+            name: "需平台裁决的售后占比",
+            max: 15,
+            measure: "平台不得不介入的售后（商家沉默自动退款、平台仲裁、24 小时兜底退款）占全部售后的比例。",
+            steps: steps(&grades::PLATFORM_STEPS_PERMILLE, pm, "≤", "更高：0 分；无售后：15 分"),
+        },
+        RuleRow {
+            name: "已验证评价均分",
+            max: 10,
+            measure: "近 30 天已公开、且订单已完成的评价星级平均值。",
+            steps: steps(
+                &grades::REVIEW_STEPS_CENTI,
+                |c| format!("{}.{:02} 星", c / 100, c % 100),
+                "≥",
+                &format!(
+                    "更低：0 分；暂无评价按 {}.{:02} 星计",
+                    NEUTRAL_REVIEW_CENTI / 100,
+                    NEUTRAL_REVIEW_CENTI % 100
+                ),
+            ),
+        },
     ]
 }
 
@@ -225,7 +259,10 @@ fn col(w: &ReportWindowView) -> ReportCol {
     ReportCol {
         days: w.days,
         reply,
-        arbitration: pct(w.arbitrations_in_time_percent, format!("{}/{} 件", w.arbitrations_in_time, w.arbitrations_due)),
+        arbitration: pct(
+            w.arbitrations_in_time_percent,
+            format!("{}/{} 件", w.arbitrations_in_time, w.arbitrations_due),
+        ),
         duty: pct(w.duty_percent, format!("{}/{} 小时", w.hours_on_duty, w.hours)),
         bot: match w.bot.settle_percent {
             Some(p) => format!("{p:.1} %（解决 {}，转人工 {}）", w.bot.settled, w.bot.handed_over),
