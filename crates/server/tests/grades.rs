@@ -250,7 +250,10 @@ http_test!(the_service_report_measures_the_platform, |app| {
         html.contains("50.0 %（1/2 件）") && html.contains("2/168 小时") && html.contains("暂无机器人数据"),
         "{html}"
     );
+    assert!(html.contains("售后 24 小时未结案（兜底退款）") && html.contains("售后超时未处理（case_silence）"));
     assert!(text(&app, "/").await.contains(r#"href="/report""#), "linked for everyone");
+    let openapi = text(&app, "/api/openapi.json").await;
+    assert!(openapi.contains("/api/v1/public/service-report") && openapi.contains("/api/v1/public/shops/{id}"));
     let rules = text(&app, "/grades").await;
     assert!(rules.contains("评级规则") && rules.contains(r#"id="grade-example-result">C<"#));
     for body in [html, serde_json::to_string(&r).unwrap()] {

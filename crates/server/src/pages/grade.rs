@@ -246,6 +246,15 @@ fn pct(p: Option<f64>, of: String) -> String {
     p.map_or_else(|| format!("无数据（{of}）"), |p| format!("{p:.1} %（{of}）"))
 }
 
+/// Breach kinds as the public reads them; the platform's own kinds included.
+fn breach_label(kind: &str) -> String {
+    match kind {
+        "platform_chat_reply" => "平台超时未回复买家".into(),
+        "platform_case_unresolved" => "售后 24 小时未结案（兜底退款）".into(),
+        k => format!("{}（{k}）", youying_core::enforcement::breach_label(k)),
+    }
+}
+
 fn party_label(p: &str) -> String {
     if p == "platform" { "平台".into() } else { "商家".into() }
 }
@@ -269,7 +278,7 @@ fn col(w: &ReportWindowView) -> ReportCol {
             None => "暂无机器人数据".into(),
         },
         cases: w.cases_by_type.iter().map(|c| (c.label.clone(), c.cases, c.refunds, fmt_fen(c.refund_fen))).collect(),
-        breaches: w.breaches.iter().map(|b| (b.kind.clone(), party_label(&b.party), b.count)).collect(),
+        breaches: w.breaches.iter().map(|b| (breach_label(&b.kind), party_label(&b.party), b.count)).collect(),
     }
 }
 
