@@ -11,6 +11,7 @@ use crate::clock::Timestamp;
 use crate::enforcement::{DOWNRANK_RANK, PenaltyKind};
 use crate::error::{Error, Result};
 use crate::evidence::NewEvent;
+use crate::grades::Grade;
 use crate::money::{Account, Entry, Fen};
 use crate::ports::{Tx, User};
 use crate::values::ShopId;
@@ -48,6 +49,8 @@ pub struct Standing {
     pub suspended: bool,
     /// The end of the down-ranking in force, if any.
     pub downranked_until: Option<Timestamp>,
+    /// The shop's last computed grade (新店 until first graded).
+    pub grade: Grade,
 }
 
 impl Standing {
@@ -71,9 +74,11 @@ impl Standing {
         }
     }
 
-    /// Added to each product's own rank in search.
+    /// Added to each product's own rank in search: the grade's place, less a
+    /// down-ranking that outweighs any grade.
     pub fn rank_offset(&self) -> i64 {
-        if self.downranked_until.is_some() { -DOWNRANK_RANK } else { 0 }
+        let penalty = if self.downranked_until.is_some() { -DOWNRANK_RANK } else { 0 };
+        penalty + self.grade.rank_offset()
     }
 }
 
@@ -95,6 +100,7 @@ pub fn standing(tx: &mut dyn Tx, now: Timestamp, shop: ShopId) -> Result<Standin
         deposit_min_fen: min,
         suspended: false,
         downranked_until: None,
+        grade: tx.stored_grade(shop)?.map_or(Grade::New, |g| g.grade),
     };
     for p in tx.active_penalties(shop)?.into_iter().filter(|p| p.in_force(now)) {
         match p.kind {

@@ -342,7 +342,18 @@ pub type Notice = (i64, String, String, String, Timestamp);
 
 /// One transaction's worth of persistence primitives. Methods map constraint
 /// violations to domain errors (`UsernameTaken`, …); anything else is `Storage`.
-pub trait Tx: MarketTx + ChatTx + MailTx + CaseTx + EnforcementTx + BotTx + FaqTx + ReviewTx + crate::anchor::AnchorTx {
+pub trait Tx:
+    MarketTx
+    + ChatTx
+    + MailTx
+    + CaseTx
+    + EnforcementTx
+    + BotTx
+    + FaqTx
+    + ReviewTx
+    + crate::anchor::AnchorTx
+    + crate::grades::port::TrustTx
+{
     // accounts
     fn insert_user(&mut self, user: &NewUser) -> Result<UserId>;
     fn user_by_id(&mut self, id: UserId) -> Result<Option<User>>;

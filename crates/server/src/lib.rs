@@ -12,6 +12,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod evidence;
+pub mod grades;
 pub mod hub;
 pub mod i18n;
 pub mod mailer;
@@ -21,6 +22,7 @@ pub mod ratelimit;
 pub mod scheduler;
 pub mod security;
 pub mod state;
+pub mod svg;
 pub mod vault;
 pub mod ws;
 

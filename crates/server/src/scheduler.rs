@@ -77,12 +77,20 @@ fn record(out: &Outcome) {
 
 /// The loop. Returns when `shutdown` turns true.
 pub async fn run<S: Store>(app: App<S>, mut shutdown: watch::Receiver<bool>) {
+    let mut graded_at = i64::MIN;
     loop {
         if *shutdown.borrow() {
             return;
         }
         if let Err(e) = run_due(&app).await {
             tracing::error!(error = %e, "deadline step failed");
+        }
+        // Grades follow the events the deadlines (and everyone else) recorded.
+        if app.now().millis().saturating_sub(graded_at) >= crate::grades::EVERY_MS {
+            graded_at = app.now().millis();
+            if let Err(e) = crate::grades::refresh(&app).await {
+                tracing::error!(error = %e, "grade refresh failed");
+            }
         }
         // Any deadline added from here on wakes us (Notify keeps the permit),
         // so one scheduled between this read and the sleep is not missed.

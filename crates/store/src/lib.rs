@@ -6,6 +6,7 @@ mod bot;
 mod cases;
 mod chat;
 mod enforcement;
+mod grades;
 mod mail;
 mod market;
 mod migrate;

@@ -22,6 +22,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     Migration { version: 8, sql: include_str!("../migrations/sqlite/0008_enforcement.sql") },
     Migration { version: 9, sql: include_str!("../migrations/sqlite/0009_anchors.sql") },
     Migration { version: 10, sql: include_str!("../migrations/sqlite/0010_trust.sql") },
+    Migration { version: 11, sql: include_str!("../migrations/sqlite/0011_grades.sql") },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -34,6 +35,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     Migration { version: 8, sql: include_str!("../migrations/postgres/0008_enforcement.sql") },
     Migration { version: 9, sql: include_str!("../migrations/postgres/0009_anchors.sql") },
     Migration { version: 10, sql: include_str!("../migrations/postgres/0010_trust.sql") },
+    Migration { version: 11, sql: include_str!("../migrations/postgres/0011_grades.sql") },
 ];
 
 /// Applies what is missing; returns how many migrations ran. On SQLite,

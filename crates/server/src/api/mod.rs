@@ -9,6 +9,7 @@ pub mod orders;
 pub mod products;
 pub mod publication;
 pub mod reviews;
+pub mod public;
 pub mod wallet;
 pub use admin::verify_chain;
 mod auth;
@@ -61,6 +62,8 @@ pub fn router<S: Store>() -> Router<App<S>> {
         .route("/api/v1/orders/{no}/snapshot", get(orders::snapshot::<S>))
         .route("/api/v1/orders/{no}/evidence.zip", get(crate::evidence::api_export::<S>))
         .route("/api/v1/public/chain-head", get(crate::evidence::chain_head::<S>))
+        .route("/api/v1/public/shops/{id}", get(public::shop::<S>))
+        .route("/api/v1/public/service-report", get(public::service_report::<S>))
         .route("/api/v1/orders/{no}/reveal", post(orders::reveal::<S>))
         .route("/api/v1/orders/{no}/confirm", post(orders::confirm::<S>))
         .route("/api/v1/orders/{no}/fulfil", post(orders::fulfil::<S>))

@@ -396,6 +396,7 @@ struct ShopPage<'a> {
     downranked_until: Option<String>,
     /// Published reviews and cases (pages/reviews.rs, `_shop_trust.html`).
     trust: super::reviews::ShopTrust,
+    grade: super::grade::GradeSection,
 }
 
 pub async fn shop<S: Store>(State(app): State<App<S>>, page: Page, Path(id): Path<i64>) -> Result<Response, PageError> {
@@ -416,6 +417,7 @@ pub async fn shop<S: Store>(State(app): State<App<S>>, page: Page, Path(id): Pat
         })
         .await
         .map_err(|e| page.error(e.into()))?;
+    let grade = super::grade::section(&app, shop.id).await.map_err(|e| page.error(e))?;
     let contact = Contact::new(page.viewer.as_ref().map(|v| &v.user), &shop, format!("/shops/{id}"));
     let t = ShopPage {
         page: &page.layout,
@@ -427,6 +429,7 @@ pub async fn shop<S: Store>(State(app): State<App<S>>, page: Page, Path(id): Pat
         hidden: !standing.listed(),
         downranked_until: standing.downranked_until.map(fmt_time),
         trust,
+        grade,
     };
     Ok(render(StatusCode::OK, &page.layout, &t))
 }

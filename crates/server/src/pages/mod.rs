@@ -9,6 +9,7 @@ mod chat_console;
 mod docs;
 mod enforcement;
 pub(crate) mod forms;
+pub(crate) mod grade;
 mod market;
 mod merchant;
 mod orders;
@@ -42,6 +43,8 @@ pub fn router<S: Store>() -> Router<App<S>> {
         .route("/products/{id}", get(market::product::<S>))
         .route("/products/{id}/buy", post(market::buy::<S>))
         .route("/shops/{id}", get(market::shop::<S>))
+        .route("/grades", get(grade::rules))
+        .route("/report", get(grade::report::<S>))
         .route("/orders", get(orders::list::<S>))
         .route("/orders/{no}", get(orders::show::<S>))
         .route("/orders/{no}/evidence.zip", get(crate::evidence::page_export::<S>))

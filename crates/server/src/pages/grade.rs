@@ -1,0 +1,303 @@
+//! The public trust pages: a shop's grade section (included in its page), the
+//! formula page `/grades` (评级规则) and the platform's service report `/report`
+//! (平台服务报告). Charts are server-side SVG from [`crate::svg`].
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use youying_core::grades::history::{History, history};
+use youying_core::grades::{self, BANDS, Figures, NEUTRAL_REVIEW_CENTI, NEW_SHOP_ORDERS};
+use youying_core::ports::Store;
+use youying_core::values::ShopId;
+
+use super::forms::fmt_fen;
+use super::{Layout, Page, PageError, fmt_time, render};
+use crate::api::public::{ReportWindowView, ShopTrust, load_report, load_shop};
+use crate::error::AppError;
+use crate::state::App;
+use crate::svg::{Bar, bar_chart};
+
+pub struct Line {
+    pub label: String,
+    pub value: String,
+    pub points: i64,
+    pub max: i64,
+}
+
+/// The grade section of a shop's page.
+pub struct GradeSection {
+    /// `A`…`D` or `new`, for the badge's class.
+    pub letter: &'static str,
+    pub label: &'static str,
+    pub points: i64,
+    pub rule_note: Option<&'static str>,
+    pub lines: Vec<Line>,
+    pub computed_at: String,
+    pub deposit: String,
+    pub penalties: Vec<(&'static str, Option<String>)>,
+    pub review_count: i64,
+    pub published_cases: i64,
+    /// Certified agents' share, once agent certification exists.
+    pub certified_agents_share: Option<String>,
+    /// Server-built SVG: no user text in them, every label escaped by `svg`.
+    pub charts: Vec<String>,
+}
+
+pub fn rule_note(rule: Option<&str>) -> Option<&'static str> {
+    match rule? {
+        "suspended" => Some("店铺处于封店状态，评级为 D"),
+        "unanswered" => Some("超过一成买家消息从未得到店铺回复，评级为 D"),
+        "new" => Some("近 30 天订单不足 20 笔，显示为新店"),
+        _ => None,
+    }
+}
+
+fn week_label(t: youying_core::Timestamp) -> String {
+    fmt_time(t).get(5..10).unwrap_or_default().to_owned()
+}
+
+#[allow(clippy::cast_precision_loss)] // counts far below 2^52
+pub fn charts(h: &History) -> Vec<String> {
+    let replies: Vec<Bar> = h
+        .reply_buckets
+        .iter()
+        .map(|b| Bar { label: b.label.clone(), value: b.count as f64, shown: b.count.to_string() })
+        .collect();
+    let met: Vec<Bar> = h
+        .weeks
+        .iter()
+        .map(|w| {
+            let p = w.met_permille();
+            Bar {
+                label: week_label(w.from),
+                value: p.map_or(0.0, |p| p as f64 / 10.0),
+                shown: p.map_or("—".to_owned(), |p| format!("{}%", p / 10)),
+            }
+        })
+        .collect();
+    let cases: Vec<Bar> = h
+        .weeks
+        .iter()
+        .map(|w| Bar { label: week_label(w.from), value: w.cases as f64, shown: w.cases.to_string() })
+        .collect();
+    vec![
+        bar_chart("chart-reply", "首次人工回复时间分布（近 30 天）", &replies, None),
+        bar_chart("chart-deadlines", "每周按时处理率（近 8 周）", &met, Some(100.0)),
+        bar_chart("chart-cases", "每周售后数（近 8 周）", &cases, None),
+    ]
+}
+
+fn section_of(t: &ShopTrust, h: &History) -> GradeSection {
+    GradeSection {
+        letter: t.stored.grade.as_str(),
+        label: t.stored.grade.label(),
+        points: t.stored.points,
+        rule_note: rule_note(t.report.rule),
+        lines: t
+            .report
+            .components
+            .iter()
+            .map(|c| Line { label: c.label.into(), value: c.value.clone(), points: c.points, max: c.max })
+            .collect(),
+        computed_at: fmt_time(t.stored.computed_at),
+        deposit: fmt_fen(t.standing.deposit_fen),
+        penalties: t.penalties.iter().map(|p| (p.kind.label(), p.ends_at.map(fmt_time))).collect(),
+        review_count: t.reviews.0,
+        published_cases: t.published_cases,
+        certified_agents_share: None,
+        charts: charts(h),
+    }
+}
+
+/// The grade section for `shop`'s public page.
+pub async fn section<S: Store>(app: &App<S>, shop: ShopId) -> Result<GradeSection, AppError> {
+    let now = app.now();
+    let (t, h) = app.store.read(move |tx| Ok((load_shop(tx, now, shop)?, history(tx, now, shop)?))).await?;
+    Ok(section_of(&t, &h))
+}
+
+pub struct RuleRow {
+    pub name: &'static str,
+    pub max: i64,
+    pub measure: &'static str,
+    pub steps: String,
+}
+
+fn steps(list: &[(i64, i64)], fmt: impl Fn(i64) -> String, cmp: &str, rest: &str) -> String {
+    let mut parts: Vec<String> = list.iter().map(|(at, p)| format!("{cmp} {}：{p} 分", fmt(*at))).collect();
+    parts.push(rest.to_owned());
+    parts.join("；")
+}
+
+fn pm(v: i64) -> String {
+    format!("{}.{} %", v / 10, v % 10)
+}
+
+fn rule_rows() -> Vec<RuleRow> {
+    vec![
+        RuleRow {
+            name: "首次人工回复（p90）",
+            max: 30,
+            measure: "近 30 天店铺对买家消息的首次人工回复用时，取第 90 百分位（最近秩法：排序后第 ⌈0.9n⌉ 个）。店铺从未回复、由平台接管的消息计为“未回复”，排在所有回复之后。",
+            steps: steps(
+                &grades::REPLY_STEPS_SECS,
+                |s| format!("{s} 秒"),
+                "≤",
+                &format!("更慢或未回复：0 分；无买家咨询：{} 分", grades::REPLY_NO_DATA),
+            ),
+        },
+        RuleRow {
+            name: "按时处理率",
+            max: 25,
+            measure: "按时的首次回复 + 商家 12 小时内处理的售后，除以它们加上记在店铺名下的违约（超时未回复、售后超时、直充超时）。",
+            steps: steps(&grades::MET_STEPS_PERMILLE, pm, "≥", "更低：0 分；无到期事项：25 分"),
+        },
+        RuleRow {
+            name: "每百单售后数",
+            max: 20,
+            measure: "近 30 天新开售后数 ÷ 订单数 × 100。",
+            steps: steps(&grades::CASES_STEPS_CENTI, |c| format!("{}", c / 100), "≤", "更多：0 分"),
+        },
+        RuleRow {
+            name: "需平台裁决的售后占比",
+            max: 15,
+            measure: "平台不得不介入的售后（商家沉默自动退款、平台仲裁、24 小时兜底退款）占全部售后的比例。",
+            steps: steps(&grades::PLATFORM_STEPS_PERMILLE, pm, "≤", "更高：0 分；无售后：15 分"),
+        },
+        RuleRow {
+            name: "已验证评价均分",
+            max: 10,
+            measure: "近 30 天已公开、且订单已完成的评价星级平均值。",
+            steps: steps(
+                &grades::REVIEW_STEPS_CENTI,
+                |c| format!("{}.{:02} 星", c / 100, c % 100),
+                "≥",
+                &format!(
+                    "更低：0 分；暂无评价按 {}.{:02} 星计",
+                    NEUTRAL_REVIEW_CENTI / 100,
+                    NEUTRAL_REVIEW_CENTI % 100
+                ),
+            ),
+        },
+    ]
+}
+
+/// The worked example on the rules page: the formula itself computes it.
+fn example() -> (Figures, grades::GradeReport) {
+    let f = Figures {
+        orders: 40,
+        reply_waits_ms: [90, 100, 110, 115, 118, 119, 120, 130, 200, 400].iter().map(|s| s * 1000).collect(),
+        unanswered: 0,
+        deadlines_met: 20,
+        deadlines_missed: 1,
+        cases: 1,
+        platform_cases: 0,
+        reviews: 0,
+        review_stars: 0,
+        suspended: false,
+    };
+    let r = grades::grade(&f);
+    (f, r)
+}
+
+#[derive(Template)]
+#[template(path = "grades.html")]
+struct RulesPage<'a> {
+    page: &'a Layout,
+    rows: Vec<RuleRow>,
+    bands: Vec<(&'static str, i64)>,
+    new_orders: i64,
+    example: Vec<Line>,
+    example_points: i64,
+    example_grade: &'static str,
+}
+
+pub async fn rules(page: Page) -> Response {
+    let (_, r) = example();
+    let t = RulesPage {
+        page: &page.layout,
+        rows: rule_rows(),
+        bands: BANDS.iter().map(|(g, at)| (g.as_str(), *at)).collect(),
+        new_orders: NEW_SHOP_ORDERS,
+        example: r
+            .components
+            .iter()
+            .map(|c| Line { label: c.label.into(), value: c.value.clone(), points: c.points, max: c.max })
+            .collect(),
+        example_points: r.points,
+        example_grade: r.grade.label(),
+    };
+    render(StatusCode::OK, &page.layout, &t)
+}
+
+/// One window of the report, worded.
+pub struct ReportCol {
+    pub days: i64,
+    pub reply: String,
+    pub arbitration: String,
+    pub duty: String,
+    pub bot: String,
+    pub cases: Vec<(String, i64, i64, String)>,
+    pub breaches: Vec<(String, String, i64)>,
+}
+
+fn pct(p: Option<f64>, of: String) -> String {
+    p.map_or_else(|| format!("无数据（{of}）"), |p| format!("{p:.1} %（{of}）"))
+}
+
+/// Breach kinds as the public reads them; the platform's own kinds included.
+fn breach_label(kind: &str) -> String {
+    match kind {
+        "platform_chat_reply" => "平台超时未回复买家".into(),
+        "platform_case_unresolved" => "售后 24 小时未结案（兜底退款）".into(),
+        k => format!("{}（{k}）", youying_core::enforcement::breach_label(k)),
+    }
+}
+
+fn party_label(p: &str) -> String {
+    if p == "platform" { "平台".into() } else { "商家".into() }
+}
+
+fn col(w: &ReportWindowView) -> ReportCol {
+    let reply = match (w.platform_reply_p90_secs, w.platform_reply_p90_unanswered) {
+        (_, true) => format!("p90 未回复（{} 次回复，{} 次超时）", w.platform_replies, w.platform_unanswered),
+        (Some(s), _) => format!("p90 {s} 秒（{} 次回复，{} 次超时）", w.platform_replies, w.platform_unanswered),
+        (None, _) => "本期无需平台回复的消息".into(),
+    };
+    ReportCol {
+        days: w.days,
+        reply,
+        arbitration: pct(
+            w.arbitrations_in_time_percent,
+            format!("{}/{} 件", w.arbitrations_in_time, w.arbitrations_due),
+        ),
+        duty: pct(w.duty_percent, format!("{}/{} 小时", w.hours_on_duty, w.hours)),
+        bot: match w.bot.settle_percent {
+            Some(p) => format!("{p:.1} %（解决 {}，转人工 {}）", w.bot.settled, w.bot.handed_over),
+            None => "暂无机器人数据".into(),
+        },
+        cases: w.cases_by_type.iter().map(|c| (c.label.clone(), c.cases, c.refunds, fmt_fen(c.refund_fen))).collect(),
+        breaches: w.breaches.iter().map(|b| (breach_label(&b.kind), party_label(&b.party), b.count)).collect(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "report.html")]
+struct ReportPage<'a> {
+    page: &'a Layout,
+    cols: Vec<ReportCol>,
+    generated: String,
+    chain_head: Option<(String, String)>,
+}
+
+pub async fn report<S: Store>(State(app): State<App<S>>, page: Page) -> Result<Response, PageError> {
+    let r = load_report(&app).await.map_err(|e| page.error(e))?;
+    let t = ReportPage {
+        page: &page.layout,
+        cols: r.windows.iter().map(col).collect(),
+        generated: fmt_time(youying_core::Timestamp::from_millis(r.generated_at)),
+        chain_head: r.chain_head.map(|a| (a.hash, fmt_time(a.at))),
+    };
+    Ok(render(StatusCode::OK, &page.layout, &t))
+}
