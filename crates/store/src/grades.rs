@@ -123,12 +123,6 @@ impl<C: Conn> TrustTx for SqlTx<'_, C> {
         self.query(&sql, params![from, to])?.iter().map(case_mark).collect()
     }
 
-    fn stepped_in_cases(&mut self, shop: ShopId) -> Result<i64> {
-        let sql = format!("{CASE_MARK} WHERE c.shop_id = $1");
-        let marks: Vec<CaseMark> = self.query(&sql, params![shop.0])?.iter().map(case_mark).collect::<Result<_>>()?;
-        Ok(marks.iter().filter(|c| c.platform_stepped_in()).count() as i64)
-    }
-
     fn verified_reviews(&mut self, shop: ShopId, from: Timestamp, to: Timestamp) -> Result<(i64, i64)> {
         let sql = "SELECT COUNT(*), CAST(COALESCE(SUM(r.stars), 0) AS BIGINT) FROM reviews r JOIN orders o ON o.id = r.order_id \
                    WHERE r.shop_id = $1 AND r.state = 'published' AND o.state = 'completed' \

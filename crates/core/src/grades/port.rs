@@ -114,8 +114,6 @@ pub trait TrustTx {
     fn cases_opened_between(&mut self, shop: Option<ShopId>, from: Timestamp, to: Timestamp) -> Result<Vec<CaseMark>>;
     /// Cases escalated to arbitration whose 24 h fell in `[from, to)`: already due.
     fn arbitrations_due_between(&mut self, from: Timestamp, to: Timestamp) -> Result<Vec<CaseMark>>;
-    /// Every case of `shop` the platform stepped into, ever.
-    fn stepped_in_cases(&mut self, shop: ShopId) -> Result<i64>;
     /// `(count, sum of stars)` of published reviews of completed orders written in `[from, to]`.
     fn verified_reviews(&mut self, shop: ShopId, from: Timestamp, to: Timestamp) -> Result<(i64, i64)>;
     /// `(count, sum of stars)` of all the shop's published reviews.

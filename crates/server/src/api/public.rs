@@ -40,7 +40,8 @@ pub fn load_shop(tx: &mut dyn Tx, now: Timestamp, id: ShopId) -> Result<ShopTrus
         standing: deposit::standing(tx, now, id)?,
         penalties,
         reviews: tx.published_reviews(id)?,
-        published_cases: tx.stepped_in_cases(id)?,
+        // What the shop's page publishes: closed cases the platform stepped into.
+        published_cases: i64::try_from(tx.published_cases(Some(id), 0, 100_000)?.len()).unwrap_or(i64::MAX),
         shop,
         stored,
         report,
