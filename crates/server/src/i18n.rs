@@ -46,7 +46,10 @@ pub const ZH_CN: &[(&str, &str)] = &[
     ("invalid_input.review_body", "评价内容不能超过 500 字。"),
     ("invalid_input.reply", "回复须为 1–500 字。"),
     ("invalid_input.public_response", "公开回应须为 1–500 字。"),
-    ("invalid_input.reply_moderation", "内容含有威胁、辱骂或联系方式（手机号、QQ、微信、邮箱、网址），不能公开发布，请修改后再提交。"),
+    (
+        "invalid_input.reply_moderation",
+        "内容含有威胁、辱骂或联系方式（手机号、QQ、微信、邮箱、网址），不能公开发布，请修改后再提交。",
+    ),
     ("invalid_input.moderation_note", "驳回须填写理由（1–500 字）。"),
     ("invalid_input.decision", "请选择一个有效的处理决定。"),
     ("invalid_input.state", "不支持的状态筛选。"),

@@ -7,16 +7,15 @@
 
 use reqwest::StatusCode;
 use serde_json::json;
-use youying_testkit::web::Web;
 use youying_testkit::http_test;
+use youying_testkit::web::Web;
 
 http_test!(the_bot_answers_in_the_thread_and_its_buttons_work_without_js, |app| {
     let (owner, shop) = app.merchant("laowang", "星辰点卡").await;
     let product = app.product(&owner, shop, json!({})).await;
     let buyer = app.buyer("xiaoming").await;
-    let (_, c) = app
-        .post("/api/v1/conversations", Some(&buyer.token), json!({ "shop_id": shop, "product_id": product }))
-        .await;
+    let (_, c) =
+        app.post("/api/v1/conversations", Some(&buyer.token), json!({ "shop_id": shop, "product_id": product })).await;
     let conv = c["id"].as_i64().unwrap();
     let mut web = Web::new(&app, &buyer);
     let (s, page) = web.get(&format!("/chat/{conv}")).await;

@@ -8,8 +8,8 @@
 use base64::Engine;
 use reqwest::StatusCode;
 use serde_json::json;
-use youying_testkit::web::Web;
 use youying_testkit::http_test;
+use youying_testkit::web::Web;
 
 http_test!(a_case_through_the_pages_from_order_to_arbitration, |app| {
     let (owner, shop) = app.merchant("page_owner", "页面售后店").await;

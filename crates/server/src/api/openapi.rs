@@ -4,7 +4,9 @@ use axum::Json;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{admin, auth, bot, cases, chat, enforcement, orders, products, public, publication, reviews, shops, wallet};
+use super::{
+    admin, auth, bot, cases, chat, enforcement, orders, products, public, publication, reviews, shops, wallet,
+};
 
 #[derive(Debug, OpenApi)]
 #[openapi(

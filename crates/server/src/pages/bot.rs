@@ -178,7 +178,11 @@ fn merge_days(days: &[BotDay]) -> Vec<BotDay> {
 }
 
 /// 问答与智能助手: a shop's FAQ page.
-pub async fn shop_faq<S: Store>(State(app): State<App<S>>, page: Page, Path(id): Path<i64>) -> Result<Response, PageError> {
+pub async fn shop_faq<S: Store>(
+    State(app): State<App<S>>,
+    page: Page,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
     faq_page(&app, &page, Scope::Shop(ShopId(id)), None).await
 }
 
@@ -213,11 +217,8 @@ async fn add<S: Store>(app: &App<S>, page: Page, scope: Scope, f: &[(String, Str
     let user = page.require_viewer()?.user.clone();
     let now = app.now();
     let r = if field(f, "defaults") == "1" {
-        let entries: Vec<(String, String)> = youying_bot::Knowledge::platform_default()
-            .platform
-            .into_iter()
-            .map(|e| (e.question, e.answer))
-            .collect();
+        let entries: Vec<(String, String)> =
+            youying_bot::Knowledge::platform_default().platform.into_iter().map(|e| (e.question, e.answer)).collect();
         app.store.write(move |tx| faq::add(tx, now, &user, scope, &entries).map(|_| ())).await
     } else {
         let entry = [(field(f, "question").to_owned(), field(f, "answer").to_owned())];
@@ -257,12 +258,12 @@ pub async fn change<S: Store>(
         (field(&f, "question").to_owned(), field(&f, "answer").to_owned(), field(&f, "delete") == "1");
     let item = app.store.read(move |tx| tx.faq_item(id)).await.map_err(|e| page.error(e.into()))?;
     let scope = item.as_ref().and_then(|i| i.shop_id).map_or(Scope::Platform, Scope::Shop);
-    let r = app
-        .store
-        .write(move |tx| {
-            if delete { faq::remove(tx, now, &user, id) } else { faq::edit(tx, now, &user, id, &question, &answer) }
-        })
-        .await;
+    let r =
+        app.store
+            .write(move |tx| {
+                if delete { faq::remove(tx, now, &user, id) } else { faq::edit(tx, now, &user, id, &question, &answer) }
+            })
+            .await;
     done(&app, &page, scope, r.map_err(AppError::from), if delete { "已删除。" } else { "已保存。" }).await
 }
 
@@ -278,6 +279,10 @@ pub async fn switch<S: Store>(
     let now = app.now();
     let on = field(&f, "enabled") == "1";
     let r = app.store.write(move |tx| faq::set_bot(tx, now, &user, ShopId(id), on)).await;
-    let flash = if on { "智能助手已开启：买家的常见问题先由助手回答。" } else { "智能助手已关闭：买家的每条消息都等待人工回复。" };
+    let flash = if on {
+        "智能助手已开启：买家的常见问题先由助手回答。"
+    } else {
+        "智能助手已关闭：买家的每条消息都等待人工回复。"
+    };
     done(&app, &page, Scope::Shop(ShopId(id)), r.map_err(AppError::from), flash).await
 }
