@@ -3,10 +3,13 @@
 // publishes it from 评价审核; the merchant replies once. A second order's case
 // is contested by the merchant and decided by the platform, so it is published
 // and the merchant responds once. A visitor with no account opens the shop page
-// and sees the review (as 匿名买家, never the buyer's name) and the case.
+// and sees the review (as 匿名买家, never the buyer's name) and the case. The
+// buyer exports the case's evidence (导出证据) and `youying evidence verify`
+// checks the downloaded file offline.
 
 import assert from 'node:assert/strict';
-import { login, logout, resultsPath, submit, uid } from '../lib.mjs';
+import { execFileSync } from 'node:child_process';
+import { BIN, login, logout, resultsPath, submit, uid } from '../lib.mjs';
 
 export const server = { demo: true };
 
@@ -112,6 +115,14 @@ export const tests = [
       await act(kefu, '#decide-form', caseUrl);
       assert.equal((await kefu.textContent('#case-state')).trim(), '已全额退款');
       await kefu.context().close();
+
+      // --- the buyer exports the case's evidence; the file verifies offline ---
+      await page.goto(caseUrl);
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#case-evidence-link')]);
+      const bundle = resultsPath(`evidence-${no2}.zip`);
+      await download.saveAs(bundle);
+      const verified = execFileSync(BIN, ['evidence', 'verify', bundle], { encoding: 'utf8' });
+      assert.match(verified, new RegExp(`evidence bundle OK: order ${no2}`), verified);
 
       // --- the buyer sees the review published ---
       await page.goto(base + `/orders/${no}`);

@@ -225,7 +225,9 @@ http_test!(the_service_report_measures_the_platform, |app| {
     assert_eq!(w7["arbitrations_in_time_percent"].as_f64(), Some(50.0));
     // On duty T0 – T0+90 min: the hours T0 and T0+1 h of 168.
     assert_eq!((w7["hours"].as_i64(), w7["hours_on_duty"].as_i64()), (Some(168), Some(2)), "{w7}");
-    assert!(w7["bot"]["settle_percent"].is_null(), "no bot rows: no rate, not 0 %");
+    // The bot took 充值没到账 as a dispute and handed over at once: nothing settled.
+    assert_eq!((w7["bot"]["settled"].as_i64(), w7["bot"]["handed_over"].as_i64()), (Some(0), Some(1)), "{w7}");
+    assert_eq!(w7["bot"]["settle_percent"].as_f64(), Some(0.0));
     let other = w7["cases_by_type"].as_array().unwrap().iter().find(|c| c["kind"] == "other").unwrap().clone();
     assert_eq!(
         other,
@@ -247,7 +249,7 @@ http_test!(the_service_report_measures_the_platform, |app| {
     let html = text(&app, "/report").await;
     assert!(html.contains("平台服务报告") && html.contains(r#"id="report-7d""#) && html.contains(r#"id="report-30d""#));
     assert!(
-        html.contains("50.0 %（1/2 件）") && html.contains("2/168 小时") && html.contains("暂无机器人数据"),
+        html.contains("50.0 %（1/2 件）") && html.contains("2/168 小时") && html.contains("0.0 %（解决 0，转人工 1）"),
         "{html}"
     );
     assert!(html.contains("售后 24 小时未结案（兜底退款）") && html.contains("售后超时未处理（case_silence）"));
