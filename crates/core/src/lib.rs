@@ -24,6 +24,7 @@ pub mod listings;
 pub mod mail;
 pub mod money;
 pub mod orders;
+pub mod quiz;
 pub mod ports;
 pub mod report;
 pub mod reviews;
