@@ -64,7 +64,7 @@ fn bounded(s: &str, max: usize, field: &'static str, reason: &'static str) -> Re
 
 impl QuestionDraft {
     pub fn parse(text: &str, options: &[String], correct: usize, explanation: Option<&str>) -> Result<Self> {
-        let text = bounded(text, MAX_TEXT, "text", "length_1_300")?;
+        let text = bounded(text, MAX_TEXT, "question_text", "length_1_300")?;
         if !(MIN_OPTIONS..=MAX_OPTIONS).contains(&options.len()) {
             return Err(Error::Invalid { field: "options", reason: "count_2_6" });
         }
