@@ -30,7 +30,13 @@ pub fn start(tx: &mut dyn Tx, now: Timestamp, actor: &User, seed: u64) -> Result
     let items = draw(&tx.quiz_questions(false)?, seed)?;
     let id = tx.insert_attempt(actor.id, now, &items)?;
     let ids: Vec<i64> = items.iter().map(|i| i.question_id).collect();
-    tx.append(NewEvent::new(now, Some(actor.id), "quiz.started", subject(actor.id), json!({ "attempt": id, "questions": ids })))?;
+    tx.append(NewEvent::new(
+        now,
+        Some(actor.id),
+        "quiz.started",
+        subject(actor.id),
+        json!({ "attempt": id, "questions": ids }),
+    ))?;
     Ok(Attempt {
         id,
         user_id: actor.id,
