@@ -135,6 +135,7 @@ pub const ZH_CN: &[(&str, &str)] = &[
     ("nav.merchant_cases", "售后"),
     ("nav.arbitration", "仲裁"),
     ("nav.reviews", "评价审核"),
+    ("nav.quiz", "客服认证"),
     ("market.search", "搜索"),
     ("market.search_placeholder", "搜索点卡、激活码、直充、账号…"),
     ("market.empty", "暂时没有符合条件的商品。"),
