@@ -367,12 +367,12 @@ async fn load<S: Store>(store: &S, payloads: Vec<String>) -> Vec<HubEvent> {
             let mut views: HashMap<ConversationId, Option<(ConversationView, UserId)>> = HashMap::new();
             let mut out = Vec::with_capacity(wanted.len());
             for a in wanted {
-                if !views.contains_key(&a.conversation) {
+                if let std::collections::hash_map::Entry::Vacant(slot) = views.entry(a.conversation) {
                     let view = match tx.conversation(a.conversation)? {
                         Some(c) => Some(load_view(tx, &c)?),
                         None => None,
                     };
-                    views.insert(a.conversation, view);
+                    slot.insert(view);
                 }
                 let Some(Some((view, owner))) = views.get(&a.conversation) else { continue };
                 let message = match a.message_id {
