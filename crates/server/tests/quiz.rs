@@ -258,3 +258,17 @@ http_test!(only_the_admin_edits_the_bank_and_a_small_bank_refuses_attempts, |app
     assert_eq!(kinds.iter().filter(|k| *k == "quiz.question_retired").count(), total - 9);
     assert_eq!(kinds[..2], ["quiz.question_added", "quiz.question_changed"]);
 });
+
+http_test!(a_concurrent_double_submit_is_scored_once, |app| {
+    let admin = app.staff("race_admin", "admin").await;
+    let key = answer_key(&app, &admin).await;
+    let (owner, _) = app.merchant("race_owner", "并发小店").await;
+    let (_, a) = start(&app, &owner).await;
+    let (one, two) =
+        tokio::join!(submit(&app, &owner, &a, answers(&a, &key, 0)), submit(&app, &owner, &a, answers(&a, &key, 0)));
+    let mut statuses = [one.0, two.0];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::OK, StatusCode::CONFLICT], "{} {}", one.1, two.1);
+    let kinds = app.events_about(&format!("quiz:user:{}", owner.id)).await;
+    assert_eq!(kinds, ["quiz.started", "quiz.passed"], "one pass recorded");
+});
