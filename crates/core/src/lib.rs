@@ -25,6 +25,7 @@ pub mod mail;
 pub mod money;
 pub mod orders;
 pub mod ports;
+pub mod quiz;
 pub mod report;
 pub mod reviews;
 pub mod rules;

@@ -353,6 +353,7 @@ pub trait Tx:
     + ReviewTx
     + crate::anchor::AnchorTx
     + crate::grades::port::TrustTx
+    + crate::quiz::QuizTx
 {
     // accounts
     fn insert_user(&mut self, user: &NewUser) -> Result<UserId>;

@@ -127,7 +127,7 @@ http_test!(grades_follow_what_was_measured_and_order_search, |app| {
     assert_eq!((d["grade"].as_str(), d["points"].as_i64()), (Some("A"), Some(96)), "{d}");
     assert_eq!(d["figures"]["reply_p90_secs"], 30);
     assert_eq!((d["figures"]["orders"].as_i64(), d["deposit_held_fen"].as_i64()), (Some(20), Some(100_000)));
-    assert!(d["certified_agents_share_percent"].is_null());
+    assert_eq!(d["certified_agents_share_percent"], 0.0, "nobody took the rules quiz");
     // Slow: p90 100 s → 20; met 4/4 (3 replies, 1 case) → 25; 1 case / 20 orders
     // = 5.00 → 10; platform 0 % → 15; 6. 76 → B.
     let s = public_shop(&app, slow_shop).await;

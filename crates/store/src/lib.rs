@@ -11,6 +11,7 @@ mod mail;
 mod market;
 mod migrate;
 pub mod postgres;
+mod quiz;
 mod reviews;
 mod sql;
 pub mod sqlite;

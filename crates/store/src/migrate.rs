@@ -23,6 +23,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     Migration { version: 9, sql: include_str!("../migrations/sqlite/0009_anchors.sql") },
     Migration { version: 10, sql: include_str!("../migrations/sqlite/0010_trust.sql") },
     Migration { version: 11, sql: include_str!("../migrations/sqlite/0011_grades.sql") },
+    Migration { version: 12, sql: include_str!("../migrations/sqlite/0012_quiz.sql") },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -36,6 +37,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     Migration { version: 9, sql: include_str!("../migrations/postgres/0009_anchors.sql") },
     Migration { version: 10, sql: include_str!("../migrations/postgres/0010_trust.sql") },
     Migration { version: 11, sql: include_str!("../migrations/postgres/0011_grades.sql") },
+    Migration { version: 12, sql: include_str!("../migrations/postgres/0012_quiz.sql") },
 ];
 
 /// Applies what is missing; returns how many migrations ran. On SQLite,

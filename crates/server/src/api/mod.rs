@@ -9,6 +9,7 @@ pub mod orders;
 pub mod products;
 pub mod public;
 pub mod publication;
+pub mod quiz;
 pub mod reviews;
 pub mod wallet;
 pub use admin::verify_chain;
@@ -106,6 +107,12 @@ pub fn router<S: Store>() -> Router<App<S>> {
         .route("/api/v1/shops/{id}/bot", get(bot::get_shop_bot::<S>).put(bot::put_shop_bot::<S>))
         .route("/api/v1/faq", get(bot::list_faq::<S>).post(bot::add_faq::<S>))
         .route("/api/v1/faq/{id}", put(bot::edit_faq::<S>).delete(bot::delete_faq::<S>))
+        .route("/api/v1/quiz/attempts", post(quiz::start::<S>))
+        .route("/api/v1/quiz/attempts/{id}/answers", post(quiz::submit::<S>))
+        .route("/api/v1/quiz/certificate", get(quiz::certificate::<S>))
+        .route("/api/v1/admin/quiz/questions", get(quiz::questions::<S>).post(quiz::add::<S>))
+        .route("/api/v1/admin/quiz/questions/{id}", put(quiz::edit::<S>))
+        .route("/api/v1/admin/quiz/questions/{id}/retire", post(quiz::retire::<S>))
         .route("/api/v1/ws", get(crate::ws::upgrade::<S>))
         .route("/api/openapi.json", get(openapi::json))
 }

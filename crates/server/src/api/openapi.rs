@@ -5,7 +5,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    admin, auth, bot, cases, chat, enforcement, orders, products, public, publication, reviews, shops, wallet,
+    admin, auth, bot, cases, chat, enforcement, orders, products, public, publication, quiz, reviews, shops, wallet,
 };
 
 #[derive(Debug, OpenApi)]
@@ -26,9 +26,10 @@ use super::{
         enforcement::get_deposit, enforcement::top_up, enforcement::of_shop, enforcement::list, enforcement::lift,
         bot::ask, bot::feedback, bot::get_shop_bot, bot::put_shop_bot, bot::list_faq, bot::add_faq, bot::edit_faq, bot::delete_faq,
         public::shop, public::service_report,
+        quiz::start, quiz::submit, quiz::certificate, quiz::questions, quiz::add, quiz::edit, quiz::retire,
     ),
     modifiers(&Security),
-    tags((name = "auth", description = "账号与登录"), (name = "shops", description = "店铺与客服子账号"), (name = "admin", description = "平台管理"), (name = "products", description = "商品、库存与搜索"), (name = "orders", description = "下单、发货与担保"), (name = "wallet", description = "钱包与账本"), (name = "chat", description = "对话：2 分钟人工回复，超时平台接管"), (name = "cases", description = "售后：商家 12 小时内处理，24 小时内必有结果"), (name = "evidence", description = "证据包与公开链头"), (name = "bot", description = "智能助手：先答常见问题，随时一键转人工"), (name = "reviews", description = "评价：每个已完成订单一条，含威胁、辱骂、联系方式的先审核；买家匿名展示"), (name = "public", description = "公开数据：店铺评级与其依据、平台服务报告（无需登录，不含买家信息）"))
+    tags((name = "auth", description = "账号与登录"), (name = "shops", description = "店铺与客服子账号"), (name = "admin", description = "平台管理"), (name = "products", description = "商品、库存与搜索"), (name = "orders", description = "下单、发货与担保"), (name = "wallet", description = "钱包与账本"), (name = "chat", description = "对话：2 分钟人工回复，超时平台接管"), (name = "cases", description = "售后：商家 12 小时内处理，24 小时内必有结果"), (name = "evidence", description = "证据包与公开链头"), (name = "bot", description = "智能助手：先答常见问题，随时一键转人工"), (name = "reviews", description = "评价：每个已完成订单一条，含威胁、辱骂、联系方式的先审核；买家匿名展示"), (name = "quiz", description = "客服认证：规则答题（随机 10 题，30 分钟内交卷，90 分及格），证书 90 天有效；题库由管理员维护"), (name = "public", description = "公开数据：店铺评级与其依据、平台服务报告（无需登录，不含买家信息）"))
 )]
 pub struct ApiDoc;
 

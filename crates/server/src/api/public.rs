@@ -30,6 +30,17 @@ pub struct ShopTrust {
     /// Published reviews: count and sum of stars.
     pub reviews: (i64, i64),
     pub published_cases: i64,
+    /// Staff (owner + agents) holding a valid quiz certificate, and all staff.
+    pub certified: (usize, usize),
+}
+
+impl ShopTrust {
+    /// Certified staff in per mille of all staff.
+    pub fn certified_permille(&self) -> Option<i64> {
+        let (certified, total) = self.certified;
+        let (c, t) = (i64::try_from(certified).ok()?, i64::try_from(total).ok()?);
+        (t > 0).then(|| c * 1000 / t)
+    }
 }
 
 pub fn load_shop(tx: &mut dyn Tx, now: Timestamp, id: ShopId) -> Result<ShopTrust> {
@@ -38,6 +49,7 @@ pub fn load_shop(tx: &mut dyn Tx, now: Timestamp, id: ShopId) -> Result<ShopTrus
     let penalties = tx.active_penalties(id)?.into_iter().filter(|p| p.in_force(now)).collect();
     Ok(ShopTrust {
         standing: deposit::standing(tx, now, id)?,
+        certified: youying_core::quiz::certified_share(tx, id, now)?.unwrap_or((0, 0)),
         penalties,
         reviews: tx.published_reviews(id)?,
         // What the shop's page publishes: closed cases the platform stepped into.
@@ -117,7 +129,7 @@ pub struct PublicShop {
     pub review_avg: Option<f64>,
     /// Cases the platform stepped into (published on the shop's page).
     pub published_cases: i64,
-    /// Share of the shop's agents who passed certification; `null` until certification exists.
+    /// Staff (owner + agents) holding a valid rules-quiz certificate, in percent of all staff (one decimal).
     pub certified_agents_share_percent: Option<f64>,
 }
 
@@ -176,7 +188,7 @@ impl PublicShop {
             review_count: count,
             review_avg: centi((count > 0).then(|| stars * 100 / count)),
             published_cases: t.published_cases,
-            certified_agents_share_percent: None,
+            certified_agents_share_percent: percent(t.certified_permille()),
         }
     }
 }

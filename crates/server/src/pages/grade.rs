@@ -105,7 +105,10 @@ fn section_of(t: &ShopTrust, h: &History) -> GradeSection {
         penalties: t.penalties.iter().map(|p| (p.kind.label(), p.ends_at.map(fmt_time))).collect(),
         review_count: t.reviews.0,
         published_cases: t.published_cases,
-        certified_agents_share: None,
+        certified_agents_share: t.certified_permille().map(|p| {
+            let (c, n) = t.certified;
+            format!("{}%（{c}/{n} 人持证）", p / 10)
+        }),
         charts: charts(h),
     }
 }

@@ -14,6 +14,7 @@ mod market;
 mod merchant;
 mod orders;
 mod platform;
+mod quiz;
 pub mod reviews;
 mod session;
 mod shop;
@@ -114,6 +115,11 @@ pub fn router<S: Store>() -> Router<App<S>> {
         .route("/account/tokens", post(account::create_token::<S>))
         .route("/account/tokens/{id}/revoke", post(account::revoke_token::<S>))
         .route("/platform", get(platform::console::<S>))
+        .route("/quiz", get(quiz::home::<S>).post(quiz::start::<S>))
+        .route("/quiz/attempts/{id}", get(quiz::show::<S>).post(quiz::submit::<S>))
+        .route("/platform/quiz", get(quiz::bank::<S>).post(quiz::add::<S>))
+        .route("/platform/quiz/{id}", post(quiz::edit::<S>))
+        .route("/platform/quiz/{id}/retire", post(quiz::retire::<S>))
         .route("/admin/rules", post(platform::save_rules::<S>))
         .route("/merchant/shops/{id}/enforcement", get(enforcement::show::<S>))
         .route("/merchant/shops/{id}/deposit", post(enforcement::top_up::<S>))
@@ -205,6 +211,7 @@ fn nav_for(viewer: Option<&Viewer>, owns_shop: bool) -> Vec<NavItem> {
                 nav.push(item("merchant", "nav.merchant", "/merchant"));
                 nav.push(item("merchant-chat", "nav.merchant_chat", "/merchant/chat"));
                 nav.push(item("merchant-cases", "nav.merchant_cases", "/merchant/cases"));
+                nav.push(item("quiz", "nav.quiz", "/quiz"));
             } else {
                 nav.push(item("open-shop", "nav.open_shop", "/shops/new"));
             }
@@ -213,6 +220,7 @@ fn nav_for(viewer: Option<&Viewer>, owns_shop: bool) -> Vec<NavItem> {
             nav.push(item("merchant", "nav.merchant", "/merchant"));
             nav.push(item("merchant-chat", "nav.merchant_chat", "/merchant/chat"));
             nav.push(item("merchant-cases", "nav.merchant_cases", "/merchant/cases"));
+            nav.push(item("quiz", "nav.quiz", "/quiz"));
         }
         Some(Role::PlatformAgent) => {
             nav.push(item("platform", "nav.platform", "/platform"));

@@ -85,7 +85,9 @@ struct ShopCard {
     name: String,
     created: String,
     manage: bool,
-    agents: Vec<String>,
+    /// Staff names with whether each holds a valid quiz certificate (认证客服).
+    owner_certified: bool,
+    agents: Vec<(String, bool)>,
     invites: Vec<InviteRow>,
     products: Vec<ConsoleProduct>,
     /// Why buyers cannot see the listings, if they cannot.
@@ -141,12 +143,19 @@ async fn console_page<S: Store>(app: &App<S>, page: &Page, new_invite: Option<St
                     });
                 }
                 let standing = youying_core::deposit::standing(tx, now, s.id)?;
+                let mut staff = Vec::new();
+                for a in agents.into_iter().filter(|a| !a.disabled) {
+                    let certified = youying_core::quiz::valid_certificate(tx, a.id, now)?.is_some();
+                    staff.push((a.username, certified));
+                }
+                let owner_certified = youying_core::quiz::valid_certificate(tx, s.owner_id, now)?.is_some();
                 cards.push(ShopCard {
                     id: s.id.0,
                     name: s.name.clone(),
                     created: fmt_time(s.created_at),
                     manage,
-                    agents: agents.into_iter().map(|a| a.username).collect(),
+                    owner_certified,
+                    agents: staff,
                     invites: invites
                         .iter()
                         .map(|i| InviteRow {
