@@ -6,6 +6,7 @@ mod bot;
 mod cases;
 mod chat;
 mod chat_console;
+mod chat_rows;
 mod docs;
 mod enforcement;
 pub(crate) mod forms;
