@@ -180,6 +180,9 @@ fn open_shop(
     let owner =
         accounts::register(tx, now, &name(&format!("wsb_owner_{s}"))?, hash.to_owned(), Role::Buyer, None, None)?;
     let shop = shops::open(tx, now, &owner, &ShopName::parse(&format!("压测点卡店 {s:03}"))?)?;
+    // Human chat is what this measures (every buyer message awaits a person, as
+    // before the bot); the bot's own cost is bot-bench's.
+    youying_core::faq::set_bot(tx, now, &owner, shop.id, false)?;
     let mut crew = vec![(owner.id.0, session(tx, now, &owner)?)];
     for a in 0..agents {
         let invite = token_hash(&format!("wsb-invite-{s}-{a}"));
