@@ -25,6 +25,12 @@ pub fn bot() -> &'static Bot {
     BOT.get_or_init(Bot::new)
 }
 
+/// The platform FAQ shipped with the bot, parsed once: used until an admin edits it.
+pub fn builtin_faq() -> &'static [FaqEntry] {
+    static FAQ: OnceLock<Vec<FaqEntry>> = OnceLock::new();
+    FAQ.get_or_init(|| Knowledge::platform_default().platform)
+}
+
 /// How many of the asker's recent orders the bot may look at.
 const RECENT_ORDERS: usize = 20;
 
@@ -193,7 +199,7 @@ pub fn rule_facts(rules: &Rules) -> RuleFacts {
 pub fn knowledge(tx: &mut dyn Tx, shop: Option<ShopId>) -> Result<Knowledge> {
     let entry = |i: youying_core::faq::FaqItem| FaqEntry { question: i.question, answer: i.answer };
     let platform: Vec<FaqEntry> = tx.faq(None)?.into_iter().map(entry).collect();
-    let platform = if platform.is_empty() { Knowledge::platform_default().platform } else { platform };
+    let platform = if platform.is_empty() { builtin_faq().to_vec() } else { platform };
     let shop = match shop {
         Some(s) => tx.faq(Some(s))?.into_iter().map(entry).collect(),
         None => Vec::new(),

@@ -106,6 +106,8 @@ struct FaqPage<'a> {
     builtin: usize,
     items: Vec<FaqRow>,
     days: Vec<DayRow>,
+    /// The human reply deadline in force, as the page says it.
+    reply_rule: String,
     action: String,
     error: Option<String>,
 }
@@ -118,7 +120,7 @@ async fn faq_page<S: Store>(
 ) -> Result<Response, PageError> {
     let user = page.require_viewer()?.user.clone();
     let today = china_day(app.now());
-    let (shop, bot_enabled, items, days) = app
+    let (shop, (bot_enabled, reply_secs), items, days) = app
         .store
         .read(move |tx| {
             let shop = match scope {
@@ -133,7 +135,8 @@ async fn faq_page<S: Store>(
                 Some(s) => tx.bot_enabled(s)?,
                 None => true,
             };
-            Ok((shop.map(|s| (s.id.0, s.name)), enabled, tx.faq(id)?, tx.bot_days(id, today - 6, today)?))
+            let reply = youying_core::accounts::rules(tx)?.chat_reply_secs();
+            Ok((shop.map(|s| (s.id.0, s.name)), (enabled, reply), tx.faq(id)?, tx.bot_days(id, today - 6, today)?))
         })
         .await
         .map_err(|e| page.error(e.into()))?;
@@ -141,8 +144,7 @@ async fn faq_page<S: Store>(
         Some((id, _)) => format!("/merchant/shops/{id}/faq"),
         None => "/platform/faq".to_owned(),
     };
-    let builtin =
-        if shop.is_none() && items.is_empty() { youying_bot::Knowledge::platform_default().platform.len() } else { 0 };
+    let builtin = if shop.is_none() && items.is_empty() { crate::helpbot::builtin_faq().len() } else { 0 };
     let t = FaqPage {
         page: &page.layout,
         shop,
@@ -150,6 +152,7 @@ async fn faq_page<S: Store>(
         builtin,
         items: items.iter().map(faq_row).collect(),
         days: merge_days(&days).iter().map(day_row).collect(),
+        reply_rule: super::fmt_duration(reply_secs),
         action,
         error: error.map(AppError::message),
     };
@@ -218,7 +221,7 @@ async fn add<S: Store>(app: &App<S>, page: Page, scope: Scope, f: &[(String, Str
     let now = app.now();
     let r = if field(f, "defaults") == "1" {
         let entries: Vec<(String, String)> =
-            youying_bot::Knowledge::platform_default().platform.into_iter().map(|e| (e.question, e.answer)).collect();
+            crate::helpbot::builtin_faq().iter().map(|e| (e.question.clone(), e.answer.clone())).collect();
         app.store.write(move |tx| faq::add(tx, now, &user, scope, &entries).map(|_| ())).await
     } else {
         let entry = [(field(f, "question").to_owned(), field(f, "answer").to_owned())];

@@ -12,7 +12,7 @@ use youying_core::quiz::{self, Certificate, Question, QuestionDraft};
 use youying_core::{Error, authz};
 
 use super::forms::field;
-use super::{Layout, Page, PageError, fmt_time, render, see_other};
+use super::{Layout, Page, PageError, fmt_duration, fmt_time, render, see_other};
 use crate::api::quiz::{AttemptView, ResultView, attempt_view, result_view, start_as, submit_as};
 use crate::error::AppError;
 use crate::state::App;
@@ -23,7 +23,23 @@ struct HomePage<'a> {
     page: &'a Layout,
     /// (valid now, passed at, valid until)
     certificate: Option<(bool, String, String)>,
+    /// The quiz's terms, from the core's constants.
+    terms: String,
+    certificate_term: String,
     error: Option<String>,
+}
+
+/// How the quiz works, said from the numbers the core enforces.
+fn terms() -> String {
+    let n = quiz::QUESTIONS_PER_ATTEMPT;
+    let need = (n * usize::try_from(quiz::PASS_PERCENT).unwrap_or(100)).div_ceil(100);
+    format!(
+        "从平台题库随机抽取 {n} 道单选题（2 分钟回复与平台接管、售后时限、保护期、处罚阶梯、保证金、买家隐私、禁止平台外付款等），\
+         须在 {} 内交卷；答对 {need} 道及以上（{} 分）通过，证书 {} 有效。交卷后可查看每道题的解析。",
+        fmt_duration(quiz::ATTEMPT_SECS),
+        quiz::PASS_PERCENT,
+        fmt_duration(quiz::CERTIFICATE_SECS),
+    )
 }
 
 fn cert_line(c: Option<&Certificate>, now: youying_core::Timestamp) -> Option<(bool, String, String)> {
@@ -41,8 +57,13 @@ async fn home_page<S: Store>(app: &App<S>, page: &Page, error: Option<&AppError>
         })
         .await
         .map_err(|e| page.error(e.into()))?;
-    let t =
-        HomePage { page: &page.layout, certificate: cert_line(c.as_ref(), now), error: error.map(AppError::message) };
+    let t = HomePage {
+        page: &page.layout,
+        certificate: cert_line(c.as_ref(), now),
+        terms: terms(),
+        certificate_term: fmt_duration(quiz::CERTIFICATE_SECS),
+        error: error.map(AppError::message),
+    };
     Ok(render(error.map_or(StatusCode::OK, AppError::status), &page.layout, &t))
 }
 
