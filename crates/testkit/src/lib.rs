@@ -4,6 +4,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::missing_panics_doc)]
 
+pub mod chat;
+pub mod images;
+pub mod market;
+pub mod quiz;
 pub mod smtp;
 pub mod web;
 

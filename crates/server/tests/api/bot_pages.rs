@@ -3,8 +3,6 @@
 //! forms, the shop's FAQ page with the switch, the platform's FAQ page (admins
 //! only), and escaping of FAQ text the bot quotes.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use reqwest::StatusCode;
 use serde_json::json;
 use youying_testkit::http_test;

@@ -3,8 +3,6 @@
 //! 售后 list by deadline, the platform's 仲裁 queue and decision form, CSRF on
 //! every form, and a bad screenshot re-shown with nothing written.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use base64::Engine;
 use reqwest::StatusCode;
 use serde_json::json;

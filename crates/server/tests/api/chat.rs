@@ -2,8 +2,6 @@
 //! platform at the deadline with a breach, platform misses measured too, a
 //! restart in the middle, and live delivery over the websocket.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
@@ -17,9 +15,7 @@ use youying_testkit::{T0, TestApp, TestDb, TestUser, http_test};
 
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-mod support;
-
-use support::chat::{breaches, conversation, say, setup};
+use youying_testkit::chat::{breaches, conversation, say, setup};
 
 http_test!(a_reply_in_time_clears_the_deadline, |app| {
     app.staff("root", "admin").await;

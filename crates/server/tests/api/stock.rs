@@ -1,8 +1,6 @@
 //! Stock import reports and the card keys' encryption at rest, and direct
 //! top-ups against their promised time, on both backends.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use reqwest::StatusCode;
 use serde_json::json;
 use youying_testkit::{TestApp, TestDb, http_test};

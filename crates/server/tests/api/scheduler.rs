@@ -2,8 +2,6 @@
 //! while no server ran fire right after start, and two instances sharing one
 //! PostgreSQL database fire each deadline exactly once.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::time::Duration;
 
 use reqwest::StatusCode;

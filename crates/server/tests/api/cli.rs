@@ -1,8 +1,6 @@
 //! The `youying` binary itself: version, migrate, admin create from stdin,
 //! evidence verify, the help bot, and clear errors for bad database URLs.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::io::Write;
 use std::process::{Command, Stdio};
 

@@ -2,8 +2,6 @@
 //! page with its top-up form, and the admin's penalty overview whose lift form
 //! refuses an empty reason.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use reqwest::StatusCode;
 use serde_json::json;
 use youying_core::Clock;

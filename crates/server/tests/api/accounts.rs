@@ -1,8 +1,6 @@
 //! Accounts over HTTP on both backends: registration, sign-in, sessions,
 //! tokens, throttling, and the ugly inputs.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use youying_core::ports::Store;

@@ -2,41 +2,27 @@
 //! into is public open data once closed — anonymised, with the shop's one
 //! response — and a case the merchant settled itself is not.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use youying_core::ports::Store;
+use youying_testkit::images::PNG_1X1_BASE64 as PNG_1X1;
+use youying_testkit::market::{self, Shop};
 use youying_testkit::{TestApp, TestUser, http_test};
 
 const HOUR: i64 = 3600;
 const PRICE: i64 = 9_800;
-const PNG_1X1: &str =
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
 /// What the buyer writes may hold personal data: it must never be published.
 const PRIVATE: &str = "我叫李四，手机 13900001111，卡密 DEAD-0001 提示已被使用";
 
-struct Shop {
-    owner: TestUser,
-    shop: i64,
-    product: i64,
-}
-
 async fn card_shop<S: Store>(app: &TestApp<S>, name: &str) -> Shop {
-    let (owner, shop) = app.merchant(&format!("{name}_owner"), &format!("{name}店")).await;
-    let product = app.product(&owner, shop, json!({ "price_fen": PRICE })).await;
-    let (s, r) = app.import(&owner, product, "DEAD-0001\nGOOD-0002\nGOOD-0003\n", false).await;
-    assert_eq!(s, StatusCode::OK, "{r}");
-    Shop { owner, shop, product }
+    market::card_shop(app, name, PRICE, "DEAD-0001\nGOOD-0002\nGOOD-0003\n").await
 }
 
 /// A buyer with a delivered order and a `key_invalid` case on it.
 async fn case<S: Store>(app: &TestApp<S>, name: &str, s: &Shop, shots: bool) -> (TestUser, i64) {
     let buyer = app.buyer(name).await;
     app.credit(&buyer, 100_000).await;
-    let (st, o) = app.buy(&buyer, s.product, 1, None).await;
-    assert_eq!(st, StatusCode::CREATED, "{o}");
-    let no = o["order"]["no"].as_str().unwrap();
+    let no = market::bought(app, &buyer, s.product).await;
     let shots = if shots { json!([{ "name": "李四的截图.png", "content_base64": PNG_1X1 }]) } else { json!([]) };
     let body = json!({ "type": "key_invalid", "description": PRIVATE, "screenshots": shots });
     let (st, c) = app.post(&format!("/api/v1/orders/{no}/cases"), Some(&buyer.token), body).await;

@@ -1,8 +1,6 @@
 //! Admin rules: read, change all-or-nothing, recorded as evidence, applied to
 //! deadlines scheduled after the change only.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use youying_testkit::http_test;

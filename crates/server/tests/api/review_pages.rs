@@ -3,32 +3,19 @@
 //! 待审核), the platform's moderation queue, the shop's reply form, and the
 //! case page's 导出证据 link and one public response. CSRF on every form.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use reqwest::StatusCode;
 use serde_json::json;
 use youying_core::ports::Store;
+use youying_testkit::market::{self, Shop};
 use youying_testkit::web::Web;
 use youying_testkit::{TestApp, TestUser, http_test};
 
-struct Shop {
-    owner: TestUser,
-    shop: i64,
-    product: i64,
-}
-
 async fn shop<S: Store>(app: &TestApp<S>, name: &str) -> Shop {
-    let (owner, shop) = app.merchant(&format!("{name}_owner"), &format!("{name}店")).await;
-    let product = app.product(&owner, shop, json!({ "price_fen": 1_000 })).await;
-    let (s, r) = app.import(&owner, product, "K-0001\nK-0002\nK-0003\nK-0004\n", false).await;
-    assert_eq!(s, StatusCode::OK, "{r}");
-    Shop { owner, shop, product }
+    market::card_shop(app, name, 1_000, "K-0001\nK-0002\nK-0003\nK-0004\n").await
 }
 
 async fn bought<S: Store>(app: &TestApp<S>, buyer: &TestUser, s: &Shop) -> String {
-    let (st, o) = app.buy(buyer, s.product, 1, None).await;
-    assert_eq!(st, StatusCode::CREATED, "{o}");
-    o["order"]["no"].as_str().unwrap().to_owned()
+    market::bought(app, buyer, s.product).await
 }
 
 http_test!(the_buyer_reviews_on_the_order_page_and_sees_a_held_review_as_pending, |app| {

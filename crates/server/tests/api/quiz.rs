@@ -5,38 +5,15 @@
 //! hold 10 active questions; answers never leave before submission; the shop's
 //! certified share shows on its public JSON and page.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::collections::HashMap;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use youying_core::ports::Store;
+use youying_testkit::quiz::{agent, answer_key};
 use youying_testkit::{PASSWORD, T0, TestApp, TestUser, http_test};
 
 const DAY: i64 = 86_400;
-
-async fn agent<S: Store>(app: &TestApp<S>, owner: &TestUser, shop: i64, name: &str) -> TestUser {
-    let (s, inv) = app.post(&format!("/api/v1/shops/{shop}/invites"), Some(&owner.token), json!({})).await;
-    assert_eq!(s, StatusCode::CREATED, "{inv}");
-    let body = json!({ "token": inv["token"], "username": name, "password": PASSWORD });
-    let (s, a) = app.post("/api/v1/invites/accept", None, body).await;
-    assert_eq!(s, StatusCode::CREATED, "{a}");
-    app.signed_in(name, PASSWORD).await
-}
-
-/// Question id → the text of its correct option, as the admin sees the bank.
-async fn answer_key<S: Store>(app: &TestApp<S>, admin: &TestUser) -> HashMap<i64, String> {
-    let (s, bank) = app.get("/api/v1/admin/quiz/questions", Some(&admin.token)).await;
-    assert_eq!(s, StatusCode::OK, "{bank}");
-    let bank = bank.as_array().unwrap();
-    assert!(bank.len() >= 15, "the seed bank: {}", bank.len());
-    bank.iter()
-        .map(|q| {
-            (q["id"].as_i64().unwrap(), q["options"][q["correct"].as_u64().unwrap() as usize].as_str().unwrap().into())
-        })
-        .collect()
-}
 
 async fn start<S: Store>(app: &TestApp<S>, who: &TestUser) -> (StatusCode, Value) {
     app.post("/api/v1/quiz/attempts", Some(&who.token), json!({})).await

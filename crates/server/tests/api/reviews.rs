@@ -3,35 +3,22 @@
 //! reason), the shop's one reply, no deletion, and the buyer anonymised in
 //! every public answer.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use youying_core::ports::Store;
+use youying_testkit::market::{self, Shop};
 use youying_testkit::{PASSWORD, TestApp, TestDb, TestUser, http_test};
 
 const PRICE: i64 = 2_500;
 
-struct Shop {
-    owner: TestUser,
-    shop: i64,
-    product: i64,
-}
-
 async fn shop<S: Store>(app: &TestApp<S>, name: &str) -> Shop {
-    let (owner, shop) = app.merchant(&format!("{name}_owner"), &format!("{name}店")).await;
-    let product = app.product(&owner, shop, json!({ "price_fen": PRICE })).await;
     let keys: String = (0..8).map(|i| format!("{name}-KEY-{i:04}\n")).collect();
-    let (s, r) = app.import(&owner, product, &keys, false).await;
-    assert_eq!(s, StatusCode::OK, "{r}");
-    Shop { owner, shop, product }
+    market::card_shop(app, name, PRICE, &keys).await
 }
 
 /// A delivered order of `buyer`'s (not yet completed).
 async fn order<S: Store>(app: &TestApp<S>, buyer: &TestUser, s: &Shop) -> String {
-    let (st, o) = app.buy(buyer, s.product, 1, None).await;
-    assert_eq!(st, StatusCode::CREATED, "{o}");
-    o["order"]["no"].as_str().unwrap().to_owned()
+    market::bought(app, buyer, s.product).await
 }
 
 async fn completed<S: Store>(app: &TestApp<S>, buyer: &TestUser, s: &Shop) -> String {

@@ -1,7 +1,5 @@
 //! Shops, merchant agents and ownership checks over HTTP on both backends.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use youying_testkit::{PASSWORD, http_test};

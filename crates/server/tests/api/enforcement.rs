@@ -3,8 +3,6 @@
 //! warning, down-ranking, fine and suspension; an admin lift with a reason.
 //! Every test ends with the ledger and evidence audit (`http_test!` runs it).
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use youying_core::Clock;

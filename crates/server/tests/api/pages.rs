@@ -1,8 +1,6 @@
 //! The server-rendered pages over HTTP on both backends: CSRF on every form,
 //! Chinese error pages, role navigation, and escaping of user text.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use reqwest::StatusCode;
 use youying_testkit::{PASSWORD, TestApp, http_test};
 

@@ -4,13 +4,12 @@
 //! retries with backoff while the server is down, and the address itself:
 //! checked, one's own only, set from the API and from the account page.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use youying_core::FakeClock;
 use youying_core::ports::{OutboxMail, Store};
 use youying_server::mailer::MailOutcome;
+use youying_testkit::chat::say;
 use youying_testkit::smtp::SmtpSink;
 use youying_testkit::{PASSWORD, T0, TestApp, TestDb, TestUser, http_test};
 
@@ -38,12 +37,6 @@ async fn conversation<S: Store>(app: &TestApp<S>, buyer: &str, shop: i64) -> (Te
     let (s, c) = app.post("/api/v1/conversations", Some(&buyer.token), json!({ "shop_id": shop })).await;
     assert_eq!(s, StatusCode::CREATED, "{c}");
     (buyer, c["id"].as_i64().unwrap())
-}
-
-async fn say<S: Store>(app: &TestApp<S>, who: &TestUser, conv: i64, text: &str) {
-    let (s, m) =
-        app.post(&format!("/api/v1/conversations/{conv}/messages"), Some(&who.token), json!({ "text": text })).await;
-    assert_eq!(s, StatusCode::CREATED, "{m}");
 }
 
 async fn outbox<S: Store>(app: &TestApp<S>) -> Vec<OutboxMail> {

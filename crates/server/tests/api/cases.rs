@@ -3,46 +3,31 @@
 //! leaves nothing behind. Each test ends with every case closed within 24 h
 //! (`settle`) and the ledger and evidence audit (`http_test!`).
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use base64::Engine;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use youying_core::Clock;
 use youying_core::ports::Store;
+use youying_testkit::images::PNG_1X1_BASE64 as PNG_1X1;
+use youying_testkit::market::{self, Shop};
 use youying_testkit::{TestApp, TestUser, http_test};
 
 const HOUR: i64 = 3600;
 const PRICE: i64 = 9_800;
 
-/// A real 1×1 PNG: screenshots are checked by their content.
-const PNG_1X1: &str =
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
-
 fn png() -> Value {
     json!({ "name": "死卡截图.png", "content_base64": PNG_1X1 })
 }
 
-struct Shop {
-    owner: TestUser,
-    shop: i64,
-    product: i64,
-}
-
 async fn card_shop<S: Store>(app: &TestApp<S>, name: &str, keys: &str) -> Shop {
-    let (owner, shop) = app.merchant(&format!("{name}_owner"), &format!("{name}店")).await;
-    let product = app.product(&owner, shop, json!({ "price_fen": PRICE })).await;
-    let (s, r) = app.import(&owner, product, keys, false).await;
-    assert_eq!(s, StatusCode::OK, "{r}");
-    Shop { owner, shop, product }
+    market::card_shop(app, name, PRICE, keys).await
 }
 
 async fn buyer_with_order<S: Store>(app: &TestApp<S>, name: &str, product: i64) -> (TestUser, String) {
     let buyer = app.buyer(name).await;
     app.credit(&buyer, 100_000).await;
-    let (s, o) = app.buy(&buyer, product, 1, None).await;
-    assert_eq!(s, StatusCode::CREATED, "{o}");
-    (buyer, o["order"]["no"].as_str().unwrap().to_owned())
+    let no = market::bought(app, &buyer, product).await;
+    (buyer, no)
 }
 
 async fn open<S: Store>(app: &TestApp<S>, buyer: &TestUser, no: &str, body: Value) -> (StatusCode, Value) {

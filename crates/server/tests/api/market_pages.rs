@@ -2,8 +2,6 @@
 //! idempotency field, order pages and their access, the logged key reveal, the
 //! stock page's all-or-nothing import report, and escaping of merchants' text.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use reqwest::StatusCode;
 use serde_json::json;
 use youying_core::ports::Store;

@@ -3,20 +3,15 @@
 //! parties, refused ones writing nothing, and a buyer's picture starting the
 //! reply clock like a text.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod support;
-
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use youying_core::ports::Store;
+use youying_testkit::chat::{breaches, conversation, setup};
+use youying_testkit::images::PNG_3X2_HEX as PNG;
 use youying_testkit::{T0, TestApp, TestUser, http_test};
 
-use support::chat::{breaches, conversation, setup};
-
-/// A 3×2 RGB PNG, a 16×8 baseline JPEG, and 1×1 WebP files (lossy, lossless,
-/// extended): whole, valid files, as a browser would send them.
-const PNG: &str = "89504e470d0a1a0a0000000d49484452000000030000000208020000001216f14d000000104944415478da63f8d0a301410c701600673409d9666aad550000000049454e44ae426082";
+/// A 16×8 baseline JPEG and 1×1 WebP files (lossy, lossless, extended), with
+/// the testkit's 3×2 PNG: whole, valid files, as a browser would send them.
 const JPEG: &str = "ffd8ffdb00430001010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101ffc0000b080008001001011100ffc40014000100000000000000000000000000000000ffc40014100100000000000000000000000000000000ffda0008010100003f000fffd9";
 const WEBP_LOSSY: &str = "52494646220000005745425056503820160000003001009d012a010001000ec0fe25a400037000000000";
 const WEBP_LOSSLESS: &str = "524946461a000000574542505650384c0d0000002f00000010071011118888fe0700";

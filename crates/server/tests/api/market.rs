@@ -3,8 +3,6 @@
 //! snapshots, reveal, confirmation and release. Every test ends with the
 //! ledger and evidence audit (`http_test!` runs it).
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use sha2::{Digest, Sha256};

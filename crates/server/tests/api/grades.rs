@@ -4,12 +4,12 @@
 //! or decided by the platform; search ordered by grade; nothing public names a
 //! buyer. Every test ends with the ledger and evidence audit (`http_test!`).
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use youying_core::Clock;
 use youying_core::ports::Store;
+use youying_testkit::chat::say;
+use youying_testkit::market::bought;
 use youying_testkit::{T0, TestApp, TestUser, http_test};
 
 const PRICE: i64 = 9_800;
@@ -24,22 +24,10 @@ async fn card_shop<S: Store>(app: &TestApp<S>, owner: &str, name: &str, keys: us
     (owner, shop, product)
 }
 
-async fn bought<S: Store>(app: &TestApp<S>, buyer: &TestUser, product: i64) -> String {
-    let (s, o) = app.buy(buyer, product, 1, None).await;
-    assert_eq!(s, StatusCode::CREATED, "{o}");
-    o["order"]["no"].as_str().unwrap().to_owned()
-}
-
 async fn conversation<S: Store>(app: &TestApp<S>, buyer: &TestUser, shop: i64) -> i64 {
     let (s, c) = app.post("/api/v1/conversations", Some(&buyer.token), json!({ "shop_id": shop })).await;
     assert!(s.is_success(), "{c}");
     c["id"].as_i64().unwrap()
-}
-
-async fn say<S: Store>(app: &TestApp<S>, who: &TestUser, conv: i64, text: &str) {
-    let (s, m) =
-        app.post(&format!("/api/v1/conversations/{conv}/messages"), Some(&who.token), json!({ "text": text })).await;
-    assert_eq!(s, StatusCode::CREATED, "{m}");
 }
 
 async fn public_shop<S: Store>(app: &TestApp<S>, shop: i64) -> Value {

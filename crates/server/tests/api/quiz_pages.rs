@@ -3,35 +3,12 @@
 //! badge in the merchant console's staff list, the certified share on the
 //! shop page, and the admin's bank at /platform/quiz. CSRF on every form.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::collections::HashMap;
 
 use reqwest::StatusCode;
-use serde_json::json;
-use youying_core::ports::Store;
+use youying_testkit::http_test;
+use youying_testkit::quiz::{agent, answer_key};
 use youying_testkit::web::Web;
-use youying_testkit::{PASSWORD, TestApp, TestUser, http_test};
-
-async fn agent<S: Store>(app: &TestApp<S>, owner: &TestUser, shop: i64, name: &str) -> TestUser {
-    let (_, inv) = app.post(&format!("/api/v1/shops/{shop}/invites"), Some(&owner.token), json!({})).await;
-    let body = json!({ "token": inv["token"], "username": name, "password": PASSWORD });
-    let (s, a) = app.post("/api/v1/invites/accept", None, body).await;
-    assert_eq!(s, StatusCode::CREATED, "{a}");
-    app.signed_in(name, PASSWORD).await
-}
-
-/// Question id → correct option text (the admin's view of the bank).
-async fn answer_key<S: Store>(app: &TestApp<S>, admin: &TestUser) -> HashMap<i64, String> {
-    let (_, bank) = app.get("/api/v1/admin/quiz/questions", Some(&admin.token)).await;
-    bank.as_array()
-        .unwrap()
-        .iter()
-        .map(|q| {
-            (q["id"].as_i64().unwrap(), q["options"][q["correct"].as_u64().unwrap() as usize].as_str().unwrap().into())
-        })
-        .collect()
-}
 
 /// The form fields answering the attempt page `html` right: `q{id}` = index.
 fn right_answers(html: &str, key: &HashMap<i64, String>) -> Vec<(String, String)> {

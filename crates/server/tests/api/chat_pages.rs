@@ -3,15 +3,11 @@
 //! merchant console with its countdown, the takeover banner after the
 //! deadline, the platform console (queue, claim, duty) and escaping.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use reqwest::StatusCode;
 use serde_json::json;
+use youying_testkit::images::PNG_3X2_HEX as PNG;
 use youying_testkit::web::Web;
 use youying_testkit::{T0, http_test};
-
-/// A 3×2 PNG.
-const PNG: &str = "89504e470d0a1a0a0000000d49484452000000030000000208020000001216f14d000000104944415478da63f8d0a301410c701600673409d9666aad550000000049454e44ae426082";
 
 /// Whether the element with `id` is rendered without the `hidden` attribute.
 fn shown(page: &str, id: &str) -> bool {

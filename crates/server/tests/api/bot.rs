@@ -4,11 +4,10 @@
 //! the hand-off. Buttons, the shop's switch, FAQs, order ownership, the per-day
 //! counts and `POST /api/v1/bot/ask`.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use youying_core::ports::Store;
+use youying_testkit::chat::{conversation, say};
 use youying_testkit::{T0, TestApp, TestUser, http_test};
 
 const REPLY_MS: i64 = 120_000;
@@ -34,12 +33,6 @@ async fn setup<S: Store>(app: &TestApp<S>) -> Setup {
     Setup { owner, shop, product, buyer, conv: c["id"].as_i64().unwrap() }
 }
 
-async fn say<S: Store>(app: &TestApp<S>, who: &TestUser, conv: i64, text: &str) {
-    let (s, m) =
-        app.post(&format!("/api/v1/conversations/{conv}/messages"), Some(&who.token), json!({ "text": text })).await;
-    assert_eq!(s, StatusCode::CREATED, "{m}");
-}
-
 async fn messages<S: Store>(app: &TestApp<S>, who: &TestUser, conv: i64) -> Vec<Value> {
     let (s, m) = app.get(&format!("/api/v1/conversations/{conv}/messages"), Some(&who.token)).await;
     assert_eq!(s, StatusCode::OK, "{m}");
@@ -52,11 +45,6 @@ async fn last_bot<S: Store>(app: &TestApp<S>, who: &TestUser, conv: i64) -> Valu
     let b = m.iter().rev().find(|m| m["kind"] == "bot").expect("a bot answer");
     assert_eq!((b["side"].as_str(), b["sender_id"].as_i64()), (Some("system"), None), "marked as the bot's");
     serde_json::from_str(b["body"].as_str().unwrap()).unwrap()
-}
-
-async fn conversation<S: Store>(app: &TestApp<S>, who: &TestUser, conv: i64) -> Value {
-    let (_, list) = app.get("/api/v1/conversations", Some(&who.token)).await;
-    list.as_array().unwrap().iter().find(|c| c["id"] == conv).cloned().unwrap()
 }
 
 async fn press<S: Store>(app: &TestApp<S>, who: &TestUser, conv: i64, action: &str) -> (StatusCode, Value) {

@@ -1,8 +1,6 @@
 //! Evidence bundles on both backends: exported by the buyer (and arbitration,
 //! nobody else), proven against the hourly anchor, verified offline by the
 //! CLI, and refused — naming the event — once one byte of one event changes.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::io::{Cursor, Read, Write};
 
 use reqwest::StatusCode;
