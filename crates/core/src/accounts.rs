@@ -11,7 +11,7 @@ use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::evidence::NewEvent;
 use crate::ports::{NewUser, Tx, User};
-use crate::rules::{self, Rules};
+use crate::rules::{self, Rule, Rules};
 use crate::values::{Email, Role, ShopId, TokenId, Username};
 
 pub fn rules(tx: &mut dyn Tx) -> Result<Rules> {
@@ -147,19 +147,19 @@ pub fn change_rules(tx: &mut dyn Tx, now: Timestamp, admin: &User, changes: &BTr
     let checked = rules::validate_changes(changes)?;
     let before = rules(tx)?;
     for (def, value) in checked {
-        let old = before.get(def.name);
+        let old = before.get(def.rule);
         if old == value {
             continue;
         }
-        tx.put_rule(def.name, value, now, Some(admin.id))?;
+        tx.put_rule(def.name(), value, now, Some(admin.id))?;
         tx.append(NewEvent::new(
             now,
             Some(admin.id),
             "rule.changed",
-            format!("rule:{}", def.name),
-            json!({ "name": def.name, "old": old, "new": value }),
+            format!("rule:{}", def.name()),
+            json!({ "name": def.name(), "old": old, "new": value }),
         ))?;
-        if def.name == "deposit_min_fen" {
+        if def.rule == Rule::DepositMinFen {
             // Every shop's visibility may have changed: the search index re-reads it.
             tx.touch_all_products(now)?;
         }

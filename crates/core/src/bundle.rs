@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::evidence::{ChainedEvent, NewEvent, canonical_event, chain_hash};
 use crate::orders::{self, Order};
 use crate::ports::{Tx, User};
+use crate::snapshot::Snapshot;
 use crate::values::{Role, UserId};
 
 pub const FORMAT: &str = "youying-evidence/1";
@@ -101,10 +102,7 @@ pub fn for_order(tx: &mut dyn Tx, now: Timestamp, actor: &User, no: &str) -> Res
     let (events, anchors) = prove(tx, events)?;
     let shop_name = tx.shop(order.shop_id)?.map(|s| s.name).unwrap_or_default();
     let buyer = tx.user_by_id(order.buyer_id)?.map(|u| u.username).unwrap_or_default();
-    let title = serde_json::from_str::<Value>(&order.snapshot)
-        .ok()
-        .and_then(|v| v["title"].as_str().map(str::to_owned))
-        .unwrap_or_default();
+    let title = Snapshot::title_of(&order.snapshot);
     tx.append(NewEvent::new(
         now,
         Some(actor.id),

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::money::Fen;
+use crate::rules::Rule;
 
 /// (code, 中文名). Codes are what the API speaks.
 pub const CATEGORIES: &[(&str, &str)] = &[
@@ -39,9 +40,9 @@ pub fn promise_name(code: &str) -> Option<&'static str> {
 /// listing's own time, else the platform default.
 pub fn topup_promise_secs(promises: &[String], own: Option<i64>, rules: &crate::rules::Rules) -> i64 {
     if promises.iter().any(|p| p == "instant") {
-        rules.get("topup_instant_promise_secs")
+        rules.get(Rule::TopupInstantPromiseSecs)
     } else {
-        own.unwrap_or_else(|| rules.get("topup_default_promise_secs"))
+        own.unwrap_or_else(|| rules.get(Rule::TopupDefaultPromiseSecs))
     }
 }
 

@@ -7,7 +7,7 @@ pub mod bot;
 mod media;
 mod receipts;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 pub use self::media::{ImageRef, NewImage, StoredImage, image_of, send_image};
@@ -15,11 +15,15 @@ pub use self::receipts::{Reads, Unread, mark_read};
 use crate::accounts;
 use crate::authz::{self, ShopAction};
 use crate::clock::Timestamp;
-use crate::deadline::{DeadlineKind, NewDeadline};
+use crate::deadline::{Due, NewDeadline};
 use crate::enforcement;
+use crate::enforcement::BreachKind;
 use crate::error::{Error, Result};
 use crate::evidence::NewEvent;
 use crate::ports::{Tx, User};
+use crate::publish::Change;
+use crate::rules::Rule;
+use crate::snapshot::Snapshot;
 use crate::values::{ConversationId, OrderId, ProductId, Role, ShopId, UserId};
 
 /// Who must answer the buyer now.
@@ -48,7 +52,7 @@ impl Owner {
 }
 
 /// Which side a message came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Side {
     Buyer,
@@ -177,7 +181,7 @@ pub fn open(
             tx.conversation(id)?.ok_or(Error::NotFound)?
         }
     };
-    let card = order.as_ref().map(|o| json!({ "order_no": o.no, "title": serde_json::from_str::<serde_json::Value>(&o.snapshot).ok().and_then(|s| s["title"].as_str().map(str::to_owned)), "total_fen": o.total.get(), "state": o.state.as_str() }))
+    let card = order.as_ref().map(|o| json!({ "order_no": o.no, "title": Snapshot::parse(&o.snapshot).map(|s| s.title), "total_fen": o.total.get(), "state": o.state.as_str() }))
         .or_else(|| product.as_ref().map(|p| json!({ "product_id": p.id.0, "title": p.spec.title, "price_fen": p.spec.price_fen })));
     if let Some(card) = card {
         tx.set_conversation_context(conv.id, order.as_ref().map(|o| o.id), product.as_ref().map(|p| p.id))?;
@@ -205,7 +209,7 @@ fn insert(tx: &mut dyn Tx, m: NewMessage) -> Result<Message> {
         format!("conversation:{}", m.conversation_id),
         json!({ "message_id": id, "side": m.side.as_str(), "kind": m.kind, "body": m.body }),
     ))?;
-    tx.publish(&json!({ "type": "message", "conversation_id": m.conversation_id.0, "message_id": id }).to_string())?;
+    tx.publish(&Change::Message { conversation_id: m.conversation_id, message_id: id })?;
     Ok(Message {
         id,
         conversation_id: m.conversation_id,
@@ -220,7 +224,7 @@ fn insert(tx: &mut dyn Tx, m: NewMessage) -> Result<Message> {
 /// Saves the conversation and tells live connections its state changed.
 fn save(tx: &mut dyn Tx, c: &Conversation) -> Result<()> {
     tx.update_conversation(c)?;
-    tx.publish(&json!({ "type": "conversation", "conversation_id": c.id.0 }).to_string())
+    tx.publish(&Change::Conversation { conversation_id: c.id })
 }
 
 fn text(body: &str) -> Result<String> {
@@ -235,23 +239,13 @@ fn schedule_reply(tx: &mut dyn Tx, now: Timestamp, c: &mut Conversation, since: 
     let rules = accounts::rules(tx)?;
     let due = now.plus_secs(rules.chat_reply_secs());
     let subject = format!("conversation:{}", c.id);
-    let payload = json!({ "conversation_id": c.id.0, "owner": c.owner.as_str() });
-    c.deadline_id = Some(tx.schedule(&NewDeadline {
-        kind: DeadlineKind::ChatReply,
-        subject: subject.clone(),
-        due_at: due,
-        created_at: now,
-        payload: payload.clone(),
-    })?);
-    let warn = rules.get("warn_before_secs");
+    let (conversation_id, owner) = (c.id, c.owner);
+    let reply = Due::ChatReply { conversation_id, owner };
+    c.deadline_id = Some(tx.schedule(&NewDeadline::new(reply, subject.clone(), due, now))?);
+    let warn = rules.get(Rule::WarnBeforeSecs);
     if warn > 0 && warn < rules.chat_reply_secs() {
-        tx.schedule(&NewDeadline {
-            kind: DeadlineKind::ChatWarn,
-            subject,
-            due_at: due.plus_secs(-warn),
-            created_at: now,
-            payload,
-        })?;
+        let warning = Due::ChatWarn { conversation_id, owner };
+        tx.schedule(&NewDeadline::new(warning, subject, due.plus_secs(-warn), now))?;
     }
     c.awaiting_since = Some(since);
     c.reply_due = Some(due);
@@ -360,7 +354,7 @@ pub fn reply_missed(tx: &mut dyn Tx, now: Timestamp, id: ConversationId) -> Resu
         json!({ "conversation_id": c.id.0, "awaiting_since": since.millis(), "due": due.millis(), "late_ms": late_ms });
     match c.owner {
         Owner::Shop => {
-            let breach = enforcement::record_breach(tx, now, c.shop_id, "chat_reply", &subject, &detail)?;
+            let breach = enforcement::record_breach(tx, now, c.shop_id, BreachKind::ChatReply, &subject, &detail)?;
             c.owner = Owner::Platform;
             c.assignee_id = None;
             c.taken_over_at = Some(now);
@@ -378,14 +372,19 @@ pub fn reply_missed(tx: &mut dyn Tx, now: Timestamp, id: ConversationId) -> Resu
             )?;
         }
         Owner::Platform => {
-            let breach =
-                tx.insert_platform_breach(c.shop_id, "platform_chat_reply", &subject, now, &detail.to_string())?;
+            let breach = tx.insert_platform_breach(
+                c.shop_id,
+                BreachKind::PlatformChatReply,
+                &subject,
+                now,
+                &detail.to_string(),
+            )?;
             tx.append(NewEvent::new(
                 now,
                 None,
                 "breach.recorded",
                 "platform",
-                json!({ "breach_id": breach, "kind": "platform_chat_reply", "subject": subject, "late_ms": late_ms }),
+                json!({ "breach_id": breach, "kind": BreachKind::PlatformChatReply.as_str(), "subject": subject, "late_ms": late_ms }),
             ))?;
         }
     }

@@ -4,6 +4,7 @@
 
 use serde_json::{Value, json};
 
+use crate::chat::Owner;
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::evidence::NewEvent;
@@ -91,6 +92,106 @@ impl DeadlineState {
     }
 }
 
+/// A deadline's kind with what it is about: its payload, typed. Stored as
+/// the kind's name and a JSON object holding the one id (`{"order_id": 7}`,
+/// `{}` for a probe), the text earlier versions wrote, so pending deadlines of
+/// an existing database still fire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Due {
+    InviteExpiry {
+        invite_id: InviteId,
+    },
+    ProtectionEnd {
+        order_id: OrderId,
+    },
+    TopupPromise {
+        order_id: OrderId,
+    },
+    /// `owner`: who had to answer when it was scheduled (a record; the handler reloads).
+    ChatReply {
+        conversation_id: ConversationId,
+        owner: Owner,
+    },
+    ChatWarn {
+        conversation_id: ConversationId,
+        owner: Owner,
+    },
+    CaseMerchant {
+        case_id: CaseId,
+    },
+    CaseResolve {
+        case_id: CaseId,
+    },
+    PenaltyEnd {
+        penalty_id: i64,
+    },
+    Probe,
+}
+
+impl Due {
+    pub fn kind(self) -> DeadlineKind {
+        match self {
+            Due::InviteExpiry { .. } => DeadlineKind::InviteExpiry,
+            Due::ProtectionEnd { .. } => DeadlineKind::ProtectionEnd,
+            Due::TopupPromise { .. } => DeadlineKind::TopupPromise,
+            Due::ChatReply { .. } => DeadlineKind::ChatReply,
+            Due::ChatWarn { .. } => DeadlineKind::ChatWarn,
+            Due::CaseMerchant { .. } => DeadlineKind::CaseMerchant,
+            Due::CaseResolve { .. } => DeadlineKind::CaseResolve,
+            Due::PenaltyEnd { .. } => DeadlineKind::PenaltyEnd,
+            Due::Probe => DeadlineKind::Probe,
+        }
+    }
+
+    /// The stored payload.
+    pub fn payload(self) -> Value {
+        match self {
+            Due::InviteExpiry { invite_id } => json!({ "invite_id": invite_id.0 }),
+            Due::ProtectionEnd { order_id } | Due::TopupPromise { order_id } => json!({ "order_id": order_id.0 }),
+            Due::ChatReply { conversation_id, owner } | Due::ChatWarn { conversation_id, owner } => {
+                json!({ "conversation_id": conversation_id.0, "owner": owner.as_str() })
+            }
+            Due::CaseMerchant { case_id } | Due::CaseResolve { case_id } => json!({ "case_id": case_id.0 }),
+            Due::PenaltyEnd { penalty_id } => json!({ "penalty_id": penalty_id }),
+            Due::Probe => json!({}),
+        }
+    }
+
+    /// A stored deadline read back: its kind and the id its payload holds.
+    pub fn read(d: &Deadline) -> Result<Due> {
+        let id = |key: &str, reason: &'static str| {
+            d.payload.get(key).and_then(Value::as_i64).ok_or(Error::Invalid { field: "payload", reason })
+        };
+        let owner = || {
+            d.payload
+                .get("owner")
+                .and_then(Value::as_str)
+                .and_then(Owner::parse)
+                .ok_or(Error::Invalid { field: "payload", reason: "owner" })
+        };
+        let kind =
+            DeadlineKind::parse(&d.kind).ok_or(Error::Invalid { field: "kind", reason: "unknown_deadline_kind" })?;
+        Ok(match kind {
+            DeadlineKind::InviteExpiry => Due::InviteExpiry { invite_id: InviteId(id("invite_id", "invite_id")?) },
+            DeadlineKind::ProtectionEnd => Due::ProtectionEnd { order_id: OrderId(id("order_id", "missing_id")?) },
+            DeadlineKind::TopupPromise => Due::TopupPromise { order_id: OrderId(id("order_id", "missing_id")?) },
+            DeadlineKind::ChatReply => Due::ChatReply {
+                conversation_id: ConversationId(id("conversation_id", "missing_id")?),
+                owner: owner()?,
+            },
+            DeadlineKind::ChatWarn => {
+                Due::ChatWarn { conversation_id: ConversationId(id("conversation_id", "missing_id")?), owner: owner()? }
+            }
+            DeadlineKind::CaseMerchant => Due::CaseMerchant { case_id: CaseId(id("case_id", "missing_id")?) },
+            DeadlineKind::CaseResolve => Due::CaseResolve { case_id: CaseId(id("case_id", "missing_id")?) },
+            DeadlineKind::PenaltyEnd => Due::PenaltyEnd { penalty_id: id("penalty_id", "missing_id")? },
+            DeadlineKind::Probe => Due::Probe,
+        })
+    }
+}
+
+/// A deadline to schedule. Features build it from a [`Due`] with [`NewDeadline::new`];
+/// the raw fields are what the store writes.
 #[derive(Debug, Clone)]
 pub struct NewDeadline {
     pub kind: DeadlineKind,
@@ -111,6 +212,12 @@ pub struct Deadline {
     pub fired_at: Option<Timestamp>,
     pub attempts: i64,
     pub payload: Value,
+}
+
+impl NewDeadline {
+    pub fn new(due: Due, subject: impl Into<String>, due_at: Timestamp, created_at: Timestamp) -> Self {
+        Self { kind: due.kind(), subject: subject.into(), due_at, created_at, payload: due.payload() }
+    }
 }
 
 /// What one step of the engine did.
@@ -199,39 +306,82 @@ pub fn run_due(tx: &mut dyn Tx, now: Timestamp, limit: usize) -> Result<Outcome>
     Ok(out)
 }
 
-fn payload_id(d: &Deadline, key: &str) -> Result<i64> {
-    d.payload.get(key).and_then(Value::as_i64).ok_or(Error::Invalid { field: "payload", reason: "missing_id" })
-}
-
 /// Runs `d`'s handler and marks it fired; false when it was no longer pending.
 fn fire_one(tx: &mut dyn Tx, d: &Deadline, now: Timestamp) -> Result<bool> {
     if !tx.mark_fired(d.id, now)? {
         return Ok(false); // cancelled or fired meanwhile: nothing to do
     }
-    match DeadlineKind::parse(&d.kind) {
-        Some(DeadlineKind::InviteExpiry) => {
-            let id = d
-                .payload
-                .get("invite_id")
-                .and_then(Value::as_i64)
-                .ok_or(Error::Invalid { field: "payload", reason: "invite_id" })?;
-            shops::expire_invite(tx, now, InviteId(id))?;
-        }
-        Some(DeadlineKind::ProtectionEnd) => orders::protection_ended(tx, now, OrderId(payload_id(d, "order_id")?))?,
-        Some(DeadlineKind::TopupPromise) => orders::topup_promise_missed(tx, now, OrderId(payload_id(d, "order_id")?))?,
-        Some(DeadlineKind::ChatReply) => {
-            chat::reply_missed(tx, now, ConversationId(payload_id(d, "conversation_id")?))?
-        }
-        Some(DeadlineKind::ChatWarn) => {
-            chat::reply_warning(tx, now, ConversationId(payload_id(d, "conversation_id")?))?
-        }
-        Some(DeadlineKind::CaseMerchant) => cases::merchant_deadline(tx, now, CaseId(payload_id(d, "case_id")?))?,
-        Some(DeadlineKind::CaseResolve) => cases::resolve_deadline(tx, now, CaseId(payload_id(d, "case_id")?))?,
-        Some(DeadlineKind::PenaltyEnd) => enforcement::penalty_ended(tx, now, payload_id(d, "penalty_id")?)?,
-        Some(DeadlineKind::Probe) => {}
-        None => {
-            return Err(Error::Invalid { field: "kind", reason: "unknown_deadline_kind" });
-        }
+    match Due::read(d)? {
+        Due::InviteExpiry { invite_id } => shops::expire_invite(tx, now, invite_id)?,
+        Due::ProtectionEnd { order_id } => orders::protection_ended(tx, now, order_id)?,
+        Due::TopupPromise { order_id } => orders::topup_promise_missed(tx, now, order_id)?,
+        Due::ChatReply { conversation_id, .. } => chat::reply_missed(tx, now, conversation_id)?,
+        Due::ChatWarn { conversation_id, .. } => chat::reply_warning(tx, now, conversation_id)?,
+        Due::CaseMerchant { case_id } => cases::merchant_deadline(tx, now, case_id)?,
+        Due::CaseResolve { case_id } => cases::resolve_deadline(tx, now, case_id)?,
+        Due::PenaltyEnd { penalty_id } => enforcement::penalty_ended(tx, now, penalty_id)?,
+        Due::Probe => {}
     }
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payloads_are_stored_as_before_and_read_back() {
+        let t = Timestamp::from_millis(0);
+        let cases = [
+            (Due::InviteExpiry { invite_id: InviteId(1) }, "invite_expiry", r#"{"invite_id":1}"#),
+            (Due::ProtectionEnd { order_id: OrderId(2) }, "protection_end", r#"{"order_id":2}"#),
+            (Due::TopupPromise { order_id: OrderId(2) }, "topup_promise", r#"{"order_id":2}"#),
+            (
+                Due::ChatReply { conversation_id: ConversationId(3), owner: Owner::Shop },
+                "chat_reply",
+                r#"{"conversation_id":3,"owner":"shop"}"#,
+            ),
+            (
+                Due::ChatWarn { conversation_id: ConversationId(3), owner: Owner::Platform },
+                "chat_warn",
+                r#"{"conversation_id":3,"owner":"platform"}"#,
+            ),
+            (Due::CaseMerchant { case_id: CaseId(4) }, "case_merchant", r#"{"case_id":4}"#),
+            (Due::CaseResolve { case_id: CaseId(4) }, "case_resolve", r#"{"case_id":4}"#),
+            (Due::PenaltyEnd { penalty_id: 5 }, "penalty_end", r#"{"penalty_id":5}"#),
+            (Due::Probe, "probe", "{}"),
+        ];
+        for (due, kind, stored) in cases {
+            let new = NewDeadline::new(due, "x:1", t, t);
+            assert_eq!((new.kind.as_str(), new.payload.to_string().as_str()), (kind, stored));
+            let d = Deadline {
+                id: DeadlineId(1),
+                kind: kind.to_owned(),
+                subject: "x:1".into(),
+                due_at: t,
+                state: DeadlineState::Pending,
+                fired_at: None,
+                attempts: 0,
+                payload: serde_json::from_str(stored).unwrap(),
+            };
+            assert_eq!(Due::read(&d).unwrap(), due);
+        }
+    }
+
+    #[test]
+    fn a_payload_without_its_id_is_refused() {
+        let d = Deadline {
+            id: DeadlineId(1),
+            kind: "invite_expiry".into(),
+            subject: "invite:0".into(),
+            due_at: Timestamp::from_millis(0),
+            state: DeadlineState::Pending,
+            fired_at: None,
+            attempts: 0,
+            payload: json!({}),
+        };
+        assert!(matches!(Due::read(&d), Err(Error::Invalid { reason: "invite_id", .. })));
+        let unknown = Deadline { kind: "nonsense".into(), ..d };
+        assert!(matches!(Due::read(&unknown), Err(Error::Invalid { field: "kind", .. })));
+    }
 }

@@ -14,6 +14,7 @@ use crate::evidence::NewEvent;
 use crate::grades::Grade;
 use crate::money::{Account, Entry, Fen};
 use crate::ports::{Tx, User};
+use crate::rules::Rule;
 use crate::values::ShopId;
 
 /// Where a top-up comes from: the owner's own wallet, or the shop's income.
@@ -92,7 +93,7 @@ pub fn hidden_label(reason: &str) -> &'static str {
 }
 
 pub fn standing(tx: &mut dyn Tx, now: Timestamp, shop: ShopId) -> Result<Standing> {
-    let min = accounts::rules(tx)?.get("deposit_min_fen");
+    let min = accounts::rules(tx)?.get(Rule::DepositMinFen);
     let deposit = tx.balance(Account::ShopDeposit(shop))?;
     let mut s = Standing {
         shop_id: shop,

@@ -14,25 +14,94 @@ use serde_json::{Value, json};
 use crate::accounts;
 use crate::authz;
 use crate::clock::Timestamp;
-use crate::deadline::{DeadlineKind, NewDeadline};
-use crate::error::{Error, Result};
+use crate::deadline::{Due, NewDeadline};
+use crate::error::{Conflict, Error, Result};
 use crate::evidence::NewEvent;
 use crate::money::{Account, Entry, Fen};
 use crate::ports::{Breach, Tx, User};
-use crate::rules::Rules;
+use crate::rules::{Rule, Rules};
 use crate::values::{DeadlineId, ShopId, UserId};
 
 /// How much a down-ranking lowers each product's search rank: enough to sort
 /// below every unpenalised peer, bounded by the search crate's rank factor.
 pub const DOWNRANK_RANK: i64 = 1_000;
 
-/// A breach kind as merchants read it.
-pub fn breach_label(kind: &str) -> &'static str {
-    match kind {
-        "chat_reply" => "超时未回复买家",
-        "topup_late" => "直充超时未到账",
-        "case_silence" => "售后超时未处理",
-        _ => "其他违规",
+/// What a shop (or the platform itself) failed to do in time. Variants are in
+/// the order of their stored names, so sorting by kind sorts by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum BreachKind {
+    /// An after-sales case the merchant left past its deadline.
+    CaseSilence,
+    /// A buyer's message the shop left unanswered past the reply rule.
+    ChatReply,
+    /// A case nobody resolved in time; the platform refunded.
+    PlatformCaseUnresolved,
+    /// A buyer's message to the platform left unanswered.
+    PlatformChatReply,
+    /// A direct top-up not delivered in its promised time.
+    TopupLate,
+}
+
+impl BreachKind {
+    pub const ALL: [BreachKind; 5] = [
+        BreachKind::CaseSilence,
+        BreachKind::ChatReply,
+        BreachKind::PlatformCaseUnresolved,
+        BreachKind::PlatformChatReply,
+        BreachKind::TopupLate,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BreachKind::CaseSilence => "case_silence",
+            BreachKind::ChatReply => "chat_reply",
+            BreachKind::PlatformCaseUnresolved => "platform_case_unresolved",
+            BreachKind::PlatformChatReply => "platform_chat_reply",
+            BreachKind::TopupLate => "topup_late",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// Who the breach is charged to.
+    pub fn party(self) -> Party {
+        match self {
+            BreachKind::PlatformCaseUnresolved | BreachKind::PlatformChatReply => Party::Platform,
+            _ => Party::Shop,
+        }
+    }
+
+    /// The kind as merchants read it.
+    pub fn label(self) -> &'static str {
+        match self {
+            BreachKind::ChatReply => "超时未回复买家",
+            BreachKind::TopupLate => "直充超时未到账",
+            BreachKind::CaseSilence => "售后超时未处理",
+            BreachKind::PlatformCaseUnresolved | BreachKind::PlatformChatReply => "其他违规",
+        }
+    }
+}
+
+/// Whose breach it is: the merchant's, or the platform's own. Variants in the
+/// order of their stored names, like [`BreachKind`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Party {
+    Platform,
+    Shop,
+}
+
+impl Party {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Party::Platform => "platform",
+            Party::Shop => "shop",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Party::Platform, Party::Shop].into_iter().find(|p| p.as_str() == s)
     }
 }
 
@@ -74,11 +143,11 @@ impl PenaltyKind {
     }
 
     /// The ladder, lowest step first, with the rule holding each threshold.
-    const LADDER: [(PenaltyKind, &'static str); 4] = [
-        (PenaltyKind::Warning, "penalty_warn_at"),
-        (PenaltyKind::Downrank, "penalty_downrank_at"),
-        (PenaltyKind::Fine, "penalty_fine_at"),
-        (PenaltyKind::Suspension, "penalty_suspend_at"),
+    const LADDER: [(PenaltyKind, Rule); 4] = [
+        (PenaltyKind::Warning, Rule::PenaltyWarnAt),
+        (PenaltyKind::Downrank, Rule::PenaltyDownrankAt),
+        (PenaltyKind::Fine, Rule::PenaltyFineAt),
+        (PenaltyKind::Suspension, Rule::PenaltySuspendAt),
     ];
 }
 
@@ -163,7 +232,7 @@ pub fn record_breach(
     tx: &mut dyn Tx,
     now: Timestamp,
     shop: ShopId,
-    kind: &str,
+    kind: BreachKind,
     subject: &str,
     detail: &Value,
 ) -> Result<i64> {
@@ -175,10 +244,10 @@ pub fn record_breach(
         None,
         "breach.recorded",
         format!("shop:{shop}"),
-        json!({ "breach_id": id, "kind": kind, "subject": subject, "detail": detail }),
+        json!({ "breach_id": id, "kind": kind.as_str(), "subject": subject, "detail": detail }),
     ))?;
     let rules = accounts::rules(tx)?;
-    let recent = tx.shop_breaches_since(shop, now.plus_secs(-rules.get("penalty_window_secs")))?;
+    let recent = tx.shop_breaches_since(shop, now.plus_secs(-rules.get(Rule::PenaltyWindowSecs)))?;
     let count = i64::try_from(recent.len()).unwrap_or(i64::MAX);
     for (step, rule) in PenaltyKind::LADDER {
         let threshold = rules.get(rule);
@@ -210,9 +279,9 @@ fn apply(
         shortfall_fen: 0,
     };
     match kind {
-        PenaltyKind::Downrank => new.ends_at = Some(now.plus_secs(rules.get("penalty_downrank_secs"))),
+        PenaltyKind::Downrank => new.ends_at = Some(now.plus_secs(rules.get(Rule::PenaltyDownrankSecs))),
         PenaltyKind::Fine => {
-            let fine = rules.get("penalty_fine_fen");
+            let fine = rules.get(Rule::PenaltyFineFen);
             new.amount_fen = fine.min(tx.balance(Account::ShopDeposit(shop))?.max(0));
             new.shortfall_fen = fine - new.amount_fen;
         }
@@ -232,13 +301,7 @@ fn apply(
         tx.post(&entry, now)?;
     }
     if let Some(end) = new.ends_at {
-        let d = tx.schedule(&NewDeadline {
-            kind: DeadlineKind::PenaltyEnd,
-            subject: subject.clone(),
-            due_at: end,
-            created_at: now,
-            payload: json!({ "penalty_id": id }),
-        })?;
+        let d = tx.schedule(&NewDeadline::new(Due::PenaltyEnd { penalty_id: id }, subject.clone(), end, now))?;
         let mut p = tx.penalty(id)?.ok_or(Error::NotFound)?;
         p.deadline_id = Some(d);
         tx.update_penalty(&p)?;
@@ -261,11 +324,11 @@ fn apply(
 
 /// What the owner is told: the step, its consequence, and every breach behind it.
 fn notice_body(p: &NewPenalty, recent: &[Breach], rules: &Rules) -> String {
-    let days = rules.get("penalty_window_secs") / 86_400;
+    let days = rules.get(Rule::PenaltyWindowSecs) / 86_400;
     let what = match p.kind {
         PenaltyKind::Warning => "请及时回复买家、按时发货，再次违规将降权。".to_owned(),
         PenaltyKind::Downrank => {
-            format!("店铺商品在搜索中降权 {} 天，店铺页显示降权提示。", rules.get("penalty_downrank_secs") / 86_400)
+            format!("店铺商品在搜索中降权 {} 天，店铺页显示降权提示。", rules.get(Rule::PenaltyDownrankSecs) / 86_400)
         }
         PenaltyKind::Fine if p.shortfall_fen > 0 => format!(
             "罚款 {}：保证金仅够扣除 {}，差额 {} 已记录；保证金低于下限期间商品不展示。",
@@ -276,8 +339,7 @@ fn notice_body(p: &NewPenalty, recent: &[Breach], rules: &Rules) -> String {
         PenaltyKind::Fine => format!("已从保证金扣除罚款 {}。", fen(p.amount_fen)),
         PenaltyKind::Suspension => "全部商品已下架，等待平台审核。".to_owned(),
     };
-    let list: Vec<String> =
-        recent.iter().map(|b| format!("#{} {}（{}）", b.id, breach_label(&b.kind), b.subject)).collect();
+    let list: Vec<String> = recent.iter().map(|b| format!("#{} {}（{}）", b.id, b.kind.label(), b.subject)).collect();
     format!("【{}】{} 天内违规 {} 次。{} 违规记录：{}", p.kind.label(), days, recent.len(), what, list.join("；"))
 }
 
@@ -312,7 +374,7 @@ pub fn lift(tx: &mut dyn Tx, now: Timestamp, admin: &User, id: i64, reason: &str
     }
     let mut p = tx.penalty(id)?.ok_or(Error::NotFound)?;
     if p.state != PenaltyState::Active {
-        return Err(Error::Conflict("penalty_not_active"));
+        return Err(Error::Conflict(Conflict::PenaltyNotActive));
     }
     let subject = format!("penalty:{id}");
     if p.amount_fen > 0 {
@@ -359,7 +421,14 @@ mod tests {
         for s in [PenaltyState::Active, PenaltyState::Ended, PenaltyState::Lifted] {
             assert_eq!(PenaltyState::parse(s.as_str()), Some(s));
         }
-        assert_eq!(breach_label("case_silence"), "售后超时未处理");
+        assert_eq!(BreachKind::CaseSilence.label(), "售后超时未处理");
+        for k in BreachKind::ALL {
+            assert_eq!(BreachKind::parse(k.as_str()), Some(k));
+        }
+        let mut names: Vec<_> = BreachKind::ALL.iter().map(|k| k.as_str()).collect();
+        names.sort_unstable();
+        assert_eq!(names, BreachKind::ALL.map(BreachKind::as_str), "sorting by kind sorts by name");
+        assert!(Party::Platform.as_str() < Party::Shop.as_str());
     }
 
     #[test]

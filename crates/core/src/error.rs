@@ -28,7 +28,7 @@ pub enum Error {
     #[error("not found")]
     NotFound,
     #[error("conflict: {0}")]
-    Conflict(&'static str),
+    Conflict(Conflict),
     #[error("unknown rule {0}")]
     UnknownRule(String),
     #[error("rule {name} out of range {min}..={max}")]
@@ -72,6 +72,90 @@ impl Error {
             Error::WindowClosed { .. } => "case_window_closed",
             Error::Storage(_) => "internal",
         }
+    }
+}
+
+/// Why a request conflicts with the current state. The snake_case name
+/// (`as_str`) is the `reason` a client reads and the key of its message
+/// (`conflict.<reason>`); clients match on it, so it never changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conflict {
+    AlreadyReplied,
+    AlreadyResponded,
+    AlreadyReviewed,
+    AttemptExpired,
+    AttemptFinished,
+    CaseAlreadyDecided,
+    CaseAlreadyOpen,
+    CaseClosed,
+    CaseNotAwaitingBuyer,
+    CaseNotAwaitingMerchant,
+    CaseNotInArbitration,
+    CaseNotPublished,
+    Duplicate,
+    DuplicateStock,
+    FaqFull,
+    IdempotencyKeyInFlight,
+    InviteNotPending,
+    NotATopup,
+    NothingToAccept,
+    NothingToReissue,
+    NothingToSettle,
+    OrderNotAwaitingFulfilment,
+    OrderNotCancellable,
+    OrderNotCompleted,
+    OrderNotConfirmable,
+    OrderNotDelivered,
+    OrderRefunded,
+    PenaltyNotActive,
+    ProductChanged,
+    QuestionRetired,
+    QuizBankTooSmall,
+    ReviewAlreadyModerated,
+}
+
+impl Conflict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Conflict::AlreadyReplied => "already_replied",
+            Conflict::AlreadyResponded => "already_responded",
+            Conflict::AlreadyReviewed => "already_reviewed",
+            Conflict::AttemptExpired => "attempt_expired",
+            Conflict::AttemptFinished => "attempt_finished",
+            Conflict::CaseAlreadyDecided => "case_already_decided",
+            Conflict::CaseAlreadyOpen => "case_already_open",
+            Conflict::CaseClosed => "case_closed",
+            Conflict::CaseNotAwaitingBuyer => "case_not_awaiting_buyer",
+            Conflict::CaseNotAwaitingMerchant => "case_not_awaiting_merchant",
+            Conflict::CaseNotInArbitration => "case_not_in_arbitration",
+            Conflict::CaseNotPublished => "case_not_published",
+            Conflict::Duplicate => "duplicate",
+            Conflict::DuplicateStock => "duplicate_stock",
+            Conflict::FaqFull => "faq_full",
+            Conflict::IdempotencyKeyInFlight => "idempotency_key_in_flight",
+            Conflict::InviteNotPending => "invite_not_pending",
+            Conflict::NotATopup => "not_a_topup",
+            Conflict::NothingToAccept => "nothing_to_accept",
+            Conflict::NothingToReissue => "nothing_to_reissue",
+            Conflict::NothingToSettle => "nothing_to_settle",
+            Conflict::OrderNotAwaitingFulfilment => "order_not_awaiting_fulfilment",
+            Conflict::OrderNotCancellable => "order_not_cancellable",
+            Conflict::OrderNotCompleted => "order_not_completed",
+            Conflict::OrderNotConfirmable => "order_not_confirmable",
+            Conflict::OrderNotDelivered => "order_not_delivered",
+            Conflict::OrderRefunded => "order_refunded",
+            Conflict::PenaltyNotActive => "penalty_not_active",
+            Conflict::ProductChanged => "product_changed",
+            Conflict::QuestionRetired => "question_retired",
+            Conflict::QuizBankTooSmall => "quiz_bank_too_small",
+            Conflict::ReviewAlreadyModerated => "review_already_moderated",
+        }
+    }
+}
+
+impl std::fmt::Display for Conflict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

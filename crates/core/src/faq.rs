@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::authz::{self, ShopAction};
 use crate::clock::Timestamp;
-use crate::error::{Error, Result};
+use crate::error::{Conflict, Error, Result};
 use crate::evidence::NewEvent;
 use crate::ports::{Tx, User};
 use crate::shops;
@@ -91,7 +91,7 @@ pub fn add(
     may_edit(tx, actor, scope)?;
     let clean = entries.iter().map(|(q, a)| checked(q, a)).collect::<Result<Vec<_>>>()?;
     if tx.faq(scope.shop())?.len() + clean.len() > MAX_ENTRIES {
-        return Err(Error::Conflict("faq_full"));
+        return Err(Error::Conflict(Conflict::FaqFull));
     }
     let mut ids = Vec::with_capacity(clean.len());
     for (q, a) in &clean {

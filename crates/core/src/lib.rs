@@ -25,11 +25,13 @@ pub mod mail;
 pub mod money;
 pub mod orders;
 pub mod ports;
+pub mod publish;
 pub mod quiz;
 pub mod report;
 pub mod reviews;
 pub mod rules;
 pub mod shops;
+pub mod snapshot;
 pub mod stock;
 pub mod values;
 

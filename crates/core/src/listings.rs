@@ -6,7 +6,7 @@ use serde_json::json;
 use crate::authz::ShopAction;
 use crate::catalogue::{ProductInput, ProductSpec};
 use crate::clock::Timestamp;
-use crate::error::{Error, Result};
+use crate::error::{Conflict, Error, Result};
 use crate::evidence::NewEvent;
 use crate::ports::{Tx, User};
 use crate::shops;
@@ -51,7 +51,7 @@ pub fn update(
     }
     product.updated_at = now;
     if !tx.update_product(&product, expected)? {
-        return Err(Error::Conflict("product_changed"));
+        return Err(Error::Conflict(Conflict::ProductChanged));
     }
     tx.append(NewEvent::new(
         now,

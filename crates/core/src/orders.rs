@@ -4,17 +4,19 @@
 
 use serde::Serialize;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 use crate::accounts;
 use crate::authz::{self, ShopAction};
 use crate::catalogue::{self, ProductKind};
 use crate::clock::Timestamp;
-use crate::deadline::{DeadlineKind, NewDeadline};
-use crate::error::{Error, Result};
-use crate::evidence::{NewEvent, canonical_json};
+use crate::deadline::{DeadlineKind, Due, NewDeadline};
+use crate::enforcement::BreachKind;
+use crate::error::{Conflict, Error, Result};
+use crate::evidence::NewEvent;
 use crate::money::{Account, Entry, Fen};
 use crate::ports::{ClaimedUnit, Product, Tx, User};
+use crate::rules::Rule;
+use crate::snapshot::Snapshot;
 use crate::values::{DeadlineId, OrderId, ProductId, Role, ShopId, UserId};
 use crate::{deposit, enforcement};
 
@@ -161,37 +163,12 @@ pub fn order_no(now: Timestamp, random: u64) -> String {
     format!("{y:04}{m:02}{d:02}{:010}", random % 10_000_000_000)
 }
 
-fn snapshot(product: &Product, shop_name: &str, qty: i64, unit: Fen, total: Fen, at: Timestamp) -> (String, String) {
-    let s = &product.spec;
-    let v = json!({
-        "product_id": product.id.0,
-        "product_version": product.version,
-        "shop": { "id": product.shop_id.0, "name": shop_name },
-        "category": { "code": s.category, "name": catalogue::category_name(&s.category) },
-        "kind": s.kind.as_str(),
-        "title": s.title,
-        "description": s.description,
-        "instructions": s.instructions,
-        "price_fen": s.price_fen,
-        "tiers": s.tiers,
-        "promises": s.promises.iter().map(|p| json!({ "code": p, "name": catalogue::promise_name(p) })).collect::<Vec<_>>(),
-        "topup_promise_secs": s.topup_promise_secs,
-        "topup_fields": s.topup_fields,
-        "account_attrs": s.account_attrs,
-        "paid": { "quantity": qty, "unit_price_fen": unit.get(), "total_fen": total.get() },
-        "captured_at": at.millis(),
-    });
-    let text = canonical_json(&v);
-    let hash = hex::encode(Sha256::digest(text.as_bytes()));
-    (text, hash)
-}
-
 fn protect_secs(tx: &mut dyn Tx, kind: ProductKind) -> Result<i64> {
     let r = accounts::rules(tx)?;
     Ok(match kind {
-        ProductKind::CardKey => r.get("protect_card_key_secs"),
-        ProductKind::DirectTopup => r.get("protect_topup_secs"),
-        ProductKind::Account => r.get("protect_account_secs"),
+        ProductKind::CardKey => r.get(Rule::ProtectCardKeySecs),
+        ProductKind::DirectTopup => r.get(Rule::ProtectTopupSecs),
+        ProductKind::Account => r.get(Rule::ProtectAccountSecs),
     })
 }
 
@@ -246,7 +223,7 @@ pub fn checkout(tx: &mut dyn Tx, now: Timestamp, buyer: &User, req: &Checkout) -
         Vec::new()
     };
     let shop_name = tx.shop(product.shop_id)?.map(|s| s.name).unwrap_or_default();
-    let (snapshot, snapshot_hash) = snapshot(&product, &shop_name, req.quantity, unit, total, now);
+    let (snapshot, snapshot_hash) = Snapshot::capture(&product, &shop_name, req.quantity, unit, total, now).canonical();
     let (state, due, kind) = if product.spec.kind == ProductKind::DirectTopup {
         (OrderState::AwaitingFulfilment, now.plus_secs(promise_secs(tx, &product)?), DeadlineKind::TopupPromise)
     } else {
@@ -273,13 +250,11 @@ pub fn checkout(tx: &mut dyn Tx, now: Timestamp, buyer: &User, req: &Checkout) -
     if !units.is_empty() {
         tx.insert_order_units(id, product.shop_id, &units)?;
     }
-    let deadline = tx.schedule(&NewDeadline {
-        kind,
-        subject: subject.clone(),
-        due_at: due,
-        created_at: now,
-        payload: json!({ "order_id": id.0 }),
-    })?;
+    let watch = match kind {
+        DeadlineKind::TopupPromise => Due::TopupPromise { order_id: id },
+        _ => Due::ProtectionEnd { order_id: id },
+    };
+    let deadline = tx.schedule(&NewDeadline::new(watch, subject.clone(), due, now))?;
     let mut order = tx.order(id)?.ok_or(Error::NotFound)?;
     order.deadline_id = Some(deadline);
     tx.update_order(&order)?;
@@ -344,8 +319,8 @@ pub(crate) fn release(
 ) -> Result<Order> {
     let r = accounts::rules(tx)?;
     let total = Fen::new(order.escrow_fen)?;
-    let fee = total.share_bp(r.get("platform_fee_bp"));
-    let fund = fee.share_bp(r.get("protection_fund_share_bp"));
+    let fee = total.share_bp(r.get(Rule::PlatformFeeBp));
+    let fund = fee.share_bp(r.get(Rule::ProtectionFundShareBp));
     let net = total.saturating_sub(fee);
     let subject = format!("order:{}", order.no);
     let lines = vec![
@@ -376,7 +351,7 @@ pub(crate) fn release(
 pub fn confirm(tx: &mut dyn Tx, now: Timestamp, buyer: &User, no: &str) -> Result<Order> {
     let order = tx.order_by_no(no)?.filter(|o| o.buyer_id == buyer.id).ok_or(Error::NotFound)?;
     if !matches!(order.state, OrderState::Delivered | OrderState::Fulfilled) {
-        return Err(Error::Conflict("order_not_confirmable"));
+        return Err(Error::Conflict(Conflict::OrderNotConfirmable));
     }
     release(tx, now, order, Some(buyer.id), "buyer_confirmed")
 }
@@ -391,20 +366,15 @@ pub fn fulfil(tx: &mut dyn Tx, now: Timestamp, actor: &User, no: &str, note: &st
         return Err(Error::Invalid { field: "note", reason: "length_1_500" });
     }
     if order.state != OrderState::AwaitingFulfilment {
-        return Err(Error::Conflict("order_not_awaiting_fulfilment"));
+        return Err(Error::Conflict(Conflict::OrderNotAwaitingFulfilment));
     }
     if let Some(d) = order.deadline_id.take() {
         tx.cancel_deadline(d, now)?;
     }
     let until = now.plus_secs(protect_secs(tx, ProductKind::DirectTopup)?);
     let subject = format!("order:{}", order.no);
-    order.deadline_id = Some(tx.schedule(&NewDeadline {
-        kind: DeadlineKind::ProtectionEnd,
-        subject: subject.clone(),
-        due_at: until,
-        created_at: now,
-        payload: json!({ "order_id": order.id.0 }),
-    })?);
+    let end = Due::ProtectionEnd { order_id: order.id };
+    order.deadline_id = Some(tx.schedule(&NewDeadline::new(end, subject.clone(), until, now))?);
     order.state = OrderState::Fulfilled;
     order.fulfil_note = Some(note.to_owned());
     order.fulfilled_at = Some(now);
@@ -426,7 +396,7 @@ pub fn cancel_overdue(tx: &mut dyn Tx, now: Timestamp, buyer: &User, no: &str) -
     let mut order = tx.order_by_no(no)?.filter(|o| o.buyer_id == buyer.id).ok_or(Error::NotFound)?;
     let due = order.promise_due.filter(|d| *d <= now);
     if order.state != OrderState::AwaitingFulfilment || due.is_none() {
-        return Err(Error::Conflict("order_not_cancellable"));
+        return Err(Error::Conflict(Conflict::OrderNotCancellable));
     }
     let subject = format!("order:{}", order.no);
     let amount = Fen::new(order.escrow_fen)?;
@@ -479,7 +449,7 @@ pub fn topup_promise_missed(tx: &mut dyn Tx, now: Timestamp, id: OrderId) -> Res
     tx.update_order(&order)?;
     let subject = format!("order:{}", order.no);
     let detail = json!({ "order_no": order.no, "promise_due": order.promise_due.map(Timestamp::millis) });
-    let breach = enforcement::record_breach(tx, now, order.shop_id, "topup_late", &subject, &detail)?;
+    let breach = enforcement::record_breach(tx, now, order.shop_id, BreachKind::TopupLate, &subject, &detail)?;
     tx.append(NewEvent::new(now, None, "order.topup_overdue", &subject, json!({ "breach_id": breach })))
 }
 

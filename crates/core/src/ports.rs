@@ -10,11 +10,12 @@ use crate::catalogue::ProductSpec;
 use crate::chat::{Conversation, Message, NewImage, NewMessage, Side, StoredImage, Unread};
 use crate::clock::Timestamp;
 use crate::deadline::{Deadline, NewDeadline};
-use crate::enforcement::{NewPenalty, Penalty};
+use crate::enforcement::{BreachKind, NewPenalty, Party, Penalty};
 use crate::error::Result;
 use crate::evidence::{ChainedEvent, NewEvent};
 use crate::money::{Account, Entry};
 use crate::orders::{NewOrder, Order, StatementLine};
+use crate::publish::Change;
 use crate::stock::SealedUnit;
 use crate::values::{
     ConversationId, DeadlineId, InviteId, OrderId, ProductId, Role, ShopId, ShopName, TokenId, UserId, Username,
@@ -188,12 +189,12 @@ pub struct LedgerAudit {
 pub struct Breach {
     pub id: i64,
     pub shop_id: ShopId,
-    pub kind: String,
+    pub kind: BreachKind,
     pub subject: String,
     pub at: Timestamp,
     pub detail: String,
-    /// `shop` (the merchant's breach) or `platform` (the platform's own).
-    pub party: String,
+    /// The merchant's breach, or the platform's own.
+    pub party: Party,
 }
 
 /// The marketplace's persistence primitives: catalogue, stock, orders, ledger.
@@ -244,7 +245,14 @@ pub trait MarketTx {
     fn balance(&mut self, account: Account) -> Result<i64>;
     fn statement(&mut self, account: Account, limit: usize) -> Result<Vec<StatementLine>>;
     fn ledger_audit(&mut self) -> Result<LedgerAudit>;
-    fn insert_breach(&mut self, shop: ShopId, kind: &str, subject: &str, at: Timestamp, detail: &str) -> Result<i64>;
+    fn insert_breach(
+        &mut self,
+        shop: ShopId,
+        kind: BreachKind,
+        subject: &str,
+        at: Timestamp,
+        detail: &str,
+    ) -> Result<i64>;
     fn breaches(&mut self, shop: Option<ShopId>, limit: usize) -> Result<Vec<Breach>>;
 }
 
@@ -284,7 +292,7 @@ pub trait ChatTx {
     fn insert_platform_breach(
         &mut self,
         shop: ShopId,
-        kind: &str,
+        kind: BreachKind,
         subject: &str,
         at: Timestamp,
         detail: &str,
@@ -424,7 +432,7 @@ pub trait Tx:
 
     /// Announces a change to every instance's live connections, once the
     /// transaction commits (never if it rolls back). Keep payloads small: ids.
-    fn publish(&mut self, payload: &str) -> Result<()>;
+    fn publish(&mut self, change: &Change) -> Result<()>;
 
     // evidence
     /// Queues an event; the store links it into the chain at commit.

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::cases::CaseType;
 use crate::clock::Timestamp;
+use crate::enforcement::{BreachKind, Party};
 use crate::error::Result;
 use crate::grades::{P90, p90, permille};
 use crate::ports::Tx;
@@ -26,8 +27,8 @@ pub struct CaseTypeLine {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BreachLine {
-    pub kind: String,
-    pub party: String,
+    pub kind: BreachKind,
+    pub party: Party,
     pub count: i64,
 }
 
@@ -114,15 +115,15 @@ pub fn window(tx: &mut dyn Tx, now: Timestamp, days: i64) -> Result<ServiceWindo
     let from = Timestamp::from_millis(now.millis() - days * DAY_MS);
     let replies = tx.replies_between(None, "platform", from, now)?;
     let breaches = tx.breaches_between(None, from, now)?;
-    let unanswered = breaches.iter().filter(|b| b.kind == "platform_chat_reply").count() as i64;
+    let unanswered = breaches.iter().filter(|b| b.kind == BreachKind::PlatformChatReply).count() as i64;
     let waits: Vec<i64> = replies.iter().map(crate::grades::port::ReplyMark::wait_ms).collect();
     let arbitrations = tx.arbitrations_due_between(from, now)?;
     let in_time = arbitrations.iter().filter(|c| c.decided_in_time()).count() as i64;
     let (hours, hours_on_duty) = hours_covered(&tx.duty_intervals(from, now)?, from, now);
     let bot = tx.bot_totals(china_day(from), china_day(now))?;
-    let mut counts: BTreeMap<(String, String), i64> = BTreeMap::new();
+    let mut counts: BTreeMap<(BreachKind, Party), i64> = BTreeMap::new();
     for b in &breaches {
-        *counts.entry((b.kind.clone(), b.party.clone())).or_default() += 1;
+        *counts.entry((b.kind, b.party)).or_default() += 1;
     }
     Ok(ServiceWindow {
         days,

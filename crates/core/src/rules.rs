@@ -6,10 +6,80 @@ use std::collections::BTreeMap;
 
 use crate::error::{Error, Result};
 
+/// A rule's name, checked by the compiler; the snake_case string (`as_str`) is
+/// what the database, the admin API, pages and evidence events say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Rule {
+    ChatReplySecs,
+    WarnBeforeSecs,
+    CaseResolveSecs,
+    CaseMerchantSecs,
+    ProtectCardKeySecs,
+    ProtectTopupSecs,
+    ProtectAccountSecs,
+    TopupDefaultPromiseSecs,
+    TopupInstantPromiseSecs,
+    InviteTtlSecs,
+    SessionTtlSecs,
+    LoginMaxFailures,
+    LoginWindowSecs,
+    PlatformFeeBp,
+    ProtectionFundShareBp,
+    DepositMinFen,
+    PenaltyWindowSecs,
+    PenaltyWarnAt,
+    PenaltyDownrankAt,
+    PenaltyDownrankSecs,
+    PenaltyFineAt,
+    PenaltyFineFen,
+    PenaltySuspendAt,
+}
+
+impl Rule {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Rule::ChatReplySecs => "chat_reply_secs",
+            Rule::WarnBeforeSecs => "warn_before_secs",
+            Rule::CaseResolveSecs => "case_resolve_secs",
+            Rule::CaseMerchantSecs => "case_merchant_secs",
+            Rule::ProtectCardKeySecs => "protect_card_key_secs",
+            Rule::ProtectTopupSecs => "protect_topup_secs",
+            Rule::ProtectAccountSecs => "protect_account_secs",
+            Rule::TopupDefaultPromiseSecs => "topup_default_promise_secs",
+            Rule::TopupInstantPromiseSecs => "topup_instant_promise_secs",
+            Rule::InviteTtlSecs => "invite_ttl_secs",
+            Rule::SessionTtlSecs => "session_ttl_secs",
+            Rule::LoginMaxFailures => "login_max_failures",
+            Rule::LoginWindowSecs => "login_window_secs",
+            Rule::PlatformFeeBp => "platform_fee_bp",
+            Rule::ProtectionFundShareBp => "protection_fund_share_bp",
+            Rule::DepositMinFen => "deposit_min_fen",
+            Rule::PenaltyWindowSecs => "penalty_window_secs",
+            Rule::PenaltyWarnAt => "penalty_warn_at",
+            Rule::PenaltyDownrankAt => "penalty_downrank_at",
+            Rule::PenaltyDownrankSecs => "penalty_downrank_secs",
+            Rule::PenaltyFineAt => "penalty_fine_at",
+            Rule::PenaltyFineFen => "penalty_fine_fen",
+            Rule::PenaltySuspendAt => "penalty_suspend_at",
+        }
+    }
+
+    /// The rule a stored or submitted name means; `None` for a name the code does not know.
+    pub fn parse(name: &str) -> Option<Rule> {
+        RULES.iter().map(|d| d.rule).find(|r| r.as_str() == name)
+    }
+
+    /// Its default, range and unit.
+    pub fn def(self) -> &'static RuleDef {
+        // RULES lists the rules in the enum's order (a test checks it).
+        &RULES[self as usize]
+    }
+}
+
 /// One rule: its name, default, allowed range and unit.
 #[derive(Debug, Clone, Copy)]
 pub struct RuleDef {
-    pub name: &'static str,
+    pub rule: Rule,
     pub default: i64,
     pub min: i64,
     pub max: i64,
@@ -17,39 +87,41 @@ pub struct RuleDef {
     pub unit: &'static str,
 }
 
+impl RuleDef {
+    pub const fn name(&self) -> &'static str {
+        self.rule.as_str()
+    }
+}
+
 const DAY: i64 = 86_400;
 
 /// Every rule the platform knows. Ranges keep a typo from breaking the platform
 /// (a zero-second case window) while letting tests run a 2-minute rule as 2 s.
 pub const RULES: &[RuleDef] = &[
-    RuleDef { name: "chat_reply_secs", default: 120, min: 1, max: DAY, unit: "secs" },
-    RuleDef { name: "warn_before_secs", default: 30, min: 0, max: DAY, unit: "secs" },
-    RuleDef { name: "case_resolve_secs", default: DAY, min: 1, max: 30 * DAY, unit: "secs" },
-    RuleDef { name: "case_merchant_secs", default: DAY / 2, min: 1, max: 30 * DAY, unit: "secs" },
-    RuleDef { name: "protect_card_key_secs", default: DAY, min: 1, max: 90 * DAY, unit: "secs" },
-    RuleDef { name: "protect_topup_secs", default: DAY, min: 1, max: 90 * DAY, unit: "secs" },
-    RuleDef { name: "protect_account_secs", default: 3 * DAY, min: 1, max: 90 * DAY, unit: "secs" },
-    RuleDef { name: "topup_default_promise_secs", default: 1_800, min: 1, max: 30 * DAY, unit: "secs" },
-    RuleDef { name: "topup_instant_promise_secs", default: 300, min: 1, max: DAY, unit: "secs" },
-    RuleDef { name: "invite_ttl_secs", default: 7 * DAY, min: 1, max: 90 * DAY, unit: "secs" },
-    RuleDef { name: "session_ttl_secs", default: 30 * DAY, min: 60, max: 365 * DAY, unit: "secs" },
-    RuleDef { name: "login_max_failures", default: 5, min: 1, max: 1_000, unit: "count" },
-    RuleDef { name: "login_window_secs", default: 900, min: 1, max: DAY, unit: "secs" },
-    RuleDef { name: "platform_fee_bp", default: 200, min: 0, max: 5_000, unit: "basis_points" },
-    RuleDef { name: "protection_fund_share_bp", default: 2_500, min: 0, max: 10_000, unit: "basis_points" },
-    RuleDef { name: "deposit_min_fen", default: 100_000, min: 0, max: 100_000_000, unit: "fen" },
-    RuleDef { name: "penalty_window_secs", default: 30 * DAY, min: 1, max: 365 * DAY, unit: "secs" },
-    RuleDef { name: "penalty_warn_at", default: 1, min: 1, max: 1_000, unit: "count" },
-    RuleDef { name: "penalty_downrank_at", default: 3, min: 1, max: 1_000, unit: "count" },
-    RuleDef { name: "penalty_downrank_secs", default: 7 * DAY, min: 1, max: 365 * DAY, unit: "secs" },
-    RuleDef { name: "penalty_fine_at", default: 5, min: 1, max: 1_000, unit: "count" },
-    RuleDef { name: "penalty_fine_fen", default: 5_000, min: 0, max: 100_000_000, unit: "fen" },
-    RuleDef { name: "penalty_suspend_at", default: 10, min: 1, max: 1_000, unit: "count" },
+    RuleDef { rule: Rule::ChatReplySecs, default: 120, min: 1, max: DAY, unit: "secs" },
+    RuleDef { rule: Rule::WarnBeforeSecs, default: 30, min: 0, max: DAY, unit: "secs" },
+    RuleDef { rule: Rule::CaseResolveSecs, default: DAY, min: 1, max: 30 * DAY, unit: "secs" },
+    RuleDef { rule: Rule::CaseMerchantSecs, default: DAY / 2, min: 1, max: 30 * DAY, unit: "secs" },
+    RuleDef { rule: Rule::ProtectCardKeySecs, default: DAY, min: 1, max: 90 * DAY, unit: "secs" },
+    RuleDef { rule: Rule::ProtectTopupSecs, default: DAY, min: 1, max: 90 * DAY, unit: "secs" },
+    RuleDef { rule: Rule::ProtectAccountSecs, default: 3 * DAY, min: 1, max: 90 * DAY, unit: "secs" },
+    RuleDef { rule: Rule::TopupDefaultPromiseSecs, default: 1_800, min: 1, max: 30 * DAY, unit: "secs" },
+    RuleDef { rule: Rule::TopupInstantPromiseSecs, default: 300, min: 1, max: DAY, unit: "secs" },
+    RuleDef { rule: Rule::InviteTtlSecs, default: 7 * DAY, min: 1, max: 90 * DAY, unit: "secs" },
+    RuleDef { rule: Rule::SessionTtlSecs, default: 30 * DAY, min: 60, max: 365 * DAY, unit: "secs" },
+    RuleDef { rule: Rule::LoginMaxFailures, default: 5, min: 1, max: 1_000, unit: "count" },
+    RuleDef { rule: Rule::LoginWindowSecs, default: 900, min: 1, max: DAY, unit: "secs" },
+    RuleDef { rule: Rule::PlatformFeeBp, default: 200, min: 0, max: 5_000, unit: "basis_points" },
+    RuleDef { rule: Rule::ProtectionFundShareBp, default: 2_500, min: 0, max: 10_000, unit: "basis_points" },
+    RuleDef { rule: Rule::DepositMinFen, default: 100_000, min: 0, max: 100_000_000, unit: "fen" },
+    RuleDef { rule: Rule::PenaltyWindowSecs, default: 30 * DAY, min: 1, max: 365 * DAY, unit: "secs" },
+    RuleDef { rule: Rule::PenaltyWarnAt, default: 1, min: 1, max: 1_000, unit: "count" },
+    RuleDef { rule: Rule::PenaltyDownrankAt, default: 3, min: 1, max: 1_000, unit: "count" },
+    RuleDef { rule: Rule::PenaltyDownrankSecs, default: 7 * DAY, min: 1, max: 365 * DAY, unit: "secs" },
+    RuleDef { rule: Rule::PenaltyFineAt, default: 5, min: 1, max: 1_000, unit: "count" },
+    RuleDef { rule: Rule::PenaltyFineFen, default: 5_000, min: 0, max: 100_000_000, unit: "fen" },
+    RuleDef { rule: Rule::PenaltySuspendAt, default: 10, min: 1, max: 1_000, unit: "count" },
 ];
-
-pub fn def(name: &str) -> Option<&'static RuleDef> {
-    RULES.iter().find(|r| r.name == name)
-}
 
 /// The rules in force: defaults overlaid with the stored changes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,7 +131,7 @@ pub struct Rules {
 
 impl Default for Rules {
     fn default() -> Self {
-        Self { values: RULES.iter().map(|r| (r.name, r.default)).collect() }
+        Self { values: RULES.iter().map(|r| (r.name(), r.default)).collect() }
     }
 }
 
@@ -69,18 +141,15 @@ impl Rules {
     pub fn from_stored(stored: impl IntoIterator<Item = (String, i64)>) -> Self {
         let mut rules = Self::default();
         for (name, value) in stored {
-            if let Some(d) = def(&name) {
-                rules.values.insert(d.name, value.clamp(d.min, d.max));
+            if let Some(d) = Rule::parse(&name).map(Rule::def) {
+                rules.values.insert(d.name(), value.clamp(d.min, d.max));
             }
         }
         rules
     }
 
-    pub fn get(&self, name: &str) -> i64 {
-        match def(name) {
-            Some(d) => self.values.get(d.name).copied().unwrap_or(d.default),
-            None => 0,
-        }
+    pub fn get(&self, rule: Rule) -> i64 {
+        self.values.get(rule.as_str()).copied().unwrap_or(rule.def().default)
     }
 
     pub fn as_map(&self) -> &BTreeMap<&'static str, i64> {
@@ -88,19 +157,19 @@ impl Rules {
     }
 
     pub fn chat_reply_secs(&self) -> i64 {
-        self.get("chat_reply_secs")
+        self.get(Rule::ChatReplySecs)
     }
     pub fn invite_ttl_secs(&self) -> i64 {
-        self.get("invite_ttl_secs")
+        self.get(Rule::InviteTtlSecs)
     }
     pub fn session_ttl_secs(&self) -> i64 {
-        self.get("session_ttl_secs")
+        self.get(Rule::SessionTtlSecs)
     }
     pub fn login_max_failures(&self) -> i64 {
-        self.get("login_max_failures")
+        self.get(Rule::LoginMaxFailures)
     }
     pub fn login_window_secs(&self) -> i64 {
-        self.get("login_window_secs")
+        self.get(Rule::LoginWindowSecs)
     }
 }
 
@@ -112,7 +181,7 @@ pub fn validate_changes(changes: &BTreeMap<String, i64>) -> Result<Vec<(&'static
     changes
         .iter()
         .map(|(name, &value)| {
-            let d = def(name).ok_or_else(|| Error::UnknownRule(name.clone()))?;
+            let d = Rule::parse(name).map(Rule::def).ok_or_else(|| Error::UnknownRule(name.clone()))?;
             if value < d.min || value > d.max {
                 return Err(Error::RuleOutOfRange { name: name.clone(), min: d.min, max: d.max });
             }
@@ -129,13 +198,13 @@ mod tests {
     fn defaults_are_the_published_numbers() {
         let r = Rules::default();
         assert_eq!(r.chat_reply_secs(), 120);
-        assert_eq!(r.get("case_resolve_secs"), 86_400);
-        assert_eq!(r.get("protect_account_secs"), 259_200);
+        assert_eq!(r.get(Rule::CaseResolveSecs), 86_400);
+        assert_eq!(r.get(Rule::ProtectAccountSecs), 259_200);
         assert_eq!(r.login_max_failures(), 5);
-        assert_eq!(r.get("deposit_min_fen"), 100_000);
-        assert_eq!(r.get("penalty_window_secs"), 30 * 86_400);
-        assert_eq!(r.get("penalty_fine_fen"), 5_000);
-        assert_eq!(r.get("penalty_suspend_at"), 10);
+        assert_eq!(r.get(Rule::DepositMinFen), 100_000);
+        assert_eq!(r.get(Rule::PenaltyWindowSecs), 30 * 86_400);
+        assert_eq!(r.get(Rule::PenaltyFineFen), 5_000);
+        assert_eq!(r.get(Rule::PenaltySuspendAt), 10);
     }
 
     #[test]
@@ -154,6 +223,16 @@ mod tests {
     fn stored_values_overlay_defaults() {
         let r = Rules::from_stored([("chat_reply_secs".to_owned(), 5), ("gone".to_owned(), 1)]);
         assert_eq!(r.chat_reply_secs(), 5);
-        assert_eq!(r.get("warn_before_secs"), 30);
+        assert_eq!(r.get(Rule::WarnBeforeSecs), 30);
+    }
+
+    #[test]
+    fn every_rule_has_its_row_and_its_name_back() {
+        for (i, d) in RULES.iter().enumerate() {
+            assert_eq!(d.rule as usize, i, "RULES in the enum's order");
+            assert_eq!(Rule::parse(d.name()), Some(d.rule));
+        }
+        assert_eq!(Rule::parse("chat_reply_secs"), Some(Rule::ChatReplySecs));
+        assert_eq!(Rule::parse("nonsense"), None);
     }
 }

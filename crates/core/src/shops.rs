@@ -6,8 +6,8 @@ use serde_json::json;
 use crate::accounts;
 use crate::authz::{self, ShopAction};
 use crate::clock::Timestamp;
-use crate::deadline::{DeadlineKind, NewDeadline};
-use crate::error::{Error, Result};
+use crate::deadline::{Due, NewDeadline};
+use crate::error::{Conflict, Error, Result};
 use crate::evidence::NewEvent;
 use crate::ports::{Invite, InviteState, Shop, Tx, User};
 use crate::values::{InviteId, Role, ShopId, ShopName, Username};
@@ -44,13 +44,8 @@ pub fn invite_agent(
     let ttl = accounts::rules(tx)?.invite_ttl_secs();
     let expires = now.plus_secs(ttl);
     let id = tx.insert_invite(shop.id, actor.id, token_hash, now, expires)?;
-    let deadline = tx.schedule(&NewDeadline {
-        kind: DeadlineKind::InviteExpiry,
-        subject: format!("invite:{id}"),
-        due_at: expires,
-        created_at: now,
-        payload: json!({ "invite_id": id.0 }),
-    })?;
+    let deadline =
+        tx.schedule(&NewDeadline::new(Due::InviteExpiry { invite_id: id }, format!("invite:{id}"), expires, now))?;
     tx.set_invite_deadline(id, deadline)?;
     tx.append(NewEvent::new(
         now,
@@ -72,7 +67,7 @@ pub fn accept_invite(
 ) -> Result<User> {
     let invite = tx.invite_by_token(token_hash)?.ok_or(Error::NotFound)?;
     if invite.state != InviteState::Pending || invite.expires_at <= now {
-        return Err(Error::Conflict("invite_not_pending"));
+        return Err(Error::Conflict(Conflict::InviteNotPending));
     }
     let user = accounts::register(
         tx,
@@ -101,7 +96,7 @@ pub fn revoke_invite(tx: &mut dyn Tx, now: Timestamp, actor: &User, id: InviteId
     let invite = tx.invite(id)?.ok_or(Error::NotFound)?;
     load(tx, actor, invite.shop_id, ShopAction::Manage)?;
     if invite.state != InviteState::Pending {
-        return Err(Error::Conflict("invite_not_pending"));
+        return Err(Error::Conflict(Conflict::InviteNotPending));
     }
     tx.set_invite_state(id, InviteState::Revoked, None)?;
     if let Some(d) = invite.deadline_id {

@@ -134,7 +134,7 @@ impl IntoResponse for AppError {
             body["reason"] = json!(reason);
         }
         if let AppError::Core(Error::Conflict(reason)) = &self {
-            body["reason"] = json!(reason);
+            body["reason"] = json!(reason.as_str());
         }
         if let AppError::Core(Error::WindowClosed { closed_at_ms }) = &self {
             body["window_closed_at"] = json!(closed_at_ms);

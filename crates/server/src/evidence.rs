@@ -17,6 +17,7 @@ use youying_core::Timestamp;
 use youying_core::anchor::{self, Anchor};
 use youying_core::bundle::{self, Bundle, ProvenEvent};
 use youying_core::ports::{Store, User};
+use youying_core::snapshot::Snapshot;
 
 use crate::auth::ApiUser;
 use crate::error::{ApiResult, AppError};
@@ -156,10 +157,8 @@ struct Printable {
 
 impl Printable {
     fn of(b: &Bundle) -> Self {
-        let snap: serde_json::Value = serde_json::from_str(&b.snapshot).unwrap_or_default();
-        let promises = snap["promises"]
-            .as_array()
-            .map(|ps| ps.iter().filter_map(|p| p["name"].as_str().map(str::to_owned)).collect())
+        let promises = Snapshot::parse(&b.snapshot)
+            .map(|s| s.promises.into_iter().filter_map(|p| p.name).collect())
             .unwrap_or_default();
         let t = |ms: i64| fmt_time(Timestamp::from_millis(ms));
         Printable {

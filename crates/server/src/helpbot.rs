@@ -15,7 +15,8 @@ use youying_core::chat::bot::{BotAnswer, CaseOffer, Responder, Turn};
 use youying_core::error::Result;
 use youying_core::orders::Order;
 use youying_core::ports::{Tx, User};
-use youying_core::rules::Rules;
+use youying_core::rules::{Rule, Rules};
+use youying_core::snapshot::Snapshot;
 use youying_core::values::{ProductId, ShopId};
 
 /// The trained bot, built once per process (training takes milliseconds; the
@@ -140,10 +141,7 @@ fn order_facts(
 }
 
 fn order_fact(o: &Order) -> OrderFacts {
-    let title = serde_json::from_str::<serde_json::Value>(&o.snapshot)
-        .ok()
-        .and_then(|s| s["title"].as_str().map(str::to_owned))
-        .unwrap_or_default();
+    let title = Snapshot::title_of(&o.snapshot);
     let state = o.state.as_str().to_owned();
     OrderFacts {
         no: o.no.clone(),
@@ -185,11 +183,11 @@ pub fn product_facts(tx: &mut dyn Tx, product: youying_core::ports::Product, rul
 /// The rules the bot quotes, from the configured values.
 pub fn rule_facts(rules: &Rules) -> RuleFacts {
     RuleFacts {
-        protect_card_key_secs: rules.get("protect_card_key_secs"),
-        protect_topup_secs: rules.get("protect_topup_secs"),
-        protect_account_secs: rules.get("protect_account_secs"),
-        case_merchant_secs: rules.get("case_merchant_secs"),
-        case_resolve_secs: rules.get("case_resolve_secs"),
+        protect_card_key_secs: rules.get(Rule::ProtectCardKeySecs),
+        protect_topup_secs: rules.get(Rule::ProtectTopupSecs),
+        protect_account_secs: rules.get(Rule::ProtectAccountSecs),
+        case_merchant_secs: rules.get(Rule::CaseMerchantSecs),
+        case_resolve_secs: rules.get(Rule::CaseResolveSecs),
         chat_reply_secs: rules.chat_reply_secs(),
     }
 }

@@ -12,8 +12,9 @@ use std::sync::{Arc, RwLock};
 
 use serde::Serialize;
 use tokio::sync::mpsc;
-use youying_core::chat::{Conversation, ImageRef, Message, Unread};
+use youying_core::chat::{Conversation, ImageRef, Message, Side, Unread};
 use youying_core::ports::{Store, User};
+use youying_core::publish::Change;
 use youying_core::values::{ConversationId, Role, UserId};
 
 /// What a websocket receives.
@@ -314,9 +315,9 @@ impl Hub {
 /// Published payloads loaded together, at most this many per read transaction.
 const BATCH: usize = 256;
 
-/// What a published payload announces: `{"type":"read", side, message_id}`,
-/// `{"type":"typing", side}` (PostgreSQL relays typing between instances), a
-/// new message (`message_id`), or a conversation change.
+/// What a published [`Change`] announces to conversation views: a read
+/// receipt, typing (PostgreSQL relays it between instances), a new message, or
+/// a conversation change.
 #[derive(Debug, Clone, PartialEq)]
 struct Announced {
     conversation: ConversationId,
@@ -327,18 +328,34 @@ struct Announced {
 }
 
 fn announced(payload: &str) -> Option<Announced> {
-    let v: serde_json::Value = serde_json::from_str(payload).ok()?;
-    let conversation = ConversationId(v["conversation_id"].as_i64()?);
-    let side = v["side"].as_str().map(str::to_owned);
-    Some(match v["type"].as_str() {
-        Some("read") => {
-            Announced { conversation, kind: "read", message_id: None, side, read_id: v["message_id"].as_i64() }
-        }
-        Some("typing") => Announced { conversation, kind: "typing", message_id: None, side, read_id: None },
-        _ => match v["message_id"].as_i64() {
-            Some(m) => Announced { conversation, kind: "message", message_id: Some(m), side: None, read_id: None },
-            None => Announced { conversation, kind: "conversation", message_id: None, side: None, read_id: None },
+    let side = |s: Side| Some(s.as_str().to_owned());
+    Some(match Change::parse(payload)? {
+        Change::Read { conversation_id, side: s, message_id } => Announced {
+            conversation: conversation_id,
+            kind: "read",
+            message_id: None,
+            side: side(s),
+            read_id: Some(message_id),
         },
+        Change::Typing { conversation_id, side: s } => {
+            Announced { conversation: conversation_id, kind: "typing", message_id: None, side: side(s), read_id: None }
+        }
+        Change::Message { conversation_id, message_id } => Announced {
+            conversation: conversation_id,
+            kind: "message",
+            message_id: Some(message_id),
+            side: None,
+            read_id: None,
+        },
+        Change::Conversation { conversation_id } => Announced {
+            conversation: conversation_id,
+            kind: "conversation",
+            message_id: None,
+            side: None,
+            read_id: None,
+        },
+        // Cases have no live view.
+        Change::Case { .. } => return None,
     })
 }
 

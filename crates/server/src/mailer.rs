@@ -15,6 +15,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use youying_core::Timestamp;
 use youying_core::chat::Owner;
+use youying_core::enforcement::{BreachKind, Party};
 use youying_core::error::Result;
 use youying_core::ports::{MailSource, NewMail, OutboxMail, Store, Tx};
 use youying_core::values::ConversationId;
@@ -176,15 +177,17 @@ fn breach_facts(tx: &mut dyn Tx, b: &MailSource) -> Result<Option<Facts>> {
     let count = tx
         .breaches(Some(b.shop_id), 1_000)?
         .iter()
-        .filter(|x| x.party == "shop" && x.id <= b.id && x.at > since)
+        .filter(|x| x.party == Party::Shop && x.id <= b.id && x.at > since)
         .count();
-    let (kind, path, mut vars) = match (b.kind.as_str(), conversation_of(&b.subject)) {
-        ("chat_reply", Some(id)) => ("chat_reply", format!("/merchant/chat/{id}"), vec![("conv", id.to_string())]),
-        ("topup_late", _) => {
+    let (kind, path, mut vars) = match (BreachKind::parse(&b.kind), conversation_of(&b.subject)) {
+        (Some(BreachKind::ChatReply), Some(id)) => {
+            ("chat_reply", format!("/merchant/chat/{id}"), vec![("conv", id.to_string())])
+        }
+        (Some(BreachKind::TopupLate), _) => {
             let no = b.subject.strip_prefix("order:").unwrap_or(&b.subject).to_owned();
             ("topup_late", format!("/merchant/shops/{}/orders", b.shop_id), vec![("order", no)])
         }
-        (other, _) => ("breach", "/merchant".to_owned(), vec![("kind", other.to_owned())]),
+        _ => ("breach", "/merchant".to_owned(), vec![("kind", b.kind.clone())]),
     };
     vars.push(("count", count.to_string()));
     Ok(Some(Facts { kind, vars, path, breach: true }))

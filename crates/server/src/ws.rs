@@ -14,6 +14,7 @@ use serde::Deserialize;
 use youying_core::Error;
 use youying_core::chat;
 use youying_core::ports::{Store, User};
+use youying_core::publish::Change;
 use youying_core::values::ConversationId;
 
 use crate::auth::MaybeViewer;
@@ -139,9 +140,8 @@ async fn handle<S: Store>(app: &App<S>, user: &User, socket: &mut WebSocket, tex
             if let Ok((conversation, shop_owner_id, side)) = seen {
                 if app.store.backend() == "postgres" {
                     // Through NOTIFY like messages, so a reader on another instance sees it too.
-                    let payload = serde_json::json!({ "type": "typing", "conversation_id": conversation_id, "side": side.as_str() })
-                        .to_string();
-                    if let Err(e) = app.store.write(move |tx| tx.publish(&payload)).await {
+                    let change = Change::Typing { conversation_id: id, side };
+                    if let Err(e) = app.store.write(move |tx| tx.publish(&change)).await {
                         tracing::warn!(error = %e, "typing not relayed");
                     }
                 } else {

@@ -3,6 +3,7 @@
 use youying_core::Timestamp;
 use youying_core::chat::bot::BotState;
 use youying_core::chat::{Conversation, Message, NewImage, NewMessage, Owner, Reads, Side, StoredImage, Unread};
+use youying_core::enforcement::BreachKind;
 use youying_core::error::{Error, Result, StorageError};
 use youying_core::ports::ChatTx;
 use youying_core::values::{ConversationId, DeadlineId, OrderId, ProductId, ShopId, UserId};
@@ -235,14 +236,14 @@ impl<C: Conn> ChatTx for SqlTx<'_, C> {
     fn insert_platform_breach(
         &mut self,
         shop: ShopId,
-        kind: &str,
+        kind: BreachKind,
         subject: &str,
         at: Timestamp,
         detail: &str,
     ) -> Result<i64> {
         self.insert_id(
             "INSERT INTO breaches (shop_id, kind, subject, at, detail, party) VALUES ($1, $2, $3, $4, $5, 'platform') RETURNING id",
-            params![shop.0, kind, subject, at, detail],
+            params![shop.0, kind.as_str(), subject, at, detail],
         )
     }
 

@@ -46,20 +46,7 @@ impl<C: Conn> EnforcementTx for SqlTx<'_, C> {
     fn shop_breaches_since(&mut self, shop: ShopId, since: Timestamp) -> Result<Vec<Breach>> {
         let sql = "SELECT id, shop_id, kind, subject, at, detail, party FROM breaches \
                    WHERE shop_id = $1 AND party = 'shop' AND at > $2 ORDER BY at, id";
-        self.query(sql, params![shop.0, since])?
-            .iter()
-            .map(|r| {
-                Ok(Breach {
-                    id: r.int(0)?,
-                    shop_id: ShopId(r.int(1)?),
-                    kind: r.text(2)?,
-                    subject: r.text(3)?,
-                    at: r.time(4)?,
-                    detail: r.text(5)?,
-                    party: r.text(6)?,
-                })
-            })
-            .collect()
+        self.query(sql, params![shop.0, since])?.iter().map(crate::market::breach).collect()
     }
 
     fn insert_penalty(&mut self, p: &NewPenalty) -> Result<i64> {

@@ -2,6 +2,7 @@
 //! the SQL both backends share. Reads only what other features measured.
 
 use youying_core::Timestamp;
+use youying_core::enforcement::{BreachKind, Party};
 use youying_core::error::{Error, Result, StorageError};
 use youying_core::grades::Grade;
 use youying_core::grades::port::{BotTotals, BreachMark, CaseMark, ReplyMark, StoredGrade, TrustTx};
@@ -104,7 +105,15 @@ impl<C: Conn> TrustTx for SqlTx<'_, C> {
             format!("SELECT shop_id, kind, party, at FROM breaches WHERE at >= $1 AND at <= $2{f} ORDER BY at, id");
         self.query(&sql, &p)?
             .iter()
-            .map(|r| Ok(BreachMark { shop_id: ShopId(r.int(0)?), kind: r.text(1)?, party: r.text(2)?, at: r.time(3)? }))
+            .map(|r| {
+                let bad = |what: &str| Error::from(StorageError(format!("bad breach {what}")));
+                Ok(BreachMark {
+                    shop_id: ShopId(r.int(0)?),
+                    kind: BreachKind::parse(&r.text(1)?).ok_or_else(|| bad("kind"))?,
+                    party: Party::parse(&r.text(2)?).ok_or_else(|| bad("party"))?,
+                    at: r.time(3)?,
+                })
+            })
             .collect()
     }
 

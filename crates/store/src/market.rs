@@ -3,7 +3,8 @@
 
 use youying_core::Timestamp;
 use youying_core::catalogue::{ProductKind, ProductSpec};
-use youying_core::error::{Error, Result, StorageError};
+use youying_core::enforcement::{BreachKind, Party};
+use youying_core::error::{Conflict, Error, Result, StorageError};
 use youying_core::money::{Account, Entry, Fen};
 use youying_core::orders::{NewOrder, Order, OrderState, StatementLine};
 use youying_core::ports::{Breach, ClaimedUnit, LedgerAudit, MarketTx, Product};
@@ -334,7 +335,7 @@ impl<C: Conn> MarketTx for SqlTx<'_, C> {
             ),
         }
         .map_err(|e| match e {
-            Error::Conflict(_) => Error::Conflict("idempotency_key_in_flight"),
+            Error::Conflict(_) => Error::Conflict(Conflict::IdempotencyKeyInFlight),
             other => other,
         })?;
         Ok(())
@@ -412,10 +413,17 @@ impl<C: Conn> MarketTx for SqlTx<'_, C> {
         })
     }
 
-    fn insert_breach(&mut self, shop: ShopId, kind: &str, subject: &str, at: Timestamp, detail: &str) -> Result<i64> {
+    fn insert_breach(
+        &mut self,
+        shop: ShopId,
+        kind: BreachKind,
+        subject: &str,
+        at: Timestamp,
+        detail: &str,
+    ) -> Result<i64> {
         self.insert_id(
             "INSERT INTO breaches (shop_id, kind, subject, at, detail) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-            params![shop.0, kind, subject, at, detail],
+            params![shop.0, kind.as_str(), subject, at, detail],
         )
     }
 
@@ -425,18 +433,20 @@ impl<C: Conn> MarketTx for SqlTx<'_, C> {
             Some(s) => self.query("SELECT id, shop_id, kind, subject, at, detail, party FROM breaches WHERE shop_id = $1 ORDER BY id DESC LIMIT $2", params![s.0, limit])?,
             None => self.query("SELECT id, shop_id, kind, subject, at, detail, party FROM breaches ORDER BY id DESC LIMIT $1", params![limit])?,
         };
-        rows.iter()
-            .map(|r| {
-                Ok(Breach {
-                    id: r.int(0)?,
-                    shop_id: ShopId(r.int(1)?),
-                    kind: r.text(2)?,
-                    subject: r.text(3)?,
-                    at: r.time(4)?,
-                    detail: r.text(5)?,
-                    party: r.text(6)?,
-                })
-            })
-            .collect()
+        rows.iter().map(breach).collect()
     }
+}
+
+/// A breach row: `id, shop_id, kind, subject, at, detail, party`.
+pub(crate) fn breach(r: &Row) -> Result<Breach> {
+    let bad = |what: &str| Error::from(StorageError(format!("bad breach {what}")));
+    Ok(Breach {
+        id: r.int(0)?,
+        shop_id: ShopId(r.int(1)?),
+        kind: BreachKind::parse(&r.text(2)?).ok_or_else(|| bad("kind"))?,
+        subject: r.text(3)?,
+        at: r.time(4)?,
+        detail: r.text(5)?,
+        party: Party::parse(&r.text(6)?).ok_or_else(|| bad("party"))?,
+    })
 }

@@ -4,7 +4,7 @@
 //! so each adapter converts types in exactly one place.
 
 use youying_core::Timestamp;
-use youying_core::error::{Error, StorageError};
+use youying_core::error::{Conflict, Error, StorageError};
 
 #[derive(Clone, PartialEq)]
 pub(crate) enum Val {
@@ -144,14 +144,14 @@ pub(crate) fn map_db_error(e: DbError) -> Error {
             "users_username_key_uq" | "users.username_key" => return Error::UsernameTaken,
             "shops_name_key_uq" | "shops.name_key" => return Error::ShopNameTaken,
             "idempotency_keys_pkey" | "idempotency_keys.user_id, idempotency_keys.key" => {
-                return Error::Conflict("idempotency_key_in_flight");
+                return Error::Conflict(Conflict::IdempotencyKeyInFlight);
             }
             "stock_units_fp_uq" | "stock_units.shop_id, stock_units.fingerprint" => {
-                return Error::Conflict("duplicate_stock");
+                return Error::Conflict(Conflict::DuplicateStock);
             }
-            "cases_open_order_uq" | "cases.order_id" => return Error::Conflict("case_already_open"),
-            "reviews_order_uq" | "reviews.order_id" => return Error::Conflict("already_reviewed"),
-            _ => return Error::Conflict("duplicate"),
+            "cases_open_order_uq" | "cases.order_id" => return Error::Conflict(Conflict::CaseAlreadyOpen),
+            "reviews_order_uq" | "reviews.order_id" => return Error::Conflict(Conflict::AlreadyReviewed),
+            _ => return Error::Conflict(Conflict::Duplicate),
         }
     }
     StorageError(e.message).into()

@@ -6,6 +6,7 @@ use youying_core::deadline::{Deadline, DeadlineState, NewDeadline};
 use youying_core::error::{Error, Result, StorageError};
 use youying_core::evidence::{self, ChainedEvent, NewEvent};
 use youying_core::ports::{ApiToken, Invite, InviteState, NewUser, SessionInfo, Shop, Tx, User};
+use youying_core::publish::Change;
 use youying_core::values::{DeadlineId, InviteId, Role, ShopId, ShopName, TokenId, UserId};
 
 use crate::sql::{Conn, Row, Val, map_db_error, params};
@@ -437,13 +438,14 @@ impl<C: Conn> Tx for SqlTx<'_, C> {
         Ok(())
     }
 
-    fn publish(&mut self, payload: &str) -> Result<()> {
+    fn publish(&mut self, change: &Change) -> Result<()> {
+        let payload = change.payload();
         match self.conn.dialect() {
             // Delivered by PostgreSQL at commit, to every listening instance.
             crate::sql::Dialect::Postgres => {
                 self.query("SELECT pg_notify('youying_events', $1)", params![payload])?;
             }
-            crate::sql::Dialect::Sqlite => self.published.push(payload.to_owned()),
+            crate::sql::Dialect::Sqlite => self.published.push(payload),
         }
         Ok(())
     }

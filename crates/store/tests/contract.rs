@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 use youying_core::deadline::{self, DeadlineKind, DeadlineState, NewDeadline};
-use youying_core::error::Error;
+use youying_core::error::{Conflict, Error, StorageError};
 use youying_core::evidence::Verifier;
 use youying_core::ports::{InviteState, NewUser, Store, User};
 use youying_core::values::{Role, ShopName, Username};
@@ -31,7 +31,7 @@ async fn verify_chain<S: Store>(store: &S) -> u64 {
                     return Ok(v.checked);
                 }
                 for e in &page {
-                    v.check(e).map_err(|b| Error::Conflict(b.reason))?;
+                    v.check(e).map_err(|b| StorageError(b.reason.into()))?;
                 }
             }
         })
@@ -69,7 +69,7 @@ store_test!(a_failed_unit_of_work_leaves_nothing, |store, _db| {
             })?;
             tx.schedule(&probe("x:1", T0))?;
             tx.append(youying_core::evidence::NewEvent::new(T0, None, "test", "x:1", json!({})))?;
-            Err::<(), _>(Error::Conflict("changed my mind"))
+            Err::<(), _>(Error::Conflict(Conflict::Duplicate))
         })
         .await
         .unwrap_err();

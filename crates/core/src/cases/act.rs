@@ -8,7 +8,7 @@ use super::evidence::{self, Attachment};
 use super::{Case, CaseState, Side, side_of};
 use crate::catalogue::ProductKind;
 use crate::clock::Timestamp;
-use crate::error::{Error, Result};
+use crate::error::{Conflict, Error, Result};
 use crate::evidence::NewEvent;
 use crate::money::Fen;
 use crate::ports::{Tx, User};
@@ -57,7 +57,7 @@ fn must(side: Side, want: Side) -> Result<()> {
     if side == want { Ok(()) } else { Err(Error::Forbidden) }
 }
 
-fn in_state(case: &Case, want: CaseState, code: &'static str) -> Result<()> {
+fn in_state(case: &Case, want: CaseState, code: Conflict) -> Result<()> {
     if case.state == want { Ok(()) } else { Err(Error::Conflict(code)) }
 }
 
@@ -74,7 +74,7 @@ fn partial_amount(tx: &mut dyn Tx, case: &Case, amount_fen: i64) -> Result<Fen> 
 
 /// The merchant acted: its 12 h clock stops.
 fn merchant_acted(tx: &mut dyn Tx, now: Timestamp, case: &mut Case) -> Result<()> {
-    in_state(case, CaseState::AwaitingMerchant, "case_not_awaiting_merchant")?;
+    in_state(case, CaseState::AwaitingMerchant, Conflict::CaseNotAwaitingMerchant)?;
     if let Some(d) = case.merchant_deadline.take() {
         tx.cancel_deadline(d, now)?;
     }
@@ -86,7 +86,7 @@ pub fn act(tx: &mut dyn Tx, now: Timestamp, actor: &User, id: CaseId, action: Ac
     let mut case = tx.case(id)?.ok_or(Error::NotFound)?;
     let side = side_of(tx, actor, &case)?;
     if !case.state.is_open() {
-        return Err(Error::Conflict("case_closed"));
+        return Err(Error::Conflict(Conflict::CaseClosed));
     }
     let who = Some(actor.id);
     match action {
@@ -126,7 +126,7 @@ pub fn act(tx: &mut dyn Tx, now: Timestamp, actor: &User, id: CaseId, action: Ac
             let proof = text(&proof, "proof")?;
             let order = tx.order(case.order_id)?.ok_or(Error::NotFound)?;
             if order.kind != ProductKind::DirectTopup {
-                return Err(Error::Conflict("not_a_topup"));
+                return Err(Error::Conflict(Conflict::NotATopup));
             }
             merchant_acted(tx, now, &mut case)?;
             offer(tx, now, actor, &mut case, "fulfil", None, json!({ "proof": proof }))?;
@@ -148,12 +148,12 @@ pub fn act(tx: &mut dyn Tx, now: Timestamp, actor: &User, id: CaseId, action: Ac
         }
         Action::Accept => {
             must(side, Side::Buyer)?;
-            in_state(&case, CaseState::AwaitingBuyer, "case_not_awaiting_buyer")?;
+            in_state(&case, CaseState::AwaitingBuyer, Conflict::CaseNotAwaitingBuyer)?;
             accept(tx, now, actor, &mut case)?;
         }
         Action::Refuse { reason } => {
             must(side, Side::Buyer)?;
-            in_state(&case, CaseState::AwaitingBuyer, "case_not_awaiting_buyer")?;
+            in_state(&case, CaseState::AwaitingBuyer, Conflict::CaseNotAwaitingBuyer)?;
             let reason = text(&reason, "reason")?;
             let remedy = case.remedy.take();
             case.proposal_fen = None;
@@ -161,7 +161,7 @@ pub fn act(tx: &mut dyn Tx, now: Timestamp, actor: &User, id: CaseId, action: Ac
         }
         Action::Decide { decision, reason } => {
             must(side, Side::Platform)?;
-            in_state(&case, CaseState::InArbitration, "case_not_in_arbitration")?;
+            in_state(&case, CaseState::InArbitration, Conflict::CaseNotInArbitration)?;
             decide(tx, now, actor, &mut case, decision, &reason)?;
         }
     }
@@ -194,9 +194,9 @@ fn offer(
 fn reissue(tx: &mut dyn Tx, now: Timestamp, actor: &User, case: &mut Case) -> Result<()> {
     let order = tx.order(case.order_id)?.ok_or(Error::NotFound)?;
     if !order.kind.has_stock() {
-        return Err(Error::Conflict("nothing_to_reissue"));
+        return Err(Error::Conflict(Conflict::NothingToReissue));
     }
-    in_state(case, CaseState::AwaitingMerchant, "case_not_awaiting_merchant")?;
+    in_state(case, CaseState::AwaitingMerchant, Conflict::CaseNotAwaitingMerchant)?;
     let fresh = tx.claim_units(order.product_id, order.quantity)?;
     if i64::try_from(fresh.len()).unwrap_or(0) < order.quantity {
         return Err(Error::OutOfStock);
@@ -223,7 +223,7 @@ fn accept(tx: &mut dyn Tx, now: Timestamp, actor: &User, case: &mut Case) -> Res
             let amount = Fen::new(case.proposal_fen.unwrap_or(0))?;
             (CaseState::ResolvedPartial, "buyer_accepted_partial_refund", Money::Partial(amount))
         }
-        _ => return Err(Error::Conflict("nothing_to_accept")),
+        _ => return Err(Error::Conflict(Conflict::NothingToAccept)),
     };
     let c = Closing { state, outcome, money, actor: Some(actor.id), side: "buyer", reason: None, extra: json!({}) };
     close(tx, now, case, c)

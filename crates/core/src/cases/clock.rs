@@ -14,6 +14,7 @@ use super::act::to_arbitration;
 use super::close::{Closing, Money, close};
 use super::{Case, CaseState};
 use crate::clock::Timestamp;
+use crate::enforcement::BreachKind;
 use crate::error::Result;
 use crate::evidence::NewEvent;
 use crate::ports::Tx;
@@ -22,7 +23,7 @@ use crate::values::CaseId;
 /// Merchant silence: a `case_silence` breach, counted on the penalty ladder.
 fn shop_breach(tx: &mut dyn Tx, now: Timestamp, case: &Case) -> Result<i64> {
     let detail = json!({ "case_id": case.id.0, "order_no": case.order_no, "merchant_due": case.merchant_due.millis() });
-    crate::enforcement::record_breach(tx, now, case.shop_id, "case_silence", &case.subject(), &detail)
+    crate::enforcement::record_breach(tx, now, case.shop_id, BreachKind::CaseSilence, &case.subject(), &detail)
 }
 
 /// Deadline handler: the merchant's 12 hours are up.
@@ -75,14 +76,19 @@ pub fn resolve_deadline(tx: &mut dyn Tx, now: Timestamp, id: CaseId) -> Result<(
     }
     let subject = case.subject();
     let detail = json!({ "case_id": case.id.0, "order_no": case.order_no, "state": case.state.as_str(), "resolve_due": case.resolve_due.millis() });
-    let breach =
-        tx.insert_platform_breach(case.shop_id, "platform_case_unresolved", &subject, now, &detail.to_string())?;
+    let breach = tx.insert_platform_breach(
+        case.shop_id,
+        BreachKind::PlatformCaseUnresolved,
+        &subject,
+        now,
+        &detail.to_string(),
+    )?;
     tx.append(NewEvent::new(
         now,
         None,
         "breach.recorded",
         "platform",
-        json!({ "breach_id": breach, "kind": "platform_case_unresolved", "subject": subject }),
+        json!({ "breach_id": breach, "kind": BreachKind::PlatformCaseUnresolved.as_str(), "subject": subject }),
     ))?;
     let c = Closing {
         state: CaseState::ResolvedRefunded,

@@ -12,12 +12,13 @@ use serde_json::{Value, json};
 
 use super::{Case, CaseState, refund};
 use crate::clock::Timestamp;
-use crate::deadline::{DeadlineKind, NewDeadline};
+use crate::deadline::{Due, NewDeadline};
 use crate::error::{Error, Result};
 use crate::evidence::{NewEvent, canonical_json};
 use crate::money::Fen;
 use crate::orders::{self, Order, OrderState};
 use crate::ports::Tx;
+use crate::publish::Change;
 use crate::values::UserId;
 
 /// A timeline line and its evidence event, together.
@@ -34,7 +35,7 @@ pub(crate) fn record(
     detail["state"] = json!(case.state.as_str());
     tx.append(NewEvent::new(now, actor, kind, case.subject(), detail))?;
     // Announced like chat changes, for live listeners (the chat hub ignores it).
-    tx.publish(&json!({ "type": "case", "case_id": case.id.0, "state": case.state.as_str() }).to_string())
+    tx.publish(&Change::Case { case_id: case.id, state: case.state })
 }
 
 /// What a full refund still owes: the price less what earlier cases refunded.
@@ -124,13 +125,8 @@ fn settle_order(
     match order.protect_until {
         Some(until) if resume && until > now && order.escrow_fen > 0 => {
             order.state = before;
-            order.deadline_id = Some(tx.schedule(&NewDeadline {
-                kind: DeadlineKind::ProtectionEnd,
-                subject: format!("order:{}", order.no),
-                due_at: until,
-                created_at: now,
-                payload: json!({ "order_id": order.id.0 }),
-            })?);
+            let end = Due::ProtectionEnd { order_id: order.id };
+            order.deadline_id = Some(tx.schedule(&NewDeadline::new(end, format!("order:{}", order.no), until, now))?);
             tx.update_order(order)
         }
         _ if order.escrow_fen > 0 => {

@@ -29,7 +29,7 @@ pub use open::{OpenCase, open};
 
 pub(crate) use close::record;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::authz::{self, ShopAction};
 use crate::clock::Timestamp;
@@ -81,7 +81,7 @@ impl CaseType {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CaseState {
     AwaitingMerchant,

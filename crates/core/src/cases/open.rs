@@ -8,10 +8,12 @@ use super::{Case, CaseState, CaseType, record};
 use crate::accounts;
 use crate::catalogue::ProductKind;
 use crate::clock::Timestamp;
-use crate::deadline::{DeadlineKind, NewDeadline};
-use crate::error::{Error, Result};
+use crate::deadline::{Due, NewDeadline};
+use crate::error::{Conflict, Error, Result};
 use crate::orders::{Order, OrderState};
 use crate::ports::{NewCase, Tx, User};
+use crate::rules::Rule;
+use crate::snapshot::Snapshot;
 
 /// A case as the buyer asks for it.
 #[derive(Debug, Clone)]
@@ -40,11 +42,8 @@ fn check_request(order: &Order, req: &OpenCase) -> Result<()> {
     }
     if req.kind == CaseType::AccountMismatch {
         // Judged item by item against what the snapshot declared.
-        let snap: serde_json::Value = serde_json::from_str(&order.snapshot).unwrap_or_default();
-        let declared: Vec<&str> = snap["account_attrs"]
-            .as_array()
-            .map(|a| a.iter().filter_map(|x| x["name"].as_str()).collect())
-            .unwrap_or_default();
+        let attrs = Snapshot::parse(&order.snapshot).map(|s| s.account_attrs).unwrap_or_default();
+        let declared: Vec<&str> = attrs.iter().map(|a| a.name.as_str()).collect();
         if req.mismatched.is_empty() || req.mismatched.iter().any(|m| !declared.contains(&m.as_str())) {
             return Err(Error::Invalid { field: "mismatched_attributes", reason: "not_declared" });
         }
@@ -56,14 +55,14 @@ fn check_request(order: &Order, req: &OpenCase) -> Result<()> {
 
 fn check_window(order: &Order, now: Timestamp) -> Result<()> {
     match order.state {
-        OrderState::Refunded => return Err(Error::Conflict("order_refunded")),
-        OrderState::AwaitingFulfilment => return Err(Error::Conflict("order_not_delivered")),
+        OrderState::Refunded => return Err(Error::Conflict(Conflict::OrderRefunded)),
+        OrderState::AwaitingFulfilment => return Err(Error::Conflict(Conflict::OrderNotDelivered)),
         _ => {}
     }
     match order.protect_until {
         Some(until) if now < until => Ok(()),
         Some(until) => Err(Error::WindowClosed { closed_at_ms: until.millis() }),
-        None => Err(Error::Conflict("order_not_delivered")),
+        None => Err(Error::Conflict(Conflict::OrderNotDelivered)),
     }
 }
 
@@ -75,7 +74,7 @@ pub fn open(tx: &mut dyn Tx, now: Timestamp, buyer: &User, order_no: &str, req: 
     let types = evidence::check_screenshots(&req.screenshots)?;
     let earlier = tx.cases_of_order(order.id)?;
     if earlier.iter().any(|c| c.state.is_open()) {
-        return Err(Error::Conflict("case_already_open"));
+        return Err(Error::Conflict(Conflict::CaseAlreadyOpen));
     }
     // A refund, an agreed partial refund or a platform rejection settled the
     // order; a reissue or a fulfilment did not (the new key may fail too).
@@ -83,7 +82,7 @@ pub fn open(tx: &mut dyn Tx, now: Timestamp, buyer: &User, order_no: &str, req: 
         .iter()
         .any(|c| matches!(c.state, CaseState::ResolvedRefunded | CaseState::ResolvedPartial | CaseState::Rejected))
     {
-        return Err(Error::Conflict("case_already_decided"));
+        return Err(Error::Conflict(Conflict::CaseAlreadyDecided));
     }
     check_window(&order, now)?;
     let rules = accounts::rules(tx)?;
@@ -105,29 +104,18 @@ pub fn open(tx: &mut dyn Tx, now: Timestamp, buyer: &User, order_no: &str, req: 
         description: req.description.trim().to_owned(),
         mismatched: req.mismatched.clone(),
         opened_at: now,
-        merchant_due: now.plus_secs(rules.get("case_merchant_secs")),
-        resolve_due: now.plus_secs(rules.get("case_resolve_secs")),
+        merchant_due: now.plus_secs(rules.get(Rule::CaseMerchantSecs)),
+        resolve_due: now.plus_secs(rules.get(Rule::CaseResolveSecs)),
         screenshots: i64::try_from(req.screenshots.len()).unwrap_or(0),
         order_state_before: before.as_str().to_owned(),
     };
     let id = tx.insert_case(&new)?;
     let mut case = tx.case(id)?.ok_or(Error::NotFound)?;
     let subject = case.subject();
-    let payload = json!({ "case_id": id.0 });
-    case.merchant_deadline = Some(tx.schedule(&NewDeadline {
-        kind: DeadlineKind::CaseMerchant,
-        subject: subject.clone(),
-        due_at: case.merchant_due,
-        created_at: now,
-        payload: payload.clone(),
-    })?);
-    case.resolve_deadline = Some(tx.schedule(&NewDeadline {
-        kind: DeadlineKind::CaseResolve,
-        subject: subject.clone(),
-        due_at: case.resolve_due,
-        created_at: now,
-        payload,
-    })?);
+    let merchant = NewDeadline::new(Due::CaseMerchant { case_id: id }, subject.clone(), case.merchant_due, now);
+    case.merchant_deadline = Some(tx.schedule(&merchant)?);
+    let resolve = NewDeadline::new(Due::CaseResolve { case_id: id }, subject.clone(), case.resolve_due, now);
+    case.resolve_deadline = Some(tx.schedule(&resolve)?);
     tx.update_case(&case)?;
     let attached = evidence::attach_records(tx, now, id, &order)?;
     let shots = evidence::store_screenshots(tx, now, id, buyer.id, "screenshot", &req.screenshots, &types)?;

@@ -26,7 +26,7 @@ pub struct NewCase {
 
 /// After-sales cases: the case row, its timeline, its evidence.
 pub trait CaseTx {
-    /// `Conflict("case_already_open")` when the order has an open case.
+    /// `Conflict(Conflict::CaseAlreadyOpen)` when the order has an open case.
     fn insert_case(&mut self, c: &NewCase) -> Result<CaseId>;
     /// Locks the case for the rest of the transaction.
     fn case(&mut self, id: CaseId) -> Result<Option<Case>>;

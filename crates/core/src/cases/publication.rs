@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use super::{Case, CaseAction};
 use crate::authz::{self, ShopAction};
 use crate::clock::Timestamp;
-use crate::error::{Error, Result};
+use crate::error::{Conflict, Error, Result};
 use crate::evidence::NewEvent;
 use crate::money::Fen;
 use crate::ports::{Tx, User};
@@ -195,7 +195,7 @@ pub fn respond(tx: &mut dyn Tx, now: Timestamp, actor: &User, id: CaseId, text: 
     authz::shop(actor, ShopAction::Serve, &shop)?;
     let actions = tx.case_actions(case.id)?;
     if !is_published(&case, &actions) {
-        return Err(Error::Conflict("case_not_published"));
+        return Err(Error::Conflict(Conflict::CaseNotPublished));
     }
     let t = text.trim();
     if t.is_empty() || t.chars().count() > reviews::MAX_CHARS {
@@ -205,7 +205,7 @@ pub fn respond(tx: &mut dyn Tx, now: Timestamp, actor: &User, id: CaseId, text: 
         return Err(Error::Invalid { field: "reply_moderation", reason: h.as_str() });
     }
     if case.public_response.is_some() || !tx.set_case_public_response(case.id, t, actor.id, now)? {
-        return Err(Error::Conflict("already_responded"));
+        return Err(Error::Conflict(Conflict::AlreadyResponded));
     }
     case.public_response = Some(t.to_owned());
     case.public_response_at = Some(now);

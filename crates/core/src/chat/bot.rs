@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::{Conversation, Message, NewMessage, Side, insert, load, save, schedule_reply};
 use crate::clock::Timestamp;
-use crate::error::{Error, Result};
+use crate::error::{Conflict, Error, Result};
 use crate::evidence::NewEvent;
 use crate::ports::{Tx, User};
 use crate::values::{ConversationId, ShopId};
@@ -237,7 +237,7 @@ pub fn feedback(
     match f {
         Feedback::Settled => {
             if c.awaiting_since.is_some() || c.bot.handed_over || c.bot.answers_in_row == 0 {
-                return Err(Error::Conflict("nothing_to_settle"));
+                return Err(Error::Conflict(Conflict::NothingToSettle));
             }
             let note = buyer_note(tx, now, buyer, &c, "已解决")?;
             c.last_message_id = note.id;

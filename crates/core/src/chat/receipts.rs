@@ -9,6 +9,7 @@ use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::evidence::NewEvent;
 use crate::ports::{Tx, User};
+use crate::publish::Change;
 use crate::values::ConversationId;
 
 /// How far each side has read: the last message id it has seen (0: none).
@@ -82,8 +83,7 @@ pub(super) fn advance_read(tx: &mut dyn Tx, id: ConversationId, side: Side, mess
     if side == Side::System || !tx.advance_read(id, side, message_id)? {
         return Ok(false);
     }
-    let payload = json!({ "type": "read", "conversation_id": id.0, "side": side.as_str(), "message_id": message_id });
-    tx.publish(&payload.to_string())?;
+    tx.publish(&Change::Read { conversation_id: id, side, message_id })?;
     Ok(true)
 }
 

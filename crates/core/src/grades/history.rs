@@ -5,6 +5,7 @@
 use super::port::ReplyMark;
 use super::{WINDOW_SECS, permille};
 use crate::clock::Timestamp;
+use crate::enforcement::{BreachKind, Party};
 use crate::error::Result;
 use crate::ports::Tx;
 use crate::values::ShopId;
@@ -66,7 +67,8 @@ pub fn history(tx: &mut dyn Tx, now: Timestamp, shop: ShopId) -> Result<History>
     let month = Timestamp::from_millis(now.millis() - WINDOW_SECS * 1000);
     let recent: Vec<ReplyMark> = replies.iter().filter(|r| r.answered_at >= month).copied().collect();
     let unanswered =
-        breaches.iter().filter(|b| b.party == "shop" && b.kind == "chat_reply" && b.at >= month).count() as i64;
+        breaches.iter().filter(|b| b.party == Party::Shop && b.kind == BreachKind::ChatReply && b.at >= month).count()
+            as i64;
     let week_of = |t: Timestamp| usize::try_from(((t.millis() - from.millis()) / WEEK_MS).min(WEEKS - 1)).ok();
     let mut weeks: Vec<Week> = (0..WEEKS)
         .map(|i| Week { from: Timestamp::from_millis(from.millis() + i * WEEK_MS), met: 0, missed: 0, cases: 0 })
@@ -76,7 +78,7 @@ pub fn history(tx: &mut dyn Tx, now: Timestamp, shop: ShopId) -> Result<History>
             w.met += 1;
         }
     }
-    for b in breaches.iter().filter(|b| b.party == "shop") {
+    for b in breaches.iter().filter(|b| b.party == Party::Shop) {
         if let Some(w) = week_of(b.at).and_then(|i| weeks.get_mut(i)) {
             w.missed += 1;
         }

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Figures, Grade};
 use crate::clock::Timestamp;
+use crate::enforcement::{BreachKind, Party};
 use crate::error::Result;
 use crate::values::ShopId;
 
@@ -28,8 +29,8 @@ impl ReplyMark {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BreachMark {
     pub shop_id: ShopId,
-    pub kind: String,
-    pub party: String,
+    pub kind: BreachKind,
+    pub party: Party,
     pub at: Timestamp,
 }
 

@@ -11,6 +11,7 @@ use super::port::StoredGrade;
 use super::{Figures, GradeReport, WINDOW_SECS, grade};
 use crate::clock::Timestamp;
 use crate::deposit;
+use crate::enforcement::{BreachKind, Party};
 use crate::error::Result;
 use crate::evidence::NewEvent;
 use crate::ports::Tx;
@@ -34,7 +35,7 @@ pub fn figures(tx: &mut dyn Tx, now: Timestamp, shop: ShopId) -> Result<Figures>
     let from = window_start(now);
     let replies = tx.replies_between(Some(shop), "shop", from, now)?;
     let breaches: Vec<_> =
-        tx.breaches_between(Some(shop), from, now)?.into_iter().filter(|b| b.party == "shop").collect();
+        tx.breaches_between(Some(shop), from, now)?.into_iter().filter(|b| b.party == Party::Shop).collect();
     let cases = tx.cases_opened_between(Some(shop), from, now)?;
     let (reviews, review_stars) = tx.verified_reviews(shop, from, now)?;
     let in_time_replies = replies.iter().filter(|r| r.in_time).count() as i64;
@@ -42,7 +43,7 @@ pub fn figures(tx: &mut dyn Tx, now: Timestamp, shop: ShopId) -> Result<Figures>
     Ok(Figures {
         orders: tx.orders_between(shop, from, now)?,
         reply_waits_ms: replies.iter().map(super::port::ReplyMark::wait_ms).collect(),
-        unanswered: breaches.iter().filter(|b| b.kind == "chat_reply").count() as i64,
+        unanswered: breaches.iter().filter(|b| b.kind == BreachKind::ChatReply).count() as i64,
         deadlines_met: in_time_replies + in_time_cases,
         deadlines_missed: breaches.len() as i64,
         cases: cases.len() as i64,

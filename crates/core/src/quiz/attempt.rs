@@ -4,7 +4,7 @@ use serde_json::json;
 
 use super::{Attempt, CERTIFICATE_SECS, Certificate, draw, order_answers, score};
 use crate::clock::Timestamp;
-use crate::error::{Error, Result};
+use crate::error::{Conflict, Error, Result};
 use crate::evidence::NewEvent;
 use crate::ports::{Tx, User};
 use crate::values::{Role, ShopId, UserId};
@@ -66,15 +66,15 @@ pub struct Outcome {
 pub fn submit(tx: &mut dyn Tx, now: Timestamp, actor: &User, id: i64, answers: &[(i64, usize)]) -> Result<Outcome> {
     let mut attempt = load(tx, actor, id)?;
     if attempt.submitted_at.is_some() {
-        return Err(Error::Conflict("attempt_finished"));
+        return Err(Error::Conflict(Conflict::AttemptFinished));
     }
     if now >= attempt.expires_at() {
-        return Err(Error::Conflict("attempt_expired"));
+        return Err(Error::Conflict(Conflict::AttemptExpired));
     }
     let chosen = order_answers(&attempt.items, answers)?;
     let (right, passed) = score(&attempt.items, &chosen);
     if !tx.finish_attempt(id, now, &chosen, right, passed)? {
-        return Err(Error::Conflict("attempt_finished"));
+        return Err(Error::Conflict(Conflict::AttemptFinished));
     }
     let certificate = passed.then(|| Certificate {
         user_id: actor.id,

@@ -6,7 +6,7 @@ use serde_json::json;
 use super::{Question, QuestionDraft};
 use crate::authz;
 use crate::clock::Timestamp;
-use crate::error::{Error, Result};
+use crate::error::{Conflict, Error, Result};
 use crate::evidence::NewEvent;
 use crate::ports::{Tx, User};
 
@@ -36,7 +36,7 @@ pub fn retire(tx: &mut dyn Tx, now: Timestamp, actor: &User, id: i64) -> Result<
     authz::admin(actor)?;
     let q = tx.quiz_question(id)?.ok_or(Error::NotFound)?;
     if !q.active {
-        return Err(Error::Conflict("question_retired"));
+        return Err(Error::Conflict(Conflict::QuestionRetired));
     }
     tx.retire_quiz_question(id, actor.id, now)?;
     tx.append(NewEvent::new(now, Some(actor.id), "quiz.question_retired", SUBJECT, json!({ "id": id })))?;

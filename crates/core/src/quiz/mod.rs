@@ -16,7 +16,7 @@ pub use port::QuizTx;
 use serde::Serialize;
 
 use crate::clock::Timestamp;
-use crate::error::{Error, Result};
+use crate::error::{Conflict, Error, Result};
 use crate::values::UserId;
 
 pub const QUESTIONS_PER_ATTEMPT: usize = 10;
@@ -176,11 +176,11 @@ impl Rng {
 }
 
 /// Draws `QUESTIONS_PER_ATTEMPT` distinct questions from the active bank and
-/// shuffles each one's options; `Conflict("quiz_bank_too_small")` below that.
+/// shuffles each one's options; `Conflict(Conflict::QuizBankTooSmall)` below that.
 pub fn draw(bank: &[Question], seed: u64) -> Result<Vec<AttemptItem>> {
     let active: Vec<&Question> = bank.iter().filter(|q| q.active).collect();
     if active.len() < QUESTIONS_PER_ATTEMPT {
-        return Err(Error::Conflict("quiz_bank_too_small"));
+        return Err(Error::Conflict(Conflict::QuizBankTooSmall));
     }
     let mut rng = Rng::new(seed);
     let mut picked = active;

@@ -45,7 +45,7 @@ fn a_bank_under_ten_active_questions_is_too_small() {
     let mut b = bank(10);
     assert!(draw(&b, 1).is_ok());
     b[3].active = false;
-    assert!(matches!(draw(&b, 1), Err(Error::Conflict("quiz_bank_too_small"))));
+    assert!(matches!(draw(&b, 1), Err(Error::Conflict(Conflict::QuizBankTooSmall))));
 }
 
 #[test]

@@ -13,7 +13,7 @@ use serde_json::json;
 
 use crate::authz::{self, ShopAction};
 use crate::clock::Timestamp;
-use crate::error::{Error, Result};
+use crate::error::{Conflict, Error, Result};
 use crate::evidence::NewEvent;
 use crate::orders::OrderState;
 use crate::ports::{Tx, User};
@@ -99,14 +99,14 @@ fn text(s: &str, min: usize, field: &'static str, reason: &'static str) -> Resul
 pub fn write(tx: &mut dyn Tx, now: Timestamp, buyer: &User, no: &str, stars: i64, body: &str) -> Result<Review> {
     let order = tx.order_by_no(no)?.filter(|o| o.buyer_id == buyer.id).ok_or(Error::NotFound)?;
     if order.state != OrderState::Completed {
-        return Err(Error::Conflict("order_not_completed"));
+        return Err(Error::Conflict(Conflict::OrderNotCompleted));
     }
     if !(1..=5).contains(&stars) {
         return Err(Error::Invalid { field: "stars", reason: "range_1_5" });
     }
     let body = text(body, 0, "review_body", "length_0_500")?;
     if tx.review_of_order(order.id)?.is_some() {
-        return Err(Error::Conflict("already_reviewed"));
+        return Err(Error::Conflict(Conflict::AlreadyReviewed));
     }
     let hold = classify(&body);
     let state = if hold.is_some() { ReviewState::Held } else { ReviewState::Published };
@@ -165,7 +165,7 @@ pub fn moderate(
     authz::platform_staff(agent)?;
     let mut r = tx.review(id)?.ok_or(Error::NotFound)?;
     if r.state != ReviewState::Held {
-        return Err(Error::Conflict("review_already_moderated"));
+        return Err(Error::Conflict(Conflict::ReviewAlreadyModerated));
     }
     let min = if verdict == Verdict::Reject { 1 } else { 0 };
     let note = text(note, min, "moderation_note", "length_1_500")?;
@@ -195,7 +195,7 @@ pub fn reply(tx: &mut dyn Tx, now: Timestamp, actor: &User, id: ReviewId, body: 
         return Err(Error::NotFound); // held and rejected reviews are not the shop's to see
     }
     if r.reply.is_some() {
-        return Err(Error::Conflict("already_replied"));
+        return Err(Error::Conflict(Conflict::AlreadyReplied));
     }
     let body = text(body, 1, "reply", "length_1_500")?;
     if let Some(h) = classify(&body) {

@@ -20,7 +20,7 @@ pub struct NewReview {
 
 /// Reviews: one per order (the unique index decides a race), never deleted.
 pub trait ReviewTx {
-    /// `Conflict("already_reviewed")` when the order already has one.
+    /// `Conflict(Conflict::AlreadyReviewed)` when the order already has one.
     fn insert_review(&mut self, r: &NewReview) -> Result<ReviewId>;
     /// Locks the review for the rest of the transaction.
     fn review(&mut self, id: ReviewId) -> Result<Option<Review>>;

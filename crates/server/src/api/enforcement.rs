@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use youying_core::authz::{self, ShopAction};
 use youying_core::deposit::{self, DepositSource, Standing};
+use youying_core::enforcement::Party;
 use youying_core::enforcement::{self, Penalty};
 use youying_core::money::Fen;
 use youying_core::ports::Store;
@@ -141,7 +142,8 @@ pub async fn of_shop<S: Store>(
         .store
         .read(move |tx| {
             let shop = shops::load(tx, &v.user, ShopId(id), ShopAction::Serve)?;
-            let bs = tx.breaches(Some(shop.id), 500)?.into_iter().filter(|b| b.party == "shop").collect::<Vec<_>>();
+            let bs =
+                tx.breaches(Some(shop.id), 500)?.into_iter().filter(|b| b.party == Party::Shop).collect::<Vec<_>>();
             Ok((deposit::standing(tx, now, shop.id)?, tx.penalties(Some(shop.id), 500)?, bs))
         })
         .await?;

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 use youying_core::authz::ShopAction;
+use youying_core::error::Conflict;
 use youying_core::orders::{self, Checkout, Order};
 use youying_core::ports::{ClaimedUnit, Store, User};
 use youying_core::values::{ProductId, ShopId};
@@ -121,7 +122,7 @@ pub async fn place<S: Store>(
     let b = buyer.clone();
     let out = match app.store.write(move |tx| orders::checkout(tx, now, &b, &req)).await {
         // A twin request with the same key committed first: answer with its order.
-        Err(Error::Conflict("idempotency_key_in_flight")) => {
+        Err(Error::Conflict(Conflict::IdempotencyKeyInFlight)) => {
             let key = idempotency_key.unwrap_or_default();
             let req = Checkout {
                 product_id: ProductId(n.product_id),

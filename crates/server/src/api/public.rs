@@ -289,7 +289,11 @@ impl ReportWindowView {
             breaches: w
                 .breaches
                 .iter()
-                .map(|b| BreachView { kind: b.kind.clone(), party: b.party.clone(), count: b.count })
+                .map(|b| BreachView {
+                    kind: b.kind.as_str().to_owned(),
+                    party: b.party.as_str().to_owned(),
+                    count: b.count,
+                })
                 .collect(),
         }
     }

@@ -167,11 +167,11 @@ pub fn breach_view(b: youying_core::ports::Breach) -> BreachView {
     BreachView {
         id: b.id,
         shop_id: b.shop_id.0,
-        kind: b.kind,
+        kind: b.kind.as_str().to_owned(),
         subject: b.subject,
         at: b.at.millis(),
         detail: serde_json::from_str(&b.detail).unwrap_or_default(),
-        party: b.party,
+        party: b.party.as_str().to_owned(),
     }
 }
 

@@ -8,13 +8,13 @@ use axum::Form;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde_json::Value;
 use youying_core::Error;
 use youying_core::cases::publication::{self, PublicCase};
 use youying_core::cases::{Action, Attachment, Case, CaseState, CaseType, Decision, OpenCase, Side};
 use youying_core::catalogue::ProductKind;
 use youying_core::orders;
 use youying_core::ports::Store;
+use youying_core::snapshot::Snapshot;
 use youying_core::values::{CaseId, Role};
 
 use super::forms::{fmt_fen, parse_yuan_opt};
@@ -87,7 +87,7 @@ async fn new_page<S: Store>(
         .read(move |tx| tx.order_by_no(&no)?.filter(|o| o.buyer_id == user.id).ok_or(Error::NotFound))
         .await
         .map_err(|e| page.error(e.into()))?;
-    let snap: Value = serde_json::from_str(&o.snapshot).unwrap_or_default();
+    let snap = Snapshot::parse(&o.snapshot);
     let fitting = match o.kind {
         ProductKind::CardKey => CaseType::KeyInvalid,
         ProductKind::DirectTopup => CaseType::TopupMissing,
@@ -96,18 +96,9 @@ async fn new_page<S: Store>(
     let t = NewPage {
         page: &page.layout,
         no: o.no.clone(),
-        title: snap["title"].as_str().unwrap_or_default().to_owned(),
+        title: snap.as_ref().map(|s| s.title.clone()).unwrap_or_default(),
         types: [fitting, CaseType::Other].iter().map(|k| (k.as_str(), k.label())).collect(),
-        attrs: snap["account_attrs"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .map(|x| {
-                        (x["name"].as_str().unwrap_or("").to_owned(), x["value"].as_str().unwrap_or("").to_owned())
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
+        attrs: snap.map(|s| s.account_attrs.into_iter().map(|a| (a.name, a.value)).collect()).unwrap_or_default(),
         protect_until: o.protect_until.map(fmt_time).unwrap_or_default(),
         error,
     };

@@ -14,6 +14,7 @@ use axum::response::Response;
 use youying_core::chat::{self, Conversation, Message, Owner, Side};
 use youying_core::orders::Order;
 use youying_core::ports::{Product, Shop, Store, Tx, User};
+use youying_core::rules::Rule;
 use youying_core::values::{ConversationId, ProductId, Role, ShopId, UserId};
 use youying_core::{Error, Timestamp, accounts};
 
@@ -148,7 +149,7 @@ pub async fn load_thread<S: Store>(app: &App<S>, page: &Page, id: i64) -> Result
                     Some(p) => tx.product(p)?,
                     None => None,
                 },
-                warn_secs: rules.get("warn_before_secs"),
+                warn_secs: rules.get(Rule::WarnBeforeSecs),
                 reply_secs: rules.chat_reply_secs(),
                 shop_name: shop.name,
                 buyer_name,

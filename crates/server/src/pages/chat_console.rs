@@ -11,6 +11,8 @@ use axum::response::Response;
 use youying_core::chat::{Conversation, Side};
 use youying_core::orders::Order;
 use youying_core::ports::{Shop, Store, Tx, User};
+use youying_core::rules::Rule;
+use youying_core::snapshot::Snapshot;
 use youying_core::values::{Role, UserId};
 use youying_core::{Timestamp, accounts, authz, chat};
 
@@ -148,7 +150,7 @@ pub async fn merchant_list<S: Store>(State(app): State<App<S>>, page: Page) -> R
                     rows.push(row(tx, &c, s.name.clone(), (Side::Shop, user.id), now)?);
                 }
             }
-            Ok((shops, rows, accounts::rules(tx)?.get("warn_before_secs")))
+            Ok((shops, rows, accounts::rules(tx)?.get(Rule::WarnBeforeSecs)))
         })
         .await
         .map_err(|e| page.error(e.into()))?;
@@ -183,7 +185,7 @@ pub async fn platform_list<S: Store>(State(app): State<App<S>>, page: Page) -> R
                 let shop = tx.shop(c.shop_id)?.map(|s| s.name).unwrap_or_default();
                 rows.push(row(tx, &c, shop, (Side::Platform, me), now)?);
             }
-            Ok((rows, accounts::rules(tx)?.get("warn_before_secs")))
+            Ok((rows, accounts::rules(tx)?.get(Rule::WarnBeforeSecs)))
         })
         .await
         .map_err(|e| page.error(e.into()))?;
@@ -256,7 +258,6 @@ pub struct OrderPanel {
 
 impl OrderPanel {
     fn of(o: &Order) -> Self {
-        let snap: serde_json::Value = serde_json::from_str(&o.snapshot).unwrap_or_default();
         let mut log = vec![(fmt_time(o.created_at), "下单付款，进入平台担保".to_owned())];
         if o.kind.has_stock() {
             log.push((fmt_time(o.created_at), format!("自动发放 {} 件（卡密仅买家可见）", o.quantity)));
@@ -276,7 +277,7 @@ impl OrderPanel {
         }
         Self {
             no: o.no.clone(),
-            title: snap["title"].as_str().unwrap_or_default().to_owned(),
+            title: Snapshot::title_of(&o.snapshot),
             state: o.state.as_str(),
             state_label: o.state.label(),
             kind: kind_label(o.kind.as_str()),

@@ -9,10 +9,11 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use youying_core::authz::{self, ShopAction};
 use youying_core::deposit::{self, DepositSource, Standing};
+use youying_core::enforcement::Party;
 use youying_core::enforcement::{self, Penalty, PenaltyState};
 use youying_core::money::Fen;
 use youying_core::ports::{Breach, Store};
-use youying_core::rules::Rules;
+use youying_core::rules::{Rule, Rules};
 use youying_core::values::ShopId;
 use youying_core::{Error, accounts, shops};
 
@@ -76,7 +77,7 @@ fn breach_row(b: &Breach) -> BreachRow {
     };
     BreachRow {
         id: b.id,
-        label: enforcement::breach_label(&b.kind),
+        label: b.kind.label(),
         subject: b.subject.clone(),
         link,
         at: fmt_time(b.at),
@@ -105,13 +106,13 @@ struct ShopPage<'a> {
 fn ladder(r: &Rules) -> String {
     format!(
         "{} 内违规次数：第 {} 次警告，第 {} 次降权 {}，第 {} 次从保证金罚款 {}，第 {} 次全部商品下架待平台审核。",
-        fmt_duration(r.get("penalty_window_secs")),
-        r.get("penalty_warn_at"),
-        r.get("penalty_downrank_at"),
-        fmt_duration(r.get("penalty_downrank_secs")),
-        r.get("penalty_fine_at"),
-        fmt_fen(r.get("penalty_fine_fen")),
-        r.get("penalty_suspend_at"),
+        fmt_duration(r.get(Rule::PenaltyWindowSecs)),
+        r.get(Rule::PenaltyWarnAt),
+        r.get(Rule::PenaltyDownrankAt),
+        fmt_duration(r.get(Rule::PenaltyDownrankSecs)),
+        r.get(Rule::PenaltyFineAt),
+        fmt_fen(r.get(Rule::PenaltyFineFen)),
+        r.get(Rule::PenaltySuspendAt),
     )
 }
 
@@ -128,7 +129,8 @@ async fn shop_page<S: Store>(
         .read(move |tx| {
             let shop = shops::load(tx, &user, ShopId(id), ShopAction::Serve)?;
             let owner = shop.owner_id == user.id;
-            let bs: Vec<Breach> = tx.breaches(Some(shop.id), 200)?.into_iter().filter(|b| b.party == "shop").collect();
+            let bs: Vec<Breach> =
+                tx.breaches(Some(shop.id), 200)?.into_iter().filter(|b| b.party == Party::Shop).collect();
             let standing = deposit::standing(tx, now, shop.id)?;
             let ps = tx.penalties(Some(shop.id), 200)?;
             Ok((shop, owner, standing, ps, bs, accounts::rules(tx)?))

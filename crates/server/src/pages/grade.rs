@@ -6,6 +6,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use youying_core::enforcement::{BreachKind, Party};
 use youying_core::grades::history::{History, history};
 use youying_core::grades::{self, BANDS, Figures, NEUTRAL_REVIEW_CENTI, NEW_SHOP_ORDERS};
 use youying_core::ports::Store;
@@ -251,15 +252,15 @@ fn pct(p: Option<f64>, of: String) -> String {
 
 /// Breach kinds as the public reads them; the platform's own kinds included.
 fn breach_label(kind: &str) -> String {
-    match kind {
-        "platform_chat_reply" => "平台超时未回复买家".into(),
-        "platform_case_unresolved" => "售后 24 小时未结案（兜底退款）".into(),
-        k => format!("{}（{k}）", youying_core::enforcement::breach_label(k)),
+    match BreachKind::parse(kind) {
+        Some(BreachKind::PlatformChatReply) => "平台超时未回复买家".into(),
+        Some(BreachKind::PlatformCaseUnresolved) => "售后 24 小时未结案（兜底退款）".into(),
+        k => format!("{}（{kind}）", k.map_or("其他违规", BreachKind::label)),
     }
 }
 
 fn party_label(p: &str) -> String {
-    if p == "platform" { "平台".into() } else { "商家".into() }
+    if Party::parse(p) == Some(Party::Platform) { "平台".into() } else { "商家".into() }
 }
 
 fn col(w: &ReportWindowView) -> ReportCol {

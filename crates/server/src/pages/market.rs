@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use youying_core::catalogue::{self, CATEGORIES, ProductKind};
 use youying_core::ports::Store;
-use youying_core::rules::Rules;
+use youying_core::rules::{Rule, Rules};
 use youying_core::values::{ProductId, ShopId};
 use youying_core::{Error, accounts, deposit};
 
@@ -111,18 +111,18 @@ fn all_on_sale(page: usize) -> SearchParams {
 pub async fn home<S: Store>(State(app): State<App<S>>, page: Page) -> Result<Response, PageError> {
     let r: Rules = app.store.read(|tx| accounts::rules(tx)).await.map_err(|e| page.error(e.into()))?;
     let found = search_products(&app, &all_on_sale(1)).await.map_err(|e| page.error(e))?;
-    let d = |name: &str| fmt_duration(r.get(name));
+    let d = |rule: Rule| fmt_duration(r.get(rule));
     let t = HomePage {
         page: &page.layout,
         chips: chips(""),
         products: found.items.iter().map(ProductCard::of).collect(),
         total: found.total,
-        chat_reply: d("chat_reply_secs"),
-        case_resolve: d("case_resolve_secs"),
-        case_merchant: d("case_merchant_secs"),
-        protect_card: d("protect_card_key_secs"),
-        protect_topup: d("protect_topup_secs"),
-        protect_account: d("protect_account_secs"),
+        chat_reply: d(Rule::ChatReplySecs),
+        case_resolve: d(Rule::CaseResolveSecs),
+        case_merchant: d(Rule::CaseMerchantSecs),
+        protect_card: d(Rule::ProtectCardKeySecs),
+        protect_topup: d(Rule::ProtectTopupSecs),
+        protect_account: d(Rule::ProtectAccountSecs),
     };
     Ok(render(StatusCode::OK, &page.layout, &t))
 }

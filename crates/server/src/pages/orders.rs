@@ -12,6 +12,7 @@ use youying_core::cases::Case;
 use youying_core::orders::{self, Order, OrderState};
 use youying_core::ports::Store;
 use youying_core::reviews::Review;
+use youying_core::snapshot::Snapshot;
 use youying_core::values::Role;
 
 use super::chat::Contact;
@@ -24,16 +25,8 @@ use crate::error::AppError;
 use crate::state::App;
 use crate::vault::OpenUnit;
 
-fn snapshot_of(o: &Order) -> Value {
-    serde_json::from_str(&o.snapshot).unwrap_or(Value::Null)
-}
-
-fn text_at(v: &Value, pointer: &str) -> String {
-    match v.pointer(pointer) {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Null) | None => String::new(),
-        Some(other) => other.to_string(),
-    }
+fn snapshot_of(o: &Order) -> Option<Snapshot> {
+    Snapshot::parse(&o.snapshot)
 }
 
 /// A row of an order list, for the buyer and for the shop.
@@ -52,7 +45,7 @@ impl OrderRow {
     pub fn of(o: &Order) -> Self {
         Self {
             no: o.no.clone(),
-            title: text_at(&snapshot_of(o), "/title"),
+            title: snapshot_of(o).map(|s| s.title).unwrap_or_default(),
             created: fmt_time(o.created_at),
             state: o.state.as_str(),
             state_label: o.state.label(),
@@ -68,15 +61,8 @@ pub fn topup_lines(o: &Order) -> Vec<(String, String)> {
     let Some(target) = o.topup_target.as_deref().and_then(|t| serde_json::from_str::<Value>(t).ok()) else {
         return Vec::new();
     };
-    let snap = snapshot_of(o);
-    let label = |name: &str| {
-        snap["topup_fields"]
-            .as_array()
-            .and_then(|fs| fs.iter().find(|f| f["name"] == name))
-            .and_then(|f| f["label"].as_str())
-            .unwrap_or(name)
-            .to_owned()
-    };
+    let fields = snapshot_of(o).map(|s| s.topup_fields).unwrap_or_default();
+    let label = |name: &str| fields.iter().find(|f| f.name == name).map_or(name, |f| f.label.as_str()).to_owned();
     target
         .as_object()
         .map(|m| m.iter().map(|(k, v)| (label(k), v.as_str().unwrap_or_default().to_owned())).collect())
@@ -141,14 +127,14 @@ fn order_page<S: Store>(
     let (cases, review) = (&extra.0, &extra.1);
     let viewer = page.viewer.as_ref().map(|v| &v.user);
     let is_buyer = viewer.is_some_and(|u| u.id == o.buyer_id);
-    let snap = snapshot_of(o);
+    let shop_name = snapshot_of(o).map(|s| s.shop.name).unwrap_or_default();
     let api = crate::api::orders::view(o, app.now());
     let t = OrderPage {
         page: &page.layout,
         kind: kind_label(o.kind.as_str()),
         product_id: o.product_id.0,
         shop_id: o.shop_id.0,
-        shop_name: text_at(&snap, "/shop/name"),
+        shop_name,
         unit_price: o.unit_price.to_string(),
         escrow: fmt_fen(o.escrow_fen),
         protect_until: o.protect_until.map(fmt_time),
@@ -277,34 +263,25 @@ struct SnapshotPage<'a> {
     canonical: String,
 }
 
-fn fen_at(v: &Value, pointer: &str) -> String {
-    v.pointer(pointer).and_then(Value::as_i64).map(fmt_fen).unwrap_or_default()
-}
-
-fn list_at<T>(v: &Value, pointer: &str, f: impl Fn(&Value) -> T) -> Vec<T> {
-    v.pointer(pointer).and_then(Value::as_array).map(|a| a.iter().map(f).collect()).unwrap_or_default()
-}
-
-fn snapshot_rows(o: &Order, s: &Value) -> Vec<SnapRow> {
+fn snapshot_rows(o: &Order, s: &Snapshot) -> Vec<SnapRow> {
     let row = |label, value| SnapRow { label, value };
-    let promises = list_at(s, "/promises", |p| text_at(p, "/name"));
+    let promises: Vec<String> = s.promises.iter().map(|p| p.name.clone().unwrap_or_default()).collect();
     let mut rows = vec![
         row("订单号", o.no.clone()),
-        row("商品编号", format!("{} · 第 {} 版", text_at(s, "/product_id"), text_at(s, "/product_version"))),
-        row("店铺", format!("{}（编号 {}）", text_at(s, "/shop/name"), text_at(s, "/shop/id"))),
-        row("分类", text_at(s, "/category/name")),
-        row("类型", kind_label(&text_at(s, "/kind")).to_owned()),
-        row("标价", fen_at(s, "/price_fen")),
+        row("商品编号", format!("{} · 第 {} 版", s.product_id, s.product_version)),
+        row("店铺", format!("{}（编号 {}）", s.shop.name, s.shop.id)),
+        row("分类", s.category.name.clone().unwrap_or_default()),
+        row("类型", kind_label(s.kind.as_str()).to_owned()),
+        row("标价", fmt_fen(s.price_fen)),
         row("承诺", if promises.is_empty() { "无".into() } else { promises.join("、") }),
     ];
-    if let Some(secs) = s.pointer("/topup_promise_secs").and_then(Value::as_i64) {
+    if let Some(secs) = s.topup_promise_secs {
         rows.push(row("承诺到账时间", fmt_duration(secs)));
     }
-    rows.push(row("购买数量", text_at(s, "/paid/quantity")));
-    rows.push(row("成交单价", fen_at(s, "/paid/unit_price_fen")));
-    rows.push(row("实付总额", fen_at(s, "/paid/total_fen")));
-    let at = s.pointer("/captured_at").and_then(Value::as_i64).map(youying_core::Timestamp::from_millis);
-    rows.push(row("快照时间", at.map(fmt_time).unwrap_or_default()));
+    rows.push(row("购买数量", s.paid.quantity.to_string()));
+    rows.push(row("成交单价", fmt_fen(s.paid.unit_price_fen)));
+    rows.push(row("实付总额", fmt_fen(s.paid.total_fen)));
+    rows.push(row("快照时间", fmt_time(youying_core::Timestamp::from_millis(s.captured_at))));
     rows
 }
 
@@ -314,19 +291,22 @@ pub async fn snapshot<S: Store>(
     Path(no): Path<String>,
 ) -> Result<Response, PageError> {
     let o = load(&app, &page, no).await?;
-    let s = snapshot_of(&o);
+    let unreadable = || youying_core::Error::from(youying_core::StorageError(format!("snapshot of order {}", o.no)));
+    let s = snapshot_of(&o).ok_or_else(|| page.error(unreadable().into()))?;
     let t = SnapshotPage {
         page: &page.layout,
         no: o.no.clone(),
-        title: text_at(&s, "/title"),
+        title: s.title.clone(),
         rows: snapshot_rows(&o, &s),
-        tiers: list_at(&s, "/tiers", |t| (text_at(t, "/min_qty"), fen_at(t, "/unit_price_fen"))),
-        topup_fields: list_at(&s, "/topup_fields", |f| {
-            (text_at(f, "/label"), text_at(f, "/name"), text_at(f, "/pattern"))
-        }),
-        account_attrs: list_at(&s, "/account_attrs", |a| (text_at(a, "/name"), text_at(a, "/value"))),
-        description_html: render_markdown(&text_at(&s, "/description")),
-        instructions: text_at(&s, "/instructions"),
+        tiers: s.tiers.iter().map(|t| (t.min_qty.to_string(), fmt_fen(t.unit_price_fen))).collect(),
+        topup_fields: s
+            .topup_fields
+            .iter()
+            .map(|f| (f.label.clone(), f.name.clone(), f.pattern.clone().unwrap_or_default()))
+            .collect(),
+        account_attrs: s.account_attrs.iter().map(|a| (a.name.clone(), a.value.clone())).collect(),
+        description_html: render_markdown(&s.description),
+        instructions: s.instructions.clone(),
         sha256: o.snapshot_hash.clone(),
         canonical: o.snapshot.clone(),
     };

@@ -48,11 +48,11 @@ async fn console_page<S: Store>(app: &App<S>, page: &Page, status: StatusCode) -
     let rows = RULES
         .iter()
         .map(|d| RuleRow {
-            name: d.name,
-            label: crate::i18n::t(&format!("rule.{}", d.name)),
-            value: rules.get(d.name),
+            name: d.name(),
+            label: crate::i18n::t(&format!("rule.{}", d.name())),
+            value: rules.get(d.rule),
             unit: crate::i18n::t(&format!("unit.{}", d.unit)),
-            human: if d.unit == "secs" { fmt_duration(rules.get(d.name)) } else { String::new() },
+            human: if d.unit == "secs" { fmt_duration(rules.get(d.rule)) } else { String::new() },
             min: d.min,
             max: d.max,
         })

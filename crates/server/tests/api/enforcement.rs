@@ -23,7 +23,7 @@ async fn breach<S: Store>(app: &TestApp<S>, shop: i64, n: i64) {
                 tx,
                 now,
                 ShopId(shop),
-                "case_silence",
+                enforcement::BreachKind::CaseSilence,
                 &format!("case:{n}"),
                 &json!({ "case": n }),
             )
@@ -280,7 +280,7 @@ http_test!(the_platforms_own_breaches_do_not_count_for_a_shop, |app| {
             for i in 0..4 {
                 tx.insert_platform_breach(
                     ShopId(shop),
-                    "platform_chat_reply",
+                    enforcement::BreachKind::PlatformChatReply,
                     &format!("conversation:{i}"),
                     now,
                     "{}",

@@ -50,7 +50,7 @@ http_test!(the_admin_lifts_a_penalty_from_the_overview_with_a_reason, |app| {
                     tx,
                     now,
                     ShopId(shop),
-                    "chat_reply",
+                    enforcement::BreachKind::ChatReply,
                     &format!("conversation:{i}"),
                     &json!({}),
                 )
