@@ -5,7 +5,7 @@
 
 use serde_json::json;
 
-use crate::accounts;
+use crate::accounts::User;
 use crate::authz::{self, ShopAction};
 use crate::clock::Timestamp;
 use crate::enforcement::{DOWNRANK_RANK, PenaltyKind};
@@ -13,7 +13,9 @@ use crate::error::{Error, Result};
 use crate::evidence::NewEvent;
 use crate::grades::Grade;
 use crate::money::{Account, Entry, Fen};
-use crate::ports::{Tx, User};
+use crate::ports::ReadTx;
+use crate::ports::Tx;
+use crate::rules;
 use crate::values::ShopId;
 
 /// Where a top-up comes from: the owner's own wallet, or the shop's income.
@@ -91,8 +93,8 @@ pub fn hidden_label(reason: &str) -> &'static str {
     }
 }
 
-pub fn standing(tx: &mut dyn Tx, now: Timestamp, shop: ShopId) -> Result<Standing> {
-    let min = accounts::rules(tx)?.get("deposit_min_fen");
+pub fn standing(tx: &mut dyn ReadTx, now: Timestamp, shop: ShopId) -> Result<Standing> {
+    let min = rules::in_force(tx)?.get("deposit_min_fen");
     let deposit = tx.balance(Account::ShopDeposit(shop))?;
     let mut s = Standing {
         shop_id: shop,

@@ -6,12 +6,15 @@
 use serde::Serialize;
 use serde_json::json;
 
+use crate::accounts::User;
 use crate::authz::{self, ShopAction};
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::evidence::NewEvent;
-use crate::ports::{Tx, User};
+use crate::ports::ReadTx;
+use crate::ports::Tx;
 use crate::shops;
+use crate::shops::ShopRead;
 use crate::values::{ShopId, UserId};
 
 pub const MAX_QUESTION: usize = 200;
@@ -53,16 +56,20 @@ pub struct FaqItem {
 }
 
 /// FAQ persistence; part of [`Tx`](crate::ports::Tx).
-pub trait FaqTx {
-    fn faq(&mut self, shop: Option<ShopId>) -> Result<Vec<FaqItem>>;
-    fn faq_item(&mut self, id: i64) -> Result<Option<FaqItem>>;
+pub trait FaqTx: FaqRead {
     fn insert_faq(&mut self, shop: Option<ShopId>, q: &str, a: &str, by: UserId, at: Timestamp) -> Result<i64>;
     fn update_faq(&mut self, id: i64, q: &str, a: &str, by: UserId, at: Timestamp) -> Result<()>;
     fn delete_faq(&mut self, id: i64) -> Result<()>;
 }
 
+/// The query half of [`FaqTx`], for read-only transactions.
+pub trait FaqRead {
+    fn faq(&mut self, shop: Option<ShopId>) -> Result<Vec<FaqItem>>;
+    fn faq_item(&mut self, id: i64) -> Result<Option<FaqItem>>;
+}
+
 /// Only an admin edits the platform's FAQ; a shop's owner (or an admin) its own.
-fn may_edit(tx: &mut dyn Tx, actor: &User, scope: Scope) -> Result<()> {
+fn may_edit(tx: &mut dyn ShopRead, actor: &User, scope: Scope) -> Result<()> {
     match scope {
         Scope::Platform => authz::admin(actor),
         Scope::Shop(id) => shops::load(tx, actor, id, ShopAction::Manage).map(|_| ()),
@@ -109,7 +116,7 @@ pub fn add(
 }
 
 /// The entry, if `actor` may edit the FAQ it belongs to (else `NotFound`).
-fn editable(tx: &mut dyn Tx, actor: &User, id: i64) -> Result<(FaqItem, Scope)> {
+fn editable(tx: &mut dyn ReadTx, actor: &User, id: i64) -> Result<(FaqItem, Scope)> {
     let item = tx.faq_item(id)?.ok_or(Error::NotFound)?;
     let scope = item.shop_id.map_or(Scope::Platform, Scope::Shop);
     may_edit(tx, actor, scope).map_err(|_| Error::NotFound)?;

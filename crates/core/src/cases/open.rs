@@ -5,13 +5,15 @@ use serde_json::json;
 
 use super::evidence::{self, Attachment};
 use super::{Case, CaseState, CaseType, record};
-use crate::accounts;
+use crate::accounts::User;
+use crate::cases::port::NewCase;
 use crate::catalogue::ProductKind;
 use crate::clock::Timestamp;
 use crate::deadline::{DeadlineKind, NewDeadline};
 use crate::error::{Error, Result};
 use crate::orders::{Order, OrderState};
-use crate::ports::{NewCase, Tx, User};
+use crate::ports::Tx;
+use crate::rules;
 
 /// A case as the buyer asks for it.
 #[derive(Debug, Clone)]
@@ -86,7 +88,7 @@ pub fn open(tx: &mut dyn Tx, now: Timestamp, buyer: &User, order_no: &str, req: 
         return Err(Error::Conflict("case_already_decided"));
     }
     check_window(&order, now)?;
-    let rules = accounts::rules(tx)?;
+    let rules = rules::in_force(tx)?;
     let before = order.state;
     if matches!(order.state, OrderState::Delivered | OrderState::Fulfilled) {
         // Freeze escrow: the window's release must not fire while the case is open.

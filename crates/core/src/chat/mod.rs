@@ -5,21 +5,25 @@
 
 pub mod bot;
 mod media;
+pub mod port;
 mod receipts;
 
 use serde::Serialize;
 use serde_json::json;
 
 pub use self::media::{ImageRef, NewImage, StoredImage, image_of, send_image};
+pub use self::port::{ChatRead, ChatTx, Notice};
 pub use self::receipts::{Reads, Unread, mark_read};
-use crate::accounts;
+use crate::accounts::User;
 use crate::authz::{self, ShopAction};
 use crate::clock::Timestamp;
 use crate::deadline::{DeadlineKind, NewDeadline};
 use crate::enforcement;
 use crate::error::{Error, Result};
 use crate::evidence::NewEvent;
-use crate::ports::{Tx, User};
+use crate::ports::ReadTx;
+use crate::ports::Tx;
+use crate::rules;
 use crate::values::{ConversationId, OrderId, ProductId, Role, ShopId, UserId};
 
 /// Who must answer the buyer now.
@@ -123,7 +127,7 @@ pub struct NewMessage {
 pub const MAX_TEXT: usize = 2_000;
 
 /// The buyer's own conversation; the shop's staff's; platform staff's. Others: 404.
-pub fn load(tx: &mut dyn Tx, actor: &User, id: ConversationId) -> Result<(Conversation, Side)> {
+pub fn load(tx: &mut dyn ReadTx, actor: &User, id: ConversationId) -> Result<(Conversation, Side)> {
     let c = tx.conversation(id)?.ok_or(Error::NotFound)?;
     if c.buyer_id == actor.id {
         return Ok((c, Side::Buyer));
@@ -232,7 +236,7 @@ fn text(body: &str) -> Result<String> {
 }
 
 fn schedule_reply(tx: &mut dyn Tx, now: Timestamp, c: &mut Conversation, since: Timestamp) -> Result<()> {
-    let rules = accounts::rules(tx)?;
+    let rules = rules::in_force(tx)?;
     let due = now.plus_secs(rules.chat_reply_secs());
     let subject = format!("conversation:{}", c.id);
     let payload = json!({ "conversation_id": c.id.0, "owner": c.owner.as_str() });

@@ -5,10 +5,11 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::{Side, load};
+use crate::accounts::User;
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::evidence::NewEvent;
-use crate::ports::{Tx, User};
+use crate::ports::Tx;
 use crate::values::ConversationId;
 
 /// How far each side has read: the last message id it has seen (0: none).
