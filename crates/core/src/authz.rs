@@ -1,9 +1,9 @@
 //! Who may do what, decided in one place. A denial for an object the actor has
 //! no relation to is reported as `NotFound`, so ids cannot be probed.
 
-use crate::accounts::{ApiToken, User};
+use crate::accounts::port::{ApiToken, User};
 use crate::error::{Error, Result};
-use crate::shops::Shop;
+use crate::shops::port::Shop;
 use crate::values::Role;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::accounts::User;
+use crate::accounts::port::User;
 use crate::anchor::AnchorRead;
 use crate::anchor::{self, Anchor, Step};
 use crate::clock::Timestamp;

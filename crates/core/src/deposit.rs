@@ -5,7 +5,7 @@
 
 use serde_json::json;
 
-use crate::accounts::User;
+use crate::accounts::port::User;
 use crate::authz::{self, ShopAction};
 use crate::clock::Timestamp;
 use crate::enforcement::{DOWNRANK_RANK, PenaltyKind};

@@ -6,7 +6,7 @@
 use serde::Serialize;
 use serde_json::json;
 
-use crate::accounts::User;
+use crate::accounts::port::User;
 use crate::authz::{self, ShopAction};
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
@@ -14,7 +14,7 @@ use crate::evidence::NewEvent;
 use crate::ports::ReadTx;
 use crate::ports::Tx;
 use crate::shops;
-use crate::shops::ShopRead;
+use crate::shops::port::ShopRead;
 use crate::values::{ShopId, UserId};
 
 pub const MAX_QUESTION: usize = 200;

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::accounts::User;
+use crate::accounts::port::User;
 use crate::authz::ShopAction;
 use crate::catalogue::{ProductInput, ProductSpec};
 use crate::clock::Timestamp;

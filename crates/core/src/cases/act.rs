@@ -6,7 +6,7 @@ use serde_json::json;
 use super::close::{Closing, Money, close, record, remaining};
 use super::evidence::{self, Attachment};
 use super::{Case, CaseState, Side, side_of};
-use crate::accounts::User;
+use crate::accounts::port::User;
 use crate::catalogue::ProductKind;
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};

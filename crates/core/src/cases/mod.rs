@@ -31,12 +31,12 @@ pub(crate) use close::record;
 
 use serde::Serialize;
 
-use crate::accounts::User;
+use crate::accounts::port::User;
 use crate::authz::{self, ShopAction};
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::ports::ReadTx;
-use crate::shops::ShopRead;
+use crate::shops::port::ShopRead;
 use crate::values::{CaseId, DeadlineId, OrderId, ShopId, UserId};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

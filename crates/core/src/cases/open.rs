@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::evidence::{self, Attachment};
 use super::{Case, CaseState, CaseType, record};
-use crate::accounts::User;
+use crate::accounts::port::User;
 use crate::cases::port::NewCase;
 use crate::catalogue::ProductKind;
 use crate::clock::Timestamp;

@@ -4,7 +4,7 @@ use crate::cases::{Case, CaseAction, CaseType, EvidenceMeta};
 use crate::clock::Timestamp;
 use crate::error::Result;
 use crate::evidence::ChainedEvent;
-use crate::stock::ClaimedUnit;
+use crate::stock::port::ClaimedUnit;
 use crate::values::{CaseId, OrderId, ShopId, UserId};
 
 /// A case as [`cases::open`](crate::cases::open) inserts it.

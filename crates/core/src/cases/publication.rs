@@ -16,7 +16,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::{Case, CaseAction};
-use crate::accounts::User;
+use crate::accounts::port::User;
 use crate::authz::{self, ShopAction};
 use crate::cases::port::CaseRead;
 use crate::clock::Timestamp;

@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::{Conversation, Message, NewMessage, Side, insert, load, save, schedule_reply};
-use crate::accounts::User;
+use crate::accounts::port::User;
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::evidence::NewEvent;

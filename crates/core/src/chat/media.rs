@@ -6,7 +6,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::{Message, NewMessage, Side, after_buyer_message, after_staff_message, insert, load};
-use crate::accounts::User;
+use crate::accounts::port::User;
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::image::{self, Claim, Refused};

@@ -14,7 +14,7 @@ use serde_json::json;
 pub use self::media::{ImageRef, NewImage, StoredImage, image_of, send_image};
 pub use self::port::{ChatRead, ChatTx, Notice};
 pub use self::receipts::{Reads, Unread, mark_read};
-use crate::accounts::User;
+use crate::accounts::port::User;
 use crate::authz::{self, ShopAction};
 use crate::clock::Timestamp;
 use crate::deadline::{DeadlineKind, NewDeadline};

@@ -15,7 +15,7 @@ pub use self::port::{Breach, EnforcementRead, EnforcementTx};
 
 use serde_json::{Value, json};
 
-use crate::accounts::User;
+use crate::accounts::port::User;
 use crate::authz;
 use crate::clock::Timestamp;
 use crate::deadline::{DeadlineKind, NewDeadline};

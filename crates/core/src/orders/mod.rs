@@ -11,9 +11,9 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::accounts::User;
+use crate::accounts::port::User;
 use crate::authz::{self, ShopAction};
-use crate::catalogue::Product;
+use crate::catalogue::port::Product;
 use crate::catalogue::{self, ProductKind};
 use crate::clock::Timestamp;
 use crate::deadline::{DeadlineKind, NewDeadline};
@@ -23,8 +23,8 @@ use crate::money::{Account, Entry, Fen};
 use crate::ports::ReadTx;
 use crate::ports::Tx;
 use crate::rules;
-use crate::rules::RulesRead;
-use crate::stock::ClaimedUnit;
+use crate::rules::port::RulesRead;
+use crate::stock::port::ClaimedUnit;
 use crate::values::{DeadlineId, OrderId, ProductId, Role, ShopId, UserId};
 use crate::{deposit, enforcement};
 

@@ -4,7 +4,7 @@
 use super::{NewOrder, Order};
 use crate::clock::Timestamp;
 use crate::error::Result;
-use crate::stock::ClaimedUnit;
+use crate::stock::port::ClaimedUnit;
 use crate::values::{OrderId, ShopId, UserId};
 
 /// Looking orders up.

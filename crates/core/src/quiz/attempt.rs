@@ -3,14 +3,14 @@
 use serde_json::json;
 
 use super::{Attempt, CERTIFICATE_SECS, Certificate, draw, order_answers, score};
-use crate::accounts::User;
+use crate::accounts::port::User;
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::evidence::NewEvent;
 use crate::ports::ReadTx;
 use crate::ports::Tx;
 use crate::quiz::QuizRead;
-use crate::shops::ShopRead;
+use crate::shops::port::ShopRead;
 use crate::values::{Role, ShopId, UserId};
 
 /// Who answers buyers takes the quiz: merchant agents and shop owners.

@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use super::{Question, QuestionDraft};
-use crate::accounts::User;
+use crate::accounts::port::User;
 use crate::authz;
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};

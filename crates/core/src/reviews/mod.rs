@@ -11,7 +11,7 @@ pub use moderation::{HoldReason, classify};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::accounts::User;
+use crate::accounts::port::User;
 use crate::authz::{self, ShopAction};
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};

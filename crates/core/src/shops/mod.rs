@@ -8,7 +8,7 @@ pub use self::port::{Invite, InviteState, Shop, ShopRead, ShopTx};
 use serde_json::json;
 
 use crate::accounts;
-use crate::accounts::User;
+use crate::accounts::port::User;
 use crate::authz::{self, ShopAction};
 use crate::clock::Timestamp;
 use crate::deadline::{DeadlineKind, NewDeadline};

@@ -1,6 +1,6 @@
 //! What shops need from persistence: the shop rows, their agents and invites.
 
-use crate::accounts::User;
+use crate::accounts::port::User;
 use crate::clock::Timestamp;
 use crate::error::Result;
 use crate::values::{DeadlineId, InviteId, ShopId, ShopName, UserId};

@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::accounts::User;
+use crate::accounts::port::User;
 use crate::authz::ShopAction;
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
