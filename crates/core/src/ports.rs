@@ -28,7 +28,7 @@ use crate::grades::port::{TrustRead, TrustTx};
 use crate::mail::{MailRead, MailTx};
 use crate::money::port::{LedgerRead, LedgerTx};
 use crate::orders::port::{OrderRead, OrderTx};
-use crate::quiz::{QuizRead, QuizTx};
+use crate::quiz::port::{QuizRead, QuizTx};
 use crate::reviews::port::{ReviewRead, ReviewTx};
 use crate::rules::port::{RulesRead, RulesTx};
 use crate::shops::port::{ShopRead, ShopTx};
