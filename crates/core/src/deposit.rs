@@ -13,8 +13,7 @@ use crate::error::{Error, Result};
 use crate::evidence::NewEvent;
 use crate::grades::Grade;
 use crate::money::{Account, Entry, Fen};
-use crate::ports::ReadTx;
-use crate::ports::Tx;
+use crate::ports::{ReadTx, Tx};
 use crate::rules;
 use crate::values::ShopId;
 

@@ -23,7 +23,7 @@ use crate::deadline::{Deadline, NewDeadline};
 use crate::enforcement::port::{EnforcementRead, EnforcementTx};
 use crate::error::Result;
 use crate::evidence::{ChainedEvent, NewEvent};
-use crate::faq::{FaqRead, FaqTx};
+use crate::faq::port::{FaqRead, FaqTx};
 use crate::grades::port::{TrustRead, TrustTx};
 use crate::mail::{MailRead, MailTx};
 use crate::money::port::{LedgerRead, LedgerTx};

@@ -10,8 +10,7 @@ use crate::accounts::port::User;
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::image::{self, Claim, Refused};
-use crate::ports::ReadTx;
-use crate::ports::Tx;
+use crate::ports::{ReadTx, Tx};
 use crate::values::{ConversationId, UserId};
 
 /// A picture sent in a conversation, as stored: the bytes live in the database

@@ -21,8 +21,7 @@ use crate::deadline::{DeadlineKind, NewDeadline};
 use crate::enforcement;
 use crate::error::{Error, Result};
 use crate::evidence::NewEvent;
-use crate::ports::ReadTx;
-use crate::ports::Tx;
+use crate::ports::{ReadTx, Tx};
 use crate::rules;
 use crate::values::{ConversationId, OrderId, ProductId, Role, ShopId, UserId};
 

@@ -13,8 +13,7 @@ use crate::clock::Timestamp;
 use crate::deposit;
 use crate::error::Result;
 use crate::evidence::NewEvent;
-use crate::ports::ReadTx;
-use crate::ports::Tx;
+use crate::ports::{ReadTx, Tx};
 use crate::values::ShopId;
 
 /// What one refresh did.

@@ -17,8 +17,7 @@ use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::evidence::NewEvent;
 use crate::orders::OrderState;
-use crate::ports::ReadTx;
-use crate::ports::Tx;
+use crate::ports::{ReadTx, Tx};
 use crate::values::{OrderId, ReviewId, ShopId, UserId};
 use port::NewReview;
 

@@ -3,7 +3,10 @@
 //! Every change is an evidence event: what the bot told a buyer can always be
 //! traced to the entry it quoted.
 
-use serde::Serialize;
+pub mod port;
+
+pub use self::port::{FaqItem, FaqRead, FaqTx};
+
 use serde_json::json;
 
 use crate::accounts::port::User;
@@ -11,11 +14,10 @@ use crate::authz::{self, ShopAction};
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::evidence::NewEvent;
-use crate::ports::ReadTx;
-use crate::ports::Tx;
+use crate::ports::{ReadTx, Tx};
 use crate::shops;
 use crate::shops::port::ShopRead;
-use crate::values::{ShopId, UserId};
+use crate::values::ShopId;
 
 pub const MAX_QUESTION: usize = 200;
 pub const MAX_ANSWER: usize = 1_000;
@@ -43,29 +45,6 @@ impl Scope {
             Scope::Shop(s) => format!("faq:shop:{s}"),
         }
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FaqItem {
-    pub id: i64,
-    pub shop_id: Option<ShopId>,
-    pub question: String,
-    pub answer: String,
-    pub updated_by: Option<UserId>,
-    pub updated_at: Timestamp,
-}
-
-/// FAQ persistence; part of [`Tx`](crate::ports::Tx).
-pub trait FaqTx: FaqRead {
-    fn insert_faq(&mut self, shop: Option<ShopId>, q: &str, a: &str, by: UserId, at: Timestamp) -> Result<i64>;
-    fn update_faq(&mut self, id: i64, q: &str, a: &str, by: UserId, at: Timestamp) -> Result<()>;
-    fn delete_faq(&mut self, id: i64) -> Result<()>;
-}
-
-/// The query half of [`FaqTx`], for read-only transactions.
-pub trait FaqRead {
-    fn faq(&mut self, shop: Option<ShopId>) -> Result<Vec<FaqItem>>;
-    fn faq_item(&mut self, id: i64) -> Result<Option<FaqItem>>;
 }
 
 /// Only an admin edits the platform's FAQ; a shop's owner (or an admin) its own.
