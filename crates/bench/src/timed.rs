@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use youying_core::deadline::Outcome;
 use youying_core::error::Result;
-use youying_core::ports::{DeadlineHook, Store, Tx};
+use youying_core::ports::{DeadlineHook, ReadTx, Store, Tx};
 
 use crate::util::{Batch, now_us};
 
@@ -55,7 +55,7 @@ impl<S: Store> Store for Timed<S> {
 
     async fn read<R, F>(&self, f: F) -> Result<R>
     where
-        F: FnOnce(&mut dyn Tx) -> Result<R> + Send + 'static,
+        F: FnOnce(&mut dyn ReadTx) -> Result<R> + Send + 'static,
         R: Send + 'static,
     {
         self.inner.read(f).await

@@ -15,9 +15,13 @@ use crate::evidence::{ChainedEvent, NewEvent, canonical_json, genesis_hex};
 use crate::ports::Tx;
 
 /// What anchoring and evidence bundles read and write.
-pub trait AnchorTx {
-    fn last_anchor(&mut self) -> Result<Option<Anchor>>;
+pub trait AnchorTx: AnchorRead {
     fn insert_anchor(&mut self, anchor: &Anchor) -> Result<()>;
+}
+
+/// The query half of [`AnchorTx`], for read-only transactions.
+pub trait AnchorRead {
+    fn last_anchor(&mut self) -> Result<Option<Anchor>>;
     /// Anchors with `id >= from_id`, oldest first.
     fn anchors_from(&mut self, from_id: i64) -> Result<Vec<Anchor>>;
     /// The anchor whose range holds event `seq`, if it has been anchored.

@@ -1,8 +1,9 @@
 //! Who may do what, decided in one place. A denial for an object the actor has
 //! no relation to is reported as `NotFound`, so ids cannot be probed.
 
+use crate::accounts::port::{ApiToken, User};
 use crate::error::{Error, Result};
-use crate::ports::{ApiToken, Shop, User};
+use crate::shops::port::Shop;
 use crate::values::Role;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,12 +9,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use crate::accounts::port::User;
+use crate::anchor::AnchorRead;
 use crate::anchor::{self, Anchor, Step};
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::evidence::{ChainedEvent, NewEvent, canonical_event, chain_hash};
 use crate::orders::{self, Order};
-use crate::ports::{Tx, User};
+use crate::ports::Tx;
 use crate::snapshot::Snapshot;
 use crate::values::{Role, UserId};
 
@@ -140,7 +142,7 @@ fn mentions(e: &ChainedEvent, subject: &str) -> bool {
 
 /// Each event with its Merkle path to the anchor covering it, and the anchors
 /// from the oldest one needed to the newest.
-fn prove(tx: &mut dyn Tx, events: Vec<ChainedEvent>) -> Result<(Vec<ProvenEvent>, Vec<Anchor>)> {
+fn prove(tx: &mut dyn AnchorRead, events: Vec<ChainedEvent>) -> Result<(Vec<ProvenEvent>, Vec<Anchor>)> {
     let mut leaves: HashMap<i64, (Anchor, Vec<String>)> = HashMap::new();
     let mut out = Vec::with_capacity(events.len());
     let mut oldest: Option<i64> = None;

@@ -5,7 +5,7 @@
 
 use serde_json::json;
 
-use crate::accounts;
+use crate::accounts::port::User;
 use crate::authz::{self, ShopAction};
 use crate::clock::Timestamp;
 use crate::enforcement::{DOWNRANK_RANK, PenaltyKind};
@@ -13,7 +13,8 @@ use crate::error::{Error, Result};
 use crate::evidence::NewEvent;
 use crate::grades::Grade;
 use crate::money::{Account, Entry, Fen};
-use crate::ports::{Tx, User};
+use crate::ports::{ReadTx, Tx};
+use crate::rules;
 use crate::rules::Rule;
 use crate::values::ShopId;
 
@@ -92,8 +93,8 @@ pub fn hidden_label(reason: &str) -> &'static str {
     }
 }
 
-pub fn standing(tx: &mut dyn Tx, now: Timestamp, shop: ShopId) -> Result<Standing> {
-    let min = accounts::rules(tx)?.get(Rule::DepositMinFen);
+pub fn standing(tx: &mut dyn ReadTx, now: Timestamp, shop: ShopId) -> Result<Standing> {
+    let min = rules::in_force(tx)?.get(Rule::DepositMinFen);
     let deposit = tx.balance(Account::ShopDeposit(shop))?;
     let mut s = Standing {
         shop_id: shop,

@@ -2,7 +2,9 @@
 //!
 //! Everything here is pure: no I/O, no async runtime, no database and no system
 //! clock. Time arrives as a [`Timestamp`] from a [`Clock`]; persistence is reached
-//! only through the [`ports`] traits, which the store crate implements per backend.
+//! only through ports: each feature declares its own beside it (`chat/port.rs`,
+//! `orders/port.rs`, …), and [`ports`] composes them into the transaction the
+//! store crate implements per backend.
 
 pub mod accounts;
 pub mod anchor;

@@ -3,12 +3,13 @@
 
 use serde_json::json;
 
+use crate::accounts::port::User;
 use crate::authz::ShopAction;
 use crate::catalogue::{ProductInput, ProductSpec};
 use crate::clock::Timestamp;
 use crate::error::{Conflict, Error, Result};
 use crate::evidence::NewEvent;
-use crate::ports::{Tx, User};
+use crate::ports::Tx;
 use crate::shops;
 use crate::values::{ProductId, ShopId};
 

@@ -82,21 +82,12 @@ impl std::fmt::Debug for OutboxMail {
 /// E-mail: the accounts' addresses and a durable outbox. The mailer reads
 /// notices and breaches past a stored cursor, queues one mail per recipient,
 /// and drains the queue over SMTP; several instances share the work.
-pub trait MailTx {
-    /// The address the account set for notifications, if any.
-    fn user_email(&mut self, user: UserId) -> Result<Option<String>>;
-    fn set_user_email(&mut self, user: UserId, email: Option<&str>) -> Result<()>;
-    /// `(user, address)` of the shop's owner and, with `agents`, its merchant
-    /// agents: enabled accounts that set an address, owner first.
-    fn mail_recipients(&mut self, shop: ShopId, agents: bool) -> Result<Vec<(UserId, String)>>;
+pub trait MailTx: MailRead {
     /// The last id of `source` the mailer is done with; the row stays locked
     /// for this transaction, so instances take turns.
     fn mail_cursor(&mut self, source: &str) -> Result<i64>;
+    fn set_user_email(&mut self, user: UserId, email: Option<&str>) -> Result<()>;
     fn set_mail_cursor(&mut self, source: &str, last_id: i64) -> Result<()>;
-    /// Notices for shop teams of one of `kinds` with an id above `after`, by id.
-    fn shop_notices_after(&mut self, after: i64, kinds: &[&str], limit: usize) -> Result<Vec<MailSource>>;
-    /// Breaches charged to shops (not the platform's own) with an id above `after`, by id.
-    fn shop_breaches_after(&mut self, after: i64, limit: usize) -> Result<Vec<MailSource>>;
     /// Queues a mail; false (and nothing queued) when its source already
     /// queued one for this user.
     fn enqueue_mail(&mut self, mail: &NewMail) -> Result<bool>;
@@ -107,6 +98,19 @@ pub trait MailTx {
     fn mail_sent(&mut self, id: i64, at: Timestamp) -> Result<()>;
     /// A failed attempt: tried again at `retry_at`, or given up on (`None`).
     fn mail_failed(&mut self, id: i64, retry_at: Option<Timestamp>, error: &str) -> Result<()>;
+}
+
+/// The query half of [`MailTx`], for read-only transactions.
+pub trait MailRead {
+    /// The address the account set for notifications, if any.
+    fn user_email(&mut self, user: UserId) -> Result<Option<String>>;
+    /// `(user, address)` of the shop's owner and, with `agents`, its merchant
+    /// agents: enabled accounts that set an address, owner first.
+    fn mail_recipients(&mut self, shop: ShopId, agents: bool) -> Result<Vec<(UserId, String)>>;
+    /// Notices for shop teams of one of `kinds` with an id above `after`, by id.
+    fn shop_notices_after(&mut self, after: i64, kinds: &[&str], limit: usize) -> Result<Vec<MailSource>>;
+    /// Breaches charged to shops (not the platform's own) with an id above `after`, by id.
+    fn shop_breaches_after(&mut self, after: i64, limit: usize) -> Result<Vec<MailSource>>;
     /// When the earliest pending mail is due.
     fn next_mail_due(&mut self) -> Result<Option<Timestamp>>;
     /// The most recent mails, newest first.

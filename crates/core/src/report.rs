@@ -9,7 +9,7 @@ use crate::clock::Timestamp;
 use crate::enforcement::{BreachKind, Party};
 use crate::error::Result;
 use crate::grades::{P90, p90, permille};
-use crate::ports::Tx;
+use crate::ports::ReadTx;
 
 const HOUR_MS: i64 = 3_600_000;
 const DAY_MS: i64 = 86_400_000;
@@ -111,7 +111,7 @@ fn case_lines(cases: &[crate::grades::port::CaseMark]) -> Vec<CaseTypeLine> {
 }
 
 /// The report's window of `days` days ending at `now`.
-pub fn window(tx: &mut dyn Tx, now: Timestamp, days: i64) -> Result<ServiceWindow> {
+pub fn window(tx: &mut dyn ReadTx, now: Timestamp, days: i64) -> Result<ServiceWindow> {
     let from = Timestamp::from_millis(now.millis() - days * DAY_MS);
     let replies = tx.replies_between(None, "platform", from, now)?;
     let breaches = tx.breaches_between(None, from, now)?;

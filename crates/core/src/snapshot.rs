@@ -6,11 +6,11 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::catalogue::Product;
 use crate::catalogue::{self, AccountAttr, ProductKind, Tier, TopupField};
 use crate::clock::Timestamp;
 use crate::evidence::canonical_json;
 use crate::money::Fen;
-use crate::ports::Product;
 use crate::values::{ProductId, ShopId};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

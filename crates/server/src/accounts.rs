@@ -2,7 +2,9 @@
 //! cases what must happen outside a transaction: slow password hashing and
 //! verification, and token generation.
 
-use youying_core::ports::{Store, User};
+use youying_core::accounts::User;
+
+use youying_core::ports::Store;
 use youying_core::values::{Password, Role, ShopId, Username};
 use youying_core::{Error, Timestamp, accounts};
 

@@ -7,7 +7,8 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use youying_core::Error;
-use youying_core::ports::{Store, User};
+use youying_core::accounts::User;
+use youying_core::ports::Store;
 
 use crate::error::AppError;
 use crate::security::{constant_time_eq, token_hash};

@@ -33,7 +33,7 @@ pub async fn ask(message: &str, product: Option<i64>, db: &DbArgs) -> CliResult<
         Some(id) => {
             let cfg = crate::cli::config(db, "127.0.0.1:0".parse()?, false, true);
             let text = message.to_owned();
-            let asked = move |tx: &mut dyn youying_core::ports::Tx| {
+            let asked = move |tx: &mut dyn youying_core::ports::ReadTx| {
                 crate::helpbot::ask(tx, now, None, &text, Some(ProductId(id)), None)
             };
             match crate::cli::open(&cfg).await? {

@@ -9,9 +9,10 @@ use std::sync::atomic::Ordering;
 use pulldown_cmark::{Event, Options, Parser, Tag};
 use youying_core::Timestamp;
 use youying_core::catalogue;
+use youying_core::catalogue::Product;
 use youying_core::deposit::{self, Standing};
 use youying_core::error::{Result, StorageError};
-use youying_core::ports::{Product, Store};
+use youying_core::ports::Store;
 use youying_core::values::ShopId;
 use youying_search::ProductDoc;
 

@@ -4,10 +4,11 @@
 //! printed once, on the run that creates them.
 
 use serde_json::{Value, json};
+use youying_core::accounts::User;
 use youying_core::catalogue::{ProductInput, ProductSpec};
 use youying_core::deposit::DepositSource;
 use youying_core::money::{Account, Entry, Fen};
-use youying_core::ports::{Store, User};
+use youying_core::ports::Store;
 use youying_core::rules::Rule;
 use youying_core::shops;
 use youying_core::values::{ProductId, Role, ShopName};
@@ -155,7 +156,7 @@ pub async fn seed<S: Store>(app: &App<S>) -> Result<(), AppError> {
         let u = user.clone();
         let shop = app.store.write(move |tx| shops::open(tx, now, &u, &name)).await?;
         // Listings need the minimum deposit: the owner funds it from a demo credit.
-        let min = app.store.read(|tx| Ok(youying_core::accounts::rules(tx)?.get(Rule::DepositMinFen))).await?;
+        let min = app.store.read(|tx| Ok(youying_core::rules::in_force(tx)?.get(Rule::DepositMinFen))).await?;
         if min > 0 {
             fund(app, &user, min).await?;
             let (u, amount) = (user.clone(), Fen::new(min)?);

@@ -14,9 +14,10 @@ use serde::Serialize;
 use tokio::sync::watch;
 use utoipa::ToSchema;
 use youying_core::Timestamp;
+use youying_core::accounts::User;
 use youying_core::anchor::{self, Anchor};
 use youying_core::bundle::{self, Bundle, ProvenEvent};
-use youying_core::ports::{Store, User};
+use youying_core::ports::Store;
 use youying_core::snapshot::Snapshot;
 
 use crate::auth::ApiUser;

@@ -10,11 +10,12 @@ use youying_bot::{
     Bot, Context, ConversationState, FaqEntry, Knowledge, OrderFacts, ProductFacts, ProductKind, Reply, RuleFacts, Tier,
 };
 use youying_core::Timestamp;
+use youying_core::accounts::User;
 use youying_core::catalogue::{self, ProductKind as CoreKind};
 use youying_core::chat::bot::{BotAnswer, CaseOffer, Responder, Turn};
 use youying_core::error::Result;
 use youying_core::orders::Order;
-use youying_core::ports::{Tx, User};
+use youying_core::ports::{ReadTx, Tx};
 use youying_core::rules::{Rule, Rules};
 use youying_core::snapshot::Snapshot;
 use youying_core::values::{ProductId, ShopId};
@@ -43,7 +44,7 @@ pub struct ChatBot;
 impl Responder for ChatBot {
     fn answer(&self, tx: &mut dyn Tx, turn: &Turn<'_>) -> Result<BotAnswer> {
         let c = turn.conversation;
-        let rules = youying_core::accounts::rules(tx)?;
+        let rules = youying_core::rules::in_force(tx)?;
         let product = match c.product_id {
             Some(p) => tx.product(p)?.map(|p| product_facts(tx, p, &rules)).transpose()?,
             None => None,
@@ -80,14 +81,14 @@ fn into_answer(r: Reply) -> BotAnswer {
 /// A one-off question outside a conversation: about a product, and about the
 /// asker's own orders (an order number of someone else's is unknown here).
 pub fn ask(
-    tx: &mut dyn Tx,
+    tx: &mut dyn ReadTx,
     now: Timestamp,
     asker: Option<&User>,
     text: &str,
     product: Option<ProductId>,
     order_no: Option<&str>,
 ) -> Result<Reply> {
-    let rules = youying_core::accounts::rules(tx)?;
+    let rules = youying_core::rules::in_force(tx)?;
     let product = match product {
         Some(id) => {
             let p = tx.product(id)?.ok_or(youying_core::Error::NotFound)?;
@@ -115,7 +116,7 @@ pub fn ask(
 /// only that shop's) and any named in the text or asked for that are theirs.
 /// `explicit`, an order asked about by number, must be the asker's: else 404.
 fn order_facts(
-    tx: &mut dyn Tx,
+    tx: &mut dyn ReadTx,
     asker: &User,
     shop: Option<ShopId>,
     text: &str,
@@ -164,7 +165,11 @@ fn kind(k: CoreKind) -> ProductKind {
 }
 
 /// A product's live facts: price and tiers, stock, promised delivery, instructions.
-pub fn product_facts(tx: &mut dyn Tx, product: youying_core::ports::Product, rules: &Rules) -> Result<ProductFacts> {
+pub fn product_facts(
+    tx: &mut dyn ReadTx,
+    product: youying_core::catalogue::Product,
+    rules: &Rules,
+) -> Result<ProductFacts> {
     let stock = tx.stock_count(product.id)?;
     let spec = product.spec;
     let delivery_secs = (spec.kind == CoreKind::DirectTopup)
@@ -194,7 +199,7 @@ pub fn rule_facts(rules: &Rules) -> RuleFacts {
 
 /// The platform's FAQ as edited (the built-in one until an admin adds any) and
 /// the shop's own.
-pub fn knowledge(tx: &mut dyn Tx, shop: Option<ShopId>) -> Result<Knowledge> {
+pub fn knowledge(tx: &mut dyn ReadTx, shop: Option<ShopId>) -> Result<Knowledge> {
     let entry = |i: youying_core::faq::FaqItem| FaqEntry { question: i.question, answer: i.answer };
     let platform: Vec<FaqEntry> = tx.faq(None)?.into_iter().map(entry).collect();
     let platform = if platform.is_empty() { builtin_faq().to_vec() } else { platform };

@@ -12,8 +12,9 @@ use std::sync::{Arc, RwLock};
 
 use serde::Serialize;
 use tokio::sync::mpsc;
+use youying_core::accounts::User;
 use youying_core::chat::{Conversation, ImageRef, Message, Side, Unread};
-use youying_core::ports::{Store, User};
+use youying_core::ports::Store;
 use youying_core::publish::Change;
 use youying_core::values::{ConversationId, Role, UserId};
 
@@ -152,7 +153,7 @@ pub fn message_view(m: &Message) -> MessageView {
 /// The conversation with its display names and unread counts, read in the
 /// caller's transaction.
 pub fn load_view(
-    tx: &mut dyn youying_core::ports::Tx,
+    tx: &mut dyn youying_core::ports::ReadTx,
     c: &Conversation,
 ) -> youying_core::error::Result<(ConversationView, UserId)> {
     let shop = tx.shop(c.shop_id)?;

@@ -17,7 +17,8 @@ use youying_core::Timestamp;
 use youying_core::chat::Owner;
 use youying_core::enforcement::{BreachKind, Party};
 use youying_core::error::Result;
-use youying_core::ports::{MailSource, NewMail, OutboxMail, Store, Tx};
+use youying_core::mail::{MailSource, NewMail, OutboxMail};
+use youying_core::ports::{Store, Tx};
 use youying_core::values::ConversationId;
 
 use crate::config::{Config, MailConfig};

@@ -10,7 +10,7 @@ use aes_gcm::{Aes256Gcm, Key, Nonce};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use youying_core::error::{Error, Result, StorageError};
-use youying_core::ports::ClaimedUnit;
+use youying_core::stock::ClaimedUnit;
 use youying_core::stock::{RawUnit, SealedUnit};
 
 pub const KEY_FILE: &str = "master.key";

@@ -12,8 +12,9 @@ use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use serde::Deserialize;
 use youying_core::Error;
+use youying_core::accounts::User;
 use youying_core::chat;
-use youying_core::ports::{Store, User};
+use youying_core::ports::Store;
 use youying_core::publish::Change;
 use youying_core::values::ConversationId;
 

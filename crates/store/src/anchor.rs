@@ -1,7 +1,7 @@
 //! Anchors of the evidence chain and the reads evidence bundles need, in the
 //! SQL both backends share.
 
-use youying_core::anchor::{Anchor, AnchorTx};
+use youying_core::anchor::{Anchor, AnchorRead, AnchorTx};
 use youying_core::error::Result;
 use youying_core::evidence::ChainedEvent;
 use youying_core::values::UserId;
@@ -37,17 +37,19 @@ fn event(r: &Row) -> Result<ChainedEvent> {
 }
 
 impl<C: Conn> AnchorTx for SqlTx<'_, C> {
-    fn last_anchor(&mut self) -> Result<Option<Anchor>> {
-        let sql = format!("SELECT {ANCHOR_COLS} FROM anchors ORDER BY id DESC LIMIT 1");
-        self.one(&sql, &[])?.as_ref().map(anchor).transpose()
-    }
-
     fn insert_anchor(&mut self, a: &Anchor) -> Result<()> {
         self.exec(
             &format!("INSERT INTO anchors ({ANCHOR_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"),
             params![a.id, a.from_seq, a.to_seq, &a.root, &a.prev_hash, &a.hash, a.at],
         )?;
         Ok(())
+    }
+}
+
+impl<C: Conn> AnchorRead for SqlTx<'_, C> {
+    fn last_anchor(&mut self) -> Result<Option<Anchor>> {
+        let sql = format!("SELECT {ANCHOR_COLS} FROM anchors ORDER BY id DESC LIMIT 1");
+        self.one(&sql, &[])?.as_ref().map(anchor).transpose()
     }
 
     fn anchors_from(&mut self, from_id: i64) -> Result<Vec<Anchor>> {

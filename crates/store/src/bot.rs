@@ -3,20 +3,15 @@
 
 use youying_core::Timestamp;
 use youying_core::chat::Message;
-use youying_core::chat::bot::{BotDay, BotTx, Tally};
+use youying_core::chat::bot::{BotDay, BotRead, BotTx, Tally};
 use youying_core::error::Result;
-use youying_core::faq::{FaqItem, FaqTx};
+use youying_core::faq::{FaqItem, FaqRead, FaqTx};
 use youying_core::values::{ConversationId, ShopId, UserId};
 
 use crate::sql::{Conn, Row, params};
 use crate::sqltx::SqlTx;
 
 impl<C: Conn> BotTx for SqlTx<'_, C> {
-    fn bot_enabled(&mut self, shop: ShopId) -> Result<bool> {
-        let row = self.one("SELECT bot_enabled FROM shops WHERE id = $1", params![shop.0])?;
-        Ok(row.map(|r| r.int(0)).transpose()?.unwrap_or(0) != 0)
-    }
-
     fn set_bot_enabled(&mut self, shop: ShopId, on: bool) -> Result<()> {
         self.exec("UPDATE shops SET bot_enabled = $2 WHERE id = $1", params![shop.0, on])?;
         Ok(())
@@ -35,6 +30,13 @@ impl<C: Conn> BotTx for SqlTx<'_, C> {
             params![day, shop.0, a, s, h],
         )?;
         Ok(())
+    }
+}
+
+impl<C: Conn> BotRead for SqlTx<'_, C> {
+    fn bot_enabled(&mut self, shop: ShopId) -> Result<bool> {
+        let row = self.one("SELECT bot_enabled FROM shops WHERE id = $1", params![shop.0])?;
+        Ok(row.map(|r| r.int(0)).transpose()?.unwrap_or(0) != 0)
     }
 
     fn bot_days(&mut self, shop: Option<ShopId>, from_day: i64, to_day: i64) -> Result<Vec<BotDay>> {
@@ -78,25 +80,6 @@ fn faq_item(r: &Row) -> Result<FaqItem> {
 }
 
 impl<C: Conn> FaqTx for SqlTx<'_, C> {
-    fn faq(&mut self, shop: Option<ShopId>) -> Result<Vec<FaqItem>> {
-        let rows = match shop {
-            Some(s) => {
-                self.query(&format!("SELECT {FAQ_COLS} FROM faq_entries WHERE shop_id = $1 ORDER BY id"), params![s.0])?
-            }
-            None => {
-                self.query(&format!("SELECT {FAQ_COLS} FROM faq_entries WHERE shop_id IS NULL ORDER BY id"), params![])?
-            }
-        };
-        rows.iter().map(faq_item).collect()
-    }
-
-    fn faq_item(&mut self, id: i64) -> Result<Option<FaqItem>> {
-        self.one(&format!("SELECT {FAQ_COLS} FROM faq_entries WHERE id = $1"), params![id])?
-            .as_ref()
-            .map(faq_item)
-            .transpose()
-    }
-
     fn insert_faq(&mut self, shop: Option<ShopId>, q: &str, a: &str, by: UserId, at: Timestamp) -> Result<i64> {
         self.insert_id(
             "INSERT INTO faq_entries (shop_id, question, answer, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -115,5 +98,26 @@ impl<C: Conn> FaqTx for SqlTx<'_, C> {
     fn delete_faq(&mut self, id: i64) -> Result<()> {
         self.exec("DELETE FROM faq_entries WHERE id = $1", params![id])?;
         Ok(())
+    }
+}
+
+impl<C: Conn> FaqRead for SqlTx<'_, C> {
+    fn faq(&mut self, shop: Option<ShopId>) -> Result<Vec<FaqItem>> {
+        let rows = match shop {
+            Some(s) => {
+                self.query(&format!("SELECT {FAQ_COLS} FROM faq_entries WHERE shop_id = $1 ORDER BY id"), params![s.0])?
+            }
+            None => {
+                self.query(&format!("SELECT {FAQ_COLS} FROM faq_entries WHERE shop_id IS NULL ORDER BY id"), params![])?
+            }
+        };
+        rows.iter().map(faq_item).collect()
+    }
+
+    fn faq_item(&mut self, id: i64) -> Result<Option<FaqItem>> {
+        self.one(&format!("SELECT {FAQ_COLS} FROM faq_entries WHERE id = $1"), params![id])?
+            .as_ref()
+            .map(faq_item)
+            .transpose()
     }
 }

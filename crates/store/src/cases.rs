@@ -2,11 +2,12 @@
 //! the SQL both backends share.
 
 use youying_core::Timestamp;
+use youying_core::cases::port::{CaseRead, CaseTx, NewCase};
 use youying_core::cases::publication::PLATFORM_OUTCOMES;
 use youying_core::cases::{Case, CaseAction, CaseState, CaseType, EvidenceMeta};
 use youying_core::error::{Error, Result, StorageError};
 use youying_core::evidence::ChainedEvent;
-use youying_core::ports::{CaseTx, ClaimedUnit, NewCase};
+use youying_core::stock::ClaimedUnit;
 use youying_core::values::{CaseId, DeadlineId, OrderId, ShopId, UserId};
 
 use crate::sql::{Conn, Row, params};
@@ -82,14 +83,6 @@ impl<C: Conn> CaseTx for SqlTx<'_, C> {
         self.insert_id(sql, p).map(CaseId)
     }
 
-    fn case(&mut self, id: CaseId) -> Result<Option<Case>> {
-        let lock = self.row_lock();
-        self.one(&format!("SELECT {CASE_COLS} FROM cases WHERE id = $1{lock}"), params![id.0])?
-            .as_ref()
-            .map(case)
-            .transpose()
-    }
-
     fn update_case(&mut self, c: &Case) -> Result<()> {
         let sql = "UPDATE cases SET state = $2, merchant_deadline = $3, resolve_deadline = $4, remedy = $5, proposal_fen = $6, \
                    outcome = $7, refund_fen = $8, closed_at = $9, decided_by = $10, decision_reason = $11 WHERE id = $1";
@@ -108,6 +101,74 @@ impl<C: Conn> CaseTx for SqlTx<'_, C> {
         ];
         self.exec(sql, p)?;
         Ok(())
+    }
+
+    fn insert_case_action(
+        &mut self,
+        case: CaseId,
+        at: Timestamp,
+        actor: Option<UserId>,
+        side: &str,
+        kind: &str,
+        detail: &str,
+    ) -> Result<i64> {
+        self.insert_id(
+            "INSERT INTO case_actions (case_id, at, actor_id, side, kind, detail) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            params![case.0, at, actor.map(|a| a.0), side, kind, detail],
+        )
+    }
+
+    fn insert_case_evidence(
+        &mut self,
+        case: CaseId,
+        kind: &str,
+        name: &str,
+        content_type: &str,
+        sha256: &str,
+        body: &[u8],
+        by: Option<UserId>,
+        at: Timestamp,
+    ) -> Result<i64> {
+        let size = i64::try_from(body.len()).unwrap_or(i64::MAX);
+        self.insert_id(
+            "INSERT INTO case_evidence (case_id, kind, name, content_type, sha256, size, body_hex, added_by, at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+            params![case.0, kind, name, content_type, sha256, size, hex::encode(body), by.map(|u| u.0), at],
+        )
+    }
+
+    fn retire_order_units(&mut self, case: CaseId, order: OrderId, at: Timestamp) -> Result<Vec<ClaimedUnit>> {
+        self.exec(
+            "INSERT INTO case_replaced_units (case_id, order_id, shop_id, fingerprint, code_enc, secret_enc, replaced_at) \
+             SELECT $1, order_id, shop_id, fingerprint, code_enc, secret_enc, $3 FROM order_units WHERE order_id = $2 ORDER BY id",
+            params![case.0, order.0, at],
+        )?;
+        let rows = self.query(
+            "DELETE FROM order_units WHERE order_id = $1 RETURNING fingerprint, code_enc, secret_enc",
+            params![order.0],
+        )?;
+        rows.iter()
+            .map(|r| Ok(ClaimedUnit { fingerprint: r.text(0)?, code_enc: r.text(1)?, secret_enc: r.opt_text(2)? }))
+            .collect()
+    }
+
+    fn set_case_public_response(&mut self, case: CaseId, text: &str, by: UserId, at: Timestamp) -> Result<bool> {
+        let n = self.exec(
+            "UPDATE cases SET public_response = $2, public_response_by = $3, public_response_at = $4 \
+             WHERE id = $1 AND public_response IS NULL",
+            params![case.0, text, by.0, at],
+        )?;
+        Ok(n == 1)
+    }
+}
+
+impl<C: Conn> CaseRead for SqlTx<'_, C> {
+    fn case(&mut self, id: CaseId) -> Result<Option<Case>> {
+        let lock = self.row_lock();
+        self.one(&format!("SELECT {CASE_COLS} FROM cases WHERE id = $1{lock}"), params![id.0])?
+            .as_ref()
+            .map(case)
+            .transpose()
     }
 
     fn open_case_of_order(&mut self, order: OrderId) -> Result<Option<Case>> {
@@ -134,21 +195,6 @@ impl<C: Conn> CaseTx for SqlTx<'_, C> {
         self.cases_where("state = 'in_arbitration' ORDER BY resolve_due, id LIMIT $1", params![lim(limit)])
     }
 
-    fn insert_case_action(
-        &mut self,
-        case: CaseId,
-        at: Timestamp,
-        actor: Option<UserId>,
-        side: &str,
-        kind: &str,
-        detail: &str,
-    ) -> Result<i64> {
-        self.insert_id(
-            "INSERT INTO case_actions (case_id, at, actor_id, side, kind, detail) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-            params![case.0, at, actor.map(|a| a.0), side, kind, detail],
-        )
-    }
-
     fn case_actions(&mut self, case: CaseId) -> Result<Vec<CaseAction>> {
         let rows = self.query(
             "SELECT id, case_id, at, actor_id, side, kind, detail FROM case_actions WHERE case_id = $1 ORDER BY id",
@@ -167,25 +213,6 @@ impl<C: Conn> CaseTx for SqlTx<'_, C> {
                 })
             })
             .collect()
-    }
-
-    fn insert_case_evidence(
-        &mut self,
-        case: CaseId,
-        kind: &str,
-        name: &str,
-        content_type: &str,
-        sha256: &str,
-        body: &[u8],
-        by: Option<UserId>,
-        at: Timestamp,
-    ) -> Result<i64> {
-        let size = i64::try_from(body.len()).unwrap_or(i64::MAX);
-        self.insert_id(
-            "INSERT INTO case_evidence (case_id, kind, name, content_type, sha256, size, body_hex, added_by, at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-            params![case.0, kind, name, content_type, sha256, size, hex::encode(body), by.map(|u| u.0), at],
-        )
     }
 
     fn case_evidence(&mut self, case: CaseId) -> Result<Vec<EvidenceMeta>> {
@@ -222,21 +249,6 @@ impl<C: Conn> CaseTx for SqlTx<'_, C> {
         .transpose()
     }
 
-    fn retire_order_units(&mut self, case: CaseId, order: OrderId, at: Timestamp) -> Result<Vec<ClaimedUnit>> {
-        self.exec(
-            "INSERT INTO case_replaced_units (case_id, order_id, shop_id, fingerprint, code_enc, secret_enc, replaced_at) \
-             SELECT $1, order_id, shop_id, fingerprint, code_enc, secret_enc, $3 FROM order_units WHERE order_id = $2 ORDER BY id",
-            params![case.0, order.0, at],
-        )?;
-        let rows = self.query(
-            "DELETE FROM order_units WHERE order_id = $1 RETURNING fingerprint, code_enc, secret_enc",
-            params![order.0],
-        )?;
-        rows.iter()
-            .map(|r| Ok(ClaimedUnit { fingerprint: r.text(0)?, code_enc: r.text(1)?, secret_enc: r.opt_text(2)? }))
-            .collect()
-    }
-
     fn published_cases(&mut self, shop: Option<ShopId>, offset: usize, limit: usize) -> Result<Vec<Case>> {
         let outcomes = PLATFORM_OUTCOMES.map(|o| format!("'{o}'")).join(", ");
         let cond = format!(
@@ -245,15 +257,6 @@ impl<C: Conn> CaseTx for SqlTx<'_, C> {
              ORDER BY closed_at DESC, id DESC LIMIT $2 OFFSET $3"
         );
         self.cases_where(&cond, params![shop.map_or(0, |s| s.0), lim(limit), lim(offset)])
-    }
-
-    fn set_case_public_response(&mut self, case: CaseId, text: &str, by: UserId, at: Timestamp) -> Result<bool> {
-        let n = self.exec(
-            "UPDATE cases SET public_response = $2, public_response_by = $3, public_response_at = $4 \
-             WHERE id = $1 AND public_response IS NULL",
-            params![case.0, text, by.0, at],
-        )?;
-        Ok(n == 1)
     }
 
     fn events_about(&mut self, subject: &str, limit: usize) -> Result<Vec<ChainedEvent>> {

@@ -2,10 +2,10 @@
 
 use youying_core::Timestamp;
 use youying_core::chat::bot::BotState;
+use youying_core::chat::{ChatRead, ChatTx};
 use youying_core::chat::{Conversation, Message, NewImage, NewMessage, Owner, Reads, Side, StoredImage, Unread};
 use youying_core::enforcement::BreachKind;
 use youying_core::error::{Error, Result, StorageError};
-use youying_core::ports::ChatTx;
 use youying_core::values::{ConversationId, DeadlineId, OrderId, ProductId, ShopId, UserId};
 
 use crate::sql::{Conn, Row, params};
@@ -77,20 +77,6 @@ impl<C: Conn> ChatTx for SqlTx<'_, C> {
         .map(ConversationId)
     }
 
-    fn conversation(&mut self, id: ConversationId) -> Result<Option<Conversation>> {
-        let lock = self.row_lock();
-        self.one(&format!("SELECT {CONV_COLS} FROM conversations WHERE id = $1{lock}"), params![id.0])?
-            .as_ref()
-            .map(conversation)
-            .transpose()
-    }
-
-    fn conversation_of(&mut self, buyer: UserId, shop: ShopId) -> Result<Option<Conversation>> {
-        let lock = self.row_lock();
-        let sql = format!("SELECT {CONV_COLS} FROM conversations WHERE buyer_id = $1 AND shop_id = $2{lock}");
-        self.one(&sql, params![buyer.0, shop.0])?.as_ref().map(conversation).transpose()
-    }
-
     fn set_conversation_context(
         &mut self,
         id: ConversationId,
@@ -124,38 +110,11 @@ impl<C: Conn> ChatTx for SqlTx<'_, C> {
         Ok(())
     }
 
-    fn conversations_of_buyer(&mut self, buyer: UserId, limit: usize) -> Result<Vec<Conversation>> {
-        let sql =
-            format!("SELECT {CONV_COLS} FROM conversations WHERE buyer_id = $1 ORDER BY last_message_id DESC LIMIT $2");
-        self.query(&sql, params![buyer.0, lim(limit)])?.iter().map(conversation).collect()
-    }
-
-    fn conversations_of_shop(&mut self, shop: ShopId, limit: usize) -> Result<Vec<Conversation>> {
-        let sql = format!("SELECT {CONV_COLS} FROM conversations WHERE shop_id = $1 {QUEUE_ORDER} LIMIT $2");
-        self.query(&sql, params![shop.0, lim(limit)])?.iter().map(conversation).collect()
-    }
-
-    fn platform_queue(&mut self, limit: usize) -> Result<Vec<Conversation>> {
-        let sql = format!("SELECT {CONV_COLS} FROM conversations WHERE owner = 'platform' {QUEUE_ORDER} LIMIT $1");
-        self.query(&sql, params![lim(limit)])?.iter().map(conversation).collect()
-    }
-
     fn insert_message(&mut self, m: &NewMessage) -> Result<i64> {
         self.insert_id(
             "INSERT INTO messages (conversation_id, sender_id, side, kind, body, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
             params![m.conversation_id.0, m.sender_id.map(|u| u.0), m.side.as_str(), m.kind, &m.body, m.created_at],
         )
-    }
-
-    fn messages_after(&mut self, c: ConversationId, after: i64, limit: usize) -> Result<Vec<Message>> {
-        let sql =
-            format!("SELECT {MESSAGE_COLS} FROM messages WHERE conversation_id = $1 AND id > $2 ORDER BY id LIMIT $3");
-        self.query(&sql, params![c.0, after, lim(limit)])?.iter().map(message).collect()
-    }
-
-    fn message(&mut self, c: ConversationId, id: i64) -> Result<Option<Message>> {
-        let sql = format!("SELECT {MESSAGE_COLS} FROM messages WHERE conversation_id = $1 AND id = $2");
-        self.one(&sql, params![c.0, id])?.as_ref().map(message).transpose()
     }
 
     fn insert_image(&mut self, i: &NewImage) -> Result<i64> {
@@ -177,36 +136,10 @@ impl<C: Conn> ChatTx for SqlTx<'_, C> {
         )
     }
 
-    fn image(&mut self, c: ConversationId, id: i64) -> Result<Option<StoredImage>> {
-        let sql =
-            "SELECT id, conversation_id, mime, sha256, bytes FROM chat_images WHERE conversation_id = $1 AND id = $2";
-        let Some(mut r) = self.one(sql, params![c.0, id])? else { return Ok(None) };
-        Ok(Some(StoredImage {
-            id: r.int(0)?,
-            conversation_id: ConversationId(r.int(1)?),
-            mime: r.text(2)?,
-            sha256: r.text(3)?,
-            bytes: r.take_bytes(4)?,
-        }))
-    }
-
     fn advance_read(&mut self, c: ConversationId, side: Side, message_id: i64) -> Result<bool> {
         let Some(col) = read_column(side) else { return Ok(false) };
         let sql = format!("UPDATE conversations SET {col} = $2 WHERE id = $1 AND {col} < $2");
         Ok(self.exec(&sql, params![c.0, message_id])? > 0)
-    }
-
-    fn unread(&mut self, c: &Conversation) -> Result<Unread> {
-        let (shop, platform) = (c.read.shop, c.read.platform);
-        let row = self.one(
-            "SELECT COUNT(CASE WHEN id > $2 THEN 1 END), COUNT(CASE WHEN id > $3 THEN 1 END) FROM messages \
-             WHERE conversation_id = $1 AND side = 'buyer' AND id > $4",
-            params![c.id.0, shop, platform, shop.min(platform)],
-        )?;
-        match row {
-            Some(r) => Ok(Unread { shop: r.int(0)?, platform: r.int(1)? }),
-            None => Ok(Unread::default()),
-        }
     }
 
     fn cancel_deadlines_of(&mut self, subject: &str, at: Timestamp) -> Result<u64> {
@@ -277,6 +210,75 @@ impl<C: Conn> ChatTx for SqlTx<'_, C> {
             "UPDATE duty_intervals SET ended_at = $2 WHERE user_id = $1 AND ended_at IS NULL",
             params![agent.0, at],
         )? > 0)
+    }
+}
+
+impl<C: Conn> ChatRead for SqlTx<'_, C> {
+    fn conversation(&mut self, id: ConversationId) -> Result<Option<Conversation>> {
+        let lock = self.row_lock();
+        self.one(&format!("SELECT {CONV_COLS} FROM conversations WHERE id = $1{lock}"), params![id.0])?
+            .as_ref()
+            .map(conversation)
+            .transpose()
+    }
+
+    fn conversation_of(&mut self, buyer: UserId, shop: ShopId) -> Result<Option<Conversation>> {
+        let lock = self.row_lock();
+        let sql = format!("SELECT {CONV_COLS} FROM conversations WHERE buyer_id = $1 AND shop_id = $2{lock}");
+        self.one(&sql, params![buyer.0, shop.0])?.as_ref().map(conversation).transpose()
+    }
+
+    fn conversations_of_buyer(&mut self, buyer: UserId, limit: usize) -> Result<Vec<Conversation>> {
+        let sql =
+            format!("SELECT {CONV_COLS} FROM conversations WHERE buyer_id = $1 ORDER BY last_message_id DESC LIMIT $2");
+        self.query(&sql, params![buyer.0, lim(limit)])?.iter().map(conversation).collect()
+    }
+
+    fn conversations_of_shop(&mut self, shop: ShopId, limit: usize) -> Result<Vec<Conversation>> {
+        let sql = format!("SELECT {CONV_COLS} FROM conversations WHERE shop_id = $1 {QUEUE_ORDER} LIMIT $2");
+        self.query(&sql, params![shop.0, lim(limit)])?.iter().map(conversation).collect()
+    }
+
+    fn platform_queue(&mut self, limit: usize) -> Result<Vec<Conversation>> {
+        let sql = format!("SELECT {CONV_COLS} FROM conversations WHERE owner = 'platform' {QUEUE_ORDER} LIMIT $1");
+        self.query(&sql, params![lim(limit)])?.iter().map(conversation).collect()
+    }
+
+    fn messages_after(&mut self, c: ConversationId, after: i64, limit: usize) -> Result<Vec<Message>> {
+        let sql =
+            format!("SELECT {MESSAGE_COLS} FROM messages WHERE conversation_id = $1 AND id > $2 ORDER BY id LIMIT $3");
+        self.query(&sql, params![c.0, after, lim(limit)])?.iter().map(message).collect()
+    }
+
+    fn message(&mut self, c: ConversationId, id: i64) -> Result<Option<Message>> {
+        let sql = format!("SELECT {MESSAGE_COLS} FROM messages WHERE conversation_id = $1 AND id = $2");
+        self.one(&sql, params![c.0, id])?.as_ref().map(message).transpose()
+    }
+
+    fn image(&mut self, c: ConversationId, id: i64) -> Result<Option<StoredImage>> {
+        let sql =
+            "SELECT id, conversation_id, mime, sha256, bytes FROM chat_images WHERE conversation_id = $1 AND id = $2";
+        let Some(mut r) = self.one(sql, params![c.0, id])? else { return Ok(None) };
+        Ok(Some(StoredImage {
+            id: r.int(0)?,
+            conversation_id: ConversationId(r.int(1)?),
+            mime: r.text(2)?,
+            sha256: r.text(3)?,
+            bytes: r.take_bytes(4)?,
+        }))
+    }
+
+    fn unread(&mut self, c: &Conversation) -> Result<Unread> {
+        let (shop, platform) = (c.read.shop, c.read.platform);
+        let row = self.one(
+            "SELECT COUNT(CASE WHEN id > $2 THEN 1 END), COUNT(CASE WHEN id > $3 THEN 1 END) FROM messages \
+             WHERE conversation_id = $1 AND side = 'buyer' AND id > $4",
+            params![c.id.0, shop, platform, shop.min(platform)],
+        )?;
+        match row {
+            Some(r) => Ok(Unread { shop: r.int(0)?, platform: r.int(1)? }),
+            None => Ok(Unread::default()),
+        }
     }
 
     fn duty_intervals(&mut self, from: Timestamp, to: Timestamp) -> Result<Vec<(Timestamp, Option<Timestamp>)>> {

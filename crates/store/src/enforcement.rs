@@ -2,9 +2,9 @@
 //! and marking a shop's products changed when its visibility changes.
 
 use youying_core::Timestamp;
+use youying_core::enforcement::{Breach, BreachKind, EnforcementRead, EnforcementTx, Party};
 use youying_core::enforcement::{NewPenalty, Penalty, PenaltyKind, PenaltyState};
 use youying_core::error::{Error, Result, StorageError};
-use youying_core::ports::{Breach, EnforcementTx};
 use youying_core::values::{DeadlineId, ShopId, UserId};
 
 use crate::sql::{Conn, Row, params};
@@ -43,12 +43,6 @@ impl<C: Conn> EnforcementTx for SqlTx<'_, C> {
         Ok(())
     }
 
-    fn shop_breaches_since(&mut self, shop: ShopId, since: Timestamp) -> Result<Vec<Breach>> {
-        let sql = "SELECT id, shop_id, kind, subject, at, detail, party FROM breaches \
-                   WHERE shop_id = $1 AND party = 'shop' AND at > $2 ORDER BY at, id";
-        self.query(sql, params![shop.0, since])?.iter().map(crate::market::breach).collect()
-    }
-
     fn insert_penalty(&mut self, p: &NewPenalty) -> Result<i64> {
         let ids = serde_json::to_string(&p.breach_ids).map_err(|e| StorageError(format!("breach ids: {e}")))?;
         self.insert_id(
@@ -56,14 +50,6 @@ impl<C: Conn> EnforcementTx for SqlTx<'_, C> {
              VALUES ($1, $2, 'active', $3, $4, $5, $6, $7) RETURNING id",
             params![p.shop_id.0, p.kind.as_str(), p.started_at, p.ends_at, ids, p.amount_fen, p.shortfall_fen],
         )
-    }
-
-    fn penalty(&mut self, id: i64) -> Result<Option<Penalty>> {
-        let lock = self.row_lock();
-        self.one(&format!("SELECT {PENALTY_COLS} FROM penalties WHERE id = $1{lock}"), params![id])?
-            .as_ref()
-            .map(penalty)
-            .transpose()
     }
 
     fn update_penalty(&mut self, p: &Penalty) -> Result<()> {
@@ -81,6 +67,44 @@ impl<C: Conn> EnforcementTx for SqlTx<'_, C> {
             ],
         )?;
         Ok(())
+    }
+
+    fn touch_shop_products(&mut self, shop: ShopId, at: Timestamp) -> Result<u64> {
+        self.exec("UPDATE products SET updated_at = $2 WHERE shop_id = $1 AND updated_at < $2", params![shop.0, at])
+    }
+
+    fn touch_all_products(&mut self, at: Timestamp) -> Result<u64> {
+        self.exec("UPDATE products SET updated_at = $1 WHERE updated_at < $1", params![at])
+    }
+
+    fn insert_breach(
+        &mut self,
+        shop: ShopId,
+        kind: BreachKind,
+        subject: &str,
+        at: Timestamp,
+        detail: &str,
+    ) -> Result<i64> {
+        self.insert_id(
+            "INSERT INTO breaches (shop_id, kind, subject, at, detail) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            params![shop.0, kind.as_str(), subject, at, detail],
+        )
+    }
+}
+
+impl<C: Conn> EnforcementRead for SqlTx<'_, C> {
+    fn shop_breaches_since(&mut self, shop: ShopId, since: Timestamp) -> Result<Vec<Breach>> {
+        let sql = "SELECT id, shop_id, kind, subject, at, detail, party FROM breaches \
+                   WHERE shop_id = $1 AND party = 'shop' AND at > $2 ORDER BY at, id";
+        self.query(sql, params![shop.0, since])?.iter().map(breach).collect()
+    }
+
+    fn penalty(&mut self, id: i64) -> Result<Option<Penalty>> {
+        let lock = self.row_lock();
+        self.one(&format!("SELECT {PENALTY_COLS} FROM penalties WHERE id = $1{lock}"), params![id])?
+            .as_ref()
+            .map(penalty)
+            .transpose()
     }
 
     fn penalties(&mut self, shop: Option<ShopId>, limit: usize) -> Result<Vec<Penalty>> {
@@ -102,11 +126,26 @@ impl<C: Conn> EnforcementTx for SqlTx<'_, C> {
         self.query(&sql, params![shop.0])?.iter().map(penalty).collect()
     }
 
-    fn touch_shop_products(&mut self, shop: ShopId, at: Timestamp) -> Result<u64> {
-        self.exec("UPDATE products SET updated_at = $2 WHERE shop_id = $1 AND updated_at < $2", params![shop.0, at])
+    fn breaches(&mut self, shop: Option<ShopId>, limit: usize) -> Result<Vec<Breach>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = match shop {
+            Some(s) => self.query("SELECT id, shop_id, kind, subject, at, detail, party FROM breaches WHERE shop_id = $1 ORDER BY id DESC LIMIT $2", params![s.0, limit])?,
+            None => self.query("SELECT id, shop_id, kind, subject, at, detail, party FROM breaches ORDER BY id DESC LIMIT $1", params![limit])?,
+        };
+        rows.iter().map(breach).collect()
     }
+}
 
-    fn touch_all_products(&mut self, at: Timestamp) -> Result<u64> {
-        self.exec("UPDATE products SET updated_at = $1 WHERE updated_at < $1", params![at])
-    }
+/// A breach row: `id, shop_id, kind, subject, at, detail, party`.
+pub(crate) fn breach(r: &Row) -> Result<Breach> {
+    let bad = |what: &str| Error::from(StorageError(format!("bad breach {what}")));
+    Ok(Breach {
+        id: r.int(0)?,
+        shop_id: ShopId(r.int(1)?),
+        kind: BreachKind::parse(&r.text(2)?).ok_or_else(|| bad("kind"))?,
+        subject: r.text(3)?,
+        at: r.time(4)?,
+        detail: r.text(5)?,
+        party: Party::parse(&r.text(6)?).ok_or_else(|| bad("party"))?,
+    })
 }

@@ -5,7 +5,7 @@ use youying_core::Timestamp;
 use youying_core::enforcement::{BreachKind, Party};
 use youying_core::error::{Error, Result, StorageError};
 use youying_core::grades::Grade;
-use youying_core::grades::port::{BotTotals, BreachMark, CaseMark, ReplyMark, StoredGrade, TrustTx};
+use youying_core::grades::port::{BotTotals, BreachMark, CaseMark, ReplyMark, StoredGrade, TrustRead, TrustTx};
 use youying_core::values::ShopId;
 
 use crate::sql::{Conn, Row, Val, params};
@@ -52,6 +52,23 @@ fn pair(row: Option<Row>) -> Result<(i64, i64)> {
 }
 
 impl<C: Conn> TrustTx for SqlTx<'_, C> {
+    fn put_grade(&mut self, g: &StoredGrade) -> Result<()> {
+        let figures = serde_json::to_string(&g.figures).map_err(|e| StorageError(format!("figures: {e}")))?;
+        let sql = "INSERT INTO shop_grades (shop_id, grade, points, figures, computed_at) VALUES ($1, $2, $3, $4, $5) \
+                   ON CONFLICT (shop_id) DO UPDATE SET grade = excluded.grade, points = excluded.points, \
+                   figures = excluded.figures, computed_at = excluded.computed_at";
+        self.exec(sql, params![g.shop_id.0, g.grade.as_str(), g.points, figures, g.computed_at])?;
+        Ok(())
+    }
+
+    fn set_grade_cursor(&mut self, at: Timestamp) -> Result<()> {
+        let sql = "INSERT INTO grade_cursor (id, at) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET at = excluded.at";
+        self.exec(sql, params![at])?;
+        Ok(())
+    }
+}
+
+impl<C: Conn> TrustRead for SqlTx<'_, C> {
     fn shops_with_events(&mut self, from: Timestamp, to: Timestamp) -> Result<Vec<ShopId>> {
         let sql = "SELECT shop_id FROM orders WHERE created_at > $1 AND created_at <= $2 \
              UNION SELECT shop_id FROM reply_measures WHERE answered_at > $1 AND answered_at <= $2 \
@@ -165,22 +182,7 @@ impl<C: Conn> TrustTx for SqlTx<'_, C> {
         }))
     }
 
-    fn put_grade(&mut self, g: &StoredGrade) -> Result<()> {
-        let figures = serde_json::to_string(&g.figures).map_err(|e| StorageError(format!("figures: {e}")))?;
-        let sql = "INSERT INTO shop_grades (shop_id, grade, points, figures, computed_at) VALUES ($1, $2, $3, $4, $5) \
-                   ON CONFLICT (shop_id) DO UPDATE SET grade = excluded.grade, points = excluded.points, \
-                   figures = excluded.figures, computed_at = excluded.computed_at";
-        self.exec(sql, params![g.shop_id.0, g.grade.as_str(), g.points, figures, g.computed_at])?;
-        Ok(())
-    }
-
     fn grade_cursor(&mut self) -> Result<Option<Timestamp>> {
         self.one("SELECT at FROM grade_cursor WHERE id = 1", &[])?.map(|r| r.time(0)).transpose()
-    }
-
-    fn set_grade_cursor(&mut self, at: Timestamp) -> Result<()> {
-        let sql = "INSERT INTO grade_cursor (id, at) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET at = excluded.at";
-        self.exec(sql, params![at])?;
-        Ok(())
     }
 }

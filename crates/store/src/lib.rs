@@ -1,6 +1,7 @@
 //! Persistence for Youying: the core's [`Tx`](youying_core::ports::Tx) port on
 //! SQLite and PostgreSQL. The backend is picked once, from the database URL.
 
+mod accounts;
 mod anchor;
 mod bot;
 mod cases;

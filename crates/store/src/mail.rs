@@ -3,7 +3,7 @@
 
 use youying_core::Timestamp;
 use youying_core::error::Result;
-use youying_core::ports::{MailSource, MailTx, NewMail, OutboxMail};
+use youying_core::mail::{MailRead, MailSource, MailTx, NewMail, OutboxMail};
 use youying_core::values::{ShopId, UserId};
 
 use crate::sql::{Conn, Row, Val, params};
@@ -47,33 +47,9 @@ fn lim(n: usize) -> i64 {
 }
 
 impl<C: Conn> MailTx for SqlTx<'_, C> {
-    fn user_email(&mut self, user: UserId) -> Result<Option<String>> {
-        Ok(self
-            .one("SELECT email FROM users WHERE id = $1", params![user.0])?
-            .map(|r| r.opt_text(0))
-            .transpose()?
-            .flatten())
-    }
-
     fn set_user_email(&mut self, user: UserId, email: Option<&str>) -> Result<()> {
         self.exec("UPDATE users SET email = $2 WHERE id = $1", params![user.0, email])?;
         Ok(())
-    }
-
-    fn mail_recipients(&mut self, shop: ShopId, agents: bool) -> Result<Vec<(UserId, String)>> {
-        let mut rows = self.query(
-            "SELECT u.id, u.email FROM shops s JOIN users u ON u.id = s.owner_id \
-             WHERE s.id = $1 AND u.email IS NOT NULL AND u.disabled = 0",
-            params![shop.0],
-        )?;
-        if agents {
-            rows.extend(self.query(
-                "SELECT id, email FROM users WHERE shop_id = $1 AND role = 'merchant_agent' AND email IS NOT NULL \
-                 AND disabled = 0 ORDER BY id",
-                params![shop.0],
-            )?);
-        }
-        rows.iter().map(|r| Ok((UserId(r.int(0)?), r.text(1)?))).collect()
     }
 
     fn mail_cursor(&mut self, source: &str) -> Result<i64> {
@@ -89,30 +65,6 @@ impl<C: Conn> MailTx for SqlTx<'_, C> {
             params![source, last_id],
         )?;
         Ok(())
-    }
-
-    fn shop_notices_after(&mut self, after: i64, kinds: &[&str], limit: usize) -> Result<Vec<MailSource>> {
-        if kinds.is_empty() {
-            return Ok(Vec::new());
-        }
-        let list = (3..3 + kinds.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
-        let sql = format!(
-            "SELECT id, shop_id, kind, subject, body, created_at FROM notifications \
-             WHERE id > $1 AND audience = 'shop' AND kind IN ({list}) ORDER BY id LIMIT $2"
-        );
-        let mut p: Vec<Val> = vec![after.into(), lim(limit).into()];
-        p.extend(kinds.iter().map(|k| Val::from(*k)));
-        self.query(&sql, &p)?.iter().map(source).collect()
-    }
-
-    fn shop_breaches_after(&mut self, after: i64, limit: usize) -> Result<Vec<MailSource>> {
-        self.query(
-            "SELECT id, shop_id, kind, subject, detail, at FROM breaches WHERE id > $1 AND party = 'shop' ORDER BY id LIMIT $2",
-            params![after, lim(limit)],
-        )?
-        .iter()
-        .map(source)
-        .collect()
     }
 
     fn enqueue_mail(&mut self, m: &NewMail) -> Result<bool> {
@@ -164,6 +116,56 @@ impl<C: Conn> MailTx for SqlTx<'_, C> {
         };
         Ok(())
     }
+}
+
+impl<C: Conn> MailRead for SqlTx<'_, C> {
+    fn user_email(&mut self, user: UserId) -> Result<Option<String>> {
+        Ok(self
+            .one("SELECT email FROM users WHERE id = $1", params![user.0])?
+            .map(|r| r.opt_text(0))
+            .transpose()?
+            .flatten())
+    }
+
+    fn mail_recipients(&mut self, shop: ShopId, agents: bool) -> Result<Vec<(UserId, String)>> {
+        let mut rows = self.query(
+            "SELECT u.id, u.email FROM shops s JOIN users u ON u.id = s.owner_id \
+             WHERE s.id = $1 AND u.email IS NOT NULL AND u.disabled = 0",
+            params![shop.0],
+        )?;
+        if agents {
+            rows.extend(self.query(
+                "SELECT id, email FROM users WHERE shop_id = $1 AND role = 'merchant_agent' AND email IS NOT NULL \
+                 AND disabled = 0 ORDER BY id",
+                params![shop.0],
+            )?);
+        }
+        rows.iter().map(|r| Ok((UserId(r.int(0)?), r.text(1)?))).collect()
+    }
+
+    fn shop_notices_after(&mut self, after: i64, kinds: &[&str], limit: usize) -> Result<Vec<MailSource>> {
+        if kinds.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = (3..3 + kinds.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "SELECT id, shop_id, kind, subject, body, created_at FROM notifications \
+             WHERE id > $1 AND audience = 'shop' AND kind IN ({list}) ORDER BY id LIMIT $2"
+        );
+        let mut p: Vec<Val> = vec![after.into(), lim(limit).into()];
+        p.extend(kinds.iter().map(|k| Val::from(*k)));
+        self.query(&sql, &p)?.iter().map(source).collect()
+    }
+
+    fn shop_breaches_after(&mut self, after: i64, limit: usize) -> Result<Vec<MailSource>> {
+        self.query(
+            "SELECT id, shop_id, kind, subject, detail, at FROM breaches WHERE id > $1 AND party = 'shop' ORDER BY id LIMIT $2",
+            params![after, lim(limit)],
+        )?
+        .iter()
+        .map(source)
+        .collect()
+    }
 
     fn next_mail_due(&mut self) -> Result<Option<Timestamp>> {
         let row = self.one(
@@ -185,7 +187,8 @@ impl<C: Conn> MailTx for SqlTx<'_, C> {
 mod tests {
 
     use youying_core::accounts;
-    use youying_core::ports::{NewMail, Store};
+    use youying_core::mail::NewMail;
+    use youying_core::ports::Store;
     use youying_core::values::{Email, Role, ShopName, UserId, Username};
     use youying_core::{Timestamp, shops};
 

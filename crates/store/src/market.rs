@@ -2,13 +2,14 @@
 //! in the SQL both backends share.
 
 use youying_core::Timestamp;
-use youying_core::catalogue::{ProductKind, ProductSpec};
-use youying_core::enforcement::{BreachKind, Party};
+use youying_core::catalogue::{CatalogueRead, CatalogueTx, Product, ProductKind, ProductSpec};
 use youying_core::error::{Conflict, Error, Result, StorageError};
 use youying_core::money::{Account, Entry, Fen};
+use youying_core::money::{LedgerAudit, LedgerRead, LedgerTx};
 use youying_core::orders::{NewOrder, Order, OrderState, StatementLine};
-use youying_core::ports::{Breach, ClaimedUnit, LedgerAudit, MarketTx, Product};
+use youying_core::orders::{OrderRead, OrderTx};
 use youying_core::stock::SealedUnit;
+use youying_core::stock::{ClaimedUnit, StockRead, StockTx};
 use youying_core::values::{DeadlineId, OrderId, ProductId, ShopId, UserId};
 
 use crate::sql::{Conn, Row, Val, params};
@@ -78,7 +79,30 @@ const INSERT_CHUNK: usize = 200;
 /// Values per `IN (…)` probe.
 const PROBE_CHUNK: usize = 500;
 
-impl<C: Conn> MarketTx for SqlTx<'_, C> {
+impl<C: Conn> CatalogueRead for SqlTx<'_, C> {
+    fn product(&mut self, id: ProductId) -> Result<Option<Product>> {
+        self.one(&format!("SELECT {PRODUCT_COLS} FROM products WHERE id = $1"), params![id.0])?
+            .as_ref()
+            .map(product)
+            .transpose()
+    }
+
+    fn products_of_shop(&mut self, shop: ShopId) -> Result<Vec<Product>> {
+        let rows = self.query(
+            &format!("SELECT {PRODUCT_COLS} FROM products WHERE shop_id = $1 ORDER BY id DESC"),
+            params![shop.0],
+        )?;
+        rows.iter().map(product).collect()
+    }
+
+    fn products_changed_since(&mut self, after: Timestamp, limit: usize) -> Result<Vec<Product>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let sql = format!("SELECT {PRODUCT_COLS} FROM products WHERE updated_at > $1 ORDER BY updated_at, id LIMIT $2");
+        self.query(&sql, params![after, limit])?.iter().map(product).collect()
+    }
+}
+
+impl<C: Conn> CatalogueTx for SqlTx<'_, C> {
     fn insert_product(&mut self, shop: ShopId, spec: &ProductSpec, on_sale: bool, at: Timestamp) -> Result<ProductId> {
         let sql = "INSERT INTO products (shop_id, category, kind, title, price_fen, spec, on_sale, rank, created_at, updated_at, version) \
                    VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $8, 1) RETURNING id";
@@ -115,28 +139,9 @@ impl<C: Conn> MarketTx for SqlTx<'_, C> {
         )?;
         Ok(n == 1)
     }
+}
 
-    fn product(&mut self, id: ProductId) -> Result<Option<Product>> {
-        self.one(&format!("SELECT {PRODUCT_COLS} FROM products WHERE id = $1"), params![id.0])?
-            .as_ref()
-            .map(product)
-            .transpose()
-    }
-
-    fn products_of_shop(&mut self, shop: ShopId) -> Result<Vec<Product>> {
-        let rows = self.query(
-            &format!("SELECT {PRODUCT_COLS} FROM products WHERE shop_id = $1 ORDER BY id DESC"),
-            params![shop.0],
-        )?;
-        rows.iter().map(product).collect()
-    }
-
-    fn products_changed_since(&mut self, after: Timestamp, limit: usize) -> Result<Vec<Product>> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let sql = format!("SELECT {PRODUCT_COLS} FROM products WHERE updated_at > $1 ORDER BY updated_at, id LIMIT $2");
-        self.query(&sql, params![after, limit])?.iter().map(product).collect()
-    }
-
+impl<C: Conn> StockRead for SqlTx<'_, C> {
     fn stock_count(&mut self, p: ProductId) -> Result<i64> {
         self.one("SELECT COUNT(*) FROM stock_units WHERE product_id = $1", params![p.0])?.map_or(Ok(0), |r| r.int(0))
     }
@@ -157,7 +162,9 @@ impl<C: Conn> MarketTx for SqlTx<'_, C> {
         }
         Ok(found)
     }
+}
 
+impl<C: Conn> StockTx for SqlTx<'_, C> {
     fn insert_units(&mut self, shop: ShopId, product: ProductId, units: &[SealedUnit], at: Timestamp) -> Result<()> {
         for chunk in units.chunks(INSERT_CHUNK) {
             let rows: Vec<String> = (0..chunk.len()).map(|i| format!("({})", placeholders(i * 6 + 1, 6))).collect();
@@ -204,7 +211,57 @@ impl<C: Conn> MarketTx for SqlTx<'_, C> {
         );
         self.exec(&sql, params![p.0, limit]).map(|n| i64::try_from(n).unwrap_or(i64::MAX))
     }
+}
 
+impl<C: Conn> OrderRead for SqlTx<'_, C> {
+    fn order_units(&mut self, o: OrderId) -> Result<Vec<ClaimedUnit>> {
+        self.query(
+            "SELECT fingerprint, code_enc, secret_enc FROM order_units WHERE order_id = $1 ORDER BY id",
+            params![o.0],
+        )?
+        .iter()
+        .map(unit)
+        .collect()
+    }
+
+    fn order(&mut self, id: OrderId) -> Result<Option<Order>> {
+        let lock = self.row_lock();
+        self.one(&format!("SELECT {ORDER_COLS} FROM orders WHERE id = $1{lock}"), params![id.0])?
+            .as_ref()
+            .map(order)
+            .transpose()
+    }
+
+    fn order_by_no(&mut self, no: &str) -> Result<Option<Order>> {
+        let lock = self.row_lock();
+        self.one(&format!("SELECT {ORDER_COLS} FROM orders WHERE no = $1{lock}"), params![no])?
+            .as_ref()
+            .map(order)
+            .transpose()
+    }
+
+    fn orders_of_buyer(&mut self, buyer: UserId, limit: usize) -> Result<Vec<Order>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let sql = format!("SELECT {ORDER_COLS} FROM orders WHERE buyer_id = $1 ORDER BY id DESC LIMIT $2");
+        self.query(&sql, params![buyer.0, limit])?.iter().map(order).collect()
+    }
+
+    fn orders_of_shop(&mut self, shop: ShopId, limit: usize) -> Result<Vec<Order>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let sql = format!("SELECT {ORDER_COLS} FROM orders WHERE shop_id = $1 ORDER BY id DESC LIMIT $2");
+        self.query(&sql, params![shop.0, limit])?.iter().map(order).collect()
+    }
+
+    fn idempotency(&mut self, user: UserId, key: &str) -> Result<Option<(String, Option<OrderId>)>> {
+        let row = self.one(
+            "SELECT request_hash, order_id FROM idempotency_keys WHERE user_id = $1 AND key = $2",
+            params![user.0, key],
+        )?;
+        row.map(|r| Ok((r.text(0)?, r.opt_int(1)?.map(OrderId)))).transpose()
+    }
+}
+
+impl<C: Conn> OrderTx for SqlTx<'_, C> {
     fn insert_order(&mut self, o: &NewOrder) -> Result<OrderId> {
         let sql = "INSERT INTO orders (no, buyer_id, shop_id, product_id, kind, quantity, unit_price_fen, total_fen, state, snapshot, \
                    snapshot_hash, topup_target, created_at, promise_due, protect_until, escrow_fen, topup_overdue) \
@@ -251,32 +308,6 @@ impl<C: Conn> MarketTx for SqlTx<'_, C> {
         Ok(())
     }
 
-    fn order_units(&mut self, o: OrderId) -> Result<Vec<ClaimedUnit>> {
-        self.query(
-            "SELECT fingerprint, code_enc, secret_enc FROM order_units WHERE order_id = $1 ORDER BY id",
-            params![o.0],
-        )?
-        .iter()
-        .map(unit)
-        .collect()
-    }
-
-    fn order(&mut self, id: OrderId) -> Result<Option<Order>> {
-        let lock = self.row_lock();
-        self.one(&format!("SELECT {ORDER_COLS} FROM orders WHERE id = $1{lock}"), params![id.0])?
-            .as_ref()
-            .map(order)
-            .transpose()
-    }
-
-    fn order_by_no(&mut self, no: &str) -> Result<Option<Order>> {
-        let lock = self.row_lock();
-        self.one(&format!("SELECT {ORDER_COLS} FROM orders WHERE no = $1{lock}"), params![no])?
-            .as_ref()
-            .map(order)
-            .transpose()
-    }
-
     fn update_order(&mut self, o: &Order) -> Result<()> {
         let sql = "UPDATE orders SET state = $2, fulfil_note = $3, topup_overdue = $4, fulfilled_at = $5, protect_until = $6, closed_at = $7, \
                    escrow_fen = $8, deadline_id = $9, promise_due = $10 WHERE id = $1";
@@ -294,26 +325,6 @@ impl<C: Conn> MarketTx for SqlTx<'_, C> {
         ];
         self.exec(sql, p)?;
         Ok(())
-    }
-
-    fn orders_of_buyer(&mut self, buyer: UserId, limit: usize) -> Result<Vec<Order>> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let sql = format!("SELECT {ORDER_COLS} FROM orders WHERE buyer_id = $1 ORDER BY id DESC LIMIT $2");
-        self.query(&sql, params![buyer.0, limit])?.iter().map(order).collect()
-    }
-
-    fn orders_of_shop(&mut self, shop: ShopId, limit: usize) -> Result<Vec<Order>> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let sql = format!("SELECT {ORDER_COLS} FROM orders WHERE shop_id = $1 ORDER BY id DESC LIMIT $2");
-        self.query(&sql, params![shop.0, limit])?.iter().map(order).collect()
-    }
-
-    fn idempotency(&mut self, user: UserId, key: &str) -> Result<Option<(String, Option<OrderId>)>> {
-        let row = self.one(
-            "SELECT request_hash, order_id FROM idempotency_keys WHERE user_id = $1 AND key = $2",
-            params![user.0, key],
-        )?;
-        row.map(|r| Ok((r.text(0)?, r.opt_int(1)?.map(OrderId)))).transpose()
     }
 
     fn put_idempotency(
@@ -340,33 +351,9 @@ impl<C: Conn> MarketTx for SqlTx<'_, C> {
         })?;
         Ok(())
     }
+}
 
-    fn post(&mut self, entry: &Entry, at: Timestamp) -> Result<()> {
-        let id = self.insert_id(
-            "INSERT INTO ledger_entries (kind, subject, memo, at) VALUES ($1, $2, $3, $4) RETURNING id",
-            params![entry.kind, &entry.subject, &entry.memo, at],
-        )?;
-        // Touch accounts in key order so concurrent entries never deadlock.
-        let mut lines: Vec<(String, Account, i64)> = entry.lines().iter().map(|(a, v)| (a.key(), *a, *v)).collect();
-        lines.sort_by(|a, b| a.0.cmp(&b.0));
-        for (key, account, amount) in lines {
-            self.exec(
-                "INSERT INTO ledger_accounts (key, balance, may_go_negative) VALUES ($1, 0, $2) ON CONFLICT (key) DO NOTHING",
-                params![&key, account.may_go_negative()],
-            )?;
-            let row = self.one(
-                "UPDATE ledger_accounts SET balance = balance + $1 WHERE key = $2 AND (may_go_negative = 1 OR balance + $1 >= 0) RETURNING id",
-                params![amount, &key],
-            )?;
-            let Some(row) = row else { return Err(Error::InsufficientFunds) };
-            self.exec(
-                "INSERT INTO ledger_postings (entry_id, account_id, amount, at) VALUES ($1, $2, $3, $4)",
-                params![id, row.int(0)?, amount, at],
-            )?;
-        }
-        Ok(())
-    }
-
+impl<C: Conn> LedgerRead for SqlTx<'_, C> {
     fn balance(&mut self, account: Account) -> Result<i64> {
         self.one("SELECT balance FROM ledger_accounts WHERE key = $1", params![account.key()])?
             .map_or(Ok(0), |r| r.int(0))
@@ -412,41 +399,32 @@ impl<C: Conn> MarketTx for SqlTx<'_, C> {
             )?)?,
         })
     }
-
-    fn insert_breach(
-        &mut self,
-        shop: ShopId,
-        kind: BreachKind,
-        subject: &str,
-        at: Timestamp,
-        detail: &str,
-    ) -> Result<i64> {
-        self.insert_id(
-            "INSERT INTO breaches (shop_id, kind, subject, at, detail) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-            params![shop.0, kind.as_str(), subject, at, detail],
-        )
-    }
-
-    fn breaches(&mut self, shop: Option<ShopId>, limit: usize) -> Result<Vec<Breach>> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = match shop {
-            Some(s) => self.query("SELECT id, shop_id, kind, subject, at, detail, party FROM breaches WHERE shop_id = $1 ORDER BY id DESC LIMIT $2", params![s.0, limit])?,
-            None => self.query("SELECT id, shop_id, kind, subject, at, detail, party FROM breaches ORDER BY id DESC LIMIT $1", params![limit])?,
-        };
-        rows.iter().map(breach).collect()
-    }
 }
 
-/// A breach row: `id, shop_id, kind, subject, at, detail, party`.
-pub(crate) fn breach(r: &Row) -> Result<Breach> {
-    let bad = |what: &str| Error::from(StorageError(format!("bad breach {what}")));
-    Ok(Breach {
-        id: r.int(0)?,
-        shop_id: ShopId(r.int(1)?),
-        kind: BreachKind::parse(&r.text(2)?).ok_or_else(|| bad("kind"))?,
-        subject: r.text(3)?,
-        at: r.time(4)?,
-        detail: r.text(5)?,
-        party: Party::parse(&r.text(6)?).ok_or_else(|| bad("party"))?,
-    })
+impl<C: Conn> LedgerTx for SqlTx<'_, C> {
+    fn post(&mut self, entry: &Entry, at: Timestamp) -> Result<()> {
+        let id = self.insert_id(
+            "INSERT INTO ledger_entries (kind, subject, memo, at) VALUES ($1, $2, $3, $4) RETURNING id",
+            params![entry.kind, &entry.subject, &entry.memo, at],
+        )?;
+        // Touch accounts in key order so concurrent entries never deadlock.
+        let mut lines: Vec<(String, Account, i64)> = entry.lines().iter().map(|(a, v)| (a.key(), *a, *v)).collect();
+        lines.sort_by(|a, b| a.0.cmp(&b.0));
+        for (key, account, amount) in lines {
+            self.exec(
+                "INSERT INTO ledger_accounts (key, balance, may_go_negative) VALUES ($1, 0, $2) ON CONFLICT (key) DO NOTHING",
+                params![&key, account.may_go_negative()],
+            )?;
+            let row = self.one(
+                "UPDATE ledger_accounts SET balance = balance + $1 WHERE key = $2 AND (may_go_negative = 1 OR balance + $1 >= 0) RETURNING id",
+                params![amount, &key],
+            )?;
+            let Some(row) = row else { return Err(Error::InsufficientFunds) };
+            self.exec(
+                "INSERT INTO ledger_postings (entry_id, account_id, amount, at) VALUES ($1, $2, $3, $4)",
+                params![id, row.int(0)?, amount, at],
+            )?;
+        }
+        Ok(())
+    }
 }

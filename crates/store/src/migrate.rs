@@ -115,7 +115,7 @@ mod tests {
     use crate::sqltx::SqlTx;
     use youying_core::Timestamp;
     use youying_core::deadline::{DeadlineKind, DeadlineState, NewDeadline};
-    use youying_core::ports::Tx;
+    use youying_core::ports::{ReadTx, Tx};
     use youying_core::values::DeadlineId;
 
     /// A database made before deadlines were kept in due order keeps every

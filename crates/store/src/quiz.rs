@@ -3,7 +3,7 @@
 
 use youying_core::Timestamp;
 use youying_core::error::{Error, Result, StorageError};
-use youying_core::quiz::{Attempt, AttemptItem, Certificate, Question, QuestionDraft, QuizTx};
+use youying_core::quiz::{Attempt, AttemptItem, Certificate, Question, QuestionDraft, QuizRead, QuizTx};
 use youying_core::values::UserId;
 
 use crate::sql::{Conn, Row, params};
@@ -59,21 +59,6 @@ fn correct(q: &QuestionDraft) -> i64 {
 }
 
 impl<C: Conn> QuizTx for SqlTx<'_, C> {
-    fn quiz_questions(&mut self, all: bool) -> Result<Vec<Question>> {
-        let cond = if all { "" } else { " WHERE active = 1" };
-        self.query(&format!("SELECT {Q_COLS} FROM quiz_questions{cond} ORDER BY id"), params![])?
-            .iter()
-            .map(question)
-            .collect()
-    }
-
-    fn quiz_question(&mut self, id: i64) -> Result<Option<Question>> {
-        self.one(&format!("SELECT {Q_COLS} FROM quiz_questions WHERE id = $1"), params![id])?
-            .as_ref()
-            .map(question)
-            .transpose()
-    }
-
     fn insert_quiz_question(&mut self, q: &QuestionDraft, by: UserId, at: Timestamp) -> Result<i64> {
         self.insert_id(
             "INSERT INTO quiz_questions (text, options, correct, explanation, active, updated_by, updated_at) \
@@ -106,14 +91,6 @@ impl<C: Conn> QuizTx for SqlTx<'_, C> {
         )
     }
 
-    fn attempt(&mut self, id: i64) -> Result<Option<Attempt>> {
-        let lock = self.row_lock();
-        self.one(&format!("SELECT {A_COLS} FROM quiz_attempts WHERE id = $1{lock}"), params![id])?
-            .as_ref()
-            .map(attempt)
-            .transpose()
-    }
-
     fn finish_attempt(&mut self, id: i64, at: Timestamp, answers: &[usize], score: i64, passed: bool) -> Result<bool> {
         let n = self.exec(
             "UPDATE quiz_attempts SET answers = $2, submitted_at = $3, score = $4, passed = $5 \
@@ -121,6 +98,41 @@ impl<C: Conn> QuizTx for SqlTx<'_, C> {
             params![id, json!(answers)?, at, score, passed],
         )?;
         Ok(n == 1)
+    }
+
+    fn put_certificate(&mut self, c: &Certificate) -> Result<()> {
+        self.exec(
+            "INSERT INTO quiz_certificates (user_id, passed_at, valid_until, attempt_id) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (user_id) DO UPDATE SET passed_at = excluded.passed_at, valid_until = excluded.valid_until, \
+             attempt_id = excluded.attempt_id",
+            params![c.user_id.0, c.passed_at, c.valid_until, c.attempt_id],
+        )?;
+        Ok(())
+    }
+}
+
+impl<C: Conn> QuizRead for SqlTx<'_, C> {
+    fn quiz_questions(&mut self, all: bool) -> Result<Vec<Question>> {
+        let cond = if all { "" } else { " WHERE active = 1" };
+        self.query(&format!("SELECT {Q_COLS} FROM quiz_questions{cond} ORDER BY id"), params![])?
+            .iter()
+            .map(question)
+            .collect()
+    }
+
+    fn quiz_question(&mut self, id: i64) -> Result<Option<Question>> {
+        self.one(&format!("SELECT {Q_COLS} FROM quiz_questions WHERE id = $1"), params![id])?
+            .as_ref()
+            .map(question)
+            .transpose()
+    }
+
+    fn attempt(&mut self, id: i64) -> Result<Option<Attempt>> {
+        let lock = self.row_lock();
+        self.one(&format!("SELECT {A_COLS} FROM quiz_attempts WHERE id = $1{lock}"), params![id])?
+            .as_ref()
+            .map(attempt)
+            .transpose()
     }
 
     fn certificate(&mut self, user: UserId) -> Result<Option<Certificate>> {
@@ -137,15 +149,5 @@ impl<C: Conn> QuizTx for SqlTx<'_, C> {
             })
         })
         .transpose()
-    }
-
-    fn put_certificate(&mut self, c: &Certificate) -> Result<()> {
-        self.exec(
-            "INSERT INTO quiz_certificates (user_id, passed_at, valid_until, attempt_id) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (user_id) DO UPDATE SET passed_at = excluded.passed_at, valid_until = excluded.valid_until, \
-             attempt_id = excluded.attempt_id",
-            params![c.user_id.0, c.passed_at, c.valid_until, c.attempt_id],
-        )?;
-        Ok(())
     }
 }

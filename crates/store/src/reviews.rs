@@ -2,7 +2,7 @@
 //! delete: the `reviews_no_delete` trigger refuses one anyway.
 
 use youying_core::error::{Error, Result, StorageError};
-use youying_core::ports::{NewReview, ReviewTx};
+use youying_core::reviews::port::{NewReview, ReviewRead, ReviewTx};
 use youying_core::reviews::{HoldReason, Review, ReviewState};
 use youying_core::values::{OrderId, ReviewId, ShopId, UserId};
 
@@ -60,18 +60,6 @@ impl<C: Conn> ReviewTx for SqlTx<'_, C> {
         self.insert_id(sql, p).map(ReviewId)
     }
 
-    fn review(&mut self, id: ReviewId) -> Result<Option<Review>> {
-        let lock = self.row_lock();
-        self.one(&format!("SELECT {COLS} FROM reviews WHERE id = $1{lock}"), params![id.0])?
-            .as_ref()
-            .map(review)
-            .transpose()
-    }
-
-    fn review_of_order(&mut self, order: OrderId) -> Result<Option<Review>> {
-        Ok(self.reviews_where("order_id = $1", params![order.0])?.into_iter().next())
-    }
-
     fn update_review(&mut self, r: &Review) -> Result<()> {
         let sql = "UPDATE reviews SET state = $2, moderated_by = $3, moderation_note = $4, moderated_at = $5, reply = $6, \
                    replied_by = $7, replied_at = $8 WHERE id = $1";
@@ -87,6 +75,20 @@ impl<C: Conn> ReviewTx for SqlTx<'_, C> {
         ];
         self.exec(sql, p)?;
         Ok(())
+    }
+}
+
+impl<C: Conn> ReviewRead for SqlTx<'_, C> {
+    fn review(&mut self, id: ReviewId) -> Result<Option<Review>> {
+        let lock = self.row_lock();
+        self.one(&format!("SELECT {COLS} FROM reviews WHERE id = $1{lock}"), params![id.0])?
+            .as_ref()
+            .map(review)
+            .transpose()
+    }
+
+    fn review_of_order(&mut self, order: OrderId) -> Result<Option<Review>> {
+        Ok(self.reviews_where("order_id = $1", params![order.0])?.into_iter().next())
     }
 
     fn reviews_of_shop(

@@ -6,12 +6,14 @@
 use std::collections::BTreeMap;
 
 use serde_json::json;
+use youying_core::accounts::{NewUser, User};
 use youying_core::deadline::{self, DeadlineKind, DeadlineState, NewDeadline};
 use youying_core::error::{Conflict, Error, StorageError};
 use youying_core::evidence::Verifier;
-use youying_core::ports::{InviteState, NewUser, Store, User};
+use youying_core::ports::Store;
+use youying_core::shops::InviteState;
 use youying_core::values::{Role, ShopName, Username};
-use youying_core::{Timestamp, accounts, shops};
+use youying_core::{Timestamp, accounts, rules, shops};
 use youying_store::store_test;
 
 const T0: Timestamp = Timestamp::from_millis(1_700_000_000_000);
@@ -211,7 +213,7 @@ store_test!(rule_changes_are_validated_and_recorded, |store, _db| {
     changes.insert("no_such_rule".to_owned(), 1);
     let (a, c) = (admin.clone(), changes.clone());
     assert!(store.write(move |tx| accounts::change_rules(tx, T0, &a, &c)).await.is_err());
-    assert_eq!(store.read(|tx| accounts::rules(tx)).await.unwrap().chat_reply_secs(), 120, "all or nothing");
+    assert_eq!(store.read(|tx| rules::in_force(tx)).await.unwrap().chat_reply_secs(), 120, "all or nothing");
     changes.remove("no_such_rule");
     let rules = store.write(move |tx| accounts::change_rules(tx, T0, &admin, &changes)).await.unwrap();
     assert_eq!(rules.chat_reply_secs(), 2);

@@ -9,7 +9,8 @@
 //! argon2 would take minutes and measure nothing this benchmark is about.
 
 use youying_core::Clock;
-use youying_core::ports::{Store, Tx, User};
+use youying_core::accounts::User;
+use youying_core::ports::{Store, Tx};
 use youying_core::values::{Role, ShopId, ShopName, Username};
 use youying_core::{Timestamp, accounts, chat, shops};
 use youying_server::clock::SystemClock;

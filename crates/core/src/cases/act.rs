@@ -6,12 +6,13 @@ use serde_json::json;
 use super::close::{Closing, Money, close, record, remaining};
 use super::evidence::{self, Attachment};
 use super::{Case, CaseState, Side, side_of};
+use crate::accounts::port::User;
 use crate::catalogue::ProductKind;
 use crate::clock::Timestamp;
 use crate::error::{Conflict, Error, Result};
 use crate::evidence::NewEvent;
 use crate::money::Fen;
-use crate::ports::{Tx, User};
+use crate::ports::Tx;
 use crate::values::CaseId;
 
 #[derive(Debug, Clone)]
@@ -204,7 +205,7 @@ fn reissue(tx: &mut dyn Tx, now: Timestamp, actor: &User, case: &mut Case) -> Re
     let old = tx.retire_order_units(case.id, order.id, now)?;
     tx.insert_order_units(order.id, order.shop_id, &fresh)?;
     merchant_acted(tx, now, case)?;
-    let fps = |u: &[crate::ports::ClaimedUnit]| u.iter().map(|x| x.fingerprint.clone()).collect::<Vec<_>>();
+    let fps = |u: &[crate::stock::ClaimedUnit]| u.iter().map(|x| x.fingerprint.clone()).collect::<Vec<_>>();
     tx.append(NewEvent::new(
         now,
         Some(actor.id),

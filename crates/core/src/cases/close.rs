@@ -11,6 +11,7 @@
 use serde_json::{Value, json};
 
 use super::{Case, CaseState, refund};
+use crate::cases::port::CaseRead;
 use crate::clock::Timestamp;
 use crate::deadline::{Due, NewDeadline};
 use crate::error::{Error, Result};
@@ -39,7 +40,7 @@ pub(crate) fn record(
 }
 
 /// What a full refund still owes: the price less what earlier cases refunded.
-pub(crate) fn remaining(tx: &mut dyn Tx, order: &Order, this: &Case) -> Result<Fen> {
+pub(crate) fn remaining(tx: &mut dyn CaseRead, order: &Order, this: &Case) -> Result<Fen> {
     let earlier: i64 = tx.cases_of_order(order.id)?.iter().filter(|c| c.id != this.id).map(|c| c.refund_fen).sum();
     Ok(order.total.saturating_sub(Fen::new(earlier)?))
 }

@@ -31,10 +31,12 @@ pub(crate) use close::record;
 
 use serde::{Deserialize, Serialize};
 
+use crate::accounts::port::User;
 use crate::authz::{self, ShopAction};
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
-use crate::ports::{Tx, User};
+use crate::ports::ReadTx;
+use crate::shops::port::ShopRead;
 use crate::values::{CaseId, DeadlineId, OrderId, ShopId, UserId};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -231,7 +233,7 @@ impl Side {
 }
 
 /// How `actor` relates to the case; unrelated actors get `NotFound`.
-pub fn side_of(tx: &mut dyn Tx, actor: &User, case: &Case) -> Result<Side> {
+pub fn side_of(tx: &mut dyn ShopRead, actor: &User, case: &Case) -> Result<Side> {
     if case.buyer_id == actor.id {
         return Ok(Side::Buyer);
     }
@@ -244,7 +246,7 @@ pub fn side_of(tx: &mut dyn Tx, actor: &User, case: &Case) -> Result<Side> {
 }
 
 /// A case with its timeline and evidence list, for whoever may see it.
-pub fn load_for(tx: &mut dyn Tx, actor: &User, id: CaseId) -> Result<(Case, Side)> {
+pub fn load_for(tx: &mut dyn ReadTx, actor: &User, id: CaseId) -> Result<(Case, Side)> {
     let case = tx.case(id)?.ok_or(Error::NotFound)?;
     let side = side_of(tx, actor, &case)?;
     Ok((case, side))

@@ -5,13 +5,15 @@ use serde_json::json;
 
 use super::evidence::{self, Attachment};
 use super::{Case, CaseState, CaseType, record};
-use crate::accounts;
+use crate::accounts::port::User;
+use crate::cases::port::NewCase;
 use crate::catalogue::ProductKind;
 use crate::clock::Timestamp;
 use crate::deadline::{Due, NewDeadline};
 use crate::error::{Conflict, Error, Result};
 use crate::orders::{Order, OrderState};
-use crate::ports::{NewCase, Tx, User};
+use crate::ports::Tx;
+use crate::rules;
 use crate::rules::Rule;
 use crate::snapshot::Snapshot;
 
@@ -85,7 +87,7 @@ pub fn open(tx: &mut dyn Tx, now: Timestamp, buyer: &User, order_no: &str, req: 
         return Err(Error::Conflict(Conflict::CaseAlreadyDecided));
     }
     check_window(&order, now)?;
-    let rules = accounts::rules(tx)?;
+    let rules = rules::in_force(tx)?;
     let before = order.state;
     if matches!(order.state, OrderState::Delivered | OrderState::Fulfilled) {
         // Freeze escrow: the window's release must not fire while the case is open.

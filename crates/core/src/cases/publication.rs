@@ -16,12 +16,14 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::{Case, CaseAction};
+use crate::accounts::port::User;
 use crate::authz::{self, ShopAction};
+use crate::cases::port::CaseRead;
 use crate::clock::Timestamp;
 use crate::error::{Conflict, Error, Result};
 use crate::evidence::NewEvent;
 use crate::money::Fen;
-use crate::ports::{Tx, User};
+use crate::ports::Tx;
 use crate::reviews::{self, classify};
 use crate::values::{CaseId, ShopId};
 
@@ -160,7 +162,7 @@ pub fn public_view(case: &Case, actions: &[CaseAction]) -> PublicCase {
 }
 
 /// One published case; anything else is `NotFound`.
-pub fn load_public(tx: &mut dyn Tx, id: CaseId) -> Result<PublicCase> {
+pub fn load_public(tx: &mut dyn CaseRead, id: CaseId) -> Result<PublicCase> {
     let case = tx.case(id)?.ok_or(Error::NotFound)?;
     let actions = tx.case_actions(case.id)?;
     if !is_published(&case, &actions) {
@@ -171,7 +173,7 @@ pub fn load_public(tx: &mut dyn Tx, id: CaseId) -> Result<PublicCase> {
 
 /// Published cases (of a shop, or all), newest first: one page and whether more follow.
 pub fn public_page(
-    tx: &mut dyn Tx,
+    tx: &mut dyn CaseRead,
     shop: Option<ShopId>,
     page: usize,
     per_page: usize,

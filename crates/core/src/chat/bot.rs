@@ -9,10 +9,11 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::{Conversation, Message, NewMessage, Side, insert, load, save, schedule_reply};
+use crate::accounts::port::User;
 use crate::clock::Timestamp;
 use crate::error::{Conflict, Error, Result};
 use crate::evidence::NewEvent;
-use crate::ports::{Tx, User};
+use crate::ports::Tx;
 use crate::values::{ConversationId, ShopId};
 
 /// After a person (shop or platform) wrote, the buyer's messages go to people,
@@ -95,10 +96,14 @@ pub fn china_day(t: Timestamp) -> i64 {
 }
 
 /// The bot's persistence: the shop's switch and the per-day tallies.
-pub trait BotTx {
-    fn bot_enabled(&mut self, shop: ShopId) -> Result<bool>;
+pub trait BotTx: BotRead {
     fn set_bot_enabled(&mut self, shop: ShopId, on: bool) -> Result<()>;
     fn tally_bot(&mut self, day: i64, shop: ShopId, tally: Tally) -> Result<()>;
+}
+
+/// The query half of [`BotTx`], for read-only transactions.
+pub trait BotRead {
+    fn bot_enabled(&mut self, shop: ShopId) -> Result<bool>;
     /// Per-day outcomes in `[from_day, to_day]`, of one shop or of all.
     fn bot_days(&mut self, shop: Option<ShopId>, from_day: i64, to_day: i64) -> Result<Vec<BotDay>>;
     /// The newest `limit` messages of a conversation, newest first.
@@ -164,7 +169,7 @@ pub(super) fn respond(
 
 /// The buyer's questions to the bot since its stretch began (the last time a
 /// person wrote, or the buyer settled or was handed over), oldest first.
-fn earlier_questions(tx: &mut dyn Tx, c: ConversationId, before: i64) -> Result<Vec<String>> {
+fn earlier_questions(tx: &mut dyn BotRead, c: ConversationId, before: i64) -> Result<Vec<String>> {
     let mut out = Vec::new();
     for m in tx.recent_messages(c, 3 * REMEMBERED_QUESTIONS)? {
         if m.id >= before {
@@ -258,7 +263,7 @@ pub fn feedback(
             let note = buyer_note(tx, now, buyer, &c, "转人工")?;
             c.last_message_id = note.id;
             hand_over(tx, now, &mut c, "asked_for_human")?;
-            let wait = crate::accounts::rules(tx)?.chat_reply_secs();
+            let wait = crate::rules::in_force(tx)?.chat_reply_secs();
             let sys = insert(
                 tx,
                 NewMessage {

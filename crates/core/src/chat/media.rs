@@ -6,10 +6,11 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::{Message, NewMessage, Side, after_buyer_message, after_staff_message, insert, load};
+use crate::accounts::port::User;
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::image::{self, Claim, Refused};
-use crate::ports::{Tx, User};
+use crate::ports::{ReadTx, Tx};
 use crate::values::{ConversationId, UserId};
 
 /// A picture sent in a conversation, as stored: the bytes live in the database
@@ -118,7 +119,7 @@ fn refusal_code(r: Refused) -> &'static str {
 }
 
 /// A picture of this conversation, for someone who may read it; 404 otherwise.
-pub fn image_of(tx: &mut dyn Tx, actor: &User, id: ConversationId, image_id: i64) -> Result<StoredImage> {
+pub fn image_of(tx: &mut dyn ReadTx, actor: &User, id: ConversationId, image_id: i64) -> Result<StoredImage> {
     let (c, _) = load(tx, actor, id)?;
     tx.image(c.id, image_id)?.ok_or(Error::NotFound)
 }

@@ -5,10 +5,11 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::{Side, load};
+use crate::accounts::port::User;
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::evidence::NewEvent;
-use crate::ports::{Tx, User};
+use crate::ports::Tx;
 use crate::publish::Change;
 use crate::values::ConversationId;
 

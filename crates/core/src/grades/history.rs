@@ -7,7 +7,7 @@ use super::{WINDOW_SECS, permille};
 use crate::clock::Timestamp;
 use crate::enforcement::{BreachKind, Party};
 use crate::error::Result;
-use crate::ports::Tx;
+use crate::grades::port::TrustRead;
 use crate::values::ShopId;
 
 pub const WEEKS: i64 = 8;
@@ -59,7 +59,7 @@ pub fn reply_histogram(replies: &[ReplyMark], unanswered: i64) -> Vec<Bucket> {
     out
 }
 
-pub fn history(tx: &mut dyn Tx, now: Timestamp, shop: ShopId) -> Result<History> {
+pub fn history(tx: &mut dyn TrustRead, now: Timestamp, shop: ShopId) -> Result<History> {
     let from = Timestamp::from_millis(now.millis() - WEEKS * WEEK_MS);
     let replies = tx.replies_between(Some(shop), "shop", from, now)?;
     let breaches = tx.breaches_between(Some(shop), from, now)?;

@@ -93,7 +93,13 @@ pub struct BotTotals {
     pub handed_over: i64,
 }
 
-pub trait TrustTx {
+pub trait TrustTx: TrustRead {
+    fn put_grade(&mut self, g: &StoredGrade) -> Result<()>;
+    fn set_grade_cursor(&mut self, at: Timestamp) -> Result<()>;
+}
+
+/// The query half of [`TrustTx`], for read-only transactions.
+pub trait TrustRead {
     /// Shops with anything that moves a grade at a time in `(from, to]`:
     /// orders, reply measures, breaches, cases opened or closed, case actions,
     /// reviews, penalties started or ended.
@@ -122,8 +128,6 @@ pub trait TrustTx {
     /// Bot outcomes over days `from_day..=to_day` (days since 1970-01-01, China time), all shops.
     fn bot_totals(&mut self, from_day: i64, to_day: i64) -> Result<BotTotals>;
     fn stored_grade(&mut self, shop: ShopId) -> Result<Option<StoredGrade>>;
-    fn put_grade(&mut self, g: &StoredGrade) -> Result<()>;
     /// Up to when [`refresh`](super::refresh::refresh_grades) last looked.
     fn grade_cursor(&mut self) -> Result<Option<Timestamp>>;
-    fn set_grade_cursor(&mut self, at: Timestamp) -> Result<()>;
 }

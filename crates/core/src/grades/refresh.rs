@@ -14,7 +14,7 @@ use crate::deposit;
 use crate::enforcement::{BreachKind, Party};
 use crate::error::Result;
 use crate::evidence::NewEvent;
-use crate::ports::Tx;
+use crate::ports::{ReadTx, Tx};
 use crate::values::ShopId;
 
 /// What one refresh did.
@@ -31,7 +31,7 @@ pub fn window_start(now: Timestamp) -> Timestamp {
 }
 
 /// The shop's figures over the 30 days before `now`.
-pub fn figures(tx: &mut dyn Tx, now: Timestamp, shop: ShopId) -> Result<Figures> {
+pub fn figures(tx: &mut dyn ReadTx, now: Timestamp, shop: ShopId) -> Result<Figures> {
     let from = window_start(now);
     let replies = tx.replies_between(Some(shop), "shop", from, now)?;
     let breaches: Vec<_> =
@@ -55,7 +55,7 @@ pub fn figures(tx: &mut dyn Tx, now: Timestamp, shop: ShopId) -> Result<Figures>
 }
 
 /// The shop's grade as stored, or — never graded yet — computed now.
-pub fn current(tx: &mut dyn Tx, now: Timestamp, shop: ShopId) -> Result<(StoredGrade, GradeReport)> {
+pub fn current(tx: &mut dyn ReadTx, now: Timestamp, shop: ShopId) -> Result<(StoredGrade, GradeReport)> {
     let stored = match tx.stored_grade(shop)? {
         Some(g) => g,
         None => {

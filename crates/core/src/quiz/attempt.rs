@@ -3,15 +3,18 @@
 use serde_json::json;
 
 use super::{Attempt, CERTIFICATE_SECS, Certificate, draw, order_answers, score};
+use crate::accounts::port::User;
 use crate::clock::Timestamp;
 use crate::error::{Conflict, Error, Result};
 use crate::evidence::NewEvent;
-use crate::ports::{Tx, User};
+use crate::ports::{ReadTx, Tx};
+use crate::quiz::QuizRead;
+use crate::shops::port::ShopRead;
 use crate::values::{Role, ShopId, UserId};
 
 /// Who answers buyers takes the quiz: merchant agents and shop owners.
 /// Buyers who own no shop and platform staff do not.
-pub fn may_take(tx: &mut dyn Tx, actor: &User) -> Result<()> {
+pub fn may_take(tx: &mut dyn ShopRead, actor: &User) -> Result<()> {
     let ok = match actor.role {
         Role::MerchantAgent => actor.shop_id.is_some(),
         Role::Buyer => !tx.shops_owned_by(actor.id)?.is_empty(),
@@ -50,7 +53,7 @@ pub fn start(tx: &mut dyn Tx, now: Timestamp, actor: &User, seed: u64) -> Result
 }
 
 /// The actor's own attempt; anyone else's is `NotFound`.
-pub fn load(tx: &mut dyn Tx, actor: &User, id: i64) -> Result<Attempt> {
+pub fn load(tx: &mut dyn QuizRead, actor: &User, id: i64) -> Result<Attempt> {
     tx.attempt(id)?.filter(|a| a.user_id == actor.id).ok_or(Error::NotFound)
 }
 
@@ -102,18 +105,18 @@ pub fn submit(tx: &mut dyn Tx, now: Timestamp, actor: &User, id: i64, answers: &
 }
 
 /// The user's certificate as stored (possibly expired).
-pub fn certificate(tx: &mut dyn Tx, user: UserId) -> Result<Option<Certificate>> {
+pub fn certificate(tx: &mut dyn QuizRead, user: UserId) -> Result<Option<Certificate>> {
     tx.certificate(user)
 }
 
 /// The user's certificate if still valid at `now`.
-pub fn valid_certificate(tx: &mut dyn Tx, user: UserId, now: Timestamp) -> Result<Option<Certificate>> {
+pub fn valid_certificate(tx: &mut dyn QuizRead, user: UserId, now: Timestamp) -> Result<Option<Certificate>> {
     Ok(tx.certificate(user)?.filter(|c| c.valid_at(now)))
 }
 
 /// A shop's staff (owner + enabled agents) holding a valid certificate, and
 /// all of them: `(certified, total)`; `None` for an unknown shop.
-pub fn certified_share(tx: &mut dyn Tx, shop: ShopId, now: Timestamp) -> Result<Option<(usize, usize)>> {
+pub fn certified_share(tx: &mut dyn ReadTx, shop: ShopId, now: Timestamp) -> Result<Option<(usize, usize)>> {
     let Some(s) = tx.shop(shop)? else { return Ok(None) };
     let mut staff = vec![s.owner_id];
     staff.extend(tx.shop_agents(shop)?.into_iter().filter(|u| !u.disabled).map(|u| u.id));

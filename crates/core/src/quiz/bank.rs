@@ -4,11 +4,12 @@
 use serde_json::json;
 
 use super::{Question, QuestionDraft};
+use crate::accounts::port::User;
 use crate::authz;
 use crate::clock::Timestamp;
 use crate::error::{Conflict, Error, Result};
 use crate::evidence::NewEvent;
-use crate::ports::{Tx, User};
+use crate::ports::Tx;
 
 const SUBJECT: &str = "quiz:bank";
 

@@ -11,7 +11,7 @@ pub mod port;
 
 pub use attempt::{Outcome, certificate, certified_share, load, may_take, start, submit, valid_certificate};
 pub use bank::{add, edit, retire};
-pub use port::QuizTx;
+pub use port::{QuizRead, QuizTx};
 
 use serde::Serialize;
 

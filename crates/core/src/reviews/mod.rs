@@ -11,12 +11,13 @@ pub use moderation::{HoldReason, classify};
 use serde::Serialize;
 use serde_json::json;
 
+use crate::accounts::port::User;
 use crate::authz::{self, ShopAction};
 use crate::clock::Timestamp;
 use crate::error::{Conflict, Error, Result};
 use crate::evidence::NewEvent;
 use crate::orders::OrderState;
-use crate::ports::{Tx, User};
+use crate::ports::{ReadTx, Tx};
 use crate::values::{OrderId, ReviewId, ShopId, UserId};
 use port::NewReview;
 
@@ -210,13 +211,13 @@ pub fn reply(tx: &mut dyn Tx, now: Timestamp, actor: &User, id: ReviewId, body: 
 }
 
 /// The buyer's own review of an order, if written.
-pub fn of_order(tx: &mut dyn Tx, buyer: &User, no: &str) -> Result<Option<Review>> {
+pub fn of_order(tx: &mut dyn ReadTx, buyer: &User, no: &str) -> Result<Option<Review>> {
     let order = tx.order_by_no(no)?.filter(|o| o.buyer_id == buyer.id).ok_or(Error::NotFound)?;
     tx.review_of_order(order.id)
 }
 
 /// A shop's published reviews, newest first: one page and whether more follow.
-pub fn public_page(tx: &mut dyn Tx, shop: ShopId, page: usize, per_page: usize) -> Result<(Vec<Review>, bool)> {
+pub fn public_page(tx: &mut dyn ReadTx, shop: ShopId, page: usize, per_page: usize) -> Result<(Vec<Review>, bool)> {
     tx.shop(shop)?.ok_or(Error::NotFound)?;
     let offset = page.saturating_sub(1).saturating_mul(per_page);
     let mut list = tx.reviews_of_shop(shop, Some(ReviewState::Published), offset, per_page + 1)?;

@@ -19,14 +19,18 @@ pub struct NewReview {
 }
 
 /// Reviews: one per order (the unique index decides a race), never deleted.
-pub trait ReviewTx {
+pub trait ReviewTx: ReviewRead {
     /// `Conflict(Conflict::AlreadyReviewed)` when the order already has one.
     fn insert_review(&mut self, r: &NewReview) -> Result<ReviewId>;
+    /// Writes the moderation and reply fields.
+    fn update_review(&mut self, r: &Review) -> Result<()>;
+}
+
+/// The query half of [`ReviewTx`], for read-only transactions.
+pub trait ReviewRead {
     /// Locks the review for the rest of the transaction.
     fn review(&mut self, id: ReviewId) -> Result<Option<Review>>;
     fn review_of_order(&mut self, order: OrderId) -> Result<Option<Review>>;
-    /// Writes the moderation and reply fields.
-    fn update_review(&mut self, r: &Review) -> Result<()>;
     /// A shop's reviews (in `state`, if given), newest first.
     fn reviews_of_shop(
         &mut self,

@@ -7,8 +7,8 @@ use axum::extract::State;
 use serde::Serialize;
 use utoipa::ToSchema;
 use youying_core::evidence::Verifier;
-use youying_core::ports::{Store, Tx};
-use youying_core::rules::Rules;
+use youying_core::ports::{ReadTx, Store};
+use youying_core::rules::{self, Rules};
 use youying_core::{accounts, authz};
 
 use crate::auth::ApiUser;
@@ -25,7 +25,7 @@ fn view(r: &Rules) -> RulesView {
 #[utoipa::path(get, path = "/api/v1/admin/rules", tag = "admin", responses((status = 200, body = BTreeMap<String, i64>), (status = 403)))]
 pub async fn get_rules<S: Store>(State(app): State<App<S>>, ApiUser(v): ApiUser) -> ApiResult<Json<RulesView>> {
     authz::platform_staff(&v.user)?;
-    let r = app.store.read(|tx| accounts::rules(tx)).await?;
+    let r = app.store.read(|tx| rules::in_force(tx)).await?;
     Ok(Json(view(&r)))
 }
 
@@ -53,7 +53,7 @@ pub struct VerifyView {
 }
 
 /// Walks the whole chain page by page.
-pub fn verify_chain(tx: &mut dyn Tx) -> youying_core::error::Result<VerifyView> {
+pub fn verify_chain(tx: &mut dyn ReadTx) -> youying_core::error::Result<VerifyView> {
     let mut v = Verifier::default();
     loop {
         let page = tx.events_after(v.last_seq(), 1_000)?;

@@ -7,7 +7,8 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use youying_core::accounts;
-use youying_core::ports::{Store, User};
+use youying_core::accounts::User;
+use youying_core::ports::Store;
 use youying_core::values::{Email, Role, TokenId};
 
 use crate::accounts as flows;

@@ -111,7 +111,7 @@ pub async fn feedback<S: Store>(
 /// Shared with the pages' buttons.
 pub async fn press<S: Store>(
     app: &App<S>,
-    user: youying_core::ports::User,
+    user: youying_core::accounts::User,
     id: ConversationId,
     f: Feedback,
 ) -> Result<ConversationView, AppError> {

@@ -9,11 +9,12 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use youying_core::accounts::User;
 use youying_core::authz::{self, ShopAction};
 use youying_core::cases::{
     self, Action, Attachment, Case, CaseAction, CaseType, Decision, EvidenceMeta, OpenCase, Side,
 };
-use youying_core::ports::{Store, User};
+use youying_core::ports::Store;
 use youying_core::values::{CaseId, ShopId};
 use youying_core::{Error, Timestamp, orders, shops};
 

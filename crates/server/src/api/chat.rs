@@ -9,10 +9,11 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
+use youying_core::accounts::User;
 use youying_core::authz::{self, ShopAction};
 use youying_core::chat::{self, Side};
 use youying_core::image::Claim;
-use youying_core::ports::{Store, User};
+use youying_core::ports::Store;
 use youying_core::values::{ConversationId, ProductId, ShopId};
 use youying_core::{Error, shops};
 
@@ -121,7 +122,7 @@ pub struct Say {
 /// shop's or the platform's staff. Shared with the pages.
 pub async fn say<S: Store>(
     app: &App<S>,
-    user: youying_core::ports::User,
+    user: youying_core::accounts::User,
     id: ConversationId,
     text: String,
 ) -> ApiResult<youying_core::chat::Message> {

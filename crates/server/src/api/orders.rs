@@ -6,10 +6,12 @@ use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
+use youying_core::accounts::User;
 use youying_core::authz::ShopAction;
 use youying_core::error::Conflict;
 use youying_core::orders::{self, Checkout, Order};
-use youying_core::ports::{ClaimedUnit, Store, User};
+use youying_core::ports::Store;
+use youying_core::stock::ClaimedUnit;
 use youying_core::values::{ProductId, ShopId};
 use youying_core::{Error, shops};
 

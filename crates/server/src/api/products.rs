@@ -8,8 +8,9 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use youying_core::authz::{self, ShopAction};
+use youying_core::catalogue::Product;
 use youying_core::catalogue::{self, ProductInput, ProductSpec};
-use youying_core::ports::{Product, Store};
+use youying_core::ports::Store;
 use youying_core::values::{ProductId, ShopId};
 use youying_core::{Error, deposit, listings, stock};
 use youying_search::SearchQuery;
@@ -247,7 +248,7 @@ pub struct ImportParams {
 /// Parses, seals and imports a stock file: shared by the API, the page and the CLI.
 pub async fn import_stock<S: Store>(
     app: &App<S>,
-    user: youying_core::ports::User,
+    user: youying_core::accounts::User,
     product: ProductId,
     text: &str,
     skip_duplicates: bool,
@@ -258,7 +259,7 @@ pub async fn import_stock<S: Store>(
 /// [`import_stock`], reporting how many units are sealed as it goes (for the CLI's bar).
 pub async fn import_stock_with_progress<S: Store>(
     app: &App<S>,
-    user: youying_core::ports::User,
+    user: youying_core::accounts::User,
     product: ProductId,
     text: &str,
     skip_duplicates: bool,

@@ -12,8 +12,9 @@ use youying_core::enforcement::Penalty;
 use youying_core::error::{Error, Result};
 use youying_core::grades::port::StoredGrade;
 use youying_core::grades::{GradeReport, P90, refresh};
-use youying_core::ports::{Shop, Store, Tx};
+use youying_core::ports::{ReadTx, Store};
 use youying_core::report::{self, ServiceWindow};
+use youying_core::shops::Shop;
 use youying_core::values::ShopId;
 
 use crate::error::ApiResult;
@@ -43,7 +44,7 @@ impl ShopTrust {
     }
 }
 
-pub fn load_shop(tx: &mut dyn Tx, now: Timestamp, id: ShopId) -> Result<ShopTrust> {
+pub fn load_shop(tx: &mut dyn ReadTx, now: Timestamp, id: ShopId) -> Result<ShopTrust> {
     let shop = tx.shop(id)?.ok_or(Error::NotFound)?;
     let (stored, report) = refresh::current(tx, now, id)?;
     let penalties = tx.active_penalties(id)?.into_iter().filter(|p| p.in_force(now)).collect();

@@ -4,8 +4,9 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use youying_core::accounts::User;
 use youying_core::cases::publication::{self, PublicCase};
-use youying_core::ports::{Store, User};
+use youying_core::ports::Store;
 use youying_core::values::{CaseId, ShopId};
 
 use super::reviews::PER_PAGE;

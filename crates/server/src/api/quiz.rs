@@ -8,7 +8,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use youying_core::ports::{Store, User};
+use youying_core::accounts::User;
+use youying_core::ports::Store;
 use youying_core::quiz::{self, Attempt, Certificate, Outcome, Question, QuestionDraft};
 use youying_core::{StorageError, Timestamp};
 

@@ -8,7 +8,8 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use youying_core::Error;
-use youying_core::ports::{Store, User};
+use youying_core::accounts::User;
+use youying_core::ports::Store;
 use youying_core::reviews::{self, Review, ReviewState, Verdict};
 use youying_core::values::{ReviewId, ShopId};
 

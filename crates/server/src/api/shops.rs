@@ -6,7 +6,8 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use youying_core::authz::ShopAction;
-use youying_core::ports::{Invite, Shop, Store};
+use youying_core::ports::Store;
+use youying_core::shops::{Invite, Shop};
 use youying_core::values::{InviteId, Password, Role, ShopId, ShopName, Username};
 use youying_core::{Error, shops};
 
@@ -162,7 +163,7 @@ pub async fn accept<S: Store>(
     token: &str,
     username: &str,
     password: &str,
-) -> ApiResult<youying_core::ports::User> {
+) -> ApiResult<youying_core::accounts::User> {
     let name = Username::parse(username)?;
     let pw = Password::parse(password, name.as_str())?;
     let hash = hash_password(pw.expose().to_owned()).await?;

@@ -6,9 +6,10 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use youying_core::authz::{self, ShopAction};
+use youying_core::money::LedgerAudit;
 use youying_core::money::{Account, Fen};
 use youying_core::orders::{self, StatementLine};
-use youying_core::ports::{LedgerAudit, Store};
+use youying_core::ports::Store;
 use youying_core::values::ShopId;
 use youying_core::{Error, shops};
 
@@ -105,7 +106,7 @@ pub const FAUCET_FEN: i64 = 50_000;
 
 /// Demo mode only: credits a buyer ¥500 of play money; returns the new balance.
 /// Shared by the API and the wallet page. Outside demo mode there is no faucet.
-pub async fn faucet_credit<S: Store>(app: &App<S>, user: &youying_core::ports::User) -> ApiResult<i64> {
+pub async fn faucet_credit<S: Store>(app: &App<S>, user: &youying_core::accounts::User) -> ApiResult<i64> {
     if !app.config.demo {
         return Err(Error::NotFound.into());
     }
@@ -163,7 +164,7 @@ pub async fn breaches<S: Store>(
     Ok(Json(list.into_iter().map(breach_view).collect()))
 }
 
-pub fn breach_view(b: youying_core::ports::Breach) -> BreachView {
+pub fn breach_view(b: youying_core::enforcement::Breach) -> BreachView {
     BreachView {
         id: b.id,
         shop_id: b.shop_id.0,

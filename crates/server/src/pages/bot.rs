@@ -135,7 +135,7 @@ async fn faq_page<S: Store>(
                 Some(s) => tx.bot_enabled(s)?,
                 None => true,
             };
-            let reply = youying_core::accounts::rules(tx)?.chat_reply_secs();
+            let reply = youying_core::rules::in_force(tx)?.chat_reply_secs();
             Ok((shop.map(|s| (s.id.0, s.name)), (enabled, reply), tx.faq(id)?, tx.bot_days(id, today - 6, today)?))
         })
         .await

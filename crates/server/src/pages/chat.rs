@@ -11,12 +11,15 @@ use axum::Form;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use youying_core::accounts::User;
+use youying_core::catalogue::Product;
 use youying_core::chat::{self, Conversation, Message, Owner, Side};
 use youying_core::orders::Order;
-use youying_core::ports::{Product, Shop, Store, Tx, User};
+use youying_core::ports::{ReadTx, Store};
 use youying_core::rules::Rule;
+use youying_core::shops::Shop;
 use youying_core::values::{ConversationId, ProductId, Role, ShopId, UserId};
-use youying_core::{Error, Timestamp, accounts};
+use youying_core::{Error, Timestamp, rules};
 
 use super::forms::field;
 use super::{Layout, Page, PageError, fmt_duration, render, safe_next, see_other};
@@ -98,7 +101,7 @@ pub struct Thread {
 }
 
 /// The latest messages: the port reads forward from an id, so page through.
-fn latest(tx: &mut dyn Tx, id: ConversationId) -> youying_core::error::Result<Vec<Message>> {
+fn latest(tx: &mut dyn ReadTx, id: ConversationId) -> youying_core::error::Result<Vec<Message>> {
     let mut out = VecDeque::with_capacity(SHOWN);
     let mut after = 0;
     loop {
@@ -117,7 +120,7 @@ fn latest(tx: &mut dyn Tx, id: ConversationId) -> youying_core::error::Result<Ve
     }
 }
 
-pub fn username(tx: &mut dyn Tx, u: Option<UserId>) -> youying_core::error::Result<Option<String>> {
+pub fn username(tx: &mut dyn ReadTx, u: Option<UserId>) -> youying_core::error::Result<Option<String>> {
     Ok(match u {
         Some(u) => tx.user_by_id(u)?.map(|u| u.username),
         None => None,
@@ -137,7 +140,7 @@ pub async fn load_thread<S: Store>(app: &App<S>, page: &Page, id: i64) -> Result
                 colleagues.extend(tx.user_by_id(shop.owner_id)?.map(|o| (o.id.0, o.username)));
                 colleagues.extend(tx.shop_agents(shop.id)?.into_iter().map(|a| (a.id.0, a.username)));
             }
-            let rules = accounts::rules(tx)?;
+            let rules = rules::in_force(tx)?;
             Ok(Thread {
                 bot_enabled: tx.bot_enabled(c.shop_id)?,
                 messages: latest(tx, c.id)?,

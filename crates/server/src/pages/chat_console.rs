@@ -8,13 +8,15 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use youying_core::accounts::User;
 use youying_core::chat::{Conversation, Side};
 use youying_core::orders::Order;
-use youying_core::ports::{Shop, Store, Tx, User};
+use youying_core::ports::{ReadTx, Store};
 use youying_core::rules::Rule;
+use youying_core::shops::Shop;
 use youying_core::snapshot::Snapshot;
 use youying_core::values::{Role, UserId};
-use youying_core::{Timestamp, accounts, authz, chat};
+use youying_core::{Timestamp, authz, chat, rules};
 
 use super::chat::{Status, Thread, ThreadView, show_for, team_owns, thread_href, username};
 use super::forms::{field, fmt_fen};
@@ -60,13 +62,13 @@ fn can_claim(c: &Conversation, side: Side, me: UserId) -> bool {
 }
 
 /// Buyer messages past the viewer's team's read position.
-fn unread(tx: &mut dyn Tx, c: &Conversation, side: Side) -> youying_core::error::Result<i64> {
+fn unread(tx: &mut dyn ReadTx, c: &Conversation, side: Side) -> youying_core::error::Result<i64> {
     let u = tx.unread(c)?;
     Ok(if side == Side::Platform { u.platform } else { u.shop })
 }
 
 fn row(
-    tx: &mut dyn Tx,
+    tx: &mut dyn ReadTx,
     c: &Conversation,
     shop_name: String,
     (side, me): (Side, UserId),
@@ -126,7 +128,7 @@ fn queue_page(page: &Page, q: QueuePage<'_>) -> Response {
     render(StatusCode::OK, &page.layout, &q)
 }
 
-fn shops_served(tx: &mut dyn Tx, user: &User) -> youying_core::error::Result<Vec<Shop>> {
+fn shops_served(tx: &mut dyn ReadTx, user: &User) -> youying_core::error::Result<Vec<Shop>> {
     match (user.role, user.shop_id) {
         (Role::MerchantAgent, Some(id)) => Ok(tx.shop(id)?.into_iter().collect()),
         _ => tx.shops_owned_by(user.id),
@@ -150,7 +152,7 @@ pub async fn merchant_list<S: Store>(State(app): State<App<S>>, page: Page) -> R
                     rows.push(row(tx, &c, s.name.clone(), (Side::Shop, user.id), now)?);
                 }
             }
-            Ok((shops, rows, accounts::rules(tx)?.get(Rule::WarnBeforeSecs)))
+            Ok((shops, rows, rules::in_force(tx)?.get(Rule::WarnBeforeSecs)))
         })
         .await
         .map_err(|e| page.error(e.into()))?;
@@ -185,7 +187,7 @@ pub async fn platform_list<S: Store>(State(app): State<App<S>>, page: Page) -> R
                 let shop = tx.shop(c.shop_id)?.map(|s| s.name).unwrap_or_default();
                 rows.push(row(tx, &c, shop, (Side::Platform, me), now)?);
             }
-            Ok((rows, accounts::rules(tx)?.get(Rule::WarnBeforeSecs)))
+            Ok((rows, rules::in_force(tx)?.get(Rule::WarnBeforeSecs)))
         })
         .await
         .map_err(|e| page.error(e.into()))?;

@@ -9,13 +9,14 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use youying_core::authz::{self, ShopAction};
 use youying_core::deposit::{self, DepositSource, Standing};
+use youying_core::enforcement::Breach;
 use youying_core::enforcement::Party;
 use youying_core::enforcement::{self, Penalty, PenaltyState};
 use youying_core::money::Fen;
-use youying_core::ports::{Breach, Store};
-use youying_core::rules::{Rule, Rules};
+use youying_core::ports::Store;
+use youying_core::rules::{self, Rule, Rules};
 use youying_core::values::ShopId;
-use youying_core::{Error, accounts, shops};
+use youying_core::{Error, shops};
 
 use super::forms::{field, fmt_fen, parse_yuan};
 use super::{Layout, Page, PageError, fmt_duration, fmt_time, render, see_other};
@@ -133,7 +134,7 @@ async fn shop_page<S: Store>(
                 tx.breaches(Some(shop.id), 200)?.into_iter().filter(|b| b.party == Party::Shop).collect();
             let standing = deposit::standing(tx, now, shop.id)?;
             let ps = tx.penalties(Some(shop.id), 200)?;
-            Ok((shop, owner, standing, ps, bs, accounts::rules(tx)?))
+            Ok((shop, owner, standing, ps, bs, rules::in_force(tx)?))
         })
         .await
         .map_err(|e| page.error(e.into()))?;

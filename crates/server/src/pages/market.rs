@@ -8,9 +8,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use youying_core::catalogue::{self, CATEGORIES, ProductKind};
 use youying_core::ports::Store;
-use youying_core::rules::{Rule, Rules};
+use youying_core::rules::{self, Rule, Rules};
 use youying_core::values::{ProductId, ShopId};
-use youying_core::{Error, accounts, deposit};
+use youying_core::{Error, deposit};
 
 use super::chat::Contact;
 use super::forms::{field, fmt_fen, parse_yuan_opt, urlencode, yuan_input};
@@ -109,7 +109,7 @@ fn all_on_sale(page: usize) -> SearchParams {
 }
 
 pub async fn home<S: Store>(State(app): State<App<S>>, page: Page) -> Result<Response, PageError> {
-    let r: Rules = app.store.read(|tx| accounts::rules(tx)).await.map_err(|e| page.error(e.into()))?;
+    let r: Rules = app.store.read(|tx| rules::in_force(tx)).await.map_err(|e| page.error(e.into()))?;
     let found = search_products(&app, &all_on_sale(1)).await.map_err(|e| page.error(e))?;
     let d = |rule: Rule| fmt_duration(r.get(rule));
     let t = HomePage {
@@ -291,7 +291,7 @@ async fn product_page<S: Store>(app: &App<S>, page: &Page, id: i64, input: BuyIn
         .store
         .read(move |tx| {
             let shop = tx.shop(sid)?.ok_or(Error::NotFound)?;
-            Ok((accounts::rules(tx)?, shop, deposit::standing(tx, now, sid)?.listed()))
+            Ok((rules::in_force(tx)?, shop, deposit::standing(tx, now, sid)?.listed()))
         })
         .await
         .map_err(|e| page.error(e.into()))?;

@@ -11,7 +11,8 @@ use youying_core::catalogue::{
     AccountAttr, CATEGORIES, PROMISES, ProductInput, ProductKind, ProductSpec, Tier, TopupField,
 };
 use youying_core::orders::{self, OrderState};
-use youying_core::ports::{Shop, Store};
+use youying_core::ports::Store;
+use youying_core::shops::Shop;
 use youying_core::values::{ProductId, ShopId};
 use youying_core::{Error, listings, shops};
 

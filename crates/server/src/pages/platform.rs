@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use youying_core::ports::Store;
-use youying_core::rules::RULES;
+use youying_core::rules::{self, RULES};
 use youying_core::values::Role;
 use youying_core::{Error, accounts, authz};
 
@@ -42,7 +42,7 @@ async fn console_page<S: Store>(app: &App<S>, page: &Page, status: StatusCode) -
     authz::platform_staff(&v.user).map_err(|e| page.error(e.into()))?;
     let (pending, next, rules) = app
         .store
-        .read(|tx| Ok((tx.pending_deadlines()?, tx.next_due()?, accounts::rules(tx)?)))
+        .read(|tx| Ok((tx.pending_deadlines()?, tx.next_due()?, rules::in_force(tx)?)))
         .await
         .map_err(|e| page.error(e.into()))?;
     let rows = RULES

@@ -7,7 +7,8 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use youying_core::ports::{Store, User};
+use youying_core::accounts::User;
+use youying_core::ports::Store;
 use youying_core::quiz::{self, Certificate, Question, QuestionDraft};
 use youying_core::{Error, authz};
 

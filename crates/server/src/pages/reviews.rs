@@ -10,7 +10,7 @@ use axum::response::Response;
 use youying_core::Error;
 use youying_core::authz::{self, ShopAction};
 use youying_core::cases::publication::{self, PublicCase};
-use youying_core::ports::{Store, Tx};
+use youying_core::ports::{ReadTx, Store};
 use youying_core::reviews::{self, Review, ReviewState};
 use youying_core::values::ShopId;
 
@@ -98,7 +98,7 @@ pub struct ShopTrust {
 }
 
 /// Loads the shop page's trust sections, inside the page's read.
-pub fn shop_trust(tx: &mut dyn Tx, shop: ShopId) -> Result<ShopTrust, Error> {
+pub fn shop_trust(tx: &mut dyn ReadTx, shop: ShopId) -> Result<ShopTrust, Error> {
     let (reviews, reviews_more) = reviews::public_page(tx, shop, 1, PER_PAGE)?;
     let (cases, cases_more) = publication::public_page(tx, Some(shop), 1, PER_PAGE)?;
     Ok(ShopTrust {

@@ -178,7 +178,7 @@ async fn check_invite<S: Store>(app: &App<S>, page: &Page, token: &str) -> Resul
     let invite = app.store.read(move |tx| tx.invite_by_token(&hash)).await.map_err(|e| page.error(e.into()))?;
     match invite {
         None => Err(page.error(youying_core::Error::NotFound.into())),
-        Some(i) if i.state != youying_core::ports::InviteState::Pending || i.expires_at <= now => {
+        Some(i) if i.state != youying_core::shops::InviteState::Pending || i.expires_at <= now => {
             Err(page.error(AppError::http(StatusCode::GONE, "invite_spent")))
         }
         Some(_) => Ok(()),

@@ -9,9 +9,10 @@ use axum::response::Response;
 use serde::Deserialize;
 use youying_core::authz::{self, ShopAction};
 use youying_core::money::Fen;
-use youying_core::ports::{Shop, Store};
+use youying_core::ports::Store;
+use youying_core::shops::Shop;
 use youying_core::values::{Role, ShopId, ShopName};
-use youying_core::{accounts, shops};
+use youying_core::{rules, shops};
 
 use super::session::CsrfForm;
 use super::{Layout, Page, PageError, fmt_duration, fmt_time, render, see_other};
@@ -104,8 +105,8 @@ struct ConsolePage<'a> {
     invite_ttl: String,
 }
 
-fn invite_state(s: youying_core::ports::InviteState) -> &'static str {
-    use youying_core::ports::InviteState::*;
+fn invite_state(s: youying_core::shops::InviteState) -> &'static str {
+    use youying_core::shops::InviteState::*;
     match s {
         Pending => "待接受",
         Accepted => "已加入",
@@ -169,7 +170,7 @@ async fn console_page<S: Store>(app: &App<S>, page: &Page, new_invite: Option<St
                     downranked_until: standing.downranked_until.map(fmt_time),
                 });
             }
-            Ok((cards, accounts::rules(tx)?.invite_ttl_secs()))
+            Ok((cards, rules::in_force(tx)?.invite_ttl_secs()))
         })
         .await
         .map_err(|e| page.error(e.into()))?;

@@ -7,7 +7,8 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use youying_core::FakeClock;
-use youying_core::ports::{OutboxMail, Store};
+use youying_core::mail::OutboxMail;
+use youying_core::ports::Store;
 use youying_server::mailer::MailOutcome;
 use youying_testkit::chat::say;
 use youying_testkit::smtp::SmtpSink;

@@ -10,7 +10,7 @@ use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 use postgres::{Client, NoTls, Statement};
 use tokio::sync::Semaphore;
 use youying_core::error::{Result, StorageError};
-use youying_core::ports::{DeadlineHook, PublishHook, Store, Tx};
+use youying_core::ports::{DeadlineHook, PublishHook, ReadTx, Store, Tx};
 
 use crate::sql::{Conn, DbError, Dialect, Row, Val};
 use crate::sqltx;
@@ -235,9 +235,11 @@ impl Store for PgStore {
 
     async fn read<R, F>(&self, f: F) -> Result<R>
     where
-        F: FnOnce(&mut dyn Tx) -> Result<R> + Send + 'static,
+        F: FnOnce(&mut dyn ReadTx) -> Result<R> + Send + 'static,
         R: Send + 'static,
     {
+        // The read-only view of the same transaction type: `f` sees only queries.
+        let f = move |tx: &mut dyn Tx| f(tx);
         self.run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", true, f).await
     }
 

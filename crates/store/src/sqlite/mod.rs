@@ -10,7 +10,7 @@ use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OpenFlags, ToSql};
 use tokio::sync::oneshot;
 use youying_core::error::{Error, Result, StorageError};
-use youying_core::ports::{DeadlineHook, PublishHook, Store, Tx};
+use youying_core::ports::{DeadlineHook, PublishHook, ReadTx, Store, Tx};
 
 use crate::sql::{self, Conn, DbError, Dialect, Row, Val};
 use crate::sqltx;
@@ -259,12 +259,13 @@ impl Store for SqliteStore {
 
     async fn read<R, F>(&self, f: F) -> Result<R>
     where
-        F: FnOnce(&mut dyn Tx) -> Result<R> + Send + 'static,
+        F: FnOnce(&mut dyn ReadTx) -> Result<R> + Send + 'static,
         R: Send + 'static,
     {
         let mut conn = self.reader()?;
         let this = self.clone();
         tokio::task::spawn_blocking(move || {
+            let f = move |tx: &mut dyn Tx| f(tx);
             let r = sqltx::run(&mut conn, "BEGIN", true, f).map(|(r, _)| r);
             if let Ok(mut pool) = this.inner.readers.lock() {
                 pool.push(conn);

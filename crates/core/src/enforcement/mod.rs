@@ -9,17 +9,22 @@
 //! rest as a shortfall on the penalty (never a negative deposit); the shop's
 //! listings are then hidden anyway, since the deposit is below the minimum.
 
+pub mod port;
+
+pub use self::port::{Breach, EnforcementRead, EnforcementTx};
+
 use serde_json::{Value, json};
 
-use crate::accounts;
+use crate::accounts::port::User;
 use crate::authz;
 use crate::clock::Timestamp;
 use crate::deadline::{Due, NewDeadline};
 use crate::error::{Conflict, Error, Result};
 use crate::evidence::NewEvent;
 use crate::money::{Account, Entry, Fen};
-use crate::ports::{Breach, Tx, User};
-use crate::rules::{Rule, Rules};
+use crate::ports::Tx;
+use crate::rules::Rule;
+use crate::rules::{self, Rules};
 use crate::values::{DeadlineId, ShopId, UserId};
 
 /// How much a down-ranking lowers each product's search rank: enough to sort
@@ -246,7 +251,7 @@ pub fn record_breach(
         format!("shop:{shop}"),
         json!({ "breach_id": id, "kind": kind.as_str(), "subject": subject, "detail": detail }),
     ))?;
-    let rules = accounts::rules(tx)?;
+    let rules = rules::in_force(tx)?;
     let recent = tx.shop_breaches_since(shop, now.plus_secs(-rules.get(Rule::PenaltyWindowSecs)))?;
     let count = i64::try_from(recent.len()).unwrap_or(i64::MAX);
     for (step, rule) in PenaltyKind::LADDER {

@@ -1,6 +1,10 @@
 //! Money: integer fen, never floating point, and the double-entry postings that
 //! are the only way it moves.
 
+pub mod port;
+
+pub use self::port::{LedgerAudit, LedgerRead, LedgerTx, StatementLine};
+
 use std::fmt;
 
 use serde::{Deserialize, Serialize};

@@ -1,15 +1,21 @@
 //! Shops and their staff: opening a shop, inviting merchant agents (sub-accounts
 //! scoped to one shop), and the invitation's expiry through the deadline engine.
 
+pub mod port;
+
+pub use self::port::{Invite, InviteState, Shop, ShopRead, ShopTx};
+
 use serde_json::json;
 
 use crate::accounts;
+use crate::accounts::port::User;
 use crate::authz::{self, ShopAction};
 use crate::clock::Timestamp;
 use crate::deadline::{Due, NewDeadline};
 use crate::error::{Conflict, Error, Result};
 use crate::evidence::NewEvent;
-use crate::ports::{Invite, InviteState, Shop, Tx, User};
+use crate::ports::Tx;
+use crate::rules;
 use crate::values::{InviteId, Role, ShopId, ShopName, Username};
 
 pub fn open(tx: &mut dyn Tx, now: Timestamp, actor: &User, name: &ShopName) -> Result<Shop> {
@@ -26,7 +32,7 @@ pub fn open(tx: &mut dyn Tx, now: Timestamp, actor: &User, name: &ShopName) -> R
 }
 
 /// Loads a shop the actor may act on in the given way; others see `NotFound`.
-pub fn load(tx: &mut dyn Tx, actor: &User, id: ShopId, action: ShopAction) -> Result<Shop> {
+pub fn load(tx: &mut dyn ShopRead, actor: &User, id: ShopId, action: ShopAction) -> Result<Shop> {
     let shop = tx.shop(id)?.ok_or(Error::NotFound)?;
     authz::shop(actor, action, &shop)?;
     Ok(shop)
@@ -41,7 +47,7 @@ pub fn invite_agent(
     token_hash: &str,
 ) -> Result<Invite> {
     let shop = load(tx, actor, shop_id, ShopAction::Manage)?;
-    let ttl = accounts::rules(tx)?.invite_ttl_secs();
+    let ttl = rules::in_force(tx)?.invite_ttl_secs();
     let expires = now.plus_secs(ttl);
     let id = tx.insert_invite(shop.id, actor.id, token_hash, now, expires)?;
     let deadline =
@@ -126,3 +132,6 @@ pub fn expire_invite(tx: &mut dyn Tx, now: Timestamp, id: InviteId) -> Result<()
         json!({ "invite_id": id.0 }),
     ))
 }
+
+#[cfg(test)]
+mod tests;

@@ -2,6 +2,10 @@
 //! and the rule changes admins make. Password hashing happens outside the core
 //! (it is slow on purpose); these functions receive the finished hash.
 
+pub mod port;
+
+pub use self::port::{AccountRead, AccountTx, ApiToken, NewUser, SessionInfo, User};
+
 use std::collections::BTreeMap;
 
 use serde_json::json;
@@ -10,13 +14,10 @@ use crate::authz;
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::evidence::NewEvent;
-use crate::ports::{NewUser, Tx, User};
-use crate::rules::{self, Rule, Rules};
+use crate::ports::{ReadTx, Tx};
+use crate::rules::Rule;
+use crate::rules::{self, Rules};
 use crate::values::{Email, Role, ShopId, TokenId, Username};
-
-pub fn rules(tx: &mut dyn Tx) -> Result<Rules> {
-    Ok(Rules::from_stored(tx.stored_rules()?))
-}
 
 pub fn register(
     tx: &mut dyn Tx,
@@ -39,8 +40,8 @@ pub fn register(
 }
 
 /// Refuses a sign-in attempt while (account, address) has too many recent failures.
-pub fn check_throttle(tx: &mut dyn Tx, now: Timestamp, username_key: &str, ip: &str) -> Result<()> {
-    let rules = rules(tx)?;
+pub fn check_throttle(tx: &mut dyn ReadTx, now: Timestamp, username_key: &str, ip: &str) -> Result<()> {
+    let rules = rules::in_force(tx)?;
     let window = rules.login_window_secs();
     let since = now.plus_secs(-window);
     let failures = tx.login_failures_since(username_key, ip, since)?;
@@ -72,7 +73,7 @@ pub fn login_succeeded(
     session_hash: &str,
     csrf: &str,
 ) -> Result<Timestamp> {
-    let ttl = rules(tx)?.session_ttl_secs();
+    let ttl = rules::in_force(tx)?.session_ttl_secs();
     let expires = now.plus_secs(ttl);
     tx.clear_login_failures(&user.username.to_lowercase(), ip)?;
     tx.insert_session(session_hash, user.id, csrf, now, expires)?;
@@ -145,7 +146,7 @@ pub fn set_email(tx: &mut dyn Tx, now: Timestamp, user: &User, email: Option<&Em
 pub fn change_rules(tx: &mut dyn Tx, now: Timestamp, admin: &User, changes: &BTreeMap<String, i64>) -> Result<Rules> {
     authz::admin(admin)?;
     let checked = rules::validate_changes(changes)?;
-    let before = rules(tx)?;
+    let before = rules::in_force(tx)?;
     for (def, value) in checked {
         let old = before.get(def.rule);
         if old == value {
@@ -164,5 +165,5 @@ pub fn change_rules(tx: &mut dyn Tx, now: Timestamp, admin: &User, changes: &BTr
             tx.touch_all_products(now)?;
         }
     }
-    rules(tx)
+    rules::in_force(tx)
 }

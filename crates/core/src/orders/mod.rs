@@ -2,11 +2,17 @@
 //! buyer saw, top-up fulfilment against a promised time, and release of escrow
 //! at the end of the protection window (or on confirmation).
 
+pub mod port;
+
+pub use self::port::{OrderRead, OrderTx};
+pub use crate::money::port::StatementLine;
+
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::accounts;
+use crate::accounts::port::User;
 use crate::authz::{self, ShopAction};
+use crate::catalogue::port::Product;
 use crate::catalogue::{self, ProductKind};
 use crate::clock::Timestamp;
 use crate::deadline::{DeadlineKind, Due, NewDeadline};
@@ -14,9 +20,12 @@ use crate::enforcement::BreachKind;
 use crate::error::{Conflict, Error, Result};
 use crate::evidence::NewEvent;
 use crate::money::{Account, Entry, Fen};
-use crate::ports::{ClaimedUnit, Product, Tx, User};
+use crate::ports::{ReadTx, Tx};
+use crate::rules;
 use crate::rules::Rule;
+use crate::rules::port::RulesRead;
 use crate::snapshot::Snapshot;
+use crate::stock::port::ClaimedUnit;
 use crate::values::{DeadlineId, OrderId, ProductId, Role, ShopId, UserId};
 use crate::{deposit, enforcement};
 
@@ -120,15 +129,6 @@ pub struct Order {
     pub deadline_id: Option<DeadlineId>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct StatementLine {
-    pub at: Timestamp,
-    pub kind: String,
-    pub subject: String,
-    pub memo: String,
-    pub amount_fen: i64,
-}
-
 /// A checkout as the buyer asked for it.
 #[derive(Debug, Clone)]
 pub struct Checkout {
@@ -163,8 +163,8 @@ pub fn order_no(now: Timestamp, random: u64) -> String {
     format!("{y:04}{m:02}{d:02}{:010}", random % 10_000_000_000)
 }
 
-fn protect_secs(tx: &mut dyn Tx, kind: ProductKind) -> Result<i64> {
-    let r = accounts::rules(tx)?;
+fn protect_secs(tx: &mut dyn RulesRead, kind: ProductKind) -> Result<i64> {
+    let r = rules::in_force(tx)?;
     Ok(match kind {
         ProductKind::CardKey => r.get(Rule::ProtectCardKeySecs),
         ProductKind::DirectTopup => r.get(Rule::ProtectTopupSecs),
@@ -172,8 +172,8 @@ fn protect_secs(tx: &mut dyn Tx, kind: ProductKind) -> Result<i64> {
     })
 }
 
-fn promise_secs(tx: &mut dyn Tx, product: &Product) -> Result<i64> {
-    let r = accounts::rules(tx)?;
+fn promise_secs(tx: &mut dyn RulesRead, product: &Product) -> Result<i64> {
+    let r = rules::in_force(tx)?;
     Ok(catalogue::topup_promise_secs(&product.spec.promises, product.spec.topup_promise_secs, &r))
 }
 
@@ -282,7 +282,7 @@ pub fn checkout(tx: &mut dyn Tx, now: Timestamp, buyer: &User, req: &Checkout) -
 }
 
 /// Who may see an order: its buyer, the shop's staff, platform staff. Others: 404.
-pub fn load_for(tx: &mut dyn Tx, actor: &User, no: &str) -> Result<Order> {
+pub fn load_for(tx: &mut dyn ReadTx, actor: &User, no: &str) -> Result<Order> {
     let order = tx.order_by_no(no)?.ok_or(Error::NotFound)?;
     if order.buyer_id == actor.id || actor.role.is_platform() {
         return Ok(order);
@@ -317,7 +317,7 @@ pub(crate) fn release(
     actor: Option<UserId>,
     reason: &str,
 ) -> Result<Order> {
-    let r = accounts::rules(tx)?;
+    let r = rules::in_force(tx)?;
     let total = Fen::new(order.escrow_fen)?;
     let fee = total.share_bp(r.get(Rule::PlatformFeeBp));
     let fund = fee.share_bp(r.get(Rule::ProtectionFundShareBp));

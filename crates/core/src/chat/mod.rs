@@ -5,14 +5,16 @@
 
 pub mod bot;
 mod media;
+pub mod port;
 mod receipts;
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 pub use self::media::{ImageRef, NewImage, StoredImage, image_of, send_image};
+pub use self::port::{ChatRead, ChatTx, Notice};
 pub use self::receipts::{Reads, Unread, mark_read};
-use crate::accounts;
+use crate::accounts::port::User;
 use crate::authz::{self, ShopAction};
 use crate::clock::Timestamp;
 use crate::deadline::{Due, NewDeadline};
@@ -20,8 +22,9 @@ use crate::enforcement;
 use crate::enforcement::BreachKind;
 use crate::error::{Error, Result};
 use crate::evidence::NewEvent;
-use crate::ports::{Tx, User};
+use crate::ports::{ReadTx, Tx};
 use crate::publish::Change;
+use crate::rules;
 use crate::rules::Rule;
 use crate::snapshot::Snapshot;
 use crate::values::{ConversationId, OrderId, ProductId, Role, ShopId, UserId};
@@ -127,7 +130,7 @@ pub struct NewMessage {
 pub const MAX_TEXT: usize = 2_000;
 
 /// The buyer's own conversation; the shop's staff's; platform staff's. Others: 404.
-pub fn load(tx: &mut dyn Tx, actor: &User, id: ConversationId) -> Result<(Conversation, Side)> {
+pub fn load(tx: &mut dyn ReadTx, actor: &User, id: ConversationId) -> Result<(Conversation, Side)> {
     let c = tx.conversation(id)?.ok_or(Error::NotFound)?;
     if c.buyer_id == actor.id {
         return Ok((c, Side::Buyer));
@@ -236,7 +239,7 @@ fn text(body: &str) -> Result<String> {
 }
 
 fn schedule_reply(tx: &mut dyn Tx, now: Timestamp, c: &mut Conversation, since: Timestamp) -> Result<()> {
-    let rules = accounts::rules(tx)?;
+    let rules = rules::in_force(tx)?;
     let due = now.plus_secs(rules.chat_reply_secs());
     let subject = format!("conversation:{}", c.id);
     let (conversation_id, owner) = (c.id, c.owner);

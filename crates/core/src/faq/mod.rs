@@ -3,16 +3,21 @@
 //! Every change is an evidence event: what the bot told a buyer can always be
 //! traced to the entry it quoted.
 
-use serde::Serialize;
+pub mod port;
+
+pub use self::port::{FaqItem, FaqRead, FaqTx};
+
 use serde_json::json;
 
+use crate::accounts::port::User;
 use crate::authz::{self, ShopAction};
 use crate::clock::Timestamp;
 use crate::error::{Conflict, Error, Result};
 use crate::evidence::NewEvent;
-use crate::ports::{Tx, User};
+use crate::ports::{ReadTx, Tx};
 use crate::shops;
-use crate::values::{ShopId, UserId};
+use crate::shops::port::ShopRead;
+use crate::values::ShopId;
 
 pub const MAX_QUESTION: usize = 200;
 pub const MAX_ANSWER: usize = 1_000;
@@ -42,27 +47,8 @@ impl Scope {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FaqItem {
-    pub id: i64,
-    pub shop_id: Option<ShopId>,
-    pub question: String,
-    pub answer: String,
-    pub updated_by: Option<UserId>,
-    pub updated_at: Timestamp,
-}
-
-/// FAQ persistence; part of [`Tx`](crate::ports::Tx).
-pub trait FaqTx {
-    fn faq(&mut self, shop: Option<ShopId>) -> Result<Vec<FaqItem>>;
-    fn faq_item(&mut self, id: i64) -> Result<Option<FaqItem>>;
-    fn insert_faq(&mut self, shop: Option<ShopId>, q: &str, a: &str, by: UserId, at: Timestamp) -> Result<i64>;
-    fn update_faq(&mut self, id: i64, q: &str, a: &str, by: UserId, at: Timestamp) -> Result<()>;
-    fn delete_faq(&mut self, id: i64) -> Result<()>;
-}
-
 /// Only an admin edits the platform's FAQ; a shop's owner (or an admin) its own.
-fn may_edit(tx: &mut dyn Tx, actor: &User, scope: Scope) -> Result<()> {
+fn may_edit(tx: &mut dyn ShopRead, actor: &User, scope: Scope) -> Result<()> {
     match scope {
         Scope::Platform => authz::admin(actor),
         Scope::Shop(id) => shops::load(tx, actor, id, ShopAction::Manage).map(|_| ()),
@@ -109,7 +95,7 @@ pub fn add(
 }
 
 /// The entry, if `actor` may edit the FAQ it belongs to (else `NotFound`).
-fn editable(tx: &mut dyn Tx, actor: &User, id: i64) -> Result<(FaqItem, Scope)> {
+fn editable(tx: &mut dyn ReadTx, actor: &User, id: i64) -> Result<(FaqItem, Scope)> {
     let item = tx.faq_item(id)?.ok_or(Error::NotFound)?;
     let scope = item.shop_id.map_or(Scope::Platform, Scope::Shop);
     may_edit(tx, actor, scope).map_err(|_| Error::NotFound)?;

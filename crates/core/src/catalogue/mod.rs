@@ -2,6 +2,10 @@
 //! input fields and declared account attributes — parsed into a [`ProductSpec`]
 //! that cannot be malformed. The price a buyer pays is always computed here.
 
+pub mod port;
+
+pub use self::port::{CatalogueRead, CatalogueTx, Product};
+
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};

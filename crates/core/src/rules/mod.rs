@@ -2,6 +2,10 @@
 //! features use. Defaults are the published service promise; an admin may change
 //! each within its range, and each change is an evidence event.
 
+pub mod port;
+
+pub use self::port::{RulesRead, RulesTx};
+
 use std::collections::BTreeMap;
 
 use crate::error::{Error, Result};
@@ -174,6 +178,11 @@ impl Rules {
 }
 
 /// Checks a whole change set before any of it is applied: all or nothing.
+/// The rules in force: each rule's stored value, or its default.
+pub fn in_force(tx: &mut dyn RulesRead) -> Result<Rules> {
+    Ok(Rules::from_stored(tx.stored_rules()?))
+}
+
 pub fn validate_changes(changes: &BTreeMap<String, i64>) -> Result<Vec<(&'static RuleDef, i64)>> {
     if changes.is_empty() {
         return Err(Error::Invalid { field: "rules", reason: "empty" });

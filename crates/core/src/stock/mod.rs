@@ -2,16 +2,21 @@
 //! and the all-or-nothing import rule. The core never sees a key in the clear
 //! past parsing: the server seals (encrypts and fingerprints) what it parsed.
 
+pub mod port;
+
+pub use self::port::{ClaimedUnit, StockRead, StockTx};
+
 use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 use serde_json::json;
 
+use crate::accounts::port::User;
 use crate::authz::ShopAction;
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::evidence::NewEvent;
-use crate::ports::{Tx, User};
+use crate::ports::Tx;
 use crate::shops;
 use crate::values::ProductId;
 

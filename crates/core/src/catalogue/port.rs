@@ -1,0 +1,34 @@
+//! What the catalogue needs from persistence: the product rows.
+
+use super::ProductSpec;
+use crate::clock::Timestamp;
+use crate::error::Result;
+use crate::values::{ProductId, ShopId};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Product {
+    pub id: ProductId,
+    pub shop_id: ShopId,
+    pub spec: ProductSpec,
+    pub on_sale: bool,
+    /// Search and listing order; penalties lower it.
+    pub rank: i64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub version: i64,
+}
+
+/// Looking products up.
+pub trait CatalogueRead {
+    fn product(&mut self, id: ProductId) -> Result<Option<Product>>;
+    fn products_of_shop(&mut self, shop: ShopId) -> Result<Vec<Product>>;
+    /// Products changed after `after` (ms), oldest change first: the search index follows these.
+    fn products_changed_since(&mut self, after: Timestamp, limit: usize) -> Result<Vec<Product>>;
+}
+
+/// Listing and changing products.
+pub trait CatalogueTx: CatalogueRead {
+    fn insert_product(&mut self, shop: ShopId, spec: &ProductSpec, on_sale: bool, at: Timestamp) -> Result<ProductId>;
+    /// Replaces a product's listing if its version is still `expected_version`.
+    fn update_product(&mut self, p: &Product, expected_version: i64) -> Result<bool>;
+}

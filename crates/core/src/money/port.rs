@@ -1,0 +1,46 @@
+//! What the ledger needs from persistence: balanced entries posted, balances
+//! and statements read back, and the auditor's re-sum.
+
+use serde::Serialize;
+
+use super::{Account, Entry};
+use crate::clock::Timestamp;
+use crate::error::Result;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StatementLine {
+    pub at: Timestamp,
+    pub kind: String,
+    pub subject: String,
+    pub memo: String,
+    pub amount_fen: i64,
+}
+
+/// What the ledger auditor found; all empty / equal means sound.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LedgerAudit {
+    /// Entries whose postings do not sum to zero.
+    pub unbalanced_entries: Vec<i64>,
+    /// Accounts whose stored balance differs from the sum of their postings.
+    pub drifted_accounts: Vec<String>,
+    /// Accounts below zero that may not be.
+    pub negative_accounts: Vec<String>,
+    /// The escrow account's balance, and what open orders say they hold.
+    pub escrow_balance: i64,
+    pub escrow_held_by_orders: i64,
+    /// Sold units not attached to exactly one order.
+    pub orphan_units: i64,
+}
+
+/// Reading balances and statements.
+pub trait LedgerRead {
+    fn balance(&mut self, account: Account) -> Result<i64>;
+    fn statement(&mut self, account: Account, limit: usize) -> Result<Vec<StatementLine>>;
+    fn ledger_audit(&mut self) -> Result<LedgerAudit>;
+}
+
+/// Moving money.
+pub trait LedgerTx: LedgerRead {
+    /// Applies a balanced entry; `InsufficientFunds` if an account would go below zero.
+    fn post(&mut self, entry: &Entry, at: Timestamp) -> Result<()>;
+}
