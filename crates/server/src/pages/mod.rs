@@ -24,11 +24,11 @@ mod wallet;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, FromRequestParts};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use youying_core::ports::Store;
 use youying_core::values::Role;
 
@@ -40,93 +40,24 @@ use crate::state::App;
 
 pub fn router<S: Store>() -> Router<App<S>> {
     Router::new()
-        .route("/", get(market::home::<S>))
-        .route("/search", get(market::search::<S>))
-        .route("/products/{id}", get(market::product::<S>))
-        .route("/products/{id}/buy", post(market::buy::<S>))
-        .route("/shops/{id}", get(market::shop::<S>))
-        .route("/grades", get(grade::rules))
-        .route("/report", get(grade::report::<S>))
-        .route("/orders", get(orders::list::<S>))
-        .route("/orders/{no}", get(orders::show::<S>))
-        .route("/orders/{no}/evidence.zip", get(crate::evidence::page_export::<S>))
-        .route("/orders/{no}/reveal", post(orders::reveal::<S>))
-        .route("/orders/{no}/confirm", post(orders::confirm::<S>))
-        .route("/orders/{no}/cancel", post(orders::cancel::<S>))
-        .route("/orders/{no}/snapshot", get(orders::snapshot::<S>))
-        .route(
-            "/orders/{no}/cases",
-            get(cases::new_form::<S>)
-                .post(cases::open::<S>)
-                .layer(DefaultBodyLimit::max(crate::api::cases::CASE_BODY_LIMIT)),
-        )
-        .route("/cases", get(cases::mine::<S>))
-        .route("/cases/{id}", get(cases::show::<S>))
-        .route(
-            "/cases/{id}/actions",
-            post(cases::act::<S>).layer(DefaultBodyLimit::max(crate::api::cases::CASE_BODY_LIMIT)),
-        )
-        .route("/cases/{id}/evidence/{eid}", get(cases::evidence::<S>))
-        .route("/merchant/cases", get(cases::merchant::<S>))
-        .route("/platform/cases", get(cases::arbitration::<S>))
-        .route("/cases/{id}/public-response", post(cases::public_response::<S>))
-        .route("/orders/{no}/review", post(reviews::write::<S>))
-        .route("/platform/reviews", get(reviews::queue::<S>))
-        .route("/platform/reviews/{id}/moderate", post(reviews::moderate::<S>))
-        .route("/merchant/shops/{id}/reviews", get(reviews::of_shop::<S>))
-        .route("/merchant/reviews/{id}/reply", post(reviews::reply::<S>))
-        .route("/wallet", get(wallet::show::<S>))
-        .route("/wallet/faucet", post(wallet::faucet::<S>))
-        .route("/login", get(session::login_form).post(session::login::<S>))
-        .route("/register", get(session::register_form).post(session::register::<S>))
-        .route("/logout", post(session::logout::<S>))
-        .route("/invite/{token}", get(session::invite_form::<S>).post(session::accept_invite::<S>))
-        .route("/shops/new", get(shop::open_form).post(shop::open::<S>))
-        .route("/merchant", get(shop::console::<S>))
-        .route("/merchant/shops/{id}/invites", post(shop::invite::<S>))
-        .route("/merchant/shops/{id}/products/new", get(merchant::new_form::<S>).post(merchant::create::<S>))
-        .route("/merchant/products/{id}/sale", post(merchant::set_sale::<S>))
-        .route(
-            "/merchant/products/{id}/stock",
-            get(stock::show::<S>).post(stock::import::<S>).layer(DefaultBodyLimit::max(crate::api::STOCK_BODY_LIMIT)),
-        )
-        .route("/merchant/shops/{id}/orders", get(merchant::orders::<S>))
-        .route("/merchant/orders/{no}/fulfil", post(merchant::fulfil::<S>))
-        .route("/chat", get(chat::list::<S>))
-        .route("/chat/open", post(chat::open::<S>))
-        .route("/chat/{id}", get(chat::show::<S>))
-        .route("/chat/{id}/messages", post(chat::post::<S>))
-        .route(
-            "/chat/{id}/images",
-            post(chat::post_image::<S>).layer(DefaultBodyLimit::max(crate::api::chat::IMAGE_FORM_LIMIT)),
-        )
-        .route("/chat/{id}/assign", post(chat::assign::<S>))
-        .route("/chat/{id}/bot", post(bot::press::<S>))
-        .route("/merchant/shops/{id}/faq", get(bot::shop_faq::<S>).post(bot::add_shop::<S>))
-        .route("/merchant/shops/{id}/bot", post(bot::switch::<S>))
-        .route("/platform/faq", get(bot::platform_faq::<S>).post(bot::add_platform::<S>))
-        .route("/faq/{id}", post(bot::change::<S>))
-        .route("/merchant/chat", get(chat_console::merchant_list::<S>))
-        .route("/merchant/chat/{id}", get(chat_console::merchant_show::<S>))
-        .route("/platform/chat", get(chat_console::platform_list::<S>))
-        .route("/platform/chat/{id}", get(chat_console::platform_show::<S>))
-        .route("/platform/duty", post(chat_console::duty::<S>))
-        .route("/account", get(account::show::<S>))
-        .route("/account/email", post(account::set_email::<S>))
-        .route("/account/tokens", post(account::create_token::<S>))
-        .route("/account/tokens/{id}/revoke", post(account::revoke_token::<S>))
-        .route("/platform", get(platform::console::<S>))
-        .route("/quiz", get(quiz::home::<S>).post(quiz::start::<S>))
-        .route("/quiz/attempts/{id}", get(quiz::show::<S>).post(quiz::submit::<S>))
-        .route("/platform/quiz", get(quiz::bank::<S>).post(quiz::add::<S>))
-        .route("/platform/quiz/{id}", post(quiz::edit::<S>))
-        .route("/platform/quiz/{id}/retire", post(quiz::retire::<S>))
-        .route("/admin/rules", post(platform::save_rules::<S>))
-        .route("/merchant/shops/{id}/enforcement", get(enforcement::show::<S>))
-        .route("/merchant/shops/{id}/deposit", post(enforcement::top_up::<S>))
-        .route("/platform/penalties", get(enforcement::overview::<S>))
-        .route("/admin/penalties/{id}/lift", post(enforcement::lift::<S>))
-        .route("/api/docs", get(docs::page))
+        .merge(account::router::<S>())
+        .merge(bot::router::<S>())
+        .merge(cases::router::<S>())
+        .merge(chat::router::<S>())
+        .merge(chat_console::router::<S>())
+        .merge(docs::router::<S>())
+        .merge(enforcement::router::<S>())
+        .merge(grade::router::<S>())
+        .merge(market::router::<S>())
+        .merge(merchant::router::<S>())
+        .merge(orders::router::<S>())
+        .merge(platform::router::<S>())
+        .merge(quiz::router::<S>())
+        .merge(reviews::router::<S>())
+        .merge(session::router::<S>())
+        .merge(shop::router::<S>())
+        .merge(stock::router::<S>())
+        .merge(wallet::router::<S>())
         .route("/static/app.css", get(css))
         .route("/static/chat.js", get(chat_js))
         .route("/static/cases.js", get(cases_js))
@@ -419,54 +350,4 @@ async fn not_found(page: Page) -> PageError {
 /// A 303 to `to` after a successful form post.
 pub fn see_other(to: &str) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_owned())]).into_response()
-}
-
-/// Milliseconds since the epoch as Beijing time, `YYYY-MM-DD HH:MM`.
-pub fn fmt_time(t: youying_core::Timestamp) -> String {
-    let secs = t.secs() + 8 * 3600;
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}", rem / 3600, (rem % 3600) / 60)
-}
-
-/// Howard Hinnant's days → civil date.
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
-
-/// A duration in seconds, said the way a person would: 2 分钟, 24 小时, 3 天.
-pub fn fmt_duration(secs: i64) -> String {
-    match secs {
-        // Up to three days read best in hours: "24 小时", "72 小时".
-        s if s % 86_400 == 0 && s > 3 * 86_400 => format!("{} 天", s / 86_400),
-        s if s % 3600 == 0 && s >= 3600 => format!("{} 小时", s / 3600),
-        s if s % 60 == 0 && s >= 60 => format!("{} 分钟", s / 60),
-        s => format!("{s} 秒"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn times_and_durations_read_naturally() {
-        assert_eq!(fmt_time(youying_core::Timestamp::from_millis(0)), "1970-01-01 08:00");
-        assert_eq!(fmt_time(youying_core::Timestamp::from_millis(1_764_000_000_000)), "2025-11-25 00:00");
-        assert_eq!(fmt_duration(120), "2 分钟");
-        assert_eq!(fmt_duration(86_400), "24 小时");
-        assert_eq!(fmt_duration(7 * 86_400), "7 天");
-        assert_eq!(fmt_duration(43_200), "12 小时");
-        assert_eq!(fmt_duration(90), "90 秒");
-    }
 }

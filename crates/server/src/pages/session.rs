@@ -2,9 +2,11 @@
 
 use askama::Template;
 use axum::Form;
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
+use axum::routing;
 use serde::Deserialize;
 use youying_core::accounts;
 use youying_core::ports::Store;
@@ -194,7 +196,7 @@ pub async fn accept_invite<S: Store>(
 ) -> Result<Response, PageError> {
     page.check_csrf(&f.csrf)?;
     check_invite(&app, &page, &token).await?;
-    if let Err(e) = crate::api::accept_invite(&app, &token, &f.username, &f.password).await {
+    if let Err(e) = crate::app::shops::accept(&app, &token, &f.username, &f.password).await {
         let action = format!("/invite/{}", urlencode(&token));
         let t =
             RegisterPage { page: &page.layout, username: f.username, error: Some(e.message()), action, invite: true };
@@ -207,4 +209,13 @@ pub async fn accept_invite<S: Store>(
 /// Tokens are `yyi_` + hex; a hostile link may carry anything else, which is dropped.
 fn urlencode(s: &str) -> String {
     s.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(80).collect()
+}
+
+/// The routes of this feature; `pages::router` merges them.
+pub(crate) fn router<S: Store>() -> Router<App<S>> {
+    Router::new()
+        .route("/login", routing::get(login_form).post(login::<S>))
+        .route("/register", routing::get(register_form).post(register::<S>))
+        .route("/logout", routing::post(logout::<S>))
+        .route("/invite/{token}", routing::get(invite_form::<S>).post(accept_invite::<S>))
 }
