@@ -118,7 +118,7 @@ async fn page_errors_as_html(req: Request, next: Next) -> Response {
         s if s.is_server_error() => "internal",
         _ => "invalid_input",
     };
-    pages::PageError::bare(AppError::http(status, code)).into_response()
+    pages::layout::PageError::bare(AppError::http(status, code)).into_response()
 }
 
 async fn security_headers(req: Request, next: Next) -> Response<Body> {

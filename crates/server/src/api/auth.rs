@@ -103,7 +103,7 @@ pub async fn logout<S: Store>(State(app): State<App<S>>, MaybeViewer(v): MaybeVi
 pub struct MeView {
     #[serde(flatten)]
     pub user: UserView,
-    pub shops: Vec<super::shops::ShopView>,
+    pub shops: Vec<crate::app::shops::ShopView>,
     /// Where notifications are mailed (deadlines about to lapse, breaches); `null`: none.
     pub email: Option<String>,
 }
@@ -114,7 +114,7 @@ pub async fn me<S: Store>(State(app): State<App<S>>, ApiUser(v): ApiUser) -> Api
     let (shops, email) = app.store.read(move |tx| Ok((tx.shops_owned_by(id)?, tx.user_email(id)?))).await?;
     Ok(Json(MeView {
         user: UserView::from(&v.user),
-        shops: shops.iter().map(super::shops::ShopView::from).collect(),
+        shops: shops.iter().map(crate::app::shops::ShopView::from).collect(),
         email,
     }))
 }

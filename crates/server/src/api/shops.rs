@@ -8,30 +8,16 @@ use axum::routing;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use youying_core::authz::ShopAction;
-use youying_core::ports::{Invite, Shop, Store};
+use youying_core::ports::{Invite, Store};
 use youying_core::values::{InviteId, ShopId, ShopName};
 use youying_core::{Error, shops};
 
 use super::auth::UserView;
-use crate::app::shops::accept;
+use crate::app::shops::{ShopView, accept};
 use crate::auth::ApiUser;
 use crate::error::{ApiJson, ApiResult};
 use crate::security::{random_token, token_hash};
 use crate::state::App;
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ShopView {
-    pub id: i64,
-    pub name: String,
-    pub owner_id: i64,
-    pub created_at: i64,
-}
-
-impl From<&Shop> for ShopView {
-    fn from(s: &Shop) -> Self {
-        Self { id: s.id.0, name: s.name.clone(), owner_id: s.owner_id.0, created_at: s.created_at.millis() }
-    }
-}
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewShop {

@@ -1,7 +1,9 @@
-//! Joining a shop's team by invitation: shared by the API, the invitation page
-//! and the demo seeder.
+//! A shop as the API shows it, and joining a shop's team by invitation: shared
+//! by the API, the invitation page and the demo seeder.
 
-use youying_core::ports::Store;
+use serde::Serialize;
+use utoipa::ToSchema;
+use youying_core::ports::{Shop, Store};
 use youying_core::shops;
 use youying_core::values::{Password, Role, Username};
 
@@ -23,4 +25,18 @@ pub async fn accept<S: Store>(
     let user = app.store.write(move |tx| shops::accept_invite(tx, now, &th, &name, hash)).await?;
     debug_assert_eq!(user.role, Role::MerchantAgent);
     Ok(user)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ShopView {
+    pub id: i64,
+    pub name: String,
+    pub owner_id: i64,
+    pub created_at: i64,
+}
+
+impl From<&Shop> for ShopView {
+    fn from(s: &Shop) -> Self {
+        Self { id: s.id.0, name: s.name.clone(), owner_id: s.owner_id.0, created_at: s.created_at.millis() }
+    }
 }

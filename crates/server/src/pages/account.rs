@@ -12,8 +12,8 @@ use youying_core::accounts;
 use youying_core::ports::Store;
 use youying_core::values::{Email, TokenId};
 
+use super::layout::{Layout, Page, PageError, render, see_other};
 use super::session::CsrfForm;
-use super::{Layout, Page, PageError, render, see_other};
 use crate::fmt::fmt_time;
 use crate::i18n;
 use crate::security::{random_token, token_hash};

@@ -20,7 +20,7 @@ use youying_core::values::{ConversationId, ShopId};
 use youying_core::{Error, shops};
 
 use super::forms::field;
-use super::{Layout, Page, PageError, render, see_other};
+use super::layout::{Layout, Page, PageError, render, see_other};
 use crate::error::AppError;
 use crate::fmt::fmt_time;
 use crate::state::App;

@@ -21,7 +21,7 @@ use youying_core::ports::Store;
 use youying_core::values::{CaseId, Role};
 
 use super::forms::parse_yuan_opt;
-use super::{Layout, Page, PageError, render, see_other};
+use super::layout::{Layout, Page, PageError, render, see_other};
 use crate::app::cases::{self as case_ops, TimelineEntry};
 use crate::error::AppError;
 use crate::fmt::{fmt_fen, fmt_time};

@@ -21,7 +21,7 @@ use youying_core::values::{ConversationId, ProductId, Role, ShopId, UserId};
 use youying_core::{Error, Timestamp, accounts};
 
 use super::forms::field;
-use super::{Layout, Page, PageError, render, safe_next, see_other};
+use super::layout::{Layout, Page, PageError, render, safe_next, see_other};
 use crate::error::AppError;
 use crate::fmt::fmt_duration;
 use crate::state::App;

@@ -18,8 +18,8 @@ use youying_core::{Timestamp, accounts, authz, chat};
 
 use super::chat::{Status, Thread, ThreadView, show_for, team_owns, thread_href, username};
 use super::forms::field;
+use super::layout::{Layout, Page, PageError, render, see_other};
 use super::market::kind_label;
-use super::{Layout, Page, PageError, render, see_other};
 use crate::fmt::{fmt_fen, fmt_time};
 use crate::state::App;
 

@@ -9,7 +9,7 @@ use axum::routing;
 use utoipa::OpenApi;
 use youying_core::ports::Store;
 
-use super::{Layout, Page, render};
+use super::layout::{Layout, Page, render};
 use crate::openapi::ApiDoc;
 use crate::state::App;
 

@@ -19,7 +19,7 @@ use youying_core::values::ShopId;
 use youying_core::{Error, accounts, shops};
 
 use super::forms::{field, parse_yuan};
-use super::{Layout, Page, PageError, render, see_other};
+use super::layout::{Layout, Page, PageError, render, see_other};
 use crate::error::AppError;
 use crate::fmt::{fmt_duration, fmt_fen, fmt_time};
 use crate::state::App;

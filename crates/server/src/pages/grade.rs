@@ -13,7 +13,7 @@ use youying_core::grades::{self, BANDS, Figures, NEUTRAL_REVIEW_CENTI, NEW_SHOP_
 use youying_core::ports::Store;
 use youying_core::values::ShopId;
 
-use super::{Layout, Page, PageError, render};
+use super::layout::{Layout, Page, PageError, render};
 use crate::app::public::{ReportWindowView, ShopTrust, load_report, load_shop};
 use crate::error::AppError;
 use crate::fmt::{fmt_fen, fmt_time};

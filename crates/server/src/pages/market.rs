@@ -16,7 +16,7 @@ use youying_core::{Error, accounts, deposit};
 
 use super::chat::Contact;
 use super::forms::{field, parse_yuan_opt, urlencode, yuan_input};
-use super::{Layout, Page, PageError, render, see_other};
+use super::layout::{Layout, Page, PageError, render, see_other};
 use crate::app::orders::{NewOrder, place};
 use crate::app::products::{ProductView, SearchParams, load_view, search_products, view};
 use crate::catalog::render_markdown;

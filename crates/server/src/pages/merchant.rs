@@ -18,8 +18,8 @@ use youying_core::values::{ProductId, ShopId};
 use youying_core::{Error, listings, shops};
 
 use super::forms::{field, fields, parse_yuan};
+use super::layout::{Layout, Page, PageError, render, see_other};
 use super::orders::{OrderRow, topup_lines};
-use super::{Layout, Page, PageError, render, see_other};
 use crate::error::AppError;
 use crate::fmt::fmt_time;
 use crate::state::App;

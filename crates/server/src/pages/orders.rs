@@ -17,9 +17,9 @@ use youying_core::reviews::Review;
 use youying_core::values::Role;
 
 use super::chat::Contact;
+use super::layout::{Layout, Page, PageError, render, see_other};
 use super::market::kind_label;
 use super::session::CsrfForm;
-use super::{Layout, Page, PageError, render, see_other};
 use crate::catalog::render_markdown;
 use crate::error::AppError;
 use crate::fmt::{fmt_duration, fmt_fen, fmt_time};

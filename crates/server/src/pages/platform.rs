@@ -14,7 +14,7 @@ use youying_core::rules::RULES;
 use youying_core::values::Role;
 use youying_core::{Error, accounts, authz};
 
-use super::{Layout, Page, PageError, render};
+use super::layout::{Layout, Page, PageError, render};
 use crate::error::AppError;
 use crate::fmt::{fmt_duration, fmt_time};
 use crate::state::App;

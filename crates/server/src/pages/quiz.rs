@@ -14,7 +14,7 @@ use youying_core::quiz::{self, Certificate, Question, QuestionDraft};
 use youying_core::{Error, authz};
 
 use super::forms::field;
-use super::{Layout, Page, PageError, render, see_other};
+use super::layout::{Layout, Page, PageError, render, see_other};
 use crate::app::quiz::{AttemptView, ResultView, attempt_view, result_view, start_as, submit_as};
 use crate::error::AppError;
 use crate::fmt::{fmt_duration, fmt_time};

@@ -17,7 +17,7 @@ use youying_core::reviews::{self, Review, ReviewState};
 use youying_core::values::ShopId;
 
 use super::forms::field;
-use super::{Layout, Page, PageError, render, see_other};
+use super::layout::{Layout, Page, PageError, render, see_other};
 use crate::app::reviews::{self as review_ops, ANONYMOUS, PER_PAGE};
 use crate::fmt::{fmt_fen, fmt_time};
 use crate::state::App;

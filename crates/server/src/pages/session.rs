@@ -12,7 +12,7 @@ use youying_core::accounts;
 use youying_core::ports::Store;
 use youying_core::values::Role;
 
-use super::{Layout, Page, PageError, render, see_other};
+use super::layout::{Layout, Page, PageError, render, see_other};
 use crate::accounts as flows;
 use crate::auth::{ClientIp, clear_session_cookie, session_cookie};
 use crate::error::AppError;
@@ -56,7 +56,7 @@ pub struct NextQuery {
 }
 
 pub async fn login_form(page: Page, Query(q): Query<NextQuery>) -> Response {
-    let next = super::safe_next(&q.next).unwrap_or("/").to_owned();
+    let next = super::layout::safe_next(&q.next).unwrap_or("/").to_owned();
     if page.viewer.is_some() {
         return see_other(&next);
     }
@@ -88,9 +88,11 @@ pub async fn login<S: Store>(
 ) -> Result<Response, PageError> {
     page.check_csrf(&f.csrf)?;
     match flows::login(&app, &f.username, &f.password, &ip).await {
-        Ok(s) => Ok(signed_in(app.config.secure_cookies, &s, app.now(), super::safe_next(&f.next).unwrap_or("/"))),
+        Ok(s) => {
+            Ok(signed_in(app.config.secure_cookies, &s, app.now(), super::layout::safe_next(&f.next).unwrap_or("/")))
+        }
         Err(e) => {
-            let next = super::safe_next(&f.next).unwrap_or("/").to_owned();
+            let next = super::layout::safe_next(&f.next).unwrap_or("/").to_owned();
             let t = LoginPage { page: &page.layout, username: f.username, error: Some(e.message()), next };
             Ok(form_error(&page.layout, &e, &t))
         }

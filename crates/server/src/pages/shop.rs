@@ -15,8 +15,8 @@ use youying_core::ports::{Shop, Store};
 use youying_core::values::{Role, ShopId, ShopName};
 use youying_core::{accounts, shops};
 
+use super::layout::{Layout, Page, PageError, render, see_other};
 use super::session::CsrfForm;
-use super::{Layout, Page, PageError, render, see_other};
 use crate::fmt::{fmt_duration, fmt_time};
 use crate::security::{random_token, token_hash};
 use crate::state::App;

@@ -14,7 +14,7 @@ use youying_core::ports::Store;
 use youying_core::stock::ImportReport;
 use youying_core::values::ProductId;
 
-use super::{Layout, Page, PageError, render};
+use super::layout::{Layout, Page, PageError, render};
 use crate::app::products::{ProductView, import_stock, view};
 use crate::error::AppError;
 use crate::i18n;

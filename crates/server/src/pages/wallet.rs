@@ -11,8 +11,8 @@ use youying_core::money::Account;
 use youying_core::orders::StatementLine;
 use youying_core::ports::Store;
 
+use super::layout::{Layout, Page, PageError, render};
 use super::session::CsrfForm;
-use super::{Layout, Page, PageError, render};
 use crate::fmt::{fmt_fen, fmt_time};
 use crate::i18n;
 use crate::state::App;
