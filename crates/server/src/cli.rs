@@ -304,7 +304,7 @@ pub async fn stock_import<S: Store>(
     );
     bar.set_message("encrypting");
     let b = bar.clone();
-    let report = crate::api::products::import_stock_with_progress(app, owner, id, &text, skip_duplicates, move |n| {
+    let report = crate::app::products::import_stock_with_progress(app, owner, id, &text, skip_duplicates, move |n| {
         b.set_position(n as u64)
     })
     .await
@@ -334,7 +334,7 @@ pub async fn stock_import<S: Store>(
 }
 
 pub async fn evidence_verify<S: Store>(app: &App<S>) -> CliResult<bool> {
-    let v = app.store.read(crate::api::verify_chain).await?;
+    let v = app.store.read(crate::app::evidence::verify_chain).await?;
     if v.ok {
         println!("evidence chain OK: {} events verified", v.checked);
     } else {

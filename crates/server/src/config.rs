@@ -3,7 +3,10 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::time::Duration;
 
+use lettre::transport::smtp::Error as SmtpError;
+use lettre::{AsyncSmtpTransport, Tokio1Executor};
 use youying_core::error::Result;
 use youying_store::DbUrl;
 
@@ -61,6 +64,15 @@ pub struct MailConfig {
     from: lettre::message::Mailbox,
 }
 
+/// A stuck SMTP server must not hold the mailer: each send gives up after this.
+pub const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// An SMTP transport for `url` (`smtp://`, `smtp://…?tls=required`, `smtps://`):
+/// built once here to check the URL at startup, and by the mailer to send.
+pub fn transport(url: &str) -> std::result::Result<AsyncSmtpTransport<Tokio1Executor>, SmtpError> {
+    Ok(AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?.timeout(Some(SMTP_TIMEOUT)).build())
+}
+
 impl std::fmt::Debug for MailConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MailConfig")
@@ -79,7 +91,7 @@ impl MailConfig {
         if !(smtp_url.starts_with("smtp://") || smtp_url.starts_with("smtps://")) {
             return Err(format!("--smtp-url {shown}: use smtp://HOST:PORT or smtps://HOST:PORT"));
         }
-        crate::mailer::transport(smtp_url).map_err(|e| format!("--smtp-url {shown}: {e}"))?;
+        transport(smtp_url).map_err(|e| format!("--smtp-url {shown}: {e}"))?;
         let from = lettre::message::Mailbox::from_str(from.trim())
             .map_err(|e| format!("--mail-from {from:?} is not an address like 有应 <noreply@example.com>: {e}"))?;
         Ok(Self { smtp_url: smtp_url.to_owned(), from })

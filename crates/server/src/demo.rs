@@ -170,13 +170,13 @@ pub async fn seed<S: Store>(app: &App<S>) -> Result<(), AppError> {
     let token = random_token("yyi_")?;
     let (hash, now) = (token_hash(&token), app.now());
     app.store.write(move |tx| shops::invite_agent(tx, now, &owner, shop, &hash)).await?;
-    crate::api::accept_invite(app, &token, "xingchen_kf", &pass("xingchen_kf")).await?;
+    crate::app::shops::accept(app, &token, "xingchen_kf", &pass("xingchen_kf")).await?;
     for (shop_index, listing, pattern, units) in goods() {
         let (owner, shop) = shop_ids[shop_index].clone();
         let product = list(app, &owner, shop, listing).await?;
         if units > 0 {
             let lines: Vec<String> = (0..units).map(|_| fill(pattern)).collect::<Result<_, _>>()?;
-            crate::api::products::import_stock(app, owner, product, &lines.join("\n"), false).await?;
+            crate::app::products::import_stock(app, owner, product, &lines.join("\n"), false).await?;
         }
     }
     crate::catalog::sync_search(app).await?;

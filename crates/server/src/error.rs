@@ -104,7 +104,7 @@ impl AppError {
             AppError::Core(Error::WindowClosed { closed_at_ms }) => format!(
                 "{}{}。",
                 t("case_window_closed"),
-                crate::pages::fmt_time(youying_core::Timestamp::from_millis(*closed_at_ms))
+                crate::fmt::fmt_time(youying_core::Timestamp::from_millis(*closed_at_ms))
             ),
             other => t(other.code()).to_owned(),
         }
@@ -184,4 +184,18 @@ fn json_rejection(r: &JsonRejection) -> AppError {
         }
         _ => AppError::http(StatusCode::BAD_REQUEST, "malformed_json"),
     }
+}
+
+/// A refused picture says why in its own code: `image_too_large` (413),
+/// `not_an_image` or `image_too_many_pixels` (422).
+pub fn image_error(e: Error) -> AppError {
+    match e {
+        Error::Invalid { field: "image", reason: "image_too_large" } => too_large(),
+        Error::Invalid { field: "image", reason } => AppError::http(StatusCode::UNPROCESSABLE_ENTITY, reason),
+        other => other.into(),
+    }
+}
+
+pub fn too_large() -> AppError {
+    AppError::http(StatusCode::PAYLOAD_TOO_LARGE, "image_too_large")
 }

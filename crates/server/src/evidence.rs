@@ -1,29 +1,23 @@
 //! Evidence bundles as files (`evidence.json` + a printable Chinese
-//! `evidence.html` in one zip), their download for the buyer and for
-//! arbitration, the hourly anchoring loop, and the published chain head.
+//! `evidence.html` in one zip), how they and case evidence files download,
+//! and the hourly anchoring loop. The handlers are in `api::evidence` and
+//! `pages::orders`; the bundle for an order is `app::evidence::export`.
 
 use std::io::{Cursor, Read, Write};
 use std::time::Duration;
 
 use askama::Template;
-use axum::Json;
-use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 use tokio::sync::watch;
-use utoipa::ToSchema;
 use youying_core::Timestamp;
-use youying_core::accounts::User;
-use youying_core::anchor::{self, Anchor};
-use youying_core::bundle::{self, Bundle, ProvenEvent};
+use youying_core::anchor;
+use youying_core::bundle::{Bundle, ProvenEvent};
 use youying_core::ports::Store;
 use youying_core::snapshot::Snapshot;
 
-use crate::auth::ApiUser;
-use crate::error::{ApiResult, AppError};
-use crate::pages::forms::fmt_fen;
-use crate::pages::{Page, PageError, fmt_time};
+use crate::error::AppError;
+use crate::fmt::{fmt_fen, fmt_time};
 use crate::state::App;
 
 fn internal(e: impl std::fmt::Display) -> AppError {
@@ -53,7 +47,8 @@ pub fn from_zip(bytes: &[u8]) -> Result<Bundle, String> {
     serde_json::from_str(&json).map_err(|e| format!("evidence.json is not a bundle: {e}"))
 }
 
-fn zip_response(no: &str, bytes: Vec<u8>) -> Response {
+/// An evidence bundle zip as a private download named after the order.
+pub fn zip_response(no: &str, bytes: Vec<u8>) -> Response {
     let mut resp = bytes.into_response();
     let h = resp.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/zip"));
@@ -64,48 +59,15 @@ fn zip_response(no: &str, bytes: Vec<u8>) -> Response {
     resp
 }
 
-async fn export<S: Store>(app: &App<S>, user: User, no: String) -> Result<Response, AppError> {
-    let now = app.now();
-    let n = no.clone();
-    let b = app.store.write(move |tx| bundle::for_order(tx, now, &user, &n)).await?;
-    Ok(zip_response(&no, to_zip(&b)?))
-}
-
-#[utoipa::path(get, path = "/api/v1/orders/{no}/evidence.zip", tag = "evidence", params(("no" = String, Path)),
-    responses((status = 200, content_type = "application/zip",
-        description = "evidence.json (every event with its proof up to the published chain head) and evidence.html"),
-        (status = 404, description = "not your order")))]
-pub async fn api_export<S: Store>(
-    State(app): State<App<S>>,
-    ApiUser(v): ApiUser,
-    Path(no): Path<String>,
-) -> Result<Response, AppError> {
-    export(&app, v.user, no).await
-}
-
-/// 导出证据 from the order page (a plain link: the session cookie is enough
-/// for a download that changes nothing but the log of exports).
-pub async fn page_export<S: Store>(
-    State(app): State<App<S>>,
-    page: Page,
-    Path(no): Path<String>,
-) -> Result<Response, PageError> {
-    let user = page.require_viewer()?.user.clone();
-    export(&app, user, no).await.map_err(|e| page.error(e))
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ChainHead {
-    /// The newest hourly anchor: compare its `hash` with a bundle's.
-    #[schema(value_type = Option<Object>)]
-    pub anchor: Option<Anchor>,
-}
-
-#[utoipa::path(get, path = "/api/v1/public/chain-head", tag = "evidence",
-    responses((status = 200, body = ChainHead, description = "the evidence chain's newest anchor, published every hour")))]
-pub async fn chain_head<S: Store>(State(app): State<App<S>>) -> ApiResult<Json<ChainHead>> {
-    let anchor = app.store.read(|tx| tx.last_anchor()).await?;
-    Ok(Json(ChainHead { anchor }))
+/// A stored case evidence file, served with the type it was sniffed as (never
+/// HTML), inline: the same for the API and the case pages.
+pub fn file_response(content_type: String, body: Vec<u8>) -> Response {
+    let headers = [
+        (header::CONTENT_TYPE, content_type),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+        (header::CONTENT_DISPOSITION, "inline".to_owned()),
+    ];
+    (headers, body).into_response()
 }
 
 /// How often the chain is anchored.

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod api;
+pub mod app;
 pub mod auth;
 pub mod bot_cli;
 pub mod catalog;
@@ -11,12 +12,14 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod evidence;
+pub mod fmt;
 pub mod grades;
 pub mod helpbot;
 pub mod hub;
 pub mod i18n;
 pub mod mailer;
 pub mod metrics;
+pub mod openapi;
 pub mod pages;
 pub mod ratelimit;
 pub mod scheduler;
@@ -24,6 +27,7 @@ pub mod security;
 pub mod state;
 pub mod svg;
 pub mod vault;
+pub mod wake;
 pub mod ws;
 
 use std::net::SocketAddr;
@@ -114,7 +118,7 @@ async fn page_errors_as_html(req: Request, next: Next) -> Response {
         s if s.is_server_error() => "internal",
         _ => "invalid_input",
     };
-    pages::PageError::bare(AppError::http(status, code)).into_response()
+    pages::layout::PageError::bare(AppError::http(status, code)).into_response()
 }
 
 async fn security_headers(req: Request, next: Next) -> Response<Body> {

@@ -9,7 +9,6 @@ use std::time::{Duration, SystemTime};
 
 use askama::Template;
 use lettre::message::{Mailbox, MultiPart, SinglePart};
-use lettre::transport::smtp::Error as SmtpError;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -21,9 +20,9 @@ use youying_core::mail::{MailSource, NewMail, OutboxMail};
 use youying_core::ports::{Store, Tx};
 use youying_core::values::ConversationId;
 
-use crate::config::{Config, MailConfig};
+use crate::config::{Config, MailConfig, transport};
+use crate::fmt::fmt_time;
 use crate::i18n::t;
-use crate::pages::fmt_time;
 use crate::state::App;
 
 /// Notice kinds worth a mail: a reply deadline about to lapse. Breaches are
@@ -48,17 +47,11 @@ const BREACH_STALE_SECS: i64 = 86_400;
 
 const SEND_BATCH: usize = 10;
 /// A claimed mail is hidden from other instances this long; if its sender died
-/// mid-send it is tried again after. Far above `SEND_BATCH` × `SMTP_TIMEOUT`.
+/// mid-send it is tried again after. Far above `SEND_BATCH` × `config::SMTP_TIMEOUT`.
 const LEASE_SECS: i64 = 600;
-const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
 /// Transient failures are retried this often before the mail is given up (~9 h).
 pub const MAX_ATTEMPTS: i64 = 12;
 const POLL: Duration = Duration::from_secs(5);
-
-/// An SMTP transport for `url` (`smtp://`, `smtp://…?tls=required`, `smtps://`).
-pub fn transport(url: &str) -> std::result::Result<AsyncSmtpTransport<Tokio1Executor>, SmtpError> {
-    Ok(AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?.timeout(Some(SMTP_TIMEOUT)).build())
-}
 
 /// The wait after a failed attempt number `attempts`: 30 s, doubling, at most an hour.
 pub fn backoff_secs(attempts: i64) -> i64 {

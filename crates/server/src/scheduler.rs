@@ -2,10 +2,10 @@
 //! sleeps until the earliest pending deadline (or until woken by a new, earlier
 //! one), fires everything due in batches, and records how late each firing was.
 
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use tokio::sync::{Notify, watch};
+use tokio::sync::watch;
 use youying_core::Timestamp;
 use youying_core::deadline::{self, Outcome};
 use youying_core::error::Result;
@@ -20,28 +20,6 @@ pub const BATCH: usize = 500;
 /// Without news the loop still looks every second, so deadlines scheduled by
 /// another instance or another process are never missed by more than that.
 const MAX_IDLE: Duration = Duration::from_secs(1);
-
-#[derive(Debug)]
-pub struct Wake {
-    notify: Notify,
-    /// The due time the loop is sleeping towards, in ms; `i64::MAX` when idle.
-    sleeping_until: AtomicI64,
-}
-
-impl Default for Wake {
-    fn default() -> Self {
-        Self { notify: Notify::new(), sleeping_until: AtomicI64::new(i64::MAX) }
-    }
-}
-
-impl Wake {
-    /// Called after a commit that scheduled a deadline due at `due`.
-    pub fn deadline_added(&self, due: Timestamp) {
-        if due.millis() < self.sleeping_until.load(Ordering::Acquire) {
-            self.notify.notify_one();
-        }
-    }
-}
 
 /// Fires every deadline due at the clock's `now`, batch after batch.
 pub async fn run_due<S: Store>(app: &App<S>) -> Result<Outcome> {

@@ -2,7 +2,6 @@
 //! scheduler's wake-up. Generic over the store, which startup picks once.
 
 use std::sync::Arc;
-
 use std::sync::atomic::AtomicI64;
 
 use youying_core::ports::Store;
@@ -12,8 +11,8 @@ use youying_search::SearchIndex;
 use crate::config::{Config, MailConfig};
 use crate::hub::Hub;
 use crate::ratelimit::RateLimiter;
-use crate::scheduler::Wake;
 use crate::vault::Vault;
+use crate::wake::Wake;
 
 pub struct App<S: Store> {
     pub store: S,

@@ -99,7 +99,7 @@ async fn handle<S: Store>(app: &App<S>, user: &User, socket: &mut WebSocket, tex
                 .store
                 .read(move |tx| {
                     let (c, _) = chat::load(tx, &u, id)?;
-                    let (view, owner) = hub::load_view(tx, &c)?;
+                    let (view, owner) = crate::app::chat_view::load_view(tx, &c)?;
                     Ok((view, owner, tx.messages_after(id, after, 500)?))
                 })
                 .await;
@@ -110,7 +110,7 @@ async fn handle<S: Store>(app: &App<S>, user: &User, socket: &mut WebSocket, tex
                 let e = HubEvent {
                     kind: "message",
                     conversation: conversation.clone(),
-                    message: Some(hub::message_view(m)),
+                    message: Some(crate::app::chat_view::message_view(m)),
                     side: None,
                     read_id: None,
                     shop_owner_id,
@@ -134,7 +134,7 @@ async fn handle<S: Store>(app: &App<S>, user: &User, socket: &mut WebSocket, tex
                 .store
                 .read(move |tx| {
                     let (c, side) = chat::load(tx, &u, id)?;
-                    let (view, owner) = hub::load_view(tx, &c)?;
+                    let (view, owner) = crate::app::chat_view::load_view(tx, &c)?;
                     Ok((view, owner, side))
                 })
                 .await;
@@ -160,7 +160,7 @@ async fn handle<S: Store>(app: &App<S>, user: &User, socket: &mut WebSocket, tex
         }
         ClientFrame::Read { conversation_id, message_id } => {
             let id = ConversationId(conversation_id);
-            match crate::api::chat::read_up_to(app, user.clone(), id, message_id).await {
+            match crate::app::chat::read_up_to(app, user.clone(), id, message_id).await {
                 // The `read` event reaches every participant through the hub.
                 Ok(_) => Ok(()),
                 Err(e) => {

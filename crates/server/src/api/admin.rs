@@ -3,14 +3,14 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
+use axum::Router;
 use axum::extract::State;
-use serde::Serialize;
-use utoipa::ToSchema;
-use youying_core::evidence::Verifier;
-use youying_core::ports::{ReadTx, Store};
-use youying_core::rules::{self, Rules};
-use youying_core::{accounts, authz};
+use axum::routing;
+use youying_core::ports::Store;
+use youying_core::rules::Rules;
+use youying_core::{accounts, authz, rules};
 
+use crate::app::evidence::{VerifyView, verify_chain};
 use crate::auth::ApiUser;
 use crate::error::{ApiJson, ApiResult};
 use crate::state::App;
@@ -43,38 +43,15 @@ pub async fn put_rules<S: Store>(
     Ok(Json(view(&r)))
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct VerifyView {
-    pub ok: bool,
-    pub checked: u64,
-    /// The first event that does not verify.
-    pub broken_seq: Option<i64>,
-    pub reason: Option<String>,
-}
-
-/// Walks the whole chain page by page.
-pub fn verify_chain(tx: &mut dyn ReadTx) -> youying_core::error::Result<VerifyView> {
-    let mut v = Verifier::default();
-    loop {
-        let page = tx.events_after(v.last_seq(), 1_000)?;
-        if page.is_empty() {
-            return Ok(VerifyView { ok: true, checked: v.checked, broken_seq: None, reason: None });
-        }
-        for e in &page {
-            if let Err(b) = v.check(e) {
-                return Ok(VerifyView {
-                    ok: false,
-                    checked: v.checked,
-                    broken_seq: Some(b.seq),
-                    reason: Some(b.reason.to_owned()),
-                });
-            }
-        }
-    }
-}
-
 #[utoipa::path(get, path = "/api/v1/admin/evidence/verify", tag = "admin", responses((status = 200, body = VerifyView), (status = 403)))]
 pub async fn verify_evidence<S: Store>(State(app): State<App<S>>, ApiUser(v): ApiUser) -> ApiResult<Json<VerifyView>> {
     authz::admin(&v.user)?;
     Ok(Json(app.store.read(verify_chain).await?))
+}
+
+/// The routes of this feature; `api::router` merges them.
+pub(crate) fn router<S: Store>() -> Router<App<S>> {
+    Router::new()
+        .route("/api/v1/admin/rules", routing::get(get_rules::<S>).put(put_rules::<S>))
+        .route("/api/v1/admin/evidence/verify", routing::get(verify_evidence::<S>))
 }

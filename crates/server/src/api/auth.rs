@@ -1,9 +1,11 @@
 //! Registration, sign-in, sessions and API tokens.
 
 use axum::Json;
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use youying_core::accounts;
@@ -102,7 +104,7 @@ pub async fn logout<S: Store>(State(app): State<App<S>>, MaybeViewer(v): MaybeVi
 pub struct MeView {
     #[serde(flatten)]
     pub user: UserView,
-    pub shops: Vec<super::shops::ShopView>,
+    pub shops: Vec<crate::app::shops::ShopView>,
     /// Where notifications are mailed (deadlines about to lapse, breaches); `null`: none.
     pub email: Option<String>,
 }
@@ -113,7 +115,7 @@ pub async fn me<S: Store>(State(app): State<App<S>>, ApiUser(v): ApiUser) -> Api
     let (shops, email) = app.store.read(move |tx| Ok((tx.shops_owned_by(id)?, tx.user_email(id)?))).await?;
     Ok(Json(MeView {
         user: UserView::from(&v.user),
-        shops: shops.iter().map(super::shops::ShopView::from).collect(),
+        shops: shops.iter().map(crate::app::shops::ShopView::from).collect(),
         email,
     }))
 }
@@ -203,4 +205,16 @@ pub async fn revoke_token<S: Store>(
     let now = app.now();
     app.store.write(move |tx| accounts::revoke_api_token(tx, now, &v.user, TokenId(id))).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The routes of this feature; `api::router` merges them.
+pub(crate) fn router<S: Store>() -> Router<App<S>> {
+    Router::new()
+        .route("/api/v1/auth/register", routing::post(register::<S>))
+        .route("/api/v1/auth/login", routing::post(login::<S>))
+        .route("/api/v1/auth/logout", routing::post(logout::<S>))
+        .route("/api/v1/me", routing::get(me::<S>))
+        .route("/api/v1/me/email", routing::put(put_email::<S>))
+        .route("/api/v1/tokens", routing::get(list_tokens::<S>).post(create_token::<S>))
+        .route("/api/v1/tokens/{id}", routing::delete(revoke_token::<S>))
 }

@@ -2,20 +2,23 @@
 //! in a conversation, switch it off for a shop, and edit the FAQs it quotes.
 
 use axum::Json;
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::routing;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use youying_core::authz::ShopAction;
-use youying_core::chat::bot::{self as chatbot, BotDay, Feedback, china_day};
+use youying_core::chat::bot::{BotDay, Feedback, china_day};
 use youying_core::faq::{self, FaqItem, Scope};
 use youying_core::ports::Store;
 use youying_core::values::{ConversationId, ProductId, ShopId};
 use youying_core::{Error, shops};
 
+use crate::app::bot::press;
+use crate::app::chat_view::ConversationView;
 use crate::auth::{ApiUser, ClientIp, MaybeViewer};
-use crate::error::{ApiJson, ApiResult, AppError};
-use crate::hub::{ConversationView, load_view};
+use crate::error::{ApiJson, ApiResult};
 use crate::state::App;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -106,23 +109,6 @@ pub async fn feedback<S: Store>(
 ) -> ApiResult<Json<ConversationView>> {
     let f = Feedback::parse(&b.action).ok_or(Error::Invalid { field: "action", reason: "settled_or_human" })?;
     Ok(Json(press(&app, v.user, ConversationId(id), f).await?))
-}
-
-/// Shared with the pages' buttons.
-pub async fn press<S: Store>(
-    app: &App<S>,
-    user: youying_core::accounts::User,
-    id: ConversationId,
-    f: Feedback,
-) -> Result<ConversationView, AppError> {
-    let now = app.now();
-    Ok(app
-        .store
-        .write(move |tx| {
-            let c = chatbot::feedback(tx, now, &user, id, f)?;
-            load_view(tx, &c).map(|(view, _)| view)
-        })
-        .await?)
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -278,4 +264,14 @@ pub async fn delete_faq<S: Store>(
     let now = app.now();
     app.store.write(move |tx| faq::remove(tx, now, &v.user, id)).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The routes of this feature; `api::router` merges them.
+pub(crate) fn router<S: Store>() -> Router<App<S>> {
+    Router::new()
+        .route("/api/v1/conversations/{id}/bot", routing::post(feedback::<S>))
+        .route("/api/v1/bot/ask", routing::post(ask::<S>))
+        .route("/api/v1/shops/{id}/bot", routing::get(get_shop_bot::<S>).put(put_shop_bot::<S>))
+        .route("/api/v1/faq", routing::get(list_faq::<S>).post(add_faq::<S>))
+        .route("/api/v1/faq/{id}", routing::put(edit_faq::<S>).delete(delete_faq::<S>))
 }

@@ -3,27 +3,25 @@
 //! the core checks them by their bytes.
 
 use axum::Json;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing;
 use base64::Engine;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
-use youying_core::accounts::User;
 use youying_core::authz::{self, ShopAction};
-use youying_core::cases::{
-    self, Action, Attachment, Case, CaseAction, CaseType, Decision, EvidenceMeta, OpenCase, Side,
-};
+use youying_core::cases::{Action, Attachment, CaseType, Decision, OpenCase};
 use youying_core::ports::Store;
-use youying_core::values::{CaseId, ShopId};
-use youying_core::{Error, Timestamp, orders, shops};
+use youying_core::values::ShopId;
+use youying_core::{Error, orders, shops};
 
+use crate::app::cases::{CaseDetail, CaseView, detail, evidence_file, open_case, perform, view};
 use crate::auth::ApiUser;
 use crate::error::{ApiJson, ApiResult};
 use crate::state::App;
-
-/// Bodies carrying screenshots: six of 4 MiB, base64-inflated, with room to spare.
-pub const CASE_BODY_LIMIT: usize = 40 * 1024 * 1024;
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct Screenshot {
@@ -61,109 +59,6 @@ pub struct CaseActionRequest {
     pub screenshots: Vec<Screenshot>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CaseView {
-    pub id: i64,
-    pub order_no: String,
-    pub shop_id: i64,
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub type_label: String,
-    pub state: String,
-    pub state_label: String,
-    pub open: bool,
-    pub description: String,
-    pub mismatched_attributes: Vec<String>,
-    pub opened_at: i64,
-    pub merchant_due: i64,
-    pub resolve_due: i64,
-    /// The remedy waiting for the buyer: `reissue`, `fulfil`, `partial_refund`.
-    pub remedy: Option<String>,
-    pub proposal_fen: Option<i64>,
-    pub outcome: Option<String>,
-    pub refund_fen: i64,
-    pub closed_at: Option<i64>,
-    pub decision_reason: Option<String>,
-    pub screenshots: i64,
-}
-
-pub fn view(c: &Case) -> CaseView {
-    CaseView {
-        id: c.id.0,
-        order_no: c.order_no.clone(),
-        shop_id: c.shop_id.0,
-        kind: c.kind.as_str().to_owned(),
-        type_label: c.kind.label().to_owned(),
-        state: c.state.as_str().to_owned(),
-        state_label: c.state.label().to_owned(),
-        open: c.state.is_open(),
-        description: c.description.clone(),
-        mismatched_attributes: c.mismatched.clone(),
-        opened_at: c.opened_at.millis(),
-        merchant_due: c.merchant_due.millis(),
-        resolve_due: c.resolve_due.millis(),
-        remedy: c.remedy.clone(),
-        proposal_fen: c.proposal_fen,
-        outcome: c.outcome.clone(),
-        refund_fen: c.refund_fen,
-        closed_at: c.closed_at.map(Timestamp::millis),
-        decision_reason: c.decision_reason.clone(),
-        screenshots: c.screenshots,
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TimelineEntry {
-    pub at: i64,
-    pub side: String,
-    pub kind: String,
-    #[schema(value_type = Object)]
-    pub detail: serde_json::Value,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct EvidenceView {
-    pub id: i64,
-    pub kind: String,
-    pub name: String,
-    pub content_type: String,
-    pub sha256: String,
-    pub size: i64,
-    pub at: i64,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CaseDetail {
-    pub case: CaseView,
-    /// `buyer`, `merchant` or `platform`: how the caller relates to the case.
-    pub viewer: String,
-    /// Server time, for countdowns.
-    pub now: i64,
-    pub timeline: Vec<TimelineEntry>,
-    pub evidence: Vec<EvidenceView>,
-}
-
-fn timeline_entry(a: &CaseAction) -> TimelineEntry {
-    TimelineEntry {
-        at: a.at.millis(),
-        side: a.side.clone(),
-        kind: a.kind.clone(),
-        detail: serde_json::from_str(&a.detail).unwrap_or_default(),
-    }
-}
-
-fn evidence_view(e: &EvidenceMeta) -> EvidenceView {
-    EvidenceView {
-        id: e.id,
-        kind: e.kind.clone(),
-        name: e.name.clone(),
-        content_type: e.content_type.clone(),
-        sha256: e.sha256.clone(),
-        size: e.size,
-        at: e.at.millis(),
-    }
-}
-
 /// Decodes the uploaded screenshots; what the bytes are is the core's to judge.
 pub fn decode_screenshots(list: &[Screenshot]) -> ApiResult<Vec<Attachment>> {
     list.iter()
@@ -174,18 +69,6 @@ pub fn decode_screenshots(list: &[Screenshot]) -> ApiResult<Vec<Attachment>> {
             Ok(Attachment { name: s.name.clone().unwrap_or_default(), bytes })
         })
         .collect()
-}
-
-/// Opening a case, shared by the API and the pages.
-pub async fn open_case<S: Store>(app: &App<S>, buyer: User, no: String, req: OpenCase) -> ApiResult<Case> {
-    let now = app.now();
-    Ok(app.store.write(move |tx| cases::open(tx, now, &buyer, &no, &req)).await?)
-}
-
-/// Performing an action, shared by the API and the pages.
-pub async fn perform<S: Store>(app: &App<S>, actor: User, id: i64, action: Action) -> ApiResult<Case> {
-    let now = app.now();
-    Ok(app.store.write(move |tx| cases::act(tx, now, &actor, CaseId(id), action)).await?)
 }
 
 /// The action a request names, with its fields.
@@ -211,27 +94,6 @@ pub fn parse_action(r: &CaseActionRequest, screenshots: Vec<Attachment>) -> ApiR
             Action::Decide { decision, reason }
         }
         _ => return Err(Error::Invalid { field: "action", reason: "unknown" }.into()),
-    })
-}
-
-/// A case with its timeline and evidence, for whoever may see it.
-pub async fn detail<S: Store>(app: &App<S>, actor: User, id: i64) -> ApiResult<CaseDetail> {
-    let now = app.now();
-    let (case, side, actions, evidence) = app
-        .store
-        .read(move |tx| {
-            let (case, side) = cases::load_for(tx, &actor, CaseId(id))?;
-            let actions = tx.case_actions(case.id)?;
-            let evidence = tx.case_evidence(case.id)?;
-            Ok((case, side, actions, evidence))
-        })
-        .await?;
-    Ok(CaseDetail {
-        case: view(&case),
-        viewer: side.as_str().to_owned(),
-        now: now.millis(),
-        timeline: actions.iter().map(timeline_entry).collect(),
-        evidence: evidence.iter().map(evidence_view).collect(),
     })
 }
 
@@ -338,31 +200,25 @@ pub async fn evidence<S: Store>(
     ApiUser(v): ApiUser,
     Path((id, eid)): Path<(i64, i64)>,
 ) -> ApiResult<Response> {
-    evidence_file(&app, v.user, id, eid).await
+    let (content_type, body) = evidence_file(&app, v.user, id, eid).await?;
+    Ok(crate::evidence::file_response(content_type, body))
 }
 
-/// One evidence file, served with the type it was sniffed as (never HTML).
-pub async fn evidence_file<S: Store>(app: &App<S>, actor: User, id: i64, eid: i64) -> ApiResult<Response> {
-    let (ct, body) = app
-        .store
-        .read(move |tx| {
-            let (case, _) = cases::load_for(tx, &actor, CaseId(id))?;
-            tx.case_evidence_body(case.id, eid)?.ok_or(Error::NotFound)
-        })
-        .await?;
-    let headers = [
-        (header::CONTENT_TYPE, ct),
-        (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
-        (header::CONTENT_DISPOSITION, "inline".to_owned()),
-    ];
-    Ok((headers, body).into_response())
-}
-
-/// Used by pages to label the viewer.
-pub fn side_label(s: Side) -> &'static str {
-    match s {
-        Side::Buyer => "买家",
-        Side::Merchant => "商家",
-        Side::Platform => "平台",
-    }
+/// The routes of this feature; `api::router` merges them.
+pub(crate) fn router<S: Store>() -> Router<App<S>> {
+    Router::new()
+        .route(
+            "/api/v1/orders/{no}/cases",
+            routing::get(of_order::<S>)
+                .post(open::<S>)
+                .layer(DefaultBodyLimit::max(crate::app::cases::CASE_BODY_LIMIT)),
+        )
+        .route("/api/v1/cases", routing::get(list::<S>))
+        .route("/api/v1/cases/{id}", routing::get(get::<S>))
+        .route(
+            "/api/v1/cases/{id}/actions",
+            routing::post(act::<S>).layer(DefaultBodyLimit::max(crate::app::cases::CASE_BODY_LIMIT)),
+        )
+        .route("/api/v1/cases/{id}/evidence/{eid}", routing::get(evidence::<S>))
+        .route("/api/v1/platform/arbitration", routing::get(arbitration::<S>))
 }

@@ -2,30 +2,28 @@
 //! these endpoints work without it, so a page that reloads still works.
 
 use axum::Json;
+use axum::Router;
 use axum::body::Bytes;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
-use youying_core::accounts::User;
 use youying_core::authz::{self, ShopAction};
-use youying_core::chat::{self, Side};
-use youying_core::image::Claim;
+use youying_core::chat;
 use youying_core::ports::Store;
 use youying_core::values::{ConversationId, ProductId, ShopId};
 use youying_core::{Error, shops};
 
+use crate::app::chat::{DutyView, duty_report, read_up_to, say, send_image};
+use crate::app::chat_view::{ConversationView, MessageView, load_view, message_view};
 use crate::auth::ApiUser;
 use crate::error::{ApiJson, ApiResult, AppError};
-use crate::hub::{ConversationView, MessageView, load_view, message_view};
+use crate::error::{image_error, too_large};
 use crate::state::App;
-
-/// The largest body `POST …/images` reads: a picture of at most 5 MiB.
-pub const IMAGE_BODY_LIMIT: usize = youying_core::image::MAX_BYTES;
-/// The pages' upload form: the picture plus the multipart framing and token.
-pub const IMAGE_FORM_LIMIT: usize = IMAGE_BODY_LIMIT + 64 * 1024;
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct OpenConversation {
@@ -118,28 +116,6 @@ pub struct Say {
     pub text: String,
 }
 
-/// Posts as whoever the viewer is in this conversation: the buyer, or the
-/// shop's or the platform's staff. Shared with the pages.
-pub async fn say<S: Store>(
-    app: &App<S>,
-    user: youying_core::accounts::User,
-    id: ConversationId,
-    text: String,
-) -> ApiResult<youying_core::chat::Message> {
-    let now = app.now();
-    app.limiter.take(user.id.0, now).map_err(|secs| Error::Throttled { retry_after_secs: secs })?;
-    Ok(app
-        .store
-        .write(move |tx| {
-            let (_, side) = chat::load(tx, &user, id)?;
-            match side {
-                Side::Buyer => chat::buyer_says(tx, now, &user, id, &text, Some(&crate::helpbot::ChatBot)),
-                _ => chat::staff_says(tx, now, &user, id, &text),
-            }
-        })
-        .await?)
-}
-
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/messages", tag = "chat", params(("id" = i64, Path)), request_body = Say,
     responses((status = 201, body = MessageView, description = "persisted before this answer"), (status = 404), (status = 422), (status = 429, description = "sending too fast")))]
 pub async fn post<S: Store>(
@@ -150,40 +126,6 @@ pub async fn post<S: Store>(
 ) -> ApiResult<(StatusCode, Json<MessageView>)> {
     let m = say(&app, v.user, ConversationId(id), s.text).await?;
     Ok((StatusCode::CREATED, Json(message_view(&m))))
-}
-
-/// Sends a picture as whoever the viewer is in this conversation; rate
-/// limited like text. Shared with the pages' upload form.
-pub async fn send_image<S: Store>(
-    app: &App<S>,
-    user: User,
-    id: ConversationId,
-    bytes: Vec<u8>,
-    (content_type, file_name): (Option<String>, Option<String>),
-) -> ApiResult<chat::Message> {
-    let now = app.now();
-    app.limiter.take(user.id.0, now).map_err(|secs| Error::Throttled { retry_after_secs: secs })?;
-    app.store
-        .write(move |tx| {
-            let claim = Claim { content_type: content_type.as_deref(), file_name: file_name.as_deref() };
-            chat::send_image(tx, now, &user, id, bytes, claim)
-        })
-        .await
-        .map_err(image_error)
-}
-
-/// A refused picture says why in its own code: `image_too_large` (413),
-/// `not_an_image` or `image_too_many_pixels` (422).
-pub fn image_error(e: Error) -> AppError {
-    match e {
-        Error::Invalid { field: "image", reason: "image_too_large" } => too_large(),
-        Error::Invalid { field: "image", reason } => AppError::http(StatusCode::UNPROCESSABLE_ENTITY, reason),
-        other => other.into(),
-    }
-}
-
-pub fn too_large() -> AppError {
-    AppError::http(StatusCode::PAYLOAD_TOO_LARGE, "image_too_large")
 }
 
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/images", tag = "chat", params(("id" = i64, Path)),
@@ -210,7 +152,9 @@ pub async fn upload_image<S: Store>(
         }
     })?;
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let m = send_image(&app, v.user, ConversationId(id), Vec::from(body), (content_type, None)).await?;
+    let m = send_image(&app, v.user, ConversationId(id), Vec::from(body), (content_type, None))
+        .await
+        .map_err(image_error)?;
     Ok((StatusCode::CREATED, Json(message_view(&m))))
 }
 
@@ -256,42 +200,6 @@ pub struct ReadView {
     pub message_id: i64,
 }
 
-/// Records that the viewer's side has read up to `message_id`, unless it had
-/// already (then nothing is written). Shared with the websocket's `read`.
-pub async fn read_up_to<S: Store>(
-    app: &App<S>,
-    user: User,
-    id: ConversationId,
-    message_id: i64,
-) -> ApiResult<(Side, i64)> {
-    let u = user.clone();
-    let (side, at) = app
-        .store
-        .read(move |tx| {
-            let (c, side) = chat::load(tx, &u, id)?;
-            if tx.message(c.id, message_id)?.is_none() {
-                return Err(Error::Invalid { field: "message_id", reason: "not_in_conversation" });
-            }
-            Ok((side, c.read.of(side)))
-        })
-        .await?;
-    if at >= message_id {
-        return Ok((side, at));
-    }
-    mark_read(app, user, id, message_id).await
-}
-
-/// Moves the viewer's read position forward (a page showing the conversation).
-pub async fn mark_read<S: Store>(
-    app: &App<S>,
-    user: User,
-    id: ConversationId,
-    message_id: i64,
-) -> ApiResult<(Side, i64)> {
-    let now = app.now();
-    Ok(app.store.write(move |tx| chat::mark_read(tx, now, &user, id, message_id)).await?)
-}
-
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/read", tag = "chat", params(("id" = i64, Path)), request_body = Read,
     responses((status = 200, body = ReadView, description = "the other participants get a `read` event over the websocket"),
         (status = 404, description = "not a conversation of yours"),
@@ -334,43 +242,6 @@ pub async fn assign<S: Store>(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct Duty {
     pub on: bool,
-}
-
-#[derive(Debug, serde::Serialize, ToSchema)]
-pub struct DutyView {
-    /// Platform agents on duty now.
-    pub on_duty: Vec<i64>,
-    /// The day reported (Beijing time), and the minutes of it so far with at least one agent on duty.
-    pub day: String,
-    pub minutes_elapsed: i64,
-    pub minutes_covered: i64,
-    /// `minutes_covered / minutes_elapsed`, in percent.
-    pub share_percent: f64,
-}
-
-/// Beijing-time day `[start, end)` containing `now`.
-fn day_of(now: youying_core::Timestamp) -> (youying_core::Timestamp, youying_core::Timestamp) {
-    let offset = 8 * 3_600_000;
-    let start = (now.millis() + offset).div_euclid(86_400_000) * 86_400_000 - offset;
-    (youying_core::Timestamp::from_millis(start), youying_core::Timestamp::from_millis(start + 86_400_000))
-}
-
-pub async fn duty_report<S: Store>(app: &App<S>) -> ApiResult<DutyView> {
-    let now = app.now();
-    let (start, _) = day_of(now);
-    let (on_duty, intervals) =
-        app.store.read(move |tx| Ok((tx.on_duty_now()?, tx.duty_intervals(start, now)?))).await?;
-    let covered = chat::covered_minutes(&intervals, start, now);
-    let elapsed = now.millis_since(start) / 60_000;
-    #[allow(clippy::cast_precision_loss)]
-    let share = if elapsed > 0 { (covered as f64 * 1000.0 / elapsed as f64).round() / 10.0 } else { 0.0 };
-    Ok(DutyView {
-        on_duty: on_duty.into_iter().map(|u| u.0).collect(),
-        day: crate::pages::fmt_time(start).chars().take(10).collect(),
-        minutes_elapsed: elapsed,
-        minutes_covered: covered,
-        share_percent: share,
-    })
 }
 
 #[utoipa::path(post, path = "/api/v1/platform/duty", tag = "chat", request_body = Duty, responses((status = 200, body = DutyView), (status = 403)))]
@@ -429,4 +300,20 @@ pub async fn notifications<S: Store>(
             .map(|(id, kind, subject, body, at)| NoticeView { id, kind, subject, body, at: at.millis() })
             .collect(),
     ))
+}
+
+/// The routes of this feature; `api::router` merges them.
+pub(crate) fn router<S: Store>() -> Router<App<S>> {
+    Router::new()
+        .route("/api/v1/conversations", routing::get(list::<S>).post(open::<S>))
+        .route("/api/v1/conversations/{id}/messages", routing::get(messages::<S>).post(post::<S>))
+        .route("/api/v1/conversations/{id}/assign", routing::post(assign::<S>))
+        .route(
+            "/api/v1/conversations/{id}/images",
+            routing::post(upload_image::<S>).layer(DefaultBodyLimit::max(crate::app::chat::IMAGE_BODY_LIMIT)),
+        )
+        .route("/api/v1/conversations/{id}/images/{image_id}", routing::get(image::<S>))
+        .route("/api/v1/conversations/{id}/read", routing::post(read::<S>))
+        .route("/api/v1/platform/duty", routing::get(get_duty::<S>).post(set_duty::<S>))
+        .route("/api/v1/notifications", routing::get(notifications::<S>))
 }

@@ -2,7 +2,9 @@
 //! its standing, penalties and breaches; an admin lifts a penalty with a reason.
 
 use axum::Json;
+use axum::Router;
 use axum::extract::{Path, Query, State};
+use axum::routing;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use youying_core::authz::{self, ShopAction};
@@ -191,4 +193,13 @@ pub async fn lift<S: Store>(
     let p = app.store.write(move |tx| enforcement::lift(tx, now, &v.user, id, &body.reason)).await?;
     crate::catalog::sync_search(&app).await?;
     Ok(Json(penalty_view(&p)))
+}
+
+/// The routes of this feature; `api::router` merges them.
+pub(crate) fn router<S: Store>() -> Router<App<S>> {
+    Router::new()
+        .route("/api/v1/shops/{id}/deposit", routing::get(get_deposit::<S>).post(top_up::<S>))
+        .route("/api/v1/shops/{id}/penalties", routing::get(of_shop::<S>))
+        .route("/api/v1/admin/penalties", routing::get(list::<S>))
+        .route("/api/v1/admin/penalties/{id}/lift", routing::post(lift::<S>))
 }

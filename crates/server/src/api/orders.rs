@@ -1,143 +1,29 @@
 //! Checkout and the life of an order.
 
 use axum::Json;
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::routing;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
-use youying_core::accounts::User;
 use youying_core::authz::ShopAction;
-use youying_core::error::Conflict;
-use youying_core::orders::{self, Checkout, Order};
+use youying_core::orders;
 use youying_core::ports::Store;
-use youying_core::stock::ClaimedUnit;
-use youying_core::values::{ProductId, ShopId};
-use youying_core::{Error, shops};
+use youying_core::shops;
+use youying_core::values::ShopId;
 
+use crate::app::orders::{NewOrder, OrderView, open_units, place, view};
 use crate::auth::ApiUser;
-use crate::error::{ApiJson, ApiResult, AppError};
+use crate::error::{ApiJson, ApiResult};
 use crate::state::App;
 use crate::vault::OpenUnit;
-
-#[derive(Debug, Deserialize, Serialize, ToSchema)]
-pub struct NewOrder {
-    pub product_id: i64,
-    #[serde(default = "one")]
-    pub quantity: i64,
-    /// For direct top-ups: the declared fields, e.g. `{"qq": "123456"}`.
-    #[schema(value_type = Option<Object>)]
-    pub topup_target: Option<serde_json::Value>,
-}
-
-fn one() -> i64 {
-    1
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct OrderView {
-    pub no: String,
-    pub state: String,
-    pub state_label: String,
-    pub kind: String,
-    pub product_id: i64,
-    pub shop_id: i64,
-    pub buyer_id: i64,
-    pub quantity: i64,
-    pub unit_price_fen: i64,
-    pub total_fen: i64,
-    pub escrow_fen: i64,
-    pub snapshot_sha256: String,
-    #[schema(value_type = Option<Object>)]
-    pub topup_target: Option<serde_json::Value>,
-    pub fulfil_note: Option<String>,
-    pub created_at: i64,
-    pub promise_due: Option<i64>,
-    pub topup_overdue: bool,
-    /// The buyer may cancel for an instant refund (an overdue top-up).
-    pub cancellable: bool,
-    pub protect_until: Option<i64>,
-    pub closed_at: Option<i64>,
-}
-
-pub fn view(o: &Order, now: youying_core::Timestamp) -> OrderView {
-    OrderView {
-        no: o.no.clone(),
-        state: o.state.as_str().to_owned(),
-        state_label: o.state.label().to_owned(),
-        kind: o.kind.as_str().to_owned(),
-        product_id: o.product_id.0,
-        shop_id: o.shop_id.0,
-        buyer_id: o.buyer_id.0,
-        quantity: o.quantity,
-        unit_price_fen: o.unit_price.get(),
-        total_fen: o.total.get(),
-        escrow_fen: o.escrow_fen,
-        snapshot_sha256: o.snapshot_hash.clone(),
-        topup_target: o.topup_target.as_deref().and_then(|t| serde_json::from_str(t).ok()),
-        fulfil_note: o.fulfil_note.clone(),
-        created_at: o.created_at.millis(),
-        promise_due: o.promise_due.map(|t| t.millis()),
-        topup_overdue: o.topup_overdue,
-        cancellable: o.state == orders::OrderState::AwaitingFulfilment && o.promise_due.is_some_and(|d| d <= now),
-        protect_until: o.protect_until.map(|t| t.millis()),
-        closed_at: o.closed_at.map(|t| t.millis()),
-    }
-}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CheckoutView {
     pub order: OrderView,
     /// The delivered card keys or account credentials (buyer only).
     pub units: Vec<OpenUnit>,
-}
-
-fn open_units<S: Store>(app: &App<S>, units: &[ClaimedUnit]) -> ApiResult<Vec<OpenUnit>> {
-    units.iter().map(|u| app.vault.open(u).map_err(AppError::from)).collect()
-}
-
-fn random_u64() -> ApiResult<u64> {
-    let mut b = [0u8; 8];
-    getrandom::fill(&mut b).map_err(|e| youying_core::StorageError(format!("random: {e}")))?;
-    Ok(u64::from_le_bytes(b))
-}
-
-/// Checkout shared by the API and the pages.
-pub async fn place<S: Store>(
-    app: &App<S>,
-    buyer: User,
-    n: &NewOrder,
-    idempotency_key: Option<String>,
-) -> ApiResult<(bool, Order, Vec<OpenUnit>)> {
-    let request_hash = hex::encode(Sha256::digest(serde_json::to_vec(n).unwrap_or_default()));
-    if idempotency_key.as_ref().is_some_and(|k| k.is_empty() || k.len() > 100) {
-        return Err(Error::Invalid { field: "idempotency_key", reason: "length_1_100" }.into());
-    }
-    let req = Checkout {
-        product_id: ProductId(n.product_id),
-        quantity: n.quantity,
-        topup_target: n.topup_target.clone(),
-        idempotency: idempotency_key.clone().map(|k| (k, request_hash.clone())),
-        order_no: orders::order_no(app.now(), random_u64()?),
-    };
-    let now = app.now();
-    let b = buyer.clone();
-    let out = match app.store.write(move |tx| orders::checkout(tx, now, &b, &req)).await {
-        // A twin request with the same key committed first: answer with its order.
-        Err(Error::Conflict(Conflict::IdempotencyKeyInFlight)) => {
-            let key = idempotency_key.unwrap_or_default();
-            let req = Checkout {
-                product_id: ProductId(n.product_id),
-                quantity: n.quantity,
-                topup_target: n.topup_target.clone(),
-                idempotency: Some((key, request_hash)),
-                order_no: String::new(),
-            };
-            app.store.write(move |tx| orders::checkout(tx, now, &buyer, &req)).await?
-        }
-        other => other?,
-    };
-    Ok((out.replay, out.order.clone(), open_units(app, &out.units)?))
 }
 
 #[utoipa::path(post, path = "/api/v1/orders", tag = "orders", request_body = NewOrder,
@@ -267,4 +153,16 @@ pub async fn cancel<S: Store>(
     let now = app.now();
     let o = app.store.write(move |tx| orders::cancel_overdue(tx, now, &v.user, &no)).await?;
     Ok(Json(view(&o, now)))
+}
+
+/// The routes of this feature; `api::router` merges them.
+pub(crate) fn router<S: Store>() -> Router<App<S>> {
+    Router::new()
+        .route("/api/v1/orders", routing::get(list::<S>).post(create::<S>))
+        .route("/api/v1/orders/{no}", routing::get(get::<S>))
+        .route("/api/v1/orders/{no}/snapshot", routing::get(snapshot::<S>))
+        .route("/api/v1/orders/{no}/reveal", routing::post(reveal::<S>))
+        .route("/api/v1/orders/{no}/confirm", routing::post(confirm::<S>))
+        .route("/api/v1/orders/{no}/fulfil", routing::post(fulfil::<S>))
+        .route("/api/v1/orders/{no}/cancel", routing::post(cancel::<S>))
 }

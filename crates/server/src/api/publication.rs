@@ -1,15 +1,17 @@
 //! Published cases as open data (no login) and the shop's one public response.
 
 use axum::Json;
+use axum::Router;
 use axum::extract::{Path, Query, State};
+use axum::routing;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use youying_core::accounts::User;
 use youying_core::cases::publication::{self, PublicCase};
 use youying_core::ports::Store;
 use youying_core::values::{CaseId, ShopId};
 
-use super::reviews::PER_PAGE;
+use crate::app::publication::respond_as;
+use crate::app::reviews::PER_PAGE;
 use crate::auth::ApiUser;
 use crate::error::{ApiJson, ApiResult};
 use crate::state::App;
@@ -42,12 +44,6 @@ pub struct ResponseRequest {
     pub text: String,
 }
 
-/// The public response, shared by the API and the case page.
-pub async fn respond_as<S: Store>(app: &App<S>, actor: User, id: i64, text: String) -> ApiResult<PublicCase> {
-    let now = app.now();
-    Ok(app.store.write(move |tx| publication::respond(tx, now, &actor, CaseId(id), &text)).await?)
-}
-
 #[utoipa::path(get, path = "/api/v1/public/cases", tag = "cases", params(ListParams),
     responses((status = 200, body = PublicCasePage, description = "closed cases the platform stepped into, newest first, anonymised; no login needed")))]
 pub async fn list<S: Store>(State(app): State<App<S>>, Query(p): Query<ListParams>) -> ApiResult<Json<PublicCasePage>> {
@@ -74,4 +70,12 @@ pub async fn respond<S: Store>(
     ApiJson(r): ApiJson<ResponseRequest>,
 ) -> ApiResult<Json<PublicCase>> {
     Ok(Json(respond_as(&app, v.user, id, r.text).await?))
+}
+
+/// The routes of this feature; `api::router` merges them.
+pub(crate) fn router<S: Store>() -> Router<App<S>> {
+    Router::new()
+        .route("/api/v1/cases/{id}/public-response", routing::post(respond::<S>))
+        .route("/api/v1/public/cases", routing::get(list::<S>))
+        .route("/api/v1/public/cases/{id}", routing::get(get::<S>))
 }

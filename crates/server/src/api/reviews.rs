@@ -3,25 +3,21 @@
 //! published reviews — with the buyer shown only as 匿名买家.
 
 use axum::Json;
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::routing;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use youying_core::Error;
-use youying_core::accounts::User;
 use youying_core::ports::Store;
-use youying_core::reviews::{self, Review, ReviewState, Verdict};
-use youying_core::values::{ReviewId, ShopId};
+use youying_core::reviews::{self, Review, ReviewState};
+use youying_core::values::ShopId;
 
+use crate::app::reviews::{ANONYMOUS, PER_PAGE, moderate_as, reply_as, write};
 use crate::auth::ApiUser;
 use crate::error::{ApiJson, ApiResult};
 use crate::state::App;
-
-/// How every public page of reviews or cases is cut.
-pub const PER_PAGE: usize = 20;
-
-/// The only name a reviewer has in public.
-pub const ANONYMOUS: &str = "匿名买家";
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewReview {
@@ -126,35 +122,6 @@ pub struct StateParams {
     pub state: Option<String>,
 }
 
-/// Writing a review, shared by the API and the order page.
-pub async fn write<S: Store>(app: &App<S>, buyer: User, no: String, stars: i64, text: String) -> ApiResult<Review> {
-    let now = app.now();
-    Ok(app.store.write(move |tx| reviews::write(tx, now, &buyer, &no, stars, &text)).await?)
-}
-
-/// Replying, shared by the API and the merchant page.
-pub async fn reply_as<S: Store>(app: &App<S>, actor: User, id: i64, text: String) -> ApiResult<Review> {
-    let now = app.now();
-    Ok(app.store.write(move |tx| reviews::reply(tx, now, &actor, ReviewId(id), &text)).await?)
-}
-
-/// Moderating, shared by the API and the platform page.
-pub async fn moderate_as<S: Store>(
-    app: &App<S>,
-    agent: User,
-    id: i64,
-    decision: &str,
-    note: String,
-) -> ApiResult<Review> {
-    let verdict = match decision {
-        "publish" => Verdict::Publish,
-        "reject" => Verdict::Reject,
-        _ => return Err(Error::Invalid { field: "decision", reason: "unknown" }.into()),
-    };
-    let now = app.now();
-    Ok(app.store.write(move |tx| reviews::moderate(tx, now, &agent, ReviewId(id), verdict, &note)).await?)
-}
-
 #[utoipa::path(post, path = "/api/v1/orders/{no}/review", tag = "reviews", params(("no" = String, Path)), request_body = NewReview,
     responses((status = 201, body = ReviewView, description = "written: `published`, or `held` for moderation (threats, insults, contact details)"),
         (status = 404, description = "not your order"),
@@ -235,4 +202,14 @@ pub async fn of_shop<S: Store>(
     let page = p.page.unwrap_or(1).max(1);
     let (list, has_more) = app.store.read(move |tx| reviews::public_page(tx, ShopId(id), page, PER_PAGE)).await?;
     Ok(Json(PublicReviewPage { page, per_page: PER_PAGE, has_more, items: list.iter().map(public).collect() }))
+}
+
+/// The routes of this feature; `api::router` merges them.
+pub(crate) fn router<S: Store>() -> Router<App<S>> {
+    Router::new()
+        .route("/api/v1/orders/{no}/review", routing::get(of_order::<S>).post(create::<S>))
+        .route("/api/v1/reviews/{id}/reply", routing::post(reply::<S>))
+        .route("/api/v1/platform/reviews", routing::get(queue::<S>))
+        .route("/api/v1/platform/reviews/{id}/moderate", routing::post(moderate::<S>))
+        .route("/api/v1/public/shops/{id}/reviews", routing::get(of_shop::<S>))
 }

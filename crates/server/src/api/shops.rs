@@ -1,35 +1,24 @@
 //! Shops and their staff: opening a shop, inviting merchant agents, accepting.
 
 use axum::Json;
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::routing;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use youying_core::authz::ShopAction;
 use youying_core::ports::Store;
-use youying_core::shops::{Invite, Shop};
-use youying_core::values::{InviteId, Password, Role, ShopId, ShopName, Username};
+use youying_core::shops::Invite;
+use youying_core::values::{InviteId, ShopId, ShopName};
 use youying_core::{Error, shops};
 
 use super::auth::UserView;
+use crate::app::shops::{ShopView, accept};
 use crate::auth::ApiUser;
 use crate::error::{ApiJson, ApiResult};
-use crate::security::{hash_password, random_token, token_hash};
+use crate::security::{random_token, token_hash};
 use crate::state::App;
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ShopView {
-    pub id: i64,
-    pub name: String,
-    pub owner_id: i64,
-    pub created_at: i64,
-}
-
-impl From<&Shop> for ShopView {
-    fn from(s: &Shop) -> Self {
-        Self { id: s.id.0, name: s.name.clone(), owner_id: s.owner_id.0, created_at: s.created_at.millis() }
-    }
-}
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewShop {
@@ -157,18 +146,13 @@ pub async fn accept_invite<S: Store>(
     Ok((StatusCode::CREATED, Json(UserView::from(&user))))
 }
 
-/// Shared with the invitation page.
-pub async fn accept<S: Store>(
-    app: &App<S>,
-    token: &str,
-    username: &str,
-    password: &str,
-) -> ApiResult<youying_core::accounts::User> {
-    let name = Username::parse(username)?;
-    let pw = Password::parse(password, name.as_str())?;
-    let hash = hash_password(pw.expose().to_owned()).await?;
-    let (th, now) = (token_hash(token), app.now());
-    let user = app.store.write(move |tx| shops::accept_invite(tx, now, &th, &name, hash)).await?;
-    debug_assert_eq!(user.role, Role::MerchantAgent);
-    Ok(user)
+/// The routes of this feature; `api::router` merges them.
+pub(crate) fn router<S: Store>() -> Router<App<S>> {
+    Router::new()
+        .route("/api/v1/shops", routing::post(open::<S>))
+        .route("/api/v1/shops/{id}", routing::get(get::<S>))
+        .route("/api/v1/shops/{id}/agents", routing::get(agents::<S>))
+        .route("/api/v1/shops/{id}/invites", routing::get(invites::<S>).post(invite::<S>))
+        .route("/api/v1/invites/{id}", routing::delete(revoke_invite::<S>))
+        .route("/api/v1/invites/accept", routing::post(accept_invite::<S>))
 }

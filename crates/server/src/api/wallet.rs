@@ -1,8 +1,10 @@
 //! Wallets, statements, admin credits, the demo faucet, breaches and the ledger audit.
 
 use axum::Json;
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::routing;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use youying_core::authz::{self, ShopAction};
@@ -13,6 +15,7 @@ use youying_core::ports::Store;
 use youying_core::values::ShopId;
 use youying_core::{Error, shops};
 
+use crate::app::wallet::faucet_credit;
 use crate::auth::ApiUser;
 use crate::error::{ApiJson, ApiResult, AppError};
 use crate::state::App;
@@ -101,35 +104,6 @@ pub async fn credit<S: Store>(
     Ok(Json(Balance { balance_fen: balance }))
 }
 
-/// Demo mode only: ¥500 of play money for whoever asks.
-pub const FAUCET_FEN: i64 = 50_000;
-
-/// Demo mode only: credits a buyer ¥500 of play money; returns the new balance.
-/// Shared by the API and the wallet page. Outside demo mode there is no faucet.
-pub async fn faucet_credit<S: Store>(app: &App<S>, user: &youying_core::accounts::User) -> ApiResult<i64> {
-    if !app.config.demo {
-        return Err(Error::NotFound.into());
-    }
-    let now = app.now();
-    let id = user.id;
-    let balance = app
-        .store
-        .write(move |tx| {
-            let entry = youying_core::money::Entry::transfer(
-                "wallet.credit",
-                format!("user:{id}"),
-                "演示充值",
-                Account::PlatformCash,
-                Account::UserWallet(id),
-                Fen::new(FAUCET_FEN)?,
-            )?;
-            tx.post(&entry, now)?;
-            tx.balance(Account::UserWallet(id))
-        })
-        .await?;
-    Ok(balance)
-}
-
 #[utoipa::path(post, path = "/api/v1/demo/faucet", tag = "wallet", responses((status = 200, body = Balance), (status = 404, description = "not in demo mode")))]
 pub async fn faucet<S: Store>(State(app): State<App<S>>, ApiUser(v): ApiUser) -> ApiResult<Json<Balance>> {
     Ok(Json(Balance { balance_fen: faucet_credit(&app, &v.user).await? }))
@@ -212,4 +186,15 @@ pub async fn audit<S: Store>(
     authz::admin(&v.user).map_err(AppError::from)?;
     let a = app.store.read(|tx| tx.ledger_audit()).await?;
     Ok((StatusCode::OK, Json(audit_view(a))))
+}
+
+/// The routes of this feature; `api::router` merges them.
+pub(crate) fn router<S: Store>() -> Router<App<S>> {
+    Router::new()
+        .route("/api/v1/shops/{id}/wallet", routing::get(of_shop::<S>))
+        .route("/api/v1/wallet", routing::get(mine::<S>))
+        .route("/api/v1/admin/wallets/{username}/credit", routing::post(credit::<S>))
+        .route("/api/v1/admin/ledger/audit", routing::get(audit::<S>))
+        .route("/api/v1/breaches", routing::get(breaches::<S>))
+        .route("/api/v1/demo/faucet", routing::post(faucet::<S>))
 }

@@ -2,16 +2,19 @@
 
 use askama::Template;
 use axum::Form;
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use axum::routing;
 use serde::Deserialize;
 use youying_core::accounts;
 use youying_core::ports::Store;
 use youying_core::values::{Email, TokenId};
 
+use super::layout::{Layout, Page, PageError, render, see_other};
 use super::session::CsrfForm;
-use super::{Layout, Page, PageError, fmt_time, render, see_other};
+use crate::fmt::fmt_time;
 use crate::i18n;
 use crate::security::{random_token, token_hash};
 use crate::state::App;
@@ -146,4 +149,13 @@ pub async fn set_email<S: Store>(
     let said = if saved.is_some() { "account.email_saved" } else { "account.email_cleared" };
     page.layout = page.layout.clone().with_flash(i18n::t(said));
     account_page(&app, &page, None).await
+}
+
+/// The routes of this feature; `pages::router` merges them.
+pub(crate) fn router<S: Store>() -> Router<App<S>> {
+    Router::new()
+        .route("/account", routing::get(show::<S>))
+        .route("/account/email", routing::post(set_email::<S>))
+        .route("/account/tokens", routing::post(create_token::<S>))
+        .route("/account/tokens/{id}/revoke", routing::post(revoke_token::<S>))
 }

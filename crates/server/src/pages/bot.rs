@@ -5,9 +5,11 @@
 
 use askama::Template;
 use axum::Form;
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use axum::routing;
 use serde_json::Value;
 use youying_core::authz::{self, ShopAction};
 use youying_core::chat::bot::{BotDay, Feedback, china_day};
@@ -18,8 +20,9 @@ use youying_core::values::{ConversationId, ShopId};
 use youying_core::{Error, shops};
 
 use super::forms::field;
-use super::{Layout, Page, PageError, fmt_time, render, see_other};
+use super::layout::{Layout, Page, PageError, render, see_other};
 use crate::error::AppError;
+use crate::fmt::fmt_time;
 use crate::state::App;
 
 /// A bot answer as the thread shows it.
@@ -65,7 +68,7 @@ pub async fn press<S: Store>(
     let action = Feedback::parse(field(&f, "action"))
         .ok_or(AppError::Core(Error::Invalid { field: "action", reason: "settled_or_human" }))
         .map_err(|e| page.error(e))?;
-    match crate::api::bot::press(&app, user, ConversationId(id), action).await {
+    match crate::app::bot::press(&app, user, ConversationId(id), action).await {
         Ok(_) | Err(AppError::Core(Error::Conflict(_))) => Ok(see_other(&format!("/chat/{id}"))),
         Err(e) => Err(page.error(e)),
     }
@@ -152,7 +155,7 @@ async fn faq_page<S: Store>(
         builtin,
         items: items.iter().map(faq_row).collect(),
         days: merge_days(&days).iter().map(day_row).collect(),
-        reply_rule: super::fmt_duration(reply_secs),
+        reply_rule: crate::fmt::fmt_duration(reply_secs),
         action,
         error: error.map(AppError::message),
     };
@@ -288,4 +291,14 @@ pub async fn switch<S: Store>(
         "智能助手已关闭：买家的每条消息都等待人工回复。"
     };
     done(&app, &page, Scope::Shop(ShopId(id)), r.map_err(AppError::from), flash).await
+}
+
+/// The routes of this feature; `pages::router` merges them.
+pub(crate) fn router<S: Store>() -> Router<App<S>> {
+    Router::new()
+        .route("/chat/{id}/bot", routing::post(press::<S>))
+        .route("/merchant/shops/{id}/faq", routing::get(shop_faq::<S>).post(add_shop::<S>))
+        .route("/merchant/shops/{id}/bot", routing::post(switch::<S>))
+        .route("/platform/faq", routing::get(platform_faq::<S>).post(add_platform::<S>))
+        .route("/faq/{id}", routing::post(change::<S>))
 }

@@ -5,9 +5,12 @@
 
 use askama::Template;
 use axum::Form;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use axum::routing;
 use youying_core::Error;
 use youying_core::cases::publication::{self, PublicCase};
 use youying_core::cases::{Action, Attachment, Case, CaseState, CaseType, Decision, OpenCase, Side};
@@ -17,10 +20,11 @@ use youying_core::ports::Store;
 use youying_core::snapshot::Snapshot;
 use youying_core::values::{CaseId, Role};
 
-use super::forms::{fmt_fen, parse_yuan_opt};
-use super::{Layout, Page, PageError, fmt_time, render, see_other};
-use crate::api::cases::{self as api, TimelineEntry};
+use super::forms::parse_yuan_opt;
+use super::layout::{Layout, Page, PageError, render, see_other};
+use crate::app::cases::{self as case_ops, TimelineEntry};
 use crate::error::AppError;
+use crate::fmt::{fmt_fen, fmt_time};
 use crate::state::App;
 
 /// A posted multipart form: text fields and files.
@@ -132,7 +136,7 @@ pub async fn open<S: Store>(
         },
         Err(e) => return new_page(&app, &page, no, Some(AppError::from(e).message())).await,
     };
-    match api::open_case(&app, user, no.clone(), req).await {
+    match case_ops::open_case(&app, user, no.clone(), req).await {
         Ok(c) => Ok(see_other(&format!("/cases/{}", c.id))),
         Err(e @ AppError::Core(Error::Invalid { .. })) => new_page(&app, &page, no, Some(e.message())).await,
         Err(e) => Err(page.error(e)),
@@ -186,7 +190,7 @@ fn who(side: &str) -> &'static str {
 #[template(path = "case.html")]
 struct CasePage<'a> {
     page: &'a Layout,
-    c: api::CaseView,
+    c: case_ops::CaseView,
     viewer: &'static str,
     now: i64,
     opened: String,
@@ -195,7 +199,7 @@ struct CasePage<'a> {
     refund: String,
     proposal: Option<String>,
     lines: Vec<Line>,
-    evidence: Vec<api::EvidenceView>,
+    evidence: Vec<case_ops::EvidenceView>,
     can_reissue: bool,
     can_fulfil: bool,
     merchant_turn: bool,
@@ -211,7 +215,7 @@ struct CasePage<'a> {
 
 pub async fn show<S: Store>(State(app): State<App<S>>, page: Page, Path(id): Path<i64>) -> Result<Response, PageError> {
     let user = page.require_viewer()?.user.clone();
-    let d = api::detail(&app, user.clone(), id).await.map_err(|e| page.error(e))?;
+    let d = case_ops::detail(&app, user.clone(), id).await.map_err(|e| page.error(e))?;
     let no = d.case.order_no.clone();
     let kind = app
         .store
@@ -233,7 +237,7 @@ pub async fn show<S: Store>(State(app): State<App<S>>, page: Page, Path(id): Pat
         .map_err(|e| page.error(e.into()))?;
     let t = CasePage {
         page: &page.layout,
-        viewer: api::side_label(side),
+        viewer: case_ops::side_label(side),
         now: d.now,
         opened: ts(c.opened_at),
         merchant_due: ts(c.merchant_due),
@@ -292,7 +296,7 @@ pub async fn act<S: Store>(
     page.check_csrf(f.get("_csrf"))?;
     let user = page.require_viewer()?.user.clone();
     let action = action_of(&f).map_err(|e| page.error(e.into()))?;
-    api::perform(&app, user, id, action).await.map_err(|e| page.error(e))?;
+    case_ops::perform(&app, user, id, action).await.map_err(|e| page.error(e))?;
     Ok(see_other(&format!("/cases/{id}")))
 }
 
@@ -306,7 +310,7 @@ pub async fn public_response<S: Store>(
     page.check_csrf(super::forms::field(&f, "_csrf"))?;
     let user = page.require_viewer()?.user.clone();
     let text = super::forms::field(&f, "text").to_owned();
-    crate::api::publication::respond_as(&app, user, id, text).await.map_err(|e| page.error(e))?;
+    crate::app::publication::respond_as(&app, user, id, text).await.map_err(|e| page.error(e))?;
     Ok(see_other(&format!("/cases/{id}#public")))
 }
 
@@ -316,7 +320,8 @@ pub async fn evidence<S: Store>(
     Path((id, eid)): Path<(i64, i64)>,
 ) -> Result<Response, PageError> {
     let user = page.require_viewer()?.user.clone();
-    api::evidence_file(&app, user, id, eid).await.map_err(|e| page.error(e))
+    let (content_type, body) = case_ops::evidence_file(&app, user, id, eid).await.map_err(|e| page.error(e))?;
+    Ok(crate::evidence::file_response(content_type, body))
 }
 
 // ---- lists -------------------------------------------------------------------
@@ -418,4 +423,25 @@ pub async fn arbitration<S: Store>(State(app): State<App<S>>, page: Page) -> Res
         .await
         .map_err(|e| page.error(e.into()))?;
     list_page(&app, &page, "仲裁队列", "仲裁队列为空。", list).await
+}
+
+/// The routes of this feature; `pages::router` merges them.
+pub(crate) fn router<S: Store>() -> Router<App<S>> {
+    Router::new()
+        .route(
+            "/orders/{no}/cases",
+            routing::get(new_form::<S>)
+                .post(open::<S>)
+                .layer(DefaultBodyLimit::max(crate::app::cases::CASE_BODY_LIMIT)),
+        )
+        .route("/cases", routing::get(mine::<S>))
+        .route("/cases/{id}", routing::get(show::<S>))
+        .route(
+            "/cases/{id}/actions",
+            routing::post(act::<S>).layer(DefaultBodyLimit::max(crate::app::cases::CASE_BODY_LIMIT)),
+        )
+        .route("/cases/{id}/evidence/{eid}", routing::get(evidence::<S>))
+        .route("/merchant/cases", routing::get(merchant::<S>))
+        .route("/platform/cases", routing::get(arbitration::<S>))
+        .route("/cases/{id}/public-response", routing::post(public_response::<S>))
 }

@@ -8,9 +8,12 @@ use std::collections::VecDeque;
 
 use askama::Template;
 use axum::Form;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use axum::routing;
 use youying_core::accounts::User;
 use youying_core::catalogue::Product;
 use youying_core::chat::{self, Conversation, Message, Owner, Side};
@@ -22,8 +25,9 @@ use youying_core::values::{ConversationId, ProductId, Role, ShopId, UserId};
 use youying_core::{Error, Timestamp, rules};
 
 use super::forms::field;
-use super::{Layout, Page, PageError, fmt_duration, render, safe_next, see_other};
+use super::layout::{Layout, Page, PageError, render, safe_next, see_other};
 use crate::error::AppError;
+use crate::fmt::fmt_duration;
 use crate::state::App;
 
 /// How many of a conversation's latest messages a page shows.
@@ -244,7 +248,7 @@ async fn seen<S: Store>(app: &App<S>, page: &Page, th: &Thread) {
     if last.id <= th.c.read.of(th.side) {
         return;
     }
-    if let Err(e) = crate::api::chat::mark_read(app, v.user.clone(), th.c.id, last.id).await {
+    if let Err(e) = crate::app::chat::mark_read(app, v.user.clone(), th.c.id, last.id).await {
         tracing::warn!(error = %e, conversation = th.c.id.0, "could not record a read receipt");
     }
 }
@@ -280,7 +284,7 @@ pub async fn post<S: Store>(
     page.check_csrf(field(&f, "_csrf"))?;
     let user = page.require_viewer()?.user.clone();
     let text = field(&f, "text").to_owned();
-    match crate::api::chat::say(&app, user, ConversationId(id), text.clone()).await {
+    match crate::app::chat::say(&app, user, ConversationId(id), text.clone()).await {
         Ok(m) => Ok(see_other(&thread_href(m.side, id))),
         Err(e) if e.status() == StatusCode::NOT_FOUND => Err(page.error(e)),
         Err(e) => {
@@ -302,7 +306,7 @@ struct ImageForm {
 async fn read_image_form(mut m: Multipart) -> Result<ImageForm, AppError> {
     let fail = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            crate::api::chat::too_large()
+            crate::error::too_large()
         } else {
             AppError::http(StatusCode::BAD_REQUEST, "invalid_input")
         }
@@ -335,7 +339,9 @@ pub async fn post_image<S: Store>(
         Ok(f) => {
             page.check_csrf(&f.csrf)?;
             let claim = (f.content_type, f.file_name);
-            crate::api::chat::send_image(&app, user, ConversationId(id), f.bytes, claim).await
+            crate::app::chat::send_image(&app, user, ConversationId(id), f.bytes, claim)
+                .await
+                .map_err(crate::error::image_error)
         }
         Err(e) => Err(e),
     };
@@ -449,4 +455,18 @@ pub async fn list<S: Store>(State(app): State<App<S>>, page: Page) -> Result<Res
         .await
         .map_err(|e| page.error(e.into()))?;
     Ok(render(StatusCode::OK, &page.layout, &ListPage { page: &page.layout, rows, now_ms: now.millis() }))
+}
+
+/// The routes of this feature; `pages::router` merges them.
+pub(crate) fn router<S: Store>() -> Router<App<S>> {
+    Router::new()
+        .route("/chat", routing::get(list::<S>))
+        .route("/chat/open", routing::post(open::<S>))
+        .route("/chat/{id}", routing::get(show::<S>))
+        .route("/chat/{id}/messages", routing::post(post::<S>))
+        .route(
+            "/chat/{id}/images",
+            routing::post(post_image::<S>).layer(DefaultBodyLimit::max(crate::app::chat::IMAGE_FORM_LIMIT)),
+        )
+        .route("/chat/{id}/assign", routing::post(assign::<S>))
 }

@@ -5,9 +5,11 @@
 
 use askama::Template;
 use axum::Form;
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use axum::routing;
 use youying_core::accounts::User;
 use youying_core::chat::{Conversation, Side};
 use youying_core::orders::Order;
@@ -19,9 +21,10 @@ use youying_core::values::{Role, UserId};
 use youying_core::{Timestamp, authz, chat, rules};
 
 use super::chat::{Status, Thread, ThreadView, show_for, team_owns, thread_href, username};
-use super::forms::{field, fmt_fen};
+use super::forms::field;
+use super::layout::{Layout, Page, PageError, render, see_other};
 use super::market::kind_label;
-use super::{Layout, Page, PageError, fmt_time, render, see_other};
+use crate::fmt::{fmt_fen, fmt_time};
 use crate::state::App;
 
 const SHOP_CANNED: &[&str] = &[
@@ -192,7 +195,7 @@ pub async fn platform_list<S: Store>(State(app): State<App<S>>, page: Page) -> R
         .await
         .map_err(|e| page.error(e.into()))?;
     sort(&mut rows);
-    let d = crate::api::chat::duty_report(&app).await.map_err(|e| page.error(e))?;
+    let d = crate::app::chat::duty_report(&app).await.map_err(|e| page.error(e))?;
     let duty = DutyPanel {
         on: d.on_duty.contains(&user.id.0),
         on_duty: d.on_duty.len(),
@@ -346,4 +349,14 @@ pub fn staff_page(page: &Page, th: &Thread, t: ThreadView, status: StatusCode) -
         canned: if platform { PLATFORM_CANNED } else { SHOP_CANNED },
     };
     render(status, &page.layout, &p)
+}
+
+/// The routes of this feature; `pages::router` merges them.
+pub(crate) fn router<S: Store>() -> Router<App<S>> {
+    Router::new()
+        .route("/merchant/chat", routing::get(merchant_list::<S>))
+        .route("/merchant/chat/{id}", routing::get(merchant_show::<S>))
+        .route("/platform/chat", routing::get(platform_list::<S>))
+        .route("/platform/chat/{id}", routing::get(platform_show::<S>))
+        .route("/platform/duty", routing::post(duty::<S>))
 }

@@ -6,8 +6,7 @@ use serde_json::Value;
 use youying_core::chat::{ImageRef, Message, Side};
 use youying_core::orders::OrderState;
 
-use super::fmt_time;
-use super::forms::fmt_fen;
+use crate::fmt::{fmt_fen, fmt_time};
 
 /// The order or product a conversation was opened about, from an `order_card` body.
 pub struct Card {
@@ -67,7 +66,7 @@ impl Thumb {
             (false, true) => (THUMB, scale(h, w)),
             (false, false) => (scale(w, h), THUMB),
         };
-        Some(Thumb { src: crate::hub::image_url(m.conversation_id.0, r.image_id), width, height })
+        Some(Thumb { src: crate::app::chat_view::image_url(m.conversation_id.0, r.image_id), width, height })
     }
 }
 

@@ -2,12 +2,16 @@
 //! `/api/openapi.json` serves, so the two cannot disagree.
 
 use askama::Template;
+use axum::Router;
 use axum::http::StatusCode;
 use axum::response::Response;
+use axum::routing;
 use utoipa::OpenApi;
+use youying_core::ports::Store;
 
-use super::{Layout, Page, render};
-use crate::api::openapi::ApiDoc;
+use super::layout::{Layout, Page, render};
+use crate::openapi::ApiDoc;
+use crate::state::App;
 
 struct Op {
     method: String,
@@ -52,4 +56,9 @@ pub async fn page(page: Page) -> Response {
         }
     }
     render(StatusCode::OK, &page.layout, &DocsPage { page: &page.layout, ops })
+}
+
+/// The routes of this feature; `pages::router` merges them.
+pub(crate) fn router<S: Store>() -> Router<App<S>> {
+    Router::new().route("/api/docs", routing::get(page))
 }

@@ -4,9 +4,11 @@
 
 use askama::Template;
 use axum::Form;
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use axum::routing;
 use youying_core::authz::{self, ShopAction};
 use youying_core::deposit::{self, DepositSource, Standing};
 use youying_core::enforcement::Breach;
@@ -18,9 +20,10 @@ use youying_core::rules::{self, Rule, Rules};
 use youying_core::values::ShopId;
 use youying_core::{Error, shops};
 
-use super::forms::{field, fmt_fen, parse_yuan};
-use super::{Layout, Page, PageError, fmt_duration, fmt_time, render, see_other};
+use super::forms::{field, parse_yuan};
+use super::layout::{Layout, Page, PageError, render, see_other};
 use crate::error::AppError;
+use crate::fmt::{fmt_duration, fmt_fen, fmt_time};
 use crate::state::App;
 
 struct PenaltyRow {
@@ -250,4 +253,13 @@ pub async fn lift<S: Store>(
             overview_page(&app, &page, Some(&e)).await
         }
     }
+}
+
+/// The routes of this feature; `pages::router` merges them.
+pub(crate) fn router<S: Store>() -> Router<App<S>> {
+    Router::new()
+        .route("/merchant/shops/{id}/enforcement", routing::get(show::<S>))
+        .route("/merchant/shops/{id}/deposit", routing::post(top_up::<S>))
+        .route("/platform/penalties", routing::get(overview::<S>))
+        .route("/admin/penalties/{id}/lift", routing::post(lift::<S>))
 }

@@ -2,7 +2,7 @@
 //! fen, never floats), query strings, and the form fields repeated across pages.
 
 use youying_core::Error;
-use youying_core::money::{Fen, MAX_FEN};
+use youying_core::money::MAX_FEN;
 
 /// `"12.34"` (also `12`, `12.3`, `¥12.34`) → 1234 fen, parsed as integers: a
 /// float would turn 0.29 into 28 fen.
@@ -31,13 +31,6 @@ pub fn parse_yuan_opt(field: &'static str, raw: &str) -> Result<Option<i64>, Err
 /// 1234 → `"12.34"`, for prefilling a yuan input.
 pub fn yuan_input(fen: i64) -> String {
     format!("{}.{:02}", fen / 100, (fen % 100).abs())
-}
-
-/// A signed amount as people read it: `¥12.34`, `-¥12.34`.
-pub fn fmt_fen(fen: i64) -> String {
-    let abs =
-        Fen::new(fen.saturating_abs()).map_or_else(|_| format!("¥{}", fen.saturating_abs() / 100), |f| f.to_string());
-    if fen < 0 { format!("-{abs}") } else { abs }
 }
 
 /// Percent-encodes a query-string value (everything but the unreserved set).
@@ -85,8 +78,6 @@ mod tests {
     fn amounts_read_back() {
         assert_eq!(yuan_input(1234), "12.34");
         assert_eq!(yuan_input(5), "0.05");
-        assert_eq!(fmt_fen(1234), "¥12.34");
-        assert_eq!(fmt_fen(-50_000), "-¥500.00");
         assert_eq!(urlencode("点卡 a&b"), "%E7%82%B9%E5%8D%A1%20a%26b");
     }
 }

@@ -3,19 +3,21 @@
 //! (平台服务报告). Charts are server-side SVG from [`crate::svg`].
 
 use askama::Template;
+use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use axum::routing;
 use youying_core::enforcement::{BreachKind, Party};
 use youying_core::grades::history::{History, history};
 use youying_core::grades::{self, BANDS, Figures, NEUTRAL_REVIEW_CENTI, NEW_SHOP_ORDERS};
 use youying_core::ports::Store;
 use youying_core::values::ShopId;
 
-use super::forms::fmt_fen;
-use super::{Layout, Page, PageError, fmt_time, render};
-use crate::api::public::{ReportWindowView, ShopTrust, load_report, load_shop};
+use super::layout::{Layout, Page, PageError, render};
+use crate::app::public::{ReportWindowView, ShopTrust, load_report, load_shop};
 use crate::error::AppError;
+use crate::fmt::{fmt_fen, fmt_time};
 use crate::state::App;
 use crate::svg::{Bar, bar_chart};
 
@@ -304,4 +306,9 @@ pub async fn report<S: Store>(State(app): State<App<S>>, page: Page) -> Result<R
         chain_head: r.chain_head.map(|a| (a.hash, fmt_time(a.at))),
     };
     Ok(render(StatusCode::OK, &page.layout, &t))
+}
+
+/// The routes of this feature; `pages::router` merges them.
+pub(crate) fn router<S: Store>() -> Router<App<S>> {
+    Router::new().route("/grades", routing::get(rules)).route("/report", routing::get(report::<S>))
 }

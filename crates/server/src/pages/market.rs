@@ -3,9 +3,11 @@
 
 use askama::Template;
 use axum::Form;
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use axum::routing;
 use youying_core::catalogue::{self, CATEGORIES, ProductKind};
 use youying_core::ports::Store;
 use youying_core::rules::{self, Rule, Rules};
@@ -13,12 +15,13 @@ use youying_core::values::{ProductId, ShopId};
 use youying_core::{Error, deposit};
 
 use super::chat::Contact;
-use super::forms::{field, fmt_fen, parse_yuan_opt, urlencode, yuan_input};
-use super::{Layout, Page, PageError, fmt_duration, fmt_time, render, see_other};
-use crate::api::orders::{NewOrder, place};
-use crate::api::products::{ProductView, SearchParams, load_view, search_products, view};
+use super::forms::{field, parse_yuan_opt, urlencode, yuan_input};
+use super::layout::{Layout, Page, PageError, render, see_other};
+use crate::app::orders::{NewOrder, place};
+use crate::app::products::{ProductView, SearchParams, load_view, search_products, view};
 use crate::catalog::render_markdown;
 use crate::error::AppError;
+use crate::fmt::{fmt_duration, fmt_fen, fmt_time};
 use crate::i18n;
 use crate::security::random_token;
 use crate::state::App;
@@ -432,4 +435,14 @@ pub async fn shop<S: Store>(State(app): State<App<S>>, page: Page, Path(id): Pat
         grade,
     };
     Ok(render(StatusCode::OK, &page.layout, &t))
+}
+
+/// The routes of this feature; `pages::router` merges them.
+pub(crate) fn router<S: Store>() -> Router<App<S>> {
+    Router::new()
+        .route("/", routing::get(home::<S>))
+        .route("/search", routing::get(search::<S>))
+        .route("/products/{id}", routing::get(product::<S>))
+        .route("/products/{id}/buy", routing::post(buy::<S>))
+        .route("/shops/{id}", routing::get(shop::<S>))
 }

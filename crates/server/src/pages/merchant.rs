@@ -3,9 +3,11 @@
 
 use askama::Template;
 use axum::Form;
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use axum::routing;
 use youying_core::authz::ShopAction;
 use youying_core::catalogue::{
     AccountAttr, CATEGORIES, PROMISES, ProductInput, ProductKind, ProductSpec, Tier, TopupField,
@@ -17,9 +19,10 @@ use youying_core::values::{ProductId, ShopId};
 use youying_core::{Error, listings, shops};
 
 use super::forms::{field, fields, parse_yuan};
+use super::layout::{Layout, Page, PageError, render, see_other};
 use super::orders::{OrderRow, topup_lines};
-use super::{Layout, Page, PageError, fmt_time, render, see_other};
 use crate::error::AppError;
+use crate::fmt::fmt_time;
 use crate::state::App;
 
 /// The shop if the viewer may act for it (`Manage` or `Serve`); else 404.
@@ -297,4 +300,13 @@ pub async fn fulfil<S: Store>(
         .await
         .map_err(|e| page.error(e.into()))?;
     Ok(see_other(&format!("/merchant/shops/{}/orders", o.shop_id.0)))
+}
+
+/// The routes of this feature; `pages::router` merges them.
+pub(crate) fn router<S: Store>() -> Router<App<S>> {
+    Router::new()
+        .route("/merchant/shops/{id}/products/new", routing::get(new_form::<S>).post(create::<S>))
+        .route("/merchant/products/{id}/sale", routing::post(set_sale::<S>))
+        .route("/merchant/shops/{id}/orders", routing::get(orders::<S>))
+        .route("/merchant/orders/{no}/fulfil", routing::post(fulfil::<S>))
 }

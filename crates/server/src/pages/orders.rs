@@ -4,9 +4,11 @@
 
 use askama::Template;
 use axum::Form;
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use axum::routing;
 use serde_json::Value;
 use youying_core::cases::Case;
 use youying_core::orders::{self, Order, OrderState};
@@ -16,12 +18,12 @@ use youying_core::snapshot::Snapshot;
 use youying_core::values::Role;
 
 use super::chat::Contact;
-use super::forms::fmt_fen;
+use super::layout::{Layout, Page, PageError, render, see_other};
 use super::market::kind_label;
 use super::session::CsrfForm;
-use super::{Layout, Page, PageError, fmt_duration, fmt_time, render, see_other};
 use crate::catalog::render_markdown;
 use crate::error::AppError;
+use crate::fmt::{fmt_duration, fmt_fen, fmt_time};
 use crate::state::App;
 use crate::vault::OpenUnit;
 
@@ -128,7 +130,7 @@ fn order_page<S: Store>(
     let viewer = page.viewer.as_ref().map(|v| &v.user);
     let is_buyer = viewer.is_some_and(|u| u.id == o.buyer_id);
     let shop_name = snapshot_of(o).map(|s| s.shop.name).unwrap_or_default();
-    let api = crate::api::orders::view(o, app.now());
+    let api = crate::app::orders::view(o, app.now());
     let t = OrderPage {
         page: &page.layout,
         kind: kind_label(o.kind.as_str()),
@@ -311,4 +313,28 @@ pub async fn snapshot<S: Store>(
         canonical: o.snapshot.clone(),
     };
     Ok(render(StatusCode::OK, &page.layout, &t))
+}
+
+/// 导出证据 from the order page (a plain link: the session cookie is enough
+/// for a download that changes nothing but the log of exports).
+pub async fn evidence_zip<S: Store>(
+    State(app): State<App<S>>,
+    page: Page,
+    Path(no): Path<String>,
+) -> Result<Response, PageError> {
+    let user = page.require_viewer()?.user.clone();
+    let zip = crate::app::evidence::export(&app, user, no.clone()).await.map_err(|e| page.error(e))?;
+    Ok(crate::evidence::zip_response(&no, zip))
+}
+
+/// The routes of this feature; `pages::router` merges them.
+pub(crate) fn router<S: Store>() -> Router<App<S>> {
+    Router::new()
+        .route("/orders", routing::get(list::<S>))
+        .route("/orders/{no}", routing::get(show::<S>))
+        .route("/orders/{no}/evidence.zip", routing::get(evidence_zip::<S>))
+        .route("/orders/{no}/reveal", routing::post(reveal::<S>))
+        .route("/orders/{no}/confirm", routing::post(confirm::<S>))
+        .route("/orders/{no}/cancel", routing::post(cancel::<S>))
+        .route("/orders/{no}/snapshot", routing::get(snapshot::<S>))
 }

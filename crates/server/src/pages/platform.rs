@@ -4,16 +4,19 @@ use std::collections::{BTreeMap, HashMap};
 
 use askama::Template;
 use axum::Form;
+use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use axum::routing;
 use youying_core::ports::Store;
 use youying_core::rules::{self, RULES};
 use youying_core::values::Role;
 use youying_core::{Error, accounts, authz};
 
-use super::{Layout, Page, PageError, fmt_duration, fmt_time, render};
+use super::layout::{Layout, Page, PageError, render};
 use crate::error::AppError;
+use crate::fmt::{fmt_duration, fmt_time};
 use crate::state::App;
 
 struct RuleRow {
@@ -97,4 +100,9 @@ pub async fn save_rules<S: Store>(
         layout: page.layout.clone().with_flash("规则已保存，之后新建的截止时间按新规则计算。"), ..page
     };
     console_page(&app, &page, StatusCode::OK).await
+}
+
+/// The routes of this feature; `pages::router` merges them.
+pub(crate) fn router<S: Store>() -> Router<App<S>> {
+    Router::new().route("/platform", routing::get(console::<S>)).route("/admin/rules", routing::post(save_rules::<S>))
 }

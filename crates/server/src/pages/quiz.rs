@@ -4,18 +4,21 @@
 
 use askama::Template;
 use axum::Form;
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use axum::routing;
 use youying_core::accounts::User;
 use youying_core::ports::Store;
 use youying_core::quiz::{self, Certificate, Question, QuestionDraft};
 use youying_core::{Error, authz};
 
 use super::forms::field;
-use super::{Layout, Page, PageError, fmt_duration, fmt_time, render, see_other};
-use crate::api::quiz::{AttemptView, ResultView, attempt_view, result_view, start_as, submit_as};
+use super::layout::{Layout, Page, PageError, render, see_other};
+use crate::app::quiz::{AttemptView, ResultView, attempt_view, result_view, start_as, submit_as};
 use crate::error::AppError;
+use crate::fmt::{fmt_duration, fmt_time};
 use crate::state::App;
 
 #[derive(Template)]
@@ -267,4 +270,14 @@ pub async fn retire<S: Store>(
     let now = app.now();
     let r = app.store.write(move |tx| quiz::retire(tx, now, &user, id)).await;
     bank_done(&app, &page, r, "已停用题目，不再抽到。").await
+}
+
+/// The routes of this feature; `pages::router` merges them.
+pub(crate) fn router<S: Store>() -> Router<App<S>> {
+    Router::new()
+        .route("/quiz", routing::get(home::<S>).post(start::<S>))
+        .route("/quiz/attempts/{id}", routing::get(show::<S>).post(submit::<S>))
+        .route("/platform/quiz", routing::get(bank::<S>).post(add::<S>))
+        .route("/platform/quiz/{id}", routing::post(edit::<S>))
+        .route("/platform/quiz/{id}/retire", routing::post(retire::<S>))
 }

@@ -4,9 +4,11 @@
 
 use askama::Template;
 use axum::Form;
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use axum::routing;
 use youying_core::Error;
 use youying_core::authz::{self, ShopAction};
 use youying_core::cases::publication::{self, PublicCase};
@@ -14,9 +16,10 @@ use youying_core::ports::{ReadTx, Store};
 use youying_core::reviews::{self, Review, ReviewState};
 use youying_core::values::ShopId;
 
-use super::forms::{field, fmt_fen};
-use super::{Layout, Page, PageError, fmt_time, render, see_other};
-use crate::api::reviews::{self as api, ANONYMOUS, PER_PAGE};
+use super::forms::field;
+use super::layout::{Layout, Page, PageError, render, see_other};
+use crate::app::reviews::{self as review_ops, ANONYMOUS, PER_PAGE};
+use crate::fmt::{fmt_fen, fmt_time};
 use crate::state::App;
 
 /// ★★★★☆ for 4.
@@ -122,7 +125,7 @@ pub async fn write<S: Store>(
     let user = page.require_viewer()?.user.clone();
     let stars = field(&f, "stars").trim().parse::<i64>().unwrap_or(0);
     let text = field(&f, "text").to_owned();
-    api::write(&app, user, no.clone(), stars, text).await.map_err(|e| page.error(e))?;
+    review_ops::write(&app, user, no.clone(), stars, text).await.map_err(|e| page.error(e))?;
     Ok(see_other(&format!("/orders/{no}#review")))
 }
 
@@ -163,7 +166,7 @@ pub async fn moderate<S: Store>(
     page.check_csrf(field(&f, "_csrf"))?;
     let user = page.require_viewer()?.user.clone();
     let note = field(&f, "note").to_owned();
-    api::moderate_as(&app, user, id, field(&f, "decision"), note).await.map_err(|e| page.error(e))?;
+    review_ops::moderate_as(&app, user, id, field(&f, "decision"), note).await.map_err(|e| page.error(e))?;
     Ok(see_other("/platform/reviews"))
 }
 
@@ -211,6 +214,16 @@ pub async fn reply<S: Store>(
 ) -> Result<Response, PageError> {
     page.check_csrf(field(&f, "_csrf"))?;
     let user = page.require_viewer()?.user.clone();
-    let r = api::reply_as(&app, user, id, field(&f, "text").to_owned()).await.map_err(|e| page.error(e))?;
+    let r = review_ops::reply_as(&app, user, id, field(&f, "text").to_owned()).await.map_err(|e| page.error(e))?;
     Ok(see_other(&format!("/merchant/shops/{}/reviews#review-{}", r.shop_id.0, r.id.0)))
+}
+
+/// The routes of this feature; `pages::router` merges them.
+pub(crate) fn router<S: Store>() -> Router<App<S>> {
+    Router::new()
+        .route("/orders/{no}/review", routing::post(write::<S>))
+        .route("/platform/reviews", routing::get(queue::<S>))
+        .route("/platform/reviews/{id}/moderate", routing::post(moderate::<S>))
+        .route("/merchant/shops/{id}/reviews", routing::get(of_shop::<S>))
+        .route("/merchant/reviews/{id}/reply", routing::post(reply::<S>))
 }

@@ -2,15 +2,17 @@
 
 use askama::Template;
 use axum::Form;
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
+use axum::routing;
 use serde::Deserialize;
 use youying_core::accounts;
 use youying_core::ports::Store;
 use youying_core::values::Role;
 
-use super::{Layout, Page, PageError, render, see_other};
+use super::layout::{Layout, Page, PageError, render, see_other};
 use crate::accounts as flows;
 use crate::auth::{ClientIp, clear_session_cookie, session_cookie};
 use crate::error::AppError;
@@ -54,7 +56,7 @@ pub struct NextQuery {
 }
 
 pub async fn login_form(page: Page, Query(q): Query<NextQuery>) -> Response {
-    let next = super::safe_next(&q.next).unwrap_or("/").to_owned();
+    let next = super::layout::safe_next(&q.next).unwrap_or("/").to_owned();
     if page.viewer.is_some() {
         return see_other(&next);
     }
@@ -86,9 +88,11 @@ pub async fn login<S: Store>(
 ) -> Result<Response, PageError> {
     page.check_csrf(&f.csrf)?;
     match flows::login(&app, &f.username, &f.password, &ip).await {
-        Ok(s) => Ok(signed_in(app.config.secure_cookies, &s, app.now(), super::safe_next(&f.next).unwrap_or("/"))),
+        Ok(s) => {
+            Ok(signed_in(app.config.secure_cookies, &s, app.now(), super::layout::safe_next(&f.next).unwrap_or("/")))
+        }
         Err(e) => {
-            let next = super::safe_next(&f.next).unwrap_or("/").to_owned();
+            let next = super::layout::safe_next(&f.next).unwrap_or("/").to_owned();
             let t = LoginPage { page: &page.layout, username: f.username, error: Some(e.message()), next };
             Ok(form_error(&page.layout, &e, &t))
         }
@@ -194,7 +198,7 @@ pub async fn accept_invite<S: Store>(
 ) -> Result<Response, PageError> {
     page.check_csrf(&f.csrf)?;
     check_invite(&app, &page, &token).await?;
-    if let Err(e) = crate::api::accept_invite(&app, &token, &f.username, &f.password).await {
+    if let Err(e) = crate::app::shops::accept(&app, &token, &f.username, &f.password).await {
         let action = format!("/invite/{}", urlencode(&token));
         let t =
             RegisterPage { page: &page.layout, username: f.username, error: Some(e.message()), action, invite: true };
@@ -207,4 +211,13 @@ pub async fn accept_invite<S: Store>(
 /// Tokens are `yyi_` + hex; a hostile link may carry anything else, which is dropped.
 fn urlencode(s: &str) -> String {
     s.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(80).collect()
+}
+
+/// The routes of this feature; `pages::router` merges them.
+pub(crate) fn router<S: Store>() -> Router<App<S>> {
+    Router::new()
+        .route("/login", routing::get(login_form).post(login::<S>))
+        .route("/register", routing::get(register_form).post(register::<S>))
+        .route("/logout", routing::post(logout::<S>))
+        .route("/invite/{token}", routing::get(invite_form::<S>).post(accept_invite::<S>))
 }

@@ -3,9 +3,11 @@
 
 use askama::Template;
 use axum::Form;
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use axum::routing;
 use serde::Deserialize;
 use youying_core::authz::{self, ShopAction};
 use youying_core::money::Fen;
@@ -14,8 +16,9 @@ use youying_core::shops::Shop;
 use youying_core::values::{Role, ShopId, ShopName};
 use youying_core::{rules, shops};
 
+use super::layout::{Layout, Page, PageError, render, see_other};
 use super::session::CsrfForm;
-use super::{Layout, Page, PageError, fmt_duration, fmt_time, render, see_other};
+use crate::fmt::{fmt_duration, fmt_time};
 use crate::security::{random_token, token_hash};
 use crate::state::App;
 
@@ -206,4 +209,12 @@ pub async fn invite<S: Store>(
         .map_err(|e| page.error(e.into()))?;
     let link = format!("{}/invite/{token}", base.trim_end_matches('/'));
     console_page(&app, &page, Some(link)).await
+}
+
+/// The routes of this feature; `pages::router` merges them.
+pub(crate) fn router<S: Store>() -> Router<App<S>> {
+    Router::new()
+        .route("/shops/new", routing::get(open_form).post(open::<S>))
+        .route("/merchant", routing::get(console::<S>))
+        .route("/merchant/shops/{id}/invites", routing::post(invite::<S>))
 }

@@ -2,17 +2,20 @@
 //! by file upload, all or nothing, and read the report line by line.
 
 use askama::Template;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use axum::routing;
 use youying_core::Error;
 use youying_core::authz::ShopAction;
 use youying_core::ports::Store;
 use youying_core::stock::ImportReport;
 use youying_core::values::ProductId;
 
-use super::{Layout, Page, PageError, render};
-use crate::api::products::{ProductView, import_stock, view};
+use super::layout::{Layout, Page, PageError, render};
+use crate::app::products::{ProductView, import_stock, view};
 use crate::error::AppError;
 use crate::i18n;
 use crate::state::App;
@@ -176,4 +179,12 @@ pub async fn import<S: Store>(
         }
         Err(e) => Ok(stock_page(&page, &p, form, None, Some(&e))),
     }
+}
+
+/// The routes of this feature; `pages::router` merges them.
+pub(crate) fn router<S: Store>() -> Router<App<S>> {
+    Router::new().route(
+        "/merchant/products/{id}/stock",
+        routing::get(show::<S>).post(import::<S>).layer(DefaultBodyLimit::max(crate::app::products::STOCK_BODY_LIMIT)),
+    )
 }

@@ -2,16 +2,18 @@
 
 use askama::Template;
 use axum::Form;
+use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use axum::routing;
 use youying_core::money::Account;
 use youying_core::orders::StatementLine;
 use youying_core::ports::Store;
 
-use super::forms::fmt_fen;
+use super::layout::{Layout, Page, PageError, render};
 use super::session::CsrfForm;
-use super::{Layout, Page, PageError, fmt_time, render};
+use crate::fmt::{fmt_fen, fmt_time};
 use crate::i18n;
 use crate::state::App;
 
@@ -74,8 +76,13 @@ pub async fn faucet<S: Store>(
 ) -> Result<Response, PageError> {
     page.check_csrf(&f.csrf)?;
     let user = page.require_viewer()?.user.clone();
-    crate::api::wallet::faucet_credit(&app, &user).await.map_err(|e| page.error(e))?;
-    let amount = fmt_fen(crate::api::wallet::FAUCET_FEN);
+    crate::app::wallet::faucet_credit(&app, &user).await.map_err(|e| page.error(e))?;
+    let amount = fmt_fen(crate::app::wallet::FAUCET_FEN);
     let page = Page { layout: page.layout.clone().with_flash(format!("已领取演示余额 {amount}。")), ..page };
     wallet_page(&app, &page).await
+}
+
+/// The routes of this feature; `pages::router` merges them.
+pub(crate) fn router<S: Store>() -> Router<App<S>> {
+    Router::new().route("/wallet", routing::get(show::<S>)).route("/wallet/faucet", routing::post(faucet::<S>))
 }

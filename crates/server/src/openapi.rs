@@ -1,12 +1,25 @@
-//! The OpenAPI description, generated from the handlers' annotations.
+//! The OpenAPI description, generated from the API handlers' annotations:
+//! served as JSON by the API and rendered by the docs page.
 
 use axum::Json;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{
-    admin, auth, bot, cases, chat, enforcement, orders, products, public, publication, quiz, reviews, shops, wallet,
-};
+use crate::api::admin;
+use crate::api::auth;
+use crate::api::bot;
+use crate::api::cases;
+use crate::api::chat;
+use crate::api::enforcement;
+use crate::api::evidence;
+use crate::api::orders;
+use crate::api::products;
+use crate::api::public;
+use crate::api::publication;
+use crate::api::quiz;
+use crate::api::reviews;
+use crate::api::shops;
+use crate::api::wallet;
 
 #[derive(Debug, OpenApi)]
 #[openapi(
@@ -22,7 +35,7 @@ use super::{
         publication::list, publication::get, publication::respond,
         reviews::create, reviews::of_order, reviews::reply, reviews::queue, reviews::moderate, reviews::of_shop,
         wallet::mine, wallet::of_shop, wallet::credit, wallet::faucet, wallet::breaches, wallet::audit,
-        crate::evidence::api_export, crate::evidence::chain_head,
+        evidence::api_export, evidence::chain_head,
         enforcement::get_deposit, enforcement::top_up, enforcement::of_shop, enforcement::list, enforcement::lift,
         bot::ask, bot::feedback, bot::get_shop_bot, bot::put_shop_bot, bot::list_faq, bot::add_faq, bot::edit_faq, bot::delete_faq,
         public::shop, public::service_report,
