@@ -15,7 +15,7 @@ use crate::authz::{self, ShopAction};
 use crate::catalogue::port::Product;
 use crate::catalogue::{self, ProductKind};
 use crate::clock::Timestamp;
-use crate::deadline::{DeadlineKind, Due, NewDeadline};
+use crate::deadline::model::{DeadlineKind, Due, NewDeadline};
 use crate::enforcement::BreachKind;
 use crate::error::{Conflict, Error, Result};
 use crate::evidence::NewEvent;
