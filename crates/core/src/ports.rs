@@ -13,13 +13,13 @@ use std::future::Future;
 use std::sync::Arc;
 
 use crate::accounts::port::{AccountRead, AccountTx};
-use crate::anchor::{AnchorRead, AnchorTx};
+use crate::anchor::port::{AnchorRead, AnchorTx};
 use crate::cases::port::{CaseRead, CaseTx};
 use crate::catalogue::port::{CatalogueRead, CatalogueTx};
-use crate::chat::bot::{BotRead, BotTx};
+use crate::chat::bot::port::{BotRead, BotTx};
 use crate::chat::port::{ChatRead, ChatTx};
 use crate::clock::Timestamp;
-use crate::deadline::{Deadline, NewDeadline};
+use crate::deadline::model::{Deadline, NewDeadline};
 use crate::enforcement::port::{EnforcementRead, EnforcementTx};
 use crate::error::Result;
 use crate::evidence::{ChainedEvent, NewEvent};

@@ -5,8 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::cases::CaseState;
-use crate::chat::Side;
+use crate::cases::model::CaseState;
+use crate::chat::model::Side;
 use crate::values::{CaseId, ConversationId};
 
 /// A change, by id only; readers load what they need.

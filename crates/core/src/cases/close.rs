@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use super::{Case, CaseState, refund};
 use crate::cases::port::CaseRead;
 use crate::clock::Timestamp;
-use crate::deadline::{Due, NewDeadline};
+use crate::deadline::model::{Due, NewDeadline};
 use crate::error::{Error, Result};
 use crate::evidence::{NewEvent, canonical_json};
 use crate::money::Fen;

@@ -9,7 +9,7 @@ use crate::accounts::port::User;
 use crate::cases::port::NewCase;
 use crate::catalogue::ProductKind;
 use crate::clock::Timestamp;
-use crate::deadline::{Due, NewDeadline};
+use crate::deadline::model::{Due, NewDeadline};
 use crate::error::{Conflict, Error, Result};
 use crate::orders::{Order, OrderState};
 use crate::ports::Tx;

@@ -1,6 +1,6 @@
 //! What after-sales cases need from persistence; part of [`Tx`](crate::ports::Tx).
 
-use crate::cases::{Case, CaseAction, CaseType, EvidenceMeta};
+use crate::cases::model::{Case, CaseAction, CaseType, EvidenceMeta};
 use crate::clock::Timestamp;
 use crate::error::Result;
 use crate::evidence::ChainedEvent;

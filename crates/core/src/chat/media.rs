@@ -5,52 +5,13 @@
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::{Message, NewMessage, Side, after_buyer_message, after_staff_message, insert, load};
+use super::{Message, NewImage, NewMessage, Side, StoredImage, after_buyer_message, after_staff_message, insert, load};
 use crate::accounts::port::User;
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::image::{self, Claim, Refused};
 use crate::ports::{ReadTx, Tx};
-use crate::values::{ConversationId, UserId};
-
-/// A picture sent in a conversation, as stored: the bytes live in the database
-/// (backed up with it, shared by every instance), never in evidence events.
-#[derive(Clone, PartialEq, Eq)]
-pub struct NewImage {
-    pub conversation_id: ConversationId,
-    pub uploader_id: UserId,
-    pub sha256: String,
-    pub mime: &'static str,
-    pub width: u32,
-    pub height: u32,
-    pub bytes: Vec<u8>,
-    pub created_at: Timestamp,
-}
-
-impl std::fmt::Debug for NewImage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NewImage")
-            .field("sha256", &self.sha256)
-            .field("size", &self.bytes.len())
-            .finish_non_exhaustive()
-    }
-}
-
-/// A stored picture, as served back.
-#[derive(Clone, PartialEq, Eq)]
-pub struct StoredImage {
-    pub id: i64,
-    pub conversation_id: ConversationId,
-    pub mime: String,
-    pub sha256: String,
-    pub bytes: Vec<u8>,
-}
-
-impl std::fmt::Debug for StoredImage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StoredImage").field("id", &self.id).field("size", &self.bytes.len()).finish_non_exhaustive()
-    }
-}
+use crate::values::ConversationId;
 
 /// The body of an `image` message, and what its evidence event records: the
 /// picture's hash, type, size and dimensions, never its bytes.

@@ -5,19 +5,20 @@
 
 pub mod bot;
 mod media;
+pub mod model;
 pub mod port;
 mod receipts;
 
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-pub use self::media::{ImageRef, NewImage, StoredImage, image_of, send_image};
+pub use self::media::{ImageRef, image_of, send_image};
+pub use self::model::{BotState, Conversation, Message, NewImage, NewMessage, Owner, Reads, Side, StoredImage, Unread};
 pub use self::port::{ChatRead, ChatTx, Notice};
-pub use self::receipts::{Reads, Unread, mark_read};
+pub use self::receipts::mark_read;
 use crate::accounts::port::User;
 use crate::authz::{self, ShopAction};
 use crate::clock::Timestamp;
-use crate::deadline::{Due, NewDeadline};
+use crate::deadline::model::{Due, NewDeadline};
 use crate::enforcement;
 use crate::enforcement::BreachKind;
 use crate::error::{Error, Result};
@@ -27,105 +28,7 @@ use crate::publish::Change;
 use crate::rules;
 use crate::rules::Rule;
 use crate::snapshot::Snapshot;
-use crate::values::{ConversationId, OrderId, ProductId, Role, ShopId, UserId};
-
-/// Who must answer the buyer now.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Owner {
-    Shop,
-    Platform,
-}
-
-impl Owner {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Owner::Shop => "shop",
-            Owner::Platform => "platform",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "shop" => Some(Owner::Shop),
-            "platform" => Some(Owner::Platform),
-            _ => None,
-        }
-    }
-}
-
-/// Which side a message came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Side {
-    Buyer,
-    Shop,
-    Platform,
-    System,
-}
-
-impl Side {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Side::Buyer => "buyer",
-            Side::Shop => "shop",
-            Side::Platform => "platform",
-            Side::System => "system",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "buyer" => Side::Buyer,
-            "shop" => Side::Shop,
-            "platform" => Side::Platform,
-            "system" => Side::System,
-            _ => return None,
-        })
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Conversation {
-    pub id: ConversationId,
-    pub buyer_id: UserId,
-    pub shop_id: ShopId,
-    pub order_id: Option<OrderId>,
-    pub product_id: Option<ProductId>,
-    pub owner: Owner,
-    pub assignee_id: Option<UserId>,
-    /// The first buyer message still without a human answer.
-    pub awaiting_since: Option<Timestamp>,
-    pub reply_due: Option<Timestamp>,
-    pub deadline_id: Option<crate::values::DeadlineId>,
-    pub taken_over_at: Option<Timestamp>,
-    pub created_at: Timestamp,
-    pub last_message_id: i64,
-    pub read: Reads,
-    pub bot: bot::BotState,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Message {
-    pub id: i64,
-    pub conversation_id: ConversationId,
-    pub sender_id: Option<UserId>,
-    pub side: Side,
-    /// `text`, `order_card`, `image` (the body is [`ImageRef`] as JSON) or `system`.
-    pub kind: String,
-    pub body: String,
-    pub created_at: Timestamp,
-}
-
-#[derive(Debug, Clone)]
-pub struct NewMessage {
-    pub conversation_id: ConversationId,
-    pub sender_id: Option<UserId>,
-    pub side: Side,
-    pub kind: &'static str,
-    pub body: String,
-    pub created_at: Timestamp,
-}
+use crate::values::{ConversationId, ProductId, Role, ShopId, UserId};
 
 pub const MAX_TEXT: usize = 2_000;
 

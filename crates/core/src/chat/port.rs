@@ -1,9 +1,9 @@
 //! What chat needs from persistence: conversations, messages, pictures, read
 //! positions, reply measurements, duty intervals and notifications.
 
-use super::{Conversation, Message, NewImage, NewMessage, Side, StoredImage, Unread};
+use super::model::{Conversation, Message, NewImage, NewMessage, Side, StoredImage, Unread};
 use crate::clock::Timestamp;
-use crate::enforcement::BreachKind;
+use crate::enforcement::model::BreachKind;
 use crate::error::Result;
 use crate::values::{ConversationId, OrderId, ProductId, ShopId, UserId};
 

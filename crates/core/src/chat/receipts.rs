@@ -1,7 +1,6 @@
 //! Read receipts: how far each side of a conversation has read, moved only
 //! forward, told live to the other side.
 
-use serde::Serialize;
 use serde_json::json;
 
 use super::{Side, load};
@@ -12,43 +11,6 @@ use crate::evidence::NewEvent;
 use crate::ports::Tx;
 use crate::publish::Change;
 use crate::values::ConversationId;
-
-/// How far each side has read: the last message id it has seen (0: none).
-/// Positions only move forward.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct Reads {
-    pub buyer: i64,
-    pub shop: i64,
-    pub platform: i64,
-}
-
-impl Reads {
-    pub fn of(&self, side: Side) -> i64 {
-        match side {
-            Side::Buyer => self.buyer,
-            Side::Shop => self.shop,
-            Side::Platform => self.platform,
-            Side::System => 0,
-        }
-    }
-
-    /// What the other side of `viewer` has read of the viewer's messages: the
-    /// buyer's for staff; for the buyer, whichever team (shop or platform) read further.
-    pub fn by_peer_of(&self, viewer: Side) -> i64 {
-        match viewer {
-            Side::Buyer => self.shop.max(self.platform),
-            Side::Shop | Side::Platform => self.buyer,
-            Side::System => 0,
-        }
-    }
-}
-
-/// Buyer messages each team has not read yet.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct Unread {
-    pub shop: i64,
-    pub platform: i64,
-}
 
 /// The viewer's side has read up to `message_id` (a message of this
 /// conversation). Moving backwards changes nothing; moving forward is recorded
@@ -91,6 +53,7 @@ pub(super) fn advance_read(tx: &mut dyn Tx, id: ConversationId, side: Side, mess
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::chat::model::Reads;
 
     #[test]
     fn read_positions_are_per_side_and_the_buyer_sees_either_team() {

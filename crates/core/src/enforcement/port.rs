@@ -1,7 +1,7 @@
 //! What enforcement needs from persistence: breaches, penalties, and the
 //! facts the ladder reads.
 
-use super::{BreachKind, NewPenalty, Party, Penalty};
+use super::model::{BreachKind, NewPenalty, Party, Penalty};
 use crate::clock::Timestamp;
 use crate::error::Result;
 use crate::values::ShopId;

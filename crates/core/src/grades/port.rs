@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Figures, Grade};
 use crate::clock::Timestamp;
-use crate::enforcement::{BreachKind, Party};
+use crate::enforcement::model::{BreachKind, Party};
 use crate::error::Result;
 use crate::values::ShopId;
 

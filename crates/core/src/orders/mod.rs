@@ -2,12 +2,13 @@
 //! buyer saw, top-up fulfilment against a promised time, and release of escrow
 //! at the end of the protection window (or on confirmation).
 
+pub mod model;
 pub mod port;
 
+pub use self::model::{NewOrder, Order, OrderState};
 pub use self::port::{OrderRead, OrderTx};
 pub use crate::money::port::StatementLine;
 
-use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::accounts::port::User;
@@ -15,7 +16,7 @@ use crate::authz::{self, ShopAction};
 use crate::catalogue::port::Product;
 use crate::catalogue::{self, ProductKind};
 use crate::clock::Timestamp;
-use crate::deadline::{DeadlineKind, Due, NewDeadline};
+use crate::deadline::model::{DeadlineKind, Due, NewDeadline};
 use crate::enforcement::BreachKind;
 use crate::error::{Conflict, Error, Result};
 use crate::evidence::NewEvent;
@@ -26,108 +27,8 @@ use crate::rules::Rule;
 use crate::rules::port::RulesRead;
 use crate::snapshot::Snapshot;
 use crate::stock::port::ClaimedUnit;
-use crate::values::{DeadlineId, OrderId, ProductId, Role, ShopId, UserId};
+use crate::values::{OrderId, ProductId, Role, UserId};
 use crate::{deposit, enforcement};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OrderState {
-    /// Card key or account delivered; escrow held through the protection window.
-    Delivered,
-    /// Direct top-up paid, waiting for the merchant.
-    AwaitingFulfilment,
-    /// Direct top-up fulfilled; escrow held through the protection window.
-    Fulfilled,
-    /// Escrow released to the shop.
-    Completed,
-    /// Money returned to the buyer.
-    Refunded,
-    /// An after-sales case is open: escrow is frozen, the window's release waits.
-    Disputed,
-}
-
-impl OrderState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OrderState::Delivered => "delivered",
-            OrderState::AwaitingFulfilment => "awaiting_fulfilment",
-            OrderState::Fulfilled => "fulfilled",
-            OrderState::Completed => "completed",
-            OrderState::Refunded => "refunded",
-            OrderState::Disputed => "disputed",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "delivered" => OrderState::Delivered,
-            "awaiting_fulfilment" => OrderState::AwaitingFulfilment,
-            "fulfilled" => OrderState::Fulfilled,
-            "completed" => OrderState::Completed,
-            "refunded" => OrderState::Refunded,
-            "disputed" => OrderState::Disputed,
-            _ => return None,
-        })
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            OrderState::Delivered => "已发货·担保中",
-            OrderState::AwaitingFulfilment => "待商家充值",
-            OrderState::Fulfilled => "已充值·担保中",
-            OrderState::Completed => "已完成",
-            OrderState::Refunded => "已退款",
-            OrderState::Disputed => "售后中·担保冻结",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewOrder {
-    pub no: String,
-    pub buyer_id: UserId,
-    pub shop_id: ShopId,
-    pub product_id: ProductId,
-    pub kind: ProductKind,
-    pub quantity: i64,
-    pub unit_price: Fen,
-    pub total: Fen,
-    pub state: OrderState,
-    pub snapshot: String,
-    pub snapshot_hash: String,
-    pub topup_target: Option<String>,
-    pub created_at: Timestamp,
-    pub promise_due: Option<Timestamp>,
-    pub protect_until: Option<Timestamp>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Order {
-    pub id: OrderId,
-    pub no: String,
-    pub buyer_id: UserId,
-    pub shop_id: ShopId,
-    pub product_id: ProductId,
-    pub kind: ProductKind,
-    pub quantity: i64,
-    pub unit_price: Fen,
-    pub total: Fen,
-    pub state: OrderState,
-    /// The listing as the buyer saw it: canonical JSON, hashed below.
-    pub snapshot: String,
-    pub snapshot_hash: String,
-    pub topup_target: Option<String>,
-    pub fulfil_note: Option<String>,
-    pub created_at: Timestamp,
-    pub promise_due: Option<Timestamp>,
-    pub topup_overdue: bool,
-    pub fulfilled_at: Option<Timestamp>,
-    pub protect_until: Option<Timestamp>,
-    pub closed_at: Option<Timestamp>,
-    /// What escrow holds for this order now.
-    pub escrow_fen: i64,
-    pub deadline_id: Option<DeadlineId>,
-}
 
 /// A checkout as the buyer asked for it.
 #[derive(Debug, Clone)]

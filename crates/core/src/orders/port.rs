@@ -1,7 +1,7 @@
 //! What orders need from persistence: the order rows, their units and the
 //! buyers' idempotency keys.
 
-use super::{NewOrder, Order};
+use super::model::{NewOrder, Order};
 use crate::clock::Timestamp;
 use crate::error::Result;
 use crate::stock::port::ClaimedUnit;

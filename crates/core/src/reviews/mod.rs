@@ -3,12 +3,13 @@
 //! platform (published or rejected with a reason); everything else is public
 //! at once. The shop replies once. Nobody deletes a review.
 
+pub mod model;
 pub mod moderation;
 pub mod port;
 
+pub use model::{Review, ReviewState};
 pub use moderation::{HoldReason, classify};
 
-use serde::Serialize;
 use serde_json::json;
 
 use crate::accounts::port::User;
@@ -16,68 +17,12 @@ use crate::authz::{self, ShopAction};
 use crate::clock::Timestamp;
 use crate::error::{Conflict, Error, Result};
 use crate::evidence::NewEvent;
-use crate::orders::OrderState;
+use crate::orders::model::OrderState;
 use crate::ports::{ReadTx, Tx};
-use crate::values::{OrderId, ReviewId, ShopId, UserId};
+use crate::values::{ReviewId, ShopId};
 use port::NewReview;
 
 pub const MAX_CHARS: usize = 500;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ReviewState {
-    Published,
-    Held,
-    Rejected,
-}
-
-impl ReviewState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReviewState::Published => "published",
-            ReviewState::Held => "held",
-            ReviewState::Rejected => "rejected",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [ReviewState::Published, ReviewState::Held, ReviewState::Rejected].into_iter().find(|r| r.as_str() == s)
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            ReviewState::Published => "已发布",
-            ReviewState::Held => "待审核",
-            ReviewState::Rejected => "未通过审核",
-        }
-    }
-}
-
-/// A review as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Review {
-    pub id: ReviewId,
-    pub order_id: OrderId,
-    pub shop_id: ShopId,
-    pub buyer_id: UserId,
-    pub stars: i64,
-    pub body: String,
-    pub state: ReviewState,
-    pub hold_reason: Option<HoldReason>,
-    pub moderated_by: Option<UserId>,
-    pub moderation_note: Option<String>,
-    pub moderated_at: Option<Timestamp>,
-    pub reply: Option<String>,
-    pub replied_by: Option<UserId>,
-    pub replied_at: Option<Timestamp>,
-    pub created_at: Timestamp,
-}
-
-impl Review {
-    pub fn subject(&self) -> String {
-        format!("review:{}", self.id)
-    }
-}
 
 /// The platform's decision on a held review.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,6 +1,7 @@
 //! What reviews need from persistence; part of [`Tx`](crate::ports::Tx).
 
-use super::{HoldReason, Review, ReviewState};
+use super::model::{Review, ReviewState};
+use super::moderation::HoldReason;
 use crate::clock::Timestamp;
 use crate::error::Result;
 use crate::values::{OrderId, ReviewId, ShopId, UserId};

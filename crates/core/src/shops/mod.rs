@@ -11,7 +11,7 @@ use crate::accounts;
 use crate::accounts::port::User;
 use crate::authz::{self, ShopAction};
 use crate::clock::Timestamp;
-use crate::deadline::{Due, NewDeadline};
+use crate::deadline::model::{Due, NewDeadline};
 use crate::error::{Conflict, Error, Result};
 use crate::evidence::NewEvent;
 use crate::ports::Tx;

@@ -2,8 +2,10 @@
 //! and the all-or-nothing import rule. The core never sees a key in the clear
 //! past parsing: the server seals (encrypts and fingerprints) what it parsed.
 
+pub mod model;
 pub mod port;
 
+pub use self::model::SealedUnit;
 pub use self::port::{ClaimedUnit, StockRead, StockTx};
 
 use std::collections::{HashMap, HashSet};
@@ -106,22 +108,6 @@ pub fn parse(text: &str) -> Result<Parsed> {
         out.units.push(RawUnit { line, code: code.to_owned(), secret: parts.get(1).map(|s| (*s).to_owned()) });
     }
     Ok(out)
-}
-
-/// A unit as the store keeps it: encrypted, with a keyed fingerprint of the code
-/// for duplicate detection. Nothing here reveals the key.
-#[derive(Clone, PartialEq, Eq)]
-pub struct SealedUnit {
-    pub line: usize,
-    pub fingerprint: String,
-    pub code_enc: String,
-    pub secret_enc: Option<String>,
-}
-
-impl std::fmt::Debug for SealedUnit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "SealedUnit(line {})", self.line)
-    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

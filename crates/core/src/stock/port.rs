@@ -1,6 +1,6 @@
 //! What stock needs from persistence: sealed units waiting to be sold.
 
-use super::SealedUnit;
+use super::model::SealedUnit;
 use crate::clock::Timestamp;
 use crate::error::Result;
 use crate::values::{ProductId, ShopId};

@@ -5,6 +5,8 @@
 //! server passes it in as a [`Responder`] that reads live facts in the same
 //! transaction, so every number it says is the stored one.
 
+pub mod port;
+
 use serde::Serialize;
 use serde_json::json;
 
@@ -14,7 +16,10 @@ use crate::clock::Timestamp;
 use crate::error::{Conflict, Error, Result};
 use crate::evidence::NewEvent;
 use crate::ports::Tx;
-use crate::values::{ConversationId, ShopId};
+use crate::values::ConversationId;
+
+pub use self::port::{BotDay, BotRead, BotTx, Tally};
+pub use crate::chat::model::BotState;
 
 /// After a person (shop or platform) wrote, the buyer's messages go to people,
 /// not to the bot, for this long: a conversation with a human is not interrupted.
@@ -22,17 +27,6 @@ pub const HUMAN_QUIET_MS: i64 = 30 * 60 * 1000;
 
 /// How many earlier buyer questions the loop guard compares against.
 const REMEMBERED_QUESTIONS: usize = 6;
-
-/// The bot's standing in one conversation.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct BotState {
-    /// The bot handed the buyer to a person (until it next answers).
-    pub handed_over: bool,
-    /// Bot answers since the buyer last pressed 已解决 or was handed over.
-    pub answers_in_row: u32,
-    /// When a person last wrote in the conversation.
-    pub human_at: Option<Timestamp>,
-}
 
 /// A case the buyer can open in one tap from a bot answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -71,43 +65,9 @@ pub trait Responder {
     fn answer(&self, tx: &mut dyn Tx, turn: &Turn<'_>) -> Result<BotAnswer>;
 }
 
-/// What the bot did on one day for one shop.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tally {
-    Answered,
-    Settled,
-    HandedOver,
-}
-
-/// Bot outcomes of one shop on one day.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct BotDay {
-    /// Days since 1970-01-01 in China time.
-    pub day: i64,
-    pub shop_id: i64,
-    pub answered: i64,
-    pub settled: i64,
-    pub handed_over: i64,
-}
-
 /// The day (China time, UTC+8) an instant falls on: the report's per-day unit.
 pub fn china_day(t: Timestamp) -> i64 {
     (t.millis() + 8 * 3_600_000).div_euclid(86_400_000)
-}
-
-/// The bot's persistence: the shop's switch and the per-day tallies.
-pub trait BotTx: BotRead {
-    fn set_bot_enabled(&mut self, shop: ShopId, on: bool) -> Result<()>;
-    fn tally_bot(&mut self, day: i64, shop: ShopId, tally: Tally) -> Result<()>;
-}
-
-/// The query half of [`BotTx`], for read-only transactions.
-pub trait BotRead {
-    fn bot_enabled(&mut self, shop: ShopId) -> Result<bool>;
-    /// Per-day outcomes in `[from_day, to_day]`, of one shop or of all.
-    fn bot_days(&mut self, shop: Option<ShopId>, from_day: i64, to_day: i64) -> Result<Vec<BotDay>>;
-    /// The newest `limit` messages of a conversation, newest first.
-    fn recent_messages(&mut self, c: ConversationId, limit: usize) -> Result<Vec<Message>>;
 }
 
 /// Whether the bot takes this buyer message: the shop has it on, no person owes

@@ -1,16 +1,13 @@
-//! Durable deadlines: what should happen when, and the step function that makes
-//! it happen. The scheduler loop in the server only sleeps and calls [`run_due`];
-//! tests call it directly after moving a fake clock.
+//! Durable deadlines as data: what should happen when ([`Due`]), the rows the
+//! store keeps ([`Deadline`], [`NewDeadline`]) and the record of a fired batch.
+//! Nothing here calls a feature; [`super::run`] does.
 
 use serde_json::{Value, json};
 
-use crate::chat::Owner;
+use crate::chat::model::Owner;
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
-use crate::evidence::NewEvent;
-use crate::ports::Tx;
 use crate::values::{CaseId, ConversationId, DeadlineId, InviteId, OrderId};
-use crate::{cases, chat, enforcement, orders, shops};
 
 /// What a deadline is for. Each later feature adds its kinds here with a handler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -220,15 +217,6 @@ impl NewDeadline {
     }
 }
 
-/// What one step of the engine did.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Outcome {
-    pub fired: usize,
-    pub failed: usize,
-    /// Lateness (fire time − due time) of each fired deadline, in milliseconds.
-    pub lateness_ms: Vec<i64>,
-}
-
 /// The evidence event one step appends for all the deadlines it fired: a
 /// single event per batch (rather than one per deadline) keeps a burst of
 /// firings from rewriting a random index page per deadline. Each handler's
@@ -259,70 +247,6 @@ pub fn fired_records(kind: &str, payload: &str) -> Result<Vec<FiredRecord>> {
     serde_json::from_str::<Payload>(payload)
         .map(|p| p.fired)
         .map_err(|_| Error::Invalid { field: "payload", reason: "fired_records" })
-}
-
-/// A failed handler is retried after this long, growing with each attempt.
-const RETRY_BASE_MS: i64 = 1_000;
-const RETRY_MAX_MS: i64 = 60_000;
-
-/// Fires up to `limit` due deadlines in the caller's transaction. Each handler
-/// runs inside a savepoint: one failing handler is rolled back and retried later
-/// without undoing the others. A deadline is marked fired in the same
-/// transaction as its handler's effects, so it fires exactly once. One
-/// [`FIRED_EVENT`] records every deadline the step fired.
-pub fn run_due(tx: &mut dyn Tx, now: Timestamp, limit: usize) -> Result<Outcome> {
-    let mut out = Outcome::default();
-    let mut records = Vec::new();
-    for d in tx.claim_due(now, limit)? {
-        tx.savepoint()?;
-        match fire_one(tx, &d, now) {
-            Ok(fired) => {
-                tx.release_savepoint()?;
-                if fired {
-                    out.fired += 1;
-                    out.lateness_ms.push(now.millis_since(d.due_at));
-                    records.push(FiredRecord {
-                        id: d.id.0,
-                        kind: d.kind,
-                        subject: d.subject,
-                        due_at: d.due_at.millis(),
-                        late_ms: now.millis_since(d.due_at),
-                    });
-                }
-            }
-            Err(Error::Storage(e)) => return Err(Error::Storage(e)),
-            Err(e) => {
-                tx.rollback_savepoint()?;
-                tx.release_savepoint()?;
-                let backoff = (RETRY_BASE_MS << d.attempts.clamp(0, 6)).min(RETRY_MAX_MS);
-                tx.mark_retry(d.id, now.plus_millis(backoff), &e.to_string())?;
-                out.failed += 1;
-            }
-        }
-    }
-    if !records.is_empty() {
-        tx.append(NewEvent::new(now, None, FIRED_EVENT, FIRED_SUBJECT, json!({ "fired": records })))?;
-    }
-    Ok(out)
-}
-
-/// Runs `d`'s handler and marks it fired; false when it was no longer pending.
-fn fire_one(tx: &mut dyn Tx, d: &Deadline, now: Timestamp) -> Result<bool> {
-    if !tx.mark_fired(d.id, now)? {
-        return Ok(false); // cancelled or fired meanwhile: nothing to do
-    }
-    match Due::read(d)? {
-        Due::InviteExpiry { invite_id } => shops::expire_invite(tx, now, invite_id)?,
-        Due::ProtectionEnd { order_id } => orders::protection_ended(tx, now, order_id)?,
-        Due::TopupPromise { order_id } => orders::topup_promise_missed(tx, now, order_id)?,
-        Due::ChatReply { conversation_id, .. } => chat::reply_missed(tx, now, conversation_id)?,
-        Due::ChatWarn { conversation_id, .. } => chat::reply_warning(tx, now, conversation_id)?,
-        Due::CaseMerchant { case_id } => cases::merchant_deadline(tx, now, case_id)?,
-        Due::CaseResolve { case_id } => cases::resolve_deadline(tx, now, case_id)?,
-        Due::PenaltyEnd { penalty_id } => enforcement::penalty_ended(tx, now, penalty_id)?,
-        Due::Probe => {}
-    }
-    Ok(true)
 }
 
 #[cfg(test)]

@@ -1,0 +1,109 @@
+//! The order's words and rows: its states, the order as placed and as
+//! stored. Plain data: the port stores it, the use cases in `mod.rs` move it.
+
+use serde::Serialize;
+
+use crate::catalogue::ProductKind;
+use crate::clock::Timestamp;
+use crate::money::Fen;
+use crate::values::{DeadlineId, OrderId, ProductId, ShopId, UserId};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderState {
+    /// Card key or account delivered; escrow held through the protection window.
+    Delivered,
+    /// Direct top-up paid, waiting for the merchant.
+    AwaitingFulfilment,
+    /// Direct top-up fulfilled; escrow held through the protection window.
+    Fulfilled,
+    /// Escrow released to the shop.
+    Completed,
+    /// Money returned to the buyer.
+    Refunded,
+    /// An after-sales case is open: escrow is frozen, the window's release waits.
+    Disputed,
+}
+
+impl OrderState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderState::Delivered => "delivered",
+            OrderState::AwaitingFulfilment => "awaiting_fulfilment",
+            OrderState::Fulfilled => "fulfilled",
+            OrderState::Completed => "completed",
+            OrderState::Refunded => "refunded",
+            OrderState::Disputed => "disputed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "delivered" => OrderState::Delivered,
+            "awaiting_fulfilment" => OrderState::AwaitingFulfilment,
+            "fulfilled" => OrderState::Fulfilled,
+            "completed" => OrderState::Completed,
+            "refunded" => OrderState::Refunded,
+            "disputed" => OrderState::Disputed,
+            _ => return None,
+        })
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            OrderState::Delivered => "已发货·担保中",
+            OrderState::AwaitingFulfilment => "待商家充值",
+            OrderState::Fulfilled => "已充值·担保中",
+            OrderState::Completed => "已完成",
+            OrderState::Refunded => "已退款",
+            OrderState::Disputed => "售后中·担保冻结",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOrder {
+    pub no: String,
+    pub buyer_id: UserId,
+    pub shop_id: ShopId,
+    pub product_id: ProductId,
+    pub kind: ProductKind,
+    pub quantity: i64,
+    pub unit_price: Fen,
+    pub total: Fen,
+    pub state: OrderState,
+    pub snapshot: String,
+    pub snapshot_hash: String,
+    pub topup_target: Option<String>,
+    pub created_at: Timestamp,
+    pub promise_due: Option<Timestamp>,
+    pub protect_until: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Order {
+    pub id: OrderId,
+    pub no: String,
+    pub buyer_id: UserId,
+    pub shop_id: ShopId,
+    pub product_id: ProductId,
+    pub kind: ProductKind,
+    pub quantity: i64,
+    pub unit_price: Fen,
+    pub total: Fen,
+    pub state: OrderState,
+    /// The listing as the buyer saw it: canonical JSON, hashed below.
+    pub snapshot: String,
+    pub snapshot_hash: String,
+    pub topup_target: Option<String>,
+    pub fulfil_note: Option<String>,
+    pub created_at: Timestamp,
+    pub promise_due: Option<Timestamp>,
+    pub topup_overdue: bool,
+    pub fulfilled_at: Option<Timestamp>,
+    pub protect_until: Option<Timestamp>,
+    pub closed_at: Option<Timestamp>,
+    /// What escrow holds for this order now.
+    pub escrow_fen: i64,
+    pub deadline_id: Option<DeadlineId>,
+}
