@@ -1,7 +1,7 @@
 //! The agent consoles: the merchant's 客服消息 (its shops' conversations) and the
 //! platform's queue (what shops let lapse), each ordered by deadline with a live
-//! countdown, claims, the conversation with its order context and canned
-//! replies, and the platform agents' 上岗 / 下岗 with today's on-duty share.
+//! countdown and claims, the conversation (rendered with its order context and
+//! canned replies by `thread_page.rs`), and the platform agents' 上岗 / 下岗 with today's on-duty share.
 
 use askama::Template;
 use axum::Form;
@@ -12,35 +12,17 @@ use axum::response::Response;
 use axum::routing;
 use youying_core::accounts::User;
 use youying_core::chat::{Conversation, Side};
-use youying_core::orders::Order;
 use youying_core::ports::{ReadTx, Store};
 use youying_core::rules::Rule;
 use youying_core::shops::Shop;
-use youying_core::snapshot::Snapshot;
 use youying_core::values::{Role, UserId};
 use youying_core::{Timestamp, authz, chat, rules};
 
-use super::chat::{Status, Thread, ThreadView, show_for, team_owns, thread_href, username};
 use super::forms::field;
 use super::layout::{Layout, Page, PageError, render, see_other};
-use super::market::kind_label;
-use crate::fmt::{fmt_fen, fmt_time};
+use super::thread::{Status, can_claim, thread_href, username};
+use super::thread_page::show_for;
 use crate::state::App;
-
-const SHOP_CANNED: &[&str] = &[
-    "您好，我是本店客服，正在为您查看，请稍等。",
-    "请提供订单号和问题截图，我们马上为您核实。",
-    "已为您补发，请在订单页面查看。",
-    "已为您办理退款，款项原路退回钱包。",
-    "很抱歉给您带来不便，我们会尽快处理。",
-];
-
-const PLATFORM_CANNED: &[&str] = &[
-    "您好，我是平台客服，已接手您的问题，马上为您处理。",
-    "请提供订单号和问题截图，平台为您核实。",
-    "平台已联系商家处理，结果会在这里通知您。",
-    "您的款项在平台担保中，不会受损，请放心。",
-];
 
 pub struct QueueRow {
     pub id: i64,
@@ -56,12 +38,6 @@ pub struct QueueRow {
     /// The viewer's team owns it and someone else (or nobody) has it.
     pub can_claim: bool,
     pub last_id: i64,
-}
-
-/// Claiming is for the team that owns the deadline: one assignee is kept per
-/// conversation, so a shop's claim after the takeover would unseat the platform's.
-fn can_claim(c: &Conversation, side: Side, me: UserId) -> bool {
-    team_owns(c, side) && c.assignee_id != Some(me)
 }
 
 /// Buyer messages past the viewer's team's read position.
@@ -245,110 +221,6 @@ pub async fn platform_show<S: Store>(
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
     show_for(&app, &page, id, Side::Platform).await
-}
-
-/// The order a conversation is about, for the agent: state and delivery, never a key.
-pub struct OrderPanel {
-    pub no: String,
-    pub title: String,
-    pub state: &'static str,
-    pub state_label: &'static str,
-    pub kind: &'static str,
-    pub quantity: i64,
-    pub total: String,
-    pub escrow: String,
-    /// (when, what happened): the delivery log as the order records it.
-    pub log: Vec<(String, String)>,
-}
-
-impl OrderPanel {
-    fn of(o: &Order) -> Self {
-        let mut log = vec![(fmt_time(o.created_at), "下单付款，进入平台担保".to_owned())];
-        if o.kind.has_stock() {
-            log.push((fmt_time(o.created_at), format!("自动发放 {} 件（卡密仅买家可见）", o.quantity)));
-        }
-        if let Some(due) = o.promise_due {
-            log.push((fmt_time(due), "承诺到账时限".to_owned()));
-        }
-        if let Some(at) = o.fulfilled_at {
-            let note = o.fulfil_note.as_deref().unwrap_or_default();
-            log.push((fmt_time(at), format!("商家标记已充值 {note}").trim_end().to_owned()));
-        }
-        if let Some(at) = o.protect_until.filter(|_| o.closed_at.is_none()) {
-            log.push((fmt_time(at), "担保期结束".to_owned()));
-        }
-        if let Some(at) = o.closed_at {
-            log.push((fmt_time(at), o.state.label().to_owned()));
-        }
-        Self {
-            no: o.no.clone(),
-            title: Snapshot::title_of(&o.snapshot),
-            state: o.state.as_str(),
-            state_label: o.state.label(),
-            kind: kind_label(o.kind.as_str()),
-            quantity: o.quantity,
-            total: o.total.to_string(),
-            escrow: fmt_fen(o.escrow_fen),
-            log,
-        }
-    }
-}
-
-pub struct ProductPanel {
-    pub id: i64,
-    pub title: String,
-    pub price: String,
-    pub on_sale: bool,
-}
-
-#[derive(Template)]
-#[template(path = "chat_console.html")]
-struct StaffPage<'a> {
-    page: &'a Layout,
-    t: ThreadView,
-    platform: bool,
-    back: &'static str,
-    buyer_name: String,
-    shop_id: i64,
-    shop_name: String,
-    assignee: Option<String>,
-    assignee_id: String,
-    me: i64,
-    can_claim: bool,
-    /// Colleagues a shop's conversation can be handed to (not the viewer).
-    colleagues: Vec<(i64, String)>,
-    order: Option<OrderPanel>,
-    product: Option<ProductPanel>,
-    canned: &'static [&'static str],
-}
-
-/// The staff's conversation view: the thread, claim, context and canned replies.
-pub fn staff_page(page: &Page, th: &Thread, t: ThreadView, status: StatusCode) -> Response {
-    let me = page.viewer.as_ref().map_or(UserId(0), |v| v.user.id);
-    let platform = th.side == Side::Platform;
-    let p = StaffPage {
-        page: &page.layout,
-        t,
-        platform,
-        back: if platform { "/platform/chat" } else { "/merchant/chat" },
-        buyer_name: th.buyer_name.clone(),
-        shop_id: th.c.shop_id.0,
-        shop_name: th.shop_name.clone(),
-        assignee: th.assignee.clone(),
-        assignee_id: th.c.assignee_id.map(|u| u.0.to_string()).unwrap_or_default(),
-        me: me.0,
-        can_claim: can_claim(&th.c, th.side, me),
-        colleagues: th.colleagues.iter().filter(|(id, _)| *id != me.0).cloned().collect(),
-        order: th.order.as_ref().map(OrderPanel::of),
-        product: th.product.as_ref().map(|p| ProductPanel {
-            id: p.id.0,
-            title: p.spec.title.clone(),
-            price: fmt_fen(p.spec.price_fen),
-            on_sale: p.on_sale,
-        }),
-        canned: if platform { PLATFORM_CANNED } else { SHOP_CANNED },
-    };
-    render(status, &page.layout, &p)
 }
 
 /// The routes of this feature; `pages::router` merges them.

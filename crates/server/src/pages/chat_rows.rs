@@ -129,7 +129,7 @@ mod tests {
     use youying_core::Timestamp;
     use youying_core::values::ConversationId;
 
-    use super::super::chat::mmss;
+    use super::super::thread::mmss;
     use super::*;
 
     #[test]

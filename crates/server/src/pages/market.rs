@@ -14,8 +14,8 @@ use youying_core::rules::{self, Rule, Rules};
 use youying_core::values::{ProductId, ShopId};
 use youying_core::{Error, deposit};
 
-use super::chat::Contact;
 use super::forms::{field, parse_yuan_opt, urlencode, yuan_input};
+use super::labels::{Contact, kind_label};
 use super::layout::{Layout, Page, PageError, render, see_other};
 use crate::app::orders::{NewOrder, place};
 use crate::app::products::{ProductView, SearchParams, load_view, search_products, view};
@@ -37,10 +37,6 @@ pub struct ProductCard {
     pub promises: Vec<&'static str>,
     pub shop_id: i64,
     pub shop_name: String,
-}
-
-pub fn kind_label(kind: &str) -> &'static str {
-    ProductKind::parse(kind).map_or("", ProductKind::label)
 }
 
 fn promise_labels(codes: &[String]) -> Vec<&'static str> {

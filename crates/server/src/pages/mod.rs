@@ -12,6 +12,7 @@ mod docs;
 mod enforcement;
 pub(crate) mod forms;
 pub(crate) mod grade;
+mod labels;
 pub mod layout;
 mod market;
 mod merchant;
@@ -22,6 +23,8 @@ pub mod reviews;
 mod session;
 mod shop;
 mod stock;
+mod thread;
+mod thread_page;
 mod wallet;
 
 use axum::Router;

@@ -17,9 +17,9 @@ use youying_core::reviews::Review;
 use youying_core::snapshot::Snapshot;
 use youying_core::values::Role;
 
-use super::chat::Contact;
+use super::labels::Contact;
+use super::labels::kind_label;
 use super::layout::{Layout, Page, PageError, render, see_other};
-use super::market::kind_label;
 use super::session::CsrfForm;
 use crate::catalog::render_markdown;
 use crate::error::AppError;

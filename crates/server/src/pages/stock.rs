@@ -86,7 +86,7 @@ fn stock_page(
         page: &page.layout,
         id: p.id,
         title: p.title.clone(),
-        kind: super::market::kind_label(&p.kind),
+        kind: super::labels::kind_label(&p.kind),
         shop_id: p.shop_id,
         stock: p.stock.unwrap_or(0),
         skip_duplicates,
