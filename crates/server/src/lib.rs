@@ -30,6 +30,9 @@ pub mod vault;
 pub mod wake;
 pub mod ws;
 
+#[cfg(test)]
+mod layering;
+
 use std::net::SocketAddr;
 
 use axum::Router;
