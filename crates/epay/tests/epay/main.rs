@@ -1,6 +1,9 @@
 //! The `youying-epay` tests, one binary. Vectors under `tests/fixtures/` were
 //! made by python3 and openssl (`make.sh`), independently of the crate.
 
+// Helpers outside `#[test]` functions panic on purpose when a fixture is broken.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod money;
 mod notify;
 mod query;
