@@ -62,9 +62,15 @@ pub enum QueryAnswer {
         amount_fen: i64,
     },
     Unpaid,
+    /// Known but in another state (the Epay panel: `2` refunded, `3` frozen, …):
+    /// not paid now, never to be credited.
+    Other {
+        status: i64,
+    },
     /// `code: -1`: the gateway knows no such order.
     NotFound,
-    /// Any other refusal (`-2` bad key, `-3` unknown pid, …), with the gateway's message.
+    /// Any other refusal (`-2`/`-3` bad key or unknown pid, `-4` bad request, …),
+    /// with the gateway's message.
     Refused {
         code: i64,
         msg: String,
@@ -103,7 +109,7 @@ pub fn parse_answer(body: &str, credentials: &Credentials, pid: &str, expected: 
             trade_no: fields.require("trade_no")?.to_owned(),
             amount_fen: yuan_to_fen(fields.require("money")?)?,
         }),
-        _ => Err(Error::Malformed { field: "status", reason: "0 or 1 expected" }),
+        status => Ok(QueryAnswer::Other { status }),
     }
 }
 

@@ -39,7 +39,9 @@ fn odd_answers_are_refused() {
     assert_eq!(answer(other), Err(Error::WrongOrder { got: "T2".into() }));
     let pid = r#"{"code":1,"trade_no":"2026","out_trade_no":"T1","pid":"7","money":"12.50","status":1}"#;
     assert_eq!(answer(pid), Err(Error::WrongPid { got: "7".into() }));
-    let status = r#"{"code":1,"trade_no":"2026","out_trade_no":"T1","money":"12.50","status":2}"#;
+    let refunded = r#"{"code":1,"trade_no":"2026","out_trade_no":"T1","money":"12.50","status":2}"#;
+    assert_eq!(answer(refunded), Ok(QueryAnswer::Other { status: 2 }));
+    let status = r#"{"code":1,"trade_no":"2026","out_trade_no":"T1","money":"12.50","status":"paid"}"#;
     assert!(matches!(answer(status), Err(Error::Malformed { field: "status", .. })));
     let money = r#"{"code":1,"trade_no":"2026","out_trade_no":"T1","money":"12.505","status":1}"#;
     assert!(matches!(answer(money), Err(Error::Malformed { field: "money", .. })));
