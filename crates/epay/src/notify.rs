@@ -4,6 +4,8 @@
 //! A passing check is necessary, not sufficient: the adapter still asks the
 //! query API before crediting (a correctly signed false "success" exists in
 //! the wild), and credits once, in the transaction that settles the attempt.
+//! The same signed parameters come back on `return_url` with the buyer's
+//! browser, often first: checking them there may say "confirming", never credit.
 
 use crate::error::{Error, Result};
 use crate::money::yuan_to_fen;
