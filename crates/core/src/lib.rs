@@ -26,6 +26,7 @@ pub mod listings;
 pub mod mail;
 pub mod money;
 pub mod orders;
+pub mod payments;
 pub mod ports;
 pub mod publish;
 pub mod quiz;

@@ -28,6 +28,7 @@ use crate::grades::port::{TrustRead, TrustTx};
 use crate::mail::{MailRead, MailTx};
 use crate::money::port::{LedgerRead, LedgerTx};
 use crate::orders::port::{OrderRead, OrderTx};
+use crate::payments::port::{PaymentRead, PaymentTx};
 use crate::publish::Change;
 use crate::quiz::port::{QuizRead, QuizTx};
 use crate::reviews::port::{ReviewRead, ReviewTx};
@@ -56,6 +57,7 @@ pub trait ReadTx:
     + AnchorRead
     + TrustRead
     + QuizRead
+    + PaymentRead
 {
     fn deadline(&mut self, id: DeadlineId) -> Result<Option<Deadline>>;
     fn next_due(&mut self) -> Result<Option<Timestamp>>;
@@ -85,6 +87,7 @@ pub trait Tx:
     + AnchorTx
     + TrustTx
     + QuizTx
+    + PaymentTx
 {
     // deadlines
     fn schedule(&mut self, d: &NewDeadline) -> Result<DeadlineId>;

@@ -11,6 +11,7 @@ mod grades;
 mod mail;
 mod market;
 mod migrate;
+mod payments;
 pub mod postgres;
 mod quiz;
 mod reviews;

@@ -24,6 +24,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     Migration { version: 10, sql: include_str!("../migrations/sqlite/0010_trust.sql") },
     Migration { version: 11, sql: include_str!("../migrations/sqlite/0011_grades.sql") },
     Migration { version: 12, sql: include_str!("../migrations/sqlite/0012_quiz.sql") },
+    Migration { version: 13, sql: include_str!("../migrations/sqlite/0013_gateways.sql") },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -38,6 +39,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     Migration { version: 10, sql: include_str!("../migrations/postgres/0010_trust.sql") },
     Migration { version: 11, sql: include_str!("../migrations/postgres/0011_grades.sql") },
     Migration { version: 12, sql: include_str!("../migrations/postgres/0012_quiz.sql") },
+    Migration { version: 13, sql: include_str!("../migrations/postgres/0013_gateways.sql") },
 ];
 
 /// Applies what is missing; returns how many migrations ran. On SQLite,

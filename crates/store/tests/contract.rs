@@ -247,6 +247,36 @@ store_test!(verify_names_the_first_tampered_event, |store, db| {
     assert_eq!(broken.map(|b| (b.seq, b.reason)), Some((2, "hash_mismatch")));
 });
 
+store_test!(gateways_round_trip_and_keep_omitted_secrets, |store, _db| {
+    use youying_core::payments::{self, Channel, GatewayInput, GatewayKind, GatewayName, Sealed};
+    let admin = user(&store, "root", Role::Admin).await;
+    let name = GatewayName::parse("main").unwrap();
+    let input = GatewayInput {
+        name: name.clone(),
+        kind: GatewayKind::EpayV1,
+        base_url: "https://pay.example.com/".into(),
+        pid: "1001".into(),
+        key: Some(Sealed::new("sealed-1".into())),
+        merchant_private_key: None,
+        platform_public_key: None,
+        channels: vec![Channel::Wxpay, Channel::Alipay],
+        enabled: true,
+    };
+    let (a, first) = (admin.clone(), input.clone());
+    store.write(move |tx| payments::put_gateway(tx, T0, &a, first)).await.unwrap();
+    let again = GatewayInput { key: None, enabled: false, ..input };
+    store.write(move |tx| payments::put_gateway(tx, T0, &admin, again)).await.unwrap();
+    let all = store.read(|tx| tx.gateways()).await.unwrap();
+    assert_eq!(all.len(), 1);
+    let g = &all[0];
+    assert_eq!((g.name.as_str(), g.kind, g.pid.as_str()), ("main", GatewayKind::EpayV1, "1001"));
+    assert_eq!(g.key.as_ref().map(Sealed::as_str), Some("sealed-1"));
+    assert_eq!(g.channels, vec![Channel::Alipay, Channel::Wxpay]);
+    assert!(!g.enabled);
+    assert_eq!(store.read(move |tx| tx.gateway(&name)).await.unwrap().as_ref(), Some(g));
+    assert_eq!(verify_chain(&store).await, 3);
+});
+
 /// Edits an event behind the application's back, as an attacker with database access would.
 async fn tamper(db: &youying_store::testing::TestDb, seq: i64) {
     let url = db.url();

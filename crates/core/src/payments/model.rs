@@ -1,0 +1,148 @@
+//! The words of payments: which protocol a gateway speaks, the channels a
+//! buyer picks, a gateway's name, and a secret the core only ever holds sealed.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+
+/// The protocol a gateway speaks (PAYMENTS.md): 易支付 V1 signs with MD5 and
+/// a shared key, V2 with RSA key pairs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GatewayKind {
+    EpayV1,
+    EpayV2,
+}
+
+impl GatewayKind {
+    pub const ALL: [GatewayKind; 2] = [GatewayKind::EpayV1, GatewayKind::EpayV2];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GatewayKind::EpayV1 => "epay_v1",
+            GatewayKind::EpayV2 => "epay_v2",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s).ok_or(Error::Invalid { field: "kind", reason: "unknown_kind" })
+    }
+}
+
+/// How the buyer pays through a gateway; the wire name is the gateway's `type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Alipay,
+    Wxpay,
+    Qqpay,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 3] = [Channel::Alipay, Channel::Wxpay, Channel::Qqpay];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Alipay => "alipay",
+            Channel::Wxpay => "wxpay",
+            Channel::Qqpay => "qqpay",
+        }
+    }
+
+    /// What the buyer reads on the pay page.
+    pub fn label(self) -> &'static str {
+        match self {
+            Channel::Alipay => "支付宝",
+            Channel::Wxpay => "微信",
+            Channel::Qqpay => "QQ钱包",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s)
+            .ok_or(Error::Invalid { field: "channels", reason: "unknown_channel" })
+    }
+}
+
+/// A gateway's name, chosen by the admin: `[a-z0-9_-]{1,32}`, so it is safe in
+/// a URL path and in a notify address.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct GatewayName(String);
+
+impl GatewayName {
+    pub const MAX: usize = 32;
+
+    pub fn parse(s: &str) -> Result<Self> {
+        let ok = (1..=Self::MAX).contains(&s.len())
+            && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+        if ok { Ok(Self(s.to_owned())) } else { Err(Error::Invalid { field: "name", reason: "gateway_name" }) }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for GatewayName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A secret as the server sealed it with the master key: opaque here, never
+/// serialised, and redacted in `Debug` so no log line carries it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Sealed(String);
+
+impl Sealed {
+    pub fn new(sealed: String) -> Self {
+        Self(sealed)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Sealed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Sealed(<redacted>)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_short_lowercase_words() {
+        assert_eq!(GatewayName::parse("epay_main-2").unwrap().as_str(), "epay_main-2");
+        for bad in ["", "Epay", "a b", "支付", "a/b", &"a".repeat(33)] {
+            assert!(GatewayName::parse(bad).is_err(), "{bad}");
+        }
+        assert!(GatewayName::parse(&"a".repeat(32)).is_ok());
+    }
+
+    #[test]
+    fn kinds_and_channels_round_trip_their_wire_names() {
+        for k in GatewayKind::ALL {
+            assert_eq!(GatewayKind::parse(k.as_str()).unwrap(), k);
+        }
+        for c in Channel::ALL {
+            assert_eq!(Channel::parse(c.as_str()).unwrap(), c);
+        }
+        assert!(GatewayKind::parse("epay_v3").is_err());
+        assert!(Channel::parse("unionpay").is_err());
+        assert_eq!(Channel::Qqpay.label(), "QQ钱包");
+    }
+
+    #[test]
+    fn sealed_secrets_are_redacted() {
+        assert_eq!(format!("{:?}", Sealed::new("s3cret".into())), "Sealed(<redacted>)");
+    }
+}
