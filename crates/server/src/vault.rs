@@ -10,6 +10,7 @@ use aes_gcm::{Aes256Gcm, Key, Nonce};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use youying_core::error::{Error, Result, StorageError};
+use youying_core::payments::Sealed;
 use youying_core::stock::ClaimedUnit;
 use youying_core::stock::{RawUnit, SealedUnit};
 
@@ -95,6 +96,16 @@ impl Vault {
             .decrypt(&Nonce::from(nonce), ct)
             .map_err(|_| fail("decrypt: wrong master key or damaged value"))?;
         String::from_utf8(plain).map_err(|_| fail("not utf-8"))
+    }
+
+    /// Seals a secret that is not a card key (a gateway's merchant key): the
+    /// same cipher, a fresh nonce each time.
+    pub fn seal_secret(&self, plain: &str) -> Result<Sealed> {
+        self.encrypt(plain).map(Sealed::new)
+    }
+
+    pub fn open_secret(&self, sealed: &Sealed) -> Result<String> {
+        self.decrypt(sealed.as_str())
     }
 
     /// The keyed fingerprint of a code: equal codes, equal fingerprints; nothing else learnt.

@@ -80,7 +80,7 @@ impl GatewayName {
     pub fn parse(s: &str) -> Result<Self> {
         let ok = (1..=Self::MAX).contains(&s.len())
             && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
-        if ok { Ok(Self(s.to_owned())) } else { Err(Error::Invalid { field: "name", reason: "gateway_name" }) }
+        if ok { Ok(Self(s.to_owned())) } else { Err(Error::Invalid { field: "gateway_name", reason: "gateway_name" }) }
     }
 
     pub fn as_str(&self) -> &str {
