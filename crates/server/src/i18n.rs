@@ -53,7 +53,7 @@ pub const ZH_CN: &[(&str, &str)] = &[
     ("invalid_input.explanation", "解析最多 500 字。"),
     ("invalid_input.stars", "请选择 1–5 星。"),
     ("invalid_input.gateway_name", "网关名称须为 1–32 位小写字母、数字、下划线或短横线。"),
-    ("invalid_input.kind", "网关类型须为 epay_v1（MD5 密钥）或 epay_v2（RSA 密钥）。"),
+    ("invalid_input.gateway_kind", "网关类型须为 epay_v1（MD5 密钥）或 epay_v2（RSA 密钥）。"),
     ("invalid_input.base_url", "网关地址须以 http:// 或 https:// 开头，不含空格、查询参数或 #。"),
     ("invalid_input.pid", "商户 ID 须为 1–64 个字符，不能含控制字符。"),
     ("invalid_input.channels", "请至少选择一种支付方式（支付宝、微信、QQ钱包）。"),

@@ -27,7 +27,10 @@ impl GatewayKind {
     }
 
     pub fn parse(s: &str) -> Result<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s).ok_or(Error::Invalid { field: "kind", reason: "unknown_kind" })
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or(Error::Invalid { field: "gateway_kind", reason: "unknown_kind" })
     }
 }
 

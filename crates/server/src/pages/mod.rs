@@ -11,6 +11,7 @@ mod chat_rows;
 mod docs;
 mod enforcement;
 pub(crate) mod forms;
+mod gateways;
 pub(crate) mod grade;
 mod labels;
 pub mod layout;
@@ -50,6 +51,7 @@ pub fn router<S: Store>() -> Router<App<S>> {
         .merge(merchant::router::<S>())
         .merge(orders::router::<S>())
         .merge(platform::router::<S>())
+        .merge(gateways::router::<S>())
         .merge(quiz::router::<S>())
         .merge(reviews::router::<S>())
         .merge(session::router::<S>())

@@ -5,6 +5,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use youying_core::ports::Store as _;
 use youying_testkit::http_test;
+use youying_testkit::web::Web;
 
 /// Throw-away RSA keys of the epay crate's own tests.
 const PRIVATE_PEM: &str = include_str!("../../../epay/tests/fixtures/rsa_private_pkcs8.pem");
@@ -84,7 +85,7 @@ http_test!(only_an_admin_configures_gateways, |app| {
 http_test!(bad_input_is_refused_and_nothing_is_stored, |app| {
     let admin = app.staff("root", "admin").await;
     let cases: [(&str, Value, &str); 7] = [
-        ("kind", json!("epay_v3"), "kind"),
+        ("kind", json!("epay_v3"), "gateway_kind"),
         ("base_url", json!("ftp://pay.example.com"), "base_url"),
         ("pid", json!("10\u{0}01"), "pid"),
         ("channels", json!(["alipay", "unionpay"]), "channels"),
@@ -112,4 +113,42 @@ http_test!(bad_input_is_refused_and_nothing_is_stored, |app| {
 
     let (_, list) = app.get("/api/v1/admin/gateways", Some(&admin.token)).await;
     assert_eq!(list, json!([]), "nothing stored");
+});
+
+http_test!(the_admin_page_lists_and_saves_gateways, |app| {
+    let admin = app.staff("root", "admin").await;
+    let mut web = Web::new(&app, &admin);
+    let (s, html) = web.get("/platform").await;
+    assert!(s == StatusCode::OK && html.contains("href=\"/platform/gateways\""), "linked from the console");
+    let (s, html) = web.get("/platform/gateways").await;
+    assert!(s == StatusCode::OK && html.contains("还没有网关"), "{html}");
+
+    let form = [
+        ("name", "main"),
+        ("kind", "epay_v1"),
+        ("base_url", "https://pay.example.com"),
+        ("pid", "1001"),
+        ("key", MD5_KEY),
+        ("channels", "alipay"),
+        ("channels", "wxpay"),
+        ("enabled", "on"),
+    ];
+    let (s, _, _) = web.post("/platform/gateways", &[("_csrf", "forged"), ("name", "main")]).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let mut bad = form.to_vec();
+    bad[2] = ("base_url", "pay.example.com");
+    let (s, _, html) = web.post("/platform/gateways", &bad).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("网关地址须以") && html.contains("value=\"pay.example.com\""), "{html}");
+    assert!(!html.contains(MD5_KEY), "a typed secret is not written back");
+
+    let (s, to, _) = web.post("/platform/gateways", &form).await;
+    assert_eq!((s, to.as_str()), (StatusCode::SEE_OTHER, "/platform/gateways?saved=main"));
+    let (s, html) = web.get(&to).await;
+    assert!(s == StatusCode::OK && html.contains("id=\"gateway-main\"") && html.contains("已保存"), "{html}");
+    assert!(html.contains("MD5 密钥已设置") && !html.contains(MD5_KEY));
+
+    let buyer = app.buyer("buyer_p").await;
+    let (s, _) = Web::new(&app, &buyer).get("/platform/gateways").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
 });
