@@ -4,7 +4,6 @@ use youying_core::Timestamp;
 use youying_core::chat::bot::BotState;
 use youying_core::chat::{ChatRead, ChatTx};
 use youying_core::chat::{Conversation, Message, NewImage, NewMessage, Owner, Reads, Side, StoredImage, Unread};
-use youying_core::enforcement::BreachKind;
 use youying_core::error::{Error, Result, StorageError};
 use youying_core::values::{ConversationId, DeadlineId, OrderId, ProductId, ShopId, UserId};
 
@@ -164,20 +163,6 @@ impl<C: Conn> ChatTx for SqlTx<'_, C> {
             params![c.0, shop.0, side, asked, answered, by.0, in_time],
         )?;
         Ok(())
-    }
-
-    fn insert_platform_breach(
-        &mut self,
-        shop: ShopId,
-        kind: BreachKind,
-        subject: &str,
-        at: Timestamp,
-        detail: &str,
-    ) -> Result<i64> {
-        self.insert_id(
-            "INSERT INTO breaches (shop_id, kind, subject, at, detail, party) VALUES ($1, $2, $3, $4, $5, 'platform') RETURNING id",
-            params![shop.0, kind.as_str(), subject, at, detail],
-        )
     }
 
     fn insert_notification(

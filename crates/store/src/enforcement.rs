@@ -77,6 +77,20 @@ impl<C: Conn> EnforcementTx for SqlTx<'_, C> {
         self.exec("UPDATE products SET updated_at = $1 WHERE updated_at < $1", params![at])
     }
 
+    fn insert_platform_breach(
+        &mut self,
+        shop: ShopId,
+        kind: BreachKind,
+        subject: &str,
+        at: Timestamp,
+        detail: &str,
+    ) -> Result<i64> {
+        self.insert_id(
+            "INSERT INTO breaches (shop_id, kind, subject, at, detail, party) VALUES ($1, $2, $3, $4, $5, 'platform') RETURNING id",
+            params![shop.0, kind.as_str(), subject, at, detail],
+        )
+    }
+
     fn insert_breach(
         &mut self,
         shop: ShopId,

@@ -14,9 +14,8 @@ use super::act::to_arbitration;
 use super::close::{Closing, Money, close};
 use super::{Case, CaseState};
 use crate::clock::Timestamp;
-use crate::enforcement::BreachKind;
+use crate::enforcement::{self, BreachKind};
 use crate::error::Result;
-use crate::evidence::NewEvent;
 use crate::ports::Tx;
 use crate::values::CaseId;
 
@@ -76,20 +75,15 @@ pub fn resolve_deadline(tx: &mut dyn Tx, now: Timestamp, id: CaseId) -> Result<(
     }
     let subject = case.subject();
     let detail = json!({ "case_id": case.id.0, "order_no": case.order_no, "state": case.state.as_str(), "resolve_due": case.resolve_due.millis() });
-    let breach = tx.insert_platform_breach(
+    let breach = enforcement::record_platform_breach(
+        tx,
+        now,
         case.shop_id,
         BreachKind::PlatformCaseUnresolved,
         &subject,
-        now,
-        &detail.to_string(),
-    )?;
-    tx.append(NewEvent::new(
-        now,
+        &detail,
         None,
-        "breach.recorded",
-        "platform",
-        json!({ "breach_id": breach, "kind": BreachKind::PlatformCaseUnresolved.as_str(), "subject": subject }),
-    ))?;
+    )?;
     let c = Closing {
         state: CaseState::ResolvedRefunded,
         outcome: "safety_net_refund",

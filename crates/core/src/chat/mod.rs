@@ -278,20 +278,15 @@ pub fn reply_missed(tx: &mut dyn Tx, now: Timestamp, id: ConversationId) -> Resu
             )?;
         }
         Owner::Platform => {
-            let breach = tx.insert_platform_breach(
+            enforcement::record_platform_breach(
+                tx,
+                now,
                 c.shop_id,
                 BreachKind::PlatformChatReply,
                 &subject,
-                now,
-                &detail.to_string(),
+                &detail,
+                Some(late_ms),
             )?;
-            tx.append(NewEvent::new(
-                now,
-                None,
-                "breach.recorded",
-                "platform",
-                json!({ "breach_id": breach, "kind": BreachKind::PlatformChatReply.as_str(), "subject": subject, "late_ms": late_ms }),
-            ))?;
         }
     }
     // The buyer is still waiting: a fresh deadline for whoever owns it now.

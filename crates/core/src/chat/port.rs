@@ -3,7 +3,6 @@
 
 use super::model::{Conversation, Message, NewImage, NewMessage, Side, StoredImage, Unread};
 use crate::clock::Timestamp;
-use crate::enforcement::model::BreachKind;
 use crate::error::Result;
 use crate::values::{ConversationId, OrderId, ProductId, ShopId, UserId};
 
@@ -60,14 +59,6 @@ pub trait ChatTx: ChatRead {
         by: UserId,
         in_time: bool,
     ) -> Result<()>;
-    fn insert_platform_breach(
-        &mut self,
-        shop: ShopId,
-        kind: BreachKind,
-        subject: &str,
-        at: Timestamp,
-        detail: &str,
-    ) -> Result<i64>;
     /// An in-app notice for a shop's team (`audience` = `shop`) or the platform's.
     fn insert_notification(
         &mut self,

@@ -35,6 +35,26 @@ pub const DOWNRANK_RANK: i64 = 1_000;
 
 /// Records a shop's breach and applies the ladder step it reaches, in the
 /// caller's transaction. Returns the breach id.
+/// Charges a breach to the platform itself (its own agents let a deadline
+/// pass): recorded and published like a shop's, never on a shop's ladder.
+pub fn record_platform_breach(
+    tx: &mut dyn Tx,
+    now: Timestamp,
+    shop: ShopId,
+    kind: BreachKind,
+    subject: &str,
+    detail: &Value,
+    late_ms: Option<i64>,
+) -> Result<i64> {
+    let id = tx.insert_platform_breach(shop, kind, subject, now, &detail.to_string())?;
+    let mut event = json!({ "breach_id": id, "kind": kind.as_str(), "subject": subject });
+    if let Some(late) = late_ms {
+        event["late_ms"] = json!(late);
+    }
+    tx.append(NewEvent::new(now, None, "breach.recorded", "platform", event))?;
+    Ok(id)
+}
+
 pub fn record_breach(
     tx: &mut dyn Tx,
     now: Timestamp,

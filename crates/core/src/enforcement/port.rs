@@ -42,6 +42,15 @@ pub trait EnforcementTx: EnforcementRead {
         at: Timestamp,
         detail: &str,
     ) -> Result<i64>;
+    /// A breach charged to the platform itself: never counted on the shop's ladder.
+    fn insert_platform_breach(
+        &mut self,
+        shop: ShopId,
+        kind: BreachKind,
+        subject: &str,
+        at: Timestamp,
+        detail: &str,
+    ) -> Result<i64>;
     fn insert_penalty(&mut self, p: &NewPenalty) -> Result<i64>;
     /// Saves state, deadline, end and lift fields.
     fn update_penalty(&mut self, p: &Penalty) -> Result<()>;
