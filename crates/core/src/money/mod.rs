@@ -78,8 +78,18 @@ pub enum Account {
     PlatformFee,
     /// The buyer-protection fund (交易保险).
     ProtectionFund,
-    /// Money entering or leaving the platform (top-ups, withdrawals).
+    /// Money entering or leaving the platform by an admin's hand (credits,
+    /// the demo faucet).
     PlatformCash,
+    /// Money buyers paid through a payment gateway, which the gateway holds
+    /// for the platform until it settles: it goes negative as payments land.
+    GatewayClearing,
+    /// Withdrawals requested and not yet decided: out of the wallet, not yet
+    /// paid out, back to the wallet if rejected.
+    PendingWithdrawals,
+    /// Money paid out to merchants' and buyers' own accounts: it goes
+    /// negative as withdrawals are paid.
+    PaidOut,
 }
 
 impl Account {
@@ -93,11 +103,14 @@ impl Account {
             Account::PlatformFee => "platform_fee".into(),
             Account::ProtectionFund => "protection_fund".into(),
             Account::PlatformCash => "platform_cash".into(),
+            Account::GatewayClearing => "gateway_clearing".into(),
+            Account::PendingWithdrawals => "pending_withdrawals".into(),
+            Account::PaidOut => "paid_out".into(),
         }
     }
 
     pub fn may_go_negative(self) -> bool {
-        matches!(self, Account::PlatformCash)
+        matches!(self, Account::PlatformCash | Account::GatewayClearing | Account::PaidOut)
     }
 }
 

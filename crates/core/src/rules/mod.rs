@@ -37,6 +37,13 @@ pub enum Rule {
     PenaltyFineAt,
     PenaltyFineFen,
     PenaltySuspendAt,
+    PayInMinFen,
+    PayInMaxFen,
+    PayInDailyFen,
+    PaymentExpirySecs,
+    WithdrawMinFen,
+    WithdrawFeeBp,
+    WithdrawDailyFen,
 }
 
 impl Rule {
@@ -65,6 +72,13 @@ impl Rule {
             Rule::PenaltyFineAt => "penalty_fine_at",
             Rule::PenaltyFineFen => "penalty_fine_fen",
             Rule::PenaltySuspendAt => "penalty_suspend_at",
+            Rule::PayInMinFen => "pay_in_min_fen",
+            Rule::PayInMaxFen => "pay_in_max_fen",
+            Rule::PayInDailyFen => "pay_in_daily_fen",
+            Rule::PaymentExpirySecs => "payment_expiry_secs",
+            Rule::WithdrawMinFen => "withdraw_min_fen",
+            Rule::WithdrawFeeBp => "withdraw_fee_bp",
+            Rule::WithdrawDailyFen => "withdraw_daily_fen",
         }
     }
 
@@ -125,6 +139,15 @@ pub const RULES: &[RuleDef] = &[
     RuleDef { rule: Rule::PenaltyFineAt, default: 5, min: 1, max: 1_000, unit: "count" },
     RuleDef { rule: Rule::PenaltyFineFen, default: 5_000, min: 0, max: 100_000_000, unit: "fen" },
     RuleDef { rule: Rule::PenaltySuspendAt, default: 10, min: 1, max: 1_000, unit: "count" },
+    // Money in through a gateway: ¥1 to ¥5,000 a payment, ¥20,000 a day per payer.
+    RuleDef { rule: Rule::PayInMinFen, default: 100, min: 1, max: 100_000_000, unit: "fen" },
+    RuleDef { rule: Rule::PayInMaxFen, default: 500_000, min: 1, max: 100_000_000, unit: "fen" },
+    RuleDef { rule: Rule::PayInDailyFen, default: 2_000_000, min: 1, max: 1_000_000_000, unit: "fen" },
+    RuleDef { rule: Rule::PaymentExpirySecs, default: 900, min: 60, max: DAY, unit: "secs" },
+    // Money out: at least ¥10 a withdrawal, a 0.6 % fee, ¥50,000 a day per wallet.
+    RuleDef { rule: Rule::WithdrawMinFen, default: 1_000, min: 1, max: 100_000_000, unit: "fen" },
+    RuleDef { rule: Rule::WithdrawFeeBp, default: 60, min: 0, max: 2_000, unit: "basis_points" },
+    RuleDef { rule: Rule::WithdrawDailyFen, default: 5_000_000, min: 1, max: 1_000_000_000, unit: "fen" },
 ];
 
 /// The rules in force: defaults overlaid with the stored changes.
