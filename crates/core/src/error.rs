@@ -35,6 +35,13 @@ pub enum Error {
     RuleOutOfRange { name: String, min: i64, max: i64 },
     #[error("insufficient balance")]
     InsufficientFunds,
+    /// An amount outside what the rules allow for this movement of money
+    /// (a payment, a withdrawal): at least `min_fen`, at most `max_fen`.
+    #[error("amount out of range {min_fen}..={max_fen}")]
+    AmountOutOfRange { min_fen: i64, max_fen: i64 },
+    /// Over a daily limit of `limit_fen`; `left_fen` may still move today.
+    #[error("daily limit {limit_fen} reached, {left_fen} left")]
+    DailyLimit { limit_fen: i64, left_fen: i64 },
     #[error("out of stock")]
     OutOfStock,
     /// The shop's listings are hidden (deposit below the minimum, or suspended).
@@ -66,6 +73,8 @@ impl Error {
             Error::UnknownRule(_) => "unknown_rule",
             Error::RuleOutOfRange { .. } => "rule_out_of_range",
             Error::InsufficientFunds => "insufficient_balance",
+            Error::AmountOutOfRange { .. } => "amount_out_of_range",
+            Error::DailyLimit { .. } => "daily_limit",
             Error::OutOfStock => "out_of_stock",
             Error::ShopUnavailable => "shop_unavailable",
             Error::IdempotencyMismatch => "idempotency_mismatch",
@@ -107,6 +116,7 @@ pub enum Conflict {
     OrderNotConfirmable,
     OrderNotDelivered,
     OrderRefunded,
+    PaymentSettled,
     PenaltyNotActive,
     ProductChanged,
     QuestionRetired,
@@ -144,6 +154,7 @@ impl Conflict {
             Conflict::OrderNotConfirmable => "order_not_confirmable",
             Conflict::OrderNotDelivered => "order_not_delivered",
             Conflict::OrderRefunded => "order_refunded",
+            Conflict::PaymentSettled => "payment_settled",
             Conflict::PenaltyNotActive => "penalty_not_active",
             Conflict::ProductChanged => "product_changed",
             Conflict::QuestionRetired => "question_retired",

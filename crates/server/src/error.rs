@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 use serde_json::json;
 use youying_core::Error;
 
+use crate::fmt::fmt_fen;
 use crate::i18n::t;
 
 #[derive(Debug)]
@@ -60,6 +61,8 @@ impl AppError {
                 | Error::UnknownRule(_)
                 | Error::RuleOutOfRange { .. }
                 | Error::InsufficientFunds
+                | Error::AmountOutOfRange { .. }
+                | Error::DailyLimit { .. }
                 | Error::IdempotencyMismatch => StatusCode::UNPROCESSABLE_ENTITY,
                 Error::UsernameTaken
                 | Error::ShopNameTaken
@@ -95,6 +98,12 @@ impl AppError {
             }
             AppError::Core(Error::RuleOutOfRange { name, min, max }) => {
                 format!("{}（{name}：{min}–{max}）", t("rule_out_of_range"))
+            }
+            AppError::Core(Error::AmountOutOfRange { min_fen, max_fen }) => {
+                format!("{}（{} – {}）。", t("amount_out_of_range"), fmt_fen(*min_fen), fmt_fen(*max_fen))
+            }
+            AppError::Core(Error::DailyLimit { limit_fen, left_fen }) => {
+                format!("{}（每日 {}，今天还可 {}）。", t("daily_limit"), fmt_fen(*limit_fen), fmt_fen(*left_fen))
             }
             AppError::Core(Error::UnknownRule(name)) => format!("{}（{name}）", t("unknown_rule")),
             AppError::Core(Error::Conflict(reason)) => {
@@ -138,6 +147,14 @@ impl IntoResponse for AppError {
         }
         if let AppError::Core(Error::WindowClosed { closed_at_ms }) = &self {
             body["window_closed_at"] = json!(closed_at_ms);
+        }
+        if let AppError::Core(Error::AmountOutOfRange { min_fen, max_fen }) = &self {
+            body["min_fen"] = json!(min_fen);
+            body["max_fen"] = json!(max_fen);
+        }
+        if let AppError::Core(Error::DailyLimit { limit_fen, left_fen }) = &self {
+            body["limit_fen"] = json!(limit_fen);
+            body["left_fen"] = json!(left_fen);
         }
         if let Some(secs) = self.retry_after() {
             body["retry_after"] = json!(secs);

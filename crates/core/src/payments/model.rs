@@ -118,6 +118,101 @@ impl fmt::Debug for Sealed {
     }
 }
 
+/// Where a payment attempt stands.
+///
+/// ```text
+///   pending ──credit──▶ paid
+///      │                  ▲
+///   expire               credit (a late notify, the reconciliation, an admin)
+///      ▼                  │
+///   expired ──────────────┘
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttemptState {
+    Pending,
+    Paid,
+    Expired,
+}
+
+impl AttemptState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttemptState::Pending => "pending",
+            AttemptState::Paid => "paid",
+            AttemptState::Expired => "expired",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [AttemptState::Pending, AttemptState::Paid, AttemptState::Expired].into_iter().find(|a| a.as_str() == s)
+    }
+
+    /// What the payer reads.
+    pub fn label(self) -> &'static str {
+        match self {
+            AttemptState::Pending => "支付确认中",
+            AttemptState::Paid => "已到账",
+            AttemptState::Expired => "已过期",
+        }
+    }
+}
+
+/// What the money is for once it lands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Purpose {
+    /// Into the payer's wallet, and nothing more.
+    TopUp,
+}
+
+impl Purpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Purpose::TopUp => "top_up",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        (s == "top_up").then_some(Purpose::TopUp)
+    }
+}
+
+/// How a payment came to be credited: the gateway's query said paid (after
+/// a notify or by reconciliation), or an admin confirmed it by hand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Settlement {
+    Query,
+    Hand,
+}
+
+impl Settlement {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Settlement::Query => "query",
+            Settlement::Hand => "hand",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Settlement::Query, Settlement::Hand].into_iter().find(|a| a.as_str() == s)
+    }
+}
+
+/// What the gateway's order query answered, as the adapter read it. Only
+/// `Paid` with the attempt's amount ever credits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueryResult {
+    Paid { trade_no: String, amount_fen: i64 },
+    Unpaid,
+    NotFound,
+    /// Reached, but the answer was refused, malformed or badly signed.
+    Refused(String),
+    /// Not reached (connection, timeout, 5xx): ask again later.
+    Unreachable(String),
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
