@@ -28,6 +28,17 @@ pub struct Config {
     pub master_key: Option<String>,
 }
 
+impl Config {
+    /// The platform's address for links and callbacks: `--public-url`, or else
+    /// the `Host` the request came in on.
+    pub fn site_url(&self, host: Option<&str>) -> String {
+        match &self.public_url {
+            Some(u) => u.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", host.unwrap_or("127.0.0.1")),
+        }
+    }
+}
+
 impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")

@@ -82,7 +82,7 @@ pub const ZH_CN: &[(&str, &str)] = &[
     ("invalid_input.action", "不支持的售后操作。"),
     ("unknown_rule", "不存在该规则。"),
     ("rule_out_of_range", "规则取值超出允许范围。"),
-    ("insufficient_balance", "余额不足，未扣款。请先充值。"),
+    ("insufficient_balance", "余额不足，未扣款。可直接用支付宝或微信付清差额，或先到钱包充值。"),
     ("amount_out_of_range", "金额超出允许范围"),
     ("daily_limit", "已达到每日限额"),
     ("out_of_stock", "库存不足，未扣款。"),
@@ -174,6 +174,7 @@ pub const ZH_CN: &[(&str, &str)] = &[
     ("stock.reason.empty_secret", "有分隔符但密码为空"),
     // wallet statement lines
     ("ledger.wallet.credit", "充值"),
+    ("ledger.pay_in", "在线充值"),
     ("ledger.order.pay", "支付订单（进入担保）"),
     ("ledger.order.refund", "退款"),
     ("ledger.order.release", "订单结算"),

@@ -20,6 +20,7 @@ pub mod i18n;
 pub mod mailer;
 pub mod metrics;
 pub mod openapi;
+pub mod paycheck;
 pub mod pages;
 pub mod ratelimit;
 pub mod scheduler;
@@ -150,6 +151,7 @@ pub async fn serve<S: Store>(
     // Mail goes with the scheduler: tests that step deadlines step mail too.
     let mailer = if run_scheduler { mailer::start(&app, shutdown.clone()) } else { None };
     let anchoring = run_scheduler.then(|| tokio::spawn(evidence::run_anchoring(app.clone(), shutdown.clone())));
+    let payment_checks = run_scheduler.then(|| tokio::spawn(paycheck::run(app.clone(), shutdown.clone())));
     if let Err(e) = catalog::sync_search(&app).await {
         tracing::error!(error = %e, "initial search index build failed");
     }
@@ -168,6 +170,9 @@ pub async fn serve<S: Store>(
     }
     if let Some(a) = anchoring {
         let _ = a.await;
+    }
+    if let Some(p) = payment_checks {
+        let _ = p.await;
     }
     let _ = search_sync.await;
     result

@@ -13,6 +13,7 @@ use crate::api::chat;
 use crate::api::enforcement;
 use crate::api::evidence;
 use crate::api::orders;
+use crate::api::pay;
 use crate::api::payments;
 use crate::api::products;
 use crate::api::public;
@@ -30,6 +31,7 @@ use crate::api::wallet;
         shops::open, shops::get, shops::agents, shops::invite, shops::invites, shops::revoke_invite, shops::accept_invite,
         admin::get_rules, admin::put_rules, admin::verify_evidence,
         payments::list_gateways, payments::put_gateway,
+        pay::start_top_up, pay::my_top_ups, pay::get_top_up, pay::list_top_ups, pay::confirm_top_up,
         products::create, products::patch, products::get, products::search, products::of_shop, products::import, products::withdraw,
         orders::create, orders::get, orders::list, orders::snapshot, orders::reveal, orders::confirm, orders::fulfil, orders::cancel,
         chat::open, chat::list, chat::messages, chat::post, chat::upload_image, chat::image, chat::read, chat::assign, chat::set_duty, chat::get_duty, chat::notifications,

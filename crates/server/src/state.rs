@@ -27,6 +27,8 @@ pub struct App<S: Store> {
     pub limiter: Arc<RateLimiter>,
     /// Outgoing mail; `None` when no SMTP server is configured.
     pub mail: Option<Arc<MailConfig>>,
+    /// Outbound HTTP (gateway queries): timeouts set, redirects not followed.
+    pub http: reqwest::Client,
 }
 
 impl<S: Store> Clone for App<S> {
@@ -42,6 +44,7 @@ impl<S: Store> Clone for App<S> {
             hub: self.hub.clone(),
             limiter: Arc::clone(&self.limiter),
             mail: self.mail.clone(),
+            http: self.http.clone(),
         }
     }
 }
@@ -75,6 +78,7 @@ impl<S: Store> App<S> {
             search,
             search_cursor: Arc::new(AtomicI64::new(i64::MIN)),
             mail: None,
+            http: outbound_client(),
         }
     }
 
@@ -88,4 +92,18 @@ impl<S: Store> App<S> {
     pub fn now(&self) -> Timestamp {
         self.clock.now()
     }
+}
+
+/// The client for calls to other systems. A gateway that hangs must not hold
+/// a worker: 5 s to connect, 15 s in all; a redirect is an answer, not followed.
+fn outbound_client() -> reqwest::Client {
+    // rustls needs its crypto chosen once per process: ring, as lettre uses.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .connect_timeout(std::time::Duration::from_secs(5))
+        .timeout(std::time::Duration::from_secs(15))
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("youying/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .unwrap_or_default()
 }

@@ -28,6 +28,8 @@ pub enum DeadlineKind {
     CaseResolve,
     /// A down-ranking runs its course.
     PenaltyEnd,
+    /// A payment attempt nobody paid lapses.
+    PaymentExpiry,
     /// Does nothing when it fires; used to measure the engine itself.
     Probe,
 }
@@ -43,6 +45,7 @@ impl DeadlineKind {
             DeadlineKind::CaseMerchant => "case_merchant",
             DeadlineKind::CaseResolve => "case_resolve",
             DeadlineKind::PenaltyEnd => "penalty_end",
+            DeadlineKind::PaymentExpiry => "payment_expiry",
             DeadlineKind::Probe => "probe",
         }
     }
@@ -57,6 +60,7 @@ impl DeadlineKind {
             "case_merchant" => Some(DeadlineKind::CaseMerchant),
             "case_resolve" => Some(DeadlineKind::CaseResolve),
             "penalty_end" => Some(DeadlineKind::PenaltyEnd),
+            "payment_expiry" => Some(DeadlineKind::PaymentExpiry),
             "probe" => Some(DeadlineKind::Probe),
             _ => None,
         }
@@ -122,6 +126,9 @@ pub enum Due {
     PenaltyEnd {
         penalty_id: i64,
     },
+    PaymentExpiry {
+        attempt_id: i64,
+    },
     Probe,
 }
 
@@ -136,6 +143,7 @@ impl Due {
             Due::CaseMerchant { .. } => DeadlineKind::CaseMerchant,
             Due::CaseResolve { .. } => DeadlineKind::CaseResolve,
             Due::PenaltyEnd { .. } => DeadlineKind::PenaltyEnd,
+            Due::PaymentExpiry { .. } => DeadlineKind::PaymentExpiry,
             Due::Probe => DeadlineKind::Probe,
         }
     }
@@ -150,6 +158,7 @@ impl Due {
             }
             Due::CaseMerchant { case_id } | Due::CaseResolve { case_id } => json!({ "case_id": case_id.0 }),
             Due::PenaltyEnd { penalty_id } => json!({ "penalty_id": penalty_id }),
+            Due::PaymentExpiry { attempt_id } => json!({ "attempt_id": attempt_id }),
             Due::Probe => json!({}),
         }
     }
@@ -182,6 +191,7 @@ impl Due {
             DeadlineKind::CaseMerchant => Due::CaseMerchant { case_id: CaseId(id("case_id", "missing_id")?) },
             DeadlineKind::CaseResolve => Due::CaseResolve { case_id: CaseId(id("case_id", "missing_id")?) },
             DeadlineKind::PenaltyEnd => Due::PenaltyEnd { penalty_id: id("penalty_id", "missing_id")? },
+            DeadlineKind::PaymentExpiry => Due::PaymentExpiry { attempt_id: id("attempt_id", "missing_id")? },
             DeadlineKind::Probe => Due::Probe,
         })
     }

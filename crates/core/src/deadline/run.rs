@@ -9,7 +9,7 @@ use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::evidence::NewEvent;
 use crate::ports::Tx;
-use crate::{cases, chat, enforcement, orders, shops};
+use crate::{cases, chat, enforcement, orders, payments, shops};
 
 /// What one step of the engine did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -79,6 +79,7 @@ fn fire_one(tx: &mut dyn Tx, d: &Deadline, now: Timestamp) -> Result<bool> {
         Due::CaseMerchant { case_id } => cases::merchant_deadline(tx, now, case_id)?,
         Due::CaseResolve { case_id } => cases::resolve_deadline(tx, now, case_id)?,
         Due::PenaltyEnd { penalty_id } => enforcement::penalty_ended(tx, now, penalty_id)?,
+        Due::PaymentExpiry { attempt_id } => payments::expired(tx, now, attempt_id)?,
         Due::Probe => {}
     }
     Ok(true)

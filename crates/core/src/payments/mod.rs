@@ -10,11 +10,19 @@
 //! never leave it unsealed: the evidence event says which fields changed,
 //! never what a secret is.
 
+pub mod attempt;
+pub mod check;
+pub mod credit;
 pub mod model;
 pub mod port;
 
-pub use self::model::{Channel, GatewayKind, GatewayName, Sealed};
-pub use self::port::{Gateway, PaymentRead, PaymentTx};
+pub use self::attempt::{StartPayment, expired, start, start_checkout};
+pub use self::check::{CheckOutcome, NotifyReply, checked, notified, reconcile};
+pub use self::credit::confirm_by_hand;
+pub use self::model::{
+    AttemptState, Channel, GatewayKind, GatewayName, PendingCheckout, Purpose, QueryResult, Sealed, Settlement,
+};
+pub use self::port::{Attempt, Gateway, NewAttempt, NotifyRecord, PaymentRead, PaymentTx};
 
 use serde_json::json;
 
@@ -48,7 +56,7 @@ fn printable(s: &str, max: usize) -> bool {
 
 /// The checks every transport shares; the server has already parsed the URL
 /// and the keys with the epay crate.
-fn checked(input: &GatewayInput) -> Result<(String, String, Vec<Channel>)> {
+fn checked_input(input: &GatewayInput) -> Result<(String, String, Vec<Channel>)> {
     let (url, pid) = (input.base_url.trim(), input.pid.trim());
     if !printable(url, MAX_BASE_URL) {
         return Err(Error::Invalid { field: "base_url", reason: "url" });
@@ -98,7 +106,7 @@ fn changed_fields(old: Option<&Gateway>, new: &Gateway) -> Vec<&'static str> {
 /// input leaves out, and records what changed.
 pub fn put_gateway(tx: &mut dyn Tx, now: Timestamp, admin: &User, input: GatewayInput) -> Result<Gateway> {
     authz::admin(admin)?;
-    let (base_url, pid, channels) = checked(&input)?;
+    let (base_url, pid, channels) = checked_input(&input)?;
     let old = tx.gateway(&input.name)?;
     let kept = |new: Option<Sealed>, old: Option<&Sealed>| new.or_else(|| old.cloned());
     let gateway = Gateway {

@@ -164,18 +164,32 @@ impl AttemptState {
 pub enum Purpose {
     /// Into the payer's wallet, and nothing more.
     TopUp,
+    /// Into the payer's wallet, then the order it was paid for is placed
+    /// from the wallet in the same transaction — if the goods are still there.
+    Checkout,
 }
 
 impl Purpose {
     pub fn as_str(self) -> &'static str {
         match self {
             Purpose::TopUp => "top_up",
+            Purpose::Checkout => "checkout",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        (s == "top_up").then_some(Purpose::TopUp)
+        [Purpose::TopUp, Purpose::Checkout].into_iter().find(|p| p.as_str() == s)
     }
+}
+
+/// The order a checkout payment is for, kept with the attempt until the money
+/// lands; the order number is chosen up front (the core has no randomness).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct PendingCheckout {
+    pub product_id: i64,
+    pub quantity: i64,
+    pub topup_target: Option<serde_json::Value>,
+    pub order_no: String,
 }
 
 /// How a payment came to be credited: the gateway's query said paid (after

@@ -33,7 +33,7 @@ fn stored(i: &GatewayInput) -> Gateway {
 
 #[test]
 fn input_is_trimmed_and_channels_are_a_set() {
-    let (url, pid, channels) = checked(&input(GatewayKind::EpayV1)).unwrap();
+    let (url, pid, channels) = checked_input(&input(GatewayKind::EpayV1)).unwrap();
     assert_eq!((url.as_str(), pid.as_str()), ("https://pay.example.com/", "1001"));
     assert_eq!(channels, vec![Channel::Alipay, Channel::Wxpay]);
 }
@@ -42,13 +42,13 @@ fn input_is_trimmed_and_channels_are_a_set() {
 fn bad_pid_url_and_empty_channels_are_refused() {
     let mut i = input(GatewayKind::EpayV1);
     i.pid = "10\u{0}01".into();
-    assert!(matches!(checked(&i), Err(Error::Invalid { field: "pid", .. })));
+    assert!(matches!(checked_input(&i), Err(Error::Invalid { field: "pid", .. })));
     let mut i = input(GatewayKind::EpayV1);
     i.base_url = " ".into();
-    assert!(matches!(checked(&i), Err(Error::Invalid { field: "base_url", .. })));
+    assert!(matches!(checked_input(&i), Err(Error::Invalid { field: "base_url", .. })));
     let mut i = input(GatewayKind::EpayV1);
     i.channels.clear();
-    assert!(matches!(checked(&i), Err(Error::Invalid { field: "channels", .. })));
+    assert!(matches!(checked_input(&i), Err(Error::Invalid { field: "channels", .. })));
 }
 
 #[test]

@@ -6,6 +6,7 @@ pub mod bot;
 pub mod cases;
 pub mod chat;
 pub mod orders;
+pub mod pay;
 pub mod payments;
 pub mod products;
 pub mod public;
@@ -28,6 +29,7 @@ use crate::state::App;
 pub fn router<S: Store>() -> Router<App<S>> {
     Router::new()
         .merge(admin::router::<S>())
+        .merge(pay::router::<S>())
         .merge(payments::router::<S>())
         .merge(auth::router::<S>())
         .merge(bot::router::<S>())

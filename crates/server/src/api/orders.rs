@@ -4,6 +4,7 @@ use axum::Json;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -13,7 +14,8 @@ use youying_core::ports::Store;
 use youying_core::shops;
 use youying_core::values::ShopId;
 
-use crate::app::orders::{NewOrder, OrderView, open_units, place, view};
+use crate::app::orders::{NewOrder, OrderView, open_units, view};
+use crate::app::pay::{self, PaymentView, Purchase};
 use crate::auth::ApiUser;
 use crate::error::{ApiJson, ApiResult};
 use crate::state::App;
@@ -29,17 +31,32 @@ pub struct CheckoutView {
 #[utoipa::path(post, path = "/api/v1/orders", tag = "orders", request_body = NewOrder,
     params(("Idempotency-Key" = Option<String>, Header, description = "retry safely: the same key and body return the same order")),
     responses((status = 201, body = CheckoutView), (status = 200, body = CheckoutView, description = "a retry of an earlier identical request"),
-        (status = 409, description = "out of stock; nothing charged"), (status = 422, description = "short balance (nothing charged), bad input, or the key reused with another body")))]
+        (status = 202, body = PaymentDue, description = "the wallet is short and `pay` was given: pay the difference at `payment.pay_url`"),
+        (status = 409, description = "out of stock; nothing charged"), (status = 422, description = "short balance without `pay` (nothing charged), bad input, or the key reused with another body")))]
 pub async fn create<S: Store>(
     State(app): State<App<S>>,
     ApiUser(v): ApiUser,
     headers: HeaderMap,
     ApiJson(n): ApiJson<NewOrder>,
-) -> ApiResult<(StatusCode, Json<CheckoutView>)> {
+) -> ApiResult<Response> {
     let key = headers.get("idempotency-key").and_then(|h| h.to_str().ok()).map(str::to_owned);
-    let (replay, order, units) = place(&app, v.user, &n, key).await?;
-    let status = if replay { StatusCode::OK } else { StatusCode::CREATED };
-    Ok((status, Json(CheckoutView { order: view(&order, app.now()), units })))
+    let site = app.config.site_url(super::pay::host(&headers));
+    Ok(match pay::buy(&app, v.user, &site, &n, key).await? {
+        Purchase::Placed { replay, order, units } => {
+            let status = if replay { StatusCode::OK } else { StatusCode::CREATED };
+            (status, Json(CheckoutView { order: view(&order, app.now()), units })).into_response()
+        }
+        Purchase::Paying(payment) => (StatusCode::ACCEPTED, Json(PaymentDue { payment })).into_response(),
+    })
+}
+
+/// `202`: the wallet is short and the buyer chose how to pay the rest. Pay at
+/// `payment.pay_url`; when the gateway confirms, the order is placed and
+/// `payment.order_no` names it (or `payment.order_error` says why not, the
+/// money then being in the wallet).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PaymentDue {
+    pub payment: PaymentView,
 }
 
 #[utoipa::path(get, path = "/api/v1/orders/{no}", tag = "orders", params(("no" = String, Path)), responses((status = 200, body = OrderView), (status = 404)))]

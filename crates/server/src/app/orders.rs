@@ -23,6 +23,18 @@ pub struct NewOrder {
     /// For direct top-ups: the declared fields, e.g. `{"qq": "123456"}`.
     #[schema(value_type = Option<Object>)]
     pub topup_target: Option<serde_json::Value>,
+    /// Pay what the wallet lacks through a gateway: with this, a short wallet
+    /// answers `202 {payment}` instead of `422 insufficient_balance`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pay: Option<PayWith>,
+}
+
+/// The channel (and optionally the gateway) a buyer pays a shortfall through.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PayWith {
+    /// `alipay`, `wxpay` or `qqpay`.
+    pub channel: String,
+    pub gateway: Option<String>,
 }
 
 fn one() -> i64 {
@@ -84,7 +96,7 @@ pub(crate) fn open_units<S: Store>(app: &App<S>, units: &[ClaimedUnit]) -> ApiRe
     units.iter().map(|u| app.vault.open(u).map_err(AppError::from)).collect()
 }
 
-fn random_u64() -> ApiResult<u64> {
+pub(crate) fn random_u64() -> ApiResult<u64> {
     let mut b = [0u8; 8];
     getrandom::fill(&mut b).map_err(|e| youying_core::StorageError(format!("random: {e}")))?;
     Ok(u64::from_le_bytes(b))

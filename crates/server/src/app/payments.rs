@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use youying_core::accounts::User;
 use youying_core::error::{Error, Result};
-use youying_core::payments::{self, Channel, Gateway, GatewayInput, GatewayKind, GatewayName};
+use youying_core::payments::{self, Attempt, Channel, Gateway, GatewayInput, GatewayKind, GatewayName};
 use youying_core::ports::Store;
-use youying_epay::{BaseUrl, MerchantKey, PlatformKey};
+use youying_epay::{BaseUrl, Credentials, Md5Key, MerchantKey, OutTradeNo, PayOrder, PlatformKey};
 
 use crate::state::App;
 use crate::vault::Vault;
@@ -124,4 +124,51 @@ pub async fn put<S: Store>(app: &App<S>, actor: User, name: &str, r: &GatewayReq
     let now = app.now();
     let g = app.store.write(move |tx| payments::put_gateway(tx, now, &actor, input)).await?;
     Ok(view(&g))
+}
+
+/// The secrets of a gateway, opened for one exchange and dropped after.
+pub fn credentials(vault: &Vault, g: &Gateway) -> Result<Credentials> {
+    let open = |s: Option<&payments::Sealed>, field: &'static str| {
+        s.ok_or(Error::Invalid { field, reason: "required" }).and_then(|s| vault.open_secret(s))
+    };
+    let bad = |field| move |_| Error::Invalid { field, reason: "unusable" };
+    Ok(match g.kind {
+        GatewayKind::EpayV1 => Credentials::V1 { key: Md5Key::new(open(g.key.as_ref(), "key")?).map_err(bad("key"))? },
+        GatewayKind::EpayV2 => Credentials::V2 {
+            merchant: MerchantKey::from_pem(&open(g.merchant_private_key.as_ref(), "merchant_private_key_pem")?)
+                .map_err(bad("merchant_private_key_pem"))?,
+            platform: PlatformKey::from_pem(&open(g.platform_public_key.as_ref(), "platform_public_key_pem")?)
+                .map_err(bad("platform_public_key_pem"))?,
+        },
+    })
+}
+
+/// Where the gateway calls back and sends the buyer back to.
+fn callback_urls(site: &str, gateway: &GatewayName) -> (String, String) {
+    let site = site.trim_end_matches('/');
+    (format!("{site}/pay/notify/{gateway}"), format!("{site}/pay/return/{gateway}"))
+}
+
+/// The signed `submit.php` URL of an attempt: the same every time it is asked.
+pub fn pay_url(vault: &Vault, g: &Gateway, a: &Attempt, site: &str) -> Result<String> {
+    let broken = |_| Error::Invalid { field: "gateway", reason: "unusable" };
+    let base = BaseUrl::parse(&g.base_url).map_err(broken)?;
+    let out_trade_no = OutTradeNo::parse(&a.out_trade_no).map_err(broken)?;
+    let (notify_url, return_url) = callback_urls(site, &g.name);
+    let name = match &a.checkout {
+        Some(c) => format!("有应订单 {}", c.order_no),
+        None => format!("有应钱包充值 {}", crate::fmt::fmt_fen(a.amount_fen)),
+    };
+    let order = PayOrder {
+        pid: &g.pid,
+        channel: a.channel.as_str(),
+        out_trade_no: &out_trade_no,
+        notify_url: &notify_url,
+        return_url: &return_url,
+        name: &name,
+        amount_fen: a.amount_fen,
+        sitename: Some("有应"),
+        param: None,
+    };
+    order.pay_url(&base, &credentials(vault, g)?).map_err(broken)
 }

@@ -17,7 +17,8 @@ use youying_core::{Error, deposit};
 use super::forms::{field, parse_yuan_opt, urlencode, yuan_input};
 use super::labels::{Contact, kind_label};
 use super::layout::{Layout, Page, PageError, render, see_other};
-use crate::app::orders::{NewOrder, place};
+use crate::app::orders::{NewOrder, PayWith};
+use crate::app::pay::{self, Purchase};
 use crate::app::products::{ProductView, SearchParams, load_view, search_products, view};
 use crate::catalog::render_markdown;
 use crate::error::AppError;
@@ -262,6 +263,8 @@ struct ProductPage<'a> {
     /// A fresh idempotency key per rendering: a double click or a resubmitted
     /// form buys once; a new visit to the page is a new purchase.
     idem: String,
+    /// 支付宝 / 微信 …: what an enabled gateway offers for paying what the wallet lacks.
+    pay_channels: Vec<(&'static str, &'static str)>,
     signed_in: bool,
     contact: Contact,
     error: Option<String>,
@@ -286,11 +289,11 @@ async fn product_page<S: Store>(app: &App<S>, page: &Page, id: i64, input: BuyIn
     let v = load_view(app, ProductId(id)).await.map_err(|e| page.error(e))?;
     let sid = ShopId(v.shop_id);
     let now = app.now();
-    let (r, shop, listed): (Rules, _, bool) = app
+    let (r, shop, listed, gateways): (Rules, _, bool, _) = app
         .store
         .read(move |tx| {
             let shop = tx.shop(sid)?.ok_or(Error::NotFound)?;
-            Ok((rules::in_force(tx)?, shop, deposit::standing(tx, now, sid)?.listed()))
+            Ok((rules::in_force(tx)?, shop, deposit::standing(tx, now, sid)?.listed(), tx.gateways()?))
         })
         .await
         .map_err(|e| page.error(e.into()))?;
@@ -326,6 +329,7 @@ async fn product_page<S: Store>(app: &App<S>, page: &Page, id: i64, input: BuyIn
         max_per_order: v.max_per_order,
         quantity: if input.quantity.is_empty() { "1".into() } else { input.quantity },
         idem,
+        pay_channels: pay::offered_channels(&gateways),
         signed_in: page.viewer.is_some(),
         contact,
         error: input.error.map(|e| e.message()),
@@ -347,6 +351,7 @@ pub async fn product<S: Store>(
 pub async fn buy<S: Store>(
     State(app): State<App<S>>,
     page: Page,
+    headers: axum::http::HeaderMap,
     Path(id): Path<i64>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
@@ -369,12 +374,17 @@ pub async fn buy<S: Store>(
         });
         let idem = field(&form, "idem").trim();
         let key = (!idem.is_empty()).then(|| format!("page:{idem}"));
-        let order = NewOrder { product_id: id, quantity: qty, topup_target };
-        Ok::<_, AppError>(place(&app, viewer.user.clone(), &order, key).await?.1)
+        // 支付宝 / 微信 buttons: the wallet first, what it lacks through the gateway.
+        let channel = field(&form, "pay_channel").trim();
+        let pay = (!channel.is_empty()).then(|| PayWith { channel: channel.to_owned(), gateway: None });
+        let order = NewOrder { product_id: id, quantity: qty, topup_target, pay };
+        let site = app.config.site_url(headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()));
+        Ok::<_, AppError>(pay::buy(&app, viewer.user.clone(), &site, &order, key).await?)
     }
     .await;
     match result {
-        Ok(order) => Ok(see_other(&format!("/orders/{}", order.no))),
+        Ok(Purchase::Placed { order, .. }) => Ok(see_other(&format!("/orders/{}", order.no))),
+        Ok(Purchase::Paying(p)) => Ok(see_other(&format!("/wallet/topups/{}?go=1", p.id))),
         Err(e) if e.status() == StatusCode::NOT_FOUND => Err(page.error(e)),
         Err(e) => product_page(&app, &page, id, BuyInput { quantity, topup, error: Some(e) }).await,
     }

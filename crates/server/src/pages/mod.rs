@@ -12,6 +12,7 @@ mod docs;
 mod enforcement;
 pub(crate) mod forms;
 mod gateways;
+mod pay;
 pub(crate) mod grade;
 mod labels;
 pub mod layout;
@@ -52,6 +53,7 @@ pub fn router<S: Store>() -> Router<App<S>> {
         .merge(orders::router::<S>())
         .merge(platform::router::<S>())
         .merge(gateways::router::<S>())
+        .merge(pay::router::<S>())
         .merge(quiz::router::<S>())
         .merge(reviews::router::<S>())
         .merge(session::router::<S>())

@@ -1,18 +1,22 @@
-//! The buyer's wallet: balance, statement, and in demo mode the faucet.
+//! The buyer's wallet: balance, statement, 充值 through a gateway, and in
+//! demo mode the faucet.
 
 use askama::Template;
 use axum::Form;
 use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing;
 use youying_core::money::Account;
 use youying_core::orders::StatementLine;
 use youying_core::ports::Store;
 
-use super::layout::{Layout, Page, PageError, render};
+use super::forms::{field, parse_yuan};
+use super::layout::{Layout, Page, PageError, render, see_other};
 use super::session::CsrfForm;
+use crate::app::pay::{self, TopUpRequest};
+use crate::error::AppError;
 use crate::fmt::{fmt_fen, fmt_time};
 use crate::i18n;
 use crate::state::App;
@@ -39,6 +43,23 @@ fn row(l: StatementLine) -> LineRow {
     }
 }
 
+/// The 充值 form: the channels some enabled gateway offers, what was typed,
+/// and the error beside its field.
+#[derive(Default)]
+struct TopUpForm {
+    channels: Vec<(&'static str, &'static str)>,
+    amount: String,
+    channel: String,
+    error_field: String,
+    error: String,
+}
+
+impl TopUpForm {
+    fn error_for(&self, name: &str) -> &str {
+        if self.error_field == name { &self.error } else { "" }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "wallet.html")]
 struct WalletPage<'a> {
@@ -46,26 +67,67 @@ struct WalletPage<'a> {
     balance: String,
     lines: Vec<LineRow>,
     demo: bool,
+    topup: TopUpForm,
 }
 
-async fn wallet_page<S: Store>(app: &App<S>, page: &Page) -> Result<Response, PageError> {
+async fn wallet_page<S: Store>(app: &App<S>, page: &Page, mut topup: TopUpForm) -> Result<Response, PageError> {
     let account = Account::UserWallet(page.require_viewer()?.user.id);
-    let (balance, lines) = app
+    let (balance, lines, gateways) = app
         .store
-        .read(move |tx| Ok((tx.balance(account)?, tx.statement(account, 200)?)))
+        .read(move |tx| Ok((tx.balance(account)?, tx.statement(account, 200)?, tx.gateways()?)))
         .await
         .map_err(|e| page.error(e.into()))?;
+    topup.channels = pay::offered_channels(&gateways);
+    if topup.channel.is_empty() {
+        topup.channel = topup.channels.first().map(|c| c.0.to_owned()).unwrap_or_default();
+    }
+    let status = if topup.error.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let t = WalletPage {
         page: &page.layout,
         balance: fmt_fen(balance),
         lines: lines.into_iter().map(row).collect(),
         demo: app.config.demo,
+        topup,
     };
-    Ok(render(StatusCode::OK, &page.layout, &t))
+    Ok(render(status, &page.layout, &t))
 }
 
 pub async fn show<S: Store>(State(app): State<App<S>>, page: Page) -> Result<Response, PageError> {
-    wallet_page(&app, &page).await
+    wallet_page(&app, &page, TopUpForm::default()).await
+}
+
+/// 充值: starts a top-up and goes to its page, which sends the buyer on to the
+/// gateway's cashier (a form may only post to this site). An error comes back
+/// beside its field with the amount kept.
+pub async fn top_up<S: Store>(
+    State(app): State<App<S>>,
+    page: Page,
+    headers: HeaderMap,
+    Form(f): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    page.check_csrf(field(&f, "_csrf"))?;
+    let user = page.require_viewer()?.user.clone();
+    let (amount, channel) = (field(&f, "amount").to_owned(), field(&f, "channel").to_owned());
+    let site = app.config.site_url(headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()));
+    let started = match parse_yuan("amount_fen", &amount) {
+        Ok(amount_fen) => {
+            let req = TopUpRequest { amount_fen, channel: channel.clone(), gateway: None };
+            pay::start_top_up(&app, user, &site, &req).await.map_err(AppError::from)
+        }
+        Err(e) => Err(e.into()),
+    };
+    match started {
+        Ok(p) => Ok(see_other(&format!("/wallet/topups/{}?go=1", p.id))),
+        Err(e @ AppError::Core(_)) if e.status() == StatusCode::UNPROCESSABLE_ENTITY => {
+            let error_field = match &e {
+                AppError::Core(youying_core::Error::Invalid { field: "channel" | "gateway", .. }) => "channel",
+                _ => "amount",
+            };
+            let form = TopUpForm { amount, channel, error_field: error_field.into(), error: e.message(), ..TopUpForm::default() };
+            wallet_page(&app, &page, form).await
+        }
+        Err(e) => Err(page.error(e)),
+    }
 }
 
 /// 领取演示余额: the API's faucet, shown again with a note.
@@ -79,10 +141,13 @@ pub async fn faucet<S: Store>(
     crate::app::wallet::faucet_credit(&app, &user).await.map_err(|e| page.error(e))?;
     let amount = fmt_fen(crate::app::wallet::FAUCET_FEN);
     let page = Page { layout: page.layout.clone().with_flash(format!("已领取演示余额 {amount}。")), ..page };
-    wallet_page(&app, &page).await
+    wallet_page(&app, &page, TopUpForm::default()).await
 }
 
 /// The routes of this feature; `pages::router` merges them.
 pub(crate) fn router<S: Store>() -> Router<App<S>> {
-    Router::new().route("/wallet", routing::get(show::<S>)).route("/wallet/faucet", routing::post(faucet::<S>))
+    Router::new()
+        .route("/wallet", routing::get(show::<S>))
+        .route("/wallet/faucet", routing::post(faucet::<S>))
+        .route("/wallet/topups", routing::post(top_up::<S>))
 }

@@ -1,0 +1,146 @@
+//! The gateway order queries payment attempts owe, as a step and a thin loop.
+//!
+//! A query is owed (in the database, in the transaction that made it due) by a
+//! verified notify, an expiry, or the reconciliation. [`run_checks`] claims
+//! what is due — `SKIP LOCKED` and a lease, so instances share the work and a
+//! crashed one's claims come back — asks the gateway with no transaction open,
+//! and hands the answer to `payments::checked`, which alone credits. The loop
+//! reconciles and runs the step every few seconds; the notify endpoint runs the
+//! step at once, so a paid buyer waits for one query, not for the loop.
+
+use std::time::Duration;
+
+use tokio::sync::watch;
+use youying_core::error::Result;
+use youying_core::payments::{self, Attempt, CheckOutcome, Gateway, QueryResult};
+use youying_core::ports::Store;
+use youying_epay::query::{QueryAnswer, QueryRequest, parse_answer};
+use youying_epay::{BaseUrl, Credentials, OutTradeNo};
+
+use crate::app::payments::credentials;
+use crate::state::App;
+
+const BATCH: usize = 10;
+const BATCHES: usize = 10;
+/// A claimed query is hidden from other instances this long, far above the
+/// client's timeout times a batch.
+const LEASE_SECS: i64 = 300;
+/// The largest answer read from a gateway.
+const MAX_ANSWER: usize = 64 * 1024;
+const POLL: Duration = Duration::from_secs(3);
+const RECONCILE_BATCH: usize = 200;
+
+/// What one [`run_checks`] did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct CheckSummary {
+    pub asked: usize,
+    pub credited: usize,
+    pub unpaid: usize,
+    pub retried: usize,
+}
+
+/// Asks the gateways about every attempt whose query is due, and acts on the answers.
+pub async fn run_checks<S: Store>(app: &App<S>) -> Result<CheckSummary> {
+    let mut summary = CheckSummary::default();
+    for _ in 0..BATCHES {
+        let now = app.now();
+        let claimed = app
+            .store
+            .write(move |tx| {
+                let attempts = tx.claim_checks(now, now.plus_secs(LEASE_SECS), BATCH)?;
+                attempts.into_iter().map(|a| Ok((tx.gateway(&a.gateway)?, a))).collect::<Result<Vec<_>>>()
+            })
+            .await?;
+        let count = claimed.len();
+        for (gateway, attempt) in claimed {
+            let result = match &gateway {
+                Some(g) => query(app, g, &attempt).await,
+                None => QueryResult::Refused("gateway removed".into()),
+            };
+            let (now, id) = (app.now(), attempt.id);
+            let outcome = app.store.write(move |tx| payments::checked(tx, now, id, &result)).await?;
+            summary.asked += 1;
+            match outcome {
+                CheckOutcome::Credited => summary.credited += 1,
+                CheckOutcome::Unpaid | CheckOutcome::WrongAmount => summary.unpaid += 1,
+                CheckOutcome::Retry => summary.retried += 1,
+                CheckOutcome::AlreadyPaid => {}
+            }
+        }
+        if count < BATCH {
+            break;
+        }
+    }
+    Ok(summary)
+}
+
+/// Owes a query for every pending attempt no notify settled; returns how many.
+pub async fn reconcile<S: Store>(app: &App<S>) -> Result<usize> {
+    let now = app.now();
+    app.store.write(move |tx| payments::reconcile(tx, now, RECONCILE_BATCH)).await
+}
+
+/// Asks the attempt's gateway about it. Never fails: what went wrong is an answer too.
+async fn query<S: Store>(app: &App<S>, g: &Gateway, a: &Attempt) -> QueryResult {
+    let refused = |e: &dyn std::fmt::Display| QueryResult::Refused(e.to_string());
+    let credentials = match credentials(&app.vault, g) {
+        Ok(c) => c,
+        Err(e) => return refused(&e),
+    };
+    let (base, out_trade_no) = match (BaseUrl::parse(&g.base_url), OutTradeNo::parse(&a.out_trade_no)) {
+        (Ok(b), Ok(o)) => (b, o),
+        (Err(e), _) | (_, Err(e)) => return refused(&e),
+    };
+    let Credentials::V1 { key } = &credentials else {
+        return QueryResult::Refused("the V2 order query is not supported yet".into());
+    };
+    let url = QueryRequest { pid: &g.pid, key, out_trade_no: &out_trade_no }.url(&base);
+    let body = match fetch(&app.http, url.expose()).await {
+        Ok(body) => body,
+        Err(e) => return QueryResult::Unreachable(e),
+    };
+    match parse_answer(&body, &credentials, &g.pid, &out_trade_no) {
+        Ok(QueryAnswer::Paid { trade_no, amount_fen }) => QueryResult::Paid { trade_no, amount_fen },
+        // Refunded, frozen …: not paid now, never to be credited.
+        Ok(QueryAnswer::Unpaid | QueryAnswer::Other { .. }) => QueryResult::Unpaid,
+        Ok(QueryAnswer::NotFound) => QueryResult::NotFound,
+        Ok(QueryAnswer::Refused { code, msg }) => QueryResult::Refused(format!("code {code}: {msg}")),
+        Err(e) => refused(&e),
+    }
+}
+
+/// GETs `url` and reads at most [`MAX_ANSWER`] bytes of a 2xx answer. The
+/// error never shows the URL (it carries the merchant key).
+async fn fetch(http: &reqwest::Client, url: &str) -> std::result::Result<String, String> {
+    let mut resp = http.get(url).send().await.map_err(|e| format!("request failed: {}", e.without_url()))?;
+    if !resp.status().is_success() {
+        return Err(format!("HTTP {}", resp.status().as_u16()));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(|e| format!("read failed: {}", e.without_url()))? {
+        if body.len() + chunk.len() > MAX_ANSWER {
+            return Err("answer too large".into());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    String::from_utf8(body).map_err(|_| "answer not UTF-8".into())
+}
+
+/// The loop: reconcile, then ask what is due, every few seconds until `shutdown`.
+pub async fn run<S: Store>(app: App<S>, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        if *shutdown.borrow() {
+            return;
+        }
+        if let Err(e) = reconcile(&app).await {
+            tracing::error!(error = %e, "payment reconciliation failed");
+        }
+        if let Err(e) = run_checks(&app).await {
+            tracing::error!(error = %e, "payment queries failed");
+        }
+        tokio::select! {
+            () = tokio::time::sleep(POLL) => {}
+            _ = shutdown.changed() => {}
+        }
+    }
+}
