@@ -190,8 +190,14 @@ impl FakeEpay {
     /// Reads times (addtime, endtime, V2 timestamps) from `clock` instead of the system's.
     #[must_use]
     pub fn with_clock(self, clock: impl Clock) -> Self {
-        self.state().clock = Arc::new(clock);
+        self.set_clock(clock);
         self
+    }
+
+    /// Like [`FakeEpay::with_clock`], on a running fake (e.g. a test's fake
+    /// clock, so V2 `timestamp`s agree with the merchant's idea of now).
+    pub fn set_clock(&self, clock: impl Clock) {
+        self.state().clock = Arc::new(clock);
     }
 
     pub fn pid(&self) -> &str {
@@ -269,7 +275,8 @@ impl FakeEpay {
     /// What clicking 支付成功 does: marks the order paid and, unless notifies are
     /// held, delivers the notify now (as many copies as set, concurrently),
     /// returning what the notify URL answered. If no copy is acknowledged, the
-    /// retries follow in the background. Paying a paid order notifies again.
+    /// retries follow in the background. Paying a paid order notifies again;
+    /// an unknown order: nothing happens and nothing is returned.
     pub async fn pay(&self, out_trade_no: &str) -> Vec<Delivery> {
         if !self.mark_paid(out_trade_no) || self.state().hold_notifies {
             return Vec::new();

@@ -11,10 +11,12 @@ use axum::Router;
 use axum::extract::{RawQuery, State};
 use axum::routing::get;
 use reqwest::StatusCode;
+use youying_core::FakeClock;
 use youying_epay::notify::{self, Expected};
 use youying_epay::query::{QueryAnswer, QueryCall, QueryMethod, parse_answer};
 use youying_epay::{BaseUrl, Credentials, Error, Md5Key, MerchantKey, OutTradeNo, Params, PayOrder, PlatformKey};
 use youying_server::fakepay::{self, QueryFault, keys};
+use youying_testkit::T0;
 use youying_testkit::fakepay::FakeGateway;
 
 /// A notify receiver: records every query string, answers the scripted bodies
@@ -265,6 +267,7 @@ async fn each_query_fault_does_what_it_says() {
 #[tokio::test]
 async fn notify_faults_copies_held_and_lying_about_the_amount() {
     let gw = FakeGateway::start_v2().await;
+    gw.fake.set_clock(FakeClock::at(T0));
     let (receiver, notify_url) = Receiver::start(&[]).await;
     for no in ["C1", "C2", "C3"] {
         open(&pay_url(&gw, no, &notify_url, 1250)).await;
@@ -275,6 +278,14 @@ async fn notify_faults_copies_held_and_lying_about_the_amount() {
     let got = receiver.got();
     assert_eq!(got.len(), 3);
     assert!(got.iter().all(|q| check(&gw, q, "C1").is_ok()));
+    let fields = Params::parse_query(&got[0]).unwrap();
+    let times = (fields.get("timestamp"), fields.get("addtime"), fields.get("endtime"));
+    let t0 = T0.secs().to_string();
+    assert_eq!(
+        times,
+        (Some(t0.as_str()), Some("2026-11-25 08:00:00"), Some("2026-11-25 08:00:00")),
+        "the fake's clock"
+    );
 
     gw.fake.set_notify_copies(1);
     gw.fake.hold_notifies(true);
