@@ -10,7 +10,7 @@
 //! - [`sign`]: V1 (MD5 with the merchant key) and V2 (SHA256withRSA) credentials.
 //! - [`submit`]: the browser pay URL `{base}/submit.php?…`.
 //! - [`notify`]: parsing and checking the gateway's notify.
-//! - [`query`]: the `api.php?act=order` query and its answer.
+//! - [`query`]: the order query (V1 `api.php?act=order`, V2 `api/pay/query`) and its answer.
 //!
 //! Facts follow `shared/PAYMENTS.md` and the Epay panel's `PayUtils.php`.
 
@@ -26,6 +26,6 @@ pub use self::error::{Error, Result};
 pub use self::money::{fen_to_yuan, yuan_to_fen};
 pub use self::notify::{Expected, PaidNotice};
 pub use self::params::Params;
-pub use self::query::{QueryAnswer, QueryRequest, QueryUrl};
+pub use self::query::{QueryAnswer, QueryCall, QueryMethod, QueryRequest, QueryUrl};
 pub use self::sign::{Credentials, Md5Key, MerchantKey, PlatformKey};
 pub use self::submit::{BaseUrl, OutTradeNo, PayOrder};

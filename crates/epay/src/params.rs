@@ -68,4 +68,10 @@ impl Params {
         let pairs: Vec<String> = signed.iter().map(|(k, v)| format!("{k}={v}")).collect();
         pairs.join("&")
     }
+
+    /// The pairs as `application/x-www-form-urlencoded` (as PHP's `$_GET` and
+    /// `$_POST` decode it), in their order: a query string or a form body.
+    pub fn to_query(&self) -> String {
+        form_urlencoded::Serializer::new(String::new()).extend_pairs(self.iter()).finish()
+    }
 }

@@ -121,5 +121,5 @@ impl PayOrder<'_> {
 
 /// `application/x-www-form-urlencoded`, as PHP's `$_GET` decodes it.
 pub(crate) fn encode(params: &Params) -> String {
-    form_urlencoded::Serializer::new(String::new()).extend_pairs(params.iter()).finish()
+    params.to_query()
 }

@@ -12,6 +12,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod evidence;
+pub mod fakepay;
 pub mod fmt;
 pub mod grades;
 pub mod helpbot;

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::missing_panics_doc)]
 
 pub mod chat;
+pub mod fakepay;
 pub mod images;
 pub mod market;
 pub mod quiz;

@@ -1,4 +1,4 @@
-use youying_epay::query::{QueryAnswer, QueryRequest, parse_answer};
+use youying_epay::query::{QueryAnswer, QueryCall, QueryMethod, QueryRequest, parse_answer};
 use youying_epay::{BaseUrl, Error, Md5Key, OutTradeNo};
 
 use crate::{V1_KEY, fixture, v1, v2};
@@ -60,4 +60,42 @@ fn v2_answers_are_verified() {
     assert_eq!(parse_answer(&forged, &v2(), "1001", &no), Err(Error::BadSignature));
     let unsigned = r#"{"code":1,"trade_no":"2026","out_trade_no":"T20261207.0002","money":"12.50","status":1}"#;
     assert_eq!(parse_answer(unsigned, &v2(), "1001", &no), Err(Error::Missing("sign")));
+}
+
+#[test]
+fn a_v1_query_call_is_a_get_with_the_key_redacted_in_debug() {
+    let no = OutTradeNo::parse("T|1").unwrap();
+    let call = QueryCall::new(&BaseUrl::parse("https://pay.example/").unwrap(), "1001", &v1(), &no, 0).unwrap();
+    assert_eq!(call.method(), QueryMethod::Get);
+    assert_eq!(call.url(), format!("https://pay.example/api.php?act=order&pid=1001&key={V1_KEY}&out_trade_no=T%7C1"));
+    assert_eq!((call.form(), call.form_body()), (None, None));
+    let shown = format!("{call:?}");
+    assert!(!shown.contains(V1_KEY) && shown.contains("key=REDACTED"), "{shown}");
+}
+
+#[test]
+fn a_v2_query_call_posts_the_signed_form_of_the_fixture() {
+    let no = OutTradeNo::parse("T20261207.0002").unwrap();
+    let base = BaseUrl::parse("https://rsa.example/pay").unwrap();
+    let call = QueryCall::new(&base, "1001", &v2(), &no, 1_796_641_230).unwrap();
+    assert_eq!(call.method(), QueryMethod::Post);
+    assert_eq!(call.url(), "https://rsa.example/pay/api/pay/query");
+    // PKCS#1 v1.5 signatures are deterministic: the body equals openssl's, byte for byte.
+    assert_eq!(call.form_body().unwrap(), fixture("v2_query_request.txt"));
+    assert_eq!(call.form().unwrap().get("sign_type"), Some("RSA"));
+    assert!(QueryCall::new(&base, "", &v2(), &no, 0).is_err());
+}
+
+#[test]
+fn a_v2_answer_with_code_0_is_the_v2_panels_success() {
+    let body = fixture("v2_query_answer_code0.json");
+    let no = OutTradeNo::parse("T20261207.0002").unwrap();
+    let paid = QueryAnswer::Paid { trade_no: "2026120711000002".into(), amount_fen: 1250 };
+    assert_eq!(parse_answer(&body, &v2(), "1001", &no), Ok(paid));
+    let forged = body.replace(r#""money": "12.50""#, r#""money": "1.25""#);
+    assert_eq!(parse_answer(&forged, &v2(), "1001", &no), Err(Error::BadSignature));
+    // V1 knows no code 0 success: there it is a refusal.
+    let v1_zero = r#"{"code":0,"msg":"x"}"#;
+    assert_eq!(answer(v1_zero), Ok(QueryAnswer::Refused { code: 0, msg: "x".into() }));
+    assert_eq!(parse_answer(r#"{"code":-1,"msg":"订单号不存在"}"#, &v2(), "1001", &no), Ok(QueryAnswer::NotFound));
 }

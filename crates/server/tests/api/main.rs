@@ -21,6 +21,7 @@ mod cli;
 mod enforcement;
 mod enforcement_pages;
 mod evidence;
+mod fakepay;
 mod gateways;
 mod grades;
 mod mail;
