@@ -14,8 +14,8 @@ use tokio::sync::watch;
 use youying_core::error::Result;
 use youying_core::payments::{self, Attempt, CheckOutcome, Gateway, QueryResult};
 use youying_core::ports::Store;
-use youying_epay::query::{QueryAnswer, QueryRequest, parse_answer};
-use youying_epay::{BaseUrl, Credentials, OutTradeNo};
+use youying_epay::query::{QueryAnswer, QueryCall, QueryMethod, parse_answer};
+use youying_epay::{BaseUrl, OutTradeNo};
 
 use crate::app::payments::credentials;
 use crate::state::App;
@@ -91,11 +91,11 @@ async fn query<S: Store>(app: &App<S>, g: &Gateway, a: &Attempt) -> QueryResult 
         (Ok(b), Ok(o)) => (b, o),
         (Err(e), _) | (_, Err(e)) => return refused(&e),
     };
-    let Credentials::V1 { key } = &credentials else {
-        return QueryResult::Refused("the V2 order query is not supported yet".into());
+    let call = match QueryCall::new(&base, &g.pid, &credentials, &out_trade_no, app.now().secs()) {
+        Ok(c) => c,
+        Err(e) => return refused(&e),
     };
-    let url = QueryRequest { pid: &g.pid, key, out_trade_no: &out_trade_no }.url(&base);
-    let body = match fetch(&app.http, url.expose()).await {
+    let body = match fetch(&app.http, &call).await {
         Ok(body) => body,
         Err(e) => return QueryResult::Unreachable(e),
     };
@@ -109,10 +109,18 @@ async fn query<S: Store>(app: &App<S>, g: &Gateway, a: &Attempt) -> QueryResult 
     }
 }
 
-/// GETs `url` and reads at most [`MAX_ANSWER`] bytes of a 2xx answer. The
-/// error never shows the URL (it carries the merchant key).
-async fn fetch(http: &reqwest::Client, url: &str) -> std::result::Result<String, String> {
-    let mut resp = http.get(url).send().await.map_err(|e| format!("request failed: {}", e.without_url()))?;
+/// Sends the query (V1: a GET; V2: a form POST) and reads at most
+/// [`MAX_ANSWER`] bytes of a 2xx answer. The error never shows the URL (a V1
+/// URL carries the merchant key).
+async fn fetch(http: &reqwest::Client, call: &QueryCall) -> std::result::Result<String, String> {
+    let request = match call.method() {
+        QueryMethod::Get => http.get(call.url()),
+        QueryMethod::Post => http
+            .post(call.url())
+            .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(call.form_body().unwrap_or_default()),
+    };
+    let mut resp = request.send().await.map_err(|e| format!("request failed: {}", e.without_url()))?;
     if !resp.status().is_success() {
         return Err(format!("HTTP {}", resp.status().as_u16()));
     }

@@ -97,8 +97,7 @@ impl<S: Store> App<S> {
 /// The client for calls to other systems. A gateway that hangs must not hold
 /// a worker: 5 s to connect, 15 s in all; a redirect is an answer, not followed.
 fn outbound_client() -> reqwest::Client {
-    // rustls needs its crypto chosen once per process: ring, as lettre uses.
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    tls_ready();
     reqwest::Client::builder()
         .connect_timeout(std::time::Duration::from_secs(5))
         .timeout(std::time::Duration::from_secs(15))
@@ -106,4 +105,12 @@ fn outbound_client() -> reqwest::Client {
         .user_agent(concat!("youying/", env!("CARGO_PKG_VERSION")))
         .build()
         .unwrap_or_default()
+}
+
+/// Chooses rustls's crypto (ring, as lettre uses) for this process. reqwest
+/// refuses to build a client before it is chosen, so anything in this
+/// workspace that builds one — the app, the fake gateway, tests, benchmarks —
+/// calls this first. Calling it again does nothing.
+pub fn tls_ready() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }

@@ -59,15 +59,15 @@ fn attempt(r: &Row) -> Result<Attempt> {
         expires_at: r.time(10)?,
         notified_at: r.opt_time(11)?,
         paid_at: r.opt_time(12)?,
-        settled_by: r.opt_text(13)?.map(|s| Settlement::parse(&s).ok_or_else(|| bad_attempt("settled_by"))).transpose()?,
+        settled_by: r
+            .opt_text(13)?
+            .map(|s| Settlement::parse(&s).ok_or_else(|| bad_attempt("settled_by")))
+            .transpose()?,
         check_due_at: r.opt_time(14)?,
         check_attempts: r.int(15)?,
         checked_at: r.opt_time(16)?,
         check_error: r.opt_text(17)?,
-        checkout: r
-            .opt_text(18)?
-            .map(|j| serde_json::from_str(&j).map_err(|_| bad_attempt("checkout")))
-            .transpose()?,
+        checkout: r.opt_text(18)?.map(|j| serde_json::from_str(&j).map_err(|_| bad_attempt("checkout"))).transpose()?,
         order_id: r.opt_int(19)?,
         order_error: r.opt_text(20)?,
     })
@@ -165,10 +165,8 @@ impl<C: Conn> PaymentTx for SqlTx<'_, C> {
     }
 
     fn set_payment_expired(&mut self, id: i64) -> Result<bool> {
-        let n = self.exec(
-            "UPDATE payment_attempts SET state = 'expired' WHERE id = $1 AND state = 'pending'",
-            params![id],
-        )?;
+        let n = self
+            .exec("UPDATE payment_attempts SET state = 'expired' WHERE id = $1 AND state = 'pending'", params![id])?;
         Ok(n == 1)
     }
 
@@ -194,7 +192,8 @@ impl<C: Conn> PaymentTx for SqlTx<'_, C> {
             "SELECT {ATTEMPT_COLS} FROM payment_attempts WHERE check_due_at IS NOT NULL AND check_due_at <= $1 \
              ORDER BY check_due_at, id LIMIT $2{skip}"
         );
-        let mut claimed = self.query(&sql, params![now, lim(limit)])?.iter().map(attempt).collect::<Result<Vec<_>>>()?;
+        let mut claimed =
+            self.query(&sql, params![now, lim(limit)])?.iter().map(attempt).collect::<Result<Vec<_>>>()?;
         for a in &mut claimed {
             self.exec(
                 "UPDATE payment_attempts SET check_due_at = $2, check_attempts = check_attempts + 1 WHERE id = $1",
@@ -277,10 +276,13 @@ impl<C: Conn> PaymentRead for SqlTx<'_, C> {
     }
 
     fn payment_by_out_trade_no(&mut self, out_trade_no: &str) -> Result<Option<Attempt>> {
-        self.one(&format!("SELECT {ATTEMPT_COLS} FROM payment_attempts WHERE out_trade_no = $1"), params![out_trade_no])?
-            .as_ref()
-            .map(attempt)
-            .transpose()
+        self.one(
+            &format!("SELECT {ATTEMPT_COLS} FROM payment_attempts WHERE out_trade_no = $1"),
+            params![out_trade_no],
+        )?
+        .as_ref()
+        .map(attempt)
+        .transpose()
     }
 
     fn payments_of(&mut self, user: UserId, limit: usize) -> Result<Vec<Attempt>> {
@@ -309,7 +311,7 @@ impl<C: Conn> PaymentRead for SqlTx<'_, C> {
 
     fn paying_since(&mut self, user: UserId, since: Timestamp) -> Result<i64> {
         let row = self.one(
-            "SELECT COALESCE(SUM(amount_fen), 0) FROM payment_attempts \
+            "SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM payment_attempts \
              WHERE user_id = $1 AND created_at >= $2 AND state IN ('pending', 'paid')",
             params![user.0, since],
         )?;

@@ -8,6 +8,7 @@ pub mod chat;
 pub mod fakepay;
 pub mod images;
 pub mod market;
+pub mod pay;
 pub mod quiz;
 pub mod smtp;
 pub mod web;
@@ -96,6 +97,7 @@ impl<S: Store> TestApp<S> {
         let addr = listener.local_addr().unwrap();
         let (stop, shutdown) = watch::channel(false);
         let server = tokio::spawn(youying_server::serve(listener, app.clone(), shutdown, scheduler));
+        youying_server::state::tls_ready();
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
         Self { app, clock, addr, client, stop, server: Some(server) }
     }

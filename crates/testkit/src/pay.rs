@@ -31,8 +31,9 @@ impl<S: Store> TestApp<S> {
     /// Starts a top-up of `fen` through 支付宝 and opens its cashier, as the
     /// buyer's browser would; returns the attempt.
     pub async fn start_top_up(&self, user: &TestUser, fen: i64) -> Value {
-        let (s, p) =
-            self.post("/api/v1/wallet/topups", Some(&user.token), json!({"amount_fen": fen, "channel": "alipay"})).await;
+        let (s, p) = self
+            .post("/api/v1/wallet/topups", Some(&user.token), json!({"amount_fen": fen, "channel": "alipay"}))
+            .await;
         assert_eq!(s, StatusCode::CREATED, "{p}");
         let cashier = self.client.get(p["pay_url"].as_str().unwrap()).send().await.unwrap();
         assert_eq!(cashier.status(), StatusCode::OK, "the fake cashier takes the pay URL");

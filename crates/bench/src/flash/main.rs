@@ -195,6 +195,7 @@ async fn http<S: Store>(app: App<S>, s: &Setup) -> BoxResult<Sale> {
     let addr = listener.local_addr()?;
     let (stop, shutdown) = watch::channel(false);
     let server = tokio::spawn(youying_server::serve(listener, app, shutdown, true));
+    youying_server::state::tls_ready();
     let client = reqwest::Client::builder().pool_max_idle_per_host(s.buyers.len()).build()?;
     let url = format!("http://{addr}/api/v1/orders");
     let start = Instant::now();

@@ -111,6 +111,7 @@ async fn evidence<S: Store>(store: &S) -> BoxResult<Value> {
 }
 
 fn http() -> BoxResult<reqwest::Client> {
+    youying_server::state::tls_ready();
     Ok(reqwest::Client::builder().pool_max_idle_per_host(1_024).timeout(Duration::from_secs(30)).build()?)
 }
 

@@ -41,10 +41,10 @@ pub fn subject(out_trade_no: &str) -> String {
 
 /// Records a new attempt for `payer` and schedules its expiry.
 pub fn start(tx: &mut dyn Tx, now: Timestamp, payer: &User, input: StartPayment) -> Result<Attempt> {
-    let gateway = tx.gateway(&input.gateway)?.filter(|g| g.enabled).ok_or(Error::Invalid {
-        field: "gateway",
-        reason: "unknown_gateway",
-    })?;
+    let gateway = tx
+        .gateway(&input.gateway)?
+        .filter(|g| g.enabled)
+        .ok_or(Error::Invalid { field: "gateway", reason: "unknown_gateway" })?;
     if !gateway.channels.contains(&input.channel) {
         return Err(Error::Invalid { field: "channel", reason: "channel_not_offered" });
     }

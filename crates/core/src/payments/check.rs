@@ -35,11 +35,17 @@ impl NotifyReply {
 /// a query due now. A replay for a paid attempt answers `success` and changes
 /// nothing but the kept record.
 pub fn notified(tx: &mut dyn Tx, now: Timestamp, record: &NotifyRecord, trade_no: Option<&str>) -> Result<NotifyReply> {
+    // The attempt is locked before the record referring to it is written:
+    // the other order lets concurrent twins deadlock on PostgreSQL (the
+    // foreign key's share lock, then each waiting for the other's).
+    let locked = match record.attempt_id.filter(|_| record.verified) {
+        Some(id) => tx.lock_payment(id)?,
+        None => None,
+    };
     tx.insert_notify(record)?;
-    let (true, Some(id), Some(trade_no)) = (record.verified, record.attempt_id, trade_no) else {
+    let (Some(a), Some(trade_no)) = (locked, trade_no) else {
         return Ok(NotifyReply::Fail);
     };
-    let Some(a) = tx.lock_payment(id)? else { return Ok(NotifyReply::Fail) };
     if a.state == AttemptState::Paid {
         return Ok(NotifyReply::Success);
     }
@@ -132,8 +138,7 @@ pub const RECONCILE_EVERY_SECS: i64 = 300;
 /// The reconciliation: owes a query for every pending attempt no notify
 /// settled. Returns how many it scheduled.
 pub fn reconcile(tx: &mut dyn Tx, now: Timestamp, limit: usize) -> Result<usize> {
-    let ids =
-        tx.unsettled(now.plus_secs(-RECONCILE_AFTER_SECS), now.plus_secs(-RECONCILE_EVERY_SECS), limit)?;
+    let ids = tx.unsettled(now.plus_secs(-RECONCILE_AFTER_SECS), now.plus_secs(-RECONCILE_EVERY_SECS), limit)?;
     for id in &ids {
         tx.schedule_check(*id, now)?;
     }

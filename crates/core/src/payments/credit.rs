@@ -35,7 +35,14 @@ pub(crate) fn credit(
     let memo = format!("在线支付（{}）", a.channel.label());
     let amount = Fen::positive(a.amount_fen)?;
     tx.post(
-        &Entry::transfer("pay_in", subject.clone(), memo, Account::GatewayClearing, Account::UserWallet(a.user_id), amount)?,
+        &Entry::transfer(
+            "pay_in",
+            subject.clone(),
+            memo,
+            Account::GatewayClearing,
+            Account::UserWallet(a.user_id),
+            amount,
+        )?,
         now,
     )?;
     tx.check_done(a.id, now)?;

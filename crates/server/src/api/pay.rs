@@ -69,7 +69,9 @@ pub async fn list_top_ups<S: Store>(
     Query(f): Query<StateFilter>,
 ) -> ApiResult<Json<Vec<PaymentView>>> {
     let state = match f.state.as_deref().filter(|s| !s.is_empty()) {
-        Some(s) => Some(AttemptState::parse(s).ok_or(youying_core::Error::Invalid { field: "state", reason: "unknown" })?),
+        Some(s) => {
+            Some(AttemptState::parse(s).ok_or(youying_core::Error::Invalid { field: "state", reason: "unknown" })?)
+        }
         None => None,
     };
     Ok(Json(pay::list(&app, &v.user, state).await?))

@@ -8,11 +8,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use youying_core::accounts::User;
 use youying_core::error::{Error, Result};
+use youying_core::orders::{self as core_orders, Order};
 use youying_core::payments::{
     self, Attempt, AttemptState, Channel, Gateway, GatewayName, NotifyRecord, NotifyReply, PendingCheckout, Purpose,
     StartPayment,
 };
-use youying_core::orders::{self as core_orders, Order};
 use youying_core::ports::Store;
 use youying_core::{Timestamp, authz};
 use youying_epay::OutTradeNo;
@@ -108,16 +108,18 @@ async fn pick_gateway<S: Store>(app: &App<S>, name: Option<&str>, channel: Chann
     let usable = |g: &&Gateway| g.enabled && g.channels.contains(&channel);
     match name.map(str::trim).filter(|n| !n.is_empty()) {
         Some(n) => Ok(GatewayName::parse(n).map_err(|_| unknown)?),
-        None => gateways.iter().find(usable).map(|g| g.name.clone()).ok_or(Error::Invalid {
-            field: "channel",
-            reason: "channel_not_offered",
-        }),
+        None => gateways
+            .iter()
+            .find(usable)
+            .map(|g| g.name.clone())
+            .ok_or(Error::Invalid { field: "channel", reason: "channel_not_offered" }),
     }
 }
 
 /// Starts a wallet top-up for `payer`; `site` is the address the gateway calls back.
 pub async fn start_top_up<S: Store>(app: &App<S>, payer: User, site: &str, r: &TopUpRequest) -> Result<PaymentView> {
-    let channel = Channel::parse(r.channel.trim()).map_err(|_| Error::Invalid { field: "channel", reason: "unknown" })?;
+    let channel =
+        Channel::parse(r.channel.trim()).map_err(|_| Error::Invalid { field: "channel", reason: "unknown" })?;
     let gateway = pick_gateway(app, r.gateway.as_deref(), channel).await?;
     let now = app.now();
     let input = StartPayment {
@@ -166,7 +168,8 @@ async fn start_checkout<S: Store>(
     n: &NewOrder,
     pay: &PayWith,
 ) -> Result<PaymentView> {
-    let channel = Channel::parse(pay.channel.trim()).map_err(|_| Error::Invalid { field: "channel", reason: "unknown" })?;
+    let channel =
+        Channel::parse(pay.channel.trim()).map_err(|_| Error::Invalid { field: "channel", reason: "unknown" })?;
     let gateway = pick_gateway(app, pay.gateway.as_deref(), channel).await?;
     let now = app.now();
     let random = random_u64().map_err(|_| youying_core::StorageError("random".into()))?;
@@ -320,10 +323,7 @@ pub struct ConfirmRequest {
 
 pub async fn confirm<S: Store>(app: &App<S>, admin: User, id: i64, r: ConfirmRequest) -> Result<PaymentView> {
     let now = app.now();
-    let a = app
-        .store
-        .write(move |tx| payments::confirm_by_hand(tx, now, &admin, id, &r.trade_no, &r.reason))
-        .await?;
+    let a = app.store.write(move |tx| payments::confirm_by_hand(tx, now, &admin, id, &r.trade_no, &r.reason)).await?;
     Ok(view(&a, None))
 }
 

@@ -379,7 +379,7 @@ pub async fn buy<S: Store>(
         let pay = (!channel.is_empty()).then(|| PayWith { channel: channel.to_owned(), gateway: None });
         let order = NewOrder { product_id: id, quantity: qty, topup_target, pay };
         let site = app.config.site_url(headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()));
-        Ok::<_, AppError>(pay::buy(&app, viewer.user.clone(), &site, &order, key).await?)
+        pay::buy(&app, viewer.user.clone(), &site, &order, key).await
     }
     .await;
     match result {

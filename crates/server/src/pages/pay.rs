@@ -142,7 +142,9 @@ pub async fn list<S: Store>(
     let page = if confirmed.is_empty() {
         page
     } else {
-        Page { layout: page.layout.clone().with_flash(format!("支付单 {confirmed} 已人工确认到账。")), ..page }
+        Page {
+            layout: page.layout.clone().with_flash(format!("支付单 {confirmed} 已人工确认到账。")), ..page
+        }
     };
     payments_page(&app, &page, field(&q, "state"), None).await
 }

@@ -123,7 +123,13 @@ pub async fn top_up<S: Store>(
                 AppError::Core(youying_core::Error::Invalid { field: "channel" | "gateway", .. }) => "channel",
                 _ => "amount",
             };
-            let form = TopUpForm { amount, channel, error_field: error_field.into(), error: e.message(), ..TopUpForm::default() };
+            let form = TopUpForm {
+                amount,
+                channel,
+                error_field: error_field.into(),
+                error: e.message(),
+                ..TopUpForm::default()
+            };
             wallet_page(&app, &page, form).await
         }
         Err(e) => Err(page.error(e)),

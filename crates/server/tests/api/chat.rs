@@ -140,6 +140,7 @@ async fn next_event(ws: &mut Socket, kind: &str) -> Value {
 http_test!(the_buyer_sees_replies_and_the_takeover_live, |app| {
     let (owner, _, buyer, conv) = setup(&app).await;
     let mut ws = connect(app.addr, &buyer.token).await;
+    youying_server::state::tls_ready();
     let r = reqwest::Client::new().get(app.url("/api/v1/ws")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "no credentials, no socket");
     say(&app, &buyer, conv, "有人吗").await;

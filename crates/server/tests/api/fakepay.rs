@@ -78,6 +78,7 @@ fn pay_url(gw: &FakeGateway, no: &str, notify_url: &str, amount_fen: i64) -> Str
 }
 
 fn http() -> reqwest::Client {
+    youying_server::state::tls_ready();
     reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 

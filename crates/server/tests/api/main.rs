@@ -28,6 +28,7 @@ mod mail;
 mod market;
 mod market_pages;
 mod pages;
+mod pay;
 mod publication;
 mod quiz;
 mod quiz_pages;

@@ -4,6 +4,7 @@
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use youying_core::ports::Store as _;
 use youying_testkit::fakepay::{FakeGateway, QueryFault};
 use youying_testkit::{TestApp, TestUser, http_test};
 
@@ -173,7 +174,10 @@ http_test!(top_ups_keep_to_the_rules_and_to_their_payer, |app| {
         app.post("/api/v1/wallet/topups", Some(&buyer.token), json!({"amount_fen": fen, "channel": channel}))
     };
     let (s, e) = start(99, "alipay").await;
-    assert_eq!((s, e["code"].as_str(), e["min_fen"].as_i64()), (StatusCode::UNPROCESSABLE_ENTITY, Some("amount_out_of_range"), Some(100)));
+    assert_eq!(
+        (s, e["code"].as_str(), e["min_fen"].as_i64()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("amount_out_of_range"), Some(100))
+    );
     let (s, e) = start(500_001, "alipay").await;
     assert_eq!((s, e["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("amount_out_of_range")));
     let (s, e) = start(1_000, "qqpay").await;
@@ -184,7 +188,10 @@ http_test!(top_ups_keep_to_the_rules_and_to_their_payer, |app| {
         assert_eq!(start(500_000, "wxpay").await.0, StatusCode::CREATED);
     }
     let (s, e) = start(100, "alipay").await;
-    assert_eq!((s, e["code"].as_str(), e["left_fen"].as_i64()), (StatusCode::UNPROCESSABLE_ENTITY, Some("daily_limit"), Some(0)));
+    assert_eq!(
+        (s, e["code"].as_str(), e["left_fen"].as_i64()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("daily_limit"), Some(0))
+    );
     let (_, mine) = app.get("/api/v1/wallet/topups", Some(&buyer.token)).await;
     assert_eq!(mine.as_array().unwrap().len(), 4);
 

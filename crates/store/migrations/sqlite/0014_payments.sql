@@ -32,11 +32,13 @@ CREATE INDEX payment_attempts_user ON payment_attempts (user_id, created_at);
 CREATE INDEX payment_attempts_check_due ON payment_attempts (check_due_at) WHERE check_due_at IS NOT NULL;
 CREATE INDEX payment_attempts_pending ON payment_attempts (created_at) WHERE state = 'pending';
 
+-- No foreign key to payment_attempts: a notify's insert would share-lock the
+-- attempt row that twin notifies lock for update, and deadlock them.
 CREATE TABLE payment_notifies (
     id              INTEGER PRIMARY KEY,
     gateway         TEXT    NOT NULL,
     out_trade_no    TEXT,
-    attempt_id      INTEGER  REFERENCES payment_attempts (id),
+    attempt_id      INTEGER,
     received_at     INTEGER  NOT NULL,
     remote          TEXT    NOT NULL,
     raw             TEXT    NOT NULL,
