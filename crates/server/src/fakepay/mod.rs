@@ -164,6 +164,7 @@ impl FakeEpay {
 
     fn new(pid: &str, creds: Credentials, v1_key: Option<&str>) -> Self {
         // No proxy: the fake calls back the merchant it serves, usually on this host.
+        // (Each request sets the timeout again, in case the builder fell back to the default.)
         let http = reqwest::Client::builder().timeout(NOTIFY_TIMEOUT).no_proxy().build().unwrap_or_default();
         let state = State {
             clock: Arc::new(SystemClock),
