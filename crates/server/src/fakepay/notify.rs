@@ -5,7 +5,7 @@
 use youying_epay::Params;
 use youying_epay::money::fen_to_yuan;
 
-use super::{Delivery, FakeEpay, FakeOrder, panel_time};
+use super::{Delivery, FakeEpay, FakeOrder, NOTIFY_TIMEOUT, panel_time};
 
 /// Bodies are kept this long in the delivery record.
 const BODY_KEPT: usize = 200;
@@ -138,7 +138,7 @@ impl FakeEpay {
         let order = self.order(out_trade_no)?;
         let query = self.notify_query(out_trade_no)?;
         let url = join_query(&order.notify_url, &query);
-        let (status, body, error) = match self.inner.http.get(&url).send().await {
+        let (status, body, error) = match self.inner.http.get(&url).timeout(NOTIFY_TIMEOUT).send().await {
             Ok(resp) => {
                 let status = resp.status().as_u16();
                 match resp.text().await {
