@@ -29,6 +29,7 @@ mod market;
 mod market_pages;
 mod pages;
 mod pay;
+mod pay_checkout;
 mod publication;
 mod quiz;
 mod quiz_pages;
