@@ -37,6 +37,16 @@ impl Config {
             None => format!("http://{}", host.unwrap_or("127.0.0.1")),
         }
     }
+
+    /// The platform's address as this server sees itself, listening on
+    /// `addr`: `--public-url`, or the bound address (`localhost` for a wildcard).
+    pub fn own_url(&self, addr: SocketAddr) -> String {
+        match &self.public_url {
+            Some(u) => u.trim_end_matches('/').to_owned(),
+            None if addr.ip().is_unspecified() => format!("http://localhost:{}", addr.port()),
+            None => format!("http://{addr}"),
+        }
+    }
 }
 
 impl std::fmt::Debug for Config {

@@ -219,3 +219,25 @@ async fn list<S: Store>(
     let (now, owner) = (app.now(), owner.clone());
     Ok(app.store.write(move |tx| youying_core::listings::create(tx, now, &owner, shop, &spec, true)).await?)
 }
+
+/// The demo's gateway: the fake 易支付 the same binary serves at
+/// [`FAKE_GATEWAY_PATH`], configured as gateway `demo` with every channel.
+/// Run at every demo start (after [`seed`]), so its address follows the port.
+pub async fn use_fake_gateway<S: Store>(app: &App<S>, site: &str) -> Result<(), AppError> {
+    let Some(admin) = app.store.read(|tx| tx.user_by_key("admin")).await? else { return Ok(()) };
+    let request = crate::app::payments::GatewayRequest {
+        kind: "epay_v1".into(),
+        base_url: format!("{}{FAKE_GATEWAY_PATH}", site.trim_end_matches('/')),
+        pid: crate::fakepay::DEMO_PID.into(),
+        key: Some(crate::fakepay::DEMO_KEY.into()),
+        merchant_private_key_pem: None,
+        platform_public_key_pem: None,
+        channels: vec!["alipay".into(), "wxpay".into(), "qqpay".into()],
+        enabled: true,
+    };
+    crate::app::payments::put(app, admin, "demo", &request).await?;
+    Ok(())
+}
+
+/// Where `--demo` serves the fake gateway.
+pub const FAKE_GATEWAY_PATH: &str = "/fake-epay";

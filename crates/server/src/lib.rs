@@ -55,9 +55,12 @@ use crate::state::App;
 pub const BODY_LIMIT: usize = 1024 * 1024;
 
 pub fn router<S: Store>(app: App<S>) -> Router {
-    Router::new()
-        .merge(api::router::<S>())
-        .merge(pages::router::<S>())
+    let mut routes = Router::new().merge(api::router::<S>()).merge(pages::router::<S>());
+    if app.config.demo {
+        // The demo's fake 易支付 gateway, served by this binary (see demo::use_fake_gateway).
+        routes = routes.nest_service(demo::FAKE_GATEWAY_PATH, fakepay::router(fakepay::FakeEpay::demo()));
+    }
+    routes
         .route("/healthz", get(healthz::<S>))
         .route("/metrics", get(metrics_text))
         .layer(middleware::from_fn(api_errors_as_json))

@@ -284,11 +284,7 @@ impl Mailer {
     /// Links point at `--public-url`, or else at the address the server binds.
     pub fn new(mail: &MailConfig, config: &Config) -> std::result::Result<Self, String> {
         let transport = transport(mail.smtp_url()).map_err(|e| e.to_string())?;
-        let base_url = match &config.public_url {
-            Some(u) => u.trim_end_matches('/').to_owned(),
-            None if config.bind.ip().is_unspecified() => format!("http://localhost:{}", config.bind.port()),
-            None => format!("http://{}", config.bind),
-        };
+        let base_url = config.own_url(config.bind);
         Ok(Self { transport, from: mail.from().clone(), base_url })
     }
 

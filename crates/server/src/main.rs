@@ -40,12 +40,15 @@ async fn run(cli: Cli) -> CliResult<bool> {
             let mail = mail.config()?;
             with_app!(cfg, |app| {
                 let app = app.with_mail(mail);
-                if app.config.demo {
-                    youying_server::demo::seed(&app).await?;
-                }
                 let listener =
                     tokio::net::TcpListener::bind(bind).await.map_err(|e| format!("cannot listen on {bind}: {e}"))?;
                 let addr = listener.local_addr()?;
+                if app.config.demo {
+                    youying_server::demo::seed(&app).await?;
+                    // The demo pays through the fake gateway this server serves.
+                    let site = app.config.own_url(addr);
+                    youying_server::demo::use_fake_gateway(&app, &site).await?;
+                }
                 tracing::info!(%addr, backend = app.store.backend(), "youying listening");
                 eprintln!("有应 Youying listening on http://{addr} ({})", app.store.backend());
                 let (stop, shutdown) = watch::channel(false);
