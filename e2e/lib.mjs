@@ -248,7 +248,8 @@ export async function submit(page, formSelector) {
       (r) => r.request().method() === 'POST' && new URL(r.url()).pathname === action,
     ),
     page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame() }),
-    form.locator('button[type=submit]').click(),
+    // The first submit button is the form's own (others, like 支付宝付款, say what they are).
+    form.locator('button[type=submit]').first().click(),
   ]);
   await page.waitForLoadState('domcontentloaded');
   return resp;
