@@ -9,6 +9,7 @@ use crate::clock::Timestamp;
 use crate::enforcement::{BreachKind, Party};
 use crate::error::Result;
 use crate::grades::{P90, p90, permille};
+use crate::money::Account;
 use crate::ports::ReadTx;
 
 const HOUR_MS: i64 = 3_600_000;
@@ -30,6 +31,16 @@ pub struct BreachLine {
     pub kind: BreachKind,
     pub party: Party,
     pub count: i64,
+}
+
+/// Money through the platform's edge on one China day: paid in through
+/// gateways, paid out to merchants' and buyers' own accounts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MoneyDay {
+    /// The day's first instant (00:00 Beijing time).
+    pub day: Timestamp,
+    pub paid_in_fen: i64,
+    pub paid_out_fen: i64,
 }
 
 /// One window of the report.
@@ -54,6 +65,8 @@ pub struct ServiceWindow {
     pub bot_handed_over: i64,
     pub cases: Vec<CaseTypeLine>,
     pub breaches: Vec<BreachLine>,
+    /// Days with money in or out, oldest first.
+    pub money: Vec<MoneyDay>,
 }
 
 impl ServiceWindow {
@@ -85,6 +98,26 @@ pub fn hours_covered(intervals: &[(Timestamp, Option<Timestamp>)], from: Timesta
 /// The day number `bot_days` uses for `t`.
 pub fn china_day(t: Timestamp) -> i64 {
     (t.millis() + CHINA_OFFSET_MS).div_euclid(DAY_MS)
+}
+
+/// Money in (gateway clearing goes negative as payments land) and out (paid
+/// out grows as withdrawals are paid) per China day of `(from, to]`.
+pub fn money_days(tx: &mut dyn ReadTx, from: Timestamp, to: Timestamp) -> Result<Vec<MoneyDay>> {
+    let mut days: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
+    for (day, sum) in tx.daily_sums(Account::GatewayClearing, from, to, CHINA_OFFSET_MS)? {
+        days.entry(day).or_default().0 -= sum;
+    }
+    for (day, sum) in tx.daily_sums(Account::PaidOut, from, to, CHINA_OFFSET_MS)? {
+        days.entry(day).or_default().1 += sum;
+    }
+    Ok(days
+        .into_iter()
+        .map(|(day, (paid_in_fen, paid_out_fen))| MoneyDay {
+            day: Timestamp::from_millis(day * DAY_MS - CHINA_OFFSET_MS),
+            paid_in_fen,
+            paid_out_fen,
+        })
+        .collect())
 }
 
 fn case_lines(cases: &[crate::grades::port::CaseMark]) -> Vec<CaseTypeLine> {
@@ -141,6 +174,7 @@ pub fn window(tx: &mut dyn ReadTx, now: Timestamp, days: i64) -> Result<ServiceW
         bot_handed_over: bot.handed_over,
         cases: case_lines(&tx.cases_opened_between(None, from, now)?),
         breaches: counts.into_iter().map(|((kind, party), count)| BreachLine { kind, party, count }).collect(),
+        money: money_days(tx, from, now)?,
     })
 }
 

@@ -378,6 +378,22 @@ impl<C: Conn> LedgerRead for SqlTx<'_, C> {
             .collect()
     }
 
+    fn daily_sums(
+        &mut self,
+        account: Account,
+        from: Timestamp,
+        to: Timestamp,
+        offset_ms: i64,
+    ) -> Result<Vec<(i64, i64)>> {
+        let sql = "SELECT (p.at + $4) / 86400000 AS day, CAST(SUM(p.amount) AS BIGINT) FROM ledger_postings p \
+                   JOIN ledger_accounts a ON a.id = p.account_id \
+                   WHERE a.key = $1 AND p.at > $2 AND p.at <= $3 GROUP BY day ORDER BY day";
+        self.query(sql, params![account.key(), from, to, offset_ms])?
+            .iter()
+            .map(|r| Ok((r.int(0)?, r.int(1)?)))
+            .collect()
+    }
+
     fn ledger_audit(&mut self) -> Result<LedgerAudit> {
         let ints = |rows: Vec<Row>| rows.iter().map(|r| r.int(0)).collect::<Result<Vec<_>>>();
         let texts = |rows: Vec<Row>| rows.iter().map(|r| r.text(0)).collect::<Result<Vec<_>>>();

@@ -87,8 +87,8 @@ pub enum Account {
     /// Withdrawals requested and not yet decided: out of the wallet, not yet
     /// paid out, back to the wallet if rejected.
     PendingWithdrawals,
-    /// Money paid out to merchants' and buyers' own accounts: it goes
-    /// negative as withdrawals are paid.
+    /// Money paid out to merchants' and buyers' own accounts: it grows as
+    /// withdrawals are paid (the outside world's side of them).
     PaidOut,
 }
 
@@ -110,7 +110,7 @@ impl Account {
     }
 
     pub fn may_go_negative(self) -> bool {
-        matches!(self, Account::PlatformCash | Account::GatewayClearing | Account::PaidOut)
+        matches!(self, Account::PlatformCash | Account::GatewayClearing)
     }
 }
 

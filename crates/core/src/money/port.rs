@@ -37,6 +37,15 @@ pub trait LedgerRead {
     fn balance(&mut self, account: Account) -> Result<i64>;
     fn statement(&mut self, account: Account, limit: usize) -> Result<Vec<StatementLine>>;
     fn ledger_audit(&mut self) -> Result<LedgerAudit>;
+    /// The sum of `account`'s postings in `(from, to]` per day, as
+    /// `(day number, sum)` in day order; a day is `(at + offset_ms) / 86,400,000`.
+    fn daily_sums(
+        &mut self,
+        account: Account,
+        from: Timestamp,
+        to: Timestamp,
+        offset_ms: i64,
+    ) -> Result<Vec<(i64, i64)>>;
 }
 
 /// Moving money.

@@ -116,6 +116,16 @@ pub struct ReportWindowView {
     pub bot: BotView,
     pub cases_by_type: Vec<CaseTypeView>,
     pub breaches: Vec<BreachView>,
+    /// Money in through gateways and out to withdrawers, per China day with any.
+    pub money_by_day: Vec<MoneyDayView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MoneyDayView {
+    /// 00:00 Beijing time of the day (ms).
+    pub day: i64,
+    pub paid_in_fen: i64,
+    pub paid_out_fen: i64,
 }
 
 impl ReportWindowView {
@@ -162,6 +172,11 @@ impl ReportWindowView {
                     party: b.party.as_str().to_owned(),
                     count: b.count,
                 })
+                .collect(),
+            money_by_day: w
+                .money
+                .iter()
+                .map(|m| MoneyDayView { day: m.day.millis(), paid_in_fen: m.paid_in_fen, paid_out_fen: m.paid_out_fen })
                 .collect(),
         }
     }

@@ -246,6 +246,9 @@ pub struct ReportCol {
     pub bot: String,
     pub cases: Vec<(String, i64, i64, String)>,
     pub breaches: Vec<(String, String, i64)>,
+    /// (date, paid in, paid out) per day with money moving, and the totals.
+    pub money: Vec<(String, String, String)>,
+    pub money_total: (String, String),
 }
 
 fn pct(p: Option<f64>, of: String) -> String {
@@ -285,6 +288,18 @@ fn col(w: &ReportWindowView) -> ReportCol {
         },
         cases: w.cases_by_type.iter().map(|c| (c.label.clone(), c.cases, c.refunds, fmt_fen(c.refund_fen))).collect(),
         breaches: w.breaches.iter().map(|b| (breach_label(&b.kind), party_label(&b.party), b.count)).collect(),
+        money: w
+            .money_by_day
+            .iter()
+            .map(|m| {
+                let date: String = fmt_time(youying_core::Timestamp::from_millis(m.day)).chars().take(10).collect();
+                (date, fmt_fen(m.paid_in_fen), fmt_fen(m.paid_out_fen))
+            })
+            .collect(),
+        money_total: (
+            fmt_fen(w.money_by_day.iter().map(|m| m.paid_in_fen).sum()),
+            fmt_fen(w.money_by_day.iter().map(|m| m.paid_out_fen).sum()),
+        ),
     }
 }
 

@@ -44,6 +44,11 @@ http_test!(a_paid_top_up_is_credited_once_and_replays_change_nothing, |app| {
         app.events_about(&subject).await,
         ["payment.created", "payment.notified", "payment.queried", "payment.credited"]
     );
+    // The public service report shows the money in, by day.
+    let (s, report) = app.get("/api/v1/public/service-report", None).await;
+    assert_eq!(s, StatusCode::OK);
+    let days = &report["windows"][0]["money_by_day"];
+    assert_eq!((days[0]["paid_in_fen"].as_i64(), days[0]["paid_out_fen"].as_i64()), (Some(FEN), Some(0)), "{days}");
 });
 
 http_test!(twenty_identical_notifies_at_once_credit_once, |app| {
