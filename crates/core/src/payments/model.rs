@@ -204,7 +204,10 @@ impl Settlement {
 /// `Paid` with the attempt's amount ever credits.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum QueryResult {
-    Paid { trade_no: String, amount_fen: i64 },
+    Paid {
+        trade_no: String,
+        amount_fen: i64,
+    },
     Unpaid,
     NotFound,
     /// Reached, but the answer was refused, malformed or badly signed.
