@@ -36,3 +36,4 @@ mod rules;
 mod scheduler;
 mod shops;
 mod stock;
+mod withdrawals;
