@@ -36,4 +36,5 @@ mod rules;
 mod scheduler;
 mod shops;
 mod stock;
+mod withdrawal_pages;
 mod withdrawals;
