@@ -189,6 +189,7 @@ pub const ZH_CN: &[(&str, &str)] = &[
     ("ledger.withdrawal.request", "申请提现"),
     ("ledger.withdrawal.reject", "提现驳回退回"),
     ("ledger.withdrawal.pay", "提现打款"),
+    ("ledger.demo.shop_credit", "演示货款"),
     ("ledger.other", "资金变动"),
     ("page.error.title", "出错了"),
     ("page.error.back", "返回首页"),
