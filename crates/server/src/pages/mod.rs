@@ -23,6 +23,7 @@ mod quiz;
 pub mod reviews;
 mod session;
 mod shop;
+mod statement;
 mod stock;
 mod thread;
 mod thread_page;

@@ -9,7 +9,6 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing;
 use youying_core::money::Account;
-use youying_core::orders::StatementLine;
 use youying_core::ports::Store;
 use youying_core::values::Role;
 use youying_core::withdrawals::Wallet;
@@ -17,34 +16,12 @@ use youying_core::withdrawals::Wallet;
 use super::forms::field;
 use super::layout::{Layout, Page, PageError, render, see_other};
 use super::session::CsrfForm;
+use super::statement::{LineRow, row};
 use super::withdrawals::{WithdrawDraft, WithdrawalRow, limits_hint, withdrawal_row};
 use crate::app::withdrawals;
 use crate::error::AppError;
-use crate::fmt::{fmt_fen, fmt_time};
-use crate::i18n;
+use crate::fmt::fmt_fen;
 use crate::state::App;
-
-pub(crate) struct LineRow {
-    pub(crate) at: String,
-    pub(crate) kind: &'static str,
-    pub(crate) memo: String,
-    /// The order the line belongs to, if any.
-    pub(crate) order_no: Option<String>,
-    pub(crate) amount: String,
-    pub(crate) credit: bool,
-}
-
-pub(crate) fn row(l: StatementLine) -> LineRow {
-    let kind = i18n::t(&format!("ledger.{}", l.kind));
-    LineRow {
-        at: fmt_time(l.at),
-        kind: if kind.starts_with('（') { i18n::t("ledger.other") } else { kind },
-        memo: l.memo,
-        order_no: l.subject.strip_prefix("order:").map(str::to_owned),
-        amount: if l.amount_fen > 0 { format!("+{}", fmt_fen(l.amount_fen)) } else { fmt_fen(l.amount_fen) },
-        credit: l.amount_fen > 0,
-    }
-}
 
 #[derive(Template)]
 #[template(path = "wallet.html")]

@@ -22,7 +22,7 @@ use youying_core::withdrawals::{Method, ShopFunds, Wallet};
 
 use super::forms::{field, parse_yuan};
 use super::layout::{Layout, Page, PageError, render, see_other};
-use super::wallet::{LineRow, row};
+use super::statement::{LineRow, row};
 use crate::app::withdrawals::{self, DecideRequest, WithdrawalDetail, WithdrawalRequest, WithdrawalView};
 use crate::error::AppError;
 use crate::fmt::{fmt_fen, fmt_time};
