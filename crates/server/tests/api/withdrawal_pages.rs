@@ -122,3 +122,27 @@ http_test!(a_buyer_withdraws_from_the_wallet_page_and_markup_is_escaped, |app| {
     assert!(detail.contains("&#60;b&#62;x&#60;/b&#62;@example.com") && !detail.contains("<b>x</b>"), "{detail}");
     assert!(detail.contains("李&#60;i&#62;四") && !detail.contains("李<i>"), "{detail}");
 });
+
+http_test!(the_funds_page_adds_up_released_sales_and_escrow, |app| {
+    let shop = youying_testkit::market::card_shop(&app, "huokuan", 10_000, "KEY-A\nKEY-B").await;
+    let buyer = app.buyer("maijia").await;
+    app.credit(&buyer, 20_000).await;
+    let done = youying_testkit::market::bought(&app, &buyer, shop.product).await;
+    youying_testkit::market::bought(&app, &buyer, shop.product).await;
+    let (s, body) =
+        app.post(&format!("/api/v1/orders/{done}/confirm"), Some(&buyer.token), serde_json::json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let (s, page) = Web::new(&app, &shop.owner).get(&format!("/merchant/shops/{}/funds", shop.shop)).await;
+    assert_eq!(s, StatusCode::OK);
+    let fund = |key: &str| {
+        let at = page.find(&format!("data-fund=\"{key}\">")).unwrap_or_else(|| panic!("{key} in {page}"));
+        let rest = &page[at..];
+        rest[rest.find('>').unwrap() + 1..rest.find("</dd>").unwrap()].to_owned()
+    };
+    // ¥100 sold and released, 2 % platform fee (part of it to the fund), the other order still in escrow.
+    assert_eq!((fund("sales"), fund("income"), fund("escrow")), ("¥100.00".into(), "¥98.00".into(), "¥100.00".into()));
+    assert_eq!(fund("withdrawable"), "¥98.00");
+    let (fee, fund_share) = (fund("fee"), fund("fund"));
+    let fen = |s: &str| s.trim_start_matches('¥').replace('.', "").parse::<i64>().unwrap();
+    assert_eq!(fen(&fee) + fen(&fund_share), 200, "{fee} + {fund_share}");
+});
