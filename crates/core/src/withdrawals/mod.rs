@@ -32,7 +32,7 @@ pub use self::model::{
     WithdrawalState,
 };
 pub use self::port::{WithdrawalRead, WithdrawalTx};
-pub use self::request::{fee_for, request};
+pub use self::request::{fee_for, may_withdraw, request};
 
 #[cfg(test)]
 mod tests;

@@ -12,6 +12,7 @@ use crate::evidence::NewEvent;
 use crate::money::{Account, Entry, Fen, MAX_FEN};
 use crate::ports::Tx;
 use crate::rules::{self, Rule};
+use crate::shops::port::ShopRead;
 
 /// The fee on `amount` at `bp` basis points, rounded down: a fee never
 /// creates a fen, and small withdrawals may pay none.
@@ -19,9 +20,9 @@ pub fn fee_for(amount: Fen, bp: i64) -> Fen {
     amount.share_bp(bp)
 }
 
-/// Who may take money out of `wallet`: a shop's owner (not its agents, not
-/// staff), or a buyer from their own wallet.
-fn may_withdraw(tx: &mut dyn Tx, actor: &User, wallet: Wallet) -> Result<()> {
+/// Who may take money out of `wallet` (or see its withdrawals): a shop's
+/// owner (not its agents, not staff), or a buyer from their own wallet.
+pub fn may_withdraw(tx: &mut dyn ShopRead, actor: &User, wallet: Wallet) -> Result<()> {
     match wallet {
         Wallet::Shop(id) => {
             let shop = tx.shop(id)?.ok_or(Error::NotFound)?;

@@ -125,13 +125,7 @@ pub fn input(vault: &Vault, r: &WithdrawalRequest) -> Result<WithdrawalInput> {
 /// stranger learns nothing from validation.
 async fn may_withdraw<S: Store>(app: &App<S>, actor: &User, wallet: Wallet) -> Result<()> {
     let actor = actor.clone();
-    app.store
-        .read(move |tx| match wallet {
-            Wallet::Shop(id) => authz::withdraw_from_shop(&actor, &tx.shop(id)?.ok_or(Error::NotFound)?),
-            Wallet::User(id) if id == actor.id => authz::withdraw_own(&actor),
-            Wallet::User(_) => Err(Error::NotFound),
-        })
-        .await
+    app.store.read(move |tx| withdrawals::may_withdraw(tx, &actor, wallet)).await
 }
 
 pub async fn request<S: Store>(
