@@ -261,3 +261,18 @@ http_test!(a_buyer_withdraws_their_own_wallet, |app| {
     );
     assert_eq!((app.balance(&buyer).await, balance(&app, Account::PaidOut).await), (5_000, 4_970));
 });
+
+http_test!(the_withdrawal_routes_are_documented, |app| {
+    let (s, doc) = app.get("/api/openapi.json", None).await;
+    assert_eq!(s, StatusCode::OK);
+    for path in [
+        "/api/v1/shops/{id}/withdrawals",
+        "/api/v1/wallet/withdrawals",
+        "/api/v1/platform/withdrawals",
+        "/api/v1/platform/withdrawals/{id}",
+        "/api/v1/platform/withdrawals/{id}/decide",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path} in the OpenAPI document");
+    }
+    assert!(doc["paths"]["/api/v1/shops/{id}/withdrawals"]["post"].is_object());
+});
