@@ -41,6 +41,25 @@ pub fn platform_staff(actor: &User) -> Result<()> {
     if actor.role.is_platform() { Ok(()) } else { Err(Error::Forbidden) }
 }
 
+/// Taking money out of a shop's wallet: its owner only. An agent serves the
+/// shop but the money is not theirs (`Forbidden`); a stranger sees `NotFound`.
+pub fn withdraw_from_shop(actor: &User, shop: &Shop) -> Result<()> {
+    self::shop(actor, ShopAction::Serve, shop)?;
+    if actor.id == shop.owner_id { Ok(()) } else { Err(Error::Forbidden) }
+}
+
+/// Taking money out of one's own wallet: buyers (shop owners are buyers).
+/// Agents' and staff's accounts do not trade, so hold nothing to withdraw.
+pub fn withdraw_own(actor: &User) -> Result<()> {
+    if actor.role == Role::Buyer { Ok(()) } else { Err(Error::Forbidden) }
+}
+
+/// Paying out or refusing a withdrawal moves platform money: admins only,
+/// like credits and gateways.
+pub fn decide_withdrawal(actor: &User) -> Result<()> {
+    admin(actor)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,5 +88,18 @@ mod tests {
         assert!(shop(&user(4, Role::MerchantAgent, Some(8)), ShopAction::Serve, &s).is_err());
         assert!(shop(&user(5, Role::Admin, None), ShopAction::Manage, &s).is_ok());
         assert!(open_shop(&user(3, Role::MerchantAgent, Some(9))).is_err());
+    }
+
+    #[test]
+    fn only_the_owner_withdraws_from_a_shop_and_only_admins_decide() {
+        let s = Shop { id: ShopId(9), name: "s".into(), owner_id: UserId(1), created_at: Timestamp::from_millis(0) };
+        assert!(withdraw_from_shop(&user(1, Role::Buyer, None), &s).is_ok());
+        assert!(matches!(withdraw_from_shop(&user(3, Role::MerchantAgent, Some(9)), &s), Err(Error::Forbidden)));
+        assert!(matches!(withdraw_from_shop(&user(2, Role::Buyer, None), &s), Err(Error::NotFound)));
+        assert!(matches!(withdraw_from_shop(&user(5, Role::Admin, None), &s), Err(Error::Forbidden)));
+        assert!(withdraw_own(&user(2, Role::Buyer, None)).is_ok());
+        assert!(withdraw_own(&user(3, Role::MerchantAgent, Some(9))).is_err());
+        assert!(decide_withdrawal(&user(5, Role::Admin, None)).is_ok());
+        assert!(decide_withdrawal(&user(6, Role::PlatformAgent, None)).is_err());
     }
 }

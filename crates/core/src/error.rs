@@ -122,6 +122,7 @@ pub enum Conflict {
     QuestionRetired,
     QuizBankTooSmall,
     ReviewAlreadyModerated,
+    WithdrawalDecided,
 }
 
 impl Conflict {
@@ -160,6 +161,7 @@ impl Conflict {
             Conflict::QuestionRetired => "question_retired",
             Conflict::QuizBankTooSmall => "quiz_bank_too_small",
             Conflict::ReviewAlreadyModerated => "review_already_moderated",
+            Conflict::WithdrawalDecided => "withdrawal_decided",
         }
     }
 }

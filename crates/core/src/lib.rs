@@ -37,6 +37,7 @@ pub mod shops;
 pub mod snapshot;
 pub mod stock;
 pub mod values;
+pub mod withdrawals;
 
 pub use clock::{Clock, FakeClock, Timestamp};
 pub use error::{Error, StorageError};

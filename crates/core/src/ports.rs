@@ -36,6 +36,7 @@ use crate::rules::port::{RulesRead, RulesTx};
 use crate::shops::port::{ShopRead, ShopTx};
 use crate::stock::port::{StockRead, StockTx};
 use crate::values::DeadlineId;
+use crate::withdrawals::port::{WithdrawalRead, WithdrawalTx};
 
 /// What a read-only transaction offers: every feature's query half, plus
 /// deadlines and the evidence chain as they stand.
@@ -58,6 +59,7 @@ pub trait ReadTx:
     + TrustRead
     + QuizRead
     + PaymentRead
+    + WithdrawalRead
 {
     fn deadline(&mut self, id: DeadlineId) -> Result<Option<Deadline>>;
     fn next_due(&mut self) -> Result<Option<Timestamp>>;
@@ -88,6 +90,7 @@ pub trait Tx:
     + TrustTx
     + QuizTx
     + PaymentTx
+    + WithdrawalTx
 {
     // deadlines
     fn schedule(&mut self, d: &NewDeadline) -> Result<DeadlineId>;

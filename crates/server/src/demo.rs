@@ -167,6 +167,8 @@ pub async fn seed<S: Store>(app: &App<S>) -> Result<(), AppError> {
         shop_ids.push((user, shop.id));
     }
     let (owner, shop) = shop_ids[0].clone();
+    // The first shop starts with sales money in its wallet, so 货款 and 提现 have something to show.
+    fund_shop(app, shop, DEMO_SHOP_WALLET_FEN).await?;
     let token = random_token("yyi_")?;
     let (hash, now) = (token_hash(&token), app.now());
     app.store.write(move |tx| shops::invite_agent(tx, now, &owner, shop, &hash)).await?;
@@ -199,6 +201,27 @@ async fn fund<S: Store>(app: &App<S>, user: &User, fen: i64) -> Result<(), AppEr
                 "演示充值",
                 Account::PlatformCash,
                 Account::UserWallet(id),
+                Fen::new(fen)?,
+            )?;
+            tx.post(&e, now)
+        })
+        .await?;
+    Ok(())
+}
+
+/// What the first demo shop's wallet holds at the start (¥800).
+const DEMO_SHOP_WALLET_FEN: i64 = 80_000;
+
+async fn fund_shop<S: Store>(app: &App<S>, shop: youying_core::values::ShopId, fen: i64) -> Result<(), AppError> {
+    let now = app.now();
+    app.store
+        .write(move |tx| {
+            let e = Entry::transfer(
+                "demo.shop_credit",
+                format!("shop:{shop}"),
+                "演示货款（期初余额）",
+                Account::PlatformCash,
+                Account::ShopWallet(shop),
                 Fen::new(fen)?,
             )?;
             tx.post(&e, now)

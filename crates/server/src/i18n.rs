@@ -47,6 +47,12 @@ pub const ZH_CN: &[(&str, &str)] = &[
     ("conflict.attempt_expired", "这次答题已超过 30 分钟，请重新开始。"),
     ("conflict.question_retired", "这道题已经停用。"),
     ("conflict.payment_settled", "这笔支付已经到账，不能再次确认。"),
+    ("conflict.withdrawal_decided", "这笔提现已经处理过（已打款或已驳回），不能重复处理。"),
+    ("invalid_input.method", "请选择提现方式：支付宝、微信或银行卡。"),
+    ("invalid_input.account", "收款账号须为 1–64 个字符，不能含换行等控制字符。"),
+    ("invalid_input.real_name", "真实姓名须为 1–32 个字符，不能含换行等控制字符。"),
+    ("invalid_input.transfer_ref", "打款须填写转账流水号（1–64 个字符，不能含控制字符）。"),
+    ("invalid_input.amount", "金额格式不对：请填写如 60.00 的金额（元，最多两位小数）。"),
     ("invalid_input.gateway", "请选择一个已启用的支付网关。"),
     ("invalid_input.channel", "该网关不支持所选的支付方式，请换一种。"),
     ("invalid_input.trade_no", "网关交易号须为 1–64 个字符，不能含空格。"),
@@ -181,6 +187,10 @@ pub const ZH_CN: &[(&str, &str)] = &[
     ("ledger.deposit.top_up", "保证金充值"),
     ("ledger.penalty.fine", "违规罚款（从保证金扣除）"),
     ("ledger.penalty.refund", "罚款撤销退回保证金"),
+    ("ledger.withdrawal.request", "申请提现"),
+    ("ledger.withdrawal.reject", "提现驳回退回"),
+    ("ledger.withdrawal.pay", "提现打款"),
+    ("ledger.demo.shop_credit", "演示货款"),
     ("ledger.other", "资金变动"),
     ("page.error.title", "出错了"),
     ("page.error.back", "返回首页"),
@@ -291,7 +301,15 @@ mod tests {
         for key in reasons.map(|r| format!("stock.reason.{r}")) {
             assert_ne!(t(&key), "（缺少文案）", "{key}");
         }
-        for kind in ["wallet.credit", "order.pay", "order.refund", "order.release"] {
+        for kind in [
+            "wallet.credit",
+            "order.pay",
+            "order.refund",
+            "order.release",
+            "withdrawal.request",
+            "withdrawal.reject",
+            "withdrawal.pay",
+        ] {
             assert_ne!(t(&format!("ledger.{kind}")), "（缺少文案）", "{kind}");
         }
     }

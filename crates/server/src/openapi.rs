@@ -22,6 +22,7 @@ use crate::api::quiz;
 use crate::api::reviews;
 use crate::api::shops;
 use crate::api::wallet;
+use crate::api::withdrawals;
 
 #[derive(Debug, OpenApi)]
 #[openapi(
@@ -39,6 +40,7 @@ use crate::api::wallet;
         publication::list, publication::get, publication::respond,
         reviews::create, reviews::of_order, reviews::reply, reviews::queue, reviews::moderate, reviews::of_shop,
         wallet::mine, wallet::of_shop, wallet::credit, wallet::faucet, wallet::breaches, wallet::audit,
+        withdrawals::request_for_shop, withdrawals::of_shop, withdrawals::request_own, withdrawals::mine, withdrawals::for_staff, withdrawals::detail, withdrawals::decide,
         evidence::api_export, evidence::chain_head,
         enforcement::get_deposit, enforcement::top_up, enforcement::of_shop, enforcement::list, enforcement::lift,
         bot::ask, bot::feedback, bot::get_shop_bot, bot::put_shop_bot, bot::list_faq, bot::add_faq, bot::edit_faq, bot::delete_faq,

@@ -19,6 +19,7 @@ mod sql;
 pub mod sqlite;
 mod sqltx;
 pub mod testing;
+mod withdrawals;
 
 use std::path::PathBuf;
 

@@ -413,6 +413,11 @@ impl<C: Conn> LedgerRead for SqlTx<'_, C> {
                  (SELECT COUNT(*) FROM orders o WHERE o.kind <> 'direct_topup' AND o.quantity <> (SELECT COUNT(*) FROM order_units u WHERE u.order_id = o.id))",
                 &[],
             )?)?,
+            pending_withdrawals_balance: self.balance(Account::PendingWithdrawals)?,
+            pending_withdrawals_requested: count(self.one(
+                "SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM withdrawals WHERE state = 'requested'",
+                &[],
+            )?)?,
         })
     }
 }

@@ -277,6 +277,54 @@ store_test!(gateways_round_trip_and_keep_omitted_secrets, |store, _db| {
     assert_eq!(verify_chain(&store).await, 3);
 });
 
+store_test!(withdrawals_round_trip_and_are_decided_once, |store, _db| {
+    use youying_core::money::{Account, Entry, Fen};
+    use youying_core::payments::Sealed;
+    use youying_core::withdrawals::{self, Decision, Method, Wallet, WithdrawalInput, WithdrawalState};
+    let buyer = user(&store, "maijia", Role::Buyer).await;
+    let wallet = Wallet::User(buyer.id);
+    store
+        .write(move |tx| {
+            let e = Entry::transfer("t", "t", "", Account::PlatformCash, wallet.account(), Fen::new(50_000)?)?;
+            tx.post(&e, T0)
+        })
+        .await
+        .unwrap();
+    let input = |amount_fen| WithdrawalInput {
+        amount_fen,
+        method: Method::Bank,
+        account: Sealed::new("sealed-account".into()),
+        account_masked: "****2233".into(),
+        real_name: Sealed::new("sealed-name".into()),
+    };
+    let mut ids = Vec::new();
+    for (i, amount) in [10_000, 20_000].into_iter().enumerate() {
+        let (b, w) = (buyer.clone(), input(amount));
+        let at = T0.plus_secs(i64::try_from(i).unwrap());
+        ids.push(store.write(move |tx| withdrawals::request(tx, at, &b, wallet, w)).await.unwrap().id);
+    }
+    let (id0, id) = (ids[0], ids[1]);
+    let first = store.read(move |tx| tx.withdrawal(id0)).await.unwrap().unwrap();
+    assert_eq!((first.account.as_str(), first.real_name.as_str()), ("sealed-account", "sealed-name"));
+    assert_eq!((first.amount_fen, first.fee_fen, first.state), (10_000, 60, WithdrawalState::Requested));
+    let reject = Decision::Reject { reason: "不符".into() };
+    let (r1, r2) = (reject.clone(), reject);
+    assert!(store.write(move |tx| tx.decide_withdrawal(id, &r1, buyer.id, T0)).await.unwrap());
+    assert!(!store.write(move |tx| tx.decide_withdrawal(id, &r2, buyer.id, T0)).await.unwrap(), "once only");
+    let since = store.read(move |tx| tx.withdrawn_since(wallet, T0.plus_secs(-1))).await.unwrap();
+    assert_eq!(since, 10_000, "rejected requests do not count");
+    let staff = store.read(|tx| tx.withdrawals_for_staff(10)).await.unwrap();
+    assert_eq!(
+        staff.iter().map(|w| w.state).collect::<Vec<_>>(),
+        [WithdrawalState::Requested, WithdrawalState::Rejected]
+    );
+    let audit = store.read(|tx| tx.ledger_audit()).await.unwrap();
+    // The store call alone posted nothing back: the audit sees the mismatch a
+    // decision without its ledger entry would leave.
+    assert_eq!((audit.pending_withdrawals_balance, audit.pending_withdrawals_requested), (30_000, 10_000));
+    assert_eq!(verify_chain(&store).await, 3);
+});
+
 /// Edits an event behind the application's back, as an attacker with database access would.
 async fn tamper(db: &youying_store::testing::TestDb, seq: i64) {
     let url = db.url();

@@ -258,7 +258,8 @@ impl<S: Store> TestApp<S> {
     /// The end-of-test audit: the evidence chain verifies from the first event,
     /// every ledger entry balances, every stored balance equals the sum of its
     /// postings, no wallet is negative, escrow holds exactly what open orders
-    /// say, and every sold unit belongs to exactly one order.
+    /// say, every sold unit belongs to exactly one order, and the pending-
+    /// withdrawals account holds exactly what requested withdrawals say.
     pub async fn audit(&self) {
         let v = self.app.store.read(youying_server::api::verify_chain).await.unwrap();
         assert!(v.ok, "evidence chain broken at {:?}: {:?}", v.broken_seq, v.reason);

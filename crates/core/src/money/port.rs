@@ -30,6 +30,10 @@ pub struct LedgerAudit {
     pub escrow_held_by_orders: i64,
     /// Sold units not attached to exactly one order.
     pub orphan_units: i64,
+    /// The pending-withdrawals account's balance, and what requested,
+    /// undecided withdrawals say it holds.
+    pub pending_withdrawals_balance: i64,
+    pub pending_withdrawals_requested: i64,
 }
 
 /// Reading balances and statements.

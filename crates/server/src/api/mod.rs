@@ -14,6 +14,7 @@ pub mod publication;
 pub mod quiz;
 pub mod reviews;
 pub mod wallet;
+pub mod withdrawals;
 pub use crate::app::evidence::verify_chain;
 pub(crate) mod auth;
 pub mod enforcement;
@@ -45,6 +46,7 @@ pub fn router<S: Store>() -> Router<App<S>> {
         .merge(reviews::router::<S>())
         .merge(shops::router::<S>())
         .merge(wallet::router::<S>())
+        .merge(withdrawals::router::<S>())
         .route("/api/v1/ws", get(crate::ws::upgrade::<S>))
         .route("/api/openapi.json", get(crate::openapi::json))
 }

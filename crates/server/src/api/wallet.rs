@@ -159,6 +159,10 @@ pub struct AuditView {
     pub escrow_balance: i64,
     pub escrow_held_by_orders: i64,
     pub orphan_units: i64,
+    /// What the pending-withdrawals account holds, and what requested,
+    /// undecided withdrawals say it should.
+    pub pending_withdrawals_balance: i64,
+    pub pending_withdrawals_requested: i64,
 }
 
 pub fn audit_view(a: LedgerAudit) -> AuditView {
@@ -166,7 +170,8 @@ pub fn audit_view(a: LedgerAudit) -> AuditView {
         && a.drifted_accounts.is_empty()
         && a.negative_accounts.is_empty()
         && a.escrow_balance == a.escrow_held_by_orders
-        && a.orphan_units == 0;
+        && a.orphan_units == 0
+        && a.pending_withdrawals_balance == a.pending_withdrawals_requested;
     AuditView {
         ok,
         unbalanced_entries: a.unbalanced_entries,
@@ -175,6 +180,8 @@ pub fn audit_view(a: LedgerAudit) -> AuditView {
         escrow_balance: a.escrow_balance,
         escrow_held_by_orders: a.escrow_held_by_orders,
         orphan_units: a.orphan_units,
+        pending_withdrawals_balance: a.pending_withdrawals_balance,
+        pending_withdrawals_requested: a.pending_withdrawals_requested,
     }
 }
 

@@ -19,6 +19,7 @@ pub mod quiz;
 pub mod reviews;
 pub mod shops;
 pub mod wallet;
+pub mod withdrawals;
 
 #[cfg(test)]
 mod tests {

@@ -24,10 +24,12 @@ mod quiz;
 pub mod reviews;
 mod session;
 mod shop;
+mod statement;
 mod stock;
 mod thread;
 mod thread_page;
 mod wallet;
+mod withdrawals;
 
 use axum::Router;
 use axum::http::header;
@@ -60,6 +62,7 @@ pub fn router<S: Store>() -> Router<App<S>> {
         .merge(shop::router::<S>())
         .merge(stock::router::<S>())
         .merge(wallet::router::<S>())
+        .merge(withdrawals::router::<S>())
         .route("/static/app.css", get(css))
         .route("/static/chat.js", get(chat_js))
         .route("/static/cases.js", get(cases_js))

@@ -1,47 +1,28 @@
-//! The buyer's wallet: balance, statement, 充值 through a gateway, and in
-//! demo mode the faucet.
+//! The buyer's wallet: balance, statement, 充值 through a gateway, 提现 (the
+//! same form as the shop's 货款 page), and in demo mode the faucet.
 
 use askama::Template;
 use axum::Form;
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing;
 use youying_core::money::Account;
-use youying_core::orders::StatementLine;
 use youying_core::ports::Store;
+use youying_core::values::Role;
+use youying_core::withdrawals::Wallet;
 
 use super::forms::{field, parse_yuan};
 use super::layout::{Layout, Page, PageError, render, see_other};
 use super::session::CsrfForm;
+use super::statement::{LineRow, row};
+use super::withdrawals::{WithdrawDraft, WithdrawalRow, limits_hint, withdrawal_row};
 use crate::app::pay::{self, TopUpRequest};
+use crate::app::withdrawals;
 use crate::error::AppError;
-use crate::fmt::{fmt_fen, fmt_time};
-use crate::i18n;
+use crate::fmt::fmt_fen;
 use crate::state::App;
-
-struct LineRow {
-    at: String,
-    kind: &'static str,
-    memo: String,
-    /// The order the line belongs to, if any.
-    order_no: Option<String>,
-    amount: String,
-    credit: bool,
-}
-
-fn row(l: StatementLine) -> LineRow {
-    let kind = i18n::t(&format!("ledger.{}", l.kind));
-    LineRow {
-        at: fmt_time(l.at),
-        kind: if kind.starts_with('（') { i18n::t("ledger.other") } else { kind },
-        memo: l.memo,
-        order_no: l.subject.strip_prefix("order:").map(str::to_owned),
-        amount: if l.amount_fen > 0 { format!("+{}", fmt_fen(l.amount_fen)) } else { fmt_fen(l.amount_fen) },
-        credit: l.amount_fen > 0,
-    }
-}
 
 /// The 充值 form: the channels some enabled gateway offers, what was typed,
 /// and the error beside its field.
@@ -67,11 +48,23 @@ struct WalletPage<'a> {
     balance: String,
     lines: Vec<LineRow>,
     demo: bool,
+    /// Buyers may withdraw; agents' and staff's accounts do not trade.
+    can_withdraw: bool,
+    withdrawals: Vec<WithdrawalRow>,
+    draft: WithdrawDraft,
+    hint: String,
+    withdraw_action: &'static str,
     topup: TopUpForm,
 }
 
-async fn wallet_page<S: Store>(app: &App<S>, page: &Page, mut topup: TopUpForm) -> Result<Response, PageError> {
-    let account = Account::UserWallet(page.require_viewer()?.user.id);
+async fn wallet_page<S: Store>(
+    app: &App<S>,
+    page: &Page,
+    draft: WithdrawDraft,
+    mut topup: TopUpForm,
+) -> Result<Response, PageError> {
+    let user = page.require_viewer()?.user.clone();
+    let account = Account::UserWallet(user.id);
     let (balance, lines, gateways) = app
         .store
         .read(move |tx| Ok((tx.balance(account)?, tx.statement(account, 200)?, tx.gateways()?)))
@@ -81,19 +74,43 @@ async fn wallet_page<S: Store>(app: &App<S>, page: &Page, mut topup: TopUpForm) 
     if topup.channel.is_empty() {
         topup.channel = topup.channels.first().map(|c| c.0.to_owned()).unwrap_or_default();
     }
-    let status = if topup.error.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let can_withdraw = user.role == Role::Buyer;
+    let list = if can_withdraw {
+        withdrawals::of_wallet(app, &user, Wallet::User(user.id)).await.map_err(|e| page.error(e.into()))?
+    } else {
+        Vec::new()
+    };
+    let failed = draft.has_error() || !topup.error.is_empty();
+    let status = if failed { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let t = WalletPage {
         page: &page.layout,
         balance: fmt_fen(balance),
         lines: lines.into_iter().map(row).collect(),
         demo: app.config.demo,
+        can_withdraw,
+        withdrawals: list.iter().map(withdrawal_row).collect(),
+        draft,
+        hint: limits_hint(app).await.map_err(|e| page.error(e))?,
+        withdraw_action: "/wallet/withdrawals",
         topup,
     };
     Ok(render(status, &page.layout, &t))
 }
 
-pub async fn show<S: Store>(State(app): State<App<S>>, page: Page) -> Result<Response, PageError> {
-    wallet_page(&app, &page, TopUpForm::default()).await
+pub async fn show<S: Store>(
+    State(app): State<App<S>>,
+    page: Page,
+    Query(q): Query<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let page = if field(&q, "requested").is_empty() {
+        page
+    } else {
+        Page {
+            layout: page.layout.clone().with_flash("提现申请已提交，金额已从钱包转入提现审核中，等待平台打款。"),
+            ..page
+        }
+    };
+    wallet_page(&app, &page, WithdrawDraft::fresh(), TopUpForm::default()).await
 }
 
 /// 充值: starts a top-up and goes to its page, which sends the buyer on to the
@@ -130,9 +147,33 @@ pub async fn top_up<S: Store>(
                 error: e.message(),
                 ..TopUpForm::default()
             };
-            wallet_page(&app, &page, form).await
+            wallet_page(&app, &page, WithdrawDraft::fresh(), form).await
         }
         Err(e) => Err(page.error(e)),
+    }
+}
+
+/// 申请提现 from one's own wallet.
+pub async fn withdraw<S: Store>(
+    State(app): State<App<S>>,
+    page: Page,
+    Form(f): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    page.check_csrf(field(&f, "_csrf"))?;
+    let user = page.require_viewer()?.user.clone();
+    let draft = WithdrawDraft::from_form(&f);
+    let wallet = Wallet::User(user.id);
+    let result = match draft.request() {
+        Ok(req) => withdrawals::request(&app, user, wallet, &req).await.map_err(AppError::from),
+        Err(e) => Err(e.into()),
+    };
+    match result {
+        Ok(_) => Ok(see_other("/wallet?requested=1")),
+        Err(e) => {
+            let balance = app.store.read(move |tx| tx.balance(wallet.account())).await.unwrap_or(0);
+            let draft = draft.with_error(e, balance).map_err(|e| page.error(e))?;
+            wallet_page(&app, &page, draft, TopUpForm::default()).await
+        }
     }
 }
 
@@ -147,7 +188,7 @@ pub async fn faucet<S: Store>(
     crate::app::wallet::faucet_credit(&app, &user).await.map_err(|e| page.error(e))?;
     let amount = fmt_fen(crate::app::wallet::FAUCET_FEN);
     let page = Page { layout: page.layout.clone().with_flash(format!("已领取演示余额 {amount}。")), ..page };
-    wallet_page(&app, &page, TopUpForm::default()).await
+    wallet_page(&app, &page, WithdrawDraft::fresh(), TopUpForm::default()).await
 }
 
 /// The routes of this feature; `pages::router` merges them.
@@ -155,5 +196,6 @@ pub(crate) fn router<S: Store>() -> Router<App<S>> {
     Router::new()
         .route("/wallet", routing::get(show::<S>))
         .route("/wallet/faucet", routing::post(faucet::<S>))
+        .route("/wallet/withdrawals", routing::post(withdraw::<S>))
         .route("/wallet/topups", routing::post(top_up::<S>))
 }

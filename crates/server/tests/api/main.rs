@@ -39,3 +39,5 @@ mod rules;
 mod scheduler;
 mod shops;
 mod stock;
+mod withdrawal_pages;
+mod withdrawals;
