@@ -73,6 +73,14 @@ export const tests = [
       assert.match(rows, /¥19\.90/);
       assert.match(rows, /¥30\.00/);
       await assertNoSideScroll(page, 390);
+
+      // --- and the gateway it went through, without its key ---
+      await Promise.all([page.waitForURL(base + '/platform/gateways'), page.click('a[href="/platform/gateways"]')]);
+      const row = await page.textContent('#gateway-demo');
+      assert.match(row, /MD5 密钥已设置/);
+      assert.match(row, /\/fake-epay/);
+      assert.ok(!(await page.content()).includes('fakepay-demo-key'), 'the key is never written into a page');
+      await assertNoSideScroll(page, 390);
     },
   },
 ];
