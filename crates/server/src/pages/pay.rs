@@ -53,7 +53,7 @@ pub async fn status<S: Store>(
     let order_error = p.order_error.as_deref().map(|code| match code {
         "out_of_stock" => "商品在您付款期间已售罄。".to_owned(),
         "shop_unavailable" => "店铺在您付款期间暂停了销售。".to_owned(),
-        "insufficient_balance" => "商品在您付款期间涨价，余额不足以下单。".to_owned(),
+        "insufficient_balance" => "余额不足以下单（付款期间商品涨价，或余额已用于其他订单）。".to_owned(),
         _ => "商品在您付款期间已下架或发生变化。".to_owned(),
     });
     let t = StatusPage {
