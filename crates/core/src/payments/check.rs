@@ -32,9 +32,14 @@ impl NotifyReply {
 }
 
 /// Keeps the notify, and for a verified one about an unsettled attempt makes
-/// a query due now. A replay for a paid attempt answers `success` and changes
-/// nothing but the kept record.
-pub fn notified(tx: &mut dyn Tx, now: Timestamp, record: &NotifyRecord, trade_no: Option<&str>) -> Result<NotifyReply> {
+/// a query due now (the second value: whether it did). A replay for a paid
+/// attempt answers `success` and changes nothing but the kept record.
+pub fn notified(
+    tx: &mut dyn Tx,
+    now: Timestamp,
+    record: &NotifyRecord,
+    trade_no: Option<&str>,
+) -> Result<(NotifyReply, bool)> {
     // The attempt is locked before the record referring to it is written:
     // the other order lets concurrent twins deadlock on PostgreSQL (the
     // foreign key's share lock, then each waiting for the other's).
@@ -44,10 +49,10 @@ pub fn notified(tx: &mut dyn Tx, now: Timestamp, record: &NotifyRecord, trade_no
     };
     tx.insert_notify(record)?;
     let (Some(a), Some(trade_no)) = (locked, trade_no) else {
-        return Ok(NotifyReply::Fail);
+        return Ok((NotifyReply::Fail, false));
     };
     if a.state == AttemptState::Paid {
-        return Ok(NotifyReply::Success);
+        return Ok((NotifyReply::Success, false));
     }
     if a.notified_at.is_none() {
         tx.set_payment_notified(a.id, now, trade_no)?;
@@ -60,7 +65,7 @@ pub fn notified(tx: &mut dyn Tx, now: Timestamp, record: &NotifyRecord, trade_no
         ))?;
     }
     tx.schedule_check(a.id, now)?;
-    Ok(NotifyReply::Success)
+    Ok((NotifyReply::Success, true))
 }
 
 /// A query that failed is asked again this many times before it is dropped

@@ -224,8 +224,10 @@ pub const MAX_NOTIFY: usize = 8 * 1024;
 pub async fn notify<S: Store>(app: &App<S>, gateway: &str, remote: String, raw: &str) -> Result<NotifyReply> {
     let now = app.now();
     let (record, trade_no) = judge(app, gateway, remote, raw, now).await?;
-    let reply = app.store.write(move |tx| payments::notified(tx, now, &record, trade_no.as_deref())).await?;
-    if reply == NotifyReply::Success {
+    let (reply, query_due) =
+        app.store.write(move |tx| payments::notified(tx, now, &record, trade_no.as_deref())).await?;
+    // A replay for a paid attempt made nothing due: no query to run.
+    if query_due {
         crate::paycheck::run_checks(app).await?;
     }
     Ok(reply)
@@ -240,8 +242,11 @@ pub async fn returned<S: Store>(app: &App<S>, gateway: &str, remote: String, raw
     let (record, trade_no) = judge(app, gateway, format!("return {remote}"), raw, now).await?;
     let attempt = record.attempt_id;
     if record.verified {
-        app.store.write(move |tx| payments::notified(tx, now, &record, trade_no.as_deref())).await?;
-        crate::paycheck::run_checks(app).await?;
+        let (_, query_due) =
+            app.store.write(move |tx| payments::notified(tx, now, &record, trade_no.as_deref())).await?;
+        if query_due {
+            crate::paycheck::run_checks(app).await?;
+        }
     }
     Ok(attempt)
 }
