@@ -52,6 +52,18 @@ struct PgPool {
     permits: Semaphore,
 }
 
+impl Drop for PgPool {
+    fn drop(&mut self) {
+        // Closing a sync client blocks on its own runtime, which panics on an
+        // async worker thread (the last `Arc` may go with a connection task):
+        // hand them to a plain thread, as the store does.
+        let clients = self.clients.get_mut().map(std::mem::take).unwrap_or_default();
+        if !clients.is_empty() {
+            let _ = std::thread::spawn(move || drop(clients)).join();
+        }
+    }
+}
+
 enum Db {
     Sqlite(Mutex<rusqlite::Connection>),
     Postgres(PgPool),
@@ -291,12 +303,9 @@ impl Server {
         tokio::task::spawn_blocking(move || bare.count(&attempts)).await?
     }
 
-    /// Stops serving; the database clients are dropped off the async workers
-    /// (the sync `postgres` client must not be dropped on one).
+    /// Stops serving (the sync `postgres` clients close on a plain thread, see `PgPool`'s drop).
     pub async fn stop(self) {
         let _ = self.stop.send(true);
         let _ = self.task.await;
-        let bare = self.bare;
-        let _ = tokio::task::spawn_blocking(move || drop(bare)).await;
     }
 }
