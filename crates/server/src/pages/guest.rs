@@ -15,7 +15,7 @@ use youying_core::ports::Store;
 
 use super::forms::field;
 use super::layout::{Layout, Page, PageError, render, see_other};
-use super::market::{BuyInput, form_order, product_page, typed};
+use super::market::{BuyInput, GuestForm, form_order, product_page, typed};
 use crate::accounts::NewSession;
 use crate::app::guest::{self, GuestOrder, LookupRequest};
 use crate::app::orders::PayWith;
@@ -23,31 +23,19 @@ use crate::auth::{ClientIp, session_cookie};
 use crate::error::AppError;
 use crate::state::App;
 
-/// The 游客购买 form as the product page shows it: what was typed (never the
-/// password) and each error beside its field.
-#[derive(Debug, Default)]
-pub struct GuestForm {
-    pub contact: String,
-    pub contact_error: Option<String>,
-    pub password_error: Option<String>,
-    /// Anything else (quantity, stock, the channel …).
-    pub error: Option<String>,
-}
-
-impl GuestForm {
-    fn failed(contact: String, e: &AppError) -> Self {
-        let mut f = GuestForm { contact, ..GuestForm::default() };
-        match e {
-            AppError::Core(Error::Invalid { field: "contact", .. }) => f.contact_error = Some(e.message()),
-            AppError::Core(Error::Invalid { field: "query_password", .. })
-            | AppError::Core(Error::Throttled { .. }) => {
-                f.password_error = Some(e.message());
-            }
-            _ if e.code() == "guest_contact_taken" => f.password_error = Some(e.message()),
-            _ => f.error = Some(e.message()),
+/// The 游客购买 form shown again after `e`: the contact as typed, the error
+/// beside the field it is about.
+fn failed(contact: String, e: &AppError) -> GuestForm {
+    let mut f = GuestForm { contact, ..GuestForm::default() };
+    match e {
+        AppError::Core(Error::Invalid { field: "contact", .. }) => f.contact_error = Some(e.message()),
+        AppError::Core(Error::Invalid { field: "query_password", .. } | Error::Throttled { .. }) => {
+            f.password_error = Some(e.message());
         }
-        f
+        _ if e.code() == "guest_contact_taken" => f.password_error = Some(e.message()),
+        _ => f.error = Some(e.message()),
     }
+    f
 }
 
 /// A 303 to `to` that also signs the browser in with `s`.
@@ -97,7 +85,7 @@ pub async fn guest_buy<S: Store>(
         Err(e) => {
             e.log();
             let (quantity, topup) = typed(&form);
-            let guest = GuestForm::failed(contact, &e);
+            let guest = failed(contact, &e);
             let input = BuyInput { quantity, topup, error: None, guest };
             let resp = product_page(&app, &page, id, input).await?;
             // The page itself is fine; the status says the purchase was not.

@@ -15,7 +15,6 @@ use youying_core::values::{ProductId, ShopId};
 use youying_core::{Error, deposit};
 
 use super::forms::{field, parse_yuan_opt, urlencode, yuan_input};
-use super::guest::GuestForm;
 use super::labels::{Contact, kind_label};
 use super::layout::{Layout, Page, PageError, render, see_other};
 use crate::app::orders::{NewOrder, PayWith};
@@ -278,6 +277,17 @@ struct ProductPage<'a> {
 /// listing's own time, else the platform default.
 fn topup_promise_secs(v: &ProductView, r: &Rules) -> i64 {
     youying_core::catalogue::topup_promise_secs(&v.promises, v.topup_promise_secs, r)
+}
+
+/// The 游客购买 form as the product page shows it (pages/guest.rs takes it):
+/// what was typed (never the password) and each error beside its field.
+#[derive(Debug, Default)]
+pub struct GuestForm {
+    pub contact: String,
+    pub contact_error: Option<String>,
+    pub password_error: Option<String>,
+    /// Anything else (quantity, stock, the channel …).
+    pub error: Option<String>,
 }
 
 /// What the buyer typed, kept when the form comes back with an error.
