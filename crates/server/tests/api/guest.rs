@@ -105,6 +105,8 @@ http_test!(a_guest_buys_reads_the_key_chats_opens_a_case_and_exports_evidence, |
     assert_eq!(zip.headers()["content-type"], "application/zip");
 
     // A guest trades no further than buying.
+    let (_, me) = app.get("/api/v1/me", Some(&guest.token)).await;
+    assert_eq!(me["guest"], true, "{me}");
     let (s, _) = app.post("/api/v1/shops", Some(&guest.token), json!({"name": "游客的店"})).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "a guest cannot open a shop");
     let (s, _) = app.post("/api/v1/tokens", Some(&guest.token), json!({"name": "bot"})).await;
@@ -258,6 +260,8 @@ http_test!(the_pages_take_a_guest_from_the_product_to_its_order, |app| {
     assert!(order.contains("data-nav=\"claim\""), "a guest is offered the claim");
 
     // 设置用户名和密码.
+    let (_, account) = web.get("/account").await;
+    assert!(account.contains("id=\"claim-link\"") && !account.contains("创建令牌"), "{account}");
     let (s, form) = web.get("/account/claim").await;
     assert!(s == StatusCode::OK && form.contains("138****8000"), "{form}");
     let (s, to, _) = web.post("/account/claim", &[("username", "guest_buyer"), ("password", "guest-pw-2026")]).await;
