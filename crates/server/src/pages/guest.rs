@@ -64,6 +64,10 @@ pub async fn guest_buy<S: Store>(
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     page.check_csrf(field(&form, "_csrf"))?;
+    if page.viewer.is_some() {
+        // Signed in (a buyer, or a guest buying again): the page's own buttons.
+        return Ok(see_other(&format!("/products/{id}")));
+    }
     let contact = field(&form, "contact").trim().chars().take(254).collect::<String>();
     let result = async {
         let order = form_order(&app, id, &form).await?;

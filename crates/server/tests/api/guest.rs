@@ -244,6 +244,13 @@ http_test!(the_pages_take_a_guest_from_the_product_to_its_order, |app| {
     gw.fake.pay(p["out_trade_no"].as_str().unwrap()).await;
     let no = app.top_up(&guest, &p).await["order_no"].as_str().unwrap().to_owned();
 
+    let (s, to, _) = Web::new(&app, &guest).post(&buy, &good).await;
+    assert_eq!((s, to.as_str()), (StatusCode::FORBIDDEN, ""), "the session's own CSRF token is needed");
+    let mut signed = Web::new(&app, &guest);
+    signed.get(&format!("/products/{}", shop.product)).await;
+    let (s, to, _) = signed.post(&buy, &good).await;
+    assert_eq!((s, to), (StatusCode::SEE_OTHER, format!("/products/{}", shop.product)), "signed in: no second guest");
+
     // 订单查询 from another browser.
     let r = anon_post(&app, "/orders/lookup", &[("query", &no), ("query_password", "wrong-pw")]).await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
