@@ -36,7 +36,7 @@ export const tests = [
       const m = await checkFits(page, 390);
       assert.deepEqual(
         m.nav.map((n) => n.key),
-        ['home', 'market', 'login', 'register'],
+        ['home', 'market', 'login', 'register', 'lookup'],
       );
       assert.ok(await page.isVisible('text=有求必应的卡盟平台'));
       await page.screenshot({ path: resultsPath('home-mobile.png'), fullPage: false });

@@ -28,9 +28,17 @@ pub fn api_token(actor: &User, token: &ApiToken) -> Result<()> {
     if token.user_id == actor.id { Ok(()) } else { Err(Error::NotFound) }
 }
 
-/// Opening a shop: any buyer account. Sub-accounts and platform staff do not trade.
+/// Opening a shop: any full buyer account. Sub-accounts and platform staff do
+/// not trade; a guest first sets a username and password (`full_account`).
 pub fn open_shop(actor: &User) -> Result<()> {
+    full_account(actor)?;
     if actor.role == Role::Buyer { Ok(()) } else { Err(Error::Forbidden) }
+}
+
+/// What only a registered account may do (open a shop, withdraw, API tokens):
+/// a guest bought with a contact and a query password, and proves no more.
+pub fn full_account(actor: &User) -> Result<()> {
+    if actor.guest { Err(Error::Forbidden) } else { Ok(()) }
 }
 
 pub fn admin(actor: &User) -> Result<()> {
@@ -75,6 +83,7 @@ mod tests {
             password_hash: String::new(),
             created_at: Timestamp::from_millis(0),
             disabled: false,
+            guest: false,
         }
     }
 
@@ -88,6 +97,9 @@ mod tests {
         assert!(shop(&user(4, Role::MerchantAgent, Some(8)), ShopAction::Serve, &s).is_err());
         assert!(shop(&user(5, Role::Admin, None), ShopAction::Manage, &s).is_ok());
         assert!(open_shop(&user(3, Role::MerchantAgent, Some(9))).is_err());
+        let guest = User { guest: true, ..user(6, Role::Buyer, None) };
+        assert!(matches!(open_shop(&guest), Err(Error::Forbidden)));
+        assert!(open_shop(&user(7, Role::Buyer, None)).is_ok());
     }
 
     #[test]

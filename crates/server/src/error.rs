@@ -52,6 +52,19 @@ impl AppError {
         AppError::Http { status, code }
     }
 
+    /// An order lookup that found nothing the caller may see: an unknown
+    /// order number or contact, a wrong query password, or someone else's
+    /// order all answer exactly this (404 `guest_not_found`).
+    pub fn guest_not_found() -> Self {
+        AppError::http(StatusCode::NOT_FOUND, "guest_not_found")
+    }
+
+    /// A guest checkout with a contact a guest already holds, and not its
+    /// query password (409 `guest_contact_taken`).
+    pub fn guest_contact_taken() -> Self {
+        AppError::http(StatusCode::CONFLICT, "guest_contact_taken")
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::Http { status, .. } => *status,

@@ -254,6 +254,13 @@ pub const ZH_CN: &[(&str, &str)] = &[
     ("image_too_large", "图片过大：不能超过 5 MiB。"),
     ("image_too_many_pixels", "图片尺寸过大：宽和高都不能超过 16384 像素。"),
     ("invalid_input.message_id", "该消息不属于这个对话。"),
+    // guest orders
+    ("guest_not_found", "没有找到订单：请核对订单号或联系方式，以及查询密码。"),
+    ("guest_contact_taken", "该联系方式已用于游客购买：请填写当时设置的查询密码，或先到「订单查询」找回订单。"),
+    ("invalid_input.contact", "联系方式须为邮箱（如 name@example.com）或 11 位大陆手机号。"),
+    ("invalid_input.query_password", "查询密码须为 6–128 个字符。"),
+    ("nav.lookup", "订单查询"),
+    ("nav.claim", "设置用户名和密码"),
 ];
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use crate::api::cases;
 use crate::api::chat;
 use crate::api::enforcement;
 use crate::api::evidence;
+use crate::api::guest;
 use crate::api::orders;
 use crate::api::pay;
 use crate::api::payments;
@@ -34,6 +35,7 @@ use crate::api::withdrawals;
         payments::list_gateways, payments::put_gateway,
         pay::start_top_up, pay::my_top_ups, pay::get_top_up, pay::list_top_ups, pay::confirm_top_up,
         products::create, products::patch, products::get, products::search, products::of_shop, products::import, products::withdraw,
+        guest::checkout, guest::lookup, guest::claim,
         orders::create, orders::get, orders::list, orders::snapshot, orders::reveal, orders::confirm, orders::fulfil, orders::cancel,
         chat::open, chat::list, chat::messages, chat::post, chat::upload_image, chat::image, chat::read, chat::assign, chat::set_duty, chat::get_duty, chat::notifications,
         cases::open, cases::of_order, cases::list, cases::get, cases::act, cases::evidence, cases::arbitration,

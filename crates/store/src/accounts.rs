@@ -6,12 +6,12 @@ use youying_core::accounts::{AccountRead, AccountTx, ApiToken, NewUser, SessionI
 use youying_core::error::{Result, StorageError};
 use youying_core::rules::{RulesRead, RulesTx};
 use youying_core::shops::{Invite, InviteState, Shop, ShopRead, ShopTx};
-use youying_core::values::{DeadlineId, InviteId, Role, ShopId, ShopName, TokenId, UserId};
+use youying_core::values::{DeadlineId, InviteId, Role, ShopId, ShopName, TokenId, UserId, Username};
 
 use crate::sql::{Conn, Row, params};
 use crate::sqltx::SqlTx;
 
-const USER_COLS: &str = "id, username, role, shop_id, password_hash, created_at, disabled";
+const USER_COLS: &str = "id, username, role, shop_id, password_hash, created_at, disabled, guest";
 
 fn user(r: &Row) -> Result<User> {
     Ok(User {
@@ -22,6 +22,7 @@ fn user(r: &Row) -> Result<User> {
         password_hash: r.text(4)?,
         created_at: r.time(5)?,
         disabled: r.int(6)? != 0,
+        guest: r.int(7)? != 0,
     })
 }
 
@@ -67,16 +68,16 @@ impl<C: Conn> AccountRead for SqlTx<'_, C> {
     }
 
     fn session(&mut self, hash: &str, now: Timestamp) -> Result<Option<SessionInfo>> {
-        let sql = "SELECT u.id, u.username, u.role, u.shop_id, u.password_hash, u.created_at, u.disabled, s.csrf, s.expires_at \
+        let sql = "SELECT u.id, u.username, u.role, u.shop_id, u.password_hash, u.created_at, u.disabled, u.guest, s.csrf, s.expires_at \
              FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2".to_string();
         match self.one(&sql, params![hash, now])? {
-            Some(r) => Ok(Some(SessionInfo { user: user(&r)?, csrf: r.text(7)?, expires_at: r.time(8)? })),
+            Some(r) => Ok(Some(SessionInfo { user: user(&r)?, csrf: r.text(8)?, expires_at: r.time(9)? })),
             None => Ok(None),
         }
     }
 
     fn api_token_user(&mut self, hash: &str) -> Result<Option<User>> {
-        let sql = "SELECT u.id, u.username, u.role, u.shop_id, u.password_hash, u.created_at, u.disabled \
+        let sql = "SELECT u.id, u.username, u.role, u.shop_id, u.password_hash, u.created_at, u.disabled, u.guest \
                    FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL";
         self.one(sql, params![hash])?.as_ref().map(user).transpose()
     }
@@ -106,6 +107,18 @@ impl<C: Conn> AccountRead for SqlTx<'_, C> {
         .iter()
         .map(|r| r.time(0))
         .collect()
+    }
+
+    fn guest_by_contact(&mut self, key: &str) -> Result<Option<User>> {
+        let cols = USER_COLS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "SELECT {cols} FROM guests g JOIN users u ON u.id = g.user_id WHERE g.contact_key = $1 AND u.guest = 1"
+        );
+        self.one(&sql, params![key])?.as_ref().map(user).transpose()
+    }
+
+    fn guest_contact(&mut self, u: UserId) -> Result<Option<String>> {
+        self.one("SELECT contact FROM guests WHERE user_id = $1", params![u.0])?.map(|r| r.text(0)).transpose()
     }
 }
 
@@ -157,6 +170,28 @@ impl<C: Conn> AccountTx for SqlTx<'_, C> {
 
     fn clear_login_failures(&mut self, key: &str, ip: &str) -> Result<()> {
         self.exec("DELETE FROM login_failures WHERE username_key = $1 AND ip = $2", params![key, ip])?;
+        Ok(())
+    }
+
+    fn insert_guest(&mut self, u: UserId, contact: &str, key: &str, at: Timestamp) -> Result<()> {
+        self.exec(
+            "INSERT INTO guests (user_id, contact, contact_key, created_at) VALUES ($1, $2, $3, $4)",
+            params![u.0, contact, key, at],
+        )?;
+        self.exec("UPDATE users SET guest = 1 WHERE id = $1", params![u.0])?;
+        Ok(())
+    }
+
+    fn claim_guest(&mut self, u: UserId, name: &Username, hash: &str) -> Result<()> {
+        let n = self.exec(
+            "UPDATE users SET username = $2, username_key = $3, password_hash = $4, guest = 0 WHERE id = $1 AND guest = 1",
+            params![u.0, name.as_str(), name.key(), hash],
+        )?;
+        if n == 0 {
+            return Err(youying_core::Error::Forbidden);
+        }
+        // The contact is free again: lookups find guests only.
+        self.exec("DELETE FROM guests WHERE user_id = $1", params![u.0])?;
         Ok(())
     }
 }

@@ -27,6 +27,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     Migration { version: 13, sql: include_str!("../migrations/sqlite/0013_gateways.sql") },
     Migration { version: 14, sql: include_str!("../migrations/sqlite/0014_payments.sql") },
     Migration { version: 15, sql: include_str!("../migrations/sqlite/0015_withdrawals.sql") },
+    Migration { version: 16, sql: include_str!("../migrations/sqlite/0016_guests.sql") },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -44,6 +45,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     Migration { version: 13, sql: include_str!("../migrations/postgres/0013_gateways.sql") },
     Migration { version: 14, sql: include_str!("../migrations/postgres/0014_payments.sql") },
     Migration { version: 15, sql: include_str!("../migrations/postgres/0015_withdrawals.sql") },
+    Migration { version: 16, sql: include_str!("../migrations/postgres/0016_guests.sql") },
 ];
 
 /// Applies what is missing; returns how many migrations ran. On SQLite,

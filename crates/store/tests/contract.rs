@@ -45,6 +45,36 @@ fn probe(subject: &str, due: Timestamp) -> NewDeadline {
     NewDeadline { kind: DeadlineKind::Probe, subject: subject.into(), due_at: due, created_at: T0, payload: json!({}) }
 }
 
+store_test!(a_guest_is_found_by_contact_until_claimed, |store, _db| {
+    use youying_core::accounts::guest::{self, GuestContact};
+    let contact = GuestContact::parse("13800138000").unwrap();
+    let (c, name) = (contact.clone(), guest::guest_username(7));
+    let g = store.write(move |tx| guest::create(tx, T0, &name, "qhash".into(), &c)).await.unwrap();
+    assert!(g.guest && g.role == Role::Buyer, "{g:?}");
+    let key = contact.key();
+    let found = store.read(move |tx| tx.guest_by_contact(&key)).await.unwrap().unwrap();
+    assert_eq!((found.id, found.password_hash.as_str()), (g.id, "qhash"));
+    // A second guest with the same contact is refused by the unique index.
+    let (c, name) = (contact.clone(), guest::guest_username(8));
+    let err = store.write(move |tx| guest::create(tx, T0, &name, "h".into(), &c)).await.unwrap_err();
+    assert!(matches!(err, Error::Conflict(Conflict::Duplicate)), "{err:?}");
+    // Claimed: a full account, no longer found by its contact, the contact free again.
+    user(&store, "taken", Role::Buyer).await;
+    let (g2, taken) = (g.clone(), Username::parse("TAKEN").unwrap());
+    let err = store.write(move |tx| guest::claim(tx, T0, &g2, &taken, "p".into())).await.unwrap_err();
+    assert!(matches!(err, Error::UsernameTaken), "{err:?}");
+    let (g2, name) = (g.clone(), Username::parse("xiaoli").unwrap());
+    let claimed = store.write(move |tx| guest::claim(tx, T0, &g2, &name, "phash".into())).await.unwrap();
+    assert!(!claimed.guest && claimed.username == "xiaoli" && claimed.password_hash == "phash");
+    let (key, id) = (contact.key(), g.id);
+    let (by_contact, contact_of) =
+        store.read(move |tx| Ok((tx.guest_by_contact(&key)?, tx.guest_contact(id)?))).await.unwrap();
+    assert!(by_contact.is_none() && contact_of.is_none());
+    let err = store.write(move |tx| guest::claim(tx, T0, &claimed, &Username::parse("again").unwrap(), "p".into()));
+    assert!(matches!(err.await.unwrap_err(), Error::Forbidden), "a full account is never a guest");
+    assert_eq!(verify_chain(&store).await, 3, "created, the other user registered, claimed");
+});
+
 store_test!(usernames_are_unique_without_case, |store, _db| {
     user(&store, "Alice", Role::Buyer).await;
     let again = Username::parse("alice").unwrap();

@@ -2,6 +2,7 @@
 //! and the rule changes admins make. Password hashing happens outside the core
 //! (it is slow on purpose); these functions receive the finished hash.
 
+pub mod guest;
 pub mod port;
 
 pub use self::port::{AccountRead, AccountTx, ApiToken, NewUser, SessionInfo, User};
@@ -89,6 +90,7 @@ pub fn logout(tx: &mut dyn Tx, now: Timestamp, user: &User, session_hash: &str) 
 }
 
 pub fn create_api_token(tx: &mut dyn Tx, now: Timestamp, user: &User, name: &str, token_hash: &str) -> Result<TokenId> {
+    authz::full_account(user)?;
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 60 {
         return Err(Error::Invalid { field: "name", reason: "length_1_60" });

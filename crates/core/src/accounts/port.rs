@@ -16,6 +16,9 @@ pub struct User {
     pub password_hash: String,
     pub created_at: Timestamp,
     pub disabled: bool,
+    /// A guest (bought without registering, see `accounts::guest`): no chosen
+    /// username or password yet; may not open a shop or withdraw.
+    pub guest: bool,
 }
 
 impl std::fmt::Debug for User {
@@ -27,6 +30,7 @@ impl std::fmt::Debug for User {
             .field("shop_id", &self.shop_id)
             .field("password_hash", &"***")
             .field("disabled", &self.disabled)
+            .field("guest", &self.guest)
             .finish()
     }
 }
@@ -83,6 +87,10 @@ pub trait AccountRead {
     fn api_token(&mut self, id: TokenId) -> Result<Option<ApiToken>>;
     fn api_tokens_of(&mut self, user: UserId) -> Result<Vec<ApiToken>>;
     fn login_failures_since(&mut self, username_key: &str, ip: &str, since: Timestamp) -> Result<Vec<Timestamp>>;
+    /// The guest (still a guest) that gave this contact, by `GuestContact::key`.
+    fn guest_by_contact(&mut self, contact_key: &str) -> Result<Option<User>>;
+    /// The contact a guest gave, as stored (the caller masks it for display).
+    fn guest_contact(&mut self, user: UserId) -> Result<Option<String>>;
 }
 
 /// Changing accounts. Methods map constraint violations to domain errors
@@ -102,4 +110,10 @@ pub trait AccountTx: AccountRead {
     fn revoke_api_token(&mut self, id: TokenId, at: Timestamp) -> Result<()>;
     fn record_login_failure(&mut self, username_key: &str, ip: &str, at: Timestamp) -> Result<()>;
     fn clear_login_failures(&mut self, username_key: &str, ip: &str) -> Result<()>;
+    /// Marks a new user as a guest with its contact; a contact another guest
+    /// holds is `Conflict::Duplicate`.
+    fn insert_guest(&mut self, user: UserId, contact: &str, contact_key: &str, at: Timestamp) -> Result<()>;
+    /// The guest becomes a normal account: username and password set, the flag
+    /// and the contact dropped. A taken username is `UsernameTaken`.
+    fn claim_guest(&mut self, user: UserId, username: &Username, password_hash: &str) -> Result<()>;
 }

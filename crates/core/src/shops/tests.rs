@@ -42,6 +42,7 @@ fn user(id: i64, role: Role, shop_id: Option<i64>) -> User {
         password_hash: String::new(),
         created_at: Timestamp::from_millis(0),
         disabled: false,
+        guest: false,
     }
 }
 

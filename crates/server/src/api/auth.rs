@@ -35,6 +35,9 @@ pub struct UserView {
     pub role: String,
     /// The shop a merchant agent works for.
     pub shop_id: Option<i64>,
+    /// A guest (bought without registering): may buy, read keys, chat, open
+    /// cases and export evidence; `POST /api/v1/account/claim` makes it a full account.
+    pub guest: bool,
 }
 
 impl From<&User> for UserView {
@@ -44,6 +47,7 @@ impl From<&User> for UserView {
             username: u.username.clone(),
             role: u.role.as_str().to_owned(),
             shop_id: u.shop_id.map(|s| s.0),
+            guest: u.guest,
         }
     }
 }

@@ -5,6 +5,7 @@ pub(crate) mod admin;
 pub mod bot;
 pub mod cases;
 pub mod chat;
+pub mod guest;
 pub mod orders;
 pub mod pay;
 pub mod payments;
@@ -38,6 +39,7 @@ pub fn router<S: Store>() -> Router<App<S>> {
         .merge(chat::router::<S>())
         .merge(enforcement::router::<S>())
         .merge(evidence::router::<S>())
+        .merge(guest::router::<S>())
         .merge(orders::router::<S>())
         .merge(products::router::<S>())
         .merge(public::router::<S>())

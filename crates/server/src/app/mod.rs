@@ -9,6 +9,7 @@ pub mod cases;
 pub mod chat;
 pub mod chat_view;
 pub mod evidence;
+pub mod guest;
 pub mod orders;
 pub mod pay;
 pub mod payments;

@@ -168,10 +168,24 @@ async fn start_checkout<S: Store>(
     n: &NewOrder,
     pay: &PayWith,
 ) -> Result<PaymentView> {
+    let now = app.now();
+    let input = checkout_input(app, now, n, pay).await?;
+    let a = app.store.write(move |tx| payments::start_checkout(tx, now, &buyer, input)).await?;
+    let pay_url = payment_pay_url(app, &a, site).await?;
+    Ok(view(&a, Some(pay_url)))
+}
+
+/// What `payments::start_checkout` needs to start paying for `n` through
+/// `pay`: the gateway, a fresh out_trade_no and the order number to come.
+pub(crate) async fn checkout_input<S: Store>(
+    app: &App<S>,
+    now: Timestamp,
+    n: &NewOrder,
+    pay: &PayWith,
+) -> Result<StartPayment> {
     let channel =
         Channel::parse(pay.channel.trim()).map_err(|_| Error::Invalid { field: "channel", reason: "unknown" })?;
     let gateway = pick_gateway(app, pay.gateway.as_deref(), channel).await?;
-    let now = app.now();
     let random = random_u64().map_err(|_| youying_core::StorageError("random".into()))?;
     let checkout = PendingCheckout {
         product_id: n.product_id,
@@ -179,20 +193,17 @@ async fn start_checkout<S: Store>(
         topup_target: n.topup_target.clone(),
         order_no: core_orders::order_no(now, random),
     };
-    let input = StartPayment {
+    Ok(StartPayment {
         gateway,
         channel,
         amount_fen: 0,
         out_trade_no: new_out_trade_no(now)?,
         purpose: Purpose::Checkout,
         checkout: Some(checkout),
-    };
-    let a = app.store.write(move |tx| payments::start_checkout(tx, now, &buyer, input)).await?;
-    let pay_url = payment_pay_url(app, &a, site).await?;
-    Ok(view(&a, Some(pay_url)))
+    })
 }
 
-async fn payment_pay_url<S: Store>(app: &App<S>, a: &Attempt, site: &str) -> Result<String> {
+pub(crate) async fn payment_pay_url<S: Store>(app: &App<S>, a: &Attempt, site: &str) -> Result<String> {
     let name = a.gateway.clone();
     let g = app.store.read(move |tx| tx.gateway(&name)).await?.ok_or(Error::NotFound)?;
     pay_url(&app.vault, &g, a, site)

@@ -37,6 +37,8 @@ struct AccountPage<'a> {
     email: Option<String>,
     /// Whether this platform sends mail at all (an SMTP server is configured).
     mail_on: bool,
+    /// A guest: offered 设置用户名和密码 instead of API tokens.
+    guest: bool,
 }
 
 fn role_label(r: youying_core::values::Role) -> &'static str {
@@ -61,6 +63,7 @@ async fn account_page<S: Store>(app: &App<S>, page: &Page, new_token: Option<Str
         page: &page.layout,
         email,
         mail_on: app.mail.is_some(),
+        guest: v.user.guest,
         username: v.user.username.clone(),
         role: role_label(v.user.role),
         tokens: tokens

@@ -61,6 +61,7 @@ fn nav_for(viewer: Option<&Viewer>, owns_shop: bool) -> Vec<NavItem> {
         None => {
             nav.push(item("login", "nav.login", "/login"));
             nav.push(item("register", "nav.register", "/register"));
+            nav.push(item("lookup", "nav.lookup", "/orders/lookup"));
         }
         Some(Role::Buyer) => {
             nav.push(item("orders", "nav.orders", "/orders"));
@@ -73,6 +74,9 @@ fn nav_for(viewer: Option<&Viewer>, owns_shop: bool) -> Vec<NavItem> {
                 nav.push(item("merchant-chat", "nav.merchant_chat", "/merchant/chat"));
                 nav.push(item("merchant-cases", "nav.merchant_cases", "/merchant/cases"));
                 nav.push(item("quiz", "nav.quiz", "/quiz"));
+            } else if viewer.is_some_and(|v| v.user.guest) {
+                // A guest opens no shop; it may become a full account first.
+                nav.push(item("claim", "nav.claim", "/account/claim"));
             } else {
                 nav.push(item("open-shop", "nav.open_shop", "/shops/new"));
             }

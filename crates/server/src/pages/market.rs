@@ -21,7 +21,7 @@ use crate::app::orders::{NewOrder, PayWith};
 use crate::app::pay::{self, Purchase};
 use crate::app::products::{ProductView, SearchParams, load_view, search_products, view};
 use crate::catalog::render_markdown;
-use crate::error::AppError;
+use crate::error::{ApiResult, AppError};
 use crate::fmt::{fmt_duration, fmt_fen, fmt_time};
 use crate::i18n;
 use crate::security::random_token;
@@ -268,6 +268,8 @@ struct ProductPage<'a> {
     signed_in: bool,
     contact: Contact,
     error: Option<String>,
+    /// 游客购买: the anonymous visitor's form (pages/guest.rs).
+    guest: GuestForm,
 }
 
 /// The promised top-up time the way checkout sets it (the core's
@@ -277,15 +279,32 @@ fn topup_promise_secs(v: &ProductView, r: &Rules) -> i64 {
     youying_core::catalogue::topup_promise_secs(&v.promises, v.topup_promise_secs, r)
 }
 
-/// What the buyer typed, kept when the form comes back with an error.
-#[derive(Default)]
-struct BuyInput {
-    quantity: String,
-    topup: Vec<(String, String)>,
-    error: Option<AppError>,
+/// The 游客购买 form as the product page shows it (pages/guest.rs takes it):
+/// what was typed (never the password) and each error beside its field.
+#[derive(Debug, Default)]
+pub struct GuestForm {
+    pub contact: String,
+    pub contact_error: Option<String>,
+    pub password_error: Option<String>,
+    /// Anything else (quantity, stock, the channel …).
+    pub error: Option<String>,
 }
 
-async fn product_page<S: Store>(app: &App<S>, page: &Page, id: i64, input: BuyInput) -> Result<Response, PageError> {
+/// What the buyer typed, kept when the form comes back with an error.
+#[derive(Default)]
+pub(super) struct BuyInput {
+    pub(super) quantity: String,
+    pub(super) topup: Vec<(String, String)>,
+    pub(super) error: Option<AppError>,
+    pub(super) guest: GuestForm,
+}
+
+pub(super) async fn product_page<S: Store>(
+    app: &App<S>,
+    page: &Page,
+    id: i64,
+    input: BuyInput,
+) -> Result<Response, PageError> {
     let v = load_view(app, ProductId(id)).await.map_err(|e| page.error(e))?;
     let sid = ShopId(v.shop_id);
     let now = app.now();
@@ -333,6 +352,7 @@ async fn product_page<S: Store>(app: &App<S>, page: &Page, id: i64, input: BuyIn
         signed_in: page.viewer.is_some(),
         contact,
         error: input.error.map(|e| e.message()),
+        guest: input.guest,
         p: ProductCard::of(&v),
     };
     Ok(render(status, &page.layout, &t))
@@ -359,35 +379,47 @@ pub async fn buy<S: Store>(
     let Some(viewer) = page.viewer.clone() else {
         return Ok(see_other(&format!("/login?next=/products/{id}")));
     };
-    let topup: Vec<(String, String)> =
-        form.iter().filter_map(|(k, v)| k.strip_prefix("t_").map(|k| (k.to_owned(), v.clone()))).collect();
-    let quantity = field(&form, "quantity").trim().to_owned();
+    let (quantity, topup) = typed(&form);
     let result = async {
-        let v = load_view(&app, ProductId(id)).await?;
-        let qty = quantity.parse::<i64>().map_err(|_| Error::Invalid { field: "quantity", reason: "not_a_number" })?;
-        let topup_target = (v.kind == ProductKind::DirectTopup.as_str()).then(|| {
-            let declared = v.topup_fields.iter().map(|f| {
-                let value = topup.iter().find(|(k, _)| *k == f.name).map_or("", |(_, v)| v.as_str());
-                (f.name.clone(), serde_json::Value::String(value.to_owned()))
-            });
-            serde_json::Value::Object(declared.collect())
-        });
+        let mut order = form_order(&app, id, &form).await?;
         let idem = field(&form, "idem").trim();
         let key = (!idem.is_empty()).then(|| format!("page:{idem}"));
         // 支付宝 / 微信 buttons: the wallet first, what it lacks through the gateway.
         let channel = field(&form, "pay_channel").trim();
-        let pay = (!channel.is_empty()).then(|| PayWith { channel: channel.to_owned(), gateway: None });
-        let order = NewOrder { product_id: id, quantity: qty, topup_target, pay };
+        order.pay = (!channel.is_empty()).then(|| PayWith { channel: channel.to_owned(), gateway: None });
         let site = app.config.site_url(headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()));
         pay::buy(&app, viewer.user.clone(), &site, &order, key).await
     }
     .await;
+    let input = |error| BuyInput { quantity, topup, error: Some(error), guest: GuestForm::default() };
     match result {
         Ok(Purchase::Placed { order, .. }) => Ok(see_other(&format!("/orders/{}", order.no))),
         Ok(Purchase::Paying(p)) => Ok(see_other(&format!("/wallet/topups/{}?go=1", p.id))),
         Err(e) if e.status() == StatusCode::NOT_FOUND => Err(page.error(e)),
-        Err(e) => product_page(&app, &page, id, BuyInput { quantity, topup, error: Some(e) }).await,
+        Err(e) => product_page(&app, &page, id, input(e)).await,
     }
+}
+
+/// The quantity and the top-up fields (`t_*`) as typed, to show again.
+pub(super) fn typed(form: &[(String, String)]) -> (String, Vec<(String, String)>) {
+    let topup = form.iter().filter_map(|(k, v)| k.strip_prefix("t_").map(|k| (k.to_owned(), v.clone()))).collect();
+    (field(form, "quantity").trim().to_owned(), topup)
+}
+
+/// The order a product page's form asks for (without a way to pay): the
+/// quantity, and for a direct top-up the declared fields.
+pub(super) async fn form_order<S: Store>(app: &App<S>, id: i64, form: &[(String, String)]) -> ApiResult<NewOrder> {
+    let (quantity, topup) = typed(form);
+    let v = load_view(app, ProductId(id)).await?;
+    let qty = quantity.parse::<i64>().map_err(|_| Error::Invalid { field: "quantity", reason: "not_a_number" })?;
+    let topup_target = (v.kind == ProductKind::DirectTopup.as_str()).then(|| {
+        let declared = v.topup_fields.iter().map(|f| {
+            let value = topup.iter().find(|(k, _)| *k == f.name).map_or("", |(_, v)| v.as_str());
+            (f.name.clone(), serde_json::Value::String(value.to_owned()))
+        });
+        serde_json::Value::Object(declared.collect())
+    });
+    Ok(NewOrder { product_id: id, quantity: qty, topup_target, pay: None })
 }
 
 #[derive(Template)]

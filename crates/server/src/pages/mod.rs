@@ -13,6 +13,7 @@ mod enforcement;
 pub(crate) mod forms;
 mod gateways;
 pub(crate) mod grade;
+mod guest;
 mod labels;
 pub mod layout;
 mod market;
@@ -55,6 +56,7 @@ pub fn router<S: Store>() -> Router<App<S>> {
         .merge(orders::router::<S>())
         .merge(platform::router::<S>())
         .merge(gateways::router::<S>())
+        .merge(guest::router::<S>())
         .merge(pay::router::<S>())
         .merge(quiz::router::<S>())
         .merge(reviews::router::<S>())

@@ -24,6 +24,7 @@ mod evidence;
 mod fakepay;
 mod gateways;
 mod grades;
+mod guest;
 mod mail;
 mod market;
 mod market_pages;
