@@ -418,6 +418,11 @@ impl<C: Conn> LedgerRead for SqlTx<'_, C> {
                 "SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM withdrawals WHERE state = 'requested'",
                 &[],
             )?)?,
+            gateway_clearing_balance: self.balance(Account::GatewayClearing)?,
+            paid_in_by_attempts: count(self.one(
+                "SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM payment_attempts WHERE state = 'paid'",
+                &[],
+            )?)?,
         })
     }
 }

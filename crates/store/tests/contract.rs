@@ -355,6 +355,24 @@ store_test!(withdrawals_round_trip_and_are_decided_once, |store, _db| {
     assert_eq!(verify_chain(&store).await, 3);
 });
 
+store_test!(the_audit_knows_what_came_in_through_gateways, |store, _db| {
+    use youying_core::money::{Account, Entry, Fen};
+    let buyer = user(&store, "shoukuan", Role::Buyer).await;
+    let id = buyer.id;
+    // Money out of gateway clearing that no paid attempt accounts for.
+    store
+        .write(move |tx| {
+            let e =
+                Entry::transfer("pay_in", "t", "", Account::GatewayClearing, Account::UserWallet(id), Fen::new(500)?)?;
+            tx.post(&e, T0)
+        })
+        .await
+        .unwrap();
+    let audit = store.read(|tx| tx.ledger_audit()).await.unwrap();
+    assert_eq!((audit.gateway_clearing_balance, audit.paid_in_by_attempts), (-500, 0));
+    assert!(audit.negative_accounts.is_empty(), "clearing may go negative");
+});
+
 /// Edits an event behind the application's back, as an attacker with database access would.
 async fn tamper(db: &youying_store::testing::TestDb, seq: i64) {
     let url = db.url();

@@ -34,6 +34,10 @@ pub struct LedgerAudit {
     /// undecided withdrawals say it holds.
     pub pending_withdrawals_balance: i64,
     pub pending_withdrawals_requested: i64,
+    /// The gateway clearing account's balance (negative: what came in), and
+    /// what paid payment attempts say came in.
+    pub gateway_clearing_balance: i64,
+    pub paid_in_by_attempts: i64,
 }
 
 /// Reading balances and statements.

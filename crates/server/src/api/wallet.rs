@@ -163,6 +163,10 @@ pub struct AuditView {
     /// undecided withdrawals say it should.
     pub pending_withdrawals_balance: i64,
     pub pending_withdrawals_requested: i64,
+    /// What the gateway clearing account gave out (minus its balance), and
+    /// what paid payment attempts say came in through gateways.
+    pub gateway_clearing_balance: i64,
+    pub paid_in_by_attempts: i64,
 }
 
 pub fn audit_view(a: LedgerAudit) -> AuditView {
@@ -171,7 +175,8 @@ pub fn audit_view(a: LedgerAudit) -> AuditView {
         && a.negative_accounts.is_empty()
         && a.escrow_balance == a.escrow_held_by_orders
         && a.orphan_units == 0
-        && a.pending_withdrawals_balance == a.pending_withdrawals_requested;
+        && a.pending_withdrawals_balance == a.pending_withdrawals_requested
+        && -a.gateway_clearing_balance == a.paid_in_by_attempts;
     AuditView {
         ok,
         unbalanced_entries: a.unbalanced_entries,
@@ -182,6 +187,8 @@ pub fn audit_view(a: LedgerAudit) -> AuditView {
         orphan_units: a.orphan_units,
         pending_withdrawals_balance: a.pending_withdrawals_balance,
         pending_withdrawals_requested: a.pending_withdrawals_requested,
+        gateway_clearing_balance: a.gateway_clearing_balance,
+        paid_in_by_attempts: a.paid_in_by_attempts,
     }
 }
 
