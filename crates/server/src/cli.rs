@@ -42,7 +42,8 @@ pub struct DbArgs {
     /// once into DATA_DIR/master.key. Several instances must share one key.
     #[arg(long, env = "YOUYING_MASTER_KEY", hide_env_values = true)]
     pub master_key: Option<String>,
-    /// The platform's public address, for links it hands out (invitations).
+    /// The platform's public address, for links it hands out (invitations, mail) and
+    /// the payment gateways' notify and return addresses. Set it in production.
     #[arg(long, env = "YOUYING_PUBLIC_URL")]
     pub public_url: Option<String>,
 }

@@ -19,12 +19,19 @@ use crate::error::{ApiJson, ApiResult};
 use crate::security::{random_token, token_hash};
 use crate::state::App;
 
-#[derive(Debug, Deserialize, ToSchema)]
+/// `Debug` leaves out the password.
+#[derive(Deserialize, ToSchema)]
 pub struct Credentials {
     /// 3–32 letters, digits, `_` or CJK characters.
     pub username: String,
     /// 8–128 characters with a letter and a digit.
     pub password: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials").field("username", &self.username).finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]

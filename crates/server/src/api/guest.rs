@@ -86,11 +86,17 @@ pub async fn lookup<S: Store>(
     Ok(Json(LookupView { order_no: found.order_no, session: found.session.into() }))
 }
 
-/// `POST /api/v1/account/claim`.
-#[derive(Debug, Deserialize, ToSchema)]
+/// `POST /api/v1/account/claim`. `Debug` leaves out the password.
+#[derive(Deserialize, ToSchema)]
 pub struct ClaimRequest {
     pub username: String,
     pub password: String,
+}
+
+impl std::fmt::Debug for ClaimRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClaimRequest").field("username", &self.username).finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]

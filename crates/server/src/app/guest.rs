@@ -21,7 +21,8 @@ use crate::security::{hash_password, random_token, token_hash, verify_password};
 use crate::state::App;
 
 /// `POST /api/v1/guest/orders`: what a visitor buys and how to find it again.
-#[derive(Debug, Deserialize, ToSchema)]
+/// `Debug` leaves out the query password and the contact.
+#[derive(Deserialize, ToSchema)]
 pub struct GuestOrder {
     pub product_id: i64,
     #[serde(default = "one")]
@@ -41,12 +42,28 @@ fn one() -> i64 {
     1
 }
 
-/// `POST /api/v1/orders/lookup`.
-#[derive(Debug, Deserialize, ToSchema)]
+/// `POST /api/v1/orders/lookup`. `Debug` leaves out the query password.
+#[derive(Deserialize, ToSchema)]
 pub struct LookupRequest {
     /// An order number (18 digits) or the contact given at checkout.
     pub query: String,
     pub query_password: String,
+}
+
+impl std::fmt::Debug for GuestOrder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GuestOrder")
+            .field("product_id", &self.product_id)
+            .field("quantity", &self.quantity)
+            .field("pay", &self.pay)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for LookupRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LookupRequest").finish_non_exhaustive()
+    }
 }
 
 /// A guest's checkout under way: the payment to make and the guest's session.
