@@ -31,10 +31,13 @@ pub struct Config {
 impl Config {
     /// The platform's address for links and callbacks: `--public-url`, or else
     /// the `Host` the request came in on.
-    pub fn site_url(&self, host: Option<&str>) -> String {
+    pub fn site_url(&self, headers: &axum::http::HeaderMap) -> String {
         match &self.public_url {
             Some(u) => u.trim_end_matches('/').to_owned(),
-            None => format!("http://{}", host.unwrap_or("127.0.0.1")),
+            None => {
+                let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok());
+                format!("http://{}", host.unwrap_or("127.0.0.1"))
+            }
         }
     }
 

@@ -134,16 +134,31 @@ async fn fetch(http: &reqwest::Client, call: &QueryCall) -> std::result::Result<
     String::from_utf8(body).map_err(|_| "answer not UTF-8".into())
 }
 
-/// The loop: reconcile, then ask what is due, every few seconds until `shutdown`.
+/// Passes between reconciliations: the reconciliation only looks at attempts
+/// minutes old, so once a minute is plenty.
+const RECONCILE_EVERY_PASSES: u32 = 20;
+
+/// The loop until `shutdown`: every few seconds, the queries that are due (a
+/// read first, so an idle platform opens no write transaction), and now and
+/// then the reconciliation.
 pub async fn run<S: Store>(app: App<S>, mut shutdown: watch::Receiver<bool>) {
-    loop {
+    for pass in 0_u32.. {
         if *shutdown.borrow() {
             return;
         }
-        if let Err(e) = reconcile(&app).await {
+        if pass % RECONCILE_EVERY_PASSES == 0
+            && let Err(e) = reconcile(&app).await
+        {
             tracing::error!(error = %e, "payment reconciliation failed");
         }
-        if let Err(e) = run_checks(&app).await {
+        let due = match app.store.read(|tx| tx.next_check_due()).await {
+            Ok(next) => next.is_some_and(|at| at <= app.now()),
+            Err(e) => {
+                tracing::error!(error = %e, "payment queries: reading what is due failed");
+                false
+            }
+        };
+        if due && let Err(e) = run_checks(&app).await {
             tracing::error!(error = %e, "payment queries failed");
         }
         tokio::select! {

@@ -10,7 +10,7 @@ use youying_core::evidence::ChainedEvent;
 use youying_core::stock::ClaimedUnit;
 use youying_core::values::{CaseId, DeadlineId, OrderId, ShopId, UserId};
 
-use crate::sql::{Conn, Row, params};
+use crate::sql::{Conn, Row, lim, params};
 use crate::sqltx::SqlTx;
 
 const CASE_COLS: &str = "id, order_id, order_no, buyer_id, shop_id, type, state, description, mismatched, opened_at, merchant_due, \
@@ -48,10 +48,6 @@ fn case(r: &Row) -> Result<Case> {
         public_response: r.opt_text(23)?,
         public_response_at: r.opt_time(24)?,
     })
-}
-
-fn lim(limit: usize) -> i64 {
-    i64::try_from(limit).unwrap_or(i64::MAX)
 }
 
 impl<C: Conn> SqlTx<'_, C> {

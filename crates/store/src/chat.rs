@@ -7,7 +7,7 @@ use youying_core::chat::{Conversation, Message, NewImage, NewMessage, Owner, Rea
 use youying_core::error::{Error, Result, StorageError};
 use youying_core::values::{ConversationId, DeadlineId, OrderId, ProductId, ShopId, UserId};
 
-use crate::sql::{Conn, Row, params};
+use crate::sql::{Conn, Row, lim, params};
 use crate::sqltx::SqlTx;
 
 const CONV_COLS: &str = "id, buyer_id, shop_id, order_id, product_id, owner, assignee_id, awaiting_since, reply_due, deadline_id, taken_over_at, created_at, last_message_id, buyer_read_id, shop_read_id, platform_read_id, bot_state, bot_answers_in_row, human_at";
@@ -58,10 +58,6 @@ pub(crate) fn message(r: &Row) -> Result<Message> {
         body: r.text(5)?,
         created_at: r.time(6)?,
     })
-}
-
-fn lim(n: usize) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 /// Awaiting an answer first (earliest deadline first), then most recent.

@@ -7,7 +7,7 @@ use youying_core::enforcement::{NewPenalty, Penalty, PenaltyKind, PenaltyState};
 use youying_core::error::{Error, Result, StorageError};
 use youying_core::values::{DeadlineId, ShopId, UserId};
 
-use crate::sql::{Conn, Row, params};
+use crate::sql::{Conn, Row, lim, params};
 use crate::sqltx::SqlTx;
 
 const PENALTY_COLS: &str = "id, shop_id, kind, state, started_at, ends_at, breach_ids, amount_fen, shortfall_fen, \
@@ -30,10 +30,6 @@ fn penalty(r: &Row) -> Result<Penalty> {
         lift_reason: r.opt_text(11)?,
         lifted_at: r.opt_time(12)?,
     })
-}
-
-fn lim(n: usize) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 impl<C: Conn> EnforcementTx for SqlTx<'_, C> {

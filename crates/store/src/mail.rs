@@ -6,7 +6,7 @@ use youying_core::error::Result;
 use youying_core::mail::{MailRead, MailSource, MailTx, NewMail, OutboxMail};
 use youying_core::values::{ShopId, UserId};
 
-use crate::sql::{Conn, Row, Val, params};
+use crate::sql::{Conn, Row, Val, lim, params};
 use crate::sqltx::SqlTx;
 
 const OUTBOX_COLS: &str = "id, source, source_id, user_id, to_addr, subject, body_text, body_html, state, created_at, \
@@ -40,10 +40,6 @@ fn source(r: &Row) -> Result<MailSource> {
         detail: r.text(4)?,
         at: r.time(5)?,
     })
-}
-
-fn lim(n: usize) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 impl<C: Conn> MailTx for SqlTx<'_, C> {

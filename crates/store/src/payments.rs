@@ -9,7 +9,7 @@ use youying_core::payments::{
 };
 use youying_core::values::UserId;
 
-use crate::sql::{Conn, Row, params};
+use crate::sql::{Conn, Row, lim, params};
 use crate::sqltx::SqlTx;
 
 const COLS: &str = "name, kind, base_url, pid, key_sealed, merchant_key_sealed, platform_key_sealed, channels, \
@@ -84,10 +84,6 @@ fn notify(r: &Row) -> Result<NotifyRecord> {
         verified: r.int(6)? != 0,
         verdict: r.text(7)?,
     })
-}
-
-fn lim(limit: usize) -> i64 {
-    i64::try_from(limit).unwrap_or(i64::MAX)
 }
 
 fn sealed(s: Option<&Sealed>) -> Option<&str> {

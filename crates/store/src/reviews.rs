@@ -6,7 +6,7 @@ use youying_core::reviews::port::{NewReview, ReviewRead, ReviewTx};
 use youying_core::reviews::{HoldReason, Review, ReviewState};
 use youying_core::values::{OrderId, ReviewId, ShopId, UserId};
 
-use crate::sql::{Conn, Row, params};
+use crate::sql::{Conn, Row, lim, params};
 use crate::sqltx::SqlTx;
 
 const COLS: &str = "id, order_id, shop_id, buyer_id, stars, body, state, hold_reason, moderated_by, moderation_note, \
@@ -31,10 +31,6 @@ fn review(r: &Row) -> Result<Review> {
         replied_at: r.opt_time(13)?,
         created_at: r.time(14)?,
     })
-}
-
-fn lim(n: usize) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 impl<C: Conn> SqlTx<'_, C> {

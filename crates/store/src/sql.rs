@@ -6,6 +6,11 @@
 use youying_core::Timestamp;
 use youying_core::error::{Conflict, Error, StorageError};
 
+/// A row limit as SQL takes it.
+pub(crate) fn lim(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
 #[derive(Clone, PartialEq)]
 pub(crate) enum Val {
     Null,

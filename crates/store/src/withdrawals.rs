@@ -11,7 +11,7 @@ use youying_core::withdrawals::{
     WithdrawalTx,
 };
 
-use crate::sql::{Conn, Row, params};
+use crate::sql::{Conn, Row, lim, params};
 use crate::sqltx::SqlTx;
 
 const COLS: &str = "id, wallet, requested_by, amount_fen, fee_fen, method, account_sealed, account_masked, \
@@ -39,10 +39,6 @@ fn withdrawal(r: &Row) -> Result<Withdrawal> {
         decided_by: r.opt_int(13)?.map(UserId),
         decided_at: r.opt_time(14)?,
     })
-}
-
-fn limit(n: usize) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 impl<C: Conn> WithdrawalTx for SqlTx<'_, C> {
@@ -93,7 +89,7 @@ impl<C: Conn> WithdrawalRead for SqlTx<'_, C> {
     fn withdrawals_of(&mut self, wallet: Wallet, n: usize) -> Result<Vec<Withdrawal>> {
         self.query(
             &format!("SELECT {COLS} FROM withdrawals WHERE wallet = $1 ORDER BY id DESC LIMIT $2"),
-            params![wallet.key(), limit(n)],
+            params![wallet.key(), lim(n)],
         )?
         .iter()
         .map(withdrawal)
@@ -106,7 +102,7 @@ impl<C: Conn> WithdrawalRead for SqlTx<'_, C> {
                 "SELECT {COLS} FROM withdrawals ORDER BY CASE WHEN state = 'requested' THEN 0 ELSE 1 END, \
                  CASE WHEN state = 'requested' THEN id ELSE -id END LIMIT $1"
             ),
-            params![limit(n)],
+            params![lim(n)],
         )?
         .iter()
         .map(withdrawal)

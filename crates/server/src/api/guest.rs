@@ -60,7 +60,7 @@ pub async fn checkout<S: Store>(
     headers: HeaderMap,
     ApiJson(g): ApiJson<GuestOrder>,
 ) -> ApiResult<(StatusCode, Json<GuestCheckout>)> {
-    let site = app.config.site_url(super::pay::host(&headers));
+    let site = app.config.site_url(&headers);
     let s = guest::checkout(&app, &ip, &site, &g).await?;
     Ok((StatusCode::ACCEPTED, Json(GuestCheckout { payment: s.payment, session: s.session.into() })))
 }

@@ -40,7 +40,7 @@ pub async fn create<S: Store>(
     ApiJson(n): ApiJson<NewOrder>,
 ) -> ApiResult<Response> {
     let key = headers.get("idempotency-key").and_then(|h| h.to_str().ok()).map(str::to_owned);
-    let site = app.config.site_url(super::pay::host(&headers));
+    let site = app.config.site_url(&headers);
     Ok(match pay::buy(&app, v.user, &site, &n, key).await? {
         Purchase::Placed { replay, order, units } => {
             let status = if replay { StatusCode::OK } else { StatusCode::CREATED };

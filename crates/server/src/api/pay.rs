@@ -5,7 +5,7 @@ use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -16,10 +16,6 @@ use crate::app::pay::{self, ConfirmRequest, MAX_NOTIFY, PaymentView, TopUpReques
 use crate::auth::{ApiUser, ClientIp};
 use crate::error::{ApiJson, ApiResult, AppError};
 use crate::state::App;
-
-pub(crate) fn host(headers: &HeaderMap) -> Option<&str> {
-    headers.get(header::HOST).and_then(|h| h.to_str().ok())
-}
 
 #[utoipa::path(post, path = "/api/v1/wallet/topups", tag = "wallet", request_body = TopUpRequest,
     responses((status = 201, body = PaymentView, description = "pay at `pay_url` (the gateway's cashier) before `expires_at`"),
@@ -32,7 +28,7 @@ pub async fn start_top_up<S: Store>(
     headers: HeaderMap,
     ApiJson(req): ApiJson<TopUpRequest>,
 ) -> ApiResult<(StatusCode, Json<PaymentView>)> {
-    let site = app.config.site_url(host(&headers));
+    let site = app.config.site_url(&headers);
     Ok((StatusCode::CREATED, Json(pay::start_top_up(&app, v.user, &site, &req).await?)))
 }
 
@@ -51,7 +47,7 @@ pub async fn get_top_up<S: Store>(
     headers: HeaderMap,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<PaymentView>> {
-    let site = app.config.site_url(host(&headers));
+    let site = app.config.site_url(&headers);
     Ok(Json(pay::get(&app, &v.user, id, &site).await?))
 }
 

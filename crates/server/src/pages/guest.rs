@@ -79,7 +79,7 @@ pub async fn guest_buy<S: Store>(
             query_password: field(&form, "query_password").to_owned(),
             pay: PayWith { channel: field(&form, "pay_channel").trim().to_owned(), gateway: None },
         };
-        let site = app.config.site_url(headers.get(header::HOST).and_then(|h| h.to_str().ok()));
+        let site = app.config.site_url(&headers);
         guest::checkout(&app, &ip, &site, &g).await
     }
     .await;

@@ -387,7 +387,7 @@ pub async fn buy<S: Store>(
         // 支付宝 / 微信 buttons: the wallet first, what it lacks through the gateway.
         let channel = field(&form, "pay_channel").trim();
         order.pay = (!channel.is_empty()).then(|| PayWith { channel: channel.to_owned(), gateway: None });
-        let site = app.config.site_url(headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()));
+        let site = app.config.site_url(&headers);
         pay::buy(&app, viewer.user.clone(), &site, &order, key).await
     }
     .await;

@@ -7,7 +7,7 @@ use askama::Template;
 use axum::Form;
 use axum::Router;
 use axum::extract::{Path, Query, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing;
 use youying_core::Error;
@@ -36,10 +36,6 @@ struct StatusPage<'a> {
     order_error: Option<String>,
 }
 
-fn site<S: Store>(app: &App<S>, headers: &HeaderMap) -> String {
-    app.config.site_url(headers.get(header::HOST).and_then(|h| h.to_str().ok()))
-}
-
 pub async fn status<S: Store>(
     State(app): State<App<S>>,
     page: Page,
@@ -48,7 +44,7 @@ pub async fn status<S: Store>(
     Query(q): Query<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let user = page.require_viewer()?.user.clone();
-    let p = pay::get(&app, &user, id, &site(&app, &headers)).await.map_err(|e| page.error(e.into()))?;
+    let p = pay::get(&app, &user, id, &app.config.site_url(&headers)).await.map_err(|e| page.error(e.into()))?;
     let go = field(&q, "go") == "1" && p.pay_url.is_some();
     let order_error = p.order_error.as_deref().map(|code| match code {
         "out_of_stock" => "商品在您付款期间已售罄。".to_owned(),

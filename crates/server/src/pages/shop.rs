@@ -197,7 +197,7 @@ pub async fn invite<S: Store>(
 ) -> Result<Response, PageError> {
     page.check_csrf(&f.csrf)?;
     let v = page.require_viewer()?.clone();
-    let base = app.config.site_url(headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()));
+    let base = app.config.site_url(&headers);
     let token = random_token("yyi_").map_err(|e| page.error(e.into()))?;
     let (hash, now) = (token_hash(&token), app.now());
     app.store

@@ -125,7 +125,7 @@ pub async fn top_up<S: Store>(
     page.check_csrf(field(&f, "_csrf"))?;
     let user = page.require_viewer()?.user.clone();
     let (amount, channel) = (field(&f, "amount").to_owned(), field(&f, "channel").to_owned());
-    let site = app.config.site_url(headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()));
+    let site = app.config.site_url(&headers);
     let started = match parse_yuan("amount_fen", &amount) {
         Ok(amount_fen) => {
             let req = TopUpRequest { amount_fen, channel: channel.clone(), gateway: None };
