@@ -225,6 +225,8 @@ pub const ZH_CN: &[(&str, &str)] = &[
     ("rule.withdraw_min_fen", "单笔提现下限"),
     ("rule.withdraw_fee_bp", "提现手续费率"),
     ("rule.withdraw_daily_fen", "每个钱包每日提现上限"),
+    ("rule.allow_private_addresses", "允许回调与货源地址指向内网（1 = 允许，仅测试与单机演示）"),
+    ("rule.upstream_sync_secs", "货源价格与库存同步间隔"),
     ("unit.secs", "秒"),
     ("unit.count", "次"),
     ("unit.fen", "分"),

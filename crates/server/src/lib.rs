@@ -10,6 +10,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod demo;
+pub mod egress;
 pub mod error;
 pub mod evidence;
 pub mod fakepay;

@@ -9,6 +9,7 @@ use youying_core::{Clock, Timestamp};
 use youying_search::SearchIndex;
 
 use crate::config::{Config, MailConfig};
+use crate::egress::Egress;
 use crate::hub::Hub;
 use crate::ratelimit::RateLimiter;
 use crate::vault::Vault;
@@ -29,6 +30,8 @@ pub struct App<S: Store> {
     pub mail: Option<Arc<MailConfig>>,
     /// Outbound HTTP (gateway queries): timeouts set, redirects not followed.
     pub http: reqwest::Client,
+    /// Outbound HTTP to addresses users typed (callbacks, upstream sites): see [`crate::egress`].
+    pub egress: Egress,
 }
 
 impl<S: Store> Clone for App<S> {
@@ -45,6 +48,7 @@ impl<S: Store> Clone for App<S> {
             limiter: Arc::clone(&self.limiter),
             mail: self.mail.clone(),
             http: self.http.clone(),
+            egress: self.egress.clone(),
         }
     }
 }
@@ -79,6 +83,7 @@ impl<S: Store> App<S> {
             search_cursor: Arc::new(AtomicI64::new(i64::MIN)),
             mail: None,
             http: outbound_client(),
+            egress: Egress::new(),
         }
     }
 

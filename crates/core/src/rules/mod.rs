@@ -44,6 +44,8 @@ pub enum Rule {
     WithdrawMinFen,
     WithdrawFeeBp,
     WithdrawDailyFen,
+    AllowPrivateAddresses,
+    UpstreamSyncSecs,
 }
 
 impl Rule {
@@ -79,6 +81,8 @@ impl Rule {
             Rule::WithdrawMinFen => "withdraw_min_fen",
             Rule::WithdrawFeeBp => "withdraw_fee_bp",
             Rule::WithdrawDailyFen => "withdraw_daily_fen",
+            Rule::AllowPrivateAddresses => "allow_private_addresses",
+            Rule::UpstreamSyncSecs => "upstream_sync_secs",
         }
     }
 
@@ -148,6 +152,11 @@ pub const RULES: &[RuleDef] = &[
     RuleDef { rule: Rule::WithdrawMinFen, default: 1_000, min: 1, max: 100_000_000, unit: "fen" },
     RuleDef { rule: Rule::WithdrawFeeBp, default: 60, min: 0, max: 2_000, unit: "basis_points" },
     RuleDef { rule: Rule::WithdrawDailyFen, default: 5_000_000, min: 1, max: 1_000_000_000, unit: "fen" },
+    // 对接: outbound calls (callbacks, upstream sites) reach public addresses only
+    // unless this is 1 (tests, a one-machine demo); upstream prices and stock are
+    // re-read this often.
+    RuleDef { rule: Rule::AllowPrivateAddresses, default: 0, min: 0, max: 1, unit: "count" },
+    RuleDef { rule: Rule::UpstreamSyncSecs, default: 60, min: 5, max: DAY, unit: "secs" },
 ];
 
 /// The rules in force: defaults overlaid with the stored changes.
