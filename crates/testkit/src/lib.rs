@@ -10,6 +10,7 @@ pub mod images;
 pub mod market;
 pub mod pay;
 pub mod quiz;
+pub mod site;
 pub mod smtp;
 pub mod web;
 

@@ -156,7 +156,7 @@ pub const RULES: &[RuleDef] = &[
     // unless this is 1 (tests, a one-machine demo); upstream prices and stock are
     // re-read this often.
     RuleDef { rule: Rule::AllowPrivateAddresses, default: 0, min: 0, max: 1, unit: "count" },
-    RuleDef { rule: Rule::UpstreamSyncSecs, default: 60, min: 5, max: DAY, unit: "secs" },
+    RuleDef { rule: Rule::UpstreamSyncSecs, default: 60, min: 1, max: DAY, unit: "secs" },
 ];
 
 /// The rules in force: defaults overlaid with the stored changes.
