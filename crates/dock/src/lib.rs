@@ -9,9 +9,11 @@
 //!   and the body's SHA-256), checked in constant time within ±60 s.
 //! - [`wire`]: the JSON the open API speaks, one definition for both ends.
 //! - [`addr`]: which addresses an outbound call may reach.
+//! - [`supplier`]: the generic HTTP JSON protocol of direct-top-up suppliers.
 
 pub mod addr;
 pub mod sign;
+pub mod supplier;
 pub mod wire;
 
 pub use self::sign::{SignError, Signed, Signer};

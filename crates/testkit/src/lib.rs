@@ -6,6 +6,7 @@
 
 pub mod chat;
 pub mod fakepay;
+pub mod fakesupplier;
 pub mod images;
 pub mod market;
 pub mod pay;

@@ -41,5 +41,6 @@ mod rules;
 mod scheduler;
 mod shops;
 mod stock;
+mod supplier;
 mod withdrawal_pages;
 mod withdrawals;
