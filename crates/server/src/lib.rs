@@ -13,6 +13,7 @@ pub mod demo;
 pub mod egress;
 pub mod error;
 pub mod evidence;
+pub mod failpoint;
 pub mod fakepay;
 pub mod fakesupplier;
 pub mod fmt;

@@ -27,6 +27,8 @@ pub struct Site {
     client: reqwest::Client,
     /// The process's stderr so far, for failure messages.
     log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    /// Extra environment for the next start (e.g. `YOUYING_FAILPOINT`).
+    env: Vec<(String, String)>,
 }
 
 impl std::fmt::Debug for Site {
@@ -48,6 +50,7 @@ impl Site {
             addr: "127.0.0.1:0".to_owned(),
             client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
             log: std::sync::Arc::default(),
+            env: Vec::new(),
         };
         let out = site.cli(&["admin", "create", "--username", "root", "--role", "admin", "--password-stdin"], PASSWORD);
         assert!(out.contains("created admin root"), "{out}");
@@ -85,6 +88,7 @@ impl Site {
     fn spawn(&mut self) {
         let mut child = self
             .command(&["serve", "--bind", &self.addr])
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -126,6 +130,21 @@ impl Site {
     pub fn restart(&mut self) {
         self.kill();
         self.spawn();
+    }
+
+    /// Restarts with `YOUYING_FAILPOINT=name` (see `youying_server::failpoint`):
+    /// the process aborts when it reaches that step. `None` clears it.
+    pub fn restart_with_failpoint(&mut self, name: Option<&str>) {
+        self.env.retain(|(k, _)| k != "YOUYING_FAILPOINT");
+        if let Some(n) = name {
+            self.env.push(("YOUYING_FAILPOINT".into(), n.into()));
+        }
+        self.restart();
+    }
+
+    /// Whether the process has exited (a failpoint aborted it).
+    pub fn exited(&mut self) -> bool {
+        self.child.as_mut().is_none_or(|c| matches!(c.try_wait(), Ok(Some(_))))
     }
 
     pub fn url(&self, path: &str) -> String {
