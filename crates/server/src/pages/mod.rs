@@ -15,6 +15,7 @@ mod gateways;
 pub(crate) mod grade;
 mod guest;
 mod labels;
+mod levels;
 pub mod layout;
 mod market;
 mod merchant;
@@ -51,6 +52,7 @@ pub fn router<S: Store>() -> Router<App<S>> {
         .merge(docs::router::<S>())
         .merge(enforcement::router::<S>())
         .merge(grade::router::<S>())
+        .merge(levels::router::<S>())
         .merge(market::router::<S>())
         .merge(merchant::router::<S>())
         .merge(orders::router::<S>())

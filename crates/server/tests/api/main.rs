@@ -25,6 +25,7 @@ mod fakepay;
 mod gateways;
 mod grades;
 mod guest;
+mod levels;
 mod mail;
 mod market;
 mod market_pages;
