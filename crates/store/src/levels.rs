@@ -82,7 +82,10 @@ impl<C: crate::sql::Conn> LevelTx for SqlTx<'_, C> {
 
     fn make_default_level(&mut self, id: LevelId, at: Timestamp) -> Result<()> {
         // Off first, then on: the partial unique index never sees two defaults.
-        self.exec("UPDATE levels SET is_default = 0, updated_at = $1 WHERE is_default = 1 AND id <> $2", params![at, id.0])?;
+        self.exec(
+            "UPDATE levels SET is_default = 0, updated_at = $1 WHERE is_default = 1 AND id <> $2",
+            params![at, id.0],
+        )?;
         self.exec("UPDATE levels SET is_default = 1, updated_at = $1 WHERE id = $2", params![at, id.0])?;
         Ok(())
     }

@@ -31,6 +31,11 @@ pub trait LevelTx: LevelRead {
     /// Puts `user` on `level` (replacing any earlier assignment).
     fn set_user_level(&mut self, user: UserId, level: LevelId, by: UserId, at: Timestamp) -> Result<()>;
     /// Sets (`Some`) or clears (`None`) a product's fixed price for a level.
-    fn set_level_price(&mut self, product: ProductId, level: LevelId, unit_fen: Option<i64>, at: Timestamp)
-    -> Result<()>;
+    fn set_level_price(
+        &mut self,
+        product: ProductId,
+        level: LevelId,
+        unit_fen: Option<i64>,
+        at: Timestamp,
+    ) -> Result<()>;
 }

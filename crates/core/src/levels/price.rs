@@ -49,10 +49,7 @@ pub fn base_price(product: &Product, quantity: i64) -> (Fen, PriceBasis) {
 pub fn resolve(product: &Product, quantity: i64, level: &Level, fixed: Option<i64>) -> (Fen, PriceBasis) {
     let (base, basis) = base_price(product, quantity);
     let (unit, by_level) = match fixed {
-        Some(f) => (
-            f.max(1),
-            PriceBasis::LevelPrice { level_id: level.id, level_name: level.name.clone() },
-        ),
+        Some(f) => (f.max(1), PriceBasis::LevelPrice { level_id: level.id, level_name: level.name.clone() }),
         None if level.discount_bp > 0 => (
             base.share_bp(10_000 - level.discount_bp).get().max(1),
             PriceBasis::LevelDiscount {

@@ -20,6 +20,7 @@ use crate::deadline::model::{DeadlineKind, Due, NewDeadline};
 use crate::enforcement::BreachKind;
 use crate::error::{Conflict, Error, Result};
 use crate::evidence::NewEvent;
+use crate::levels::price as levels;
 use crate::money::{Account, Entry, Fen};
 use crate::ports::{ReadTx, Tx};
 use crate::rules;
@@ -28,7 +29,6 @@ use crate::rules::port::RulesRead;
 use crate::snapshot::Snapshot;
 use crate::stock::port::ClaimedUnit;
 use crate::values::{OrderId, ProductId, Role, UserId};
-use crate::levels::price as levels;
 use crate::{deposit, enforcement};
 
 /// A checkout as the buyer asked for it.
@@ -126,7 +126,8 @@ pub fn checkout(tx: &mut dyn Tx, now: Timestamp, buyer: &User, req: &Checkout) -
         Vec::new()
     };
     let shop_name = tx.shop(product.shop_id)?.map(|s| s.name).unwrap_or_default();
-    let (snapshot, snapshot_hash) = Snapshot::capture(&product, &shop_name, req.quantity, unit, total, now).priced_by(&quote.basis).canonical();
+    let (snapshot, snapshot_hash) =
+        Snapshot::capture(&product, &shop_name, req.quantity, unit, total, now).priced_by(&quote.basis).canonical();
     let (state, due, kind) = if product.spec.kind == ProductKind::DirectTopup {
         (OrderState::AwaitingFulfilment, now.plus_secs(promise_secs(tx, &product)?), DeadlineKind::TopupPromise)
     } else {

@@ -16,7 +16,9 @@ use youying_core::ports::Store;
 use youying_core::values::{ProductId, ShopId};
 use youying_core::{Error, deposit, listings, stock};
 
-use crate::app::products::{ProductView, SearchParams, SearchView, import_stock, load_view, priced_view, search_products};
+use crate::app::products::{
+    ProductView, SearchParams, SearchView, import_stock, load_view, priced_view, search_products,
+};
 use crate::auth::{ApiUser, MaybeViewer};
 use crate::error::{ApiJson, ApiResult};
 use crate::state::App;
@@ -69,9 +71,7 @@ pub async fn patch<S: Store>(
 ) -> ApiResult<Json<ProductView>> {
     let now = app.now();
     let user = v.user.clone();
-    app.store
-        .write(move |tx| listings::update(tx, now, &user, ProductId(id), &p.input, p.on_sale, p.version))
-        .await?;
+    app.store.write(move |tx| listings::update(tx, now, &user, ProductId(id), &p.input, p.on_sale, p.version)).await?;
     crate::catalog::sync_search(&app).await?;
     Ok(Json(load_view(&app, Some(&v.user), ProductId(id)).await?))
 }

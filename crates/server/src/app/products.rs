@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use youying_core::catalogue;
 use youying_core::accounts::User;
+use youying_core::catalogue;
 use youying_core::catalogue::Product;
 use youying_core::levels::{self, Level, PriceBasis, Quote};
 use youying_core::ports::{ReadTx, Store};

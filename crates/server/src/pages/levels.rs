@@ -10,16 +10,19 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing;
+use youying_core::Error;
 use youying_core::authz;
 use youying_core::ports::Store;
 use youying_core::values::Username;
-use youying_core::Error;
 
 use super::forms::{field, parse_yuan_opt, yuan_input};
 use super::layout::{Layout, Page, PageError, render, see_other};
 use crate::app::levels::{self, LevelBody, LevelPriceView, LevelPricesBody, LevelView, PriceEntry};
+use crate::app::products::ProductView;
 use crate::error::AppError;
+use crate::fmt::fmt_fen;
 use crate::state::App;
+use youying_core::levels::PriceBasis;
 
 /// Which form an error belongs to, the field, the message, and what was typed.
 #[derive(Default)]
@@ -144,7 +147,9 @@ pub async fn edit<S: Store>(
     };
     match result {
         Ok(_) => Ok(see_other("/platform/levels?done=updated")),
-        Err(e) if e.status().is_client_error() && !matches!(e.status(), StatusCode::FORBIDDEN | StatusCode::NOT_FOUND) => {
+        Err(e)
+            if e.status().is_client_error() && !matches!(e.status(), StatusCode::FORBIDDEN | StatusCode::NOT_FOUND) =>
+        {
             admin_page(&app, &page, FormError::of(&format!("edit-{id}"), &e, &form)).await
         }
         Err(e) => Err(page.error(e)),
@@ -182,6 +187,31 @@ pub async fn assign<S: Store>(
     }
 }
 
+/// "你的价格（代理）¥9.50 · 95折": the viewer's level price beside the list price.
+pub struct YourPrice {
+    pub level: String,
+    pub price: String,
+    /// "95折", or "店铺等级价" for the shop's own price for the level.
+    pub note: String,
+}
+
+impl YourPrice {
+    pub fn of(v: &ProductView) -> Option<Self> {
+        let price = fmt_fen(v.your_price_fen);
+        match &v.your_price_basis {
+            PriceBasis::LevelDiscount { level_name, discount_bp, .. } => Some(Self {
+                level: level_name.clone(),
+                price,
+                note: youying_core::levels::zhe(*discount_bp).unwrap_or_default(),
+            }),
+            PriceBasis::LevelPrice { level_name, .. } => {
+                Some(Self { level: level_name.clone(), price, note: "店铺等级价".into() })
+            }
+            PriceBasis::List | PriceBasis::Tier { .. } => None,
+        }
+    }
+}
+
 /// One row of the 等级价 form: the level, its discount, and the price typed.
 struct PriceRow {
     level_id: i64,
@@ -190,6 +220,9 @@ struct PriceRow {
     value: String,
     error: String,
 }
+
+/// The form as posted, the level whose field is wrong, and the message.
+type Typed<'f> = (&'f [(String, String)], i64, String);
 
 #[derive(Template)]
 #[template(path = "level_prices.html")]
@@ -206,7 +239,7 @@ async fn prices_page<S: Store>(
     app: &App<S>,
     page: &Page,
     (shop, product): (i64, i64),
-    typed: Option<(&[(String, String)], i64, String)>,
+    typed: Option<Typed<'_>>,
 ) -> Result<Response, PageError> {
     let user = page.require_viewer()?.user.clone();
     let set: Vec<LevelPriceView> =
@@ -224,7 +257,13 @@ async fn prices_page<S: Store>(
                 ),
                 None => (l.unit_price_fen.map(yuan_input).unwrap_or_default(), String::new()),
             };
-            PriceRow { level_id: l.level_id, name: l.level_name.clone(), zhe: youying_core::levels::zhe(l.discount_bp), value, error }
+            PriceRow {
+                level_id: l.level_id,
+                name: l.level_name.clone(),
+                zhe: youying_core::levels::zhe(l.discount_bp),
+                value,
+                error,
+            }
         })
         .collect();
     let status = if typed.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
@@ -233,7 +272,7 @@ async fn prices_page<S: Store>(
         shop_id: shop,
         product_id: product,
         title: p.title,
-        list_price: crate::fmt::fmt_fen(p.price_fen),
+        list_price: fmt_fen(p.price_fen),
         rows,
     };
     Ok(render(status, &page.layout, &t))

@@ -9,7 +9,6 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing;
 use youying_core::catalogue::{self, CATEGORIES, ProductKind};
-use youying_core::levels::{self, PriceBasis};
 use youying_core::ports::Store;
 use youying_core::rules::{self, Rule, Rules};
 use youying_core::values::{ProductId, ShopId};
@@ -40,32 +39,7 @@ pub struct ProductCard {
     pub shop_id: i64,
     pub shop_name: String,
     /// The viewer's own price when their level lowers it (the list price is then struck through).
-    pub yours: Option<YourPrice>,
-}
-
-/// "你的价格（代理）¥9.50 · 95折": the viewer's level price beside the list price.
-pub struct YourPrice {
-    pub level: String,
-    pub price: String,
-    /// "95折", or "店铺等级价" for the shop's own price for the level.
-    pub note: String,
-}
-
-impl YourPrice {
-    fn of(v: &ProductView) -> Option<Self> {
-        let price = fmt_fen(v.your_price_fen);
-        match &v.your_price_basis {
-            PriceBasis::LevelDiscount { level_name, discount_bp, .. } => Some(Self {
-                level: level_name.clone(),
-                price,
-                note: levels::zhe(*discount_bp).unwrap_or_default(),
-            }),
-            PriceBasis::LevelPrice { level_name, .. } => {
-                Some(Self { level: level_name.clone(), price, note: "店铺等级价".into() })
-            }
-            PriceBasis::List | PriceBasis::Tier { .. } => None,
-        }
-    }
+    pub yours: Option<super::levels::YourPrice>,
 }
 
 fn promise_labels(codes: &[String]) -> Vec<&'static str> {
@@ -83,7 +57,7 @@ impl ProductCard {
             promises: promise_labels(&v.promises),
             shop_id: v.shop_id,
             shop_name: v.shop_name.clone(),
-            yours: YourPrice::of(v),
+            yours: super::levels::YourPrice::of(v),
         }
     }
 
@@ -139,7 +113,9 @@ fn all_on_sale(page: usize) -> SearchParams {
 
 pub async fn home<S: Store>(State(app): State<App<S>>, page: Page) -> Result<Response, PageError> {
     let r: Rules = app.store.read(|tx| rules::in_force(tx)).await.map_err(|e| page.error(e.into()))?;
-    let found = search_products(&app, page.viewer.as_ref().map(|v| &v.user), &all_on_sale(1)).await.map_err(|e| page.error(e))?;
+    let found = search_products(&app, page.viewer.as_ref().map(|v| &v.user), &all_on_sale(1))
+        .await
+        .map_err(|e| page.error(e))?;
     let d = |rule: Rule| fmt_duration(r.get(rule));
     let t = HomePage {
         page: &page.layout,
@@ -243,7 +219,8 @@ pub async fn search<S: Store>(
         page: Some(page_no),
         per_page: None,
     };
-    let found = search_products(&app, page.viewer.as_ref().map(|v| &v.user), &params).await.map_err(|e| page.error(e))?;
+    let found =
+        search_products(&app, page.viewer.as_ref().map(|v| &v.user), &params).await.map_err(|e| page.error(e))?;
     let pages = found.total.div_ceil(found.per_page).max(1);
     let mut base =
         format!("/search?q={}&category={}&kind={}", urlencode(&text), urlencode(&category), urlencode(&kind));

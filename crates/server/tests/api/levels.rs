@@ -9,14 +9,20 @@ use youying_testkit::market::card_shop;
 use youying_testkit::{TestApp, TestUser, http_test};
 
 async fn agent_level<S: youying_core::ports::Store>(app: &TestApp<S>, admin: &TestUser) -> i64 {
-    let (s, l) =
-        app.post("/api/v1/admin/levels", Some(&admin.token), json!({ "name": "代理", "position": 2, "discount_bp": 500 })).await;
+    let (s, l) = app
+        .post("/api/v1/admin/levels", Some(&admin.token), json!({ "name": "代理", "position": 2, "discount_bp": 500 }))
+        .await;
     assert_eq!(s, StatusCode::CREATED, "{l}");
     assert_eq!((l["zhe"].as_str(), l["is_default"].as_bool()), (Some("95折"), Some(false)));
     l["id"].as_i64().unwrap()
 }
 
-async fn assign<S: youying_core::ports::Store>(app: &TestApp<S>, admin: &TestUser, user: &TestUser, level: i64) -> (StatusCode, Value) {
+async fn assign<S: youying_core::ports::Store>(
+    app: &TestApp<S>,
+    admin: &TestUser,
+    user: &TestUser,
+    level: i64,
+) -> (StatusCode, Value) {
     app.put(&format!("/api/v1/admin/users/{}/level", user.id), Some(&admin.token), json!({ "level_id": level })).await
 }
 
@@ -36,9 +42,15 @@ http_test!(an_agent_sees_and_pays_the_level_price_and_the_snapshot_says_why, |ap
     let path = format!("/api/v1/products/{}", shop.product);
     let (_, seen) = app.get(&path, Some(&buyer.token)).await;
     assert_eq!((seen["price_fen"].as_i64(), seen["your_price_fen"].as_i64()), (Some(1_000), Some(950)), "{seen}");
-    assert_eq!(seen["your_price_basis"], json!({ "kind": "level_discount", "level_id": level, "level_name": "代理", "discount_bp": 500 }));
+    assert_eq!(
+        seen["your_price_basis"],
+        json!({ "kind": "level_discount", "level_id": level, "level_name": "代理", "discount_bp": 500 })
+    );
     let (_, anon) = app.get(&path, None).await;
-    assert_eq!((anon["your_price_fen"].as_i64(), anon["your_price_basis"]["kind"].as_str()), (Some(1_000), Some("list")));
+    assert_eq!(
+        (anon["your_price_fen"].as_i64(), anon["your_price_basis"]["kind"].as_str()),
+        (Some(1_000), Some("list"))
+    );
     let (_, list) = app.get(&format!("/api/v1/shops/{}/products", shop.shop), Some(&buyer.token)).await;
     assert_eq!(list[0]["your_price_fen"].as_i64(), Some(950), "{list}");
 
@@ -68,14 +80,19 @@ http_test!(the_shops_fixed_level_price_wins_and_never_raises_the_price, |app| {
     let buyer = app.buyer("zongdai").await;
     assign(&app, &admin, &buyer, level).await;
     let url = format!("/api/v1/shops/{}/products/{}/level-prices", shop.shop, shop.product);
-    let (s, prices) = app.put(&url, Some(&shop.owner.token), json!({ "prices": [{ "level_id": level, "unit_price_fen": 980 }] })).await;
+    let (s, prices) = app
+        .put(&url, Some(&shop.owner.token), json!({ "prices": [{ "level_id": level, "unit_price_fen": 980 }] }))
+        .await;
     assert_eq!(s, StatusCode::OK, "{prices}");
     let (_, got) = app.get(&url, Some(&shop.owner.token)).await;
     let row = got.as_array().unwrap().iter().find(|r| r["level_id"].as_i64() == Some(level)).unwrap().clone();
     assert_eq!(row["unit_price_fen"].as_i64(), Some(980), "{got}");
     let path = format!("/api/v1/products/{}", shop.product);
     let (_, seen) = app.get(&path, Some(&buyer.token)).await;
-    assert_eq!((seen["your_price_fen"].as_i64(), seen["your_price_basis"]["kind"].as_str()), (Some(980), Some("level_price")));
+    assert_eq!(
+        (seen["your_price_fen"].as_i64(), seen["your_price_basis"]["kind"].as_str()),
+        (Some(980), Some("level_price"))
+    );
     app.credit(&buyer, 980).await;
     let (s, o) = app.buy(&buyer, shop.product, 1, None).await;
     assert_eq!((s, o["order"]["total_fen"].as_i64()), (StatusCode::CREATED, Some(980)), "{o}");
@@ -83,12 +100,16 @@ http_test!(the_shops_fixed_level_price_wins_and_never_raises_the_price, |app| {
     // Above the list price: the list price stands.
     app.put(&url, Some(&shop.owner.token), json!({ "prices": [{ "level_id": level, "unit_price_fen": 1_500 }] })).await;
     let (_, seen) = app.get(&path, Some(&buyer.token)).await;
-    assert_eq!((seen["your_price_fen"].as_i64(), seen["your_price_basis"]["kind"].as_str()), (Some(1_000), Some("list")));
+    assert_eq!(
+        (seen["your_price_fen"].as_i64(), seen["your_price_basis"]["kind"].as_str()),
+        (Some(1_000), Some("list"))
+    );
     // Cleared: the level's discount again.
     app.put(&url, Some(&shop.owner.token), json!({ "prices": [{ "level_id": level, "unit_price_fen": null }] })).await;
     let (_, seen) = app.get(&path, Some(&buyer.token)).await;
     assert_eq!(seen["your_price_fen"].as_i64(), Some(950));
-    let (s, e) = app.put(&url, Some(&shop.owner.token), json!({ "prices": [{ "level_id": level, "unit_price_fen": 0 }] })).await;
+    let (s, e) =
+        app.put(&url, Some(&shop.owner.token), json!({ "prices": [{ "level_id": level, "unit_price_fen": 0 }] })).await;
     assert_eq!((s, e["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_input")), "{e}");
 });
 
@@ -106,20 +127,32 @@ http_test!(only_the_shop_sets_its_level_prices_and_only_admins_change_levels, |a
         assert_eq!(app.get(&url, Some(&other.owner.token)).await.0, StatusCode::NOT_FOUND);
     }
     let buyer = app.buyer("nobody").await;
-    let (s, e) = app.post("/api/v1/admin/levels", Some(&buyer.token), json!({ "name": "总代", "discount_bp": 800 })).await;
+    let (s, e) =
+        app.post("/api/v1/admin/levels", Some(&buyer.token), json!({ "name": "总代", "discount_bp": 800 })).await;
     assert_eq!((s, e["code"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "{e}");
     assert_eq!(assign(&app, &buyer, &buyer, level).await.0, StatusCode::FORBIDDEN);
     let support = app.staff("kefu", "agent").await;
-    assert_eq!(app.put(&format!("/api/v1/admin/levels/{level}"), Some(&support.token), json!({ "discount_bp": 0 })).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.put(&format!("/api/v1/admin/levels/{level}"), Some(&support.token), json!({ "discount_bp": 0 })).await.0,
+        StatusCode::FORBIDDEN
+    );
 
     for bp in [9_000, -1, 5_001] {
-        let (s, e) = app.post("/api/v1/admin/levels", Some(&admin.token), json!({ "name": "错折", "discount_bp": bp })).await;
+        let (s, e) =
+            app.post("/api/v1/admin/levels", Some(&admin.token), json!({ "name": "错折", "discount_bp": bp })).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{bp}: {e}");
         assert!(e["code"].is_string() && e["message"].is_string(), "{e}");
     }
-    let (s, e) = app.put(&format!("/api/v1/admin/levels/{level}"), Some(&admin.token), json!({ "discount_bp": 9_000 })).await;
+    let (s, e) =
+        app.put(&format!("/api/v1/admin/levels/{level}"), Some(&admin.token), json!({ "discount_bp": 9_000 })).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
-    let (s, l) = app.put(&format!("/api/v1/admin/levels/{level}"), Some(&admin.token), json!({ "discount_bp": 800, "name": "总代" })).await;
+    let (s, l) = app
+        .put(
+            &format!("/api/v1/admin/levels/{level}"),
+            Some(&admin.token),
+            json!({ "discount_bp": 800, "name": "总代" }),
+        )
+        .await;
     assert_eq!((s, l["zhe"].as_str(), l["name"].as_str()), (StatusCode::OK, Some("92折"), Some("总代")), "{l}");
     let (s, list) = app.get("/api/v1/levels", None).await;
     assert_eq!(s, StatusCode::OK);
@@ -127,7 +160,8 @@ http_test!(only_the_shop_sets_its_level_prices_and_only_admins_change_levels, |a
     assert_eq!(names, ["普通会员", "总代"]);
     assert!(app.events_about(&format!("level:{level}")).await.contains(&"level.updated".to_owned()));
     // Making 总代 the default moves every account without a level onto it.
-    let (s, _) = app.put(&format!("/api/v1/admin/levels/{level}"), Some(&admin.token), json!({ "is_default": true })).await;
+    let (s, _) =
+        app.put(&format!("/api/v1/admin/levels/{level}"), Some(&admin.token), json!({ "is_default": true })).await;
     assert_eq!(s, StatusCode::OK);
     let (_, seen) = app.get(&format!("/api/v1/products/{}", shop.product), None).await;
     assert_eq!(seen["your_price_fen"].as_i64(), Some(920), "{seen}");

@@ -25,6 +25,7 @@ mod fakepay;
 mod gateways;
 mod grades;
 mod guest;
+mod level_pages;
 mod levels;
 mod mail;
 mod market;
