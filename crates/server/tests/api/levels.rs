@@ -168,3 +168,25 @@ http_test!(only_the_shop_sets_its_level_prices_and_only_admins_change_levels, |a
     let (_, list) = app.get("/api/v1/levels", None).await;
     assert_eq!(list.as_array().unwrap().iter().filter(|l| l["is_default"] == true).count(), 1, "{list}");
 });
+
+http_test!(a_short_wallet_pays_the_difference_to_the_level_price_through_a_gateway, |app| {
+    let gw = youying_testkit::fakepay::FakeGateway::start_v1().await;
+    let admin = app.staff("root", "admin").await;
+    app.use_gateway(&admin, "main", &gw).await;
+    let shop = card_shop(&app, "gw", 2_000, "KEY-LEVEL-1\n").await;
+    let level = agent_level(&app, &admin).await;
+    let buyer = app.buyer("daili_gw").await;
+    assign(&app, &admin, &buyer, level).await;
+    app.credit(&buyer, 500).await;
+    let body = json!({ "product_id": shop.product, "quantity": 1, "pay": { "channel": "alipay" } });
+    let (s, due) = app.post("/api/v1/orders", Some(&buyer.token), body).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{due}");
+    assert_eq!(due["payment"]["amount_fen"].as_i64(), Some(1_900 - 500), "the level price, less the wallet: {due}");
+    let url = due["payment"]["pay_url"].as_str().unwrap();
+    assert_eq!(app.client.get(url).send().await.unwrap().status(), StatusCode::OK);
+    gw.fake.pay(due["payment"]["out_trade_no"].as_str().unwrap()).await;
+    let p = app.top_up(&buyer, &due["payment"]).await;
+    let no = p["order_no"].as_str().expect("the order placed").to_owned();
+    let (_, o) = app.get(&format!("/api/v1/orders/{no}"), Some(&buyer.token)).await;
+    assert_eq!((o["total_fen"].as_i64(), app.balance(&buyer).await), (Some(1_900), 0), "{o}");
+});
