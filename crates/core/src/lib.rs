@@ -22,6 +22,7 @@ pub mod evidence;
 pub mod faq;
 pub mod grades;
 pub mod image;
+pub mod levels;
 pub mod listings;
 pub mod mail;
 pub mod money;

@@ -25,6 +25,7 @@ use crate::error::Result;
 use crate::evidence::{ChainedEvent, NewEvent};
 use crate::faq::port::{FaqRead, FaqTx};
 use crate::grades::port::{TrustRead, TrustTx};
+use crate::levels::port::{LevelRead, LevelTx};
 use crate::mail::{MailRead, MailTx};
 use crate::money::port::{LedgerRead, LedgerTx};
 use crate::orders::port::{OrderRead, OrderTx};
@@ -60,6 +61,7 @@ pub trait ReadTx:
     + QuizRead
     + PaymentRead
     + WithdrawalRead
+    + LevelRead
 {
     fn deadline(&mut self, id: DeadlineId) -> Result<Option<Deadline>>;
     fn next_due(&mut self) -> Result<Option<Timestamp>>;
@@ -91,6 +93,7 @@ pub trait Tx:
     + QuizTx
     + PaymentTx
     + WithdrawalTx
+    + LevelTx
 {
     // deadlines
     fn schedule(&mut self, d: &NewDeadline) -> Result<DeadlineId>;

@@ -10,6 +10,7 @@ use crate::catalogue::Product;
 use crate::catalogue::{self, AccountAttr, ProductKind, Tier, TopupField};
 use crate::clock::Timestamp;
 use crate::evidence::canonical_json;
+use crate::levels::model::PriceBasis;
 use crate::money::Fen;
 use crate::values::{ProductId, ShopId};
 
@@ -54,11 +55,16 @@ impl Named {
 }
 
 /// What the buyer paid.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Paid {
     pub quantity: i64,
     pub unit_price_fen: i64,
     pub total_fen: i64,
+    /// Why the unit price was lower than the listing says, when a buyer level
+    /// made it so (`levels::quote`). Absent otherwise, so snapshots without a
+    /// level keep the bytes (and hashes) they always had.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub basis: Option<PriceBasis>,
 }
 
 impl Snapshot {
@@ -80,9 +86,16 @@ impl Snapshot {
             topup_promise_secs: s.topup_promise_secs,
             topup_fields: s.topup_fields.clone(),
             account_attrs: s.account_attrs.clone(),
-            paid: Paid { quantity: qty, unit_price_fen: unit.get(), total_fen: total.get() },
+            paid: Paid { quantity: qty, unit_price_fen: unit.get(), total_fen: total.get(), basis: None },
             captured_at: at.millis(),
         }
+    }
+
+    /// This snapshot with the reason a level gave for the price paid; a
+    /// list or tier price records nothing (see [`Paid::basis`]).
+    pub fn priced_by(mut self, basis: &PriceBasis) -> Self {
+        self.paid.basis = basis.by_level().then(|| basis.clone());
+        self
     }
 
     /// The stored text (canonical JSON) and its SHA-256, hex.
@@ -159,8 +172,28 @@ mod tests {
         let (text, hash) = snap.canonical();
         assert_eq!(text, EARLIER);
         assert_eq!(hash, hex::encode(Sha256::digest(EARLIER.as_bytes())));
-        assert_eq!(Snapshot::parse(&text), Some(snap));
+        assert_eq!(Snapshot::parse(&text), Some(snap.clone()));
         assert_eq!(Snapshot::title_of(&text), "腾讯 \"Q币\" 直充");
         assert_eq!(Snapshot::title_of("not json"), "");
+        let tiered = snap.priced_by(&PriceBasis::Tier { min_qty: 10 });
+        assert_eq!(tiered.canonical().0, EARLIER, "a tier price records no basis");
+    }
+
+    #[test]
+    fn a_level_price_records_why() {
+        let at = Timestamp::from_millis(1_764_000_000_000);
+        let basis = PriceBasis::LevelDiscount {
+            level_id: crate::levels::LevelId(3),
+            level_name: "代理".into(),
+            discount_bp: 500,
+        };
+        let snap = Snapshot::capture(&product(), "星辰点卡", 1, Fen::new(950).unwrap(), Fen::new(950).unwrap(), at)
+            .priced_by(&basis);
+        let (text, _) = snap.canonical();
+        assert!(
+            text.contains(r#""paid":{"basis":{"discount_bp":500,"kind":"level_discount","level_id":3,"level_name":"代理"},"quantity":1"#),
+            "{text}"
+        );
+        assert_eq!(Snapshot::parse(&text).unwrap().paid.basis, Some(basis));
     }
 }

@@ -23,7 +23,7 @@ pub const ACCOUNTS: &[(&str, &str)] = &[
     ("admin", "管理员 admin"),
     ("kefu", "平台客服 platform agent"),
     ("xiaoming", "买家（余额 ¥500）buyer"),
-    ("xiaohong", "买家（余额 ¥300）buyer"),
+    ("xiaohong", "买家·代理 95折（余额 ¥300）buyer, reseller level"),
     ("laowang", "商家（星辰点卡店主）merchant owner"),
     ("xingchen_kf", "商家客服（星辰点卡）merchant agent"),
     ("zhangsan", "商家（正版软件小铺）merchant owner"),
@@ -143,11 +143,14 @@ pub async fn seed<S: Store>(app: &App<S>) -> Result<(), AppError> {
     }
     let pw: Vec<String> = ACCOUNTS.iter().map(|_| password()).collect::<Result<_, _>>()?;
     let pass = |name: &str| ACCOUNTS.iter().position(|(n, _)| *n == name).map(|i| pw[i].clone()).unwrap_or_default();
-    flows::register(app, "admin", &pass("admin"), Role::Admin, None).await?;
+    let admin = flows::register(app, "admin", &pass("admin"), Role::Admin, None).await?;
     flows::register(app, "kefu", &pass("kefu"), Role::PlatformAgent, None).await?;
     for (buyer, fen) in [("xiaoming", 50_000), ("xiaohong", 30_000)] {
         let user = flows::register(app, buyer, &pass(buyer), Role::Buyer, None).await?;
         fund(app, &user, fen).await?;
+        if buyer == "xiaohong" {
+            seed_levels(app, &admin, &user).await?;
+        }
     }
     let mut shop_ids = Vec::new();
     for (owner, name) in SHOPS {
@@ -188,6 +191,28 @@ pub async fn seed<S: Store>(app: &App<S>) -> Result<(), AppError> {
         "demo accounts (shown once — note them down):\n  username     password         role\n{}",
         rows.join("\n")
     );
+    Ok(())
+}
+
+/// 高级会员 2%, 代理 5%, 总代 8% beside the seeded default 普通会员 (0); the
+/// second demo buyer is a 代理, so the level price shows on every product.
+async fn seed_levels<S: Store>(app: &App<S>, admin: &User, agent: &User) -> Result<(), AppError> {
+    let mut agent_level = None;
+    for (position, name, bp) in [(1, "高级会员", 200), (2, "代理", 500), (3, "总代", 800)] {
+        let body = crate::app::levels::LevelBody {
+            name: Some(name.to_owned()),
+            position: Some(position),
+            discount_bp: Some(bp),
+            is_default: None,
+        };
+        let level = crate::app::levels::create(app, admin.clone(), &body).await?;
+        if name == "代理" {
+            agent_level = Some(level.id);
+        }
+    }
+    if let Some(level) = agent_level {
+        crate::app::levels::assign(app, admin.clone(), agent.id.0, level).await?;
+    }
     Ok(())
 }
 

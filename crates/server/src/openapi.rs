@@ -13,6 +13,7 @@ use crate::api::chat;
 use crate::api::enforcement;
 use crate::api::evidence;
 use crate::api::guest;
+use crate::api::levels;
 use crate::api::orders;
 use crate::api::pay;
 use crate::api::payments;
@@ -36,6 +37,7 @@ use crate::api::withdrawals;
         pay::start_top_up, pay::my_top_ups, pay::get_top_up, pay::list_top_ups, pay::confirm_top_up,
         products::create, products::patch, products::get, products::search, products::of_shop, products::import, products::withdraw,
         guest::checkout, guest::lookup, guest::claim,
+        levels::list, levels::create, levels::update, levels::assign, levels::prices, levels::set_prices,
         orders::create, orders::get, orders::list, orders::snapshot, orders::reveal, orders::confirm, orders::fulfil, orders::cancel,
         chat::open, chat::list, chat::messages, chat::post, chat::upload_image, chat::image, chat::read, chat::assign, chat::set_duty, chat::get_duty, chat::notifications,
         cases::open, cases::of_order, cases::list, cases::get, cases::act, cases::evidence, cases::arbitration,
@@ -50,7 +52,7 @@ use crate::api::withdrawals;
         quiz::start, quiz::submit, quiz::certificate, quiz::questions, quiz::add, quiz::edit, quiz::retire,
     ),
     modifiers(&Security),
-    tags((name = "auth", description = "账号与登录"), (name = "shops", description = "店铺与客服子账号"), (name = "admin", description = "平台管理"), (name = "products", description = "商品、库存与搜索"), (name = "orders", description = "下单、发货与担保"), (name = "wallet", description = "钱包与账本"), (name = "chat", description = "对话：2 分钟人工回复，超时平台接管"), (name = "cases", description = "售后：商家 12 小时内处理，24 小时内必有结果"), (name = "evidence", description = "证据包与公开链头"), (name = "bot", description = "智能助手：先答常见问题，随时一键转人工"), (name = "reviews", description = "评价：每个已完成订单一条，含威胁、辱骂、联系方式的先审核；买家匿名展示"), (name = "quiz", description = "客服认证：规则答题（随机 10 题，30 分钟内交卷，90 分及格），证书 90 天有效；题库由管理员维护"), (name = "public", description = "公开数据：店铺评级与其依据、平台服务报告（无需登录，不含买家信息）"))
+    tags((name = "auth", description = "账号与登录"), (name = "shops", description = "店铺与客服子账号"), (name = "admin", description = "平台管理"), (name = "products", description = "商品、库存与搜索"), (name = "levels", description = "会员等级：等级折扣与店铺等级价，商品与下单都按买家等级计价"), (name = "orders", description = "下单、发货与担保"), (name = "wallet", description = "钱包与账本"), (name = "chat", description = "对话：2 分钟人工回复，超时平台接管"), (name = "cases", description = "售后：商家 12 小时内处理，24 小时内必有结果"), (name = "evidence", description = "证据包与公开链头"), (name = "bot", description = "智能助手：先答常见问题，随时一键转人工"), (name = "reviews", description = "评价：每个已完成订单一条，含威胁、辱骂、联系方式的先审核；买家匿名展示"), (name = "quiz", description = "客服认证：规则答题（随机 10 题，30 分钟内交卷，90 分及格），证书 90 天有效；题库由管理员维护"), (name = "public", description = "公开数据：店铺评级与其依据、平台服务报告（无需登录，不含买家信息）"))
 )]
 pub struct ApiDoc;
 

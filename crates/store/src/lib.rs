@@ -8,6 +8,7 @@ mod cases;
 mod chat;
 mod enforcement;
 mod grades;
+mod levels;
 mod mail;
 mod market;
 mod migrate;

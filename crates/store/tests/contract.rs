@@ -45,6 +45,58 @@ fn probe(subject: &str, due: Timestamp) -> NewDeadline {
     NewDeadline { kind: DeadlineKind::Probe, subject: subject.into(), due_at: due, created_at: T0, payload: json!({}) }
 }
 
+store_test!(levels_keep_one_default_and_level_prices_set_and_clear, |store, _db| {
+    use youying_core::levels::{self, LevelInput};
+    let admin = user(&store, "root", Role::Admin).await;
+    let buyer = user(&store, "daili", Role::Buyer).await;
+    let seeded = store.read(|tx| tx.default_level()).await.unwrap().unwrap();
+    assert_eq!((seeded.name.as_str(), seeded.discount_bp), ("普通会员", 0));
+    let a = admin.clone();
+    let input = LevelInput {
+        name: Some("代理".into()),
+        discount_bp: Some(500),
+        is_default: Some(true),
+        ..LevelInput::default()
+    };
+    let agent = store.write(move |tx| levels::create(tx, T0, &a, &input)).await.unwrap();
+    let all = store.read(|tx| tx.levels()).await.unwrap();
+    assert_eq!(all.iter().filter(|l| l.is_default).map(|l| l.id).collect::<Vec<_>>(), [agent.id], "one default");
+    // A second level of the same name is refused by the unique index.
+    let (a, dup) =
+        (admin.clone(), LevelInput { name: Some("代理".into()), discount_bp: Some(0), ..LevelInput::default() });
+    let err = store.write(move |tx| levels::create(tx, T0, &a, &dup)).await.unwrap_err();
+    assert!(matches!(err, Error::Conflict(Conflict::Duplicate)), "{err:?}");
+    let (a, id, lid) = (admin.clone(), buyer.id, seeded.id);
+    store.write(move |tx| levels::assign(tx, T0, &a, id, lid).map(|_| ())).await.unwrap();
+    let (a, lid) = (admin.clone(), agent.id);
+    store.write(move |tx| levels::assign(tx, T0, &a, id, lid).map(|_| ())).await.unwrap();
+    assert_eq!(store.read(move |tx| tx.level_of(id)).await.unwrap(), Some(agent.id), "the later assignment replaces");
+    let owner = user(&store, "laowang", Role::Buyer).await;
+    let input = youying_core::catalogue::ProductInput {
+        category: Some("game_card".into()),
+        kind: Some("card_key".into()),
+        title: Some("点卡 10元".into()),
+        price_fen: Some(1_000),
+        ..Default::default()
+    };
+    let spec = youying_core::catalogue::ProductSpec::parse(&input).unwrap();
+    let name = ShopName::parse("等级小铺").unwrap();
+    let p = store
+        .write(move |tx| {
+            let shop = shops::open(tx, T0, &owner, &name)?;
+            tx.insert_product(shop.id, &spec, true, T0)
+        })
+        .await
+        .unwrap();
+    let lid = agent.id;
+    for (set, want) in [(Some(800), Some(800)), (Some(700), Some(700)), (None, None)] {
+        store.write(move |tx| tx.set_level_price(p, lid, set, T0)).await.unwrap();
+        assert_eq!(store.read(move |tx| tx.level_price(p, lid)).await.unwrap(), want);
+        assert_eq!(store.read(move |tx| tx.level_prices(p)).await.unwrap().len(), usize::from(want.is_some()));
+    }
+    assert!(verify_chain(&store).await >= 4);
+});
+
 store_test!(a_guest_is_found_by_contact_until_claimed, |store, _db| {
     use youying_core::accounts::guest::{self, GuestContact};
     let contact = GuestContact::parse("13800138000").unwrap();

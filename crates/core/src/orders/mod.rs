@@ -20,6 +20,7 @@ use crate::deadline::model::{DeadlineKind, Due, NewDeadline};
 use crate::enforcement::BreachKind;
 use crate::error::{Conflict, Error, Result};
 use crate::evidence::NewEvent;
+use crate::levels::price as levels;
 use crate::money::{Account, Entry, Fen};
 use crate::ports::{ReadTx, Tx};
 use crate::rules;
@@ -78,7 +79,7 @@ fn promise_secs(tx: &mut dyn RulesRead, product: &Product) -> Result<i64> {
     Ok(catalogue::topup_promise_secs(&product.spec.promises, product.spec.topup_promise_secs, &r))
 }
 
-/// The whole checkout, one transaction: price from the tiers, wallet → escrow,
+/// The whole checkout, one transaction: price from `levels::quote`, wallet → escrow,
 /// units out of stock, the order with its snapshot, its deadline and events.
 /// Any failure (short balance, short stock) leaves nothing behind.
 pub fn checkout(tx: &mut dyn Tx, now: Timestamp, buyer: &User, req: &Checkout) -> Result<CheckoutOutcome> {
@@ -109,8 +110,9 @@ pub fn checkout(tx: &mut dyn Tx, now: Timestamp, buyer: &User, req: &Checkout) -
         return Err(Error::Invalid { field: "quantity", reason: "range" });
     }
     let target = product.spec.check_topup_target(req.topup_target.as_ref())?;
-    let unit = product.spec.unit_price(req.quantity);
-    let total = unit.checked_mul(req.quantity)?;
+    // The one price function: the buyer's level and the shop's level prices.
+    let quote = levels::quote(tx, Some(buyer), &product, req.quantity)?;
+    let (unit, total) = (quote.unit, quote.total);
     let subject = format!("order:{}", req.order_no);
     let memo = format!("{} ×{}", product.spec.title, req.quantity);
     // Stock first: "sold out" says more than "top up" when both are true.
@@ -124,7 +126,8 @@ pub fn checkout(tx: &mut dyn Tx, now: Timestamp, buyer: &User, req: &Checkout) -
         Vec::new()
     };
     let shop_name = tx.shop(product.shop_id)?.map(|s| s.name).unwrap_or_default();
-    let (snapshot, snapshot_hash) = Snapshot::capture(&product, &shop_name, req.quantity, unit, total, now).canonical();
+    let (snapshot, snapshot_hash) =
+        Snapshot::capture(&product, &shop_name, req.quantity, unit, total, now).priced_by(&quote.basis).canonical();
     let (state, due, kind) = if product.spec.kind == ProductKind::DirectTopup {
         (OrderState::AwaitingFulfilment, now.plus_secs(promise_secs(tx, &product)?), DeadlineKind::TopupPromise)
     } else {

@@ -96,7 +96,7 @@ pub fn start_checkout(tx: &mut dyn Tx, now: Timestamp, buyer: &User, mut input: 
     if !(1..=product.spec.max_per_order).contains(&order.quantity) {
         return Err(Error::Invalid { field: "quantity", reason: "range" });
     }
-    let total = product.spec.unit_price(order.quantity).checked_mul(order.quantity)?.get();
+    let total = crate::levels::price::quote(tx, Some(buyer), &product, order.quantity)?.total.get();
     let shortfall = total - tx.balance(Account::UserWallet(buyer.id))?;
     let min_fen = rules::in_force(tx)?.get(Rule::PayInMinFen);
     input.amount_fen = shortfall.max(min_fen);

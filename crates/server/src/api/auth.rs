@@ -118,13 +118,17 @@ pub struct MeView {
     pub shops: Vec<crate::app::shops::ShopView>,
     /// Where notifications are mailed (deadlines about to lapse, breaches); `null`: none.
     pub email: Option<String>,
+    /// The level this account buys at (its own, or the default).
+    pub level: crate::app::levels::LevelView,
 }
 
 #[utoipa::path(get, path = "/api/v1/me", tag = "auth", responses((status = 200, body = MeView), (status = 401)))]
 pub async fn me<S: Store>(State(app): State<App<S>>, ApiUser(v): ApiUser) -> ApiResult<Json<MeView>> {
     let id = v.user.id;
     let (shops, email) = app.store.read(move |tx| Ok((tx.shops_owned_by(id)?, tx.user_email(id)?))).await?;
+    let level = crate::app::levels::of_user(&app, &v.user).await?;
     Ok(Json(MeView {
+        level,
         user: UserView::from(&v.user),
         shops: shops.iter().map(crate::app::shops::ShopView::from).collect(),
         email,

@@ -6,6 +6,7 @@ pub mod bot;
 pub mod cases;
 pub mod chat;
 pub mod guest;
+pub mod levels;
 pub mod orders;
 pub mod pay;
 pub mod payments;
@@ -40,6 +41,7 @@ pub fn router<S: Store>() -> Router<App<S>> {
         .merge(enforcement::router::<S>())
         .merge(evidence::router::<S>())
         .merge(guest::router::<S>())
+        .merge(levels::router::<S>())
         .merge(orders::router::<S>())
         .merge(products::router::<S>())
         .merge(public::router::<S>())

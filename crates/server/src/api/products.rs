@@ -16,7 +16,9 @@ use youying_core::ports::Store;
 use youying_core::values::{ProductId, ShopId};
 use youying_core::{Error, deposit, listings, stock};
 
-use crate::app::products::{ProductView, SearchParams, SearchView, import_stock, load_view, search_products, view};
+use crate::app::products::{
+    ProductView, SearchParams, SearchView, import_stock, load_view, priced_view, search_products,
+};
 use crate::auth::{ApiUser, MaybeViewer};
 use crate::error::{ApiJson, ApiResult};
 use crate::state::App;
@@ -43,9 +45,10 @@ pub async fn create<S: Store>(
     let now = app.now();
     let on_sale = n.on_sale.unwrap_or(true);
     let shop_id = ShopId(n.shop_id);
-    let id = app.store.write(move |tx| listings::create(tx, now, &v.user, shop_id, &spec, on_sale)).await?;
+    let user = v.user.clone();
+    let id = app.store.write(move |tx| listings::create(tx, now, &user, shop_id, &spec, on_sale)).await?;
     crate::catalog::sync_search(&app).await?;
-    Ok((StatusCode::CREATED, Json(load_view(&app, id).await?)))
+    Ok((StatusCode::CREATED, Json(load_view(&app, Some(&v.user), id).await?)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -67,21 +70,28 @@ pub async fn patch<S: Store>(
     ApiJson(p): ApiJson<ProductPatch>,
 ) -> ApiResult<Json<ProductView>> {
     let now = app.now();
-    app.store
-        .write(move |tx| listings::update(tx, now, &v.user, ProductId(id), &p.input, p.on_sale, p.version))
-        .await?;
+    let user = v.user.clone();
+    app.store.write(move |tx| listings::update(tx, now, &user, ProductId(id), &p.input, p.on_sale, p.version)).await?;
     crate::catalog::sync_search(&app).await?;
-    Ok(Json(load_view(&app, ProductId(id)).await?))
+    Ok(Json(load_view(&app, Some(&v.user), ProductId(id)).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/products/{id}", tag = "products", params(("id" = i64, Path)), responses((status = 200, body = ProductView), (status = 404)))]
-pub async fn get<S: Store>(State(app): State<App<S>>, Path(id): Path<i64>) -> ApiResult<Json<ProductView>> {
-    Ok(Json(load_view(&app, ProductId(id)).await?))
+pub async fn get<S: Store>(
+    State(app): State<App<S>>,
+    MaybeViewer(viewer): MaybeViewer,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<ProductView>> {
+    Ok(Json(load_view(&app, viewer.as_ref().map(|v| &v.user), ProductId(id)).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/products", tag = "products", params(SearchParams), responses((status = 200, body = SearchView)))]
-pub async fn search<S: Store>(State(app): State<App<S>>, Query(p): Query<SearchParams>) -> ApiResult<Json<SearchView>> {
-    Ok(Json(search_products(&app, &p).await?))
+pub async fn search<S: Store>(
+    State(app): State<App<S>>,
+    MaybeViewer(viewer): MaybeViewer,
+    Query(p): Query<SearchParams>,
+) -> ApiResult<Json<SearchView>> {
+    Ok(Json(search_products(&app, viewer.as_ref().map(|v| &v.user), &p).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/shops/{id}/products", tag = "products", params(("id" = i64, Path)), responses((status = 200, body = Vec<ProductView>)))]
@@ -96,14 +106,15 @@ pub async fn of_shop<S: Store>(
         .read(move |tx| {
             let shop = tx.shop(ShopId(id))?.ok_or(Error::NotFound)?;
             // A hidden shop's listings are shown to its own staff only.
-            let staff = viewer.is_some_and(|v| authz::shop(&v.user, ShopAction::Serve, &shop).is_ok());
+            let staff = viewer.as_ref().is_some_and(|v| authz::shop(&v.user, ShopAction::Serve, &shop).is_ok());
             if !staff && !deposit::standing(tx, now, shop.id)?.listed() {
                 return Ok(Vec::new());
             }
+            let level = youying_core::levels::viewer_level(tx, viewer.as_ref().map(|v| &v.user))?;
             let mut out = Vec::new();
             for p in tx.products_of_shop(shop.id)? {
                 let n = tx.stock_count(p.id)?;
-                out.push(view(&p, shop.name.clone(), Some(n)));
+                out.push(priced_view(tx, &level, &p, shop.name.clone(), Some(n))?);
             }
             Ok(out)
         })

@@ -10,6 +10,7 @@ pub mod chat;
 pub mod chat_view;
 pub mod evidence;
 pub mod guest;
+pub mod levels;
 pub mod orders;
 pub mod pay;
 pub mod payments;

@@ -3,9 +3,11 @@
 
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use youying_core::accounts::User;
 use youying_core::catalogue;
 use youying_core::catalogue::Product;
-use youying_core::ports::Store;
+use youying_core::levels::{self, Level, PriceBasis, Quote};
+use youying_core::ports::{ReadTx, Store};
 use youying_core::values::ProductId;
 use youying_core::{Error, deposit, stock};
 use youying_search::SearchQuery;
@@ -43,9 +45,28 @@ pub struct ProductView {
     /// Unsold units (card keys, accounts); absent for top-ups.
     pub stock: Option<i64>,
     pub version: i64,
+    /// What the viewer pays for one unit: their level's price (anonymous
+    /// viewers: the default level's), from `levels::quote`, as checkout charges.
+    pub your_price_fen: i64,
+    /// Why: `{kind: list}`, `{kind: tier, min_qty}`, `{kind: level_discount,
+    /// level_id, level_name, discount_bp}` or `{kind: level_price, level_id, level_name}`.
+    #[schema(value_type = Object)]
+    pub your_price_basis: PriceBasis,
 }
 
-pub fn view(p: &Product, shop_name: String, stock: Option<i64>) -> ProductView {
+/// A product as `level` sees it: the view with its one-unit quote.
+pub fn priced_view(
+    tx: &mut dyn ReadTx,
+    level: &Level,
+    p: &Product,
+    shop_name: String,
+    stock: Option<i64>,
+) -> youying_core::error::Result<ProductView> {
+    let quote = levels::quote_at(tx, level, p, 1)?;
+    Ok(view(p, shop_name, stock, quote))
+}
+
+pub fn view(p: &Product, shop_name: String, stock: Option<i64>, price: Quote) -> ProductView {
     let s = &p.spec;
     ProductView {
         id: p.id.0,
@@ -67,21 +88,24 @@ pub fn view(p: &Product, shop_name: String, stock: Option<i64>) -> ProductView {
         on_sale: p.on_sale,
         stock: s.kind.has_stock().then_some(stock.unwrap_or(0)),
         version: p.version,
+        your_price_fen: price.unit.get(),
+        your_price_basis: price.basis,
     }
 }
 
-/// Loads a product with its shop name and stock count.
-pub async fn load_view<S: Store>(app: &App<S>, id: ProductId) -> ApiResult<ProductView> {
-    let (p, shop, stock) = app
+/// Loads a product with its shop name, stock count and the viewer's price.
+pub async fn load_view<S: Store>(app: &App<S>, viewer: Option<&User>, id: ProductId) -> ApiResult<ProductView> {
+    let viewer = viewer.cloned();
+    Ok(app
         .store
         .read(move |tx| {
             let p = tx.product(id)?.ok_or(Error::NotFound)?;
             let shop = tx.shop(p.shop_id)?.map(|s| s.name).unwrap_or_default();
             let stock = tx.stock_count(p.id)?;
-            Ok((p, shop, stock))
+            let level = levels::viewer_level(tx, viewer.as_ref())?;
+            priced_view(tx, &level, &p, shop, Some(stock))
         })
-        .await?;
-    Ok(view(&p, shop, Some(stock)))
+        .await?)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -104,8 +128,9 @@ pub struct SearchView {
     pub items: Vec<ProductView>,
 }
 
-/// Runs a search and loads the hits in order.
-pub async fn search_products<S: Store>(app: &App<S>, p: &SearchParams) -> ApiResult<SearchView> {
+/// Runs a search and loads the hits in order, priced for the viewer.
+pub async fn search_products<S: Store>(app: &App<S>, viewer: Option<&User>, p: &SearchParams) -> ApiResult<SearchView> {
+    let viewer = viewer.cloned();
     let q = SearchQuery {
         q: p.q.clone().unwrap_or_default(),
         // The index holds the category's Chinese name (so words like 点卡 find it).
@@ -126,6 +151,7 @@ pub async fn search_products<S: Store>(app: &App<S>, p: &SearchParams) -> ApiRes
     let rows = app
         .store
         .read(move |tx| {
+            let level = levels::viewer_level(tx, viewer.as_ref())?;
             let mut out = Vec::new();
             for id in ids {
                 if let Some(p) = tx.product(ProductId(id))? {
@@ -134,14 +160,17 @@ pub async fn search_products<S: Store>(app: &App<S>, p: &SearchParams) -> ApiRes
                         continue;
                     }
                     let shop = tx.shop(p.shop_id)?.map(|s| s.name).unwrap_or_default();
+                    if !p.on_sale {
+                        continue;
+                    }
                     let stock = tx.stock_count(p.id)?;
-                    out.push((p, shop, stock));
+                    out.push(priced_view(tx, &level, &p, shop, Some(stock))?);
                 }
             }
             Ok(out)
         })
         .await?;
-    let items = rows.into_iter().filter(|(p, _, _)| p.on_sale).map(|(p, s, n)| view(&p, s, Some(n))).collect();
+    let items = rows;
     Ok(SearchView { total: hits.total, page: q.page, per_page: q.per_page, items })
 }
 

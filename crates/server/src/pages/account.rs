@@ -39,6 +39,8 @@ struct AccountPage<'a> {
     mail_on: bool,
     /// A guest: offered 设置用户名和密码 instead of API tokens.
     guest: bool,
+    /// 会员等级: the level this account buys at, with its discount ("95折").
+    level: crate::app::levels::LevelView,
 }
 
 fn role_label(r: youying_core::values::Role) -> &'static str {
@@ -59,7 +61,9 @@ async fn account_page<S: Store>(app: &App<S>, page: &Page, new_token: Option<Str
         .read(move |tx| Ok((tx.api_tokens_of(id)?, tx.user_email(id)?)))
         .await
         .map_err(|e| page.error(e.into()))?;
+    let level = crate::app::levels::of_user(app, &v.user).await.map_err(|e| page.error(e.into()))?;
     let t = AccountPage {
+        level,
         page: &page.layout,
         email,
         mail_on: app.mail.is_some(),

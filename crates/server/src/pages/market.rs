@@ -19,7 +19,7 @@ use super::labels::{Contact, kind_label};
 use super::layout::{Layout, Page, PageError, render, see_other};
 use crate::app::orders::{NewOrder, PayWith};
 use crate::app::pay::{self, Purchase};
-use crate::app::products::{ProductView, SearchParams, load_view, search_products, view};
+use crate::app::products::{ProductView, SearchParams, load_view, priced_view, search_products};
 use crate::catalog::render_markdown;
 use crate::error::{ApiResult, AppError};
 use crate::fmt::{fmt_duration, fmt_fen, fmt_time};
@@ -38,6 +38,8 @@ pub struct ProductCard {
     pub promises: Vec<&'static str>,
     pub shop_id: i64,
     pub shop_name: String,
+    /// The viewer's own price when their level lowers it (the list price is then struck through).
+    pub yours: Option<super::levels::YourPrice>,
 }
 
 fn promise_labels(codes: &[String]) -> Vec<&'static str> {
@@ -55,6 +57,7 @@ impl ProductCard {
             promises: promise_labels(&v.promises),
             shop_id: v.shop_id,
             shop_name: v.shop_name.clone(),
+            yours: super::levels::YourPrice::of(v),
         }
     }
 
@@ -110,7 +113,9 @@ fn all_on_sale(page: usize) -> SearchParams {
 
 pub async fn home<S: Store>(State(app): State<App<S>>, page: Page) -> Result<Response, PageError> {
     let r: Rules = app.store.read(|tx| rules::in_force(tx)).await.map_err(|e| page.error(e.into()))?;
-    let found = search_products(&app, &all_on_sale(1)).await.map_err(|e| page.error(e))?;
+    let found = search_products(&app, page.viewer.as_ref().map(|v| &v.user), &all_on_sale(1))
+        .await
+        .map_err(|e| page.error(e))?;
     let d = |rule: Rule| fmt_duration(r.get(rule));
     let t = HomePage {
         page: &page.layout,
@@ -214,7 +219,8 @@ pub async fn search<S: Store>(
         page: Some(page_no),
         per_page: None,
     };
-    let found = search_products(&app, &params).await.map_err(|e| page.error(e))?;
+    let found =
+        search_products(&app, page.viewer.as_ref().map(|v| &v.user), &params).await.map_err(|e| page.error(e))?;
     let pages = found.total.div_ceil(found.per_page).max(1);
     let mut base =
         format!("/search?q={}&category={}&kind={}", urlencode(&text), urlencode(&category), urlencode(&kind));
@@ -305,7 +311,7 @@ pub(super) async fn product_page<S: Store>(
     id: i64,
     input: BuyInput,
 ) -> Result<Response, PageError> {
-    let v = load_view(app, ProductId(id)).await.map_err(|e| page.error(e))?;
+    let v = load_view(app, page.viewer.as_ref().map(|v| &v.user), ProductId(id)).await.map_err(|e| page.error(e))?;
     let sid = ShopId(v.shop_id);
     let now = app.now();
     let (r, shop, listed, gateways): (Rules, _, bool, _) = app
@@ -410,7 +416,8 @@ pub(super) fn typed(form: &[(String, String)]) -> (String, Vec<(String, String)>
 /// quantity, and for a direct top-up the declared fields.
 pub(super) async fn form_order<S: Store>(app: &App<S>, id: i64, form: &[(String, String)]) -> ApiResult<NewOrder> {
     let (quantity, topup) = typed(form);
-    let v = load_view(app, ProductId(id)).await?;
+    // Only the kind and the declared fields are read here: no viewer needed.
+    let v = load_view(app, None, ProductId(id)).await?;
     let qty = quantity.parse::<i64>().map_err(|_| Error::Invalid { field: "quantity", reason: "not_a_number" })?;
     let topup_target = (v.kind == ProductKind::DirectTopup.as_str()).then(|| {
         let declared = v.topup_fields.iter().map(|f| {
@@ -442,16 +449,18 @@ struct ShopPage<'a> {
 
 pub async fn shop<S: Store>(State(app): State<App<S>>, page: Page, Path(id): Path<i64>) -> Result<Response, PageError> {
     let now = app.now();
+    let viewer = page.viewer.as_ref().map(|v| v.user.clone());
     let (shop, views, standing, trust) = app
         .store
         .read(move |tx| {
+            let level = youying_core::levels::viewer_level(tx, viewer.as_ref())?;
             let shop = tx.shop(ShopId(id))?.ok_or(Error::NotFound)?;
             let standing = deposit::standing(tx, now, shop.id)?;
             let mut views = Vec::new();
             let listed = if standing.listed() { tx.products_of_shop(shop.id)? } else { Vec::new() };
             for p in listed.into_iter().filter(|p| p.on_sale) {
                 let n = tx.stock_count(p.id)?;
-                views.push(view(&p, shop.name.clone(), Some(n)));
+                views.push(priced_view(tx, &level, &p, shop.name.clone(), Some(n))?);
             }
             let trust = super::reviews::shop_trust(tx, shop.id)?;
             Ok((shop, views, standing, trust))

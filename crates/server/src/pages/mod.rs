@@ -16,6 +16,7 @@ pub(crate) mod grade;
 mod guest;
 mod labels;
 pub mod layout;
+mod levels;
 mod market;
 mod merchant;
 mod orders;
@@ -51,6 +52,7 @@ pub fn router<S: Store>() -> Router<App<S>> {
         .merge(docs::router::<S>())
         .merge(enforcement::router::<S>())
         .merge(grade::router::<S>())
+        .merge(levels::router::<S>())
         .merge(market::router::<S>())
         .merge(merchant::router::<S>())
         .merge(orders::router::<S>())

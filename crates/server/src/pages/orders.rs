@@ -265,6 +265,18 @@ struct SnapshotPage<'a> {
     canonical: String,
 }
 
+/// "代理价 ¥9.50（95折）" or "代理价 ¥9.80（店铺等级价）": why a level paid less.
+fn level_price_label(basis: &youying_core::levels::PriceBasis, unit_fen: i64) -> String {
+    use youying_core::levels::{PriceBasis, zhe};
+    match basis {
+        PriceBasis::LevelDiscount { level_name, discount_bp, .. } => {
+            format!("{level_name}价 {}（{}）", fmt_fen(unit_fen), zhe(*discount_bp).unwrap_or_default())
+        }
+        PriceBasis::LevelPrice { level_name, .. } => format!("{level_name}价 {}（店铺等级价）", fmt_fen(unit_fen)),
+        other => other.label(),
+    }
+}
+
 fn snapshot_rows(o: &Order, s: &Snapshot) -> Vec<SnapRow> {
     let row = |label, value| SnapRow { label, value };
     let promises: Vec<String> = s.promises.iter().map(|p| p.name.clone().unwrap_or_default()).collect();
@@ -282,6 +294,9 @@ fn snapshot_rows(o: &Order, s: &Snapshot) -> Vec<SnapRow> {
     }
     rows.push(row("购买数量", s.paid.quantity.to_string()));
     rows.push(row("成交单价", fmt_fen(s.paid.unit_price_fen)));
+    if let Some(basis) = &s.paid.basis {
+        rows.push(row("价格依据", level_price_label(basis, s.paid.unit_price_fen)));
+    }
     rows.push(row("实付总额", fmt_fen(s.paid.total_fen)));
     rows.push(row("快照时间", fmt_time(youying_core::Timestamp::from_millis(s.captured_at))));
     rows

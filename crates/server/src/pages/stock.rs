@@ -15,7 +15,7 @@ use youying_core::stock::ImportReport;
 use youying_core::values::ProductId;
 
 use super::layout::{Layout, Page, PageError, render};
-use crate::app::products::{ProductView, import_stock, view};
+use crate::app::products::{ProductView, import_stock, priced_view};
 use crate::error::AppError;
 use crate::i18n;
 use crate::state::App;
@@ -64,7 +64,8 @@ async fn product_for<S: Store>(app: &App<S>, page: &Page, id: i64) -> Result<Pro
             let p = tx.product(ProductId(id))?.ok_or(Error::NotFound)?;
             let shop = youying_core::shops::load(tx, &user, p.shop_id, ShopAction::Manage)?;
             let n = tx.stock_count(p.id)?;
-            Ok(view(&p, shop.name, Some(n)))
+            let level = youying_core::levels::viewer_level(tx, Some(&user))?;
+            priced_view(tx, &level, &p, shop.name, Some(n))
         })
         .await
         .map_err(|e| page.error(e.into()))

@@ -26,6 +26,8 @@ mod fakepay;
 mod gateways;
 mod grades;
 mod guest;
+mod level_pages;
+mod levels;
 mod mail;
 mod market;
 mod market_pages;
