@@ -183,6 +183,39 @@ impl Site {
         self.call(Method::PUT, path, token, Some(body)).await
     }
 
+    pub async fn patch(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+        self.call(Method::PATCH, path, token, Some(body)).await
+    }
+
+    /// Sends a request and gives back the transport error instead of
+    /// panicking: for requests the process may die in the middle of.
+    pub async fn try_post(&self, path: &str, token: &str, body: Value) -> Result<(StatusCode, Value), String> {
+        let resp = self.client.post(self.url(path)).bearer_auth(token).json(&body).send().await;
+        let resp = resp.map_err(|e| e.to_string())?;
+        let status = resp.status();
+        let text = resp.text().await.map_err(|e| e.to_string())?;
+        Ok((status, serde_json::from_str(&text).unwrap_or(Value::String(text))))
+    }
+
+    /// A card-key product in `shop` with `keys` (one per line) in stock.
+    pub async fn card_product(&self, owner: &TestUser, shop: i64, title: &str, price_fen: i64, keys: &str) -> i64 {
+        let body = json!({ "shop_id": shop, "category": "game_card", "kind": "card_key", "title": title, "price_fen": price_fen });
+        let (s, p) = self.post("/api/v1/products", Some(&owner.token), body).await;
+        assert_eq!(s, StatusCode::CREATED, "{p}");
+        let id = p["id"].as_i64().unwrap();
+        let resp = self
+            .client
+            .post(self.url(&format!("/api/v1/products/{id}/stock")))
+            .bearer_auth(&owner.token)
+            .header("content-type", "text/plain")
+            .body(keys.to_owned())
+            .send()
+            .await
+            .unwrap();
+        assert!(resp.status().is_success(), "import: {}", resp.status());
+        id
+    }
+
     pub async fn signed_in(&self, username: &str) -> TestUser {
         let (s, body) =
             self.post("/api/v1/auth/login", None, json!({ "username": username, "password": PASSWORD })).await;
