@@ -3,6 +3,7 @@
 
 mod accounts;
 mod anchor;
+mod apikeys;
 mod bot;
 mod cases;
 mod chat;
@@ -11,6 +12,7 @@ mod grades;
 mod mail;
 mod market;
 mod migrate;
+mod outbound;
 mod payments;
 pub mod postgres;
 mod quiz;

@@ -8,6 +8,7 @@ pub mod chat;
 pub mod fakepay;
 pub mod images;
 pub mod market;
+pub mod open;
 pub mod pay;
 pub mod quiz;
 pub mod smtp;

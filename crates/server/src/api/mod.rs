@@ -2,10 +2,12 @@
 //! rules live in the core, SQL in the store.
 
 pub(crate) mod admin;
+pub mod apikeys;
 pub mod bot;
 pub mod cases;
 pub mod chat;
 pub mod guest;
+pub mod open;
 pub mod orders;
 pub mod pay;
 pub mod payments;
@@ -31,6 +33,7 @@ use crate::state::App;
 pub fn router<S: Store>() -> Router<App<S>> {
     Router::new()
         .merge(admin::router::<S>())
+        .merge(apikeys::router::<S>())
         .merge(pay::router::<S>())
         .merge(payments::router::<S>())
         .merge(auth::router::<S>())

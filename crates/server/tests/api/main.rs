@@ -28,6 +28,7 @@ mod guest;
 mod mail;
 mod market;
 mod market_pages;
+mod open_api;
 mod pages;
 mod pay;
 mod pay_checkout;
