@@ -102,7 +102,7 @@ pub fn idempotency_key(key: ApiKeyId, downstream_order_no: &str) -> String {
 
 #[derive(Debug, Clone)]
 pub enum Placed {
-    Order(CheckoutOutcome),
+    Order(Box<CheckoutOutcome>),
     /// One unit costs the caller more than it allowed; nothing was written.
     PriceChanged {
         current_unit_price: Fen,
@@ -129,12 +129,13 @@ pub fn place(
     }
     let (idem, _) =
         req.checkout.idempotency.as_ref().ok_or(Error::Invalid { field: "idempotency", reason: "missing" })?;
-    if tx.idempotency(buyer.id, idem)?.is_none() {
-        if let Some(product) = tx.product(req.checkout.product_id)?.filter(|p| p.on_sale) {
-            let unit = quote(tx, buyer, &product, req.checkout.quantity)?;
-            if unit.get() > req.max_unit_price {
-                return Ok(Placed::PriceChanged { current_unit_price: unit });
-            }
+    // A retry is answered as it was placed, whatever the price is now.
+    if tx.idempotency(buyer.id, idem)?.is_none()
+        && let Some(product) = tx.product(req.checkout.product_id)?.filter(|p| p.on_sale)
+    {
+        let unit = quote(tx, buyer, &product, req.checkout.quantity)?;
+        if unit.get() > req.max_unit_price {
+            return Ok(Placed::PriceChanged { current_unit_price: unit });
         }
     }
     let out = orders::checkout(tx, now, buyer, &req.checkout)?;
@@ -147,5 +148,5 @@ pub fn place(
             created_at: now,
         })?;
     }
-    Ok(Placed::Order(out))
+    Ok(Placed::Order(Box::new(out)))
 }

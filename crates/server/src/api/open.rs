@@ -34,7 +34,7 @@ impl From<OpenError> for OpenReply {
 impl IntoResponse for OpenReply {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.0.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut resp = (status, Json(self.0.body)).into_response();
+        let mut resp = (status, Json(*self.0.body)).into_response();
         if let Some(v) = self.0.retry_after.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
             resp.headers_mut().insert(header::RETRY_AFTER, v);
         }

@@ -134,7 +134,7 @@ pub async fn callbacks<S: Store>(app: &App<S>, owner: &User, limit: usize) -> Ap
         })
         .await?;
     let mut list: Vec<CallbackView> = rows.iter().map(|(k, o)| callback_view(k, o)).collect();
-    list.sort_by(|a, b| b.id.cmp(&a.id));
+    list.sort_by_key(|c| std::cmp::Reverse(c.id));
     list.truncate(limit);
     Ok(list)
 }

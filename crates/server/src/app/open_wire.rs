@@ -26,7 +26,8 @@ use crate::state::App;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenError {
     pub status: u16,
-    pub body: wire::ErrorBody,
+    /// Boxed: errors travel in every `Result` of this module; keep them small.
+    pub body: Box<wire::ErrorBody>,
     pub retry_after: Option<i64>,
 }
 
@@ -45,7 +46,7 @@ impl OpenError {
             field: None,
             reason: None,
         };
-        Self { status, body, retry_after: None }
+        Self { status, body: Box::new(body), retry_after: None }
     }
 
     pub fn unauthorized() -> Self {
