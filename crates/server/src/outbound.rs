@@ -35,19 +35,28 @@ pub struct OutboundOutcome {
     pub failed: usize,
 }
 
-/// Why one attempt failed: the status (if any answer came) and a short text.
-type Failure = (Option<i64>, String);
+/// Why one attempt failed: the status (if any answer came), a short text,
+/// and whether trying again is pointless (the signing key was revoked).
+type Failure = (Option<i64>, String, bool);
+
+fn fail(error: impl Into<String>) -> Failure {
+    (None, error.into(), false)
+}
 
 async fn build<S: Store>(app: &App<S>, row: &Outbound) -> std::result::Result<(Vec<u8>, Signer), Failure> {
-    let body = render_callback(app, row).await.map_err(|e| (None, format!("render: {}", e.body.code)))?;
-    let key_id = row.sign_key.ok_or((None, "no signing key".to_owned()))?;
+    let key_id = row.sign_key.ok_or_else(|| fail("no signing key"))?;
     let key = app
         .store
         .read(move |tx| tx.api_key(key_id))
         .await
-        .map_err(|e| (None, format!("key: {e}")))?
-        .ok_or((None, "key gone".to_owned()))?;
-    let secret = app.vault.open_secret(&key.secret).map_err(|e| (None, format!("key: {e}")))?;
+        .map_err(|e| fail(format!("key: {e}")))?
+        .ok_or_else(|| fail("key gone"))?;
+    // A revoked key signs nothing more: its owner withdrew it.
+    if !key.active() {
+        return Err((None, "API 密钥已停用".to_owned(), true));
+    }
+    let body = render_callback(app, row).await.map_err(|e| fail(format!("render: {}", e.body.code)))?;
+    let secret = app.vault.open_secret(&key.secret).map_err(|e| fail(format!("key: {e}")))?;
     Ok((body, Signer::new(key.key_id, secret)))
 }
 
@@ -59,9 +68,9 @@ async fn send<S: Store>(app: &App<S>, row: &Outbound, allow_private: bool) -> st
     for (name, value) in signed.headers() {
         req = req.header(name, value);
     }
-    let resp = req.body(body).send().await.map_err(|e| (None, format!("unreachable: {e}")))?;
+    let resp = req.body(body).send().await.map_err(|e| fail(format!("unreachable: {e}")))?;
     let status = i64::from(resp.status().as_u16());
-    if resp.status().is_success() { Ok(status) } else { Err((Some(status), format!("HTTP {status}"))) }
+    if resp.status().is_success() { Ok(status) } else { Err((Some(status), format!("HTTP {status}"), false)) }
 }
 
 /// Sends every request that is due at `now`; tests call this after moving the clock.
@@ -79,8 +88,8 @@ pub async fn run_due<S: Store>(app: &App<S>, now: Timestamp) -> Result<OutboundO
                     app.store.write(move |tx| tx.outbound_sent(id, at, status)).await?;
                     out.sent += 1;
                 }
-                Err((status, error)) => {
-                    let retry = outbound::retry_at(row.created_at, row.attempts, now);
+                Err((status, error, permanent)) => {
+                    let retry = if permanent { None } else { outbound::retry_at(row.created_at, row.attempts, now) };
                     if retry.is_some() {
                         out.retried += 1
                     } else {

@@ -104,10 +104,12 @@ impl Hit {
     }
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Shared {
     hits: Mutex<Vec<Hit>>,
     down: AtomicBool,
+    /// How many requests were recorded, for waiting without polling.
+    count: tokio::sync::watch::Sender<usize>,
 }
 
 /// A callback receiver on 127.0.0.1, port 0.
@@ -122,13 +124,22 @@ async fn receive(State(s): State<Arc<Shared>>, uri: Uri, headers: HeaderMap, bod
         return AxStatus::SERVICE_UNAVAILABLE;
     }
     let path_and_query = uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default();
-    s.hits.lock().unwrap().push(Hit { path_and_query, headers, body: body.to_vec() });
+    let n = {
+        let mut hits = s.hits.lock().unwrap();
+        hits.push(Hit { path_and_query, headers, body: body.to_vec() });
+        hits.len()
+    };
+    s.count.send_replace(n);
     AxStatus::OK
 }
 
 impl Receiver {
     pub async fn start() -> Self {
-        let shared = Arc::new(Shared::default());
+        let shared = Arc::new(Shared {
+            hits: Mutex::default(),
+            down: AtomicBool::new(false),
+            count: tokio::sync::watch::Sender::new(0),
+        });
         let app = axum::Router::new().fallback(receive).with_state(Arc::clone(&shared));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -145,6 +156,14 @@ impl Receiver {
     /// While down, every request is answered 503 and not recorded.
     pub fn set_down(&self, down: bool) {
         self.shared.down.store(down, Ordering::SeqCst);
+    }
+
+    /// Waits (no polling) until `n` requests were recorded; false after `secs`.
+    pub async fn wait_for(&self, n: usize, secs: u64) -> bool {
+        let mut rx = self.shared.count.subscribe();
+        tokio::time::timeout(std::time::Duration::from_secs(secs), rx.wait_for(|c| *c >= n))
+            .await
+            .is_ok_and(|r| r.is_ok())
     }
 
     pub fn hits(&self) -> Vec<Hit> {

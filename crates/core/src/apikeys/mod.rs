@@ -43,6 +43,8 @@ pub fn create(
     key_id: KeyId,
     secret: Sealed,
 ) -> Result<ApiKey> {
+    // Like API tokens: a guest proves too little to act through a machine.
+    crate::authz::full_account(owner)?;
     if tx.api_keys_of(owner.id)?.iter().filter(|k| k.active()).count() >= MAX_ACTIVE {
         return Err(Error::Invalid { field: "api_keys", reason: "at_most_10_active" });
     }

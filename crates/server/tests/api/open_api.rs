@@ -280,6 +280,9 @@ http_test!(a_case_opened_through_the_open_api, |app| {
     let (product, _reseller, key) = setup(&app).await;
     let (s, _) = app.open_post(&key, "/api/open/v1/orders", &order(product, "C-1", 950)).await;
     assert_eq!(s, StatusCode::CREATED);
+    let nul = json!({ "type": "key_invalid", "description": "卡密\u{0}无效", "screenshots": [] });
+    let (s, e) = app.open_post(&key, "/api/open/v1/orders/C-1/cases", &nul).await;
+    assert_eq!((s, e["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("description")), "{e}");
     let case = json!({ "type": "key_invalid", "description": "卡密无效，提示已使用", "screenshots": [] });
     let (s, c) = app.open_post(&key, "/api/open/v1/orders/C-1/cases", &case).await;
     assert_eq!(s, StatusCode::CREATED, "{c}");
@@ -295,3 +298,56 @@ http_test!(a_case_opened_through_the_open_api, |app| {
     let (s, _) = app.open_get(&other, &format!("/api/open/v1/cases/{}", c["id"])).await;
     assert_eq!(s, StatusCode::NOT_FOUND, "another key's case");
 });
+
+http_test!(a_callback_nobody_takes_is_given_up_after_a_day, |app| {
+    let rx = Receiver::start().await;
+    rx.set_down(true);
+    let (reseller, _key, _no) = topup_order(&app, &rx).await;
+    let (mut retried, mut failed) = (0, 0);
+    for _ in 0..30 {
+        let out = app.outbound_step().await;
+        (retried, failed) = (retried + out.retried, failed + out.failed);
+        app.clock.advance_secs(3_600);
+    }
+    // 15 s, 1 min, 5 min, 15 min, then hourly: given up once 24 h have passed.
+    assert_eq!(failed, 1, "after {retried} retries");
+    assert!((20..=26).contains(&retried), "{retried}");
+    let (_, list) = app.get("/api/v1/api-keys/callbacks", Some(&reseller.token)).await;
+    assert_eq!((list[0]["state"].as_str(), list[0]["last_error"].as_str()), (Some("failed"), Some("HTTP 503")));
+    assert!(rx.hits().is_empty());
+});
+
+http_test!(a_revoked_keys_callbacks_are_not_sent, |app| {
+    let rx = Receiver::start().await;
+    let (reseller, key, _no) = topup_order(&app, &rx).await;
+    let (s, _) = app.call(Method::DELETE, &format!("/api/v1/api-keys/{}", key.id), Some(&reseller.token), None).await;
+    assert_eq!(s, StatusCode::OK);
+    let out = app.outbound_step().await;
+    assert_eq!((out.sent, out.failed), (0, 1));
+    assert!(rx.hits().is_empty());
+    let (_, list) = app.get("/api/v1/api-keys/callbacks", Some(&reseller.token)).await;
+    assert_eq!((list[0]["state"].as_str(), list[0]["last_error"].as_str()), (Some("failed"), Some("API 密钥已停用")));
+});
+
+/// With the loops running (as `serve` starts them), a queued callback wakes the
+/// sender at once: it arrives well before the loop's 30 s idle pass.
+async fn a_callback_leaves_at_once<S: Store>(store: S) {
+    let app = TestApp::start(store, youying_core::FakeClock::at(youying_testkit::T0), true).await;
+    let rx = Receiver::start().await;
+    let _ = topup_order(&app, &rx).await;
+    assert!(rx.wait_for(1, 5).await, "the callback did not leave within 5 s");
+    assert_eq!(rx.hits()[0].json()["order"]["state"], "fulfilled");
+    app.audit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_callback_leaves_at_once_sqlite() {
+    let db = youying_testkit::TestDb::sqlite();
+    a_callback_leaves_at_once(db.open_sqlite().unwrap()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_callback_leaves_at_once_postgres() {
+    let Some(db) = tokio::task::spawn_blocking(youying_testkit::TestDb::postgres).await.unwrap() else { return };
+    a_callback_leaves_at_once(db.open_postgres(4).await.unwrap()).await;
+}
