@@ -116,3 +116,70 @@ impl<C: Conn> OutboundTx for SqlTx<'_, C> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use youying_core::Timestamp;
+    use youying_core::accounts;
+    use youying_core::apikeys::{ApiKeyId, KeyId, KeyName, NewApiKey};
+    use youying_core::outbound::{NewOutbound, OutboundKind, OutboundState};
+    use youying_core::payments::Sealed;
+    use youying_core::ports::Store;
+    use youying_core::values::{Role, Username};
+
+    use crate::store_test;
+
+    const T0: Timestamp = Timestamp::from_millis(1_700_000_000_000);
+
+    store_test!(outbound_rows_are_leased_retried_and_sent_once, |store, _db| {
+        let key = store
+            .write(|tx| {
+                let user =
+                    accounts::register(tx, T0, &Username::parse("reseller")?, "h".into(), Role::Buyer, None, None)?;
+                tx.insert_api_key(&NewApiKey {
+                    user_id: user.id,
+                    key_id: KeyId::from_random([7; 12]),
+                    name: KeyName::parse("站")?,
+                    secret: Sealed::new("00".into()),
+                    created_at: T0,
+                })
+            })
+            .await
+            .unwrap();
+        let row = move |at| NewOutbound {
+            kind: OutboundKind::OrderUpdated,
+            url: "https://example.com/cb".into(),
+            body: r#"{"order_id":1}"#.into(),
+            sign_key: Some(key),
+            created_at: at,
+        };
+        let id = store.write(move |tx| tx.enqueue_outbound(&row(T0))).await.unwrap();
+        let lease = T0.plus_secs(600);
+        let claimed = store.write(move |tx| tx.claim_outbound(T0, lease, 10)).await.unwrap();
+        assert_eq!((claimed.len(), claimed[0].attempts, claimed[0].lease_until), (1, 1, Some(lease)));
+        let leased = store.write(move |tx| tx.claim_outbound(T0.plus_secs(599), lease, 10)).await.unwrap();
+        assert!(leased.is_empty(), "a leased row is nobody else's");
+        store.write(move |tx| tx.outbound_failed(id, Some(T0.plus_secs(15)), Some(503), "HTTP 503")).await.unwrap();
+        assert_eq!(store.read(|tx| tx.next_outbound_due()).await.unwrap(), Some(T0.plus_secs(15)));
+        let again = store.write(move |tx| tx.claim_outbound(T0.plus_secs(15), lease, 10)).await.unwrap();
+        assert_eq!(again.len(), 1);
+        store.write(move |tx| tx.outbound_sent(id, T0.plus_secs(16), 200)).await.unwrap();
+        store.write(move |tx| tx.outbound_failed(id, None, None, "late")).await.unwrap();
+        let list = store.read(move |tx| tx.outbound_of_key(key, 10)).await.unwrap();
+        assert_eq!(
+            (list[0].state, list[0].attempts, list[0].last_status, list[0].last_error.as_deref()),
+            (OutboundState::Sent, 2, Some(200), Some("HTTP 503")),
+            "a sent row stays sent"
+        );
+        assert_eq!(store.read(|tx| tx.next_outbound_due()).await.unwrap(), None);
+        assert!(store.read(|tx| tx.outbound_of_key(ApiKeyId(999), 10)).await.unwrap().is_empty());
+        // Use is written at most once a minute.
+        store.write(move |tx| tx.touch_api_key(key, T0.plus_secs(1))).await.unwrap();
+        store.write(move |tx| tx.touch_api_key(key, T0.plus_secs(30))).await.unwrap();
+        let k = store.read(move |tx| tx.api_key(key)).await.unwrap().unwrap();
+        assert_eq!(k.last_used_at, Some(T0.plus_secs(1)));
+        store.write(move |tx| tx.touch_api_key(key, T0.plus_secs(61))).await.unwrap();
+        let k = store.read(move |tx| tx.api_key(key)).await.unwrap().unwrap();
+        assert_eq!(k.last_used_at, Some(T0.plus_secs(61)));
+    });
+}
