@@ -187,6 +187,16 @@ http_test!(odd_input_gets_a_clear_4xx, |app| {
     assert!(hits > 0, "the per-key rate limit answers 429");
 });
 
+http_test!(only_a_buyer_account_may_order, |app| {
+    let (product, _reseller, _key) = setup(&app).await;
+    let staff = app.staff("kefu", "agent").await;
+    let key = app.api_key(&staff, "平台客服").await;
+    let (s, p) = app.open_get(&key, "/api/open/v1/ping").await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    let (s, e) = app.open_post(&key, "/api/open/v1/orders", &order(product, "S-1", 950)).await;
+    assert_eq!((s, e["code"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")));
+});
+
 http_test!(private_callback_urls_are_refused_unless_the_rule_allows, |app| {
     let (product, _reseller, key) = setup(&app).await;
     let mut body = order(product, "CB-1", 950);
@@ -255,6 +265,18 @@ http_test!(a_fulfilled_topup_calls_back_signed, |app| {
     assert_eq!(app.outbound_step().await.sent, 0, "sent once");
     let (_, list) = app.get("/api/v1/api-keys/callbacks", Some(&reseller.token)).await;
     assert_eq!((list[0]["state"].as_str(), list[0]["attempts"].as_i64()), (Some("sent"), Some(1)));
+    // A case opened through the open API calls back too: the case, and the order now disputed.
+    let case = json!({ "type": "topup_missing", "description": "没到账" });
+    let (s, c) = app.open_post(&key, "/api/open/v1/orders/T-1/cases", &case).await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    assert_eq!(app.outbound_step().await.sent, 2);
+    let events: Vec<Value> = rx.hits()[1..].iter().map(|h| h.json()).collect();
+    let case_cb = events.iter().find(|e| e["event"] == "case.updated").unwrap();
+    assert_eq!(
+        (case_cb["case"]["id"].as_i64(), case_cb["case"]["state"].as_str()),
+        (c["id"].as_i64(), Some("awaiting_merchant"))
+    );
+    assert!(events.iter().any(|e| e["event"] == "order.updated" && e["order"]["state"] == "disputed"), "{events:?}");
 });
 
 http_test!(a_receiver_that_is_down_gets_the_callback_after_the_backoff, |app| {
