@@ -10,6 +10,9 @@ use youying_search::SearchIndex;
 
 use crate::config::{Config, MailConfig};
 use crate::egress::Egress;
+// Defined beside the egress clients (which need it too), so the two files do
+// not import each other; callers keep reaching it here.
+pub use crate::egress::tls_ready;
 use crate::hub::Hub;
 use crate::ratelimit::RateLimiter;
 use crate::vault::Vault;
@@ -115,12 +118,4 @@ fn outbound_client() -> reqwest::Client {
         .user_agent(concat!("youying/", env!("CARGO_PKG_VERSION")))
         .build()
         .unwrap_or_default()
-}
-
-/// Chooses rustls's crypto (ring, as lettre uses) for this process. reqwest
-/// refuses to build a client before it is chosen, so anything in this
-/// workspace that builds one — the app, the fake gateway, tests, benchmarks —
-/// calls this first. Calling it again does nothing.
-pub fn tls_ready() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
 }
