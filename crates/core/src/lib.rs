@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod anchor;
+pub mod apikeys;
 pub mod authz;
 pub mod bundle;
 pub mod cases;
@@ -27,6 +28,7 @@ pub mod listings;
 pub mod mail;
 pub mod money;
 pub mod orders;
+pub mod outbound;
 pub mod payments;
 pub mod ports;
 pub mod publish;

@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use crate::accounts::port::{AccountRead, AccountTx};
 use crate::anchor::port::{AnchorRead, AnchorTx};
+use crate::apikeys::port::{ApiKeyRead, ApiKeyTx};
 use crate::cases::port::{CaseRead, CaseTx};
 use crate::catalogue::port::{CatalogueRead, CatalogueTx};
 use crate::chat::bot::port::{BotRead, BotTx};
@@ -29,6 +30,7 @@ use crate::levels::port::{LevelRead, LevelTx};
 use crate::mail::{MailRead, MailTx};
 use crate::money::port::{LedgerRead, LedgerTx};
 use crate::orders::port::{OrderRead, OrderTx};
+use crate::outbound::port::{OutboundRead, OutboundTx};
 use crate::payments::port::{PaymentRead, PaymentTx};
 use crate::publish::Change;
 use crate::quiz::port::{QuizRead, QuizTx};
@@ -62,6 +64,8 @@ pub trait ReadTx:
     + PaymentRead
     + WithdrawalRead
     + LevelRead
+    + ApiKeyRead
+    + OutboundRead
 {
     fn deadline(&mut self, id: DeadlineId) -> Result<Option<Deadline>>;
     fn next_due(&mut self) -> Result<Option<Timestamp>>;
@@ -94,6 +98,8 @@ pub trait Tx:
     + PaymentTx
     + WithdrawalTx
     + LevelTx
+    + ApiKeyTx
+    + OutboundTx
 {
     // deadlines
     fn schedule(&mut self, d: &NewDeadline) -> Result<DeadlineId>;

@@ -23,6 +23,8 @@ pub enum Change {
     Typing { conversation_id: ConversationId, side: Side },
     /// An after-sales case closed.
     Case { case_id: CaseId, state: CaseState },
+    /// Outbound requests were queued: the sender wakes (`outbound.rs`).
+    Outbound,
 }
 
 impl Change {
@@ -63,6 +65,7 @@ mod tests {
                 Change::Case { case_id: CaseId(3), state: CaseState::ResolvedRefunded },
                 r#"{"case_id":3,"state":"resolved_refunded","type":"case"}"#,
             ),
+            (Change::Outbound, r#"{"type":"outbound"}"#),
         ];
         for (change, wire) in cases {
             assert_eq!(change.payload(), wire);

@@ -217,6 +217,12 @@ pub struct ErrorBody {
     /// With `price_changed`: what one unit costs the caller now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_unit_price_fen: Option<i64>,
+    /// With `invalid`: which field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// With `invalid` (`private_address`, `bad_url`, …) and `conflict`: why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// The codes the open API answers with, for the docs page and for callers.
@@ -233,6 +239,9 @@ pub const ERROR_CODES: &[(&str, u16, &str)] = &[
     ("insufficient_funds", 422, "余额不足，未扣款"),
     ("shop_unavailable", 409, "店铺暂不可售"),
     ("rate_limited", 429, "请求过快，见 Retry-After"),
+    ("conflict", 409, "订单或售后的当前状态不允许此操作，见 reason"),
+    ("payload_too_large", 413, "请求体超过 64 KB"),
+    ("internal", 500, "服务器内部错误，可稍后重试（下单请用同一 downstream_order_no 重试）"),
 ];
 
 #[cfg(test)]

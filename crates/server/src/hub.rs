@@ -141,10 +141,15 @@ impl Drop for Subscription {
 
 impl Hub {
     /// Wires the store's publish hook to a loader task feeding the routes.
-    pub fn start<S: Store>(store: &S) -> Self {
+    /// Queued outbound requests wake their sender through `wake` instead.
+    pub fn start<S: Store>(store: &S, wake: Arc<crate::wake::Wake>) -> Self {
         let routes = Arc::new(Routes::default());
         let (payloads, mut rx) = mpsc::unbounded_channel::<String>();
         store.on_publish(Arc::new(move |p| {
+            if Change::parse(&p) == Some(Change::Outbound) {
+                wake.outbound.notify_one();
+                return;
+            }
             let _ = payloads.send(p);
         }));
         let (store, out) = (store.clone(), routes.clone());
@@ -231,7 +236,7 @@ fn announced(payload: &str) -> Option<Announced> {
             read_id: None,
         },
         // Cases have no live view.
-        Change::Case { .. } => return None,
+        Change::Case { .. } | Change::Outbound => return None,
     })
 }
 

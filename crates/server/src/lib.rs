@@ -24,6 +24,7 @@ pub mod i18n;
 pub mod mailer;
 pub mod metrics;
 pub mod openapi;
+pub mod outbound;
 pub mod pages;
 pub mod paycheck;
 pub mod ratelimit;
@@ -59,7 +60,8 @@ use crate::state::App;
 pub const BODY_LIMIT: usize = 1024 * 1024;
 
 pub fn router<S: Store>(app: App<S>) -> Router {
-    let mut routes = Router::new().merge(api::router::<S>()).merge(pages::router::<S>());
+    let mut routes =
+        Router::new().merge(api::router::<S>()).merge(api::open::router::<S>(app.clone())).merge(pages::router::<S>());
     if app.config.demo {
         // The demo's fake 易支付 gateway, served by this binary (see demo::use_fake_gateway).
         routes = routes.nest_service(demo::FAKE_GATEWAY_PATH, fakepay::router(fakepay::FakeEpay::demo()));
@@ -160,6 +162,7 @@ pub async fn serve<S: Store>(
     let mailer = if run_scheduler { mailer::start(&app, shutdown.clone()) } else { None };
     let anchoring = run_scheduler.then(|| tokio::spawn(evidence::run_anchoring(app.clone(), shutdown.clone())));
     let payment_checks = run_scheduler.then(|| tokio::spawn(paycheck::run(app.clone(), shutdown.clone())));
+    let callbacks = run_scheduler.then(|| tokio::spawn(outbound::run(app.clone(), shutdown.clone())));
     if let Err(e) = catalog::sync_search(&app).await {
         tracing::error!(error = %e, "initial search index build failed");
     }
@@ -181,6 +184,9 @@ pub async fn serve<S: Store>(
     }
     if let Some(p) = payment_checks {
         let _ = p.await;
+    }
+    if let Some(c) = callbacks {
+        let _ = c.await;
     }
     let _ = search_sync.await;
     result

@@ -10,29 +10,42 @@ use youying_core::Timestamp;
 pub const BURST: f64 = 10.0;
 pub const PER_SEC: f64 = 1.0;
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct RateLimiter {
     buckets: Mutex<HashMap<i64, (f64, i64)>>,
+    burst: f64,
+    per_sec: f64,
+}
+
+impl Default for RateLimiter {
+    fn default() -> Self {
+        Self::with_rate(BURST, PER_SEC)
+    }
 }
 
 impl RateLimiter {
+    /// A limiter with its own burst and refill rate (the open API's per key).
+    pub fn with_rate(burst: f64, per_sec: f64) -> Self {
+        Self { buckets: Mutex::default(), burst, per_sec }
+    }
+
     /// Takes one token for `who` at `now`; `Err(seconds to wait)` when empty.
     pub fn take(&self, who: i64, now: Timestamp) -> Result<(), i64> {
         let Ok(mut map) = self.buckets.lock() else { return Ok(()) };
         if map.len() > 100_000 {
             map.clear(); // a crude bound: forgetting everyone only ever allows more
         }
-        let (tokens, at) = map.entry(who).or_insert((BURST, now.millis()));
+        let (tokens, at) = map.entry(who).or_insert((self.burst, now.millis()));
         #[allow(clippy::cast_precision_loss)]
-        let refill = (now.millis() - *at).max(0) as f64 / 1000.0 * PER_SEC;
-        *tokens = (*tokens + refill).min(BURST);
+        let refill = (now.millis() - *at).max(0) as f64 / 1000.0 * self.per_sec;
+        *tokens = (*tokens + refill).min(self.burst);
         *at = now.millis();
         if *tokens >= 1.0 {
             *tokens -= 1.0;
             Ok(())
         } else {
             #[allow(clippy::cast_possible_truncation)]
-            let wait = ((1.0 - *tokens) / PER_SEC).ceil() as i64;
+            let wait = ((1.0 - *tokens) / self.per_sec).ceil() as i64;
             Err(wait.max(1))
         }
     }

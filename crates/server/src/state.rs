@@ -10,6 +10,9 @@ use youying_search::SearchIndex;
 
 use crate::config::{Config, MailConfig};
 use crate::egress::Egress;
+// Defined beside the egress clients (which need it too), so the two files do
+// not import each other; callers keep reaching it here.
+pub use crate::egress::tls_ready;
 use crate::hub::Hub;
 use crate::ratelimit::RateLimiter;
 use crate::vault::Vault;
@@ -26,6 +29,8 @@ pub struct App<S: Store> {
     pub search_cursor: Arc<AtomicI64>,
     pub hub: Hub,
     pub limiter: Arc<RateLimiter>,
+    /// Open-API requests per key (see [`crate::app::open`]).
+    pub open_limiter: Arc<RateLimiter>,
     /// Outgoing mail; `None` when no SMTP server is configured.
     pub mail: Option<Arc<MailConfig>>,
     /// Outbound HTTP (gateway queries): timeouts set, redirects not followed.
@@ -46,6 +51,7 @@ impl<S: Store> Clone for App<S> {
             search_cursor: Arc::clone(&self.search_cursor),
             hub: self.hub.clone(),
             limiter: Arc::clone(&self.limiter),
+            open_limiter: Arc::clone(&self.open_limiter),
             mail: self.mail.clone(),
             http: self.http.clone(),
             egress: self.egress.clone(),
@@ -70,10 +76,12 @@ impl<S: Store> App<S> {
         let wake = Arc::new(Wake::default());
         let hook_wake = Arc::clone(&wake);
         store.on_deadline_scheduled(Arc::new(move |due| hook_wake.deadline_added(due)));
-        let hub = Hub::start(&store);
+        let hub = Hub::start(&store, Arc::clone(&wake));
         Self {
             hub,
             limiter: Arc::new(RateLimiter::default()),
+            // A reseller syncs and orders in bursts: 60 at once, then 10 a second.
+            open_limiter: Arc::new(RateLimiter::with_rate(60.0, 10.0)),
             store,
             clock,
             config: Arc::new(config),
@@ -110,12 +118,4 @@ fn outbound_client() -> reqwest::Client {
         .user_agent(concat!("youying/", env!("CARGO_PKG_VERSION")))
         .build()
         .unwrap_or_default()
-}
-
-/// Chooses rustls's crypto (ring, as lettre uses) for this process. reqwest
-/// refuses to build a client before it is chosen, so anything in this
-/// workspace that builds one — the app, the fake gateway, tests, benchmarks —
-/// calls this first. Calling it again does nothing.
-pub fn tls_ready() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
 }

@@ -12,11 +12,13 @@ pub struct Wake {
     pub(crate) notify: Notify,
     /// The due time the loop is sleeping towards, in ms; `i64::MAX` when idle.
     pub(crate) sleeping_until: AtomicI64,
+    /// Outbound requests were queued (see [`crate::outbound`]).
+    pub(crate) outbound: Notify,
 }
 
 impl Default for Wake {
     fn default() -> Self {
-        Self { notify: Notify::new(), sleeping_until: AtomicI64::new(i64::MAX) }
+        Self { notify: Notify::new(), sleeping_until: AtomicI64::new(i64::MAX), outbound: Notify::new() }
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod anchor;
+mod apikeys;
 mod bot;
 mod cases;
 mod chat;
@@ -12,6 +13,7 @@ mod levels;
 mod mail;
 mod market;
 mod migrate;
+mod outbound;
 mod payments;
 pub mod postgres;
 mod quiz;

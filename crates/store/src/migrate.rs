@@ -29,6 +29,8 @@ pub(crate) const SQLITE: &[Migration] = &[
     Migration { version: 15, sql: include_str!("../migrations/sqlite/0015_withdrawals.sql") },
     Migration { version: 16, sql: include_str!("../migrations/sqlite/0016_guests.sql") },
     Migration { version: 17, sql: include_str!("../migrations/sqlite/0017_levels.sql") },
+    Migration { version: 18, sql: include_str!("../migrations/sqlite/0018_api_keys.sql") },
+    Migration { version: 19, sql: include_str!("../migrations/sqlite/0019_outbound.sql") },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -48,6 +50,8 @@ pub(crate) const POSTGRES: &[Migration] = &[
     Migration { version: 15, sql: include_str!("../migrations/postgres/0015_withdrawals.sql") },
     Migration { version: 16, sql: include_str!("../migrations/postgres/0016_guests.sql") },
     Migration { version: 17, sql: include_str!("../migrations/postgres/0017_levels.sql") },
+    Migration { version: 18, sql: include_str!("../migrations/postgres/0018_api_keys.sql") },
+    Migration { version: 19, sql: include_str!("../migrations/postgres/0019_outbound.sql") },
 ];
 
 /// Applies what is missing; returns how many migrations ran. On SQLite,

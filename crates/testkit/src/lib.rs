@@ -9,6 +9,7 @@ pub mod fakepay;
 pub mod fakesupplier;
 pub mod images;
 pub mod market;
+pub mod open;
 pub mod pay;
 pub mod quiz;
 pub mod site;

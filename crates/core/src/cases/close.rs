@@ -35,6 +35,7 @@ pub(crate) fn record(
     tx.insert_case_action(case.id, now, actor, side, kind, &canonical_json(&detail))?;
     detail["state"] = json!(case.state.as_str());
     tx.append(NewEvent::new(now, actor, kind, case.subject(), detail))?;
+    crate::outbound::case_changed(tx, now, case)?;
     // Announced like chat changes, for live listeners (the chat hub ignores it).
     tx.publish(&Change::Case { case_id: case.id, state: case.state })
 }
@@ -116,10 +117,10 @@ fn settle_order(
         }
         order.state = OrderState::Refunded;
         order.closed_at = Some(now);
-        return tx.update_order(order);
+        return orders::save(tx, now, order);
     }
     if order.state != OrderState::Disputed {
-        return tx.update_order(order); // released before the case: only escrow may have changed
+        return orders::save(tx, now, order); // released before the case: only escrow may have changed
     }
     let resume = matches!(case.remedy.as_deref(), Some("reissue" | "fulfil")) && money == Money::None;
     let before = OrderState::parse(&case.order_state_before).unwrap_or(OrderState::Delivered);
@@ -128,7 +129,7 @@ fn settle_order(
             order.state = before;
             let end = Due::ProtectionEnd { order_id: order.id };
             order.deadline_id = Some(tx.schedule(&NewDeadline::new(end, format!("order:{}", order.no), until, now))?);
-            tx.update_order(order)
+            orders::save(tx, now, order)
         }
         _ if order.escrow_fen > 0 => {
             *order = orders::release(tx, now, order.clone(), actor, "case_closed")?;
@@ -137,7 +138,7 @@ fn settle_order(
         _ => {
             order.state = OrderState::Completed;
             order.closed_at = Some(now);
-            tx.update_order(order)
+            orders::save(tx, now, order)
         }
     }
 }

@@ -95,7 +95,7 @@ pub fn open(tx: &mut dyn Tx, now: Timestamp, buyer: &User, order_no: &str, req: 
             tx.cancel_deadline(d, now)?;
         }
         order.state = OrderState::Disputed;
-        tx.update_order(&order)?;
+        crate::orders::save(tx, now, &order)?;
     }
     let new = NewCase {
         order_id: order.id,

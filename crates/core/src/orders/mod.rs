@@ -185,6 +185,13 @@ pub fn checkout(tx: &mut dyn Tx, now: Timestamp, buyer: &User, req: &Checkout) -
     Ok(CheckoutOutcome { order, units, replay: false })
 }
 
+/// Saves a changed order and tells an open-API caller about it (the one
+/// place order changes after checkout pass through).
+pub(crate) fn save(tx: &mut dyn Tx, now: Timestamp, order: &Order) -> Result<()> {
+    tx.update_order(order)?;
+    crate::outbound::order_changed(tx, now, order)
+}
+
 /// Who may see an order: its buyer, the shop's staff, platform staff. Others: 404.
 pub fn load_for(tx: &mut dyn ReadTx, actor: &User, no: &str) -> Result<Order> {
     let order = tx.order_by_no(no)?.ok_or(Error::NotFound)?;
@@ -240,7 +247,7 @@ pub(crate) fn release(
     order.state = OrderState::Completed;
     order.escrow_fen = 0;
     order.closed_at = Some(now);
-    tx.update_order(&order)?;
+    save(tx, now, &order)?;
     tx.append(NewEvent::new(
         now,
         actor,
@@ -283,7 +290,7 @@ pub fn fulfil(tx: &mut dyn Tx, now: Timestamp, actor: &User, no: &str, note: &st
     order.fulfil_note = Some(note.to_owned());
     order.fulfilled_at = Some(now);
     order.protect_until = Some(until);
-    tx.update_order(&order)?;
+    save(tx, now, &order)?;
     let late_ms = order.promise_due.map_or(0, |d| now.millis_since(d).max(0));
     tx.append(NewEvent::new(
         now,
@@ -321,7 +328,7 @@ pub fn cancel_overdue(tx: &mut dyn Tx, now: Timestamp, buyer: &User, no: &str) -
     order.state = OrderState::Refunded;
     order.escrow_fen = 0;
     order.closed_at = Some(now);
-    tx.update_order(&order)?;
+    save(tx, now, &order)?;
     tx.append(NewEvent::new(
         now,
         Some(buyer.id),

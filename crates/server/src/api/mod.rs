@@ -2,11 +2,13 @@
 //! rules live in the core, SQL in the store.
 
 pub(crate) mod admin;
+pub mod apikeys;
 pub mod bot;
 pub mod cases;
 pub mod chat;
 pub mod guest;
 pub mod levels;
+pub mod open;
 pub mod orders;
 pub mod pay;
 pub mod payments;
@@ -32,6 +34,7 @@ use crate::state::App;
 pub fn router<S: Store>() -> Router<App<S>> {
     Router::new()
         .merge(admin::router::<S>())
+        .merge(apikeys::router::<S>())
         .merge(pay::router::<S>())
         .merge(payments::router::<S>())
         .merge(auth::router::<S>())

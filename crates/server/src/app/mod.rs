@@ -4,6 +4,7 @@
 //! results or plain view structs; no extractors, no responses, no templates.
 //! Transports call `app`, never each other.
 
+pub mod apikeys;
 pub mod bot;
 pub mod cases;
 pub mod chat;
@@ -11,6 +12,8 @@ pub mod chat_view;
 pub mod evidence;
 pub mod guest;
 pub mod levels;
+pub mod open;
+pub mod open_wire;
 pub mod orders;
 pub mod pay;
 pub mod payments;

@@ -3,6 +3,7 @@
 //! ([`layout`]); each feature file has its pages and their `router()`.
 
 mod account;
+mod apikeys;
 mod bot;
 mod cases;
 mod chat;
@@ -19,6 +20,7 @@ pub mod layout;
 mod levels;
 mod market;
 mod merchant;
+mod open_docs;
 mod orders;
 mod pay;
 mod platform;
@@ -45,6 +47,8 @@ use crate::state::App;
 pub fn router<S: Store>() -> Router<App<S>> {
     Router::new()
         .merge(account::router::<S>())
+        .merge(apikeys::router::<S>())
+        .merge(open_docs::router::<S>())
         .merge(bot::router::<S>())
         .merge(cases::router::<S>())
         .merge(chat::router::<S>())

@@ -31,6 +31,7 @@ mod levels;
 mod mail;
 mod market;
 mod market_pages;
+mod open_api;
 mod pages;
 mod pay;
 mod pay_checkout;
