@@ -34,6 +34,7 @@ use crate::quiz::port::{QuizRead, QuizTx};
 use crate::reviews::port::{ReviewRead, ReviewTx};
 use crate::rules::port::{RulesRead, RulesTx};
 use crate::shops::port::{ShopRead, ShopTx};
+use crate::sourcing::port::{SourcingRead, SourcingTx};
 use crate::stock::port::{StockRead, StockTx};
 use crate::values::DeadlineId;
 use crate::withdrawals::port::{WithdrawalRead, WithdrawalTx};
@@ -60,6 +61,7 @@ pub trait ReadTx:
     + QuizRead
     + PaymentRead
     + WithdrawalRead
+    + SourcingRead
 {
     fn deadline(&mut self, id: DeadlineId) -> Result<Option<Deadline>>;
     fn next_due(&mut self) -> Result<Option<Timestamp>>;
@@ -91,6 +93,7 @@ pub trait Tx:
     + QuizTx
     + PaymentTx
     + WithdrawalTx
+    + SourcingTx
 {
     // deadlines
     fn schedule(&mut self, d: &NewDeadline) -> Result<DeadlineId>;

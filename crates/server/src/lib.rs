@@ -27,6 +27,7 @@ pub mod paycheck;
 pub mod ratelimit;
 pub mod scheduler;
 pub mod security;
+pub mod sourcing;
 pub mod state;
 pub mod svg;
 pub mod vault;
@@ -157,6 +158,7 @@ pub async fn serve<S: Store>(
     let mailer = if run_scheduler { mailer::start(&app, shutdown.clone()) } else { None };
     let anchoring = run_scheduler.then(|| tokio::spawn(evidence::run_anchoring(app.clone(), shutdown.clone())));
     let payment_checks = run_scheduler.then(|| tokio::spawn(paycheck::run(app.clone(), shutdown.clone())));
+    let upstream = run_scheduler.then(|| tokio::spawn(sourcing::run(app.clone(), shutdown.clone())));
     if let Err(e) = catalog::sync_search(&app).await {
         tracing::error!(error = %e, "initial search index build failed");
     }
@@ -178,6 +180,9 @@ pub async fn serve<S: Store>(
     }
     if let Some(p) = payment_checks {
         let _ = p.await;
+    }
+    if let Some(u) = upstream {
+        let _ = u.await;
     }
     let _ = search_sync.await;
     result

@@ -28,6 +28,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     Migration { version: 14, sql: include_str!("../migrations/sqlite/0014_payments.sql") },
     Migration { version: 15, sql: include_str!("../migrations/sqlite/0015_withdrawals.sql") },
     Migration { version: 16, sql: include_str!("../migrations/sqlite/0016_guests.sql") },
+    Migration { version: 20, sql: include_str!("../migrations/sqlite/0020_sourcing.sql") },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -46,6 +47,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     Migration { version: 14, sql: include_str!("../migrations/postgres/0014_payments.sql") },
     Migration { version: 15, sql: include_str!("../migrations/postgres/0015_withdrawals.sql") },
     Migration { version: 16, sql: include_str!("../migrations/postgres/0016_guests.sql") },
+    Migration { version: 20, sql: include_str!("../migrations/postgres/0020_sourcing.sql") },
 ];
 
 /// Applies what is missing; returns how many migrations ran. On SQLite,

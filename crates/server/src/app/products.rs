@@ -64,7 +64,8 @@ pub fn view(p: &Product, shop_name: String, stock: Option<i64>) -> ProductView {
         topup_fields: s.topup_fields.clone(),
         account_attrs: s.account_attrs.clone(),
         max_per_order: s.max_per_order,
-        on_sale: p.on_sale,
+        // Hidden by its source reads as off sale; that it is sourced is never shown to buyers.
+        on_sale: p.listed(),
         stock: s.kind.has_stock().then_some(stock.unwrap_or(0)),
         version: p.version,
     }
@@ -141,7 +142,7 @@ pub async fn search_products<S: Store>(app: &App<S>, p: &SearchParams) -> ApiRes
             Ok(out)
         })
         .await?;
-    let items = rows.into_iter().filter(|(p, _, _)| p.on_sale).map(|(p, s, n)| view(&p, s, Some(n))).collect();
+    let items = rows.into_iter().filter(|(p, _, _)| p.listed()).map(|(p, s, n)| view(&p, s, Some(n))).collect();
     Ok(SearchView { total: hits.total, page: q.page, per_page: q.per_page, items })
 }
 

@@ -40,5 +40,6 @@ mod rules;
 mod scheduler;
 mod shops;
 mod stock;
+mod upstreams;
 mod withdrawal_pages;
 mod withdrawals;
