@@ -109,9 +109,23 @@ fn product(id: i64, kind: &str, title: &str, unit: i64, topup: bool) -> Product 
     }
 }
 
-fn err(status: StatusCode, code: &str, current: Option<i64>) -> Response {
-    let body = ErrorBody { code: code.into(), message: code.into(), current_unit_price_fen: current };
-    (status, Json(body)).into_response()
+/// An error answer of the open API.
+#[derive(Debug)]
+struct Refusal {
+    status: StatusCode,
+    code: &'static str,
+    current: Option<i64>,
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let body = ErrorBody { code: self.code.into(), message: self.code.into(), current_unit_price_fen: self.current };
+        (self.status, Json(body)).into_response()
+    }
+}
+
+fn err(status: StatusCode, code: &'static str, current: Option<i64>) -> Refusal {
+    Refusal { status, code, current }
 }
 
 impl Fake {
@@ -120,7 +134,7 @@ impl Fake {
     }
 
     /// The open API's signature check, against the fake's own clock.
-    fn verify(&self, method: &str, headers: &HeaderMap, path: &str, body: &[u8]) -> Result<(), Response> {
+    fn verify(&self, method: &str, headers: &HeaderMap, path: &str, body: &[u8]) -> Result<(), Refusal> {
         let h = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
         if self.lock().faults.down {
             return Err(err(StatusCode::SERVICE_UNAVAILABLE, "down", None));
@@ -144,7 +158,7 @@ async fn read(req: Request) -> (String, HeaderMap, Vec<u8>) {
 async fn ping(State(f): State<Fake>, req: Request) -> Response {
     let (path, headers, body) = read(req).await;
     if let Err(r) = f.verify("GET", &headers, &path, &body) {
-        return r;
+        return r.into_response();
     }
     Json(Ping {
         account: AccountRef { id: 7, name: "下游分销商".into() },
@@ -159,7 +173,7 @@ async fn ping(State(f): State<Fake>, req: Request) -> Response {
 async fn products(State(f): State<Fake>, req: Request) -> Response {
     let (path, headers, body) = read(req).await;
     if let Err(r) = f.verify("GET", &headers, &path, &body) {
-        return r;
+        return r.into_response();
     }
     let products = f.lock().products.clone();
     Json(ProductList { products, server_time: f.clock.now().secs() }).into_response()
@@ -168,23 +182,23 @@ async fn products(State(f): State<Fake>, req: Request) -> Response {
 async fn one_product(State(f): State<Fake>, Path(id): Path<i64>, req: Request) -> Response {
     let (path, headers, body) = read(req).await;
     if let Err(r) = f.verify("GET", &headers, &path, &body) {
-        return r;
+        return r.into_response();
     }
     let found = f.lock().products.iter().find(|p| p.id == id).cloned();
-    found.map_or_else(|| err(StatusCode::NOT_FOUND, "not_found", None), |p| Json(p).into_response())
+    found.map_or_else(|| err(StatusCode::NOT_FOUND, "not_found", None).into_response(), |p| Json(p).into_response())
 }
 
 async fn get_order(State(f): State<Fake>, Path(dno): Path<String>, req: Request) -> Response {
     let (path, headers, body) = read(req).await;
     if let Err(r) = f.verify("GET", &headers, &path, &body) {
-        return r;
+        return r.into_response();
     }
     let found = f.lock().orders.iter().find(|o| o.req.downstream_order_no == dno).map(|o| o.order.clone());
-    found.map_or_else(|| err(StatusCode::NOT_FOUND, "not_found", None), |o| Json(o).into_response())
+    found.map_or_else(|| err(StatusCode::NOT_FOUND, "not_found", None).into_response(), |o| Json(o).into_response())
 }
 
 /// Takes (or finds) the order; `Err` is the refusal to answer with.
-fn take(f: &Fake, req: PlaceOrder) -> Result<Order, Response> {
+fn take(f: &Fake, req: PlaceOrder) -> Result<Order, Refusal> {
     let mut inner = f.lock();
     if let Some(p) = inner.orders.iter().find(|o| o.req.downstream_order_no == req.downstream_order_no) {
         return if p.req == req {
@@ -238,10 +252,10 @@ fn take(f: &Fake, req: PlaceOrder) -> Result<Order, Response> {
 async fn place(State(f): State<Fake>, req: Request) -> Response {
     let (path, headers, body) = read(req).await;
     if let Err(r) = f.verify("POST", &headers, &path, &body) {
-        return r;
+        return r.into_response();
     }
     let Ok(req) = serde_json::from_slice::<PlaceOrder>(&body) else {
-        return err(StatusCode::UNPROCESSABLE_ENTITY, "invalid", None);
+        return err(StatusCode::UNPROCESSABLE_ENTITY, "invalid", None).into_response();
     };
     let taken = take(&f, req);
     let faults = f.lock().faults;
@@ -249,9 +263,9 @@ async fn place(State(f): State<Fake>, req: Request) -> Response {
         f.held.notified().await;
     }
     match taken {
-        Ok(_) if faults.fail_answer => err(StatusCode::INTERNAL_SERVER_ERROR, "internal", None),
+        Ok(_) if faults.fail_answer => err(StatusCode::INTERNAL_SERVER_ERROR, "internal", None).into_response(),
         Ok(o) => (StatusCode::CREATED, Json(o)).into_response(),
-        Err(r) => r,
+        Err(r) => r.into_response(),
     }
 }
 

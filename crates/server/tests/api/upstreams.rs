@@ -7,7 +7,6 @@
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use youying_core::Clock as _;
 use youying_core::ports::Store;
 use youying_testkit::fakeupstream::{CARD, FakeUpstream, KEY_ID, SECRET, TOPUP};
 use youying_testkit::{TestApp, TestUser, http_test};
