@@ -119,7 +119,8 @@ struct Refusal {
 
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
-        let body = ErrorBody { code: self.code.into(), message: self.code.into(), current_unit_price_fen: self.current };
+        let body =
+            ErrorBody { code: self.code.into(), message: self.code.into(), current_unit_price_fen: self.current };
         (self.status, Json(body)).into_response()
     }
 }

@@ -40,6 +40,7 @@ mod rules;
 mod scheduler;
 mod shops;
 mod stock;
+mod upstream_pages;
 mod upstreams;
 mod withdrawal_pages;
 mod withdrawals;
