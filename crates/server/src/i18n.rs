@@ -50,7 +50,6 @@ pub const ZH_CN: &[(&str, &str)] = &[
     ("conflict.source_unavailable", "货源暂不可用，请稍后再试或选购其他商品。"),
     ("conflict.source_refused", "货源拒绝了这笔订单，货款已全额退回您的钱包。"),
     ("conflict.upstream_in_use", "该货源还有映射的商品，请先取消映射。"),
-    ("invalid_input.base_url", "货源站地址无法使用：请确认以 http(s):// 开头、可以访问，且不是内网地址。"),
     ("invalid_input.key_id", "密钥 ID 无效或已停用（1–100 个字符）。"),
     ("invalid_input.secret", "密钥不正确：货源站不认可这个签名。"),
     (

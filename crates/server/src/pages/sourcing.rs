@@ -48,8 +48,21 @@ impl Draft {
             _ => return Err(e),
         };
         self.error_field = f.to_owned();
-        self.error = e.message();
+        self.error = match &e {
+            // `base_url` reads as a gateway's in the shared catalogue: an upstream's own words here.
+            AppError::Core(Error::Invalid { field: "base_url", reason }) => base_url_message(reason).to_owned(),
+            _ => e.message(),
+        };
         Ok(self)
+    }
+}
+
+fn base_url_message(reason: &str) -> &'static str {
+    match reason {
+        "private_address" => "该地址指向内网或本机，平台不允许（管理员可在规则中开启 allow_private_addresses）。",
+        "unresolved" => "无法解析该域名，请检查货源站地址。",
+        "unreachable" => "连接不上货源站：请确认地址正确（开放接口在 /api/open/v1 下）且对方在线。",
+        _ => "请填写以 http:// 或 https:// 开头的货源站地址。",
     }
 }
 
