@@ -16,6 +16,7 @@ use crate::evidence::NewEvent;
 use crate::money::{Account, Entry, Fen};
 use crate::orders::{Order, OrderState};
 use crate::ports::Tx;
+use crate::stock::port::ClaimedUnit;
 
 /// The wait after try number `attempts`: 10 s, doubling, at most 10 minutes.
 pub fn backoff_secs(attempts: i64) -> i64 {
@@ -82,12 +83,10 @@ pub fn answered(
     let subject = format!("order:{}", order.no);
     let outcome = match answer {
         SourceAnswer::Unknown { error } => {
+            // Never a failure: asked again (a top-up being done upstream, at the polling pace).
+            let wait = if step.state == StepState::Awaiting { POLL_SECS } else { backoff_secs(step.attempts) };
             step.last_error = Some(error.chars().take(300).collect());
-            step.next_attempt_at = Some(now.plus_secs(if step.state == StepState::Awaiting {
-                POLL_SECS
-            } else {
-                backoff_secs(step.attempts)
-            }));
+            step.next_attempt_at = Some(now.plus_secs(wait));
             StepOutcome::Retry
         }
         SourceAnswer::Delivered { upstream_order_no, units } if order.state == OrderState::Sourcing => {
@@ -97,54 +96,34 @@ pub fn answered(
                 tx.update_upstream_order(&step)?;
                 return Ok(StepOutcome::Retry);
             }
-            tx.insert_order_units(order.id, order.shop_id, units)?;
-            let until = now.plus_secs(crate::orders::protect_secs(tx, order.kind)?);
-            restart_clock(tx, now, &mut order, until)?;
-            order.state = OrderState::Delivered;
-            order.protect_until = Some(until);
-            tx.update_order(&order)?;
-            tx.append(NewEvent::new(now, None, "order.delivered", &subject, json!({ "units": units.len(),
-                "fingerprints": units.iter().map(|u| u.fingerprint.clone()).collect::<Vec<_>>(), "upstream_order_no": upstream_order_no })))?;
+            deliver(tx, now, &mut order, units, upstream_order_no)?;
             done(&mut step, upstream_order_no, StepState::Done);
             StepOutcome::Delivered
         }
         SourceAnswer::Accepted { upstream_order_no } if order.state == OrderState::Sourcing => {
             order.state = OrderState::AwaitingFulfilment;
             tx.update_order(&order)?;
-            tx.append(NewEvent::new(
-                now,
-                None,
-                "order.sourced",
-                &subject,
-                json!({ "upstream_order_no": upstream_order_no }),
-            ))?;
+            let detail = json!({ "upstream_order_no": upstream_order_no });
+            tx.append(NewEvent::new(now, None, "order.sourced", &subject, detail))?;
             step.state = StepState::Awaiting;
             step.upstream_order_no = Some(upstream_order_no.clone());
             step.next_attempt_at = Some(now.plus_secs(POLL_SECS));
             StepOutcome::Accepted
         }
+        // Still being done upstream: ask again later.
+        SourceAnswer::Accepted { .. } if order.state == OrderState::AwaitingFulfilment => {
+            step.next_attempt_at = Some(now.plus_secs(POLL_SECS));
+            StepOutcome::Retry
+        }
         SourceAnswer::Fulfilled { upstream_order_no, note }
             if matches!(order.state, OrderState::Sourcing | OrderState::AwaitingFulfilment) =>
         {
-            let until = now.plus_secs(crate::orders::protect_secs(tx, ProductKind::DirectTopup)?);
-            restart_clock(tx, now, &mut order, until)?;
-            let note: String = note.trim().chars().take(500).collect();
-            order.state = OrderState::Fulfilled;
-            order.fulfil_note = Some(if note.is_empty() { "货源已充值".to_owned() } else { note.clone() });
-            order.fulfilled_at = Some(now);
-            order.protect_until = Some(until);
-            tx.update_order(&order)?;
-            let late_ms = order.promise_due.map_or(0, |d| now.millis_since(d).max(0));
-            tx.append(NewEvent::new(now, None, "order.fulfilled", &subject,
-                json!({ "note": order.fulfil_note, "late_ms": late_ms, "protect_until": until.millis(), "upstream_order_no": upstream_order_no })))?;
+            fulfilled(tx, now, &mut order, note, upstream_order_no)?;
             done(&mut step, upstream_order_no, StepState::Done);
             StepOutcome::Fulfilled
         }
         SourceAnswer::Refused { code, message, current_unit_price_fen } => {
-            if let Some(m) = tx.mapping_of_product(order.product_id)? {
-                hide_after_refusal(tx, now, m, code, *current_unit_price_fen)?;
-            }
-            refund(tx, now, &mut order, &format!("货源拒绝：{code}"), json!({ "code": code, "message": message }))?;
+            refused(tx, now, &mut order, code, message, *current_unit_price_fen)?;
             step.last_error = Some(format!("{code}: {message}").chars().take(300).collect());
             step.state = StepState::Failed;
             step.next_attempt_at = None;
@@ -164,6 +143,49 @@ pub fn answered(
     };
     tx.update_upstream_order(&step)?;
     Ok(outcome)
+}
+
+/// Units in the answer: sealed units attached, Delivered, the protection window starts.
+fn deliver(tx: &mut dyn Tx, now: Timestamp, order: &mut Order, units: &[ClaimedUnit], upstream_no: &str) -> Result<()> {
+    tx.insert_order_units(order.id, order.shop_id, units)?;
+    let until = now.plus_secs(crate::orders::protect_secs(tx, order.kind)?);
+    restart_clock(tx, now, order, until)?;
+    order.state = OrderState::Delivered;
+    order.protect_until = Some(until);
+    tx.update_order(order)?;
+    let fingerprints: Vec<&str> = units.iter().map(|u| u.fingerprint.as_str()).collect();
+    let detail = json!({ "units": units.len(), "fingerprints": fingerprints, "upstream_order_no": upstream_no });
+    tx.append(NewEvent::new(now, None, "order.delivered", format!("order:{}", order.no), detail))
+}
+
+/// A top-up done upstream: Fulfilled with the upstream's proof, the protection window starts.
+fn fulfilled(tx: &mut dyn Tx, now: Timestamp, order: &mut Order, note: &str, upstream_no: &str) -> Result<()> {
+    let until = now.plus_secs(crate::orders::protect_secs(tx, ProductKind::DirectTopup)?);
+    restart_clock(tx, now, order, until)?;
+    let note: String = note.trim().chars().take(500).collect();
+    order.state = OrderState::Fulfilled;
+    order.fulfil_note = Some(if note.is_empty() { "货源已充值".to_owned() } else { note });
+    order.fulfilled_at = Some(now);
+    order.protect_until = Some(until);
+    tx.update_order(order)?;
+    let late_ms = order.promise_due.map_or(0, |d| now.millis_since(d).max(0));
+    let detail = json!({ "note": order.fulfil_note, "late_ms": late_ms, "protect_until": until.millis(), "upstream_order_no": upstream_no });
+    tx.append(NewEvent::new(now, None, "order.fulfilled", format!("order:{}", order.no), detail))
+}
+
+/// Refused upstream (nothing charged there): the buyer refunded, the product hidden for price or stock.
+fn refused(
+    tx: &mut dyn Tx,
+    now: Timestamp,
+    order: &mut Order,
+    code: &str,
+    message: &str,
+    current: Option<i64>,
+) -> Result<()> {
+    if let Some(m) = tx.mapping_of_product(order.product_id)? {
+        hide_after_refusal(tx, now, m, code, current)?;
+    }
+    refund(tx, now, order, &format!("货源拒绝：{code}"), json!({ "code": code, "message": message }))
 }
 
 fn done(step: &mut UpstreamOrder, upstream_order_no: &str, state: StepState) {

@@ -281,6 +281,9 @@ http_test!(an_upstream_top_up_completes_by_its_signed_callback, |app| {
 
 http_test!(an_upstream_top_up_completes_by_polling_when_the_callback_is_lost, |app| {
     let (buyer, no, up) = topup_bought(&app).await;
+    // Asked while the upstream is still at it: nothing changes, and it is asked again later.
+    assert_eq!(steps(&app, 61).await, 1);
+    assert_eq!(order(&app, &buyer, &no).await["state"], "awaiting_fulfilment");
     up.faults(|f| f.lose_callbacks = true);
     assert_eq!(up.fulfil(&no, "已充值").await, None);
     assert_eq!(order(&app, &buyer, &no).await["state"], "awaiting_fulfilment");
