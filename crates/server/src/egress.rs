@@ -10,8 +10,6 @@ use std::net::SocketAddr;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use youying_dock::addr::{self, AddrError, HttpUrl};
 
-use crate::state::tls_ready;
-
 /// The clients for calls that leave the platform.
 #[derive(Debug, Clone)]
 pub struct Egress {
@@ -123,6 +121,14 @@ impl CheckError {
             CheckError::Unresolved(_) => "无法解析该域名",
         }
     }
+}
+
+/// Chooses rustls's crypto (ring, as lettre uses) for this process. reqwest
+/// refuses to build a client before it is chosen, so anything in this
+/// workspace that builds one — the app, the fake gateway, tests, benchmarks —
+/// calls this first. Calling it again does nothing.
+pub fn tls_ready() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 #[cfg(test)]

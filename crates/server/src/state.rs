@@ -10,6 +10,7 @@ use youying_search::SearchIndex;
 
 use crate::config::{Config, MailConfig};
 use crate::egress::Egress;
+pub use crate::egress::tls_ready;
 use crate::hub::Hub;
 use crate::ratelimit::RateLimiter;
 use crate::vault::Vault;
@@ -110,12 +111,4 @@ fn outbound_client() -> reqwest::Client {
         .user_agent(concat!("youying/", env!("CARGO_PKG_VERSION")))
         .build()
         .unwrap_or_default()
-}
-
-/// Chooses rustls's crypto (ring, as lettre uses) for this process. reqwest
-/// refuses to build a client before it is chosen, so anything in this
-/// workspace that builds one — the app, the fake gateway, tests, benchmarks —
-/// calls this first. Calling it again does nothing.
-pub fn tls_ready() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
 }

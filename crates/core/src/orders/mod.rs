@@ -64,13 +64,8 @@ pub fn order_no(now: Timestamp, random: u64) -> String {
     format!("{y:04}{m:02}{d:02}{:010}", random % 10_000_000_000)
 }
 
-pub(crate) fn protect_secs(tx: &mut dyn RulesRead, kind: ProductKind) -> Result<i64> {
-    let r = rules::in_force(tx)?;
-    Ok(match kind {
-        ProductKind::CardKey => r.get(Rule::ProtectCardKeySecs),
-        ProductKind::DirectTopup => r.get(Rule::ProtectTopupSecs),
-        ProductKind::Account => r.get(Rule::ProtectAccountSecs),
-    })
+fn protect_secs(tx: &mut dyn RulesRead, kind: ProductKind) -> Result<i64> {
+    Ok(catalogue::protect_secs(kind, &rules::in_force(tx)?))
 }
 
 fn promise_secs(tx: &mut dyn RulesRead, product: &Product) -> Result<i64> {

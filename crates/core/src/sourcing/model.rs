@@ -5,7 +5,7 @@
 use crate::catalogue::{ProductKind, TopupField};
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
-use crate::payments::Sealed;
+use crate::payments::model::Sealed;
 use crate::stock::port::ClaimedUnit;
 use crate::values::{OrderId, ProductId, ShopId};
 

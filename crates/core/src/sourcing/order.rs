@@ -14,7 +14,7 @@ use crate::deadline::model::{Due, NewDeadline};
 use crate::error::{Error, Result};
 use crate::evidence::NewEvent;
 use crate::money::{Account, Entry, Fen};
-use crate::orders::{Order, OrderState};
+use crate::orders::model::{Order, OrderState};
 use crate::ports::Tx;
 use crate::stock::port::ClaimedUnit;
 
@@ -145,10 +145,15 @@ pub fn answered(
     Ok(outcome)
 }
 
+/// The protection window of `kind` under the rules in force (as `orders` reads it).
+fn protect_secs(tx: &mut dyn Tx, kind: ProductKind) -> Result<i64> {
+    Ok(crate::catalogue::protect_secs(kind, &crate::rules::in_force(tx)?))
+}
+
 /// Units in the answer: sealed units attached, Delivered, the protection window starts.
 fn deliver(tx: &mut dyn Tx, now: Timestamp, order: &mut Order, units: &[ClaimedUnit], upstream_no: &str) -> Result<()> {
     tx.insert_order_units(order.id, order.shop_id, units)?;
-    let until = now.plus_secs(crate::orders::protect_secs(tx, order.kind)?);
+    let until = now.plus_secs(protect_secs(tx, order.kind)?);
     restart_clock(tx, now, order, until)?;
     order.state = OrderState::Delivered;
     order.protect_until = Some(until);
@@ -160,7 +165,7 @@ fn deliver(tx: &mut dyn Tx, now: Timestamp, order: &mut Order, units: &[ClaimedU
 
 /// A top-up done upstream: Fulfilled with the upstream's proof, the protection window starts.
 fn fulfilled(tx: &mut dyn Tx, now: Timestamp, order: &mut Order, note: &str, upstream_no: &str) -> Result<()> {
-    let until = now.plus_secs(crate::orders::protect_secs(tx, ProductKind::DirectTopup)?);
+    let until = now.plus_secs(protect_secs(tx, ProductKind::DirectTopup)?);
     restart_clock(tx, now, order, until)?;
     let note: String = note.trim().chars().take(500).collect();
     order.state = OrderState::Fulfilled;
