@@ -7,6 +7,7 @@
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use youying_core::Clock as _;
 use youying_core::ports::Store;
 use youying_testkit::fakeupstream::{CARD, FakeUpstream, KEY_ID, SECRET, TOPUP};
 use youying_testkit::{TestApp, TestUser, http_test};
@@ -291,4 +292,27 @@ http_test!(an_upstream_top_up_completes_by_polling_when_the_callback_is_lost, |a
     let o = order(&app, &buyer, &no).await;
     assert_eq!((o["state"].as_str(), o["fulfil_note"].as_str()), (Some("fulfilled"), Some("已充值")), "{o}");
     assert_eq!(up.orders_taken(), 1);
+});
+
+http_test!(a_step_claimed_by_a_crashed_instance_is_finished_after_its_lease, |app| {
+    let (owner, shop, uid, up) = docked(&app).await;
+    let product = map_card(&app, &owner, shop, uid, json!({})).await;
+    let buyer = app.buyer("dock_buyer").await;
+    app.credit(&buyer, 5_000).await;
+    up.faults(|f| f.down = true);
+    let (s, o) = app.buy(&buyer, product, 1, None).await;
+    assert_eq!((s, o["order"]["state"].as_str()), (StatusCode::ACCEPTED, Some("sourcing")), "{o}");
+    let no = o["order"]["no"].as_str().unwrap().to_owned();
+    up.faults(|f| f.down = false);
+    // Another instance claims the step and dies before asking.
+    app.clock.advance_secs(10);
+    let now = app.clock.now();
+    let claimed =
+        app.app.store.write(move |tx| tx.claim_upstream_orders(now, now.plus_secs(120), None, 10)).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(steps(&app, 60).await, 0, "leased: not asked twice at once");
+    // The lease runs out: asked first (404, never taken), then placed once.
+    assert_eq!(steps(&app, 61).await, 1);
+    assert_eq!(order(&app, &buyer, &no).await["state"], "delivered");
+    assert_eq!((up.orders_taken(), escrow(&app).await), (1, 1_100));
 });
