@@ -122,6 +122,9 @@ pub enum Conflict {
     QuestionRetired,
     QuizBankTooSmall,
     ReviewAlreadyModerated,
+    SourceRefused,
+    SourceUnavailable,
+    UpstreamInUse,
     WithdrawalDecided,
 }
 
@@ -161,6 +164,9 @@ impl Conflict {
             Conflict::QuestionRetired => "question_retired",
             Conflict::QuizBankTooSmall => "quiz_bank_too_small",
             Conflict::ReviewAlreadyModerated => "review_already_moderated",
+            Conflict::SourceRefused => "source_refused",
+            Conflict::SourceUnavailable => "source_unavailable",
+            Conflict::UpstreamInUse => "upstream_in_use",
             Conflict::WithdrawalDecided => "withdrawal_decided",
         }
     }

@@ -38,6 +38,7 @@ pub mod reviews;
 pub mod rules;
 pub mod shops;
 pub mod snapshot;
+pub mod sourcing;
 pub mod stock;
 pub mod values;
 pub mod withdrawals;

@@ -37,6 +37,7 @@ use crate::quiz::port::{QuizRead, QuizTx};
 use crate::reviews::port::{ReviewRead, ReviewTx};
 use crate::rules::port::{RulesRead, RulesTx};
 use crate::shops::port::{ShopRead, ShopTx};
+use crate::sourcing::port::{SourcingRead, SourcingTx};
 use crate::stock::port::{StockRead, StockTx};
 use crate::values::DeadlineId;
 use crate::withdrawals::port::{WithdrawalRead, WithdrawalTx};
@@ -66,6 +67,7 @@ pub trait ReadTx:
     + LevelRead
     + ApiKeyRead
     + OutboundRead
+    + SourcingRead
 {
     fn deadline(&mut self, id: DeadlineId) -> Result<Option<Deadline>>;
     fn next_due(&mut self) -> Result<Option<Timestamp>>;
@@ -100,6 +102,7 @@ pub trait Tx:
     + LevelTx
     + ApiKeyTx
     + OutboundTx
+    + SourcingTx
 {
     // deadlines
     fn schedule(&mut self, d: &NewDeadline) -> Result<DeadlineId>;

@@ -143,6 +143,7 @@ mod tests {
                 max_per_order: 50,
             },
             on_sale: true,
+            source_hidden: false,
             rank: 0,
             created_at: Timestamp::from_millis(1),
             updated_at: Timestamp::from_millis(2),

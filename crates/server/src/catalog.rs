@@ -76,7 +76,7 @@ pub fn doc(p: &Product, shop_name: String, standing: &Standing) -> ProductDoc {
         shop_name,
         kind: p.spec.kind.as_str().to_owned(),
         price_fen: p.spec.price_fen,
-        on_sale: p.on_sale && standing.listed(),
+        on_sale: p.listed() && standing.listed(),
         rank: p.rank.saturating_add(standing.rank_offset()),
     }
 }

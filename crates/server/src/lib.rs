@@ -30,6 +30,7 @@ pub mod paycheck;
 pub mod ratelimit;
 pub mod scheduler;
 pub mod security;
+pub mod sourcing;
 pub mod state;
 pub mod supplier;
 pub mod svg;
@@ -163,6 +164,7 @@ pub async fn serve<S: Store>(
     let anchoring = run_scheduler.then(|| tokio::spawn(evidence::run_anchoring(app.clone(), shutdown.clone())));
     let payment_checks = run_scheduler.then(|| tokio::spawn(paycheck::run(app.clone(), shutdown.clone())));
     let callbacks = run_scheduler.then(|| tokio::spawn(outbound::run(app.clone(), shutdown.clone())));
+    let upstream = run_scheduler.then(|| tokio::spawn(sourcing::run(app.clone(), shutdown.clone())));
     if let Err(e) = catalog::sync_search(&app).await {
         tracing::error!(error = %e, "initial search index build failed");
     }
@@ -187,6 +189,9 @@ pub async fn serve<S: Store>(
     }
     if let Some(c) = callbacks {
         let _ = c.await;
+    }
+    if let Some(u) = upstream {
+        let _ = u.await;
     }
     let _ = search_sync.await;
     result

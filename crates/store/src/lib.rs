@@ -18,6 +18,7 @@ mod payments;
 pub mod postgres;
 mod quiz;
 mod reviews;
+mod sourcing;
 mod sql;
 pub mod sqlite;
 mod sqltx;

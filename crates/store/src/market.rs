@@ -15,7 +15,7 @@ use youying_core::values::{DeadlineId, OrderId, ProductId, ShopId, UserId};
 use crate::sql::{Conn, Row, Val, params};
 use crate::sqltx::SqlTx;
 
-const PRODUCT_COLS: &str = "id, shop_id, spec, on_sale, rank, created_at, updated_at, version";
+const PRODUCT_COLS: &str = "id, shop_id, spec, on_sale, rank, created_at, updated_at, version, source_hidden";
 
 fn product(r: &Row) -> Result<Product> {
     Ok(Product {
@@ -27,6 +27,7 @@ fn product(r: &Row) -> Result<Product> {
         created_at: r.time(5)?,
         updated_at: r.time(6)?,
         version: r.int(7)?,
+        source_hidden: r.int(8)? != 0,
     })
 }
 
@@ -142,8 +143,14 @@ impl<C: Conn> CatalogueTx for SqlTx<'_, C> {
 }
 
 impl<C: Conn> StockRead for SqlTx<'_, C> {
+    /// A mapped product (货源对接) counts what its upstream said at the last sync.
     fn stock_count(&mut self, p: ProductId) -> Result<i64> {
-        self.one("SELECT COUNT(*) FROM stock_units WHERE product_id = $1", params![p.0])?.map_or(Ok(0), |r| r.int(0))
+        self.one(
+            "SELECT (SELECT COUNT(*) FROM stock_units WHERE product_id = $1) + \
+             COALESCE((SELECT stock_count FROM upstream_mappings WHERE product_id = $1 AND hidden_reason IS NULL), 0)",
+            params![p.0],
+        )?
+        .map_or(Ok(0), |r| r.int(0))
     }
 
     fn existing_fingerprints(&mut self, shop: ShopId, fps: &[String]) -> Result<Vec<String>> {
@@ -408,9 +415,11 @@ impl<C: Conn> LedgerRead for SqlTx<'_, C> {
             negative_accounts: texts(self.query("SELECT key FROM ledger_accounts WHERE balance < 0 AND may_go_negative = 0", &[])?)?,
             escrow_balance: self.balance(Account::Escrow)?,
             escrow_held_by_orders: count(self.one("SELECT CAST(COALESCE(SUM(escrow_fen), 0) AS BIGINT) FROM orders", &[])?)?,
+            // An order still being placed upstream, or refused there, has no units yet (货源对接).
             orphan_units: count(self.one(
                 "SELECT (SELECT COUNT(*) FROM order_units u LEFT JOIN orders o ON o.id = u.order_id WHERE o.id IS NULL) + \
-                 (SELECT COUNT(*) FROM orders o WHERE o.kind <> 'direct_topup' AND o.quantity <> (SELECT COUNT(*) FROM order_units u WHERE u.order_id = o.id))",
+                 (SELECT COUNT(*) FROM orders o WHERE o.kind <> 'direct_topup' AND o.quantity <> (SELECT COUNT(*) FROM order_units u WHERE u.order_id = o.id) \
+                 AND NOT EXISTS (SELECT 1 FROM upstream_orders s WHERE s.order_id = o.id AND s.state <> 'done'))",
                 &[],
             )?)?,
             pending_withdrawals_balance: self.balance(Account::PendingWithdrawals)?,

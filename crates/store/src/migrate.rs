@@ -31,6 +31,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     Migration { version: 17, sql: include_str!("../migrations/sqlite/0017_levels.sql") },
     Migration { version: 18, sql: include_str!("../migrations/sqlite/0018_api_keys.sql") },
     Migration { version: 19, sql: include_str!("../migrations/sqlite/0019_outbound.sql") },
+    Migration { version: 20, sql: include_str!("../migrations/sqlite/0020_sourcing.sql") },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -52,6 +53,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     Migration { version: 17, sql: include_str!("../migrations/postgres/0017_levels.sql") },
     Migration { version: 18, sql: include_str!("../migrations/postgres/0018_api_keys.sql") },
     Migration { version: 19, sql: include_str!("../migrations/postgres/0019_outbound.sql") },
+    Migration { version: 20, sql: include_str!("../migrations/postgres/0020_sourcing.sql") },
 ];
 
 /// Applies what is missing; returns how many migrations ran. On SQLite,

@@ -7,6 +7,7 @@
 pub mod chat;
 pub mod fakepay;
 pub mod fakesupplier;
+pub mod fakeupstream;
 pub mod images;
 pub mod market;
 pub mod open;
@@ -95,9 +96,11 @@ impl<S: Store> TestApp<S> {
     pub async fn start(store: S, clock: FakeClock, scheduler: bool) -> Self {
         let vault = youying_server::vault::Vault::from_key(TEST_KEY);
         let search = youying_search::SearchIndex::in_memory().unwrap();
-        let app = App::new(store, Arc::new(clock.clone()), config(), vault, search);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
+        // Upstreams call back (货源对接) to the address the server knows as its own.
+        let config = Config { public_url: Some(format!("http://{addr}")), ..config() };
+        let app = App::new(store, Arc::new(clock.clone()), config, vault, search);
         let (stop, shutdown) = watch::channel(false);
         let server = tokio::spawn(youying_server::serve(listener, app.clone(), shutdown, scheduler));
         youying_server::state::tls_ready();

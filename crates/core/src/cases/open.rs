@@ -58,7 +58,9 @@ fn check_request(order: &Order, req: &OpenCase) -> Result<()> {
 fn check_window(order: &Order, now: Timestamp) -> Result<()> {
     match order.state {
         OrderState::Refunded => return Err(Error::Conflict(Conflict::OrderRefunded)),
-        OrderState::AwaitingFulfilment => return Err(Error::Conflict(Conflict::OrderNotDelivered)),
+        OrderState::AwaitingFulfilment | OrderState::Sourcing => {
+            return Err(Error::Conflict(Conflict::OrderNotDelivered));
+        }
         _ => {}
     }
     match order.protect_until {

@@ -50,6 +50,15 @@ pub fn topup_promise_secs(promises: &[String], own: Option<i64>, rules: &crate::
     }
 }
 
+/// How long after delivery (or fulfilment) a case may be opened, per kind.
+pub fn protect_secs(kind: ProductKind, rules: &crate::rules::Rules) -> i64 {
+    match kind {
+        ProductKind::CardKey => rules.get(Rule::ProtectCardKeySecs),
+        ProductKind::DirectTopup => rules.get(Rule::ProtectTopupSecs),
+        ProductKind::Account => rules.get(Rule::ProtectAccountSecs),
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProductKind {

@@ -11,11 +11,21 @@ pub struct Product {
     pub shop_id: ShopId,
     pub spec: ProductSpec,
     pub on_sale: bool,
+    /// Hidden by its source (货源对接: upstream down, sold out, above the cap),
+    /// apart from the merchant's own `on_sale`.
+    pub source_hidden: bool,
     /// Search and listing order; penalties lower it.
     pub rank: i64,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub version: i64,
+}
+
+impl Product {
+    /// Whether buyers see it and may buy it (the shop's own standing aside).
+    pub fn listed(&self) -> bool {
+        self.on_sale && !self.source_hidden
+    }
 }
 
 /// Looking products up.

@@ -66,12 +66,7 @@ pub fn order_no(now: Timestamp, random: u64) -> String {
 }
 
 fn protect_secs(tx: &mut dyn RulesRead, kind: ProductKind) -> Result<i64> {
-    let r = rules::in_force(tx)?;
-    Ok(match kind {
-        ProductKind::CardKey => r.get(Rule::ProtectCardKeySecs),
-        ProductKind::DirectTopup => r.get(Rule::ProtectTopupSecs),
-        ProductKind::Account => r.get(Rule::ProtectAccountSecs),
-    })
+    Ok(catalogue::protect_secs(kind, &rules::in_force(tx)?))
 }
 
 fn promise_secs(tx: &mut dyn RulesRead, product: &Product) -> Result<i64> {
@@ -106,6 +101,11 @@ pub fn checkout(tx: &mut dyn Tx, now: Timestamp, buyer: &User, req: &Checkout) -
     if !deposit::standing(tx, now, product.shop_id)?.listed() {
         return Err(Error::ShopUnavailable);
     }
+    // A mapped product (货源对接) is ordered upstream after this transaction.
+    let source = tx.mapping_of_product(product.id)?;
+    if product.source_hidden || source.as_ref().is_some_and(|m| m.hidden.is_some()) {
+        return Err(Error::Conflict(Conflict::SourceUnavailable));
+    }
     if !(1..=product.spec.max_per_order).contains(&req.quantity) {
         return Err(Error::Invalid { field: "quantity", reason: "range" });
     }
@@ -116,7 +116,7 @@ pub fn checkout(tx: &mut dyn Tx, now: Timestamp, buyer: &User, req: &Checkout) -
     let subject = format!("order:{}", req.order_no);
     let memo = format!("{} ×{}", product.spec.title, req.quantity);
     // Stock first: "sold out" says more than "top up" when both are true.
-    let units = if product.spec.kind.has_stock() {
+    let units = if product.spec.kind.has_stock() && source.is_none() {
         let units = tx.claim_units(product.id, req.quantity)?;
         if i64::try_from(units.len()).unwrap_or(0) < req.quantity {
             return Err(Error::OutOfStock);
@@ -133,6 +133,7 @@ pub fn checkout(tx: &mut dyn Tx, now: Timestamp, buyer: &User, req: &Checkout) -
     } else {
         (OrderState::Delivered, now.plus_secs(protect_secs(tx, product.spec.kind)?), DeadlineKind::ProtectionEnd)
     };
+    let state = if source.is_some() { OrderState::Sourcing } else { state };
     let new = NewOrder {
         no: req.order_no.clone(),
         buyer_id: buyer.id,
@@ -164,6 +165,9 @@ pub fn checkout(tx: &mut dyn Tx, now: Timestamp, buyer: &User, req: &Checkout) -
     tx.update_order(&order)?;
     if let Some((key, hash)) = &req.idempotency {
         tx.put_idempotency(buyer.id, key, hash, Some(id), now)?;
+    }
+    if let Some(m) = &source {
+        crate::sourcing::order::enqueue(tx, now, &order, m)?;
     }
     // Money moves last: the escrow account is every checkout's shared row, so
     // its lock is taken as late, and held as briefly, as the transaction allows.

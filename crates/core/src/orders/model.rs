@@ -11,6 +11,8 @@ use crate::values::{DeadlineId, OrderId, ProductId, ShopId, UserId};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OrderState {
+    /// Paid, being ordered from the shop's upstream (货源对接); escrow held.
+    Sourcing,
     /// Card key or account delivered; escrow held through the protection window.
     Delivered,
     /// Direct top-up paid, waiting for the merchant.
@@ -28,6 +30,7 @@ pub enum OrderState {
 impl OrderState {
     pub fn as_str(self) -> &'static str {
         match self {
+            OrderState::Sourcing => "sourcing",
             OrderState::Delivered => "delivered",
             OrderState::AwaitingFulfilment => "awaiting_fulfilment",
             OrderState::Fulfilled => "fulfilled",
@@ -39,6 +42,7 @@ impl OrderState {
 
     pub fn parse(s: &str) -> Option<Self> {
         Some(match s {
+            "sourcing" => OrderState::Sourcing,
             "delivered" => OrderState::Delivered,
             "awaiting_fulfilment" => OrderState::AwaitingFulfilment,
             "fulfilled" => OrderState::Fulfilled,
@@ -51,6 +55,7 @@ impl OrderState {
 
     pub fn label(self) -> &'static str {
         match self {
+            OrderState::Sourcing => "向货源下单中",
             OrderState::Delivered => "已发货·担保中",
             OrderState::AwaitingFulfilment => "待商家充值",
             OrderState::Fulfilled => "已充值·担保中",

@@ -17,6 +17,7 @@ pub mod public;
 pub mod publication;
 pub mod quiz;
 pub mod reviews;
+pub mod sourcing;
 pub mod wallet;
 pub mod withdrawals;
 pub use crate::app::evidence::verify_chain;
@@ -54,6 +55,7 @@ pub fn router<S: Store>() -> Router<App<S>> {
         .merge(shops::router::<S>())
         .merge(wallet::router::<S>())
         .merge(withdrawals::router::<S>())
+        .merge(sourcing::router::<S>())
         .route("/api/v1/ws", get(crate::ws::upgrade::<S>))
         .route("/api/openapi.json", get(crate::openapi::json))
 }

@@ -43,7 +43,12 @@ pub async fn create<S: Store>(
     let site = app.config.site_url(&headers);
     Ok(match pay::buy(&app, v.user, &site, &n, key).await? {
         Purchase::Placed { replay, order, units } => {
-            let status = if replay { StatusCode::OK } else { StatusCode::CREATED };
+            let status = match (replay, order.state) {
+                (true, _) => StatusCode::OK,
+                // Being ordered from the shop's upstream: the order page follows it.
+                (false, orders::OrderState::Sourcing) => StatusCode::ACCEPTED,
+                (false, _) => StatusCode::CREATED,
+            };
             (status, Json(CheckoutView { order: view(&order, app.now()), units })).into_response()
         }
         Purchase::Paying(payment) => (StatusCode::ACCEPTED, Json(PaymentDue { payment })).into_response(),

@@ -23,6 +23,7 @@ pub mod publication;
 pub mod quiz;
 pub mod reviews;
 pub mod shops;
+pub mod sourcing;
 pub mod wallet;
 pub mod withdrawals;
 

@@ -9,7 +9,7 @@ use youying_core::error::Conflict;
 use youying_core::orders::{self, Checkout, Order};
 use youying_core::ports::Store;
 use youying_core::stock::ClaimedUnit;
-use youying_core::values::ProductId;
+use youying_core::values::{OrderId, ProductId};
 
 use crate::error::{ApiResult, AppError};
 use crate::state::App;
@@ -137,5 +137,30 @@ pub async fn place<S: Store>(
         }
         other => other?,
     };
+    if out.order.state == orders::OrderState::Sourcing && !out.replay {
+        let (order, units) = await_source(app, out.order.id).await?;
+        return Ok((false, order, open_units(app, &units)?));
+    }
     Ok((out.replay, out.order.clone(), open_units(app, &out.units)?))
+}
+
+/// How long a checkout of a mapped product waits for the upstream's answer
+/// before it answers "being ordered" (the loop finishes the order).
+const SOURCE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Places a fresh order of a mapped product upstream at once and waits for it
+/// a while. The step runs in its own task: a slow upstream is left to finish
+/// there, never cut off halfway. A refusal has refunded the buyer: said plainly.
+async fn await_source<S: Store>(app: &App<S>, id: OrderId) -> ApiResult<(Order, Vec<ClaimedUnit>)> {
+    let a = app.clone();
+    let task = tokio::spawn(async move { crate::sourcing::run_orders(&a, Some(id)).await });
+    if let Ok(Ok(Err(e))) = tokio::time::timeout(SOURCE_WAIT, task).await {
+        tracing::warn!(error = %e, order = id.0, "placing an order upstream failed; the loop retries");
+    }
+    let (order, units) =
+        app.store.read(move |tx| Ok((tx.order(id)?.ok_or(Error::NotFound)?, tx.order_units(id)?))).await?;
+    if order.state == orders::OrderState::Refunded {
+        return Err(Error::Conflict(Conflict::SourceRefused).into());
+    }
+    Ok((order, units))
 }

@@ -85,7 +85,8 @@ pub fn view(p: &Product, shop_name: String, stock: Option<i64>, price: Quote) ->
         topup_fields: s.topup_fields.clone(),
         account_attrs: s.account_attrs.clone(),
         max_per_order: s.max_per_order,
-        on_sale: p.on_sale,
+        // Hidden by its source reads as off sale; that it is sourced is never shown to buyers.
+        on_sale: p.listed(),
         stock: s.kind.has_stock().then_some(stock.unwrap_or(0)),
         version: p.version,
         your_price_fen: price.unit.get(),
@@ -160,7 +161,8 @@ pub async fn search_products<S: Store>(app: &App<S>, viewer: Option<&User>, p: &
                         continue;
                     }
                     let shop = tx.shop(p.shop_id)?.map(|s| s.name).unwrap_or_default();
-                    if !p.on_sale {
+                    // Off sale, or hidden because its upstream cannot sell it now.
+                    if !p.listed() {
                         continue;
                     }
                     let stock = tx.stock_count(p.id)?;

@@ -28,6 +28,7 @@ mod quiz;
 pub mod reviews;
 mod session;
 mod shop;
+mod sourcing;
 mod statement;
 mod stock;
 mod thread;
@@ -71,6 +72,7 @@ pub fn router<S: Store>() -> Router<App<S>> {
         .merge(stock::router::<S>())
         .merge(wallet::router::<S>())
         .merge(withdrawals::router::<S>())
+        .merge(sourcing::router::<S>())
         .route("/static/app.css", get(css))
         .route("/static/chat.js", get(chat_js))
         .route("/static/cases.js", get(cases_js))

@@ -82,6 +82,9 @@ struct ConsoleProduct {
     /// `None` for top-ups.
     stock: Option<i64>,
     on_sale: bool,
+    /// 货源对接: mapped from an upstream, and why the source hides it, if it does.
+    sourced: bool,
+    source_hidden: Option<&'static str>,
 }
 
 struct ShopCard {
@@ -137,7 +140,10 @@ async fn console_page<S: Store>(app: &App<S>, page: &Page, new_invite: Option<St
                 let mut products = Vec::new();
                 for p in if manage { tx.products_of_shop(s.id)? } else { Vec::new() } {
                     let stock = if p.spec.kind.has_stock() { Some(tx.stock_count(p.id)?) } else { None };
+                    let source = tx.mapping_of_product(p.id)?;
                     products.push(ConsoleProduct {
+                        sourced: source.is_some(),
+                        source_hidden: source.and_then(|m| m.hidden).map(|h| h.label()),
                         id: p.id.0,
                         title: p.spec.title.clone(),
                         price: Fen::new(p.spec.price_fen).unwrap_or_default().to_string(),

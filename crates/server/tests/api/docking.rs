@@ -116,9 +116,9 @@ async fn two_sites(db_a: &TestDb, db_b: &TestDb) {
     assert_eq!(b.balance(&reseller).await, 10_000 - 1_000);
     assert_eq!(stock(&b, bp).await, 5);
     let no = order["order"]["no"].as_str().unwrap().to_owned();
-    let (_, o) = a.get(&format!("/api/v1/orders/{no}"), Some(&buyer.token)).await;
+    let (_, o) = a.get(&format!("/api/v1/orders/{no}/snapshot"), Some(&buyer.token)).await;
     let snap = o.to_string();
-    assert!(snap.contains("A转售店") && snap.contains("1100"), "A's snapshot is A's listing: {o}");
+    assert!(snap.contains("A转售店") && snap.contains("1100") && !snap.contains("B货源店"), "A's snapshot is A's listing: {o}");
 
     // A reseller's retried downstream_order_no returns the same order; another body is refused.
     let body = json!({ "product_id": bp, "quantity": 1, "downstream_order_no": "R-1", "max_unit_price_fen": 1_000 });
@@ -146,7 +146,8 @@ async fn two_sites(db_a: &TestDb, db_b: &TestDb) {
         "the failpoint fired"
     );
     a.restart_with_failpoint(None);
-    let delivered = Site::eventually(30, || async {
+    // The step's lease (30 s) runs out, then the loop asks B and delivers.
+    let delivered = Site::eventually(75, || async {
         let (_, list) = a.get("/api/v1/orders", Some(&buyer.token)).await;
         list.as_array().is_some_and(|l| l.iter().filter(|o| o["state"] == "delivered").count() == 2)
     })

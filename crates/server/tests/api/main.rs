@@ -45,5 +45,7 @@ mod scheduler;
 mod shops;
 mod stock;
 mod supplier;
+mod upstream_pages;
+mod upstreams;
 mod withdrawal_pages;
 mod withdrawals;
