@@ -142,7 +142,19 @@ pub fn answered(
         }
     };
     tx.update_upstream_order(&step)?;
+    if matches!(outcome, StepOutcome::Delivered | StepOutcome::Refunded) {
+        sync_soon(tx, now, step.connection_id)?;
+    }
     Ok(outcome)
+}
+
+/// Every order makes its connection's sync due: prices and stock follow the upstream at once.
+fn sync_soon(tx: &mut dyn Tx, now: Timestamp, connection: super::model::ConnectionId) -> Result<()> {
+    if let Some(mut c) = tx.connection(connection)?.filter(|c| c.sync_due_at > now && c.removed_at.is_none()) {
+        c.sync_due_at = now;
+        tx.update_connection(&c)?;
+    }
+    Ok(())
 }
 
 /// The protection window of `kind` under the rules in force (as `orders` reads it).

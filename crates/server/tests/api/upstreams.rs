@@ -136,9 +136,12 @@ http_test!(a_mapped_product_sells_at_the_rule_s_price_with_the_key_in_the_answer
 
     let buyer = app.buyer("dock_buyer").await;
     app.credit(&buyer, 5_000).await;
+    sync(&app, 0).await;
     let (s, o) = app.buy(&buyer, product, 1, None).await;
     assert_eq!(s, StatusCode::CREATED, "{o}");
     let no = o["order"]["no"].as_str().unwrap().to_owned();
+    let synced = youying_server::sourcing::run_syncs(&app.app).await.unwrap();
+    assert_eq!(synced, 1, "an order makes its connection's sync due at once");
     assert_eq!(o["order"]["state"], "delivered");
     assert_eq!(o["units"][0]["code"].as_str(), Some(up.keys_of(&no)[0].as_str()));
     assert_eq!((app.balance(&buyer).await, escrow(&app).await), (3_900, 1_100));
