@@ -18,7 +18,6 @@ pub use self::port::{ApiKeyRead, ApiKeyTx};
 use serde_json::json;
 
 use crate::accounts::port::User;
-use crate::catalogue::port::Product;
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::evidence::NewEvent;
@@ -26,7 +25,7 @@ use crate::levels;
 use crate::money::Fen;
 use crate::orders::{self, Checkout, CheckoutOutcome};
 use crate::payments::model::Sealed;
-use crate::ports::{ReadTx, Tx};
+use crate::ports::Tx;
 use crate::values::Role;
 
 /// Active keys one account may hold.
