@@ -25,6 +25,7 @@ fn product(price_fen: i64, tiers: Vec<Tier>) -> Product {
             max_per_order: 100,
         },
         on_sale: true,
+        source_hidden: false,
         rank: 0,
         created_at: Timestamp::from_millis(0),
         updated_at: Timestamp::from_millis(0),

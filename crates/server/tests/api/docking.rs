@@ -118,7 +118,10 @@ async fn two_sites(db_a: &TestDb, db_b: &TestDb) {
     let no = order["order"]["no"].as_str().unwrap().to_owned();
     let (_, o) = a.get(&format!("/api/v1/orders/{no}/snapshot"), Some(&buyer.token)).await;
     let snap = o.to_string();
-    assert!(snap.contains("A转售店") && snap.contains("1100") && !snap.contains("B货源店"), "A's snapshot is A's listing: {o}");
+    assert!(
+        snap.contains("A转售店") && snap.contains("1100") && !snap.contains("B货源店"),
+        "A's snapshot is A's listing: {o}"
+    );
 
     // A reseller's retried downstream_order_no returns the same order; another body is refused.
     let body = json!({ "product_id": bp, "quantity": 1, "downstream_order_no": "R-1", "max_unit_price_fen": 1_000 });
