@@ -247,6 +247,7 @@ pub const ZH_CN: &[(&str, &str)] = &[
     ("rule.withdraw_daily_fen", "每个钱包每日提现上限"),
     ("rule.allow_private_addresses", "允许回调与货源地址指向内网（1 = 允许，仅测试与单机演示）"),
     ("rule.upstream_sync_secs", "货源价格与库存同步间隔"),
+    ("rule.open_api_per_sec", "每个 API 密钥每秒可发的开放接口请求数（可瞬时两倍）"),
     ("unit.secs", "秒"),
     ("unit.count", "次"),
     ("unit.fen", "分"),

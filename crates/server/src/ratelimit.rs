@@ -24,28 +24,33 @@ impl Default for RateLimiter {
 }
 
 impl RateLimiter {
-    /// A limiter with its own burst and refill rate (the open API's per key).
+    /// A limiter with its own burst and refill rate.
     pub fn with_rate(burst: f64, per_sec: f64) -> Self {
         Self { buckets: Mutex::default(), burst, per_sec }
     }
 
     /// Takes one token for `who` at `now`; `Err(seconds to wait)` when empty.
     pub fn take(&self, who: i64, now: Timestamp) -> Result<(), i64> {
+        self.take_at(who, now, self.burst, self.per_sec)
+    }
+
+    /// [`Self::take`] at a rate given now (a rule an admin may change).
+    pub fn take_at(&self, who: i64, now: Timestamp, burst: f64, per_sec: f64) -> Result<(), i64> {
         let Ok(mut map) = self.buckets.lock() else { return Ok(()) };
         if map.len() > 100_000 {
             map.clear(); // a crude bound: forgetting everyone only ever allows more
         }
-        let (tokens, at) = map.entry(who).or_insert((self.burst, now.millis()));
+        let (tokens, at) = map.entry(who).or_insert((burst, now.millis()));
         #[allow(clippy::cast_precision_loss)]
-        let refill = (now.millis() - *at).max(0) as f64 / 1000.0 * self.per_sec;
-        *tokens = (*tokens + refill).min(self.burst);
+        let refill = (now.millis() - *at).max(0) as f64 / 1000.0 * per_sec;
+        *tokens = (*tokens + refill).min(burst);
         *at = now.millis();
         if *tokens >= 1.0 {
             *tokens -= 1.0;
             Ok(())
         } else {
             #[allow(clippy::cast_possible_truncation)]
-            let wait = ((1.0 - *tokens) / self.per_sec).ceil() as i64;
+            let wait = ((1.0 - *tokens) / per_sec).ceil() as i64;
             Err(wait.max(1))
         }
     }

@@ -81,7 +81,8 @@ impl<S: Store> App<S> {
             hub,
             limiter: Arc::new(RateLimiter::default()),
             // A reseller syncs and orders in bursts: 60 at once, then 10 a second.
-            open_limiter: Arc::new(RateLimiter::with_rate(60.0, 10.0)),
+            // Its rate is the rule `open_api_per_sec`, read per request.
+            open_limiter: Arc::new(RateLimiter::default()),
             store,
             clock,
             config: Arc::new(config),

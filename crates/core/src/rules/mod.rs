@@ -46,6 +46,7 @@ pub enum Rule {
     WithdrawDailyFen,
     AllowPrivateAddresses,
     UpstreamSyncSecs,
+    OpenApiPerSec,
 }
 
 impl Rule {
@@ -83,6 +84,7 @@ impl Rule {
             Rule::WithdrawDailyFen => "withdraw_daily_fen",
             Rule::AllowPrivateAddresses => "allow_private_addresses",
             Rule::UpstreamSyncSecs => "upstream_sync_secs",
+            Rule::OpenApiPerSec => "open_api_per_sec",
         }
     }
 
@@ -157,6 +159,9 @@ pub const RULES: &[RuleDef] = &[
     // re-read this often.
     RuleDef { rule: Rule::AllowPrivateAddresses, default: 0, min: 0, max: 1, unit: "count" },
     RuleDef { rule: Rule::UpstreamSyncSecs, default: 60, min: 1, max: DAY, unit: "secs" },
+    // Requests per second one API key may make (bursts of twice that): a
+    // reseller's whole shop orders through its key, so this is a shop's rate.
+    RuleDef { rule: Rule::OpenApiPerSec, default: 50, min: 1, max: 100_000, unit: "count" },
 ];
 
 /// The rules in force: defaults overlaid with the stored changes.

@@ -51,17 +51,20 @@ pub async fn authenticate<S: Store>(
         .store
         .read(move |tx| {
             let Some(key) = tx.api_key_by_key_id(&key_id)?.filter(ApiKey::active) else { return Ok(None) };
-            Ok(tx.user_by_id(key.user_id)?.filter(|u| !u.disabled).map(|u| (key, u)))
+            let per_sec = rules::in_force(tx)?.get(Rule::OpenApiPerSec);
+            Ok(tx.user_by_id(key.user_id)?.filter(|u| !u.disabled).map(|u| (key, u, per_sec)))
         })
         .await?;
-    let (key, user) = found.ok_or_else(OpenError::unauthorized)?;
+    let (key, user, per_sec) = found.ok_or_else(OpenError::unauthorized)?;
     let secret = app.vault.open_secret(&key.secret)?;
     let now = app.now();
     let (ts, sig) = (h.timestamp.as_deref().unwrap_or(""), h.signature.as_deref().unwrap_or(""));
     Signer::new(key.key_id.clone(), secret)
         .verify(method, path_and_query, ts, sig, body, now.secs())
         .map_err(OpenError::sign)?;
-    app.open_limiter.take(key.id.0, now).map_err(OpenError::rate_limited)?;
+    #[allow(clippy::cast_precision_loss)]
+    let per_sec = per_sec as f64;
+    app.open_limiter.take_at(key.id.0, now, 2.0 * per_sec, per_sec).map_err(OpenError::rate_limited)?;
     if apikeys::touch_due(&key, now) {
         let id = key.id;
         app.store.write(move |tx| tx.touch_api_key(id, now)).await?;

@@ -153,12 +153,24 @@ const SOURCE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 /// there, never cut off halfway. A refusal has refunded the buyer: said plainly.
 async fn await_source<S: Store>(app: &App<S>, id: OrderId) -> ApiResult<(Order, Vec<ClaimedUnit>)> {
     let a = app.clone();
+    let deadline = tokio::time::Instant::now() + SOURCE_WAIT;
     let task = tokio::spawn(async move { crate::sourcing::run_orders(&a, Some(id)).await });
-    if let Ok(Ok(Err(e))) = tokio::time::timeout(SOURCE_WAIT, task).await {
-        tracing::warn!(error = %e, order = id.0, "placing an order upstream failed; the loop retries");
+    // Zero steps worked: another task (the loop, another instance) holds this
+    // step right now, so its answer is coming; wait for it rather than say 202.
+    let elsewhere = match tokio::time::timeout_at(deadline, task).await {
+        Ok(Ok(Ok(0))) => true,
+        Ok(Ok(Err(e))) => {
+            tracing::warn!(error = %e, order = id.0, "placing an order upstream failed; the loop retries");
+            false
+        }
+        _ => false,
+    };
+    let read = || app.store.read(move |tx| Ok((tx.order(id)?.ok_or(Error::NotFound)?, tx.order_units(id)?)));
+    let (mut order, mut units) = read().await?;
+    while elsewhere && order.state == orders::OrderState::Sourcing && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        (order, units) = read().await?;
     }
-    let (order, units) =
-        app.store.read(move |tx| Ok((tx.order(id)?.ok_or(Error::NotFound)?, tx.order_units(id)?))).await?;
     if order.state == orders::OrderState::Refunded {
         return Err(Error::Conflict(Conflict::SourceRefused).into());
     }

@@ -4,13 +4,15 @@
 
 use askama::Template;
 use axum::Router;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing;
 use youying_core::ports::Store;
+use youying_core::rules::{self, Rule};
 use youying_dock::wire::{ERROR_CODES, PREFIX};
 
-use super::layout::{Layout, Page, render};
+use super::layout::{Layout, Page, PageError, render};
 use crate::state::App;
 
 struct Code {
@@ -25,14 +27,21 @@ struct OpenDocs<'a> {
     page: &'a Layout,
     prefix: &'static str,
     codes: Vec<Code>,
+    /// The rule in force: requests a second per key.
+    per_sec: i64,
 }
 
-pub async fn page(page: Page) -> Response {
+pub async fn page<S: Store>(State(app): State<App<S>>, page: Page) -> Result<Response, PageError> {
     let codes = ERROR_CODES.iter().map(|&(code, status, meaning)| Code { code, status, meaning }).collect();
-    render(StatusCode::OK, &page.layout, &OpenDocs { page: &page.layout, prefix: PREFIX, codes })
+    let per_sec = app
+        .store
+        .read(|tx| Ok(rules::in_force(tx)?.get(Rule::OpenApiPerSec)))
+        .await
+        .map_err(|e| page.error(e.into()))?;
+    Ok(render(StatusCode::OK, &page.layout, &OpenDocs { page: &page.layout, prefix: PREFIX, codes, per_sec }))
 }
 
 /// The routes of this feature; `pages::router` merges them.
 pub(crate) fn router<S: Store>() -> Router<App<S>> {
-    Router::new().route("/docs/open-api", routing::get(page))
+    Router::new().route("/docs/open-api", routing::get(page::<S>))
 }

@@ -176,6 +176,8 @@ http_test!(odd_input_gets_a_clear_4xx, |app| {
     assert_eq!((s, e["code"].as_str()), (StatusCode::PAYLOAD_TOO_LARGE, Some("payload_too_large")));
     let (s, e, _) = app.open_raw(&key.signer, Method::POST, "/api/open/v1/orders", b"{not json".to_vec(), 0).await;
     assert_eq!((s, e["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid")));
+    let admin = app.staff("rateadmin", "admin").await;
+    app.set_rule(&admin, "open_api_per_sec", 10).await;
     let mut hits = 0;
     for _ in 0..70 {
         let (s, _, h) = app.open_raw(&key.signer, Method::GET, "/api/open/v1/ping", Vec::new(), 0).await;
