@@ -106,7 +106,14 @@ fn summary(secs: f64, n: usize, lat: &mut [f64]) -> Value {
 }
 
 async fn setup_b<S: Store>(b: &Node<S>, t: &Tokens, n: usize) -> BoxResult<(i64, i64, String, String)> {
-    b.call("PUT", "/api/v1/admin/rules", &t.admin, json!({ "allow_private_addresses": 1 })).await?;
+    // One reseller key carries the whole docked shop: lift its rate limit (default 50/s).
+    b.call(
+        "PUT",
+        "/api/v1/admin/rules",
+        &t.admin,
+        json!({ "allow_private_addresses": 1, "open_api_per_sec": 100_000 }),
+    )
+    .await?;
     let shop = b.shop(t, "货源站B").await?;
     let keys = |p: &str| (0..n).map(|i| format!("{p}-{i:07}")).collect::<Vec<_>>().join("\n");
     let hop = b.product(t, shop, "B 点卡（对接）", PRICE_FEN, &keys("HOP")).await?;
