@@ -4,9 +4,11 @@
 
 pub mod model;
 pub mod port;
+pub mod settle;
 
 pub use self::model::{NewOrder, Order, OrderState};
 pub use self::port::{OrderRead, OrderTx};
+pub use self::settle::{refund_in_full, save};
 pub use crate::money::port::StatementLine;
 
 use serde_json::{Value, json};
@@ -189,13 +191,6 @@ pub fn checkout(tx: &mut dyn Tx, now: Timestamp, buyer: &User, req: &Checkout) -
     Ok(CheckoutOutcome { order, units, replay: false })
 }
 
-/// Saves a changed order and tells an open-API caller about it (the one
-/// place order changes after checkout pass through).
-pub(crate) fn save(tx: &mut dyn Tx, now: Timestamp, order: &Order) -> Result<()> {
-    tx.update_order(order)?;
-    crate::outbound::order_changed(tx, now, order)
-}
-
 /// Who may see an order: its buyer, the shop's staff, platform staff. Others: 404.
 pub fn load_for(tx: &mut dyn ReadTx, actor: &User, no: &str) -> Result<Order> {
     let order = tx.order_by_no(no)?.ok_or(Error::NotFound)?;
@@ -313,33 +308,8 @@ pub fn cancel_overdue(tx: &mut dyn Tx, now: Timestamp, buyer: &User, no: &str) -
     if order.state != OrderState::AwaitingFulfilment || due.is_none() {
         return Err(Error::Conflict(Conflict::OrderNotCancellable));
     }
-    let subject = format!("order:{}", order.no);
-    let amount = Fen::new(order.escrow_fen)?;
-    tx.post(
-        &Entry::transfer(
-            "order.refund",
-            &subject,
-            "直充超时，买家取消",
-            Account::Escrow,
-            Account::UserWallet(order.buyer_id),
-            amount,
-        )?,
-        now,
-    )?;
-    if let Some(d) = order.deadline_id.take() {
-        tx.cancel_deadline(d, now)?;
-    }
-    order.state = OrderState::Refunded;
-    order.escrow_fen = 0;
-    order.closed_at = Some(now);
-    save(tx, now, &order)?;
-    tx.append(NewEvent::new(
-        now,
-        Some(buyer.id),
-        "order.refunded",
-        &subject,
-        json!({ "reason": "topup_overdue_cancelled", "amount_fen": amount.get() }),
-    ))?;
+    let why = json!({ "reason": "topup_overdue_cancelled" });
+    refund_in_full(tx, now, &mut order, Some(buyer.id), "直充超时，买家取消", why)?;
     Ok(order)
 }
 

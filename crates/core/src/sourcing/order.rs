@@ -13,8 +13,8 @@ use crate::clock::Timestamp;
 use crate::deadline::model::{Due, NewDeadline};
 use crate::error::{Error, Result};
 use crate::evidence::NewEvent;
-use crate::money::{Account, Entry, Fen};
 use crate::orders::model::{Order, OrderState};
+use crate::orders::settle::{refund_in_full, save};
 use crate::ports::Tx;
 use crate::stock::port::ClaimedUnit;
 
@@ -102,7 +102,7 @@ pub fn answered(
         }
         SourceAnswer::Accepted { upstream_order_no } if order.state == OrderState::Sourcing => {
             order.state = OrderState::AwaitingFulfilment;
-            tx.update_order(&order)?;
+            save(tx, now, &order)?;
             let detail = json!({ "upstream_order_no": upstream_order_no });
             tx.append(NewEvent::new(now, None, "order.sourced", &subject, detail))?;
             step.state = StepState::Awaiting;
@@ -130,7 +130,8 @@ pub fn answered(
             StepOutcome::Refunded
         }
         SourceAnswer::Refunded { upstream_order_no } => {
-            refund(tx, now, &mut order, "货源已退款", json!({ "upstream_order_no": upstream_order_no }))?;
+            let why = json!({ "reason": "source_refunded", "source": { "upstream_order_no": upstream_order_no } });
+            refund_in_full(tx, now, &mut order, None, "货源已退款", why)?;
             done(&mut step, upstream_order_no, StepState::Failed);
             StepOutcome::Refunded
         }
@@ -169,7 +170,7 @@ fn deliver(tx: &mut dyn Tx, now: Timestamp, order: &mut Order, units: &[ClaimedU
     restart_clock(tx, now, order, until)?;
     order.state = OrderState::Delivered;
     order.protect_until = Some(until);
-    tx.update_order(order)?;
+    save(tx, now, order)?;
     let fingerprints: Vec<&str> = units.iter().map(|u| u.fingerprint.as_str()).collect();
     let detail = json!({ "units": units.len(), "fingerprints": fingerprints, "upstream_order_no": upstream_no });
     tx.append(NewEvent::new(now, None, "order.delivered", format!("order:{}", order.no), detail))
@@ -184,7 +185,7 @@ fn fulfilled(tx: &mut dyn Tx, now: Timestamp, order: &mut Order, note: &str, ups
     order.fulfil_note = Some(if note.is_empty() { "货源已充值".to_owned() } else { note });
     order.fulfilled_at = Some(now);
     order.protect_until = Some(until);
-    tx.update_order(order)?;
+    save(tx, now, order)?;
     let late_ms = order.promise_due.map_or(0, |d| now.millis_since(d).max(0));
     let detail = json!({ "note": order.fulfil_note, "late_ms": late_ms, "protect_until": until.millis(), "upstream_order_no": upstream_no });
     tx.append(NewEvent::new(now, None, "order.fulfilled", format!("order:{}", order.no), detail))
@@ -202,7 +203,8 @@ fn refused(
     if let Some(m) = tx.mapping_of_product(order.product_id)? {
         hide_after_refusal(tx, now, m, code, current)?;
     }
-    refund(tx, now, order, &format!("货源拒绝：{code}"), json!({ "code": code, "message": message }))
+    let why = json!({ "reason": "source_refused", "source": { "code": code, "message": message } });
+    refund_in_full(tx, now, order, None, &format!("货源拒绝：{code}"), why).map(|_| ())
 }
 
 fn done(step: &mut UpstreamOrder, upstream_order_no: &str, state: StepState) {
@@ -220,33 +222,6 @@ fn restart_clock(tx: &mut dyn Tx, now: Timestamp, order: &mut Order, until: Time
     let due = Due::ProtectionEnd { order_id: order.id };
     order.deadline_id = Some(tx.schedule(&NewDeadline::new(due, format!("order:{}", order.no), until, now))?);
     Ok(())
-}
-
-/// Escrow back to the buyer in full; the order ends Refunded.
-fn refund(tx: &mut dyn Tx, now: Timestamp, order: &mut Order, memo: &str, why: serde_json::Value) -> Result<()> {
-    if matches!(order.state, OrderState::Refunded | OrderState::Completed) || order.escrow_fen == 0 {
-        return Ok(());
-    }
-    let subject = format!("order:{}", order.no);
-    let amount = Fen::new(order.escrow_fen)?;
-    tx.post(
-        &Entry::transfer("order.refund", &subject, memo, Account::Escrow, Account::UserWallet(order.buyer_id), amount)?,
-        now,
-    )?;
-    if let Some(d) = order.deadline_id.take() {
-        tx.cancel_deadline(d, now)?;
-    }
-    order.state = OrderState::Refunded;
-    order.escrow_fen = 0;
-    order.closed_at = Some(now);
-    tx.update_order(order)?;
-    tx.append(NewEvent::new(
-        now,
-        None,
-        "order.refunded",
-        &subject,
-        json!({ "reason": "source_refused", "amount_fen": amount.get(), "source": why }),
-    ))
 }
 
 /// A refusal for price or stock hides the product until a sync shows it again.

@@ -319,3 +319,26 @@ http_test!(a_step_claimed_by_a_crashed_instance_is_finished_after_its_lease, |ap
     assert_eq!(order(&app, &buyer, &no).await["state"], "delivered");
     assert_eq!((up.orders_taken(), escrow(&app).await), (1, 1_100));
 });
+
+// Two hops: a reseller's program orders a mapped product through this site's
+// open API; when the upstream delivers, the reseller is called back with the keys.
+http_test!(a_resold_order_of_a_mapped_product_calls_its_caller_back_when_delivered, |app| {
+    let (owner, shop, uid, up) = docked(&app).await;
+    let product = map_card(&app, &owner, shop, uid, json!({})).await;
+    let reseller = app.buyer("chain_reseller").await;
+    app.credit(&reseller, 10_000).await;
+    let key = app.api_key(&reseller, "下游站C").await;
+    let rx = youying_testkit::open::Receiver::start().await;
+    up.faults(|f| f.down = true);
+    let body = json!({ "product_id": product, "quantity": 1, "downstream_order_no": "C-1",
+                       "max_unit_price_fen": 100_000, "callback_url": rx.url("/cb") });
+    let (s, o) = app.open_post(&key, "/api/open/v1/orders", &body).await;
+    assert_eq!((s.is_success(), o["state"].as_str()), (true, Some("sourcing")), "{o}");
+    up.faults(|f| f.down = false);
+    assert_eq!(steps(&app, 60).await, 1);
+    app.outbound_step().await;
+    assert!(rx.wait_for(1, 10).await, "a callback arrived");
+    let last = rx.hits().last().unwrap().json();
+    assert_eq!(last["order"]["state"], "delivered", "{last}");
+    assert_eq!(last["order"]["units"].as_array().map(Vec::len), Some(1), "{last}");
+});
