@@ -6,6 +6,7 @@ use sha2::{Digest, Sha256};
 use youying_core::accounts::User;
 use youying_core::apikeys::{self, ApiKey, OpenCheckout, Placed};
 use youying_core::cases::{self, Attachment, CaseType, OpenCase};
+use youying_core::levels;
 use youying_core::money::Account;
 use youying_core::orders::{self, Checkout};
 use youying_core::ports::Store;
@@ -99,9 +100,10 @@ pub async fn products<S: Store>(
     let list = app
         .store
         .read(move |tx| {
+            let (level, r) = (levels::viewer_level(tx, Some(&user))?, rules::in_force(tx)?);
             let mut out = Vec::new();
             for p in tx.products_changed_since(since, limit)? {
-                let item = open_wire::product(tx, now, &user, &p)?;
+                let item = open_wire::product(tx, now, &level, &r, &p)?;
                 if updated_since.is_some() || item.on_sale {
                     out.push(item);
                 }
@@ -118,7 +120,8 @@ pub async fn product<S: Store>(app: &App<S>, c: &Caller, id: i64) -> OpenResult<
         .store
         .read(move |tx| {
             let p = tx.product(ProductId(id))?.ok_or(Error::NotFound)?;
-            open_wire::product(tx, now, &user, &p)
+            let (level, r) = (levels::viewer_level(tx, Some(&user))?, rules::in_force(tx)?);
+            open_wire::product(tx, now, &level, &r, &p)
         })
         .await?;
     // A hidden listing's details are nobody's business; its id answers like an unknown one.

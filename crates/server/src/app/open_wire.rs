@@ -8,12 +8,11 @@ use youying_core::cases::Case;
 use youying_core::catalogue::{Product, ProductKind};
 use youying_core::deposit;
 use youying_core::grades::Grade;
-use youying_core::levels;
-use youying_core::money::Fen;
+use youying_core::levels::{self, Level};
 use youying_core::orders::Order;
 use youying_core::outbound::{Outbound, OutboundKind};
 use youying_core::ports::{ReadTx, Store};
-use youying_core::rules::{self, Rule};
+use youying_core::rules::Rules;
 use youying_core::stock::ClaimedUnit;
 use youying_core::values::{CaseId, OrderId};
 use youying_core::{Error, StorageError, Timestamp, catalogue};
@@ -133,16 +132,6 @@ impl From<StorageError> for OpenError {
     }
 }
 
-/// What one unit costs the caller at `qty`: its level decides, as at checkout.
-pub fn caller_price(
-    tx: &mut dyn ReadTx,
-    buyer: &User,
-    product: &Product,
-    qty: i64,
-) -> youying_core::error::Result<Fen> {
-    Ok(levels::quote(tx, Some(buyer), product, qty)?.unit)
-}
-
 /// The caller's level (the default one for an account without a level).
 pub fn caller_level(tx: &mut dyn ReadTx, buyer: &User) -> youying_core::error::Result<wire::LevelRef> {
     let l = levels::viewer_level(tx, Some(buyer))?;
@@ -153,25 +142,22 @@ fn grade_of(tx: &mut dyn ReadTx, p: &Product) -> youying_core::error::Result<Str
     Ok(tx.stored_grade(p.shop_id)?.map_or(Grade::New, |g| g.grade).as_str().to_owned())
 }
 
-/// A product as the caller sees it, at the caller's price.
+/// A product as the caller sees it, at the price of the caller's `level`
+/// (looked up once per request with the rules in force, not once per product).
 pub fn product(
     tx: &mut dyn ReadTx,
     now: Timestamp,
-    user: &User,
+    level: &Level,
+    r: &Rules,
     p: &Product,
 ) -> youying_core::error::Result<wire::Product> {
     let s = &p.spec;
     let listed = deposit::standing(tx, now, p.shop_id)?.listed();
     let shop_name = tx.shop(p.shop_id)?.map(|s| s.name).unwrap_or_default();
     let count = if s.kind.has_stock() { Some(tx.stock_count(p.id)?) } else { None };
-    let r = rules::in_force(tx)?;
-    let protect_secs = match s.kind {
-        ProductKind::CardKey => r.get(Rule::ProtectCardKeySecs),
-        ProductKind::DirectTopup => r.get(Rule::ProtectTopupSecs),
-        ProductKind::Account => r.get(Rule::ProtectAccountSecs),
-    };
+    let protect_secs = catalogue::protect_secs(s.kind, r);
     let promise_secs = (s.kind == ProductKind::DirectTopup)
-        .then(|| catalogue::topup_promise_secs(&s.promises, s.topup_promise_secs, &r));
+        .then(|| catalogue::topup_promise_secs(&s.promises, s.topup_promise_secs, r));
     Ok(wire::Product {
         id: p.id.0,
         shop: wire::ShopRef { id: p.shop_id.0, name: shop_name, grade: grade_of(tx, p)? },
@@ -181,7 +167,7 @@ pub fn product(
         description: s.description.clone(),
         instructions: s.instructions.clone(),
         list_price_fen: s.price_fen,
-        unit_price_fen: caller_price(tx, user, p, 1)?.get(),
+        unit_price_fen: levels::quote_at(tx, level, p, 1)?.unit.get(),
         tiers: s.tiers.iter().map(|t| wire::Tier { min_qty: t.min_qty, unit_price_fen: t.unit_price_fen }).collect(),
         max_per_order: s.max_per_order,
         stock: wire::Stock { in_stock: count.is_none_or(|n| n > 0), count },
