@@ -38,6 +38,7 @@ use crate::reviews::port::{ReviewRead, ReviewTx};
 use crate::rules::port::{RulesRead, RulesTx};
 use crate::shops::port::{ShopRead, ShopTx};
 use crate::sourcing::port::{SourcingRead, SourcingTx};
+use crate::sourcing::relay::{RelayRead, RelayTx};
 use crate::stock::port::{StockRead, StockTx};
 use crate::values::DeadlineId;
 use crate::withdrawals::port::{WithdrawalRead, WithdrawalTx};
@@ -68,6 +69,7 @@ pub trait ReadTx:
     + ApiKeyRead
     + OutboundRead
     + SourcingRead
+    + RelayRead
 {
     fn deadline(&mut self, id: DeadlineId) -> Result<Option<Deadline>>;
     fn next_due(&mut self) -> Result<Option<Timestamp>>;
@@ -103,6 +105,7 @@ pub trait Tx:
     + ApiKeyTx
     + OutboundTx
     + SourcingTx
+    + RelayTx
 {
     // deadlines
     fn schedule(&mut self, d: &NewDeadline) -> Result<DeadlineId>;

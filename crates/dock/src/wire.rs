@@ -142,6 +142,10 @@ pub struct Order {
     pub protect_until: Option<i64>,
     pub created_at: i64,
     pub snapshot_sha256: String,
+    /// The order's open after-sales case, if any (`GET /cases/{id}` reads it):
+    /// a caller that lost the answer to its `POST …/cases` finds its case here.
+    #[serde(default)]
+    pub open_case_id: Option<i64>,
 }
 
 /// A delivered card key (code, optional secret) or account (login, password).
@@ -192,7 +196,14 @@ pub struct Case {
     /// How it ended (`refunded`, `reissued`, `rejected`, …), once closed.
     pub outcome: Option<String>,
     pub refund_fen: i64,
-    /// Keys reissued by the case, in the clear, for the caller only.
+    /// The remedy the merchant offered while the case awaits the caller:
+    /// `reissue`, `fulfil` or `partial_refund`.
+    #[serde(default)]
+    pub remedy: Option<String>,
+    /// A partial refund offered, in fen.
+    #[serde(default)]
+    pub proposal_fen: Option<i64>,
+    /// Keys reissued by the case (offered, or accepted), in the clear, for the caller only.
     pub reissued: Vec<Unit>,
     pub closed_at: Option<i64>,
 }

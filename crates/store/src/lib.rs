@@ -23,6 +23,7 @@ mod sql;
 pub mod sqlite;
 mod sqltx;
 pub mod testing;
+mod upstream_cases;
 mod withdrawals;
 
 use std::path::PathBuf;

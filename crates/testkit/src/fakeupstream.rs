@@ -3,8 +3,10 @@
 //! checked with [`Signer`] within ±60 s of the clock it is given, orders
 //! idempotent on `downstream_order_no`, `409 price_changed` with the current
 //! price, card keys in the answer, top-ups that wait for [`FakeUpstream::fulfil`]
-//! and then POST a signed callback. Faults are switches: down (503), refuse
-//! orders, take an order but fail the answer, lose callbacks, hold answers.
+//! and then POST a signed callback. Cases on its orders (`POST …/cases`,
+//! `GET /cases/{id}`) wait for [`FakeUpstream::case_remedy`]. Faults are
+//! switches: down (503), refuse orders, take an order (or a case) but fail the
+//! answer, lose callbacks, hold answers.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -21,8 +23,8 @@ use youying_core::{Clock, FakeClock};
 use youying_dock::Signer;
 use youying_dock::sign::{HEADER_KEY, HEADER_SIGNATURE, HEADER_TIMESTAMP};
 use youying_dock::wire::{
-    AccountRef, Callback, ErrorBody, Fulfilment, LevelRef, Order, PREFIX, Ping, PlaceOrder, Product, ProductList,
-    ShopRef, SiteRef, Stock, TopupField, Unit,
+    AccountRef, Callback, Case, ErrorBody, Fulfilment, LevelRef, NewCase, Order, PREFIX, Ping, PlaceOrder, Product,
+    ProductList, ShopRef, SiteRef, Stock, TopupField, Unit,
 };
 
 pub const KEY_ID: &str = "yk_fake_downstream";
@@ -57,7 +59,20 @@ struct Inner {
     products: Vec<Product>,
     keys: Vec<(i64, String)>,
     orders: Vec<Placed>,
+    /// Cases opened on the orders, with the request that opened each.
+    cases: Vec<(NewCase, Case)>,
     faults: Faults,
+}
+
+/// What the upstream merchant does about a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Remedy {
+    /// A fresh key from stock, offered to the downstream.
+    Reissue,
+    /// A full refund; the case closes.
+    Refund,
+    /// The case is rejected; it closes with nothing paid.
+    Reject,
 }
 
 #[derive(Clone)]
@@ -124,7 +139,7 @@ impl IntoResponse for Refusal {
             message: self.code.into(),
             current_unit_price_fen: self.current,
             field: None,
-            reason: None,
+            reason: (self.code == "conflict").then(|| "case_already_open".to_owned()),
         };
         (self.status, Json(body)).into_response()
     }
@@ -199,8 +214,62 @@ async fn get_order(State(f): State<Fake>, Path(dno): Path<String>, req: Request)
     if let Err(r) = f.verify("GET", &headers, &path, &body) {
         return r.into_response();
     }
-    let found = f.lock().orders.iter().find(|o| o.req.downstream_order_no == dno).map(|o| o.order.clone());
-    found.map_or_else(|| err(StatusCode::NOT_FOUND, "not_found", None).into_response(), |o| Json(o).into_response())
+    let inner = f.lock();
+    let open = inner.cases.iter().find(|(_, c)| c.downstream_order_no == dno && c.closed_at.is_none()).map(|c| c.1.id);
+    let found = inner.orders.iter().find(|o| o.req.downstream_order_no == dno).map(|o| o.order.clone());
+    drop(inner);
+    found.map_or_else(
+        || err(StatusCode::NOT_FOUND, "not_found", None).into_response(),
+        |o| Json(Order { open_case_id: open, ..o }).into_response(),
+    )
+}
+
+async fn open_case(State(f): State<Fake>, Path(dno): Path<String>, req: Request) -> Response {
+    let (path, headers, body) = read(req).await;
+    if let Err(r) = f.verify("POST", &headers, &path, &body) {
+        return r.into_response();
+    }
+    let Ok(new) = serde_json::from_slice::<NewCase>(&body) else {
+        return err(StatusCode::UNPROCESSABLE_ENTITY, "invalid", None).into_response();
+    };
+    let now = f.clock.now().millis();
+    let mut inner = f.lock();
+    let Some(order) = inner.orders.iter().find(|o| o.req.downstream_order_no == dno).map(|o| o.order.clone()) else {
+        return err(StatusCode::NOT_FOUND, "not_found", None).into_response();
+    };
+    if inner.cases.iter().any(|(_, c)| c.downstream_order_no == dno && c.closed_at.is_none()) {
+        return err(StatusCode::CONFLICT, "conflict", None).into_response();
+    }
+    let case = Case {
+        id: i64::try_from(inner.cases.len()).unwrap_or(0) + 501,
+        order_no: order.order_no,
+        downstream_order_no: dno,
+        kind: new.kind.clone(),
+        state: "awaiting_merchant".into(),
+        opened_at: now,
+        merchant_due_at: now + 43_200_000,
+        resolve_due_at: now + 86_400_000,
+        outcome: None,
+        refund_fen: 0,
+        remedy: None,
+        proposal_fen: None,
+        reissued: Vec::new(),
+        closed_at: None,
+    };
+    inner.cases.push((new, case.clone()));
+    if inner.faults.fail_answer {
+        return err(StatusCode::INTERNAL_SERVER_ERROR, "internal", None).into_response();
+    }
+    (StatusCode::CREATED, Json(case)).into_response()
+}
+
+async fn get_case(State(f): State<Fake>, Path(id): Path<i64>, req: Request) -> Response {
+    let (path, headers, body) = read(req).await;
+    if let Err(r) = f.verify("GET", &headers, &path, &body) {
+        return r.into_response();
+    }
+    let found = f.lock().cases.iter().find(|(_, c)| c.id == id).map(|c| c.1.clone());
+    found.map_or_else(|| err(StatusCode::NOT_FOUND, "not_found", None).into_response(), |c| Json(c).into_response())
 }
 
 /// Takes (or finds) the order; `Err` is the refusal to answer with.
@@ -250,6 +319,7 @@ fn take(f: &Fake, req: PlaceOrder) -> Result<Order, Refusal> {
         protect_until: None,
         created_at: f.clock.now().millis(),
         snapshot_sha256: "0".repeat(64),
+        open_case_id: None,
     };
     inner.orders.push(Placed { req, order: order.clone() });
     Ok(order)
@@ -286,6 +356,7 @@ impl FakeUpstream {
             ],
             keys: (1..=5).map(|i| (CARD, format!("UPKEY-{i:04}"))).collect(),
             orders: Vec::new(),
+            cases: Vec::new(),
             faults: Faults::default(),
         };
         let fake = Fake {
@@ -301,6 +372,8 @@ impl FakeUpstream {
             .route(&format!("{PREFIX}/products/{{id}}"), routing::get(one_product))
             .route(&format!("{PREFIX}/orders"), routing::post(place))
             .route(&format!("{PREFIX}/orders/{{dno}}"), routing::get(get_order))
+            .route(&format!("{PREFIX}/orders/{{dno}}/cases"), routing::post(open_case))
+            .route(&format!("{PREFIX}/cases/{{id}}"), routing::get(get_case))
             .with_state(fake.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
@@ -368,6 +441,67 @@ impl FakeUpstream {
         let body =
             serde_json::to_vec(&Callback { event: "order.updated".into(), order: Some(order), case: None }).ok()?;
         Some(self.signed_post(&url, &body, SECRET).await)
+    }
+
+    /// The case opened on the order placed as `downstream_order_no`, and the request that opened it.
+    pub fn case_of(&self, downstream_order_no: &str) -> Option<(NewCase, Case)> {
+        self.fake.lock().cases.iter().rev().find(|(_, c)| c.downstream_order_no == downstream_order_no).cloned()
+    }
+
+    /// The upstream merchant acts on the open case of `downstream_order_no`
+    /// and, unless callbacks are lost, calls the order's `callback_url` back.
+    /// Returns the callback's HTTP status, if one was sent.
+    pub async fn case_remedy(&self, downstream_order_no: &str, remedy: Remedy) -> Option<u16> {
+        let now = self.fake.clock.now().millis();
+        let (case, url, lose) = {
+            let mut inner = self.fake.lock();
+            let fresh = match remedy {
+                Remedy::Reissue => {
+                    let i = inner.keys.iter().position(|(p, _)| *p == CARD)?;
+                    Some(Unit { code: inner.keys.remove(i).1, secret: None })
+                }
+                _ => None,
+            };
+            let lose = inner.faults.lose_callbacks;
+            let p = inner.orders.iter_mut().find(|o| o.req.downstream_order_no == downstream_order_no)?;
+            let (total, url) = (p.order.total_fen, p.req.callback_url.clone());
+            if let Some(u) = &fresh {
+                p.order.units = vec![u.clone()];
+            }
+            if remedy == Remedy::Refund {
+                p.order.state = "refunded".into();
+            }
+            let (_, c) = inner
+                .cases
+                .iter_mut()
+                .rev()
+                .find(|(_, c)| c.downstream_order_no == downstream_order_no && c.closed_at.is_none())?;
+            match remedy {
+                Remedy::Reissue => {
+                    c.state = "awaiting_buyer".into();
+                    c.remedy = Some("reissue".into());
+                    c.reissued = fresh.into_iter().collect();
+                }
+                Remedy::Refund => {
+                    c.state = "resolved_refunded".into();
+                    c.outcome = Some("merchant_refunded".into());
+                    c.refund_fen = total;
+                    c.closed_at = Some(now);
+                }
+                Remedy::Reject => {
+                    c.state = "rejected".into();
+                    c.outcome = Some("platform_rejected".into());
+                    c.closed_at = Some(now);
+                }
+            }
+            (c.clone(), url, lose)
+        };
+        if lose {
+            return None;
+        }
+        let body =
+            serde_json::to_vec(&Callback { event: "case.updated".into(), order: None, case: Some(case) }).ok()?;
+        Some(self.signed_post(&url?, &body, SECRET).await)
     }
 
     /// POSTs `body` to `url` signed with `secret` (a wrong one forges).

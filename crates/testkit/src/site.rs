@@ -142,6 +142,15 @@ impl Site {
         self.restart();
     }
 
+    /// Restarts knowing its own address (`YOUYING_PUBLIC_URL`), so that the
+    /// sites it docks call it back.
+    pub fn announce(&mut self) {
+        let url = self.url("");
+        self.env.retain(|(k, _)| k != "YOUYING_PUBLIC_URL");
+        self.env.push(("YOUYING_PUBLIC_URL".into(), url.trim_end_matches('/').to_owned()));
+        self.restart();
+    }
+
     /// Whether the process has exited (a failpoint aborted it).
     pub fn exited(&mut self) -> bool {
         self.child.as_mut().is_none_or(|c| matches!(c.try_wait(), Ok(Some(_))))

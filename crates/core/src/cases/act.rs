@@ -13,7 +13,8 @@ use crate::error::{Conflict, Error, Result};
 use crate::evidence::NewEvent;
 use crate::money::Fen;
 use crate::ports::Tx;
-use crate::values::CaseId;
+use crate::stock::ClaimedUnit;
+use crate::values::{CaseId, UserId};
 
 #[derive(Debug, Clone)]
 pub enum Action {
@@ -115,7 +116,7 @@ pub fn act(tx: &mut dyn Tx, now: Timestamp, actor: &User, id: CaseId, action: Ac
             offer(
                 tx,
                 now,
-                actor,
+                who,
                 &mut case,
                 "partial_refund",
                 Some(amount.get()),
@@ -130,7 +131,7 @@ pub fn act(tx: &mut dyn Tx, now: Timestamp, actor: &User, id: CaseId, action: Ac
                 return Err(Error::Conflict(Conflict::NotATopup));
             }
             merchant_acted(tx, now, &mut case)?;
-            offer(tx, now, actor, &mut case, "fulfil", None, json!({ "proof": proof }))?;
+            offer(tx, now, who, &mut case, "fulfil", None, json!({ "proof": proof }))?;
         }
         Action::Contest { reason, screenshots } => {
             must(side, Side::Merchant)?;
@@ -172,7 +173,7 @@ pub fn act(tx: &mut dyn Tx, now: Timestamp, actor: &User, id: CaseId, action: Ac
 fn offer(
     tx: &mut dyn Tx,
     now: Timestamp,
-    actor: &User,
+    actor: Option<UserId>,
     case: &mut Case,
     remedy: &str,
     proposal: Option<i64>,
@@ -187,7 +188,7 @@ fn offer(
         "fulfil" => "case.fulfilled",
         _ => "case.partial_proposed",
     };
-    record(tx, now, case, Some(actor.id), "merchant", kind, detail)
+    record(tx, now, case, actor, "merchant", kind, detail)
 }
 
 /// A fresh unit per unit sold, taken from stock in this transaction; the dead
@@ -202,18 +203,81 @@ fn reissue(tx: &mut dyn Tx, now: Timestamp, actor: &User, case: &mut Case) -> Re
     if i64::try_from(fresh.len()).unwrap_or(0) < order.quantity {
         return Err(Error::OutOfStock);
     }
+    replace_units(tx, now, Some(actor.id), case, &order, &fresh, json!({}))
+}
+
+/// The order's units replaced by `fresh` and offered to the buyer.
+fn replace_units(
+    tx: &mut dyn Tx,
+    now: Timestamp,
+    actor: Option<UserId>,
+    case: &mut Case,
+    order: &crate::orders::Order,
+    fresh: &[ClaimedUnit],
+    extra: serde_json::Value,
+) -> Result<()> {
     let old = tx.retire_order_units(case.id, order.id, now)?;
-    tx.insert_order_units(order.id, order.shop_id, &fresh)?;
+    tx.insert_order_units(order.id, order.shop_id, fresh)?;
     merchant_acted(tx, now, case)?;
-    let fps = |u: &[crate::stock::ClaimedUnit]| u.iter().map(|x| x.fingerprint.clone()).collect::<Vec<_>>();
-    tx.append(NewEvent::new(
-        now,
-        Some(actor.id),
-        "order.reissued",
-        format!("order:{}", order.no),
-        json!({ "case_id": case.id.0, "replaced": fps(&old), "fingerprints": fps(&fresh) }),
-    ))?;
-    offer(tx, now, actor, case, "reissue", None, json!({ "replaced": fps(&old), "fingerprints": fps(&fresh) }))
+    let fps = |u: &[ClaimedUnit]| u.iter().map(|x| x.fingerprint.clone()).collect::<Vec<_>>();
+    let mut detail = json!({ "replaced": fps(&old), "fingerprints": fps(fresh) });
+    if let (Some(d), Some(e)) = (detail.as_object_mut(), extra.as_object()) {
+        d.extend(e.clone());
+    }
+    let mut event = detail.clone();
+    event["case_id"] = json!(case.id.0);
+    tx.append(NewEvent::new(now, actor, "order.reissued", format!("order:{}", order.no), event))?;
+    offer(tx, now, actor, case, "reissue", None, detail)
+}
+
+/// What the shop's upstream site did about this case (货源对接), passed down
+/// as the shop's own act: its 12 h clock stops as if its merchant had acted.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum FromSource<'a> {
+    /// Fresh units from the upstream's reissue, sealed here.
+    Reissue(&'a [ClaimedUnit]),
+    /// The upstream topped up again.
+    Fulfil(&'a str),
+    /// The upstream refunded the shop: the buyer is refunded in full.
+    Refund,
+}
+
+pub(crate) fn from_source(
+    tx: &mut dyn Tx,
+    now: Timestamp,
+    case: &mut Case,
+    remedy: FromSource<'_>,
+    source: serde_json::Value,
+) -> Result<()> {
+    let order = tx.order(case.order_id)?.ok_or(Error::NotFound)?;
+    match remedy {
+        FromSource::Refund => {
+            let c = Closing {
+                state: CaseState::ResolvedRefunded,
+                outcome: "source_refunded",
+                money: Money::Full,
+                actor: None,
+                side: "merchant",
+                reason: None,
+                extra: json!({ "source": source }),
+            };
+            close(tx, now, case, c)
+        }
+        FromSource::Reissue(units) => {
+            if !order.kind.has_stock() || i64::try_from(units.len()).unwrap_or(0) != order.quantity {
+                return Err(Error::Conflict(Conflict::NothingToReissue));
+            }
+            in_state(case, CaseState::AwaitingMerchant, Conflict::CaseNotAwaitingMerchant)?;
+            replace_units(tx, now, None, case, &order, units, json!({ "source": source }))
+        }
+        FromSource::Fulfil(proof) => {
+            if order.kind != ProductKind::DirectTopup {
+                return Err(Error::Conflict(Conflict::NotATopup));
+            }
+            merchant_acted(tx, now, case)?;
+            offer(tx, now, None, case, "fulfil", None, json!({ "proof": proof, "source": source }))
+        }
+    }
 }
 
 fn accept(tx: &mut dyn Tx, now: Timestamp, actor: &User, case: &mut Case) -> Result<()> {

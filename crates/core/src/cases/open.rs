@@ -142,6 +142,7 @@ pub fn open(tx: &mut dyn Tx, now: Timestamp, buyer: &User, order_no: &str, req: 
         format!("order:{}", order.no),
         json!({ "case_id": id.0, "escrow_frozen": order.state == OrderState::Disputed }),
     ))?;
+    crate::sourcing::relay::relay(tx, now, &case)?;
     tx.insert_notification(
         order.shop_id,
         "shop",

@@ -76,7 +76,7 @@ pub struct PublicCase {
 
 pub fn outcome_label(o: &str) -> &'static str {
     match o {
-        "merchant_refunded" => "商家全额退款",
+        "merchant_refunded" | "source_refunded" => "商家全额退款",
         "buyer_accepted_reissue" => "买家确认补发",
         "buyer_accepted_fulfilment" => "买家确认补充值",
         "buyer_accepted_partial_refund" => "买家接受部分退款",

@@ -29,6 +29,7 @@ pub mod map;
 pub mod model;
 pub mod order;
 pub mod port;
+pub mod relay;
 pub mod sync;
 
 pub use self::connect::{connect, load_connection, remove};
@@ -39,6 +40,7 @@ pub use self::model::{
 };
 pub use self::order::{StepOutcome, answered, backoff_secs};
 pub use self::port::{SourcingRead, SourcingTx};
+pub use self::relay::{CaseAnswer, RelayRead, RelayState, RelayTx, SourceCase, UpstreamCase, case_answered};
 pub use self::sync::{judge, synced};
 
 #[cfg(test)]

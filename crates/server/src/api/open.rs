@@ -17,7 +17,7 @@ use youying_core::ports::Store;
 use youying_dock::sign::{HEADER_KEY, HEADER_SIGNATURE, HEADER_TIMESTAMP};
 use youying_dock::wire;
 
-use crate::app::open::{self, BODY_LIMIT, Caller, SignedHeaders};
+use crate::app::open::{self, BODY_LIMIT, CASE_BODY_LIMIT, Caller, SignedHeaders};
 use crate::app::open_wire::OpenError;
 use crate::state::App;
 
@@ -51,7 +51,8 @@ fn header_text(h: &HeaderMap, name: &str) -> Option<String> {
 /// Buffers the body, authenticates the request, and passes the caller on.
 async fn signed<S: Store>(State(app): State<App<S>>, req: Request, next: Next) -> Response {
     let (mut parts, body) = req.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, BODY_LIMIT).await else {
+    let limit = if parts.uri.path().ends_with("/cases") { CASE_BODY_LIMIT } else { BODY_LIMIT };
+    let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
         return OpenReply(OpenError::too_large()).into_response();
     };
     let h = SignedHeaders {

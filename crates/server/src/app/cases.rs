@@ -146,7 +146,12 @@ pub async fn detail<S: Store>(app: &App<S>, actor: User, id: i64) -> ApiResult<C
         case: view(&case),
         viewer: side.as_str().to_owned(),
         now: now.millis(),
-        timeline: actions.iter().map(timeline_entry).collect(),
+        // Which site the goods came from is the shop's business, not its buyer's (货源对接).
+        timeline: actions
+            .iter()
+            .filter(|a| side != Side::Buyer || !a.kind.starts_with("case.upstream_"))
+            .map(timeline_entry)
+            .collect(),
         evidence: evidence.iter().map(evidence_view).collect(),
     })
 }

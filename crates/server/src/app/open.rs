@@ -22,6 +22,8 @@ use crate::state::App;
 
 /// Requests to the open API carry at most this much body.
 pub const BODY_LIMIT: usize = 64 * 1024;
+/// A case may carry screenshots as data URLs (a site relaying its buyer's case does).
+pub const CASE_BODY_LIMIT: usize = 8 * 1024 * 1024;
 
 /// A request whose signature checked out: the key and its account.
 #[derive(Debug, Clone)]
@@ -178,16 +180,19 @@ pub async fn place<S: Store>(app: &App<S>, c: &Caller, req: &wire::PlaceOrder) -
 
 pub async fn order<S: Store>(app: &App<S>, c: &Caller, no: &str) -> OpenResult<wire::Order> {
     let (key, no) = (c.key.id, no.to_owned());
-    let (order, link, units) = app
+    let (order, link, units, case) = app
         .store
         .read(move |tx| {
             let link = tx.open_order_by_no(key, &no)?.ok_or(Error::NotFound)?;
             let order = tx.order(link.order_id)?.ok_or(Error::NotFound)?;
             let units = tx.order_units(order.id)?;
-            Ok((order, link, units))
+            let case = tx.open_case_of_order(order.id)?;
+            Ok((order, link, units, case))
         })
         .await?;
-    open_wire::order(app, &order, &link, &units)
+    let mut out = open_wire::order(app, &order, &link, &units)?;
+    out.open_case_id = case.map(|c| c.id.0);
+    Ok(out)
 }
 
 /// Images as `data:image/…;base64,` URLs (a bare base64 string is taken too).

@@ -4,7 +4,7 @@
 use serde_json::Value;
 use youying_core::accounts::User;
 use youying_core::apikeys::OpenOrder;
-use youying_core::cases::Case;
+use youying_core::cases::{Case, CaseState};
 use youying_core::catalogue::{Product, ProductKind};
 use youying_core::deposit;
 use youying_core::grades::Grade;
@@ -179,7 +179,7 @@ pub fn product(
         promises: s.promises.clone(),
         promise_secs,
         protect_secs,
-        on_sale: p.on_sale && listed,
+        on_sale: p.listed() && listed,
         updated_at: p.updated_at.millis(),
     })
 }
@@ -215,12 +215,14 @@ pub fn order<S: Store>(app: &App<S>, o: &Order, link: &OpenOrder, claimed: &[Cla
         protect_until: o.protect_until.map(Timestamp::millis),
         created_at: o.created_at.millis(),
         snapshot_sha256: o.snapshot_hash.clone(),
+        open_case_id: None,
     })
 }
 
 pub fn case<S: Store>(app: &App<S>, c: &Case, link: &OpenOrder, claimed: &[ClaimedUnit]) -> OpenResult<wire::Case> {
     // A reissue replaced the order's units: the fresh ones are the case's remedy.
-    let reissued = if c.remedy.as_deref() == Some("reissue") { units(app, claimed)? } else { Vec::new() };
+    let reissue = c.remedy.as_deref() == Some("reissue") || c.state == CaseState::ResolvedReissued;
+    let reissued = if reissue { units(app, claimed)? } else { Vec::new() };
     Ok(wire::Case {
         id: c.id.0,
         order_no: c.order_no.clone(),
@@ -232,6 +234,8 @@ pub fn case<S: Store>(app: &App<S>, c: &Case, link: &OpenOrder, claimed: &[Claim
         resolve_due_at: c.resolve_due.millis(),
         outcome: c.outcome.clone(),
         refund_fen: c.refund_fen,
+        remedy: c.remedy.clone(),
+        proposal_fen: c.proposal_fen,
         reissued,
         closed_at: c.closed_at.map(Timestamp::millis),
     })

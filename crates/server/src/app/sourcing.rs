@@ -373,6 +373,13 @@ pub async fn callback<S: Store>(
         .verify("POST", cb.path_and_query, cb.timestamp, cb.signature, cb.body, app.now().secs())
         .map_err(|_| CallbackRefused::Unverified)?;
     let parsed: Callback = serde_json::from_slice(cb.body).map_err(|_| CallbackRefused::NotUnderstood)?;
+    if let Some(case) = parsed.case {
+        return match crate::sourcing::cases::apply_callback(app, id, case).await {
+            Ok(()) => Ok(None),
+            Err(Error::NotFound) => Err(CallbackRefused::UnknownOrder),
+            Err(_) => Err(CallbackRefused::NotUnderstood),
+        };
+    }
     let Some(order) = parsed.order else { return Ok(None) };
     let no = order.downstream_order_no.clone();
     let local: Option<OrderId> = app

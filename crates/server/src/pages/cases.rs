@@ -173,8 +173,17 @@ fn describe(t: &TimelineEntry) -> String {
             let why = d["reason"].as_str().map(|r| format!("（理由：{r}）")).unwrap_or_default();
             format!("售后结束：{}{money}{why}", publication::outcome_label(&s("outcome")))
         }
+        "case.upstream_opened" => format!("已自动向货源方提交售后（上游售后 #{}）", d["upstream_case_id"]),
+        "case.upstream_refused" => format!("货源方未受理售后（{}），请商家自行处理", s("code")),
+        "case.upstream_recovered" => format!("货源方已退款 {}，商家已追回货款", fen("refund_fen")),
+        "case.upstream_changed" => format!("货源方售后进展：{}", upstream_state(&s("state"))),
         other => other.to_owned(),
     }
+}
+
+/// An upstream case's state, in the words of this site's own states.
+fn upstream_state(s: &str) -> &'static str {
+    CaseState::parse(s).map_or("处理中", CaseState::label)
 }
 
 fn who(side: &str) -> &'static str {

@@ -81,7 +81,7 @@ pub struct DockClient {
 }
 
 /// An HTTP answer: status and body text.
-type Raw = std::result::Result<(StatusCode, Vec<u8>), String>;
+pub(super) type Raw = std::result::Result<(StatusCode, Vec<u8>), String>;
 
 impl DockClient {
     /// `now_secs` signs every request this client sends (the caller's clock).
@@ -89,7 +89,7 @@ impl DockClient {
         Self { http, base: base_url.trim_end_matches('/').to_owned(), signer, now_secs }
     }
 
-    async fn send(&self, method: &str, path: &str, body: Option<Vec<u8>>) -> Raw {
+    pub(super) async fn send(&self, method: &str, path: &str, body: Option<Vec<u8>>) -> Raw {
         let url = format!("{}{PREFIX}{path}", self.base);
         let bytes = body.unwrap_or_default();
         let signed = self.signer.sign(method, &url, self.now_secs, &bytes);

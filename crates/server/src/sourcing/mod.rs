@@ -5,8 +5,10 @@
 //! answered in one transaction by the core (`sourcing::synced`,
 //! `sourcing::answered`). A step that was claimed before may already have
 //! reached the upstream: it asks first (`GET /orders/{no}`) and posts again
-//! only on a 404 — the upstream is idempotent on the number anyway.
+//! only on a 404 — the upstream is idempotent on the number anyway. Cases on
+//! sourced orders are relayed upstream the same way (`cases`).
 
+pub mod cases;
 pub mod client;
 
 use std::time::Duration;
@@ -196,8 +198,8 @@ pub async fn run<S: Store>(app: App<S>, mut shutdown: watch::Receiver<bool>) {
         if *shutdown.borrow() {
             return;
         }
-        let due = match app.store.read(|tx| tx.next_sourcing_due()).await {
-            Ok(next) => next.is_some_and(|at| at <= app.now()),
+        let due = match app.store.read(|tx| Ok([tx.next_sourcing_due()?, tx.next_relay_due()?])).await {
+            Ok(next) => next.into_iter().flatten().any(|at| at <= app.now()),
             Err(e) => {
                 tracing::error!(error = %e, "sourcing: reading what is due failed");
                 false
@@ -209,6 +211,9 @@ pub async fn run<S: Store>(app: App<S>, mut shutdown: watch::Receiver<bool>) {
             }
             if let Err(e) = run_orders(&app, None).await {
                 tracing::error!(error = %e, "upstream orders failed");
+            }
+            if let Err(e) = cases::run_cases(&app).await {
+                tracing::error!(error = %e, "relayed cases failed");
             }
         }
         tokio::select! {

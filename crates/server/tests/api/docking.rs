@@ -70,6 +70,12 @@ async fn mapping_state(a: &Site, owner: &TestUser, shop: i64, uid: i64) -> (Stri
     (text("state"), text("hidden_reason"))
 }
 
+/// The kinds of a shop's breaches, as its owner sees them.
+async fn breaches(site: &Site, owner: &TestUser, shop: i64) -> Option<Vec<String>> {
+    let (_, p) = site.get(&format!("/api/v1/shops/{shop}/penalties"), Some(&owner.token)).await;
+    p["breaches"].as_array().map(|l| l.iter().map(|b| b["kind"].as_str().unwrap_or("").to_owned()).collect())
+}
+
 async fn buy(site: &Site, buyer: &TestUser, product: i64) -> (StatusCode, Value) {
     site.post("/api/v1/orders", Some(&buyer.token), json!({ "product_id": product, "quantity": 1 })).await
 }
@@ -78,6 +84,7 @@ async fn two_sites(db_a: &TestDb, db_b: &TestDb) {
     let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let mut b = Site::start(BIN, db_b, dir_b.path());
     let mut a = Site::start(BIN, db_a, dir_a.path());
+    a.announce();
     // One machine: both sites may call 127.0.0.1; A re-reads B every second.
     for s in [&a, &b] {
         s.rules(json!({ "allow_private_addresses": 1, "upstream_sync_secs": 1 })).await;
@@ -172,6 +179,28 @@ async fn two_sites(db_a: &TestDb, db_b: &TestDb) {
     assert_eq!(s, StatusCode::OK);
     assert!(Site::eventually(15, || async { mapping_state(&a, &am, ashop, uid).await.0 != "hidden" }).await);
 
+    // A dead key: the buyer's case on A opens B's case by itself, screenshot and all.
+    // B's merchant stays silent: at B's 12 h (two seconds here) B records its own
+    // breach and refunds A's account there; the refund flows down and A's buyer
+    // is refunded in full — A, whose upstream answered for it, has no breach.
+    b.rules(json!({ "case_merchant_secs": 2, "case_resolve_secs": 120 })).await;
+    let shot = json!({ "name": "死卡.png", "content_base64": youying_testkit::images::PNG_1X1_BASE64 });
+    let body = json!({ "type": "key_invalid", "description": "卡密提示已被使用", "screenshots": [shot] });
+    let (s, c) = a.post(&format!("/api/v1/orders/{no}/cases"), Some(&buyer.token), body).await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    let case = format!("/api/v1/cases/{}", c["id"]);
+    let refunded = Site::eventually(40, || async {
+        a.get(&case, Some(&buyer.token)).await.1["case"]["state"] == "resolved_refunded"
+    })
+    .await;
+    assert!(refunded, "{} {}", a.get(&case, Some(&am.token)).await.1, a.log());
+    let (_, c) = a.get(&case, Some(&am.token)).await;
+    assert_eq!(c["case"]["outcome"], "source_refunded", "{c}");
+    assert_eq!(a.balance(&buyer).await, 10_000 - 1_100);
+    assert_eq!(b.balance(&reseller).await, 10_000 - 2 * 1_000, "B refunded A's account");
+    assert_eq!(breaches(&b, &bm, bshop).await, Some(vec!["case_silence".to_owned()]), "B's breach, on B");
+    assert_eq!(breaches(&a, &am, ashop).await, Some(vec![]), "none on A");
+
     // B stops: within a sync interval A hides what it cannot source; its own goods still sell.
     b.kill();
     let gone = Site::eventually(15, || async { mapping_state(&a, &am, ashop, uid).await.1 == "unreachable" }).await;
@@ -180,7 +209,7 @@ async fn two_sites(db_a: &TestDb, db_b: &TestDb) {
     assert_eq!(s, StatusCode::CONFLICT, "{e}");
     let (s, o) = buy(&a, &buyer, own).await;
     assert_eq!(s, StatusCode::CREATED, "the rest of A's shop still sells: {o}");
-    assert_eq!(a.balance(&buyer).await, 10_000 - 2 * 1_100 - 500);
+    assert_eq!(a.balance(&buyer).await, 10_000 - 1_100 - 500);
 
     a.kill();
     site::audit(db_a).await;

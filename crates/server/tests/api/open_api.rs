@@ -301,8 +301,11 @@ http_test!(a_receiver_that_is_down_gets_the_callback_after_the_backoff, |app| {
 });
 
 http_test!(a_case_opened_through_the_open_api, |app| {
-    let (product, _reseller, key) = setup(&app).await;
-    let (s, _) = app.open_post(&key, "/api/open/v1/orders", &order(product, "C-1", 950)).await;
+    let shop = card_shop(&app, "up", 950, KEYS).await;
+    let reseller = app.buyer("reseller").await;
+    app.credit(&reseller, 10_000).await;
+    let key = app.api_key(&reseller, "下游站").await;
+    let (s, _) = app.open_post(&key, "/api/open/v1/orders", &order(shop.product, "C-1", 950)).await;
     assert_eq!(s, StatusCode::CREATED);
     let nul = json!({ "type": "key_invalid", "description": "卡密\u{0}无效", "screenshots": [] });
     let (s, e) = app.open_post(&key, "/api/open/v1/orders/C-1/cases", &nul).await;
@@ -315,9 +318,23 @@ http_test!(a_case_opened_through_the_open_api, |app| {
     let (s, again) = app.open_get(&key, &format!("/api/open/v1/cases/{}", c["id"])).await;
     assert_eq!((s, &again["id"]), (StatusCode::OK, &c["id"]));
     let (_, o) = app.open_get(&key, "/api/open/v1/orders/C-1").await;
-    assert_eq!(o["state"], "disputed");
+    assert_eq!(
+        (&o["state"], &o["open_case_id"]),
+        (&json!("disputed"), &c["id"]),
+        "a caller that lost the answer finds its case"
+    );
     let (s, e) = app.open_post(&key, "/api/open/v1/orders/C-1/cases", &case).await;
     assert_eq!((s, e["reason"].as_str()), (StatusCode::CONFLICT, Some("case_already_open")));
+    // The merchant reissues: the caller sees the remedy and the fresh key, in the clear.
+    let (s, r) = app
+        .post(&format!("/api/v1/cases/{}/actions", c["id"]), Some(&shop.owner.token), json!({ "action": "reissue" }))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let (_, c2) = app.open_get(&key, &format!("/api/open/v1/cases/{}", c["id"])).await;
+    assert_eq!((c2["state"].as_str(), c2["remedy"].as_str()), (Some("awaiting_buyer"), Some("reissue")), "{c2}");
+    let (_, o) = app.open_get(&key, "/api/open/v1/orders/C-1").await;
+    assert_eq!(c2["reissued"], o["units"]);
+    assert_ne!(c2["reissued"][0]["code"], json!(null));
     let other = app.api_key(&app.buyer("someone").await, "别人").await;
     let (s, _) = app.open_get(&other, &format!("/api/open/v1/cases/{}", c["id"])).await;
     assert_eq!(s, StatusCode::NOT_FOUND, "another key's case");

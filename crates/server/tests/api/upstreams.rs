@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use youying_core::Clock as _;
 use youying_core::ports::Store;
-use youying_testkit::fakeupstream::{CARD, FakeUpstream, KEY_ID, SECRET, TOPUP};
+use youying_testkit::fakeupstream::{CARD, FakeUpstream, KEY_ID, Remedy, SECRET, TOPUP};
 use youying_testkit::{TestApp, TestUser, http_test};
 
 async fn allow_private<S: Store>(app: &TestApp<S>, on: bool) {
@@ -341,4 +341,130 @@ http_test!(a_resold_order_of_a_mapped_product_calls_its_caller_back_when_deliver
     let last = rx.hits().last().unwrap().json();
     assert_eq!(last["order"]["state"], "delivered", "{last}");
     assert_eq!(last["order"]["units"].as_array().map(Vec::len), Some(1), "{last}");
+});
+
+// ── Cases on sourced orders, relayed upstream (the promise end to end) ──
+
+/// A card key bought through the upstream, and a dead-key case opened on it here.
+async fn sourced_case<S: Store>(app: &TestApp<S>) -> (TestUser, TestUser, String, i64, FakeUpstream) {
+    let (owner, shop, uid, up) = docked(app).await;
+    let product = map_card(app, &owner, shop, uid, json!({})).await;
+    let buyer = app.buyer("dock_buyer").await;
+    app.credit(&buyer, 5_000).await;
+    let (s, o) = app.buy(&buyer, product, 1, None).await;
+    assert_eq!(s, StatusCode::CREATED, "{o}");
+    let no = o["order"]["no"].as_str().unwrap().to_owned();
+    let shot = json!({ "name": "死卡.png", "content_base64": youying_testkit::images::PNG_1X1_BASE64 });
+    let body = json!({ "type": "key_invalid", "description": "提示卡密已被使用", "screenshots": [shot] });
+    let (s, c) = app.post(&format!("/api/v1/orders/{no}/cases"), Some(&buyer.token), body).await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    (owner, buyer, no, c["id"].as_i64().unwrap(), up)
+}
+
+async fn relay<S: Store>(app: &TestApp<S>, secs: i64) -> usize {
+    app.clock.advance_secs(secs);
+    youying_server::sourcing::cases::run_cases(&app.app).await.unwrap()
+}
+
+async fn case<S: Store>(app: &TestApp<S>, who: &TestUser, id: i64) -> Value {
+    let (s, c) = app.get(&format!("/api/v1/cases/{id}"), Some(&who.token)).await;
+    assert_eq!(s, StatusCode::OK, "{c}");
+    c
+}
+
+fn kinds(c: &Value) -> Vec<String> {
+    c["timeline"].as_array().unwrap().iter().map(|t| t["kind"].as_str().unwrap().to_owned()).collect()
+}
+
+http_test!(a_case_on_a_sourced_key_opens_upstream_and_the_reissue_flows_down, |app| {
+    let (owner, buyer, no, id, up) = sourced_case(&app).await;
+    assert_eq!(relay(&app, 0).await, 1);
+    let (asked, upcase) = up.case_of(&no).expect("the case was opened upstream");
+    assert_eq!((asked.kind.as_str(), asked.description.as_str()), ("key_invalid", "提示卡密已被使用"));
+    assert_eq!(asked.screenshots.len(), 1, "the buyer's screenshot goes along");
+    let mine = case(&app, &owner, id).await;
+    assert!(kinds(&mine).contains(&"case.upstream_opened".to_owned()), "{mine}");
+    assert!(!kinds(&case(&app, &buyer, id).await).iter().any(|k| k.contains("upstream")), "buyers are never told");
+    // The upstream merchant reissues; its callback brings the fresh key down at once.
+    assert_eq!(up.case_remedy(&no, Remedy::Reissue).await, Some(200));
+    let c = case(&app, &buyer, id).await;
+    assert_eq!((c["case"]["state"].as_str(), c["case"]["remedy"].as_str()), (Some("awaiting_buyer"), Some("reissue")));
+    let (_, revealed) = app.post(&format!("/api/v1/orders/{no}/reveal"), Some(&buyer.token), json!({})).await;
+    assert_eq!(revealed["units"][0]["code"].as_str(), Some(up.keys_of(&no)[0].as_str()));
+    assert_ne!(up.keys_of(&no)[0], "UPKEY-0001");
+    // The same callback again, and a poll: nothing more happens.
+    assert_eq!(relay(&app, 61).await, 1);
+    let (url, _) = up.order_json(&no).unwrap();
+    let cb = json!({ "event": "case.updated", "case": upcase });
+    let forged = serde_json::to_vec(&cb).unwrap();
+    assert_eq!(up.signed_post(&url.unwrap(), &forged, "forged-secret").await, 401);
+    // The buyer accepts: closed here, no breach for anyone.
+    let (s, _) =
+        app.post(&format!("/api/v1/cases/{id}/actions"), Some(&buyer.token), json!({ "action": "accept" })).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(case(&app, &buyer, id).await["case"]["state"], "resolved_reissued");
+});
+
+http_test!(an_upstream_refund_refunds_the_buyer_here_or_is_recorded_as_recovery, |app| {
+    let (owner, buyer, no, id, up) = sourced_case(&app).await;
+    // The answer to the upstream POST is lost: the retry finds the case it opened, not a second one.
+    up.faults(|f| f.fail_answer = true);
+    assert_eq!(relay(&app, 0).await, 1);
+    up.faults(|f| f.fail_answer = false);
+    assert_eq!(relay(&app, 11).await, 1);
+    assert!(kinds(&case(&app, &owner, id).await).contains(&"case.upstream_opened".to_owned()));
+    // The upstream refunds, its callback lost: the poll brings it down.
+    up.faults(|f| f.lose_callbacks = true);
+    assert_eq!(up.case_remedy(&no, Remedy::Refund).await, None);
+    assert_eq!(relay(&app, 61).await, 1);
+    let c = case(&app, &buyer, id).await;
+    assert_eq!(
+        (c["case"]["state"].as_str(), c["case"]["outcome"].as_str()),
+        (Some("resolved_refunded"), Some("source_refunded"))
+    );
+    assert_eq!((app.balance(&buyer).await, escrow(&app).await), (5_000, 0));
+    assert_eq!(relay(&app, 3_600).await, 0, "closed upstream: asked no more");
+
+    // A second order: the shop refunds its buyer itself first; the upstream's later refund is its recovery.
+    let product = order(&app, &buyer, &no).await["product_id"].as_i64().unwrap();
+    let (_, o) = app.buy(&buyer, product, 1, None).await;
+    let no2 = o["order"]["no"].as_str().unwrap().to_owned();
+    let body = json!({ "type": "key_invalid", "description": "又是死卡", "screenshots": [] });
+    let (_, c2) = app.post(&format!("/api/v1/orders/{no2}/cases"), Some(&buyer.token), body).await;
+    let id2 = c2["id"].as_i64().unwrap();
+    assert_eq!(relay(&app, 0).await, 1);
+    let (s, _) =
+        app.post(&format!("/api/v1/cases/{id2}/actions"), Some(&owner.token), json!({ "action": "refund" })).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(app.balance(&buyer).await, 5_000);
+    up.faults(|f| f.lose_callbacks = false);
+    assert_eq!(up.case_remedy(&no2, Remedy::Refund).await, Some(200));
+    let c2 = case(&app, &owner, id2).await;
+    assert_eq!(
+        (c2["case"]["outcome"].as_str(), c2["case"]["refund_fen"].as_i64()),
+        (Some("merchant_refunded"), Some(1_100))
+    );
+    assert!(kinds(&c2).contains(&"case.upstream_recovered".to_owned()), "{c2}");
+    assert_eq!(app.balance(&buyer).await, 5_000, "the buyer is not refunded twice");
+});
+
+http_test!(an_upstream_that_will_not_take_the_case_leaves_it_to_the_shop, |app| {
+    let (owner, buyer, no, id, up) = sourced_case(&app).await;
+    // Unreachable: retried with backoff, the case here runs on its own clocks meanwhile.
+    up.faults(|f| f.down = true);
+    assert_eq!(relay(&app, 0).await, 1);
+    assert_eq!(relay(&app, 5).await, 0, "backing off");
+    up.faults(|f| f.down = false);
+    assert_eq!(relay(&app, 11).await, 1);
+    assert_eq!(up.case_of(&no).map(|c| c.1.state), Some("awaiting_merchant".to_owned()));
+    // Rejected upstream: recorded for the shop; the case here stays with its merchant.
+    assert_eq!(up.case_remedy(&no, Remedy::Reject).await, Some(200));
+    let c = case(&app, &owner, id).await;
+    assert_eq!(c["case"]["state"], "awaiting_merchant");
+    assert!(kinds(&c).contains(&"case.upstream_changed".to_owned()), "{c}");
+    // The shop's 12 h pass in silence: its own breach here, and the buyer refunded from escrow.
+    app.advance(43_200).await;
+    let c = case(&app, &buyer, id).await;
+    assert_eq!(c["case"]["outcome"], "auto_refund_merchant_silent");
+    assert_eq!(app.balance(&buyer).await, 5_000);
 });
