@@ -304,12 +304,19 @@ pub fn fulfil(tx: &mut dyn Tx, now: Timestamp, actor: &User, no: &str, note: &st
 /// A top-up past its promised time: the buyer may take an instant full refund.
 pub fn cancel_overdue(tx: &mut dyn Tx, now: Timestamp, buyer: &User, no: &str) -> Result<Order> {
     let mut order = tx.order_by_no(no)?.filter(|o| o.buyer_id == buyer.id).ok_or(Error::NotFound)?;
-    let due = order.promise_due.filter(|d| *d <= now);
-    if order.state != OrderState::AwaitingFulfilment || due.is_none() {
+    if !order.cancellable(now) {
         return Err(Error::Conflict(Conflict::OrderNotCancellable));
     }
-    let why = json!({ "reason": "topup_overdue_cancelled" });
-    refund_in_full(tx, now, &mut order, Some(buyer.id), "直充超时，买家取消", why)?;
+    let sourcing = order.state == OrderState::Sourcing;
+    let (why, memo) = if sourcing {
+        (json!({ "reason": "sourcing_overdue_cancelled" }), "货源超时，买家取消")
+    } else {
+        (json!({ "reason": "topup_overdue_cancelled" }), "直充超时，买家取消")
+    };
+    refund_in_full(tx, now, &mut order, Some(buyer.id), memo, why)?;
+    if sourcing {
+        crate::sourcing::order::cancelled(tx, now, &order)?;
+    }
     Ok(order)
 }
 
@@ -326,7 +333,8 @@ pub fn protection_ended(tx: &mut dyn Tx, now: Timestamp, id: OrderId) -> Result<
 /// Deadline handler: a top-up's promised time passed unfulfilled → a breach.
 pub fn topup_promise_missed(tx: &mut dyn Tx, now: Timestamp, id: OrderId) -> Result<()> {
     let Some(mut order) = tx.order(id)? else { return Ok(()) };
-    if order.state != OrderState::AwaitingFulfilment {
+    // A top-up still being placed upstream (货源对接) is as late as one the shop holds.
+    if !matches!(order.state, OrderState::AwaitingFulfilment | OrderState::Sourcing) {
         return Ok(());
     }
     order.topup_overdue = true;

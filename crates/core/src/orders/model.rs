@@ -112,3 +112,20 @@ pub struct Order {
     pub escrow_fen: i64,
     pub deadline_id: Option<DeadlineId>,
 }
+
+/// How long a buyer waits for an order placed upstream (货源对接) that has no
+/// promised time of its own (a card key, an account) before they may cancel it.
+pub const SOURCING_WAIT_SECS: i64 = 600;
+
+impl Order {
+    /// Whether its buyer may cancel it now for a full refund: a top-up past
+    /// its promised time, or an order still being sourced past its wait.
+    pub fn cancellable(&self, now: Timestamp) -> bool {
+        let due = self.promise_due.unwrap_or(self.created_at.plus_secs(SOURCING_WAIT_SECS));
+        match self.state {
+            OrderState::AwaitingFulfilment => self.promise_due.is_some_and(|d| d <= now),
+            OrderState::Sourcing => due <= now,
+            _ => false,
+        }
+    }
+}

@@ -79,6 +79,9 @@ pub fn answered(
     if matches!(step.state, StepState::Done | StepState::Failed) {
         return Ok(StepOutcome::Settled);
     }
+    if order.state == OrderState::Refunded {
+        return late(tx, now, &order, step, answer);
+    }
     step.updated_at = now;
     let subject = format!("order:{}", order.no);
     let outcome = match answer {
@@ -146,6 +149,54 @@ pub fn answered(
     if matches!(outcome, StepOutcome::Delivered | StepOutcome::Refunded) {
         sync_soon(tx, now, step.connection_id)?;
     }
+    Ok(outcome)
+}
+
+/// The buyer cancelled the order while it was still being placed upstream
+/// (refunded in full already): from now on the upstream is only asked, never
+/// sent the order again.
+pub(crate) fn cancelled(tx: &mut dyn Tx, now: Timestamp, order: &Order) -> Result<()> {
+    let Some(mut step) = tx.upstream_order(order.id)? else { return Ok(()) };
+    if step.state == StepState::Placing {
+        step.state = StepState::Awaiting;
+        step.updated_at = now;
+        tx.update_upstream_order(&step)?;
+    }
+    Ok(())
+}
+
+/// An answer about an order its buyer cancelled while it was being sourced:
+/// the money went back already, so whatever the upstream did is the shop's
+/// (recorded for it, never charged to the buyer). Asked for a day at most.
+fn late(
+    tx: &mut dyn Tx,
+    now: Timestamp,
+    order: &Order,
+    mut step: UpstreamOrder,
+    answer: &SourceAnswer,
+) -> Result<StepOutcome> {
+    step.updated_at = now;
+    step.next_attempt_at = None;
+    let outcome = match answer {
+        SourceAnswer::Unknown { error } if now.millis_since(step.created_at) < 86_400_000 => {
+            step.last_error = Some(error.chars().take(300).collect());
+            step.next_attempt_at = Some(now.plus_secs(POLL_SECS));
+            StepOutcome::Retry
+        }
+        SourceAnswer::Delivered { upstream_order_no, .. }
+        | SourceAnswer::Accepted { upstream_order_no }
+        | SourceAnswer::Fulfilled { upstream_order_no, .. } => {
+            let detail = json!({ "upstream_order_no": upstream_order_no, "reason": "buyer_cancelled_first" });
+            tx.append(NewEvent::new(now, None, "order.source_late", format!("order:{}", order.no), detail))?;
+            done(&mut step, upstream_order_no, StepState::Done);
+            StepOutcome::Settled
+        }
+        _ => {
+            step.state = StepState::Failed;
+            StepOutcome::Settled
+        }
+    };
+    tx.update_upstream_order(&step)?;
     Ok(outcome)
 }
 

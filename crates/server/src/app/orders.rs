@@ -86,7 +86,7 @@ pub fn view(o: &Order, now: youying_core::Timestamp) -> OrderView {
         created_at: o.created_at.millis(),
         promise_due: o.promise_due.map(|t| t.millis()),
         topup_overdue: o.topup_overdue,
-        cancellable: o.state == orders::OrderState::AwaitingFulfilment && o.promise_due.is_some_and(|d| d <= now),
+        cancellable: o.cancellable(now),
         protect_until: o.protect_until.map(|t| t.millis()),
         closed_at: o.closed_at.map(|t| t.millis()),
     }

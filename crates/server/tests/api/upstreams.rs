@@ -468,3 +468,55 @@ http_test!(an_upstream_that_will_not_take_the_case_leaves_it_to_the_shop, |app| 
     assert_eq!(c["case"]["outcome"], "auto_refund_merchant_silent");
     assert_eq!(app.balance(&buyer).await, 5_000);
 });
+
+http_test!(an_order_the_upstream_never_took_is_cancelled_by_its_buyer_and_never_placed_after, |app| {
+    let (owner, shop, uid, up) = docked(&app).await;
+    let product = map_card(&app, &owner, shop, uid, json!({})).await;
+    let buyer = app.buyer("dock_buyer").await;
+    app.credit(&buyer, 5_000).await;
+    up.faults(|f| f.down = true);
+    let (s, o) = app.buy(&buyer, product, 1, None).await;
+    assert_eq!((s, o["order"]["state"].as_str()), (StatusCode::ACCEPTED, Some("sourcing")), "{o}");
+    let no = o["order"]["no"].as_str().unwrap().to_owned();
+    let cancel = format!("/api/v1/orders/{no}/cancel");
+    let (s, e) = app.post(&cancel, Some(&buyer.token), json!({})).await;
+    assert_eq!((s, e["reason"].as_str()), (StatusCode::CONFLICT, Some("order_not_cancellable")), "{e}");
+    assert!(!order(&app, &buyer, &no).await["cancellable"].as_bool().unwrap());
+    // Ten minutes of an unreachable upstream: the buyer may take the money back.
+    app.clock.advance_secs(600);
+    assert!(order(&app, &buyer, &no).await["cancellable"].as_bool().unwrap());
+    let (s, c) = app.post(&cancel, Some(&buyer.token), json!({})).await;
+    assert_eq!((s, c["state"].as_str()), (StatusCode::OK, Some("refunded")), "{c}");
+    assert_eq!((app.balance(&buyer).await, escrow(&app).await), (5_000, 0));
+    // The upstream comes back: it is asked about the order, never sent it again.
+    up.faults(|f| f.down = false);
+    assert_eq!(steps(&app, 601).await, 1);
+    assert_eq!(steps(&app, 61).await, 1);
+    assert_eq!(up.orders_taken(), 0, "a cancelled order is never placed upstream");
+    assert_eq!(steps(&app, 86_400).await, 1);
+    assert_eq!(steps(&app, 86_400).await, 0, "given up after a day");
+    assert_eq!(order(&app, &buyer, &no).await["state"], "refunded");
+});
+
+http_test!(a_top_up_stuck_upstream_misses_its_promise_like_any_other, |app| {
+    let (owner, shop, uid, up) = docked(&app).await;
+    let (s, m) =
+        map(&app, &owner, shop, uid, json!({ "upstream_product_id": TOPUP, "rule": { "kind": "same" } })).await;
+    assert_eq!(s, StatusCode::CREATED, "{m}");
+    let buyer = app.buyer("dock_buyer").await;
+    app.credit(&buyer, 5_000).await;
+    up.faults(|f| f.down = true);
+    let body = json!({ "product_id": m["product_id"], "topup_target": { "qq": "123456" } });
+    let (s, o) = app.post("/api/v1/orders", Some(&buyer.token), body).await;
+    assert_eq!((s, o["order"]["state"].as_str()), (StatusCode::ACCEPTED, Some("sourcing")), "{o}");
+    let no = o["order"]["no"].as_str().unwrap().to_owned();
+    // The promised 30 minutes pass with the upstream down: late, the shop's breach, the buyer may cancel.
+    app.advance(1_800).await;
+    let o = order(&app, &buyer, &no).await;
+    assert_eq!((o["topup_overdue"].as_bool(), o["cancellable"].as_bool()), (Some(true), Some(true)), "{o}");
+    let (_, p) = app.get(&format!("/api/v1/shops/{shop}/penalties"), Some(&owner.token)).await;
+    assert_eq!(p["breaches"][0]["kind"], "topup_late", "{p}");
+    let (s, _) = app.post(&format!("/api/v1/orders/{no}/cancel"), Some(&buyer.token), json!({})).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(app.balance(&buyer).await, 5_000);
+});
