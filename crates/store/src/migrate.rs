@@ -32,6 +32,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     Migration { version: 18, sql: include_str!("../migrations/sqlite/0018_api_keys.sql") },
     Migration { version: 19, sql: include_str!("../migrations/sqlite/0019_outbound.sql") },
     Migration { version: 20, sql: include_str!("../migrations/sqlite/0020_sourcing.sql") },
+    Migration { version: 22, sql: include_str!("../migrations/sqlite/0022_suppliers.sql") },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -54,6 +55,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     Migration { version: 18, sql: include_str!("../migrations/postgres/0018_api_keys.sql") },
     Migration { version: 19, sql: include_str!("../migrations/postgres/0019_outbound.sql") },
     Migration { version: 20, sql: include_str!("../migrations/postgres/0020_sourcing.sql") },
+    Migration { version: 22, sql: include_str!("../migrations/postgres/0022_suppliers.sql") },
 ];
 
 /// Applies what is missing; returns how many migrations ran. On SQLite,
