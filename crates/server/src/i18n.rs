@@ -54,7 +54,7 @@ pub const ZH_CN: &[(&str, &str)] = &[
     ("invalid_input.app_id", "App ID 须为 1–100 个字符。"),
     ("invalid_input.sku", "SKU（供货商商品编码）须为 1–100 个字符。"),
     ("invalid_input.account_field", "充值账号字段须是该商品的充值信息之一（商品需至少有一个充值字段）。"),
-    ("invalid_input.product", "只有本店自营的直充商品可以绑定直充货源（从上游映射的商品不行）。"),
+    ("invalid_input.topup_product", "只有本店自营的直充商品可以绑定直充货源（从上游映射的商品不行）。"),
     ("invalid_input.key_id", "密钥 ID 无效或已停用（1–100 个字符）。"),
     ("invalid_input.secret", "密钥不正确：货源站不认可这个签名。"),
     (

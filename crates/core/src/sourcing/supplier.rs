@@ -96,10 +96,10 @@ pub fn bind(
     let c = load_supplier(tx, actor, shop, input.supplier)?;
     let p = tx.product(product)?.filter(|p| p.shop_id == shop).ok_or(Error::NotFound)?;
     if p.spec.kind != ProductKind::DirectTopup {
-        return Err(Error::Invalid { field: "product", reason: "not_direct_topup" });
+        return Err(Error::Invalid { field: "topup_product", reason: "not_direct_topup" });
     }
     if tx.mapping_of_product(product)?.is_some() {
-        return Err(Error::Invalid { field: "product", reason: "mapped_upstream" });
+        return Err(Error::Invalid { field: "topup_product", reason: "mapped_upstream" });
     }
     let sku = input.sku.trim();
     if sku.is_empty() || sku.chars().count() > 100 || sku.chars().any(char::is_control) {

@@ -265,7 +265,7 @@ pub async fn bind_form<S: Store>(app: &App<S>, actor: User, shop: ShopId, produc
             let binding = supplier::binding(tx, &actor, shop, product)?;
             let p = tx.product(product)?.ok_or(Error::NotFound)?;
             if p.spec.kind != youying_core::catalogue::ProductKind::DirectTopup {
-                return Err(Error::Invalid { field: "product", reason: "not_direct_topup" });
+                return Err(Error::Invalid { field: "topup_product", reason: "not_direct_topup" });
             }
             let sups = supplier::suppliers_of(tx, &actor, shop)?;
             Ok(BindForm {

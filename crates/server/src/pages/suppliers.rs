@@ -208,7 +208,7 @@ pub async fn bind<S: Store>(
             let draft = with_error(
                 Draft { values, ..Draft::default() },
                 e,
-                &["supplier_id", "sku", "account_field", "product"],
+                &["supplier_id", "sku", "account_field", "topup_product"],
             )
             .map_err(|e| page.error(e))?;
             bind_page(&app, &page, id, pid, draft).await

@@ -359,7 +359,7 @@ http_test!(suppliers_and_bindings_refuse_what_is_not_the_merchant_s, |app| {
         async move { app.put(&format!("/api/v1/shops/{shop}/products/{pid}/supplier"), Some(&owner.token), body).await }
     };
     let (s, e) = bind(card, json!({ "supplier_id": sid, "sku": "X" })).await;
-    assert_eq!((s, e["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("product")), "{e}");
+    assert_eq!((s, e["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("topup_product")), "{e}");
     let (s, e) = bind(topup, json!({ "supplier_id": sid, "sku": " " })).await;
     assert_eq!((s, e["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("sku")), "{e}");
     let (s, e) = bind(topup, json!({ "supplier_id": sid, "sku": "X", "account_field": "nope" })).await;
