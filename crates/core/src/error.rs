@@ -124,6 +124,7 @@ pub enum Conflict {
     ReviewAlreadyModerated,
     SourceRefused,
     SourceUnavailable,
+    SupplierInUse,
     UpstreamInUse,
     WithdrawalDecided,
 }
@@ -166,6 +167,7 @@ impl Conflict {
             Conflict::ReviewAlreadyModerated => "review_already_moderated",
             Conflict::SourceRefused => "source_refused",
             Conflict::SourceUnavailable => "source_unavailable",
+            Conflict::SupplierInUse => "supplier_in_use",
             Conflict::UpstreamInUse => "upstream_in_use",
             Conflict::WithdrawalDecided => "withdrawal_decided",
         }

@@ -294,3 +294,59 @@ pub async fn use_fake_gateway<S: Store>(app: &App<S>, site: &str) -> Result<(), 
 
 /// Where `--demo` serves the fake gateway.
 pub const FAKE_GATEWAY_PATH: &str = "/fake-epay";
+
+/// Where `--demo` serves the fake direct-top-up supplier.
+pub const FAKE_SUPPLIER_PATH: &str = "/fake-supplier";
+
+/// The demo top-up fulfilled by the fake supplier, and its SKU there.
+const DEMO_TOPUP_TITLE: &str = "QQ会员 1个月 直充";
+const DEMO_SKU: &str = "QQVIP-1M";
+
+/// The demo's direct-top-up supplier (直充货源): the fake this binary serves at
+/// [`FAKE_SUPPLIER_PATH`], added to the 速充直充 shop with its QQ会员 top-up
+/// bound to a SKU, so a demo top-up completes by itself. Run at every demo
+/// start (after [`seed`]); a supplier at an old address (another port) is
+/// replaced. No signed check here: the address is this server's own.
+pub async fn use_fake_supplier<S: Store>(app: &App<S>, site: &str) -> Result<(), AppError> {
+    use youying_core::sourcing::supplier::{self, BindInput};
+    use youying_core::sourcing::{NewConnection, Protocol};
+
+    let Some(owner) = app.store.read(|tx| tx.user_by_key("lisi")).await? else { return Ok(()) };
+    let base = format!("{}{FAKE_SUPPLIER_PATH}", site.trim_end_matches('/'));
+    let secret = app.vault.seal_secret(crate::fakesupplier::DEMO_SECRET)?;
+    let now = app.now();
+    app.store
+        .write(move |tx| {
+            let Some(shop) = tx.shops_owned_by(owner.id)?.into_iter().next() else { return Ok(()) };
+            let Some(product) = tx.products_of_shop(shop.id)?.into_iter().find(|p| p.spec.title == DEMO_TOPUP_TITLE)
+            else {
+                return Ok(());
+            };
+            let existing = supplier::suppliers_of(tx, &owner, shop.id)?;
+            if existing.iter().any(|(c, _)| c.base_url == base) {
+                return Ok(());
+            }
+            for (c, bound) in existing.into_iter().filter(|(c, _)| c.key_id == crate::fakesupplier::DEMO_APP_ID) {
+                for b in bound {
+                    supplier::unbind(tx, now, &owner, shop.id, b.product_id)?;
+                }
+                supplier::remove(tx, now, &owner, shop.id, c.id)?;
+            }
+            let new = NewConnection {
+                shop_id: shop.id,
+                protocol: Protocol::HttpJson,
+                base_url: base,
+                key_id: crate::fakesupplier::DEMO_APP_ID.to_owned(),
+                secret,
+                site_name: "演示直充供货商".to_owned(),
+                account_name: String::new(),
+                level_name: String::new(),
+                balance_fen: 0,
+            };
+            let c = supplier::add(tx, now, &owner, &new)?;
+            let input = BindInput { supplier: c.id, sku: DEMO_SKU.to_owned(), account_field: None };
+            supplier::bind(tx, now, &owner, shop.id, product.id, &input).map(|_| ())
+        })
+        .await?;
+    Ok(())
+}

@@ -50,6 +50,11 @@ pub const ZH_CN: &[(&str, &str)] = &[
     ("conflict.source_unavailable", "货源暂不可用，请稍后再试或选购其他商品。"),
     ("conflict.source_refused", "货源拒绝了这笔订单，货款已全额退回您的钱包。"),
     ("conflict.upstream_in_use", "该货源还有映射的商品，请先取消映射。"),
+    ("conflict.supplier_in_use", "该供货商还有绑定的商品，请先解除绑定。"),
+    ("invalid_input.app_id", "App ID 须为 1–100 个字符。"),
+    ("invalid_input.sku", "SKU（供货商商品编码）须为 1–100 个字符。"),
+    ("invalid_input.account_field", "充值账号字段须是该商品的充值信息之一（商品需至少有一个充值字段）。"),
+    ("invalid_input.topup_product", "只有本店自营的直充商品可以绑定直充货源（从上游映射的商品不行）。"),
     ("invalid_input.key_id", "密钥 ID 无效或已停用（1–100 个字符）。"),
     ("invalid_input.secret", "密钥不正确：货源站不认可这个签名。"),
     (

@@ -66,6 +66,9 @@ pub fn router<S: Store>(app: App<S>) -> Router {
     if app.config.demo {
         // The demo's fake 易支付 gateway, served by this binary (see demo::use_fake_gateway).
         routes = routes.nest_service(demo::FAKE_GATEWAY_PATH, fakepay::router(fakepay::FakeEpay::demo()));
+        // …and the fake direct-top-up supplier (see demo::use_fake_supplier).
+        routes =
+            routes.nest_service(demo::FAKE_SUPPLIER_PATH, fakesupplier::router(fakesupplier::FakeSupplier::demo()));
     }
     routes
         .route("/healthz", get(healthz::<S>))
@@ -119,7 +122,9 @@ async fn api_errors_as_json(req: Request, next: Next) -> Response {
 /// wrong method, an oversized form) becomes the Chinese error page.
 async fn page_errors_as_html(req: Request, next: Next) -> Response {
     let path = req.uri().path();
-    let is_page = !(path.starts_with("/api/") || path == "/healthz" || path == "/metrics");
+    // Machine callers (upstream sites, suppliers) call `/dock/…` and read `{code, message}`.
+    let is_page =
+        !(path.starts_with("/api/") || path.starts_with("/dock/") || path == "/healthz" || path == "/metrics");
     let resp = next.run(req).await;
     let status = resp.status();
     let is_html = resp.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/html"));

@@ -48,6 +48,8 @@ async fn run(cli: Cli) -> CliResult<bool> {
                     // The demo pays through the fake gateway this server serves.
                     let site = app.config.own_url(addr);
                     youying_server::demo::use_fake_gateway(&app, &site).await?;
+                    // …and tops up its bound QQ会员 product through the fake supplier it serves.
+                    youying_server::demo::use_fake_supplier(&app, &site).await?;
                 }
                 tracing::info!(%addr, backend = app.store.backend(), "youying listening");
                 eprintln!("有应 Youying listening on http://{addr} ({})", app.store.backend());

@@ -33,6 +33,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     Migration { version: 19, sql: include_str!("../migrations/sqlite/0019_outbound.sql") },
     Migration { version: 20, sql: include_str!("../migrations/sqlite/0020_sourcing.sql") },
     Migration { version: 21, sql: include_str!("../migrations/sqlite/0021_upstream_cases.sql") },
+    Migration { version: 22, sql: include_str!("../migrations/sqlite/0022_suppliers.sql") },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -56,6 +57,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     Migration { version: 19, sql: include_str!("../migrations/postgres/0019_outbound.sql") },
     Migration { version: 20, sql: include_str!("../migrations/postgres/0020_sourcing.sql") },
     Migration { version: 21, sql: include_str!("../migrations/postgres/0021_upstream_cases.sql") },
+    Migration { version: 22, sql: include_str!("../migrations/postgres/0022_suppliers.sql") },
 ];
 
 /// Applies what is missing; returns how many migrations ran. On SQLite,

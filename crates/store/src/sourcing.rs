@@ -6,8 +6,8 @@ use youying_core::clock::Timestamp;
 use youying_core::error::{Error, Result, StorageError};
 use youying_core::payments::Sealed;
 use youying_core::sourcing::{
-    Connection, ConnectionId, HiddenReason, Mapping, MappingId, NewConnection, PriceRule, SourcingRead, SourcingTx,
-    StepState, UpstreamOrder,
+    Binding, Connection, ConnectionId, HiddenReason, Mapping, MappingId, NewConnection, PriceRule, Protocol,
+    SourcingRead, SourcingTx, StepState, UpstreamOrder,
 };
 use youying_core::values::{OrderId, ProductId, ShopId};
 
@@ -15,11 +15,12 @@ use crate::sql::{Conn, Row, lim, params};
 use crate::sqltx::SqlTx;
 
 const CONN_COLS: &str = "id, shop_id, base_url, key_id, secret_sealed, site_name, account_name, level_name, balance_fen, \
-                         created_at, sync_due_at, last_sync_at, last_ok_at, failures, last_error, removed_at";
+                         created_at, sync_due_at, last_sync_at, last_ok_at, failures, last_error, removed_at, protocol";
 const MAP_COLS: &str = "id, connection_id, shop_id, product_id, upstream_product_id, rule_kind, rule_value, floor_fen, \
                         cap_fen, allow_below_cost, cost_fen, stock_count, hidden_reason, synced_at, created_at";
 const STEP_COLS: &str = "order_id, connection_id, upstream_product_id, downstream_order_no, quantity, max_unit_price_fen, \
-                         topup_target, state, attempts, next_attempt_at, upstream_order_no, last_error, created_at, updated_at";
+                         topup_target, state, attempts, next_attempt_at, upstream_order_no, last_error, created_at, updated_at, sku, account";
+const BIND_COLS: &str = "product_id, connection_id, shop_id, sku, account_field, created_at";
 
 fn bad(what: &str) -> Error {
     StorageError(format!("bad sourcing {what}")).into()
@@ -43,6 +44,7 @@ fn connection(r: &Row) -> Result<Connection> {
         failures: r.int(13)?,
         last_error: r.opt_text(14)?,
         removed_at: r.opt_time(15)?,
+        protocol: Protocol::parse(&r.text(16)?).ok_or_else(|| bad("protocol"))?,
     })
 }
 
@@ -81,6 +83,19 @@ fn step(r: &Row) -> Result<UpstreamOrder> {
         last_error: r.opt_text(11)?,
         created_at: r.time(12)?,
         updated_at: r.time(13)?,
+        sku: r.opt_text(14)?,
+        account: r.opt_text(15)?,
+    })
+}
+
+fn binding(r: &Row) -> Result<Binding> {
+    Ok(Binding {
+        product_id: ProductId(r.int(0)?),
+        connection_id: ConnectionId(r.int(1)?),
+        shop_id: ShopId(r.int(2)?),
+        sku: r.text(3)?,
+        account_field: r.text(4)?,
+        created_at: r.time(5)?,
     })
 }
 
@@ -112,6 +127,16 @@ impl<C: Conn> SourcingRead for SqlTx<'_, C> {
         self.query(&sql, params![c.0])?.iter().map(mapping).collect()
     }
 
+    fn binding_of_product(&mut self, product: ProductId) -> Result<Option<Binding>> {
+        let sql = format!("SELECT {BIND_COLS} FROM supplier_bindings WHERE product_id = $1");
+        self.one(&sql, params![product.0])?.as_ref().map(binding).transpose()
+    }
+
+    fn bindings_of_connection(&mut self, c: ConnectionId) -> Result<Vec<Binding>> {
+        let sql = format!("SELECT {BIND_COLS} FROM supplier_bindings WHERE connection_id = $1 ORDER BY product_id");
+        self.query(&sql, params![c.0])?.iter().map(binding).collect()
+    }
+
     fn upstream_order(&mut self, order: OrderId) -> Result<Option<UpstreamOrder>> {
         let lock = self.row_lock();
         let sql = format!("SELECT {STEP_COLS} FROM upstream_orders WHERE order_id = $1{lock}");
@@ -120,7 +145,10 @@ impl<C: Conn> SourcingRead for SqlTx<'_, C> {
 
     fn next_sourcing_due(&mut self) -> Result<Option<Timestamp>> {
         let a = self
-            .one("SELECT MIN(sync_due_at) FROM upstream_connections WHERE removed_at IS NULL", params![])?
+            .one(
+                "SELECT MIN(sync_due_at) FROM upstream_connections WHERE removed_at IS NULL AND protocol = 'youying'",
+                params![],
+            )?
             .map_or(Ok(None), |r| r.opt_time(0))?;
         let b = self
             .one("SELECT MIN(next_attempt_at) FROM upstream_orders WHERE next_attempt_at IS NOT NULL", params![])?
@@ -136,8 +164,8 @@ impl<C: Conn> SourcingTx for SqlTx<'_, C> {
     fn insert_connection(&mut self, c: &NewConnection, at: Timestamp) -> Result<ConnectionId> {
         self.insert_id(
             "INSERT INTO upstream_connections (shop_id, base_url, key_id, secret_sealed, site_name, account_name, \
-             level_name, balance_fen, created_at, sync_due_at, last_sync_at, last_ok_at, failures) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $9, $9, 0) RETURNING id",
+             level_name, balance_fen, created_at, sync_due_at, last_sync_at, last_ok_at, failures, protocol) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $9, $9, 0, $11) RETURNING id",
             params![
                 c.shop_id.0,
                 c.base_url.as_str(),
@@ -148,7 +176,8 @@ impl<C: Conn> SourcingTx for SqlTx<'_, C> {
                 c.level_name.as_str(),
                 c.balance_fen,
                 at,
-                at
+                at,
+                c.protocol.as_str()
             ],
         )
         .map(ConnectionId)
@@ -176,7 +205,7 @@ impl<C: Conn> SourcingTx for SqlTx<'_, C> {
         let skip = self.conn.dialect().skip_locked();
         let sql = format!(
             "SELECT {CONN_COLS} FROM upstream_connections WHERE removed_at IS NULL AND sync_due_at <= $1 \
-             ORDER BY sync_due_at, id LIMIT $2{skip}"
+             AND protocol = 'youying' ORDER BY sync_due_at, id LIMIT $2{skip}"
         );
         let mut claimed =
             self.query(&sql, params![now, lim(limit)])?.iter().map(connection).collect::<Result<Vec<_>>>()?;
@@ -245,10 +274,34 @@ impl<C: Conn> SourcingTx for SqlTx<'_, C> {
         Ok(())
     }
 
+    fn put_binding(&mut self, b: &Binding) -> Result<()> {
+        self.exec(
+            &format!(
+                "INSERT INTO supplier_bindings ({BIND_COLS}) VALUES ($1, $2, $3, $4, $5, $6) \
+                 ON CONFLICT (product_id) DO UPDATE SET connection_id = $2, sku = $4, account_field = $5"
+            ),
+            params![
+                b.product_id.0,
+                b.connection_id.0,
+                b.shop_id.0,
+                b.sku.as_str(),
+                b.account_field.as_str(),
+                b.created_at
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn delete_binding(&mut self, product: ProductId) -> Result<()> {
+        self.exec("DELETE FROM supplier_bindings WHERE product_id = $1", params![product.0])?;
+        Ok(())
+    }
+
     fn insert_upstream_order(&mut self, o: &UpstreamOrder) -> Result<()> {
         self.exec(
             &format!(
-                "INSERT INTO upstream_orders ({STEP_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+                "INSERT INTO upstream_orders ({STEP_COLS}) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
             ),
             params![
                 o.order_id.0,
@@ -264,7 +317,9 @@ impl<C: Conn> SourcingTx for SqlTx<'_, C> {
                 o.upstream_order_no.as_deref(),
                 o.last_error.as_deref(),
                 o.created_at,
-                o.updated_at
+                o.updated_at,
+                o.sku.as_deref(),
+                o.account.as_deref()
             ],
         )?;
         Ok(())

@@ -105,6 +105,11 @@ pub fn checkout(tx: &mut dyn Tx, now: Timestamp, buyer: &User, req: &Checkout) -
     }
     // A mapped product (货源对接) is ordered upstream after this transaction.
     let source = tx.mapping_of_product(product.id)?;
+    // A direct-top-up product bound to a supplier's SKU (直充货源) is placed there likewise.
+    let bound = match (&source, product.spec.kind) {
+        (None, ProductKind::DirectTopup) => tx.binding_of_product(product.id)?,
+        _ => None,
+    };
     if product.source_hidden || source.as_ref().is_some_and(|m| m.hidden.is_some()) {
         return Err(Error::Conflict(Conflict::SourceUnavailable));
     }
@@ -135,7 +140,7 @@ pub fn checkout(tx: &mut dyn Tx, now: Timestamp, buyer: &User, req: &Checkout) -
     } else {
         (OrderState::Delivered, now.plus_secs(protect_secs(tx, product.spec.kind)?), DeadlineKind::ProtectionEnd)
     };
-    let state = if source.is_some() { OrderState::Sourcing } else { state };
+    let state = if source.is_some() || bound.is_some() { OrderState::Sourcing } else { state };
     let new = NewOrder {
         no: req.order_no.clone(),
         buyer_id: buyer.id,
@@ -170,6 +175,9 @@ pub fn checkout(tx: &mut dyn Tx, now: Timestamp, buyer: &User, req: &Checkout) -
     }
     if let Some(m) = &source {
         crate::sourcing::order::enqueue(tx, now, &order, m)?;
+    }
+    if let Some(b) = &bound {
+        crate::sourcing::supplier::enqueue(tx, now, &order, b)?;
     }
     // Money moves last: the escrow account is every checkout's shared row, so
     // its lock is taken as late, and held as briefly, as the transaction allows.

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::model::{Connection, ConnectionId, NewConnection};
+use super::model::{Connection, ConnectionId, NewConnection, Protocol};
 use crate::accounts::port::User;
 use crate::authz::ShopAction;
 use crate::clock::Timestamp;
@@ -16,7 +16,9 @@ use crate::values::ShopId;
 /// The connection `id` of `shop`, for someone who may manage the shop; anything else is 404.
 pub fn load_connection(tx: &mut dyn ReadTx, actor: &User, shop: ShopId, id: ConnectionId) -> Result<Connection> {
     shops::load(tx, actor, shop, ShopAction::Manage)?;
-    tx.connection(id)?.filter(|c| c.shop_id == shop && c.removed_at.is_none()).ok_or(Error::NotFound)
+    tx.connection(id)?
+        .filter(|c| c.shop_id == shop && c.removed_at.is_none() && c.protocol == Protocol::Youying)
+        .ok_or(Error::NotFound)
 }
 
 /// Stores a connection the server has checked (address rule, signed ping).

@@ -20,6 +20,10 @@
 //!                                    (GET /orders/{no}), POST again only on 404
 //! ```
 //!
+//! Direct-top-up suppliers (直充货源, [`supplier`]) are connections of another
+//! protocol: never synced, a shop's own top-up product bound to a SKU, its
+//! orders on the same step row and through the same `answered`.
+//!
 //! "Unknown" is never treated as failed: money goes back to the buyer only on
 //! the upstream's own refusal or refund. Hidden-by-the-source is kept apart
 //! from the merchant's `on_sale` switch (`products.source_hidden`).
@@ -30,13 +34,14 @@ pub mod model;
 pub mod order;
 pub mod port;
 pub mod relay;
+pub mod supplier;
 pub mod sync;
 
 pub use self::connect::{connect, load_connection, remove};
 pub use self::map::{map, remap, unmap};
 pub use self::model::{
-    Connection, ConnectionId, HiddenReason, MapInput, Mapping, MappingId, NewConnection, PriceRule, SourceAnswer,
-    SourceItem, StepState, UpstreamOrder,
+    Binding, Connection, ConnectionId, HiddenReason, MapInput, Mapping, MappingId, NewConnection, PriceRule, Protocol,
+    SourceAnswer, SourceItem, StepState, UpstreamOrder,
 };
 pub use self::order::{StepOutcome, answered, backoff_secs};
 pub use self::port::{SourcingRead, SourcingTx};

@@ -15,10 +15,36 @@ pub struct ConnectionId(pub i64);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct MappingId(pub i64);
 
+/// What a connection speaks: another Youying site's open API (synced, mapped),
+/// or a direct-top-up supplier's HTTP JSON protocol (never synced, bound).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Protocol {
+    Youying,
+    HttpJson,
+}
+
+impl Protocol {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Youying => "youying",
+            Protocol::HttpJson => "http_json",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "youying" => Some(Protocol::Youying),
+            "http_json" => Some(Protocol::HttpJson),
+            _ => None,
+        }
+    }
+}
+
 /// A connection as the ping found it, ready to store.
 #[derive(Debug, Clone)]
 pub struct NewConnection {
     pub shop_id: ShopId,
+    pub protocol: Protocol,
     pub base_url: String,
     pub key_id: String,
     pub secret: Sealed,
@@ -32,6 +58,7 @@ pub struct NewConnection {
 pub struct Connection {
     pub id: ConnectionId,
     pub shop_id: ShopId,
+    pub protocol: Protocol,
     pub base_url: String,
     pub key_id: String,
     pub secret: Sealed,
@@ -216,6 +243,19 @@ impl Mapping {
     }
 }
 
+/// A shop's own direct-top-up product fulfilled by a supplier's SKU (table
+/// `supplier_bindings`). The product keeps its own price: no rule, no sync.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binding {
+    pub product_id: ProductId,
+    pub connection_id: ConnectionId,
+    pub shop_id: ShopId,
+    pub sku: String,
+    /// Which of the product's top-up fields is the account sent to the supplier.
+    pub account_field: String,
+    pub created_at: Timestamp,
+}
+
 /// The step row's states.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StepState {
@@ -259,6 +299,10 @@ pub struct UpstreamOrder {
     pub quantity: i64,
     pub max_unit_price_fen: i64,
     pub topup_target: Option<String>,
+    /// A direct-top-up supplier's product code (a binding's order; `None` upstream).
+    pub sku: Option<String>,
+    /// The account sent to the supplier: the bound top-up field's value.
+    pub account: Option<String>,
     pub state: StepState,
     /// Claims so far; above 1, a POST may already have reached the upstream.
     pub attempts: i64,

@@ -37,6 +37,8 @@ pub(crate) fn enqueue(tx: &mut dyn Tx, now: Timestamp, order: &Order, m: &Mappin
         quantity: order.quantity,
         max_unit_price_fen: m.max_unit_price(),
         topup_target: order.topup_target.clone(),
+        sku: None,
+        account: None,
         state: StepState::Placing,
         attempts: 0,
         next_attempt_at: Some(now),

@@ -1,6 +1,6 @@
 //! What 货源对接 needs from persistence.
 
-use super::model::{Connection, ConnectionId, Mapping, MappingId, NewConnection, UpstreamOrder};
+use super::model::{Binding, Connection, ConnectionId, Mapping, MappingId, NewConnection, UpstreamOrder};
 use crate::clock::Timestamp;
 use crate::error::Result;
 use crate::values::{OrderId, ProductId, ShopId};
@@ -14,6 +14,8 @@ pub trait SourcingRead {
     fn mapping(&mut self, id: MappingId) -> Result<Option<Mapping>>;
     fn mapping_of_product(&mut self, product: ProductId) -> Result<Option<Mapping>>;
     fn mappings_of_connection(&mut self, connection: ConnectionId) -> Result<Vec<Mapping>>;
+    fn binding_of_product(&mut self, product: ProductId) -> Result<Option<Binding>>;
+    fn bindings_of_connection(&mut self, connection: ConnectionId) -> Result<Vec<Binding>>;
     /// Locks the step row for the rest of a read-write transaction.
     fn upstream_order(&mut self, order: OrderId) -> Result<Option<UpstreamOrder>>;
     /// The earliest sync or order step owed (leases included).
@@ -31,6 +33,9 @@ pub trait SourcingTx: SourcingRead {
     fn delete_mapping(&mut self, id: MappingId) -> Result<()>;
     /// Sets `products.source_hidden` and `updated_at` (the search index follows).
     fn set_source_hidden(&mut self, product: ProductId, hidden: bool, at: Timestamp) -> Result<()>;
+    /// Binds the product, or moves its binding to another SKU or supplier.
+    fn put_binding(&mut self, b: &Binding) -> Result<()>;
+    fn delete_binding(&mut self, product: ProductId) -> Result<()>;
     fn insert_upstream_order(&mut self, o: &UpstreamOrder) -> Result<()>;
     fn update_upstream_order(&mut self, o: &UpstreamOrder) -> Result<()>;
     /// Due steps, locked (`SKIP LOCKED`), moved to `lease_until`, `attempts` + 1;

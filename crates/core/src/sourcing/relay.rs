@@ -20,7 +20,7 @@
 
 use serde_json::json;
 
-use super::model::{ConnectionId, StepState};
+use super::model::{ConnectionId, Protocol, StepState};
 use super::order::{POLL_SECS, backoff_secs};
 use crate::cases::{Case, CaseState, FromSource, from_source, record};
 use crate::clock::Timestamp;
@@ -139,7 +139,9 @@ pub trait RelayTx: RelayRead {
 /// Called as a case opens: a case on an order delivered by an upstream site is relayed there.
 pub(crate) fn relay(tx: &mut dyn Tx, now: Timestamp, case: &Case) -> Result<()> {
     let Some(step) = tx.upstream_order(case.order_id)? else { return Ok(()) };
-    if step.state != StepState::Done {
+    // Only a Youying site takes cases; a direct-top-up supplier's order is the shop's own to answer for.
+    let site = tx.connection(step.connection_id)?.is_some_and(|c| c.protocol == Protocol::Youying);
+    if step.state != StepState::Done || !site {
         return Ok(());
     }
     tx.insert_upstream_case(&UpstreamCase {

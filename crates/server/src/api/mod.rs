@@ -18,6 +18,7 @@ pub mod publication;
 pub mod quiz;
 pub mod reviews;
 pub mod sourcing;
+pub mod suppliers;
 pub mod wallet;
 pub mod withdrawals;
 pub use crate::app::evidence::verify_chain;
@@ -56,6 +57,7 @@ pub fn router<S: Store>() -> Router<App<S>> {
         .merge(wallet::router::<S>())
         .merge(withdrawals::router::<S>())
         .merge(sourcing::router::<S>())
+        .merge(suppliers::router::<S>())
         .route("/api/v1/ws", get(crate::ws::upgrade::<S>))
         .route("/api/openapi.json", get(crate::openapi::json))
 }

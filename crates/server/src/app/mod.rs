@@ -24,6 +24,7 @@ pub mod quiz;
 pub mod reviews;
 pub mod shops;
 pub mod sourcing;
+pub mod suppliers;
 pub mod wallet;
 pub mod withdrawals;
 

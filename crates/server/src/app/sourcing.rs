@@ -222,6 +222,7 @@ pub async fn connect<S: Store>(
     let ping: wire::Ping = client.ping().await.map_err(|e| refused(&e))?;
     let new = sourcing::NewConnection {
         shop_id: shop,
+        protocol: sourcing::Protocol::Youying,
         base_url: url,
         key_id,
         secret: app.vault.seal_secret(&secret)?,
@@ -240,7 +241,8 @@ pub async fn list<S: Store>(app: &App<S>, actor: User, shop: ShopId) -> Result<V
         .read(move |tx| {
             shops::load(tx, &actor, shop, ShopAction::Manage)?;
             let mut out = Vec::new();
-            for c in tx.connections_of_shop(shop)? {
+            // Direct-top-up suppliers are listed apart (`app::suppliers`).
+            for c in tx.connections_of_shop(shop)?.into_iter().filter(|c| c.protocol == sourcing::Protocol::Youying) {
                 let n = tx.mappings_of_connection(c.id)?.len();
                 out.push(connection_view(&c, n));
             }
@@ -367,7 +369,9 @@ pub async fn callback<S: Store>(
     id: ConnectionId,
     cb: CallbackIn<'_>,
 ) -> std::result::Result<Option<StepOutcome>, CallbackRefused> {
-    let c = app.store.read(move |tx| tx.connection(id)).await.ok().flatten().ok_or(CallbackRefused::Unverified)?;
+    let c = app.store.read(move |tx| tx.connection(id)).await.ok().flatten();
+    // A supplier calls back in its own protocol (`/dock/supplier/{id}`), never here.
+    let c = c.filter(|c| c.protocol == sourcing::Protocol::Youying).ok_or(CallbackRefused::Unverified)?;
     let secret = app.vault.open_secret(&c.secret).map_err(|_| CallbackRefused::Unverified)?;
     Signer::new(c.key_id.clone(), secret)
         .verify("POST", cb.path_and_query, cb.timestamp, cb.signature, cb.body, app.now().secs())

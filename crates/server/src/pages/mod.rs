@@ -31,6 +31,7 @@ mod shop;
 mod sourcing;
 mod statement;
 mod stock;
+mod suppliers;
 mod thread;
 mod thread_page;
 mod wallet;
@@ -73,6 +74,7 @@ pub fn router<S: Store>() -> Router<App<S>> {
         .merge(wallet::router::<S>())
         .merge(withdrawals::router::<S>())
         .merge(sourcing::router::<S>())
+        .merge(suppliers::router::<S>())
         .route("/static/app.css", get(css))
         .route("/static/chat.js", get(chat_js))
         .route("/static/cases.js", get(cases_js))

@@ -85,6 +85,9 @@ struct ConsoleProduct {
     /// 货源对接: mapped from an upstream, and why the source hides it, if it does.
     sourced: bool,
     source_hidden: Option<&'static str>,
+    /// 直充货源: an own direct-top-up product may be bound to a supplier SKU (the SKU if bound).
+    topup_own: bool,
+    bound_sku: Option<String>,
 }
 
 struct ShopCard {
@@ -141,7 +144,12 @@ async fn console_page<S: Store>(app: &App<S>, page: &Page, new_invite: Option<St
                 for p in if manage { tx.products_of_shop(s.id)? } else { Vec::new() } {
                     let stock = if p.spec.kind.has_stock() { Some(tx.stock_count(p.id)?) } else { None };
                     let source = tx.mapping_of_product(p.id)?;
+                    let topup_own =
+                        p.spec.kind == youying_core::catalogue::ProductKind::DirectTopup && source.is_none();
+                    let bound_sku = if topup_own { tx.binding_of_product(p.id)?.map(|b| b.sku) } else { None };
                     products.push(ConsoleProduct {
+                        topup_own,
+                        bound_sku,
                         sourced: source.is_some(),
                         source_hidden: source.and_then(|m| m.hidden).map(|h| h.label()),
                         id: p.id.0,

@@ -19,24 +19,25 @@ use youying_core::values::ShopId;
 use super::forms::{field, parse_yuan, parse_yuan_opt};
 use super::layout::{Layout, Page, PageError, render, see_other};
 use crate::app::sourcing::{self, CatalogueItem, ConnectRequest, ConnectionView, MapRequest, MappingView, RuleBody};
+use crate::app::suppliers::SupplierView;
 use crate::error::AppError;
 use crate::fmt::{fmt_fen, fmt_time};
 use crate::state::App;
 
 /// A form as typed and the error beside one of its fields.
 #[derive(Default)]
-struct Draft {
-    values: Vec<(String, String)>,
-    error_field: String,
-    error: String,
+pub(super) struct Draft {
+    pub(super) values: Vec<(String, String)>,
+    pub(super) error_field: String,
+    pub(super) error: String,
 }
 
 impl Draft {
-    fn get(&self, name: &str) -> &str {
+    pub(super) fn get(&self, name: &str) -> &str {
         field(&self.values, name)
     }
 
-    fn error_for(&self, name: &str) -> &str {
+    pub(super) fn error_for(&self, name: &str) -> &str {
         if self.error_field == name { &self.error } else { "" }
     }
 
@@ -57,7 +58,7 @@ impl Draft {
     }
 }
 
-fn base_url_message(reason: &str) -> &'static str {
+pub(super) fn base_url_message(reason: &str) -> &'static str {
     match reason {
         "private_address" => "该地址指向内网或本机，平台不允许（管理员可在规则中开启 allow_private_addresses）。",
         "unresolved" => "无法解析该域名，请检查货源站地址。",
@@ -102,6 +103,35 @@ fn conn_row(c: &ConnectionView) -> ConnRow {
     }
 }
 
+/// A supplier as the 货源对接 page lists it.
+struct SupRow {
+    id: i64,
+    name: String,
+    base_url: String,
+    app_id: String,
+    ok: bool,
+    health: &'static str,
+    last_call: String,
+    failures: i64,
+    last_error: String,
+    bound: usize,
+}
+
+fn sup_row(s: &SupplierView) -> SupRow {
+    SupRow {
+        id: s.id,
+        name: s.name.clone(),
+        base_url: s.base_url.clone(),
+        app_id: s.app_id.clone(),
+        ok: s.health == "ok",
+        health: if s.health == "ok" { "正常" } else { "调用失败" },
+        last_call: time_of(s.last_call_at),
+        failures: s.failures,
+        last_error: s.last_error.clone().unwrap_or_default(),
+        bound: s.bindings.len(),
+    }
+}
+
 #[derive(Template)]
 #[template(path = "upstreams.html")]
 struct ListPage<'a> {
@@ -109,13 +139,32 @@ struct ListPage<'a> {
     shop_id: i64,
     rows: Vec<ConnRow>,
     draft: Draft,
+    /// 直充货源: the shop's direct-top-up suppliers and their add form.
+    suppliers: Vec<SupRow>,
+    sup_draft: Draft,
 }
 
-async fn list_page<S: Store>(app: &App<S>, page: &Page, id: i64, draft: Draft) -> Result<Response, PageError> {
+/// The 货源对接 page: upstream connections, then direct-top-up suppliers, each with its form.
+pub(super) async fn list_page<S: Store>(
+    app: &App<S>,
+    page: &Page,
+    id: i64,
+    draft: Draft,
+    sup_draft: Draft,
+) -> Result<Response, PageError> {
     let user = page.require_viewer()?.user.clone();
-    let list = sourcing::list(app, user, ShopId(id)).await.map_err(|e| page.error(e.into()))?;
-    let status = if draft.error.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let t = ListPage { page: &page.layout, shop_id: id, rows: list.iter().map(conn_row).collect(), draft };
+    let list = sourcing::list(app, user.clone(), ShopId(id)).await.map_err(|e| page.error(e.into()))?;
+    let sups = crate::app::suppliers::list(app, user, ShopId(id)).await.map_err(|e| page.error(e.into()))?;
+    let clean = draft.error.is_empty() && sup_draft.error.is_empty();
+    let status = if clean { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let t = ListPage {
+        page: &page.layout,
+        shop_id: id,
+        rows: list.iter().map(conn_row).collect(),
+        draft,
+        suppliers: sups.iter().map(sup_row).collect(),
+        sup_draft,
+    };
     Ok(render(status, &page.layout, &t))
 }
 
@@ -125,14 +174,20 @@ pub async fn list<S: Store>(
     Path(id): Path<i64>,
     Query(q): Query<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    let page = if field(&q, "added").is_empty() {
-        page
+    let flash = if !field(&q, "added").is_empty() {
+        Some("货源已接入：签名校验通过，可以映射商品了。")
+    } else if !field(&q, "supplier_added").is_empty() {
+        Some("直充货源已接入：签名校验通过。在商品列表中把直充商品绑定到它的 SKU 即可自动充值。")
+    } else if !field(&q, "supplier_removed").is_empty() {
+        Some("直充货源已移除。")
     } else {
-        Page {
-            layout: page.layout.clone().with_flash("货源已接入：签名校验通过，可以映射商品了。"), ..page
-        }
+        None
     };
-    list_page(&app, &page, id, Draft::default()).await
+    let page = match flash {
+        Some(m) => Page { layout: page.layout.clone().with_flash(m), ..page },
+        None => page,
+    };
+    list_page(&app, &page, id, Draft::default(), Draft::default()).await
 }
 
 /// 接入货源.
@@ -157,7 +212,7 @@ pub async fn add<S: Store>(
             let draft = Draft { values, ..Draft::default() }
                 .with_error(e.into(), &["base_url", "key_id", "secret"])
                 .map_err(|e| page.error(e))?;
-            list_page(&app, &page, id, draft).await
+            list_page(&app, &page, id, draft, Draft::default()).await
         }
     }
 }

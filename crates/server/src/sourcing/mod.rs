@@ -10,6 +10,7 @@
 
 pub mod cases;
 pub mod client;
+pub mod topup;
 
 use std::time::Duration;
 
@@ -17,7 +18,9 @@ use tokio::sync::watch;
 use youying_core::catalogue::{ProductKind, TopupField};
 use youying_core::error::Result;
 use youying_core::ports::Store;
-use youying_core::sourcing::{self, Connection, SourceAnswer, SourceItem, StepOutcome, StepState, UpstreamOrder};
+use youying_core::sourcing::{
+    self, Connection, ConnectionId, Protocol, SourceAnswer, SourceItem, StepOutcome, StepState, UpstreamOrder,
+};
 use youying_core::stock::{ClaimedUnit, RawUnit};
 use youying_core::values::OrderId;
 use youying_dock::Signer;
@@ -144,9 +147,44 @@ fn sealed<S: Store>(app: &App<S>, answer: Answer) -> SourceAnswer {
 
 /// Applies an answer that arrived by itself (a verified callback).
 pub async fn apply<S: Store>(app: &App<S>, order: OrderId, answer: Answer) -> Result<StepOutcome> {
+    apply_noting(app, order, answer, None).await
+}
+
+/// Applies an answer and, for a direct-top-up supplier, notes its health
+/// (`Some(error)`: nothing heard) in the same transaction.
+async fn apply_noting<S: Store>(
+    app: &App<S>,
+    order: OrderId,
+    answer: Answer,
+    health: Option<(ConnectionId, Option<String>)>,
+) -> Result<StepOutcome> {
     let answer = sealed(app, answer);
     let now = app.now();
-    app.store.write(move |tx| sourcing::answered(tx, now, order, &answer)).await
+    app.store
+        .write(move |tx| {
+            let out = sourcing::answered(tx, now, order, &answer)?;
+            if let Some((id, error)) = &health {
+                sourcing::supplier::noted(tx, now, *id, error.as_deref())?;
+            }
+            Ok(out)
+        })
+        .await
+}
+
+/// One step at its connection, in the connection's protocol.
+async fn call<S: Store>(app: &App<S>, c: &Connection, step: &UpstreamOrder, allow: bool) -> Result<Answer> {
+    let req = PlaceOrder {
+        product_id: step.upstream_product_id,
+        quantity: step.quantity,
+        downstream_order_no: step.downstream_order_no.clone(),
+        max_unit_price_fen: step.max_unit_price_fen,
+        topup_target: step.topup_target.as_deref().and_then(|t| serde_json::from_str(t).ok()),
+        callback_url: callback_url(app, c),
+    };
+    Ok(match c.protocol {
+        Protocol::Youying => ask(&client_for(app, c, allow)?, step, &req).await,
+        Protocol::HttpJson => ask(&topup::client_for(app, c, step, allow)?, step, &req).await,
+    })
 }
 
 /// Works the due order steps (with `only`, that order's step alone); returns how many.
@@ -164,25 +202,25 @@ pub async fn run_orders<S: Store>(app: &App<S>, only: Option<OrderId>) -> Result
             .await?;
         let count = claimed.len();
         for (connection, step) in claimed {
-            let answer = match connection.map(|c| client_for(app, &c, allow).map(|cl| (cl, c))) {
-                Some(Ok((client, c))) => {
-                    let req = PlaceOrder {
-                        product_id: step.upstream_product_id,
-                        quantity: step.quantity,
-                        downstream_order_no: step.downstream_order_no.clone(),
-                        max_unit_price_fen: step.max_unit_price_fen,
-                        topup_target: step.topup_target.as_deref().and_then(|t| serde_json::from_str(t).ok()),
-                        callback_url: callback_url(app, &c),
-                    };
-                    let answer = ask(&client, &step, &req).await;
-                    // A crash here is the worst moment: the upstream holds the order, we do not.
-                    crate::failpoint::hit("sourcing.answered");
-                    answer
-                }
-                Some(Err(e)) => Answer::Unknown(e.to_string()),
+            let answer = match &connection {
+                Some(c) => match call(app, c, &step, allow).await {
+                    Ok(answer) => {
+                        // A crash here is the worst moment: the upstream holds the order, we do not.
+                        crate::failpoint::hit("sourcing.answered");
+                        answer
+                    }
+                    Err(e) => Answer::Unknown(e.to_string()),
+                },
                 None => Answer::Unknown("connection missing".into()),
             };
-            apply(app, step.order_id, answer).await?;
+            let health = connection.filter(|c| c.protocol == Protocol::HttpJson).map(|c| {
+                let error = match &answer {
+                    Answer::Unknown(e) => Some(e.clone()),
+                    _ => None,
+                };
+                (c.id, error)
+            });
+            apply_noting(app, step.order_id, answer, health).await?;
             done += 1;
         }
         if count < BATCH || only.is_some() {

@@ -45,6 +45,7 @@ mod scheduler;
 mod shops;
 mod stock;
 mod supplier;
+mod supplier_pages;
 mod upstream_pages;
 mod upstreams;
 mod withdrawal_pages;
