@@ -38,7 +38,7 @@ use crate::reviews::port::{ReviewRead, ReviewTx};
 use crate::rules::port::{RulesRead, RulesTx};
 use crate::shops::port::{ShopRead, ShopTx};
 use crate::sourcing::port::{SourcingRead, SourcingTx};
-use crate::sourcing::relay::{RelayRead, RelayTx};
+use crate::sourcing::relay_port::{RelayRead, RelayTx};
 use crate::stock::port::{StockRead, StockTx};
 use crate::values::DeadlineId;
 use crate::withdrawals::port::{WithdrawalRead, WithdrawalTx};

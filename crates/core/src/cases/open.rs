@@ -16,6 +16,8 @@ use crate::ports::Tx;
 use crate::rules;
 use crate::rules::Rule;
 use crate::snapshot::Snapshot;
+use crate::sourcing::model::{Protocol, StepState};
+use crate::sourcing::relay_port::{RelayState, UpstreamCase};
 
 /// A case as the buyer asks for it.
 #[derive(Debug, Clone)]
@@ -142,7 +144,7 @@ pub fn open(tx: &mut dyn Tx, now: Timestamp, buyer: &User, order_no: &str, req: 
         format!("order:{}", order.no),
         json!({ "case_id": id.0, "escrow_frozen": order.state == OrderState::Disputed }),
     ))?;
-    crate::sourcing::relay::relay(tx, now, &case)?;
+    relay_upstream(tx, now, &case)?;
     tx.insert_notification(
         order.shop_id,
         "shop",
@@ -152,4 +154,32 @@ pub fn open(tx: &mut dyn Tx, now: Timestamp, buyer: &User, order_no: &str, req: 
         now,
     )?;
     Ok(case)
+}
+
+/// A case on an order an upstream Youying site delivered (货源对接) is relayed
+/// there too: a step row the server works (`sourcing::relay`). A direct-top-up
+/// supplier takes no cases: that order is the shop's own to answer for.
+fn relay_upstream(tx: &mut dyn Tx, now: Timestamp, case: &Case) -> Result<()> {
+    let Some(step) = tx.upstream_order(case.order_id)? else { return Ok(()) };
+    let site = tx.connection(step.connection_id)?.is_some_and(|c| c.protocol == Protocol::Youying);
+    if step.state != StepState::Done || !site {
+        return Ok(());
+    }
+    tx.insert_upstream_case(&UpstreamCase {
+        case_id: case.id,
+        order_id: case.order_id,
+        connection_id: step.connection_id,
+        downstream_order_no: step.downstream_order_no.clone(),
+        state: RelayState::Opening,
+        upstream_case_id: None,
+        upstream_state: None,
+        applied: None,
+        attempts: 0,
+        next_attempt_at: Some(now),
+        last_error: None,
+        created_at: now,
+        updated_at: now,
+    })?;
+    let detail = json!({ "upstream": step.connection_id.0, "upstream_order_no": step.upstream_order_no });
+    tx.append(crate::evidence::NewEvent::new(now, None, "case.relaying", case.subject(), detail))
 }

@@ -34,6 +34,7 @@ pub mod model;
 pub mod order;
 pub mod port;
 pub mod relay;
+pub mod relay_port;
 pub mod supplier;
 pub mod sync;
 

@@ -4,7 +4,7 @@
 //! this shop's own order there, and the upstream's remedy comes back down.
 //!
 //! ```text
-//! case opened here on a sourced order ─▶ step opening ──POST …/cases (ask first on a retry)──▶ open
+//! case opened here on a sourced order (`cases::open` writes the step) ─▶ step opening ──POST …/cases (ask first on a retry)──▶ open
 //!   open ──callback / poll──▶ the upstream's case as it stands:
 //!        reissue offered ──▶ its keys offered to the buyer here (the shop's 12 h clock stops)
 //!        top-up redone   ──▶ a fulfilment offered here
@@ -20,69 +20,19 @@
 
 use serde_json::json;
 
-use super::model::{ConnectionId, Protocol, StepState};
+pub use super::relay_port::{RelayRead, RelayState, RelayTx, UpstreamCase};
+
 use super::order::{POLL_SECS, backoff_secs};
 use crate::cases::{Case, CaseState, FromSource, from_source, record};
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
-use crate::evidence::NewEvent;
 use crate::ports::Tx;
 use crate::stock::port::ClaimedUnit;
-use crate::values::{CaseId, OrderId};
+use crate::values::CaseId;
 
 /// An upstream case that cannot be opened is given up after this long
 /// (the case here has been decided on its own clocks by then).
 pub const GIVE_UP_SECS: i64 = 2 * 86_400;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RelayState {
-    /// Not yet opened upstream (or the answer was lost).
-    Opening,
-    /// Open upstream: asked about until it closes there.
-    Open,
-    /// Closed upstream: nothing more to ask.
-    Closed,
-    /// Refused upstream, or given up.
-    Failed,
-}
-
-impl RelayState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RelayState::Opening => "opening",
-            RelayState::Open => "open",
-            RelayState::Closed => "closed",
-            RelayState::Failed => "failed",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [RelayState::Opening, RelayState::Open, RelayState::Closed, RelayState::Failed]
-            .into_iter()
-            .find(|r| r.as_str() == s)
-    }
-}
-
-/// The step row of a relayed case (`upstream_cases`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UpstreamCase {
-    pub case_id: CaseId,
-    pub order_id: OrderId,
-    pub connection_id: ConnectionId,
-    /// This site's order number: the upstream knows the order by it.
-    pub downstream_order_no: String,
-    pub state: RelayState,
-    pub upstream_case_id: Option<i64>,
-    /// The upstream case's state as last seen.
-    pub upstream_state: Option<String>,
-    /// What came down already: `reissue`, `fulfil`, `refund`, `recovered`, `noted`.
-    pub applied: Option<String>,
-    pub attempts: i64,
-    pub next_attempt_at: Option<Timestamp>,
-    pub last_error: Option<String>,
-    pub created_at: Timestamp,
-    pub updated_at: Timestamp,
-}
 
 /// The upstream's case as it stands, in this site's words (units sealed here).
 #[derive(Debug, Clone)]
@@ -110,57 +60,6 @@ pub enum CaseAnswer {
     Unknown {
         error: String,
     },
-}
-
-/// What persistence keeps of relayed cases.
-pub trait RelayRead {
-    fn upstream_case(&mut self, case: CaseId) -> Result<Option<UpstreamCase>>;
-    /// The relayed case a callback about `upstream_case_id` on `connection` is for.
-    fn upstream_case_by_source(
-        &mut self,
-        connection: ConnectionId,
-        upstream_case_id: i64,
-    ) -> Result<Option<UpstreamCase>>;
-    fn next_relay_due(&mut self) -> Result<Option<Timestamp>>;
-}
-
-pub trait RelayTx: RelayRead {
-    fn insert_upstream_case(&mut self, c: &UpstreamCase) -> Result<()>;
-    fn update_upstream_case(&mut self, c: &UpstreamCase) -> Result<()>;
-    /// Due rows, locked (`SKIP LOCKED`), moved to `lease_until`, `attempts` + 1.
-    fn claim_upstream_cases(
-        &mut self,
-        now: Timestamp,
-        lease_until: Timestamp,
-        limit: usize,
-    ) -> Result<Vec<UpstreamCase>>;
-}
-
-/// Called as a case opens: a case on an order delivered by an upstream site is relayed there.
-pub(crate) fn relay(tx: &mut dyn Tx, now: Timestamp, case: &Case) -> Result<()> {
-    let Some(step) = tx.upstream_order(case.order_id)? else { return Ok(()) };
-    // Only a Youying site takes cases; a direct-top-up supplier's order is the shop's own to answer for.
-    let site = tx.connection(step.connection_id)?.is_some_and(|c| c.protocol == Protocol::Youying);
-    if step.state != StepState::Done || !site {
-        return Ok(());
-    }
-    tx.insert_upstream_case(&UpstreamCase {
-        case_id: case.id,
-        order_id: case.order_id,
-        connection_id: step.connection_id,
-        downstream_order_no: step.downstream_order_no.clone(),
-        state: RelayState::Opening,
-        upstream_case_id: None,
-        upstream_state: None,
-        applied: None,
-        attempts: 0,
-        next_attempt_at: Some(now),
-        last_error: None,
-        created_at: now,
-        updated_at: now,
-    })?;
-    let detail = json!({ "upstream": step.connection_id.0, "upstream_order_no": step.upstream_order_no });
-    tx.append(NewEvent::new(now, None, "case.relaying", case.subject(), detail))
 }
 
 /// Acts on what the upstream said about the relayed case `id`; returns the row after.

@@ -520,3 +520,15 @@ http_test!(a_top_up_stuck_upstream_misses_its_promise_like_any_other, |app| {
     assert_eq!(s, StatusCode::OK);
     assert_eq!(app.balance(&buyer).await, 5_000);
 });
+
+http_test!(a_removed_upstream_can_be_connected_again, |app| {
+    let (owner, shop, uid, up) = docked(&app).await;
+    let (s, e) = connect(&app, &owner, shop, &up.base_url(), SECRET).await;
+    assert_eq!((s, e["reason"].as_str()), (StatusCode::CONFLICT, Some("duplicate")), "{e}");
+    let path = format!("/api/v1/shops/{shop}/upstreams/{uid}");
+    let (s, _) = app.call(reqwest::Method::DELETE, &path, Some(&owner.token), None).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, c) = connect(&app, &owner, shop, &up.base_url(), SECRET).await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    assert_ne!(c["id"].as_i64(), Some(uid));
+});

@@ -18,3 +18,8 @@ CREATE INDEX supplier_bindings_connection_idx ON supplier_bindings (connection_i
 
 ALTER TABLE upstream_orders ADD COLUMN sku TEXT;
 ALTER TABLE upstream_orders ADD COLUMN account TEXT;
+
+-- A removed connection stays on file (orders refer to it) but no longer
+-- stands in the way of connecting the same address and key again.
+DROP INDEX upstream_connections_uq;
+CREATE UNIQUE INDEX upstream_connections_uq ON upstream_connections (shop_id, base_url, key_id) WHERE removed_at IS NULL;
