@@ -23,18 +23,25 @@ pub fn load_connection(tx: &mut dyn ReadTx, actor: &User, shop: ShopId, id: Conn
 
 /// Stores a connection the server has checked (address rule, signed ping).
 pub fn connect(tx: &mut dyn Tx, now: Timestamp, actor: &User, c: &NewConnection) -> Result<Connection> {
+    let detail = json!({ "shop_id": c.shop_id.0, "base_url": c.base_url, "key_id": c.key_id, "site": c.site_name });
+    insert(tx, now, actor, c, "upstream.connected", detail)
+}
+
+/// A checked connection of either protocol stored, once per shop, address and key.
+pub(crate) fn insert(
+    tx: &mut dyn Tx,
+    now: Timestamp,
+    actor: &User,
+    c: &NewConnection,
+    event: &'static str,
+    detail: serde_json::Value,
+) -> Result<Connection> {
     shops::load(tx, actor, c.shop_id, ShopAction::Manage)?;
     if tx.connections_of_shop(c.shop_id)?.iter().any(|x| x.base_url == c.base_url && x.key_id == c.key_id) {
         return Err(Error::Conflict(Conflict::Duplicate));
     }
     let id = tx.insert_connection(c, now)?;
-    tx.append(NewEvent::new(
-        now,
-        Some(actor.id),
-        "upstream.connected",
-        format!("upstream:{}", id.0),
-        json!({ "shop_id": c.shop_id.0, "base_url": c.base_url, "key_id": c.key_id, "site": c.site_name }),
-    ))?;
+    tx.append(NewEvent::new(now, Some(actor.id), event, format!("upstream:{}", id.0), detail))?;
     tx.connection(id)?.ok_or(Error::NotFound)
 }
 

@@ -30,12 +30,29 @@ pub const POLL_SECS: i64 = 60;
 /// Writes the step row of a fresh order of a mapped product, due at once.
 pub(crate) fn enqueue(tx: &mut dyn Tx, now: Timestamp, order: &Order, m: &Mapping) -> Result<()> {
     tx.insert_upstream_order(&UpstreamOrder {
-        order_id: order.id,
-        connection_id: m.connection_id,
         upstream_product_id: m.upstream_product_id,
+        max_unit_price_fen: m.max_unit_price(),
+        ..fresh_step(order, m.connection_id, now)
+    })?;
+    tx.append(NewEvent::new(
+        now,
+        None,
+        "order.sourcing",
+        format!("order:{}", order.no),
+        json!({ "upstream": m.connection_id.0, "upstream_product_id": m.upstream_product_id, "max_unit_price_fen": m.max_unit_price() }),
+    ))
+}
+
+/// The step row of a fresh order at `connection`, due at once (callers set
+/// what to order there).
+pub(crate) fn fresh_step(order: &Order, connection: super::model::ConnectionId, now: Timestamp) -> UpstreamOrder {
+    UpstreamOrder {
+        order_id: order.id,
+        connection_id: connection,
+        upstream_product_id: 0,
         downstream_order_no: order.no.clone(),
         quantity: order.quantity,
-        max_unit_price_fen: m.max_unit_price(),
+        max_unit_price_fen: order.unit_price.get().max(1),
         topup_target: order.topup_target.clone(),
         sku: None,
         account: None,
@@ -46,14 +63,7 @@ pub(crate) fn enqueue(tx: &mut dyn Tx, now: Timestamp, order: &Order, m: &Mappin
         last_error: None,
         created_at: now,
         updated_at: now,
-    })?;
-    tx.append(NewEvent::new(
-        now,
-        None,
-        "order.sourcing",
-        format!("order:{}", order.no),
-        json!({ "upstream": m.connection_id.0, "upstream_product_id": m.upstream_product_id, "max_unit_price_fen": m.max_unit_price() }),
-    ))
+    }
 }
 
 /// What [`answered`] did.

@@ -13,7 +13,7 @@
 
 use serde_json::json;
 
-use super::model::{Binding, Connection, ConnectionId, NewConnection, Protocol, StepState, UpstreamOrder};
+use super::model::{Binding, Connection, ConnectionId, NewConnection, Protocol, UpstreamOrder};
 use crate::accounts::port::User;
 use crate::authz::ShopAction;
 use crate::catalogue::ProductKind;
@@ -46,22 +46,11 @@ pub fn suppliers_of(tx: &mut dyn ReadTx, actor: &User, shop: ShopId) -> Result<V
 
 /// Stores a supplier the server has checked (address rule, signed query answered).
 pub fn add(tx: &mut dyn Tx, now: Timestamp, actor: &User, c: &NewConnection) -> Result<Connection> {
-    shops::load(tx, actor, c.shop_id, ShopAction::Manage)?;
     if c.protocol != Protocol::HttpJson {
         return Err(Error::Invalid { field: "protocol", reason: "not_a_supplier" });
     }
-    if tx.connections_of_shop(c.shop_id)?.iter().any(|x| x.base_url == c.base_url && x.key_id == c.key_id) {
-        return Err(Error::Conflict(Conflict::Duplicate));
-    }
-    let id = tx.insert_connection(c, now)?;
-    tx.append(NewEvent::new(
-        now,
-        Some(actor.id),
-        "supplier.added",
-        format!("upstream:{}", id.0),
-        json!({ "shop_id": c.shop_id.0, "base_url": c.base_url, "app_id": c.key_id, "name": c.site_name }),
-    ))?;
-    tx.connection(id)?.ok_or(Error::NotFound)
+    let detail = json!({ "shop_id": c.shop_id.0, "base_url": c.base_url, "app_id": c.key_id, "name": c.site_name });
+    super::connect::insert(tx, now, actor, c, "supplier.added", detail)
 }
 
 /// Removes a supplier no product is bound to (unbind first). The row stays for its orders.
@@ -160,24 +149,11 @@ fn account_of(order: &Order, field: &str) -> String {
 /// Writes the step row of a fresh order of a bound product, due at once (the
 /// sibling of `order::enqueue`, in the checkout's transaction).
 pub(crate) fn enqueue(tx: &mut dyn Tx, now: Timestamp, order: &Order, b: &Binding) -> Result<()> {
+    // No price rule: the most this order may cost is what the buyer paid for a unit (`fresh_step`).
     tx.insert_upstream_order(&UpstreamOrder {
-        order_id: order.id,
-        connection_id: b.connection_id,
-        upstream_product_id: 0,
-        downstream_order_no: order.no.clone(),
-        quantity: order.quantity,
-        // No price rule: the most this order may cost is what the buyer paid for a unit.
-        max_unit_price_fen: order.unit_price.get().max(1),
-        topup_target: order.topup_target.clone(),
         sku: Some(b.sku.clone()),
         account: Some(account_of(order, &b.account_field)),
-        state: StepState::Placing,
-        attempts: 0,
-        next_attempt_at: Some(now),
-        upstream_order_no: None,
-        last_error: None,
-        created_at: now,
-        updated_at: now,
+        ..super::order::fresh_step(order, b.connection_id, now)
     })?;
     tx.append(NewEvent::new(
         now,
