@@ -19,6 +19,7 @@ use youying_dock::wire;
 use super::open_wire::{self, OpenError, OpenResult, caller_level};
 use crate::app::orders::random_u64;
 use crate::state::App;
+use youying_core::orders::OrderState;
 
 /// Requests to the open API carry at most this much body.
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -171,7 +172,20 @@ pub async fn place<S: Store>(app: &App<S>, c: &Caller, req: &wire::PlaceOrder) -
     };
     match placed {
         Placed::PriceChanged { current_unit_price } => Err(OpenError::price_changed(current_unit_price.get())),
-        Placed::Order(out) => {
+        Placed::Order(mut out) => {
+            if out.order.state == OrderState::Sourcing {
+                // As a buyer's checkout does: up to 10 s for the upstream, so the keys are in this answer.
+                let id = out.order.id;
+                (out.order, out.units) = match crate::app::orders::await_source(app, id).await {
+                    Ok(done) => done,
+                    // Refused upstream: the order stands refunded, as a retry would show it.
+                    Err(_) => {
+                        app.store
+                            .read(move |tx| Ok((tx.order(id)?.ok_or(Error::NotFound)?, tx.order_units(id)?)))
+                            .await?
+                    }
+                };
+            }
             let link = open_wire::link_of(app, out.order.id).await?;
             Ok((out.replay, open_wire::order(app, &out.order, &link, &out.units)?))
         }

@@ -151,7 +151,7 @@ const SOURCE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 /// Places a fresh order of a mapped product upstream at once and waits for it
 /// a while. The step runs in its own task: a slow upstream is left to finish
 /// there, never cut off halfway. A refusal has refunded the buyer: said plainly.
-async fn await_source<S: Store>(app: &App<S>, id: OrderId) -> ApiResult<(Order, Vec<ClaimedUnit>)> {
+pub(crate) async fn await_source<S: Store>(app: &App<S>, id: OrderId) -> ApiResult<(Order, Vec<ClaimedUnit>)> {
     let a = app.clone();
     let deadline = tokio::time::Instant::now() + SOURCE_WAIT;
     let task = tokio::spawn(async move { crate::sourcing::run_orders(&a, Some(id)).await });

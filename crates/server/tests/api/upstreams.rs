@@ -341,6 +341,12 @@ http_test!(a_resold_order_of_a_mapped_product_calls_its_caller_back_when_deliver
     let last = rx.hits().last().unwrap().json();
     assert_eq!(last["order"]["state"], "delivered", "{last}");
     assert_eq!(last["order"]["units"].as_array().map(Vec::len), Some(1), "{last}");
+    // With the upstream answering, the caller gets the key in its own answer, as a buyer here does.
+    let body =
+        json!({ "product_id": product, "quantity": 1, "downstream_order_no": "C-2", "max_unit_price_fen": 100_000 });
+    let (s, o) = app.open_post(&key, "/api/open/v1/orders", &body).await;
+    assert_eq!((s, o["state"].as_str()), (StatusCode::CREATED, Some("delivered")), "{o}");
+    assert_eq!(o["units"][0]["code"].as_str(), Some(up.keys_of(o["order_no"].as_str().unwrap())[0].as_str()));
 });
 
 // ── Cases on sourced orders, relayed upstream (the promise end to end) ──
