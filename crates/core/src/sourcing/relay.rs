@@ -30,8 +30,8 @@ use crate::ports::Tx;
 use crate::stock::port::ClaimedUnit;
 use crate::values::CaseId;
 
-/// An upstream case that cannot be opened is given up after this long
-/// (the case here has been decided on its own clocks by then).
+/// An upstream that does not answer about a case is given up this long after
+/// the case opened (the case here has been decided on its own clocks by then).
 pub const GIVE_UP_SECS: i64 = 2 * 86_400;
 
 /// The upstream's case as it stands, in this site's words (units sealed here).
@@ -73,7 +73,8 @@ pub fn case_answered(tx: &mut dyn Tx, now: Timestamp, id: CaseId, answer: &CaseA
     match answer {
         CaseAnswer::Unknown { error } => {
             row.last_error = Some(error.chars().take(300).collect());
-            if row.state == RelayState::Opening && now.millis_since(row.created_at) >= GIVE_UP_SECS * 1000 {
+            // Unheard of for two days (opening, or asked about since): given up.
+            if now.millis_since(row.created_at) >= GIVE_UP_SECS * 1000 {
                 row.state = RelayState::Failed;
                 row.next_attempt_at = None;
                 let detail = json!({ "code": "unreachable", "message": row.last_error });

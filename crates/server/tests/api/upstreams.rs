@@ -538,3 +538,21 @@ http_test!(a_removed_upstream_can_be_connected_again, |app| {
     assert_eq!(s, StatusCode::CREATED, "{c}");
     assert_ne!(c["id"].as_i64(), Some(uid));
 });
+
+http_test!(an_upstream_silent_for_two_days_is_given_up_on_and_the_case_here_ends_on_its_own_clocks, |app| {
+    let (owner, buyer, _no, id, up) = sourced_case(&app).await;
+    up.faults(|f| f.down = true);
+    assert_eq!(relay(&app, 0).await, 1);
+    // The case here ends on its own clocks: the silent shop's breach and the buyer refunded at 12 h.
+    app.advance(43_200).await;
+    assert_eq!(case(&app, &buyer, id).await["case"]["outcome"], "auto_refund_merchant_silent");
+    assert_eq!(app.balance(&buyer).await, 5_000);
+    let mut asked = 0;
+    while relay(&app, 3_600).await == 1 {
+        asked += 1;
+        assert!(asked < 60, "never given up");
+    }
+    let c = case(&app, &owner, id).await;
+    assert!(kinds(&c).contains(&"case.upstream_refused".to_owned()), "{c}");
+    assert_eq!(relay(&app, 86_400).await, 0, "asked no more");
+});
