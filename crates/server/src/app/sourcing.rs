@@ -193,6 +193,37 @@ fn refused(e: &ConnectError) -> Error {
     }
 }
 
+/// A connection's key (`key_field`: `key_id`, or a supplier's `app_id`) and secret, trimmed and bounded.
+pub(crate) fn credentials(key: &str, key_field: &'static str, secret: &str) -> Result<(String, String)> {
+    let (key, secret) = (key.trim(), secret.trim());
+    if key.is_empty() || key.len() > 100 || key.chars().any(char::is_control) {
+        return Err(Error::Invalid { field: key_field, reason: "length_1_100" });
+    }
+    if secret.is_empty() || secret.len() > 200 {
+        return Err(Error::Invalid { field: "secret", reason: "length_1_200" });
+    }
+    Ok((key.to_owned(), secret.to_owned()))
+}
+
+/// A connection's base URL, trimmed and checked against the address rule in
+/// force; with that rule, for the client that will call it.
+pub(crate) async fn checked_url<S: Store>(app: &App<S>, raw: &str) -> Result<(String, bool)> {
+    let allow = allow_private(app).await?;
+    let url = raw.trim().trim_end_matches('/').to_owned();
+    egress::check(&url, allow).await.map_err(|e| Error::Invalid { field: "base_url", reason: e.reason() })?;
+    Ok((url, allow))
+}
+
+/// The local order that `downstream_order_no` names, if its step is on connection `id`.
+pub(crate) async fn order_on<S: Store>(app: &App<S>, id: ConnectionId, no: String) -> Result<Option<OrderId>> {
+    app.store
+        .read(move |tx| {
+            let Some(o) = tx.order_by_no(&no)? else { return Ok(None) };
+            Ok(tx.upstream_order(o.id)?.filter(|s| s.connection_id == id).map(|_| o.id))
+        })
+        .await
+}
+
 /// Checks the address and the key with a signed ping, then stores the connection.
 pub async fn connect<S: Store>(
     app: &App<S>,
@@ -202,17 +233,8 @@ pub async fn connect<S: Store>(
 ) -> Result<ConnectionView> {
     let a = actor.clone();
     app.store.read(move |tx| shops::load(tx, &a, shop, ShopAction::Manage).map(|_| ())).await?;
-    let key_id = req.key_id.trim().to_owned();
-    let secret = req.secret.trim().to_owned();
-    if key_id.is_empty() || key_id.len() > 100 {
-        return Err(Error::Invalid { field: "key_id", reason: "length_1_100" });
-    }
-    if secret.is_empty() || secret.len() > 200 {
-        return Err(Error::Invalid { field: "secret", reason: "length_1_200" });
-    }
-    let allow = allow_private(app).await?;
-    let url = req.base_url.trim().trim_end_matches('/').to_owned();
-    egress::check(&url, allow).await.map_err(|e| Error::Invalid { field: "base_url", reason: e.reason() })?;
+    let (key_id, secret) = credentials(&req.key_id, "key_id", &req.secret)?;
+    let (url, allow) = checked_url(app, &req.base_url).await?;
     let client = crate::sourcing::client::DockClient::new(
         app.egress.client(allow).clone(),
         &url,
@@ -385,15 +407,7 @@ pub async fn callback<S: Store>(
         };
     }
     let Some(order) = parsed.order else { return Ok(None) };
-    let no = order.downstream_order_no.clone();
-    let local: Option<OrderId> = app
-        .store
-        .read(move |tx| {
-            let Some(o) = tx.order_by_no(&no)? else { return Ok(None) };
-            Ok(tx.upstream_order(o.id)?.filter(|s| s.connection_id == id).map(|_| o.id))
-        })
-        .await
-        .map_err(|_| CallbackRefused::UnknownOrder)?;
+    let local = order_on(app, id, order.downstream_order_no.clone()).await.ok().flatten();
     let local = local.ok_or(CallbackRefused::UnknownOrder)?;
     apply(app, local, answer_of(order)).await.map(Some).map_err(|_| CallbackRefused::NotUnderstood)
 }

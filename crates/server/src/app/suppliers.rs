@@ -15,11 +15,10 @@ use youying_core::ports::Store;
 use youying_core::shops;
 use youying_core::sourcing::supplier::{self, BindInput};
 use youying_core::sourcing::{self, Binding, Connection, ConnectionId, Protocol, StepOutcome};
-use youying_core::values::{OrderId, ProductId, ShopId};
+use youying_core::values::{ProductId, ShopId};
 use youying_dock::supplier::Supplier;
 
-use crate::egress;
-use crate::sourcing::{allow_private, apply, topup};
+use crate::sourcing::{apply, topup};
 use crate::state::App;
 use crate::supplier::{Heard, HttpJsonSupplier, Refusal};
 
@@ -107,21 +106,14 @@ pub fn supplier_view(c: &Connection, bound: &[Binding]) -> SupplierView {
     }
 }
 
-fn checked(req: &AddSupplierRequest) -> Result<(String, String, String, String)> {
+fn checked(req: &AddSupplierRequest) -> Result<(String, String, String)> {
     let name = req.name.trim().to_owned();
     let n = name.chars().count();
     if !(2..=40).contains(&n) || name.chars().any(|c| c.is_control() || c == '<' || c == '>') {
         return Err(Error::Invalid { field: "name", reason: "length_2_40" });
     }
-    let app_id = req.app_id.trim().to_owned();
-    if app_id.is_empty() || app_id.len() > 100 || app_id.chars().any(char::is_control) {
-        return Err(Error::Invalid { field: "app_id", reason: "length_1_100" });
-    }
-    let secret = req.secret.trim().to_owned();
-    if secret.is_empty() || secret.len() > 200 {
-        return Err(Error::Invalid { field: "secret", reason: "length_1_200" });
-    }
-    Ok((name, req.base_url.trim().trim_end_matches('/').to_owned(), app_id, secret))
+    let (app_id, secret) = super::sourcing::credentials(&req.app_id, "app_id", &req.secret)?;
+    Ok((name, app_id, secret))
 }
 
 /// Checks the address, then asks about a number that cannot exist, signed:
@@ -130,9 +122,8 @@ fn checked(req: &AddSupplierRequest) -> Result<(String, String, String, String)>
 pub async fn add<S: Store>(app: &App<S>, actor: User, shop: ShopId, req: &AddSupplierRequest) -> Result<SupplierView> {
     let a = actor.clone();
     app.store.read(move |tx| shops::load(tx, &a, shop, ShopAction::Manage).map(|_| ())).await?;
-    let (name, url, app_id, secret) = checked(req)?;
-    let allow = allow_private(app).await?;
-    egress::check(&url, allow).await.map_err(|e| Error::Invalid { field: "base_url", reason: e.reason() })?;
+    let (name, app_id, secret) = checked(req)?;
+    let (url, allow) = super::sourcing::checked_url(app, &req.base_url).await?;
     let probe = HttpJsonSupplier::new(&url, &app_id, &secret);
     let now = app.now();
     let no = format!("YYCHECK{}", now.millis());
@@ -233,14 +224,7 @@ pub async fn callback<S: Store>(
     let (no, outcome) = Supplier::new(c.key_id.clone(), secret)
         .callback(&value, app.now().secs())
         .map_err(|_| CallbackRefused::Unverified)?;
-    let local: Option<OrderId> = app
-        .store
-        .read(move |tx| {
-            let Some(o) = tx.order_by_no(&no)? else { return Ok(None) };
-            Ok(tx.upstream_order(o.id)?.filter(|s| s.connection_id == id).map(|_| o.id))
-        })
-        .await
-        .map_err(|_| CallbackRefused::UnknownOrder)?;
+    let local = super::sourcing::order_on(app, id, no).await.ok().flatten();
     let local = local.ok_or(CallbackRefused::UnknownOrder)?;
     let order_no = value.get("order_no").and_then(serde_json::Value::as_str).unwrap_or_default();
     apply(app, local, topup::answer_of(outcome, order_no)).await.map_err(|e| {
