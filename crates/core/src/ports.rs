@@ -20,6 +20,7 @@ use crate::catalogue::port::{CatalogueRead, CatalogueTx};
 use crate::chat::bot::port::{BotRead, BotTx};
 use crate::chat::port::{ChatRead, ChatTx};
 use crate::clock::Timestamp;
+use crate::deadline::heartbeat::{OutageRead, OutageTx};
 use crate::deadline::model::{Deadline, NewDeadline};
 use crate::enforcement::port::{EnforcementRead, EnforcementTx};
 use crate::error::Result;
@@ -70,6 +71,7 @@ pub trait ReadTx:
     + OutboundRead
     + SourcingRead
     + RelayRead
+    + OutageRead
 {
     fn deadline(&mut self, id: DeadlineId) -> Result<Option<Deadline>>;
     fn next_due(&mut self) -> Result<Option<Timestamp>>;
@@ -106,6 +108,7 @@ pub trait Tx:
     + OutboundTx
     + SourcingTx
     + RelayTx
+    + OutageTx
 {
     // deadlines
     fn schedule(&mut self, d: &NewDeadline) -> Result<DeadlineId>;

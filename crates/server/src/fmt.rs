@@ -4,6 +4,15 @@
 use youying_core::Timestamp;
 use youying_core::money::Fen;
 
+/// Published figures — reply times with a tenth of a second, shares as
+/// percentages with two decimals and their exact fraction — rounded only in
+/// the measured party's favour. They live in the core, because the grade
+/// formula words its own components with them; every page, report and JSON
+/// view reaches them through here.
+pub use youying_core::grades::shown::{
+    Better, fmt_basis_points, fmt_share, fmt_wait, percent_exact, share_basis_points, wait_secs,
+};
+
 /// Milliseconds since the epoch as Beijing time, `YYYY-MM-DD HH:MM`.
 pub fn fmt_time(t: Timestamp) -> String {
     let secs = t.secs() + 8 * 3600;

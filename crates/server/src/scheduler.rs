@@ -1,12 +1,16 @@
 //! The deadline scheduler: a thin loop around the core's step function. It
 //! sleeps until the earliest pending deadline (or until woken by a new, earlier
 //! one), fires everything due in batches, and records how late each firing was.
+//! It also writes the platform's heartbeat; an instance that starts after a
+//! gap records an outage first, so deadlines that lapsed meanwhile are graced
+//! (`youying_core::deadline::outage`).
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use tokio::sync::watch;
 use youying_core::Timestamp;
+use youying_core::deadline::outage::{self, BEAT_EVERY_MS, Outage};
 use youying_core::deadline::{self, Outcome};
 use youying_core::error::Result;
 use youying_core::ports::Store;
@@ -31,6 +35,7 @@ pub async fn run_due<S: Store>(app: &App<S>) -> Result<Outcome> {
         let full = out.fired + out.failed >= BATCH;
         total.fired += out.fired;
         total.failed += out.failed;
+        total.graced += out.graced;
         total.lateness_ms.extend(out.lateness_ms);
         if !full {
             if total.fired > 0 {
@@ -53,12 +58,42 @@ fn record(out: &Outcome) {
     metrics::counter!("youying_deadline_failures_total").increment(out.failed as u64);
 }
 
+/// Writes the heartbeat at the clock's `now`; with `check` (this instance
+/// is starting) a gap since the last beat is recorded as an outage first.
+pub async fn heartbeat<S: Store>(app: &App<S>, check: bool) -> Result<Option<Outage>> {
+    let now = app.now();
+    let found = app.store.write(move |tx| outage::beat(tx, now, check)).await?;
+    if let Some(o) = &found {
+        tracing::warn!(from = o.from.millis(), to = o.to.millis(), "platform outage recorded");
+    }
+    Ok(found)
+}
+
 /// The loop. Returns when `shutdown` turns true.
 pub async fn run<S: Store>(app: App<S>, mut shutdown: watch::Receiver<bool>) {
     let mut graded_at = i64::MIN;
+    // Real time of this instance's last heartbeat: a fake clock may jump, a
+    // running loop is the platform running.
+    let mut beaten: Option<std::time::Instant> = None;
     loop {
         if *shutdown.borrow() {
             return;
+        }
+        let beat_due = beaten.is_none_or(|b| b.elapsed() >= Duration::from_millis(BEAT_EVERY_MS.unsigned_abs()));
+        if beat_due {
+            match heartbeat(&app, beaten.is_none()).await {
+                Ok(_) => beaten = Some(std::time::Instant::now()),
+                Err(e) => tracing::error!(error = %e, "heartbeat failed"),
+            }
+        }
+        if beaten.is_none() {
+            // Nothing fires before the start has looked for an outage: a
+            // deadline that lapsed while we were down must not charge anyone.
+            tokio::select! {
+                () = tokio::time::sleep(MAX_IDLE) => {}
+                _ = shutdown.changed() => {}
+            }
+            continue;
         }
         if let Err(e) = run_due(&app).await {
             tracing::error!(error = %e, "deadline step failed");

@@ -105,12 +105,19 @@ impl<C: Conn> TrustRead for SqlTx<'_, C> {
             .iter()
             .map(|r| {
                 let (asked, answered) = (r.time(0)?, r.time(1)?);
-                // The platform's clock starts when it took the conversation over.
-                let start = match r.opt_time(3)? {
-                    Some(t) if platform && t > asked && t <= answered => t,
+                // The platform's clock starts when it took the conversation over;
+                // a shop's reply after that is a late one, timed from the question.
+                let taken_over = r.opt_time(3)?.filter(|t| *t > asked && *t <= answered);
+                let start = match taken_over {
+                    Some(t) if platform => t,
                     _ => asked,
                 };
-                Ok(ReplyMark { asked_at: start, answered_at: answered, in_time: r.int(2)? != 0 })
+                Ok(ReplyMark {
+                    asked_at: start,
+                    answered_at: answered,
+                    in_time: r.int(2)? != 0,
+                    after_takeover: !platform && taken_over.is_some(),
+                })
             })
             .collect()
     }

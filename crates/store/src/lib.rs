@@ -13,6 +13,7 @@ mod levels;
 mod mail;
 mod market;
 mod migrate;
+mod outage;
 mod outbound;
 mod payments;
 pub mod postgres;

@@ -7,7 +7,9 @@
 //! directly, so that declaring a deadline never depends on the features the
 //! step function calls.
 
+pub mod heartbeat;
 pub mod model;
+pub mod outage;
 pub mod run;
 
 pub use model::{

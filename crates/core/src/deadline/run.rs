@@ -5,6 +5,7 @@
 use serde_json::json;
 
 use super::model::{Deadline, Due, FIRED_EVENT, FIRED_SUBJECT, FiredRecord};
+use super::outage::{self, Outage};
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::evidence::NewEvent;
@@ -18,6 +19,8 @@ pub struct Outcome {
     pub failed: usize,
     /// Lateness (fire time − due time) of each fired deadline, in milliseconds.
     pub lateness_ms: Vec<i64>,
+    /// Deadlines that fell due during an outage, moved past it instead of firing.
+    pub graced: usize,
 }
 
 /// A failed handler is retried after this long, growing with each attempt.
@@ -28,14 +31,25 @@ const RETRY_MAX_MS: i64 = 60_000;
 /// runs inside a savepoint: one failing handler is rolled back and retried later
 /// without undoing the others. A deadline is marked fired in the same
 /// transaction as its handler's effects, so it fires exactly once. One
-/// [`FIRED_EVENT`] records every deadline the step fired.
+/// [`FIRED_EVENT`] records every deadline the step fired. A deadline that fell
+/// due while the platform was down is graced instead ([`outage::grace`]).
 pub fn run_due(tx: &mut dyn Tx, now: Timestamp, limit: usize) -> Result<Outcome> {
     let mut out = Outcome::default();
     let mut records = Vec::new();
-    for d in tx.claim_due(now, limit)? {
+    let due = tx.claim_due(now, limit)?;
+    // Claimed earliest first: the outages that can matter ended after the first.
+    let outages = match due.first() {
+        Some(first) => tx.outages_since(first.due_at)?,
+        None => Vec::new(),
+    };
+    for d in due {
         tx.savepoint()?;
-        match fire_one(tx, &d, now) {
-            Ok(fired) => {
+        match step_one(tx, &d, now, &outages) {
+            Ok(Step::Graced) => {
+                tx.release_savepoint()?;
+                out.graced += 1;
+            }
+            Ok(Step::Fired(fired)) => {
                 tx.release_savepoint()?;
                 if fired {
                     out.fired += 1;
@@ -63,6 +77,21 @@ pub fn run_due(tx: &mut dyn Tx, now: Timestamp, limit: usize) -> Result<Outcome>
         tx.append(NewEvent::new(now, None, FIRED_EVENT, FIRED_SUBJECT, json!({ "fired": records })))?;
     }
     Ok(out)
+}
+
+enum Step {
+    Graced,
+    /// Whether it was still pending and fired.
+    Fired(bool),
+}
+
+fn step_one(tx: &mut dyn Tx, d: &Deadline, now: Timestamp, outages: &[Outage]) -> Result<Step> {
+    for o in outages.iter().filter(|o| o.covers(d.due_at)) {
+        if outage::grace(tx, now, d, o)? {
+            return Ok(Step::Graced);
+        }
+    }
+    fire_one(tx, d, now).map(Step::Fired)
 }
 
 /// Runs `d`'s handler and marks it fired; false when it was no longer pending.

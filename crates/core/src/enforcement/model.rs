@@ -18,16 +18,20 @@ pub enum BreachKind {
     PlatformCaseUnresolved,
     /// A buyer's message to the platform left unanswered.
     PlatformChatReply,
+    /// A deadline fell due while no instance of the platform ran: the party
+    /// that owed it was given a fresh period, and the lapse is the platform's.
+    PlatformOutage,
     /// A direct top-up not delivered in its promised time.
     TopupLate,
 }
 
 impl BreachKind {
-    pub const ALL: [BreachKind; 5] = [
+    pub const ALL: [BreachKind; 6] = [
         BreachKind::CaseSilence,
         BreachKind::ChatReply,
         BreachKind::PlatformCaseUnresolved,
         BreachKind::PlatformChatReply,
+        BreachKind::PlatformOutage,
         BreachKind::TopupLate,
     ];
 
@@ -37,6 +41,7 @@ impl BreachKind {
             BreachKind::ChatReply => "chat_reply",
             BreachKind::PlatformCaseUnresolved => "platform_case_unresolved",
             BreachKind::PlatformChatReply => "platform_chat_reply",
+            BreachKind::PlatformOutage => "platform_outage",
             BreachKind::TopupLate => "topup_late",
         }
     }
@@ -48,7 +53,9 @@ impl BreachKind {
     /// Who the breach is charged to.
     pub fn party(self) -> Party {
         match self {
-            BreachKind::PlatformCaseUnresolved | BreachKind::PlatformChatReply => Party::Platform,
+            BreachKind::PlatformCaseUnresolved | BreachKind::PlatformChatReply | BreachKind::PlatformOutage => {
+                Party::Platform
+            }
             _ => Party::Shop,
         }
     }
@@ -59,6 +66,7 @@ impl BreachKind {
             BreachKind::ChatReply => "超时未回复买家",
             BreachKind::TopupLate => "直充超时未到账",
             BreachKind::CaseSilence => "售后超时未处理",
+            BreachKind::PlatformOutage => "平台停机（期限已顺延）",
             BreachKind::PlatformCaseUnresolved | BreachKind::PlatformChatReply => "其他违规",
         }
     }

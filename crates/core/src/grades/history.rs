@@ -50,8 +50,9 @@ pub struct History {
 pub fn reply_histogram(replies: &[ReplyMark], unanswered: i64) -> Vec<Bucket> {
     let mut out: Vec<Bucket> = REPLY_BUCKETS.iter().map(|(_, l)| Bucket { label: (*l).to_owned(), count: 0 }).collect();
     for r in replies {
-        let s = (r.wait_ms() + 999) / 1000;
-        if let Some(i) = REPLY_BUCKETS.iter().position(|(max, _)| s <= *max) {
+        // Exact: 30.4 s is over 30 s, 30.0 s is not.
+        let ms = r.wait_ms();
+        if let Some(i) = REPLY_BUCKETS.iter().position(|(max, _)| ms <= max.saturating_mul(1000)) {
             out[i].count += 1;
         }
     }
@@ -66,14 +67,15 @@ pub fn history(tx: &mut dyn TrustRead, now: Timestamp, shop: ShopId) -> Result<H
     let cases = tx.cases_opened_between(Some(shop), from, now)?;
     let month = Timestamp::from_millis(now.millis() - WINDOW_SECS * 1000);
     let recent: Vec<ReplyMark> = replies.iter().filter(|r| r.answered_at >= month).copied().collect();
-    let unanswered =
+    let takeovers =
         breaches.iter().filter(|b| b.party == Party::Shop && b.kind == BreachKind::ChatReply && b.at >= month).count()
             as i64;
+    let unanswered = super::port::never_answered(takeovers, &recent);
     let week_of = |t: Timestamp| usize::try_from(((t.millis() - from.millis()) / WEEK_MS).min(WEEKS - 1)).ok();
     let mut weeks: Vec<Week> = (0..WEEKS)
         .map(|i| Week { from: Timestamp::from_millis(from.millis() + i * WEEK_MS), met: 0, missed: 0, cases: 0 })
         .collect();
-    for r in replies.iter().filter(|r| r.in_time) {
+    for r in replies.iter().filter(|r| r.met()) {
         if let Some(w) = week_of(r.answered_at).and_then(|i| weeks.get_mut(i)) {
             w.met += 1;
         }

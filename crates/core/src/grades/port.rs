@@ -17,12 +17,28 @@ pub struct ReplyMark {
     pub asked_at: Timestamp,
     pub answered_at: Timestamp,
     pub in_time: bool,
+    /// A shop's reply that came after the platform took the message over: a
+    /// late reply (the message was answered, late), never in time.
+    pub after_takeover: bool,
 }
 
 impl ReplyMark {
     pub fn wait_ms(&self) -> i64 {
         self.answered_at.millis_since(self.asked_at)
     }
+
+    /// Answered before its deadline (a late reply never is).
+    pub fn met(&self) -> bool {
+        self.in_time && !self.after_takeover
+    }
+}
+
+/// Buyer messages taken over from the shop (`takeovers`, its `chat_reply`
+/// breaches) that never got a shop reply: those the shop answered late, after
+/// the takeover, are answered.
+pub fn never_answered(takeovers: i64, replies: &[ReplyMark]) -> i64 {
+    let late = replies.iter().filter(|r| r.after_takeover).count() as i64;
+    (takeovers - late).max(0)
 }
 
 /// One breach, without its detail.

@@ -38,12 +38,14 @@ pub fn figures(tx: &mut dyn ReadTx, now: Timestamp, shop: ShopId) -> Result<Figu
         tx.breaches_between(Some(shop), from, now)?.into_iter().filter(|b| b.party == Party::Shop).collect();
     let cases = tx.cases_opened_between(Some(shop), from, now)?;
     let (reviews, review_stars) = tx.verified_reviews(shop, from, now)?;
-    let in_time_replies = replies.iter().filter(|r| r.in_time).count() as i64;
+    let in_time_replies = replies.iter().filter(|r| r.met()).count() as i64;
+    let takeovers = breaches.iter().filter(|b| b.kind == BreachKind::ChatReply).count() as i64;
     let in_time_cases = cases.iter().filter(|c| c.merchant_in_time()).count() as i64;
     Ok(Figures {
         orders: tx.orders_between(shop, from, now)?,
         reply_waits_ms: replies.iter().map(super::port::ReplyMark::wait_ms).collect(),
-        unanswered: breaches.iter().filter(|b| b.kind == BreachKind::ChatReply).count() as i64,
+        unanswered: super::port::never_answered(takeovers, &replies),
+        late_replies: replies.iter().filter(|r| r.after_takeover).count() as i64,
         deadlines_met: in_time_replies + in_time_cases,
         deadlines_missed: breaches.len() as i64,
         cases: cases.len() as i64,

@@ -15,6 +15,7 @@ fn diligent() -> Figures {
         orders: 100,
         reply_waits_ms: secs(&[55, 20, 25, 30, 30, 35, 40, 40, 45, 50]),
         unanswered: 0,
+        late_replies: 0,
         deadlines_met: 11,
         deadlines_missed: 0,
         cases: 1,
@@ -33,6 +34,7 @@ fn slow() -> Figures {
         orders: 40,
         reply_waits_ms: secs(&[90, 100, 110, 115, 118, 119, 120, 130, 200, 400]),
         unanswered: 0,
+        late_replies: 0,
         deadlines_met: 20,
         deadlines_missed: 1,
         cases: 1,
@@ -43,16 +45,18 @@ fn slow() -> Figures {
     }
 }
 
-/// 30 orders, 8 buyer messages never answered: p90 unanswered → 0.
-/// Met 0, missed 10 (8 chat + 2 case silences) → 0 ‰ → 0. 2 cases / 30 = 6.66 → 5.
+/// 30 orders, 12 buyer messages never answered (the sample of 10 is reached):
+/// p90 unanswered → 0. Met 0, missed 14 (12 chat + 2 case silences) → 0 ‰ → 0.
+/// 2 cases / 30 = 6.66 → 5.
 /// Platform decided 2/2 → 0. No reviews → 6. Total 11; the unanswered rule → D.
 fn vanished() -> Figures {
     Figures {
         orders: 30,
         reply_waits_ms: vec![],
-        unanswered: 8,
+        unanswered: 12,
+        late_replies: 0,
         deadlines_met: 0,
-        deadlines_missed: 10,
+        deadlines_missed: 14,
         cases: 2,
         platform_cases: 2,
         reviews: 0,
@@ -145,9 +149,103 @@ fn reply_times_fall_into_their_buckets() {
         asked_at: crate::Timestamp::from_millis(0),
         answered_at: crate::Timestamp::from_millis(s * 1000),
         in_time: s <= 120,
+        after_takeover: false,
     };
     let b = history::reply_histogram(&[at(10), at(30), at(31), at(120), at(4000)], 2);
     let counts: Vec<i64> = b.iter().map(|x| x.count).collect();
     assert_eq!(counts, vec![2, 1, 1, 0, 0, 1, 2]);
     assert_eq!(b.last().map(|x| x.label.as_str()), Some("未回复"));
+}
+
+fn reply(asked_s: i64, answered_s: i64, in_time: bool, after_takeover: bool) -> port::ReplyMark {
+    port::ReplyMark {
+        asked_at: crate::Timestamp::from_millis(asked_s * 1000),
+        answered_at: crate::Timestamp::from_millis(answered_s * 1000),
+        in_time,
+        after_takeover,
+    }
+}
+
+#[test]
+fn a_late_reply_is_answered_not_never_answered() {
+    // The shop let the 2 minutes pass (a `chat_reply` breach, the platform
+    // took over), then answered after 5 min 0.4 s: answered, late.
+    let late = [reply(0, 300, true, true)];
+    assert_eq!(port::never_answered(1, &late), 0);
+    assert!(!late[0].met(), "a reply after the takeover is never in time, whatever the platform's clock said");
+    // A takeover the shop never followed up stays unanswered.
+    assert_eq!(port::never_answered(2, &late), 1);
+    assert_eq!(port::never_answered(1, &[reply(0, 30, true, false)]), 1);
+}
+
+#[test]
+fn one_late_reply_on_a_brand_new_shop_is_new_not_d() {
+    // Before: the late reply's wait was measured *and* the breach counted as
+    // unanswered: p90 of 2 → the unanswered one → D, 6/100 with the note
+    // "超过一成买家消息从未得到店铺回复" although the shop did reply.
+    let before =
+        Figures { orders: 1, reply_waits_ms: vec![300_400], unanswered: 1, deadlines_missed: 1, ..Figures::default() };
+    assert_eq!(
+        (grade(&before).grade, grade(&before).rule),
+        (Grade::New, Some("sample")),
+        "even so, too small a sample for D"
+    );
+    // Now: one late reply, nothing unanswered. p90 = 300.4 s → 5 points
+    // (≤ 15 min), met 0/1 → 0, no case → 20 + 15, no review → 6: 46;
+    // 1 order < 20 → 新店, with its measured figures.
+    let f = Figures {
+        orders: 1,
+        reply_waits_ms: vec![300_400],
+        unanswered: 0,
+        late_replies: 1,
+        deadlines_missed: 1,
+        ..Figures::default()
+    };
+    let r = grade(&f);
+    assert_eq!(r.p90, P90::Ms(300_400));
+    assert_eq!(r.components[0].value, "p90 300.4 秒");
+    assert_eq!(r.components[1].value, "0.00 %（0/1）");
+    assert_eq!((r.grade, r.points, r.rule), (Grade::New, 46, Some("new")));
+}
+
+#[test]
+fn the_unanswered_rule_needs_ten_awaited_messages() {
+    // 30 orders, otherwise diligent; only unanswered messages awaited the shop.
+    let quiet =
+        |unanswered: i64| Figures { unanswered, reply_waits_ms: vec![], ..Figures { orders: 30, ..diligent() } };
+    for n in 1..MIN_SAMPLE_MESSAGES {
+        let r = grade(&quiet(n));
+        assert_eq!((r.p90, r.grade, r.rule), (P90::Unanswered, Grade::New, Some("sample")), "{n} messages");
+    }
+    let r = grade(&quiet(MIN_SAMPLE_MESSAGES));
+    assert_eq!((r.grade, r.rule), (Grade::D, Some("unanswered")));
+    // 8 answered + 2 never: 10 awaited, p90 on an unanswered one → D.
+    let mixed = Figures { reply_waits_ms: secs(&[10, 10, 10, 10, 10, 10, 10, 10]), unanswered: 2, ..diligent() };
+    assert_eq!(grade(&mixed).rule, Some("unanswered"));
+    // 7 answered + 2 never: 9 awaited → 新店 with the figures measured.
+    let few = Figures { reply_waits_ms: secs(&[10, 10, 10, 10, 10, 10, 10]), unanswered: 2, ..diligent() };
+    let r = grade(&few);
+    assert_eq!((r.grade, r.rule, r.components[0].value.as_str()), (Grade::New, Some("sample"), "p90 未回复"));
+}
+
+#[test]
+fn figures_keep_their_precision_and_round_only_in_the_shops_favour() {
+    // p90 of a single 60.09 s reply: shown 60.0 秒 and scored as ≤ 60 s (30),
+    // not rounded up to 61 s (20).
+    let r = grade(&Figures { reply_waits_ms: vec![60_090], ..diligent() });
+    assert_eq!((r.components[0].value.as_str(), r.components[0].points), ("p90 60.0 秒", 30));
+    let r = grade(&Figures { reply_waits_ms: vec![60_100], ..diligent() });
+    assert_eq!((r.components[0].value.as_str(), r.components[0].points), ("p90 60.1 秒", 20));
+    // 20 of 21 deadlines: 95.238… % shown 95.24 % (rounded up: more is better).
+    let r = grade(&slow());
+    assert_eq!(r.components[1].value, "95.24 %（20/21）");
+    // 48 999 of 50 000 = 97.998 %: shown 98.00 % and scored as ≥ 98 % (25).
+    let r = grade(&Figures { deadlines_met: 48_999, deadlines_missed: 1_001, ..diligent() });
+    assert_eq!((r.components[1].value.as_str(), r.components[1].points), ("98.00 %（48999/50000）", 25));
+    // 1 of 3 cases decided by the platform: 33.33 % (rounded down: fewer is better).
+    let r = grade(&Figures { cases: 3, platform_cases: 1, ..diligent() });
+    assert_eq!(r.components[3].value, "33.33 %（1/3）");
+    // 4.795 stars shown 4.80 and scored as ≥ 4.8 (10).
+    let r = grade(&Figures { reviews: 200, review_stars: 959, ..diligent() });
+    assert_eq!((r.components[4].value.as_str(), r.components[4].points), ("4.80 星（200 条）", 10));
 }

@@ -12,8 +12,9 @@ use youying_core::grades::P90;
 use youying_core::ports::Store;
 use youying_core::values::ShopId;
 
-use crate::app::public::{ServiceReport, ShopTrust, centi, load_report, load_shop, percent};
+use crate::app::public::{ServiceReport, ShopTrust, load_report, load_shop};
 use crate::error::ApiResult;
+use crate::fmt::{percent_exact, wait_secs};
 use crate::state::App;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -31,19 +32,28 @@ pub struct FiguresView {
     /// Orders in the last 30 days.
     pub orders: i64,
     pub replies_measured: i64,
-    /// Buyer messages the shop never answered (the platform took over).
+    /// Buyer messages the shop never answered (the platform took over and the shop never replied).
     pub unanswered: i64,
-    /// p90 first human reply time; `null` when unanswered or nobody wrote (see `reply_p90_unanswered`).
-    pub reply_p90_secs: Option<i64>,
+    /// Shop replies that came after the platform took the message over (answered, late).
+    pub late_replies: i64,
+    /// p90 first human reply time in seconds with one decimal (cut down, never rounded up);
+    /// `null` when unanswered or nobody wrote (see `reply_p90_unanswered`).
+    pub reply_p90_secs: Option<f64>,
+    /// The same, exact, in milliseconds.
+    pub reply_p90_ms: Option<i64>,
     pub reply_p90_unanswered: bool,
     pub deadlines_met: i64,
     pub deadlines_missed: i64,
+    /// Exact (`deadlines_met` / (met + missed) × 100), not rounded.
     pub deadlines_met_percent: Option<f64>,
     pub cases: i64,
+    /// Exact, not rounded.
     pub cases_per_100_orders: Option<f64>,
     pub platform_decided: i64,
+    /// Exact, not rounded.
     pub platform_decided_percent: Option<f64>,
     pub verified_reviews: i64,
+    /// Exact, not rounded.
     pub verified_review_avg: Option<f64>,
 }
 
@@ -105,20 +115,25 @@ impl PublicShop {
                 orders: f.orders,
                 replies_measured: f.reply_waits_ms.len() as i64,
                 unanswered: f.unanswered,
+                late_replies: f.late_replies,
                 reply_p90_secs: match r.p90 {
-                    P90::Ms(ms) => Some((ms + 999) / 1000),
+                    P90::Ms(ms) => Some(wait_secs(ms)),
+                    _ => None,
+                },
+                reply_p90_ms: match r.p90 {
+                    P90::Ms(ms) => Some(ms),
                     _ => None,
                 },
                 reply_p90_unanswered: r.p90 == P90::Unanswered,
                 deadlines_met: f.deadlines_met,
                 deadlines_missed: f.deadlines_missed,
-                deadlines_met_percent: percent(r.deadlines_met_permille),
+                deadlines_met_percent: percent_exact(f.deadlines_met, f.deadlines_met + f.deadlines_missed),
                 cases: f.cases,
-                cases_per_100_orders: centi(r.cases_per_100_centi),
+                cases_per_100_orders: percent_exact(f.cases, f.orders),
                 platform_decided: f.platform_cases,
-                platform_decided_percent: percent(r.platform_decided_permille),
+                platform_decided_percent: percent_exact(f.platform_cases, f.cases),
                 verified_reviews: f.reviews,
-                verified_review_avg: centi(r.review_avg_centi),
+                verified_review_avg: percent_exact(f.review_stars, f.reviews * 100),
             },
             deposit_held_fen: t.standing.deposit_fen,
             active_penalties: t
@@ -131,9 +146,9 @@ impl PublicShop {
                 })
                 .collect(),
             review_count: count,
-            review_avg: centi((count > 0).then(|| stars * 100 / count)),
+            review_avg: percent_exact(stars, count * 100),
             published_cases: t.published_cases,
-            certified_agents_share_percent: percent(t.certified_permille()),
+            certified_agents_share_percent: percent_exact(count_i64(t.certified.0), count_i64(t.certified.1)),
         }
     }
 }
@@ -159,4 +174,8 @@ pub(crate) fn router<S: Store>() -> Router<App<S>> {
     Router::new()
         .route("/api/v1/public/shops/{id}", routing::get(shop::<S>))
         .route("/api/v1/public/service-report", routing::get(service_report::<S>))
+}
+
+fn count_i64(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }

@@ -105,7 +105,10 @@ pub struct ReportWindowView {
     pub platform_replies: i64,
     /// Buyer messages platform agents let pass their deadline.
     pub platform_unanswered: i64,
-    pub platform_reply_p90_secs: Option<i64>,
+    /// Seconds with one decimal, cut down (never rounded up).
+    pub platform_reply_p90_secs: Option<f64>,
+    /// The same, exact, in milliseconds.
+    pub platform_reply_p90_ms: Option<i64>,
     pub platform_reply_p90_unanswered: bool,
     pub arbitrations_due: i64,
     pub arbitrations_in_time: i64,
@@ -137,21 +140,25 @@ impl ReportWindowView {
             platform_replies: w.replies,
             platform_unanswered: w.unanswered,
             platform_reply_p90_secs: match w.reply_p90 {
-                P90::Ms(ms) => Some((ms + 999) / 1000),
+                P90::Ms(ms) => Some(crate::fmt::wait_secs(ms)),
+                _ => None,
+            },
+            platform_reply_p90_ms: match w.reply_p90 {
+                P90::Ms(ms) => Some(ms),
                 _ => None,
             },
             platform_reply_p90_unanswered: w.reply_p90 == P90::Unanswered,
             arbitrations_due: w.arbitrations_due,
             arbitrations_in_time: w.arbitrations_in_time,
-            arbitrations_in_time_percent: percent(w.arbitration_permille()),
+            arbitrations_in_time_percent: crate::fmt::percent_exact(w.arbitrations_in_time, w.arbitrations_due),
             hours: w.hours,
             hours_on_duty: w.hours_on_duty,
-            duty_percent: percent(w.duty_permille()),
+            duty_percent: crate::fmt::percent_exact(w.hours_on_duty, w.hours),
             bot: BotView {
                 days_reported: w.bot_days,
                 settled: w.bot_settled,
                 handed_over: w.bot_handed_over,
-                settle_percent: percent(w.bot_settle_permille()),
+                settle_percent: crate::fmt::percent_exact(w.bot_settled, w.bot_settled + w.bot_handed_over),
             },
             cases_by_type: w
                 .cases

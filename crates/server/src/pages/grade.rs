@@ -10,14 +10,14 @@ use axum::response::Response;
 use axum::routing;
 use youying_core::enforcement::{BreachKind, Party};
 use youying_core::grades::history::{History, history};
-use youying_core::grades::{self, BANDS, Figures, NEUTRAL_REVIEW_CENTI, NEW_SHOP_ORDERS};
+use youying_core::grades::{self, BANDS, Figures, MIN_SAMPLE_MESSAGES, NEUTRAL_REVIEW_CENTI, NEW_SHOP_ORDERS};
 use youying_core::ports::Store;
 use youying_core::values::ShopId;
 
 use super::layout::{Layout, Page, PageError, render};
 use crate::app::public::{ReportWindowView, ShopTrust, load_report, load_shop};
 use crate::error::AppError;
-use crate::fmt::{fmt_fen, fmt_time};
+use crate::fmt::{Better, fmt_basis_points, fmt_fen, fmt_share, fmt_time, fmt_wait, share_basis_points};
 use crate::state::App;
 use crate::svg::{Bar, bar_chart};
 
@@ -34,7 +34,7 @@ pub struct GradeSection {
     pub letter: &'static str,
     pub label: &'static str,
     pub points: i64,
-    pub rule_note: Option<&'static str>,
+    pub rule_note: Option<String>,
     pub lines: Vec<Line>,
     pub computed_at: String,
     pub deposit: String,
@@ -47,13 +47,16 @@ pub struct GradeSection {
     pub charts: Vec<String>,
 }
 
-pub fn rule_note(rule: Option<&str>) -> Option<&'static str> {
-    match rule? {
-        "suspended" => Some("店铺处于封店状态，评级为 D"),
-        "unanswered" => Some("超过一成买家消息从未得到店铺回复，评级为 D"),
-        "new" => Some("近 30 天订单不足 20 笔，显示为新店"),
-        _ => None,
-    }
+pub fn rule_note(rule: Option<&str>) -> Option<String> {
+    Some(match rule? {
+        "suspended" => "店铺处于封店状态，评级为 D".to_owned(),
+        "unanswered" => "超过一成买家消息从未得到店铺回复，评级为 D".to_owned(),
+        "sample" => format!(
+            "近 30 天等待店铺回复的买家消息不足 {MIN_SAMPLE_MESSAGES} 条，样本太少，暂不适用“未回复”规则，显示为新店（实测数据如下）"
+        ),
+        "new" => format!("近 30 天订单不足 {NEW_SHOP_ORDERS} 笔，显示为新店"),
+        _ => return None,
+    })
 }
 
 fn week_label(t: youying_core::Timestamp) -> String {
@@ -71,11 +74,11 @@ pub fn charts(h: &History) -> Vec<String> {
         .weeks
         .iter()
         .map(|w| {
-            let p = w.met_permille();
+            let bp = share_basis_points(w.met, w.met + w.missed, Better::Higher);
             Bar {
                 label: week_label(w.from),
-                value: p.map_or(0.0, |p| p as f64 / 10.0),
-                shown: p.map_or("—".to_owned(), |p| format!("{}%", p / 10)),
+                value: bp.map_or(0.0, |p| p as f64 / 100.0),
+                shown: bp.map_or("—".to_owned(), fmt_basis_points),
             }
         })
         .collect();
@@ -108,10 +111,15 @@ fn section_of(t: &ShopTrust, h: &History) -> GradeSection {
         penalties: t.penalties.iter().map(|p| (p.kind.label(), p.ends_at.map(fmt_time))).collect(),
         review_count: t.reviews.0,
         published_cases: t.published_cases,
-        certified_agents_share: t.certified_permille().map(|p| {
+        certified_agents_share: {
             let (c, n) = t.certified;
-            format!("{}%（{c}/{n} 人持证）", p / 10)
-        }),
+            share_basis_points(
+                i64::try_from(c).unwrap_or(i64::MAX),
+                i64::try_from(n).unwrap_or(i64::MAX),
+                Better::Higher,
+            )
+            .map(|bp| format!("{}（{c}/{n} 人持证）", fmt_basis_points(bp)))
+        },
         charts: charts(h),
     }
 }
@@ -145,7 +153,7 @@ fn rule_rows() -> Vec<RuleRow> {
         RuleRow {
             name: "首次人工回复（p90）",
             max: 30,
-            measure: "近 30 天店铺对买家消息的首次人工回复用时，取第 90 百分位（最近秩法：排序后第 ⌈0.9n⌉ 个）。店铺从未回复、由平台接管的消息计为“未回复”，排在所有回复之后。",
+            measure: "近 30 天店铺对买家消息的首次人工回复用时（精确到 0.1 秒，只舍不入），取第 90 百分位（最近秩法：排序后第 ⌈0.9n⌉ 个）。由平台接管、店铺始终没有回复的消息计为“未回复”，排在所有回复之后；平台接管后店铺才回复的，算作迟到的回复，按实际用时计入。",
             steps: steps(
                 &grades::REPLY_STEPS_SECS,
                 |s| format!("{s} 秒"),
@@ -156,7 +164,7 @@ fn rule_rows() -> Vec<RuleRow> {
         RuleRow {
             name: "按时处理率",
             max: 25,
-            measure: "按时的首次回复 + 商家 12 小时内处理的售后，除以它们加上记在店铺名下的违约（超时未回复、售后超时、直充超时）。",
+            measure: "按时的首次回复 + 商家 12 小时内处理的售后，除以它们加上记在店铺名下的违约（超时未回复、售后超时、直充超时；平台停机期间到期的事项不算店铺违约）。迟到的回复不算按时。百分比保留两位小数、向有利于店铺的方向取整，并附精确分数。",
             steps: steps(&grades::MET_STEPS_PERMILLE, pm, "≥", "更低：0 分；无到期事项：25 分"),
         },
         RuleRow {
@@ -195,6 +203,7 @@ fn example() -> (Figures, grades::GradeReport) {
         orders: 40,
         reply_waits_ms: [90, 100, 110, 115, 118, 119, 120, 130, 200, 400].iter().map(|s| s * 1000).collect(),
         unanswered: 0,
+        late_replies: 0,
         deadlines_met: 20,
         deadlines_missed: 1,
         cases: 1,
@@ -214,6 +223,7 @@ struct RulesPage<'a> {
     rows: Vec<RuleRow>,
     bands: Vec<(&'static str, i64)>,
     new_orders: i64,
+    min_sample: i64,
     example: Vec<Line>,
     example_points: i64,
     example_grade: &'static str,
@@ -226,6 +236,7 @@ pub async fn rules(page: Page) -> Response {
         rows: rule_rows(),
         bands: BANDS.iter().map(|(g, at)| (g.as_str(), *at)).collect(),
         new_orders: NEW_SHOP_ORDERS,
+        min_sample: MIN_SAMPLE_MESSAGES,
         example: r
             .components
             .iter()
@@ -251,8 +262,13 @@ pub struct ReportCol {
     pub money_total: (String, String),
 }
 
-fn pct(p: Option<f64>, of: String) -> String {
-    p.map_or_else(|| format!("无数据（{of}）"), |p| format!("{p:.1} %（{of}）"))
+/// A share of the platform's own, worded like a shop's: rounded only in the
+/// platform's favour, with the exact fraction.
+fn pct(part: i64, whole: i64, unit: &str) -> String {
+    share_basis_points(part, whole, Better::Higher).map_or_else(
+        || format!("无数据（{part}/{whole} {unit}）"),
+        |bp| format!("{}（{part}/{whole} {unit}）", fmt_basis_points(bp)),
+    )
 }
 
 /// Breach kinds as the public reads them; the platform's own kinds included.
@@ -260,6 +276,7 @@ fn breach_label(kind: &str) -> String {
     match BreachKind::parse(kind) {
         Some(BreachKind::PlatformChatReply) => "平台超时未回复买家".into(),
         Some(BreachKind::PlatformCaseUnresolved) => "售后 24 小时未结案（兜底退款）".into(),
+        Some(BreachKind::PlatformOutage) => "平台停机期间到期（已为责任方顺延）".into(),
         k => format!("{}（{kind}）", k.map_or("其他违规", BreachKind::label)),
     }
 }
@@ -269,21 +286,20 @@ fn party_label(p: &str) -> String {
 }
 
 fn col(w: &ReportWindowView) -> ReportCol {
-    let reply = match (w.platform_reply_p90_secs, w.platform_reply_p90_unanswered) {
+    let reply = match (w.platform_reply_p90_ms, w.platform_reply_p90_unanswered) {
         (_, true) => format!("p90 未回复（{} 次回复，{} 次超时）", w.platform_replies, w.platform_unanswered),
-        (Some(s), _) => format!("p90 {s} 秒（{} 次回复，{} 次超时）", w.platform_replies, w.platform_unanswered),
+        (Some(ms), _) => {
+            format!("p90 {}（{} 次回复，{} 次超时）", fmt_wait(ms), w.platform_replies, w.platform_unanswered)
+        }
         (None, _) => "本期无需平台回复的消息".into(),
     };
     ReportCol {
         days: w.days,
         reply,
-        arbitration: pct(
-            w.arbitrations_in_time_percent,
-            format!("{}/{} 件", w.arbitrations_in_time, w.arbitrations_due),
-        ),
-        duty: pct(w.duty_percent, format!("{}/{} 小时", w.hours_on_duty, w.hours)),
-        bot: match w.bot.settle_percent {
-            Some(p) => format!("{p:.1} %（解决 {}，转人工 {}）", w.bot.settled, w.bot.handed_over),
+        arbitration: pct(w.arbitrations_in_time, w.arbitrations_due, "件"),
+        duty: pct(w.hours_on_duty, w.hours, "小时"),
+        bot: match fmt_share(w.bot.settled, w.bot.settled + w.bot.handed_over, Better::Higher) {
+            Some(p) => format!("{p}：解决 {}，转人工 {}", w.bot.settled, w.bot.handed_over),
             None => "暂无机器人数据".into(),
         },
         cases: w.cases_by_type.iter().map(|c| (c.label.clone(), c.cases, c.refunds, fmt_fen(c.refund_fen))).collect(),

@@ -113,7 +113,10 @@ http_test!(grades_follow_what_was_measured_and_order_search, |app| {
     // no review → 4.00 → 6. 96 → A.
     let d = public_shop(&app, dili_shop).await;
     assert_eq!((d["grade"].as_str(), d["points"].as_i64()), (Some("A"), Some(96)), "{d}");
-    assert_eq!(d["figures"]["reply_p90_secs"], 30);
+    assert_eq!(
+        (d["figures"]["reply_p90_secs"].as_f64(), d["figures"]["reply_p90_ms"].as_i64()),
+        (Some(30.0), Some(30_000))
+    );
     assert_eq!((d["figures"]["orders"].as_i64(), d["deposit_held_fen"].as_i64()), (Some(20), Some(100_000)));
     assert_eq!(d["certified_agents_share_percent"], 0.0, "nobody took the rules quiz");
     // Slow: p90 100 s → 20; met 4/4 (3 replies, 1 case) → 25; 1 case / 20 orders
@@ -125,16 +128,17 @@ http_test!(grades_follow_what_was_measured_and_order_search, |app| {
         (Some(4), Some(5.0))
     );
     assert_eq!(s["published_cases"], 0, "the shop settled it: not published");
-    // Vanished: three messages never answered → p90 unanswered → D whatever the rest.
+    // Vanished: three messages never answered → p90 unanswered; three messages
+    // are below the sample of 10 the hard rule needs → 新店 with the figures.
     let g = public_shop(&app, gone_shop).await;
-    assert_eq!((g["grade"].as_str(), g["rule"].as_str()), (Some("D"), Some("unanswered")), "{g}");
+    assert_eq!((g["grade"].as_str(), g["rule"].as_str()), (Some("new"), Some("sample")), "{g}");
     assert_eq!(
         (g["figures"]["unanswered"].as_i64(), g["figures"]["reply_p90_unanswered"].as_bool()),
         (Some(3), Some(true))
     );
     assert!(g["active_penalties"].as_array().unwrap().iter().any(|p| p["kind"] == "downrank"), "3rd breach: {g}");
 
-    // Search: equally relevant goods, A above B above D (product ids would say the reverse).
+    // Search: equally relevant goods, A above B above 新店 (product ids would say the reverse).
     let (_, found) = app.get("/api/v1/products?q=骏网", None).await;
     let ids: Vec<i64> = found["items"].as_array().unwrap().iter().map(|i| i["id"].as_i64().unwrap()).collect();
     assert_eq!(ids, vec![dili_p, slow_p, gone_p]);
@@ -208,7 +212,11 @@ http_test!(the_service_report_measures_the_platform, |app| {
     assert_eq!(s, StatusCode::OK, "{r}");
     let w7 = &r["windows"][0];
     assert_eq!((w7["days"].as_i64(), r["windows"][1]["days"].as_i64()), (Some(7), Some(30)));
-    assert_eq!((w7["platform_replies"].as_i64(), w7["platform_reply_p90_secs"].as_i64()), (Some(1), Some(30)), "{w7}");
+    assert_eq!(
+        (w7["platform_replies"].as_i64(), w7["platform_reply_p90_secs"].as_f64()),
+        (Some(1), Some(30.0)),
+        "{w7}"
+    );
     assert_eq!((w7["arbitrations_due"].as_i64(), w7["arbitrations_in_time"].as_i64()), (Some(2), Some(1)));
     assert_eq!(w7["arbitrations_in_time_percent"].as_f64(), Some(50.0));
     // On duty T0 – T0+90 min: the hours T0 and T0+1 h of 168.
@@ -237,7 +245,10 @@ http_test!(the_service_report_measures_the_platform, |app| {
     let html = text(&app, "/report").await;
     assert!(html.contains("平台服务报告") && html.contains(r#"id="report-7d""#) && html.contains(r#"id="report-30d""#));
     assert!(
-        html.contains("50.0 %（1/2 件）") && html.contains("2/168 小时") && html.contains("0.0 %（解决 0，转人工 1）"),
+        html.contains("50.00 %（1/2 件）")
+            && html.contains("1.20 %（2/168 小时）")
+            && html.contains("p90 30.0 秒")
+            && html.contains("0.00 %（0/1）：解决 0，转人工 1"),
         "{html}"
     );
     assert!(html.contains("售后 24 小时未结案（兜底退款）") && html.contains("售后超时未处理（case_silence）"));
@@ -249,4 +260,43 @@ http_test!(the_service_report_measures_the_platform, |app| {
     for body in [html, serde_json::to_string(&r).unwrap()] {
         assert_no_buyer(&body, &buyers);
     }
+});
+
+// A brand-new shop that let one message lapse and then answered it after the
+// takeover: a late reply, not "never answered" — 新店 with its measured
+// figures, kept to the tenth of a second and the hundredth of a percent.
+http_test!(one_late_reply_on_a_new_shop_is_new_and_figures_keep_their_precision, |app| {
+    let (owner, shop, _product) = card_shop(&app, "late_owner", "迟到点卡", 1).await;
+    let buyer = app.buyer("late_buyer").await;
+    let conv = conversation(&app, &buyer, shop).await;
+    say(&app, &buyer, conv, "卡密提示无效，怎么办？").await;
+    at(&app, 120).await; // taken over: a chat_reply breach
+    app.clock.advance_millis(180_400);
+    say(&app, &owner, conv, "抱歉来晚了，马上补发。").await; // 300.4 s after the question
+    youying_server::grades::refresh(&app.app).await.unwrap();
+    let v = public_shop(&app, shop).await;
+    assert_eq!((v["grade"].as_str(), v["rule"].as_str()), (Some("new"), Some("new")), "{v}");
+    let f = &v["figures"];
+    assert_eq!(
+        (f["unanswered"].as_i64(), f["late_replies"].as_i64(), f["reply_p90_unanswered"].as_bool()),
+        (Some(0), Some(1), Some(false)),
+        "{v}"
+    );
+    assert_eq!((f["reply_p90_ms"].as_i64(), f["reply_p90_secs"].as_f64()), (Some(300_400), Some(300.4)), "{v}");
+    assert_eq!(
+        (f["deadlines_met"].as_i64(), f["deadlines_missed"].as_i64()),
+        (Some(0), Some(1)),
+        "late is not in time"
+    );
+    // p90 300.4 s → 5; met 0/1 → 0; no case → 20 + 15; no review → 6.
+    assert_eq!(v["points"].as_i64(), Some(46), "{v}");
+    let values: Vec<&str> = v["components"].as_array().unwrap().iter().map(|c| c["value"].as_str().unwrap()).collect();
+    assert_eq!(values[..2], ["p90 300.4 秒", "0.00 %（0/1）"]);
+    let html = text(&app, &format!("/shops/{shop}")).await;
+    assert!(html.contains(r#"data-grade="new""#) && html.contains("p90 300.4 秒"), "{html}");
+    assert!(html.contains("近 30 天订单不足 20 笔，显示为新店"));
+    assert!(!html.contains("超过一成买家消息从未得到店铺回复"), "it did reply");
+    let rules = text(&app, "/grades").await;
+    assert!(rules.contains(r#"id="grade-unanswered-rule""#) && rules.contains("至少有 10 条买家消息"));
+    assert!(rules.contains("95.24 %（20/21）") && rules.contains("精确到 0.1 秒"));
 });

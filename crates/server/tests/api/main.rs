@@ -32,6 +32,7 @@ mod mail;
 mod market;
 mod market_pages;
 mod open_api;
+mod outage;
 mod pages;
 mod pay;
 mod pay_checkout;
