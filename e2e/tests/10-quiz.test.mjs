@@ -68,7 +68,7 @@ export const tests = [
         assert.match(await staff.textContent(), /认证客服/);
         const shopHref = await o.locator('section.shop', { hasText: '星辰点卡' }).locator('a', { hasText: '店铺主页' }).getAttribute('href');
         await o.goto(base + shopHref);
-        assert.match(await o.textContent('#shop-trust'), /持证客服占比 50%/);
+        assert.match(await o.textContent('#shop-trust'), /持证客服占比 50.00 %/);
       } finally {
         await context.close();
       }

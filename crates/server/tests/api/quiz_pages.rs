@@ -68,7 +68,7 @@ http_test!(an_agent_takes_the_quiz_on_the_pages_and_wears_the_badge, |app| {
     let (_, html) = Web::new(&app, &owner).get("/merchant").await;
     assert!(html.contains("page_kf <span class=\"badge ok certified\">认证客服</span>"), "{html}");
     let page = app.client.get(app.url(&format!("/shops/{shop}"))).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("持证客服占比 50%（1/2 人持证）"), "the shop page shows the share");
+    assert!(page.contains("持证客服占比 50.00 %（1/2 人持证）"), "the shop page shows the share");
 
     let buyer = app.buyer("page_buyer").await;
     let (st, _) = Web::new(&app, &buyer).get("/quiz").await;
