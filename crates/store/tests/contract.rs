@@ -503,3 +503,21 @@ async fn two_instances_postgres() {
     };
     two_instances_fire_each_deadline_once(db.open_postgres(4).await.unwrap(), db.open_postgres(4).await.unwrap()).await;
 }
+
+store_test!(the_heartbeat_only_moves_forward_and_a_start_after_a_gap_records_one_outage, |store, _db| {
+    use youying_core::deadline::outage::{OUTAGE_AFTER_MS, beat};
+    assert_eq!(store.read(|tx| tx.last_beat()).await.unwrap(), None);
+    assert_eq!(store.write(|tx| beat(tx, T0, true)).await.unwrap(), None, "no beat yet: no gap");
+    let late = T0.plus_millis(OUTAGE_AFTER_MS + 1);
+    // A running loop never calls a gap an outage; an older beat never moves it back.
+    assert_eq!(store.write(move |tx| beat(tx, late, false)).await.unwrap(), None);
+    store.write(|tx| beat(tx, T0, false)).await.unwrap();
+    assert_eq!(store.read(|tx| tx.last_beat()).await.unwrap(), Some(late));
+    let start = late.plus_secs(60);
+    let o = store.write(move |tx| beat(tx, start, true)).await.unwrap().unwrap();
+    assert_eq!((o.from, o.to), (late, start));
+    assert_eq!(store.write(move |tx| beat(tx, start.plus_secs(1), true)).await.unwrap(), None, "beaten just now");
+    assert_eq!(store.read(move |tx| tx.outages_since(start)).await.unwrap(), vec![o]);
+    assert!(store.read(move |tx| tx.outages_since(start.plus_secs(1))).await.unwrap().is_empty());
+    assert_eq!(verify_chain(&store).await, 1, "platform.outage");
+});

@@ -38,6 +38,12 @@ pub fn gap(last_beat: Option<Timestamp>, now: Timestamp) -> Option<(Timestamp, T
     (now.millis_since(last) > OUTAGE_AFTER_MS).then_some((last, now))
 }
 
+/// Milliseconds of `[from, to]` during which the platform was down: what a
+/// shop's measured wait must not be charged with.
+pub fn downtime_ms(outages: &[Outage], from: Timestamp, to: Timestamp) -> i64 {
+    outages.iter().map(|o| (o.to.min(to).millis() - o.from.max(from).millis()).max(0)).sum()
+}
+
 /// Reading the heartbeat and the outages on file.
 pub trait OutageRead {
     /// The latest heartbeat of any instance; `None` before the first.
@@ -71,5 +77,9 @@ mod tests {
         assert_eq!(gap(Some(t), t.plus_millis(OUTAGE_AFTER_MS + 1)), Some((t, t.plus_millis(OUTAGE_AFTER_MS + 1))));
         let o = Outage { id: 1, from: t, to: t.plus_secs(20) };
         assert!(o.covers(t) && o.covers(t.plus_secs(20)) && !o.covers(t.plus_secs(21)));
+        // A wait from t−5 s to t+30 s lost the 20 s of the outage.
+        assert_eq!(downtime_ms(&[o], t.plus_secs(-5), t.plus_secs(30)), 20_000);
+        assert_eq!(downtime_ms(&[o], t.plus_secs(5), t.plus_secs(10)), 5_000);
+        assert_eq!(downtime_ms(&[o], t.plus_secs(21), t.plus_secs(30)), 0);
     }
 }

@@ -7,7 +7,7 @@ use super::{WINDOW_SECS, permille};
 use crate::clock::Timestamp;
 use crate::enforcement::{BreachKind, Party};
 use crate::error::Result;
-use crate::grades::port::TrustRead;
+use crate::ports::ReadTx;
 use crate::values::ShopId;
 
 pub const WEEKS: i64 = 8;
@@ -46,12 +46,11 @@ pub struct History {
     pub weeks: Vec<Week>,
 }
 
-/// Counts replies into [`REPLY_BUCKETS`] plus a last “未回复” bucket.
-pub fn reply_histogram(replies: &[ReplyMark], unanswered: i64) -> Vec<Bucket> {
+/// Counts reply waits (ms) into [`REPLY_BUCKETS`] plus a last “未回复” bucket.
+pub fn reply_histogram(waits_ms: &[i64], unanswered: i64) -> Vec<Bucket> {
     let mut out: Vec<Bucket> = REPLY_BUCKETS.iter().map(|(_, l)| Bucket { label: (*l).to_owned(), count: 0 }).collect();
-    for r in replies {
+    for &ms in waits_ms {
         // Exact: 30.4 s is over 30 s, 30.0 s is not.
-        let ms = r.wait_ms();
         if let Some(i) = REPLY_BUCKETS.iter().position(|(max, _)| ms <= max.saturating_mul(1000)) {
             out[i].count += 1;
         }
@@ -60,7 +59,7 @@ pub fn reply_histogram(replies: &[ReplyMark], unanswered: i64) -> Vec<Bucket> {
     out
 }
 
-pub fn history(tx: &mut dyn TrustRead, now: Timestamp, shop: ShopId) -> Result<History> {
+pub fn history(tx: &mut dyn ReadTx, now: Timestamp, shop: ShopId) -> Result<History> {
     let from = Timestamp::from_millis(now.millis() - WEEKS * WEEK_MS);
     let replies = tx.replies_between(Some(shop), "shop", from, now)?;
     let breaches = tx.breaches_between(Some(shop), from, now)?;
@@ -91,5 +90,6 @@ pub fn history(tx: &mut dyn TrustRead, now: Timestamp, shop: ShopId) -> Result<H
             w.met += i64::from(c.merchant_in_time());
         }
     }
-    Ok(History { reply_buckets: reply_histogram(&recent, unanswered), weeks })
+    let waits = super::refresh::shop_waits(tx, month, &recent)?;
+    Ok(History { reply_buckets: reply_histogram(&waits, unanswered), weeks })
 }

@@ -7,9 +7,10 @@ use std::collections::BTreeSet;
 
 use serde_json::json;
 
-use super::port::StoredGrade;
+use super::port::{ReplyMark, StoredGrade};
 use super::{Figures, GradeReport, WINDOW_SECS, grade};
 use crate::clock::Timestamp;
+use crate::deadline::heartbeat::downtime_ms;
 use crate::deposit;
 use crate::enforcement::{BreachKind, Party};
 use crate::error::Result;
@@ -43,7 +44,7 @@ pub fn figures(tx: &mut dyn ReadTx, now: Timestamp, shop: ShopId) -> Result<Figu
     let in_time_cases = cases.iter().filter(|c| c.merchant_in_time()).count() as i64;
     Ok(Figures {
         orders: tx.orders_between(shop, from, now)?,
-        reply_waits_ms: replies.iter().map(super::port::ReplyMark::wait_ms).collect(),
+        reply_waits_ms: shop_waits(tx, from, &replies)?,
         unanswered: super::port::never_answered(takeovers, &replies),
         late_replies: replies.iter().filter(|r| r.after_takeover).count() as i64,
         deadlines_met: in_time_replies + in_time_cases,
@@ -54,6 +55,14 @@ pub fn figures(tx: &mut dyn ReadTx, now: Timestamp, shop: ShopId) -> Result<Figu
         review_stars,
         suspended: deposit::standing(tx, now, shop)?.suspended,
     })
+}
+
+/// The shop's waits, less any time the platform itself was down meanwhile:
+/// its own outage is never counted against a shop.
+pub fn shop_waits(tx: &mut dyn ReadTx, from: Timestamp, replies: &[ReplyMark]) -> Result<Vec<i64>> {
+    let asked = replies.iter().map(|r| r.asked_at).min().unwrap_or(from);
+    let outages = tx.outages_since(asked.min(from))?;
+    Ok(replies.iter().map(|r| r.wait_ms() - downtime_ms(&outages, r.asked_at, r.answered_at)).collect())
 }
 
 /// The shop's grade as stored, or — never graded yet — computed now.

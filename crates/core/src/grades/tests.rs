@@ -145,13 +145,7 @@ fn bands_and_neutral_values() {
 
 #[test]
 fn reply_times_fall_into_their_buckets() {
-    let at = |s: i64| port::ReplyMark {
-        asked_at: crate::Timestamp::from_millis(0),
-        answered_at: crate::Timestamp::from_millis(s * 1000),
-        in_time: s <= 120,
-        after_takeover: false,
-    };
-    let b = history::reply_histogram(&[at(10), at(30), at(31), at(120), at(4000)], 2);
+    let b = history::reply_histogram(&secs(&[10, 30, 31, 120, 4000]), 2);
     let counts: Vec<i64> = b.iter().map(|x| x.count).collect();
     assert_eq!(counts, vec![2, 1, 1, 0, 0, 1, 2]);
     assert_eq!(b.last().map(|x| x.label.as_str()), Some("未回复"));

@@ -64,6 +64,16 @@ http_test!(a_reply_deadline_inside_an_outage_is_the_platforms_and_the_merchant_g
     assert_eq!(kinds(&breaches(&app).await), vec![("platform_outage".to_owned(), "platform".to_owned())]);
     let events = app.events_about(&format!("conversation:{conv}")).await;
     assert!(events.contains(&"chat.answered".to_owned()) && !events.contains(&"chat.taken_over".to_owned()));
+    // Its grade is not charged with the outage: asked at T0 + 10 s, answered at
+    // T0 + 710 s, 600 s of it the platform's downtime → a 100 s wait, in time.
+    youying_server::grades::refresh(&app.app).await.unwrap();
+    let (_, v) = app.get(&format!("/api/v1/public/shops/{}", c["shop_id"]), None).await;
+    let f = &v["figures"];
+    assert_eq!(
+        (f["reply_p90_ms"].as_i64(), f["deadlines_met"].as_i64(), f["deadlines_missed"].as_i64()),
+        (Some(100_000), Some(1), Some(0)),
+        "{v}"
+    );
     // No warning, no down-ranking: the shop has no penalty at all.
     let (s, p) = app.get("/api/v1/admin/penalties", Some(&app.staff("pen_admin", "admin").await.token)).await;
     assert_eq!(s, StatusCode::OK, "{p}");
@@ -122,6 +132,10 @@ http_test!(a_case_merchant_window_inside_an_outage_is_graced, |app| {
     assert_eq!((s, c["state"].as_str()), (StatusCode::OK, Some("resolved_refunded")), "{c}");
     app.advance(2 * 3600).await;
     assert_eq!(kinds(&breaches(&app).await), vec![("platform_outage".to_owned(), "platform".to_owned())]);
+    youying_server::grades::refresh(&app.app).await.unwrap();
+    let (_, v) = app.get(&format!("/api/v1/public/shops/{}", shop.shop), None).await;
+    let f = &v["figures"];
+    assert_eq!((f["deadlines_met"].as_i64(), f["deadlines_missed"].as_i64()), (Some(1), Some(0)), "acted in time: {v}");
     let events = app.events_about(&format!("case:{case}")).await;
     assert_eq!(events.iter().filter(|k| *k == "deadline.graced").count(), 1, "{events:?}");
 });

@@ -130,7 +130,10 @@ http_test!(a_certificate_expires_after_ninety_days_and_a_new_pass_renews_it, |ap
     assert_eq!(share(&d), Some(100.0));
     let (s, page) = app.call(reqwest::Method::GET, &format!("/shops/{shop}"), None, None).await;
     assert_eq!(s, StatusCode::OK);
-    assert!(page.as_str().unwrap_or_default().contains("持证客服占比 100.00 %（2/2 人持证）"), "the shop page shows it");
+    assert!(
+        page.as_str().unwrap_or_default().contains("持证客服占比 100.00 %（2/2 人持证）"),
+        "the shop page shows it"
+    );
 });
 
 http_test!(an_attempt_expires_after_thirty_minutes_and_is_submitted_once, |app| {
