@@ -1,9 +1,17 @@
 //! Demo data for `serve --demo`: an account of every role, several shops with
-//! realistic goods of all three kinds and stock, and buyers with wallet
-//! balance, so every page has something real on it. Passwords are random and
-//! printed once, on the run that creates them.
+//! realistic goods of all three kinds and stock, buyers with wallet balance —
+//! and a month of history lived through the real use cases ([`history`],
+//! [`script`]), so grades, charts, published cases and the service report show
+//! real figures on the first start. Passwords are random and printed once, on
+//! the run that creates them.
+
+pub mod history;
+pub mod script;
+
+use std::sync::Arc;
 
 use serde_json::{Value, json};
+use youying_core::FakeClock;
 use youying_core::accounts::User;
 use youying_core::catalogue::{ProductInput, ProductSpec};
 use youying_core::deposit::DepositSource;
@@ -141,22 +149,58 @@ pub async fn seed<S: Store>(app: &App<S>) -> Result<(), AppError> {
         eprintln!("demo data already present (passwords were printed when it was created)");
         return Ok(());
     }
+    let began = std::time::Instant::now();
+    let start = app.now().plus_millis(-script::DAYS * script::DAY);
+    // The platform opened a day before the month it lives: accounts, shops
+    // and goods are made on a clock set back, then the month walks it forward.
+    let mut past = app.clone();
+    past.clock = Arc::new(FakeClock::at(start.plus_millis(-script::DAY)));
+    let events = script::month();
+    let needed = history::stock_needed(&events);
     let pw: Vec<String> = ACCOUNTS.iter().map(|_| password()).collect::<Result<_, _>>()?;
     let pass = |name: &str| ACCOUNTS.iter().position(|(n, _)| *n == name).map(|i| pw[i].clone()).unwrap_or_default();
-    let admin = flows::register(app, "admin", &pass("admin"), Role::Admin, None).await?;
+    let admin = flows::register(&past, "admin", &pass("admin"), Role::Admin, None).await?;
     // A demo runs on one machine: two demo sites may dock each other over
     // 127.0.0.1, which a real platform refuses (`allow_private_addresses`).
-    let (now, a) = (app.now(), admin.clone());
+    let (now, a) = (past.now(), admin.clone());
     let one_machine = std::collections::BTreeMap::from([(Rule::AllowPrivateAddresses.as_str().to_owned(), 1)]);
-    app.store.write(move |tx| youying_core::accounts::change_rules(tx, now, &a, &one_machine)).await?;
-    flows::register(app, "kefu", &pass("kefu"), Role::PlatformAgent, None).await?;
-    for (buyer, fen) in [("xiaoming", 50_000), ("xiaohong", 30_000)] {
-        let user = flows::register(app, buyer, &pass(buyer), Role::Buyer, None).await?;
-        fund(app, &user, fen).await?;
+    past.store.write(move |tx| youying_core::accounts::change_rules(tx, now, &a, &one_machine)).await?;
+    flows::register(&past, "kefu", &pass("kefu"), Role::PlatformAgent, None).await?;
+    for (buyer, fen) in BALANCES {
+        let user = flows::register(&past, buyer, &pass(buyer), Role::Buyer, None).await?;
+        fund(&past, &user, fen).await?;
         if buyer == "xiaohong" {
-            seed_levels(app, &admin, &user).await?;
+            seed_levels(&past, &admin, &user).await?;
         }
     }
+    for name in script::EXTRA_BUYERS {
+        // Buyers of the history only: nobody signs in as them, so no password is shown.
+        flows::register(&past, name, &password()?, Role::Buyer, None).await?;
+    }
+    let shop_ids = open_shops(&past, &pass).await?;
+    let products = stock_shops(&past, &shop_ids, &needed).await?;
+    let cast = cast(&past, &shop_ids, products).await?;
+    history::live(&past, cast.clone(), start, events).await?;
+    settle(app, &cast).await?;
+    let rows: Vec<String> =
+        ACCOUNTS.iter().zip(&pw).map(|((name, label), p)| format!("  {name:<12} {p:<16} {label}")).collect();
+    eprintln!(
+        "demo accounts (shown once — note them down):\n  username     password         role\n{}",
+        rows.join("\n")
+    );
+    tracing::info!(ms = began.elapsed().as_millis(), "demo: a month of history seeded");
+    Ok(())
+}
+
+/// What xiaoming and xiaohong hold when the demo starts (README, e2e).
+const BALANCES: [(&str, i64); 2] = [("xiaoming", 50_000), ("xiaohong", 30_000)];
+
+/// Opens the four shops with their deposits; the first gets its agent and an
+/// opening wallet balance.
+async fn open_shops<S: Store>(
+    app: &App<S>,
+    pass: &dyn Fn(&str) -> String,
+) -> Result<Vec<(User, youying_core::values::ShopId)>, AppError> {
     let mut shop_ids = Vec::new();
     for (owner, name) in SHOPS {
         let user = flows::register(app, owner, &pass(owner), Role::Buyer, None).await?;
@@ -181,21 +225,81 @@ pub async fn seed<S: Store>(app: &App<S>) -> Result<(), AppError> {
     let (hash, now) = (token_hash(&token), app.now());
     app.store.write(move |tx| shops::invite_agent(tx, now, &owner, shop, &hash)).await?;
     crate::app::shops::accept(app, &token, "xingchen_kf", &pass("xingchen_kf")).await?;
-    for (shop_index, listing, pattern, units) in goods() {
+    Ok(shop_ids)
+}
+
+/// Lists the goods with the stock promised (README) plus what the month sells.
+async fn stock_shops<S: Store>(
+    app: &App<S>,
+    shop_ids: &[(User, youying_core::values::ShopId)],
+    needed: &[usize],
+) -> Result<Vec<ProductId>, AppError> {
+    let mut products = Vec::new();
+    for (i, (shop_index, listing, pattern, units)) in goods().into_iter().enumerate() {
         let (owner, shop) = shop_ids[shop_index].clone();
         let product = list(app, &owner, shop, listing).await?;
-        if units > 0 {
-            let lines: Vec<String> = (0..units).map(|_| fill(pattern)).collect::<Result<_, _>>()?;
-            crate::app::products::import_stock(app, owner, product, &lines.join("\n"), false).await?;
+        import(app, &owner, product, pattern, units + needed.get(i).copied().unwrap_or(0)).await?;
+        products.push(product);
+    }
+    Ok(products)
+}
+
+async fn import<S: Store>(
+    app: &App<S>,
+    owner: &User,
+    product: ProductId,
+    pattern: &str,
+    units: usize,
+) -> Result<(), AppError> {
+    if units > 0 && !pattern.is_empty() {
+        let lines: Vec<String> = (0..units).map(|_| fill(pattern)).collect::<Result<_, _>>()?;
+        crate::app::products::import_stock(app, owner.clone(), product, &lines.join("\n"), false).await?;
+    }
+    Ok(())
+}
+
+async fn cast<S: Store>(
+    app: &App<S>,
+    shop_ids: &[(User, youying_core::values::ShopId)],
+    products: Vec<ProductId>,
+) -> Result<history::Cast, AppError> {
+    let user = |name: &'static str| async move {
+        app.store.read(move |tx| tx.user_by_key(name)).await?.ok_or(AppError::from(youying_core::Error::NotFound))
+    };
+    let mut buyers = Vec::new();
+    for name in BALANCES.iter().map(|(n, _)| *n).chain(script::EXTRA_BUYERS.iter().copied()) {
+        buyers.push(user(name).await?);
+    }
+    Ok(history::Cast {
+        buyers,
+        owners: shop_ids.iter().map(|(u, _)| u.clone()).collect(),
+        shops: shop_ids.iter().map(|(_, s)| *s).collect(),
+        agent: user("xingchen_kf").await?,
+        kefu: user("kefu").await?,
+        products,
+    })
+}
+
+/// Back on the real clock: deadlines due since the month's last step fire,
+/// stock and balances are what README promises, grades are current.
+async fn settle<S: Store>(app: &App<S>, cast: &history::Cast) -> Result<(), AppError> {
+    let now = app.now();
+    app.store.write(move |tx| history::fire_until(tx, now)).await?;
+    for (i, (shop_index, _, pattern, units)) in goods().into_iter().enumerate() {
+        let id = cast.products[i];
+        let have = usize::try_from(app.store.read(move |tx| tx.stock_count(id)).await?).unwrap_or(0);
+        import(app, &cast.owners[shop_index], id, pattern, units.saturating_sub(have)).await?;
+    }
+    for (i, (_, fen)) in BALANCES.iter().enumerate() {
+        let buyer = cast.buyers[i].clone();
+        let id = buyer.id;
+        let balance = app.store.read(move |tx| tx.balance(Account::UserWallet(id))).await?;
+        if balance < *fen {
+            fund(app, &buyer, fen - balance).await?;
         }
     }
+    crate::grades::refresh(app).await?;
     crate::catalog::sync_search(app).await?;
-    let rows: Vec<String> =
-        ACCOUNTS.iter().zip(&pw).map(|((name, label), p)| format!("  {name:<12} {p:<16} {label}")).collect();
-    eprintln!(
-        "demo accounts (shown once — note them down):\n  username     password         role\n{}",
-        rows.join("\n")
-    );
     Ok(())
 }
 
