@@ -20,6 +20,7 @@ use youying_core::orders::{self, Checkout};
 use youying_core::ports::{Store, Tx};
 use youying_core::reviews::{self, Verdict};
 use youying_core::values::{ProductId, ShopId};
+use youying_core::withdrawals::{self, Wallet, WithdrawalInput, WithdrawalState};
 use youying_core::{Error, StorageError, Timestamp};
 
 use super::script::{self, Act, DAY, Event, PRODUCT_SHOP, QQVIP, Rng, Staff, Step, WZRY};
@@ -37,6 +38,9 @@ pub struct Cast {
     /// 星辰点卡's agent.
     pub agent: User,
     pub kefu: User,
+    pub admin: User,
+    /// Per shop: where its owner withdraws to, sealed (the amount is set when asked).
+    pub payees: Vec<WithdrawalInput>,
     /// In `goods()` order.
     pub products: Vec<ProductId>,
 }
@@ -237,7 +241,11 @@ fn perform(tx: &mut dyn Tx, c: &Cast, st: &mut State, now: Timestamp, act: &Act)
             let verdict = if *publish { Verdict::Publish } else { Verdict::Reject };
             reviews::moderate(tx, now, &c.kefu, id, verdict, note)?;
         }
-        Act::Ask { .. } | Act::Say { .. } | Act::Answer { .. } | Act::Duty { .. } => talk(tx, c, now, act)?,
+        Act::Ask { .. } | Act::Say { .. } | Act::Answer { .. } | Act::Settle { .. } | Act::Duty { .. } => {
+            talk(tx, c, now, act)?;
+        }
+        Act::Withdraw { shop } => withdraw(tx, c, now, *shop)?,
+        Act::PayOut { shop } => pay_out(tx, c, now, *shop)?,
         Act::OpenCase { .. } | Act::Case { .. } | Act::Respond { .. } => case(tx, c, st, now, act)?,
     }
     Ok(())
@@ -263,6 +271,13 @@ fn talk(tx: &mut dyn Tx, c: &Cast, now: Timestamp, act: &Act) -> Result<()> {
                 return Ok(()); // the bot settled it
             }
             chat::staff_says(tx, now, staff(c, *shop, *by), conv.id, text)?;
+        }
+        Act::Settle { buyer, shop } => {
+            let user = &c.buyers[*buyer];
+            let conv = tx.conversation_of(user.id, c.shops[*shop])?.ok_or(Error::NotFound)?;
+            if conv.awaiting_since.is_none() && conv.bot.answers_in_row > 0 {
+                chat::bot::feedback(tx, now, user, conv.id, chat::bot::Feedback::Settled)?;
+            }
         }
         Act::Duty { on } => chat::set_duty(tx, now, &c.kefu, *on)?,
         _ => {}
@@ -306,6 +321,26 @@ fn case(tx: &mut dyn Tx, c: &Cast, st: &State, now: Timestamp, act: &Act) -> Res
             cases::publication::respond(tx, now, &c.owners[o.shop], id, text)?;
         }
         _ => {}
+    }
+    Ok(())
+}
+
+/// Most of the shop's 货款, in whole ¥10, through the reviewed 提现 queue.
+fn withdraw(tx: &mut dyn Tx, c: &Cast, now: Timestamp, shop: usize) -> Result<()> {
+    let wallet = Wallet::Shop(c.shops[shop]);
+    let amount = tx.balance(wallet.account())? * 8 / 10 / 1_000 * 1_000;
+    if amount < 1_000 {
+        return Ok(());
+    }
+    let input = WithdrawalInput { amount_fen: amount, ..c.payees[shop].clone() };
+    withdrawals::request(tx, now, &c.owners[shop], wallet, input).map(|_| ())
+}
+
+fn pay_out(tx: &mut dyn Tx, c: &Cast, now: Timestamp, shop: usize) -> Result<()> {
+    let wallet = Wallet::Shop(c.shops[shop]);
+    for w in tx.withdrawals_of(wallet, 10)?.into_iter().filter(|w| w.state == WithdrawalState::Requested) {
+        let transfer_ref = format!("ALI{}", now.millis() / 1_000);
+        withdrawals::decide(tx, now, &c.admin, w.id, withdrawals::Decision::Approve { transfer_ref })?;
     }
     Ok(())
 }

@@ -266,6 +266,16 @@ async fn cast<S: Store>(
     let user = |name: &'static str| async move {
         app.store.read(move |tx| tx.user_by_key(name)).await?.ok_or(AppError::from(youying_core::Error::NotFound))
     };
+    let mut payees = Vec::new();
+    for (name, account) in PAYEES {
+        let r = crate::app::withdrawals::WithdrawalRequest {
+            amount_fen: 0,
+            method: "alipay".to_owned(),
+            account: account.to_owned(),
+            real_name: name.to_owned(),
+        };
+        payees.push(crate::app::withdrawals::input(&app.vault, &r)?);
+    }
     let mut buyers = Vec::new();
     for name in BALANCES.iter().map(|(n, _)| *n).chain(script::EXTRA_BUYERS.iter().copied()) {
         buyers.push(user(name).await?);
@@ -276,9 +286,19 @@ async fn cast<S: Store>(
         shops: shop_ids.iter().map(|(_, s)| *s).collect(),
         agent: user("xingchen_kf").await?,
         kefu: user("kefu").await?,
+        admin: user("admin").await?,
+        payees,
         products,
     })
 }
+
+/// Where each shop's owner withdraws to (支付宝), in `SHOPS` order.
+const PAYEES: [(&str, &str); 4] = [
+    ("王老五", "laowang@example.com"),
+    ("张三", "zhangsan@example.com"),
+    ("李四", "lisi@example.com"),
+    ("铁柱", "laotie@example.com"),
+];
 
 /// Back on the real clock: deadlines due since the month's last step fire,
 /// stock and balances are what README promises, grades are current.

@@ -134,6 +134,18 @@ pub enum Act {
         order: usize,
         text: &'static str,
     },
+    /// The buyer presses 已解决 under the bot's answer, if the bot answered.
+    Settle {
+        buyer: usize,
+        shop: usize,
+    },
+    /// The shop's owner asks to withdraw most of its 货款; the admin pays it out.
+    Withdraw {
+        shop: usize,
+    },
+    PayOut {
+        shop: usize,
+    },
     Duty {
         on: bool,
     },
@@ -255,6 +267,9 @@ const QUESTIONS: &[&str] = &[
     "账号能改实名吗",
 ];
 
+/// Questions the bot answers from the listing and the rules.
+const BOT_QUESTIONS: &[&str] = &["这个多少钱", "多久能到账", "有库存吗"];
+
 const ANSWERS: &[&str] = &[
     "您好，在的，请把订单号和截图发我，马上为您处理。",
     "亲，已为您查询，正常情况下几分钟内到账。",
@@ -276,6 +291,10 @@ pub fn month() -> Vec<Event> {
     }
     s.lapsed_chats();
     s.cases();
+    for (shop, day) in [(ZHENGBAN, 15), (SUCHONG, 24), (ZHENGBAN, 28)] {
+        s.at(day * DAY + 10 * HOUR, Act::Withdraw { shop });
+        s.at(day * DAY + 13 * HOUR, Act::PayOut { shop });
+    }
     s.events.sort_by_key(|e| e.at); // stable: same-time events keep their order
     s.events
 }
@@ -363,10 +382,11 @@ impl Script {
             let wait = self.rng.range(m.answer_secs.0, m.answer_secs.1) * SEC;
             let text = self.rng.pick(ANSWERS);
             self.at(t + 15 * SEC + wait, Act::Answer { buyer, shop, by, text, only_if_waiting: false });
-            if i % 4 == 3 {
+            if i % 2 == 1 {
                 // A question the bot settles; a person follows up only if it handed over.
                 let later = t + 3 * HOUR;
-                self.at(later, Act::Ask { buyer, product: products[0], text: "这个多少钱" });
+                self.at(later, Act::Ask { buyer, product: products[0], text: BOT_QUESTIONS[i % BOT_QUESTIONS.len()] });
+                self.at(later + 20 * SEC, Act::Settle { buyer, shop });
                 let answer = Act::Answer { buyer, shop, by, text: ANSWERS[0], only_if_waiting: true };
                 self.at(later + 25 * SEC, answer);
             }

@@ -112,7 +112,12 @@ http_test!(the_demo_has_lived_a_month, |app| {
     assert_eq!(w30["platform_unanswered"].as_i64(), Some(0), "{w30}");
     assert!(w30["hours_on_duty"].as_i64().unwrap() > 300, "{w30}");
     assert_eq!((w30["arbitrations_due"].as_i64(), w30["arbitrations_in_time"].as_i64()), (Some(2), Some(2)));
-    assert!(w30["bot"]["handed_over"].as_i64().unwrap() > 0, "{w30}");
+    let bot = &w30["bot"];
+    assert!(bot["handed_over"].as_i64().unwrap() > 0 && bot["settled"].as_i64().unwrap() > 0, "{w30}");
+    let paid_out: i64 =
+        w30["money_by_day"].as_array().unwrap().iter().map(|d| d["paid_out_fen"].as_i64().unwrap()).sum();
+    assert!(paid_out > 0, "the shops' withdrawals were paid out: {w30}");
+    eprintln!("30 days: {w30}");
 
     // What README and the browser tests rely on is still there.
     let xiaoming = user(&app, "xiaoming").await.id;
