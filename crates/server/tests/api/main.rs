@@ -18,6 +18,7 @@ mod chat;
 mod chat_images;
 mod chat_pages;
 mod cli;
+mod demo;
 mod docking;
 mod enforcement;
 mod enforcement_pages;
