@@ -35,6 +35,7 @@ mod open_api;
 mod pages;
 mod pay;
 mod pay_checkout;
+mod promise;
 mod publication;
 mod quiz;
 mod quiz_pages;
