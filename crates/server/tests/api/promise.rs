@@ -154,6 +154,8 @@ http_test!(case_labels_published_cases_and_the_report_follow_the_rules_in_force,
 
     let report = page(&app, "/report").await;
     assert!(report.contains("仲裁按时裁决率（20 小时内）") && !report.contains("24 小时"), "{report}");
+    let docs = page(&app, "/docs/open-api").await;
+    assert!(docs.contains("商家 6 小时内处理，20 小时内必有结果") && !docs.contains("12 小时 / 24 小时"));
     let grades = page(&app, "/grades").await;
     assert!(grades.contains("商家 6 小时内处理的售后") && grades.contains("20 小时兜底退款"));
     assert!(!grades.contains("12 小时") && !grades.contains("24 小时"));
