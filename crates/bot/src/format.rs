@@ -1,22 +1,14 @@
 //! Numbers as buyers read them: ¥12.50, 24 小时, 11月25日 18:00 (Beijing time).
 
-/// Fen as yuan with two decimals.
+/// Fen as yuan with two decimals (the core's one formatter, as every page says it).
 pub fn yuan(fen: i64) -> String {
-    let sign = if fen < 0 { "-" } else { "" };
-    let f = fen.unsigned_abs();
-    format!("{sign}¥{}.{:02}", f / 100, f % 100)
+    youying_core::rules::words::yuan(fen)
 }
 
-/// A duration in the largest whole unit that fits: 24 小时, 30 分钟, 1 小时 30 分钟, 45 秒.
+/// A duration as people say it: 24 小时, 30 分钟, 1 小时 30 分钟, 3 天 — the
+/// core's one formatter, so the bot quotes a rule exactly as `/rules` prints it.
 pub fn duration(secs: i64) -> String {
-    let s = secs.max(0);
-    match (s / 3600, s % 3600 / 60, s % 60) {
-        (0, 0, sec) => format!("{sec} 秒"),
-        (0, m, 0) => format!("{m} 分钟"),
-        (h, 0, 0) => format!("{h} 小时"),
-        (h, m, _) if h > 0 => format!("{h} 小时 {m} 分钟"),
-        (_, m, sec) => format!("{m} 分钟 {sec} 秒"),
-    }
+    youying_core::rules::words::duration(secs)
 }
 
 /// A moment as Beijing time (UTC+8, no daylight saving): 11月25日 18:00.
@@ -63,7 +55,7 @@ mod tests {
         assert_eq!(duration(86_400), "24 小时");
         assert_eq!(duration(1_800), "30 分钟");
         assert_eq!(duration(5_400), "1 小时 30 分钟");
-        assert_eq!(duration(259_200), "72 小时");
+        assert_eq!(duration(259_200), "3 天");
     }
 
     #[test]

@@ -102,7 +102,7 @@ fn disputes_hand_over_with_the_rule_deadlines_and_a_case_offer() {
     let r = BOT.reply("卡密提示已被使用", &c);
     assert_eq!((r.intent, r.handoff), (Intent::KeyInvalid, true));
     assert_eq!(r.handoff_reason, Some(HandoffReason::Dispute));
-    for fact in ["48 小时", "6 小时", "36 小时", "202611250000000001"] {
+    for fact in ["2 天", "6 小时", "36 小时", "202611250000000001"] {
         assert!(r.answer.contains(fact), "{fact} in {}", r.answer);
     }
     let offer = r.case_offer.expect("a one-tap case");
@@ -187,7 +187,7 @@ fn redemption_and_refund_from_configured_facts() {
     c.rules.protect_account_secs = 96 * 3_600;
     let r = BOT.reply("可以退款吗", &c);
     assert_eq!(r.intent, Intent::RefundPolicy);
-    assert!(r.answer.contains("96 小时") && r.answer.contains("24 小时"), "{}", r.answer);
+    assert!(r.answer.contains("4 天") && r.answer.contains("24 小时"), "{}", r.answer);
 }
 
 #[test]

@@ -17,7 +17,7 @@ use youying_core::ports::Store;
 use youying_core::snapshot::Snapshot;
 
 use crate::error::AppError;
-use crate::fmt::{fmt_fen, fmt_time};
+use crate::fmt::{fmt_duration, fmt_fen, fmt_time};
 use crate::state::App;
 
 fn internal(e: impl std::fmt::Display) -> AppError {
@@ -137,7 +137,7 @@ impl Printable {
             protect_until: b.order.protect_until.map(t),
             promise_due: b.order.promise_due.map(t),
             promises,
-            silences: b.events.iter().filter_map(silence).collect(),
+            silences: b.events.iter().filter_map(|e| silence(e, &b.events)).collect(),
             lines: b.events.iter().map(|e| line(e, &t)).collect(),
             head: b.anchors.last().map(|a| a.hash.clone()),
             generated: t(b.generated_at),
@@ -150,13 +150,28 @@ fn payload(e: &ProvenEvent) -> serde_json::Value {
 }
 
 /// Who was silent, as the events record it.
-fn silence(e: &ProvenEvent) -> Option<String> {
+fn silence(e: &ProvenEvent, all: &[ProvenEvent]) -> Option<String> {
     match e.kind.as_str() {
         "chat.taken_over" => Some("商家未在规定时限内回复买家消息，平台客服接管会话（商家记违约一次）".to_owned()),
         "order.topup_overdue" => Some("商家未在承诺时间内完成直充（商家记违约一次）".to_owned()),
-        "case.escalated" => Some("商家未在 12 小时内处理售后，平台介入".to_owned()),
+        // A contested case goes to arbitration too; only the merchant's silence is one.
+        "case.escalated" if payload(e)["reason"] == "merchant_silent" => {
+            Some(format!("商家未在{}内处理售后，平台介入（商家记违约一次）", merchant_window(e, all)))
+        }
+        "case.closed" if payload(e)["outcome"] == "auto_refund_merchant_silent" => {
+            Some(format!("商家未在{}内处理售后，平台自动全额退款（商家记违约一次）", merchant_window(e, all)))
+        }
         _ => None,
     }
+}
+
+/// The merchant's window the case opened with (`merchant_due` of its
+/// `case.opened` event), in words; ` 规定时限` when the bundle lacks it.
+fn merchant_window(e: &ProvenEvent, all: &[ProvenEvent]) -> String {
+    all.iter()
+        .find(|o| o.kind == "case.opened" && o.subject == e.subject)
+        .and_then(|o| payload(o)["merchant_due"].as_i64().map(|due| (due - o.at) / 1000))
+        .map_or_else(|| "规定时限".to_owned(), |secs| format!(" {}", fmt_duration(secs)))
 }
 
 fn line(e: &ProvenEvent, t: &dyn Fn(i64) -> String) -> Line {

@@ -2,7 +2,6 @@
 //! mails, the evidence printout and the error messages that all say them.
 
 use youying_core::Timestamp;
-use youying_core::money::Fen;
 
 /// Published figures — reply times with a tenth of a second, shares as
 /// percentages with two decimals and their exact fraction — rounded only in
@@ -36,22 +35,15 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
-/// A duration in seconds, said the way a person would: 2 分钟, 24 小时, 3 天.
+/// A duration in seconds, said the way a person would: 2 分钟, 24 小时, 3 天
+/// (the core's one formatter, which the service promise uses too).
 pub fn fmt_duration(secs: i64) -> String {
-    match secs {
-        // Up to three days read best in hours: "24 小时", "72 小时".
-        s if s % 86_400 == 0 && s > 3 * 86_400 => format!("{} 天", s / 86_400),
-        s if s % 3600 == 0 && s >= 3600 => format!("{} 小时", s / 3600),
-        s if s % 60 == 0 && s >= 60 => format!("{} 分钟", s / 60),
-        s => format!("{s} 秒"),
-    }
+    youying_core::rules::words::duration(secs)
 }
 
 /// A signed amount as people read it: `¥12.34`, `-¥12.34`.
 pub fn fmt_fen(fen: i64) -> String {
-    let abs =
-        Fen::new(fen.saturating_abs()).map_or_else(|_| format!("¥{}", fen.saturating_abs() / 100), |f| f.to_string());
-    if fen < 0 { format!("-{abs}") } else { abs }
+    youying_core::rules::words::yuan(fen)
 }
 
 #[cfg(test)]
@@ -66,7 +58,7 @@ mod tests {
         assert_eq!(fmt_duration(86_400), "24 小时");
         assert_eq!(fmt_duration(7 * 86_400), "7 天");
         assert_eq!(fmt_duration(43_200), "12 小时");
-        assert_eq!(fmt_duration(90), "90 秒");
+        assert_eq!(fmt_duration(90), "1 分钟 30 秒");
     }
 
     #[test]

@@ -312,7 +312,11 @@ pub(crate) fn to_arbitration(
         "platform",
         "case_arbitration",
         &case.subject(),
-        &format!("售后 #{} 进入平台仲裁，须在受理后 24 小时内裁决", case.id),
+        &format!(
+            "售后 #{} 进入平台仲裁，须在开案后 {}内裁决",
+            case.id,
+            crate::rules::words::duration((case.resolve_due.millis() - case.opened_at.millis()) / 1000)
+        ),
         now,
     )?;
     Ok(())

@@ -150,7 +150,12 @@ pub fn open(tx: &mut dyn Tx, now: Timestamp, buyer: &User, order_no: &str, req: 
         "shop",
         "case_opened",
         &subject,
-        &format!("订单 {} 有新的售后申请（{}），请在 12 小时内处理", order.no, req.kind.label()),
+        &format!(
+            "订单 {} 有新的售后申请（{}），请在 {}内处理",
+            order.no,
+            req.kind.label(),
+            crate::rules::words::duration((case.merchant_due.millis() - now.millis()) / 1000)
+        ),
         now,
     )?;
     Ok(case)

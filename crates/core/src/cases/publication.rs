@@ -25,6 +25,7 @@ use crate::evidence::NewEvent;
 use crate::money::Fen;
 use crate::ports::Tx;
 use crate::reviews::{self, classify};
+use crate::rules::words::duration;
 use crate::values::{CaseId, ShopId};
 
 /// Outcomes that are the platform's (or its clocks') doing.
@@ -64,8 +65,8 @@ pub struct PublicCase {
     pub closed_at: Option<i64>,
     /// Why the platform stepped in: `merchant_silent`, `contested`, `buyer_refused` or `safety_net`.
     pub stepped_in: &'static str,
-    /// The same in words, e.g. “商家 12 小时内未处理”.
-    pub stepped_in_label: &'static str,
+    /// The same in words, with the case's own deadline, e.g. “商家 12 小时内未处理”.
+    pub stepped_in_label: String,
     pub outcome: Option<String>,
     pub outcome_label: &'static str,
     pub refund_fen: i64,
@@ -85,7 +86,7 @@ pub fn outcome_label(o: &str) -> &'static str {
         "platform_rejected" => "平台驳回申请",
         "auto_refund_merchant_silent" => "商家超时未处理，平台自动全额退款",
         "remedy_stands_buyer_silent" => "买家未在时限内回复，补救方案生效",
-        "safety_net_refund" => "24 小时兜底：平台自动全额退款",
+        "safety_net_refund" => "售后到期未结束，平台兜底自动全额退款",
         _ => "已结束",
     }
 }
@@ -103,8 +104,15 @@ fn yuan(fen: i64) -> String {
     Fen::new(fen).map_or_else(|_| String::new(), |f| f.to_string())
 }
 
+/// The case's own windows in words: (merchant's, resolution's), as they were
+/// when it opened — a later rule change does not rewrite a settled case.
+fn windows(case: &Case) -> (String, String) {
+    let secs = |due: Timestamp| (due.millis() - case.opened_at.millis()) / 1000;
+    (duration(secs(case.merchant_due)), duration(secs(case.resolve_due)))
+}
+
 /// One timeline line, in words that carry no one's free text (the actor is a separate field).
-fn step(a: &CaseAction, type_label: &str) -> Option<PublicStep> {
+fn step(a: &CaseAction, type_label: &str, merchant_window: &str) -> Option<PublicStep> {
     let d: Value = serde_json::from_str(&a.detail).unwrap_or_default();
     let what = match a.kind.as_str() {
         "case.opened" => format!("申请售后：{type_label}"),
@@ -112,7 +120,7 @@ fn step(a: &CaseAction, type_label: &str) -> Option<PublicStep> {
         "case.fulfilled" => "表示已补充值".to_owned(),
         "case.partial_proposed" => format!("提议部分退款 {}", yuan(d["amount_fen"].as_i64().unwrap_or(0))),
         "case.escalated" => match (a.side.as_str(), d["reason"].as_str()) {
-            (_, Some("merchant_silent")) => "商家 12 小时内未处理，转平台仲裁".to_owned(),
+            (_, Some("merchant_silent")) => format!("商家 {merchant_window}内未处理，转平台仲裁"),
             ("merchant", _) => "提出异议，转平台仲裁".to_owned(),
             ("buyer", _) => "不接受商家的方案，转平台仲裁".to_owned(),
             _ => "转平台仲裁".to_owned(),
@@ -127,15 +135,16 @@ fn step(a: &CaseAction, type_label: &str) -> Option<PublicStep> {
     Some(PublicStep { at: a.at.millis(), actor: actor(&a.side), what })
 }
 
-fn stepped_in(case: &Case, actions: &[CaseAction]) -> (&'static str, &'static str) {
+fn stepped_in(case: &Case, actions: &[CaseAction]) -> (&'static str, String) {
     let escalation = actions.iter().find(|a| a.kind == "case.escalated");
     let silent = case.outcome.as_deref() == Some("auto_refund_merchant_silent")
         || escalation.is_some_and(|a| a.detail.contains("\"merchant_silent\""));
+    let (merchant, resolve) = windows(case);
     match (silent, escalation.map(|a| a.side.as_str())) {
-        (true, _) => ("merchant_silent", "商家 12 小时内未处理"),
-        (false, Some("merchant")) => ("contested", "商家提出异议，由平台仲裁"),
-        (false, Some("buyer")) => ("buyer_refused", "买家不接受商家的方案，由平台仲裁"),
-        _ => ("safety_net", "24 小时内未处理完毕，平台兜底"),
+        (true, _) => ("merchant_silent", format!("商家 {merchant}内未处理")),
+        (false, Some("merchant")) => ("contested", "商家提出异议，由平台仲裁".to_owned()),
+        (false, Some("buyer")) => ("buyer_refused", "买家不接受商家的方案，由平台仲裁".to_owned()),
+        _ => ("safety_net", format!("{resolve}内未处理完毕，平台兜底")),
     }
 }
 
@@ -143,6 +152,7 @@ fn stepped_in(case: &Case, actions: &[CaseAction]) -> (&'static str, &'static st
 pub fn public_view(case: &Case, actions: &[CaseAction]) -> PublicCase {
     let label = case.kind.label();
     let (why, why_label) = stepped_in(case, actions);
+    let merchant_window = windows(case).0;
     PublicCase {
         id: case.id.0,
         shop_id: case.shop_id.0,
@@ -155,7 +165,7 @@ pub fn public_view(case: &Case, actions: &[CaseAction]) -> PublicCase {
         outcome: case.outcome.clone(),
         outcome_label: outcome_label(case.outcome.as_deref().unwrap_or_default()),
         refund_fen: case.refund_fen,
-        timeline: actions.iter().filter_map(|a| step(a, label)).collect(),
+        timeline: actions.iter().filter_map(|a| step(a, label, &merchant_window)).collect(),
         public_response: case.public_response.clone(),
         public_response_at: case.public_response_at.map(Timestamp::millis),
     }

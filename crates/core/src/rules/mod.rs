@@ -3,6 +3,8 @@
 //! each within its range, and each change is an evidence event.
 
 pub mod port;
+pub mod promise;
+pub mod words;
 
 pub use self::port::{RulesRead, RulesTx};
 
@@ -107,8 +109,28 @@ pub struct RuleDef {
     pub default: i64,
     pub min: i64,
     pub max: i64,
-    /// `secs`, `fen`, `count` or `basis_points`.
-    pub unit: &'static str,
+    pub unit: Unit,
+}
+
+/// What a rule's number counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    Secs,
+    Fen,
+    Count,
+    BasisPoints,
+}
+
+impl Unit {
+    /// `secs`, `fen`, `count` or `basis_points`: what the API and the i18n keys (`unit.*`) say.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Unit::Secs => "secs",
+            Unit::Fen => "fen",
+            Unit::Count => "count",
+            Unit::BasisPoints => "basis_points",
+        }
+    }
 }
 
 impl RuleDef {
@@ -122,46 +144,46 @@ const DAY: i64 = 86_400;
 /// Every rule the platform knows. Ranges keep a typo from breaking the platform
 /// (a zero-second case window) while letting tests run a 2-minute rule as 2 s.
 pub const RULES: &[RuleDef] = &[
-    RuleDef { rule: Rule::ChatReplySecs, default: 120, min: 1, max: DAY, unit: "secs" },
-    RuleDef { rule: Rule::WarnBeforeSecs, default: 30, min: 0, max: DAY, unit: "secs" },
-    RuleDef { rule: Rule::CaseResolveSecs, default: DAY, min: 1, max: 30 * DAY, unit: "secs" },
-    RuleDef { rule: Rule::CaseMerchantSecs, default: DAY / 2, min: 1, max: 30 * DAY, unit: "secs" },
-    RuleDef { rule: Rule::ProtectCardKeySecs, default: DAY, min: 1, max: 90 * DAY, unit: "secs" },
-    RuleDef { rule: Rule::ProtectTopupSecs, default: DAY, min: 1, max: 90 * DAY, unit: "secs" },
-    RuleDef { rule: Rule::ProtectAccountSecs, default: 3 * DAY, min: 1, max: 90 * DAY, unit: "secs" },
-    RuleDef { rule: Rule::TopupDefaultPromiseSecs, default: 1_800, min: 1, max: 30 * DAY, unit: "secs" },
-    RuleDef { rule: Rule::TopupInstantPromiseSecs, default: 300, min: 1, max: DAY, unit: "secs" },
-    RuleDef { rule: Rule::InviteTtlSecs, default: 7 * DAY, min: 1, max: 90 * DAY, unit: "secs" },
-    RuleDef { rule: Rule::SessionTtlSecs, default: 30 * DAY, min: 60, max: 365 * DAY, unit: "secs" },
-    RuleDef { rule: Rule::LoginMaxFailures, default: 5, min: 1, max: 1_000, unit: "count" },
-    RuleDef { rule: Rule::LoginWindowSecs, default: 900, min: 1, max: DAY, unit: "secs" },
-    RuleDef { rule: Rule::PlatformFeeBp, default: 200, min: 0, max: 5_000, unit: "basis_points" },
-    RuleDef { rule: Rule::ProtectionFundShareBp, default: 2_500, min: 0, max: 10_000, unit: "basis_points" },
-    RuleDef { rule: Rule::DepositMinFen, default: 100_000, min: 0, max: 100_000_000, unit: "fen" },
-    RuleDef { rule: Rule::PenaltyWindowSecs, default: 30 * DAY, min: 1, max: 365 * DAY, unit: "secs" },
-    RuleDef { rule: Rule::PenaltyWarnAt, default: 1, min: 1, max: 1_000, unit: "count" },
-    RuleDef { rule: Rule::PenaltyDownrankAt, default: 3, min: 1, max: 1_000, unit: "count" },
-    RuleDef { rule: Rule::PenaltyDownrankSecs, default: 7 * DAY, min: 1, max: 365 * DAY, unit: "secs" },
-    RuleDef { rule: Rule::PenaltyFineAt, default: 5, min: 1, max: 1_000, unit: "count" },
-    RuleDef { rule: Rule::PenaltyFineFen, default: 5_000, min: 0, max: 100_000_000, unit: "fen" },
-    RuleDef { rule: Rule::PenaltySuspendAt, default: 10, min: 1, max: 1_000, unit: "count" },
+    RuleDef { rule: Rule::ChatReplySecs, default: 120, min: 1, max: DAY, unit: Unit::Secs },
+    RuleDef { rule: Rule::WarnBeforeSecs, default: 30, min: 0, max: DAY, unit: Unit::Secs },
+    RuleDef { rule: Rule::CaseResolveSecs, default: DAY, min: 1, max: 30 * DAY, unit: Unit::Secs },
+    RuleDef { rule: Rule::CaseMerchantSecs, default: DAY / 2, min: 1, max: 30 * DAY, unit: Unit::Secs },
+    RuleDef { rule: Rule::ProtectCardKeySecs, default: DAY, min: 1, max: 90 * DAY, unit: Unit::Secs },
+    RuleDef { rule: Rule::ProtectTopupSecs, default: DAY, min: 1, max: 90 * DAY, unit: Unit::Secs },
+    RuleDef { rule: Rule::ProtectAccountSecs, default: 3 * DAY, min: 1, max: 90 * DAY, unit: Unit::Secs },
+    RuleDef { rule: Rule::TopupDefaultPromiseSecs, default: 1_800, min: 1, max: 30 * DAY, unit: Unit::Secs },
+    RuleDef { rule: Rule::TopupInstantPromiseSecs, default: 300, min: 1, max: DAY, unit: Unit::Secs },
+    RuleDef { rule: Rule::InviteTtlSecs, default: 7 * DAY, min: 1, max: 90 * DAY, unit: Unit::Secs },
+    RuleDef { rule: Rule::SessionTtlSecs, default: 30 * DAY, min: 60, max: 365 * DAY, unit: Unit::Secs },
+    RuleDef { rule: Rule::LoginMaxFailures, default: 5, min: 1, max: 1_000, unit: Unit::Count },
+    RuleDef { rule: Rule::LoginWindowSecs, default: 900, min: 1, max: DAY, unit: Unit::Secs },
+    RuleDef { rule: Rule::PlatformFeeBp, default: 200, min: 0, max: 5_000, unit: Unit::BasisPoints },
+    RuleDef { rule: Rule::ProtectionFundShareBp, default: 2_500, min: 0, max: 10_000, unit: Unit::BasisPoints },
+    RuleDef { rule: Rule::DepositMinFen, default: 100_000, min: 0, max: 100_000_000, unit: Unit::Fen },
+    RuleDef { rule: Rule::PenaltyWindowSecs, default: 30 * DAY, min: 1, max: 365 * DAY, unit: Unit::Secs },
+    RuleDef { rule: Rule::PenaltyWarnAt, default: 1, min: 1, max: 1_000, unit: Unit::Count },
+    RuleDef { rule: Rule::PenaltyDownrankAt, default: 3, min: 1, max: 1_000, unit: Unit::Count },
+    RuleDef { rule: Rule::PenaltyDownrankSecs, default: 7 * DAY, min: 1, max: 365 * DAY, unit: Unit::Secs },
+    RuleDef { rule: Rule::PenaltyFineAt, default: 5, min: 1, max: 1_000, unit: Unit::Count },
+    RuleDef { rule: Rule::PenaltyFineFen, default: 5_000, min: 0, max: 100_000_000, unit: Unit::Fen },
+    RuleDef { rule: Rule::PenaltySuspendAt, default: 10, min: 1, max: 1_000, unit: Unit::Count },
     // Money in through a gateway: ¥1 to ¥5,000 a payment, ¥20,000 a day per payer.
-    RuleDef { rule: Rule::PayInMinFen, default: 100, min: 1, max: 100_000_000, unit: "fen" },
-    RuleDef { rule: Rule::PayInMaxFen, default: 500_000, min: 1, max: 100_000_000, unit: "fen" },
-    RuleDef { rule: Rule::PayInDailyFen, default: 2_000_000, min: 1, max: 1_000_000_000, unit: "fen" },
-    RuleDef { rule: Rule::PaymentExpirySecs, default: 900, min: 60, max: DAY, unit: "secs" },
+    RuleDef { rule: Rule::PayInMinFen, default: 100, min: 1, max: 100_000_000, unit: Unit::Fen },
+    RuleDef { rule: Rule::PayInMaxFen, default: 500_000, min: 1, max: 100_000_000, unit: Unit::Fen },
+    RuleDef { rule: Rule::PayInDailyFen, default: 2_000_000, min: 1, max: 1_000_000_000, unit: Unit::Fen },
+    RuleDef { rule: Rule::PaymentExpirySecs, default: 900, min: 60, max: DAY, unit: Unit::Secs },
     // Money out: at least ¥10 a withdrawal, a 0.6 % fee, ¥50,000 a day per wallet.
-    RuleDef { rule: Rule::WithdrawMinFen, default: 1_000, min: 1, max: 100_000_000, unit: "fen" },
-    RuleDef { rule: Rule::WithdrawFeeBp, default: 60, min: 0, max: 2_000, unit: "basis_points" },
-    RuleDef { rule: Rule::WithdrawDailyFen, default: 5_000_000, min: 1, max: 1_000_000_000, unit: "fen" },
+    RuleDef { rule: Rule::WithdrawMinFen, default: 1_000, min: 1, max: 100_000_000, unit: Unit::Fen },
+    RuleDef { rule: Rule::WithdrawFeeBp, default: 60, min: 0, max: 2_000, unit: Unit::BasisPoints },
+    RuleDef { rule: Rule::WithdrawDailyFen, default: 5_000_000, min: 1, max: 1_000_000_000, unit: Unit::Fen },
     // 对接: outbound calls (callbacks, upstream sites) reach public addresses only
     // unless this is 1 (tests, a one-machine demo); upstream prices and stock are
     // re-read this often.
-    RuleDef { rule: Rule::AllowPrivateAddresses, default: 0, min: 0, max: 1, unit: "count" },
-    RuleDef { rule: Rule::UpstreamSyncSecs, default: 60, min: 1, max: DAY, unit: "secs" },
+    RuleDef { rule: Rule::AllowPrivateAddresses, default: 0, min: 0, max: 1, unit: Unit::Count },
+    RuleDef { rule: Rule::UpstreamSyncSecs, default: 60, min: 1, max: DAY, unit: Unit::Secs },
     // Requests per second one API key may make (bursts of twice that): a
     // reseller's whole shop orders through its key, so this is a shop's rate.
-    RuleDef { rule: Rule::OpenApiPerSec, default: 50, min: 1, max: 100_000, unit: "count" },
+    RuleDef { rule: Rule::OpenApiPerSec, default: 50, min: 1, max: 100_000, unit: Unit::Count },
 ];
 
 /// The rules in force: defaults overlaid with the stored changes.

@@ -1,5 +1,6 @@
-//! Public trust figures, no login: a shop's grade and what earned it, and the
-//! platform's own service report. Never a buyer's name, contact or text.
+//! Public trust figures, no login: a shop's grade and what earned it, the
+//! platform's own service report and its service promise (the rules in force).
+//! Never a buyer's name, contact or text.
 
 use axum::Json;
 use axum::Router;
@@ -12,7 +13,7 @@ use youying_core::grades::P90;
 use youying_core::ports::Store;
 use youying_core::values::ShopId;
 
-use crate::app::public::{ServiceReport, ShopTrust, load_report, load_shop};
+use crate::app::public::{PublicRules, ServiceReport, ShopTrust, load_report, load_rules, load_shop};
 use crate::error::ApiResult;
 use crate::fmt::{percent_exact, wait_secs};
 use crate::state::App;
@@ -169,11 +170,18 @@ pub async fn service_report<S: Store>(State(app): State<App<S>>) -> ApiResult<Js
     Ok(Json(load_report(&app).await?))
 }
 
+#[utoipa::path(get, path = "/api/v1/public/rules", tag = "public",
+    responses((status = 200, body = PublicRules, description = "the service promise: every rule in force (name, value, unit), the promise in plain Chinese, and the history of changes, newest first; no login")))]
+pub async fn rules<S: Store>(State(app): State<App<S>>) -> ApiResult<Json<PublicRules>> {
+    Ok(Json(load_rules(&app).await?))
+}
+
 /// The routes of this feature; `api::router` merges them.
 pub(crate) fn router<S: Store>() -> Router<App<S>> {
     Router::new()
         .route("/api/v1/public/shops/{id}", routing::get(shop::<S>))
         .route("/api/v1/public/service-report", routing::get(service_report::<S>))
+        .route("/api/v1/public/rules", routing::get(rules::<S>))
 }
 
 fn count_i64(n: usize) -> i64 {

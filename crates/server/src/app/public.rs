@@ -1,6 +1,6 @@
 //! A shop's public trust (grade, figures, deposit, penalties, reviews,
-//! certified staff) and the platform's service report, as the public API and
-//! the grade pages both show them.
+//! certified staff), the platform's service report and its service promise
+//! (the rules in force), as the public API and the pages both show them.
 
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -13,10 +13,13 @@ use youying_core::grades::port::StoredGrade;
 use youying_core::grades::{GradeReport, P90, refresh};
 use youying_core::ports::{ReadTx, Store};
 use youying_core::report::{self, ServiceWindow};
+use youying_core::rules::promise::{self, RuleChange};
+use youying_core::rules::{self, RULES, Rule, Rules, words};
 use youying_core::shops::Shop;
 use youying_core::values::ShopId;
 
 use crate::error::ApiResult;
+use crate::fmt::fmt_time;
 use crate::state::App;
 
 /// Everything public about one shop's trust, read in one transaction.
@@ -210,4 +213,116 @@ pub async fn load_report<S: Store>(app: &App<S>) -> ApiResult<ServiceReport> {
         windows: vec![ReportWindowView::of(&w7), ReportWindowView::of(&w30)],
         chain_head: head,
     })
+}
+
+/// One rule in force, machine-readable and in words.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RuleValueView {
+    /// The rule's name, as the admin API takes it (`chat_reply_secs`).
+    pub name: String,
+    pub label: String,
+    pub value: i64,
+    /// `secs`, `fen`, `count` or `basis_points`.
+    pub unit: String,
+    pub default: i64,
+    /// The value as people read it: `2 分钟`, `¥1000.00`, `2%`.
+    pub text: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PromiseLineView {
+    pub topic: String,
+    pub text: String,
+    /// The rules this sentence quotes.
+    pub rules: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PromiseSectionView {
+    /// `after_sales`, `chat`, `escrow`, `topup`, `penalties`, `fees` or `money`.
+    pub key: String,
+    pub title: String,
+    pub lines: Vec<PromiseLineView>,
+}
+
+/// One recorded change of a rule (from its `rule.changed` evidence event).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RuleChangeView {
+    /// Position of the change on the evidence chain.
+    pub seq: i64,
+    pub at: i64,
+    pub name: String,
+    pub label: String,
+    pub old: i64,
+    pub new: i64,
+    /// `2026-12-07 20:00 买家消息人工回复时限：2 分钟 → 3 分钟` (Beijing time).
+    pub text: String,
+}
+
+/// The service promise (服务承诺): the rules in force, in plain words, and every change.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicRules {
+    pub generated_at: i64,
+    pub rules: Vec<RuleValueView>,
+    pub sections: Vec<PromiseSectionView>,
+    /// Newest first.
+    pub history: Vec<RuleChangeView>,
+}
+
+fn rule_label(rule: Rule) -> String {
+    crate::i18n::t(&format!("rule.{}", rule.as_str())).to_owned()
+}
+
+impl PublicRules {
+    pub fn of(now: Timestamp, r: &Rules, changes: &[RuleChange]) -> Self {
+        Self {
+            generated_at: now.millis(),
+            rules: RULES
+                .iter()
+                .map(|d| RuleValueView {
+                    name: d.name().to_owned(),
+                    label: rule_label(d.rule),
+                    value: r.get(d.rule),
+                    unit: d.unit.as_str().to_owned(),
+                    default: d.default,
+                    text: words::value(d.unit, r.get(d.rule)),
+                })
+                .collect(),
+            sections: promise::promise(r)
+                .into_iter()
+                .map(|p| PromiseSectionView {
+                    key: p.section.as_str().to_owned(),
+                    title: p.title.to_owned(),
+                    lines: p
+                        .lines
+                        .into_iter()
+                        .map(|l| PromiseLineView {
+                            topic: l.topic.to_owned(),
+                            text: l.text,
+                            rules: l.rules.iter().map(|&s| s.to_owned()).collect(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            history: changes
+                .iter()
+                .map(|c| RuleChangeView {
+                    seq: c.seq,
+                    at: c.at.millis(),
+                    name: c.rule.as_str().to_owned(),
+                    label: rule_label(c.rule),
+                    old: c.old,
+                    new: c.new,
+                    text: format!("{} {}：{}", fmt_time(c.at), rule_label(c.rule), c.words()),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The rules in force and their history, read in one transaction.
+pub async fn load_rules<S: Store>(app: &App<S>) -> ApiResult<PublicRules> {
+    let now = app.now();
+    let (r, changes) = app.store.read(|tx| Ok((rules::in_force(tx)?, promise::history(tx)?))).await?;
+    Ok(PublicRules::of(now, &r, &changes))
 }

@@ -17,6 +17,7 @@ use youying_core::cases::{Action, Attachment, Case, CaseState, CaseType, Decisio
 use youying_core::catalogue::ProductKind;
 use youying_core::orders;
 use youying_core::ports::Store;
+use youying_core::rules::{self, Rule};
 use youying_core::snapshot::Snapshot;
 use youying_core::values::{CaseId, Role};
 
@@ -24,7 +25,7 @@ use super::forms::parse_yuan_opt;
 use super::layout::{Layout, Page, PageError, render, see_other};
 use crate::app::cases::{self as case_ops, TimelineEntry};
 use crate::error::AppError;
-use crate::fmt::{fmt_fen, fmt_time};
+use crate::fmt::{fmt_duration, fmt_fen, fmt_time};
 use crate::state::App;
 
 /// A posted multipart form: text fields and files.
@@ -76,6 +77,8 @@ struct NewPage<'a> {
     types: Vec<(&'static str, &'static str)>,
     attrs: Vec<(String, String)>,
     protect_until: String,
+    /// The after-sales deadlines in force, in words: (merchant, resolved).
+    case_windows: (String, String),
     error: Option<String>,
 }
 
@@ -86,9 +89,12 @@ async fn new_page<S: Store>(
     error: Option<String>,
 ) -> Result<Response, PageError> {
     let user = page.require_viewer()?.user.clone();
-    let o = app
+    let (o, r) = app
         .store
-        .read(move |tx| tx.order_by_no(&no)?.filter(|o| o.buyer_id == user.id).ok_or(Error::NotFound))
+        .read(move |tx| {
+            let o = tx.order_by_no(&no)?.filter(|o| o.buyer_id == user.id).ok_or(Error::NotFound)?;
+            Ok((o, rules::in_force(tx)?))
+        })
         .await
         .map_err(|e| page.error(e.into()))?;
     let snap = Snapshot::parse(&o.snapshot);
@@ -104,6 +110,7 @@ async fn new_page<S: Store>(
         types: [fitting, CaseType::Other].iter().map(|k| (k.as_str(), k.label())).collect(),
         attrs: snap.map(|s| s.account_attrs.into_iter().map(|a| (a.name, a.value)).collect()).unwrap_or_default(),
         protect_until: o.protect_until.map(fmt_time).unwrap_or_default(),
+        case_windows: (fmt_duration(r.get(Rule::CaseMerchantSecs)), fmt_duration(r.get(Rule::CaseResolveSecs))),
         error,
     };
     let status = if t.error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
@@ -151,7 +158,8 @@ struct Line {
     what: String,
 }
 
-fn describe(t: &TimelineEntry) -> String {
+/// One timeline entry in words; `merchant_window` is this case's own deadline for the merchant.
+fn describe(t: &TimelineEntry, merchant_window: &str) -> String {
     let d = &t.detail;
     let fen = |k: &str| d[k].as_i64().map(fmt_fen).unwrap_or_default();
     let s = |k: &str| d[k].as_str().unwrap_or_default().to_owned();
@@ -161,7 +169,7 @@ fn describe(t: &TimelineEntry) -> String {
         "case.fulfilled" => format!("商家已补充值，凭证：{}", s("proof")),
         "case.partial_proposed" => format!("商家提议部分退款 {}", fen("amount_fen")),
         "case.escalated" => match s("reason").as_str() {
-            "merchant_silent" => "商家 12 小时未处理，平台介入仲裁（记商家违规一次）".to_owned(),
+            "merchant_silent" => format!("商家 {merchant_window}内未处理，平台介入仲裁（记商家违规一次）"),
             r => format!("转平台仲裁：{r}"),
         },
         "case.closed" => {
@@ -244,6 +252,8 @@ pub async fn show<S: Store>(State(app): State<App<S>>, page: Page, Path(id): Pat
         .read(move |tx| Ok(publication::load_public(tx, CaseId(id)).ok()))
         .await
         .map_err(|e| page.error(e.into()))?;
+    // The windows this case opened with: a later rule change does not rewrite it.
+    let merchant_window = fmt_duration((c.merchant_due - c.opened_at) / 1000);
     let t = CasePage {
         page: &page.layout,
         viewer: case_ops::side_label(side),
@@ -253,7 +263,11 @@ pub async fn show<S: Store>(State(app): State<App<S>>, page: Page, Path(id): Pat
         resolve_due: ts(c.resolve_due),
         refund: fmt_fen(c.refund_fen),
         proposal: c.proposal_fen.map(fmt_fen),
-        lines: d.timeline.iter().map(|t| Line { at: ts(t.at), who: who(&t.side), what: describe(t) }).collect(),
+        lines: d
+            .timeline
+            .iter()
+            .map(|t| Line { at: ts(t.at), who: who(&t.side), what: describe(t, &merchant_window) })
+            .collect(),
         evidence: d.evidence,
         can_reissue: kind.has_stock(),
         can_fulfil: kind == ProductKind::DirectTopup,

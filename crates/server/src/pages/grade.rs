@@ -12,12 +12,13 @@ use youying_core::enforcement::{BreachKind, Party};
 use youying_core::grades::history::{History, history};
 use youying_core::grades::{self, BANDS, Figures, MIN_SAMPLE_MESSAGES, NEUTRAL_REVIEW_CENTI, NEW_SHOP_ORDERS};
 use youying_core::ports::Store;
+use youying_core::rules::{Rule, in_force};
 use youying_core::values::ShopId;
 
 use super::layout::{Layout, Page, PageError, render};
 use crate::app::public::{ReportWindowView, ShopTrust, load_report, load_shop};
 use crate::error::AppError;
-use crate::fmt::{Better, fmt_basis_points, fmt_fen, fmt_share, fmt_time, fmt_wait, share_basis_points};
+use crate::fmt::{Better, fmt_basis_points, fmt_duration, fmt_fen, fmt_share, fmt_time, fmt_wait, share_basis_points};
 use crate::state::App;
 use crate::svg::{Bar, bar_chart};
 
@@ -134,7 +135,7 @@ pub async fn section<S: Store>(app: &App<S>, shop: ShopId) -> Result<GradeSectio
 pub struct RuleRow {
     pub name: &'static str,
     pub max: i64,
-    pub measure: &'static str,
+    pub measure: String,
     pub steps: String,
 }
 
@@ -148,12 +149,13 @@ fn pm(v: i64) -> String {
     format!("{}.{} %", v / 10, v % 10)
 }
 
-fn rule_rows() -> Vec<RuleRow> {
+/// The formula's rows; `merchant` and `resolve` are the after-sales windows in force, in words.
+fn rule_rows(merchant: &str, resolve: &str) -> Vec<RuleRow> {
     vec![
         RuleRow {
             name: "首次人工回复（p90）",
             max: 30,
-            measure: "近 30 天店铺对买家消息的首次人工回复用时（精确到 0.1 秒，只舍不入），取第 90 百分位（最近秩法：排序后第 ⌈0.9n⌉ 个）。由平台接管、店铺始终没有回复的消息计为“未回复”，排在所有回复之后；平台接管后店铺才回复的，算作迟到的回复，按实际用时计入。",
+            measure: "近 30 天店铺对买家消息的首次人工回复用时（精确到 0.1 秒，只舍不入），取第 90 百分位（最近秩法：排序后第 ⌈0.9n⌉ 个）。由平台接管、店铺始终没有回复的消息计为“未回复”，排在所有回复之后；平台接管后店铺才回复的，算作迟到的回复，按实际用时计入。".into(),
             steps: steps(
                 &grades::REPLY_STEPS_SECS,
                 |s| format!("{s} 秒"),
@@ -164,25 +166,25 @@ fn rule_rows() -> Vec<RuleRow> {
         RuleRow {
             name: "按时处理率",
             max: 25,
-            measure: "按时的首次回复 + 商家 12 小时内处理的售后，除以它们加上记在店铺名下的违约（超时未回复、售后超时、直充超时；平台停机期间到期的事项不算店铺违约）。迟到的回复不算按时。百分比保留两位小数、向有利于店铺的方向取整，并附精确分数。",
+            measure: format!("按时的首次回复 + 商家 {merchant}内处理的售后，除以它们加上记在店铺名下的违约（超时未回复、售后超时、直充超时；平台停机期间到期的事项不算店铺违约）。迟到的回复不算按时。百分比保留两位小数、向有利于店铺的方向取整，并附精确分数。"),
             steps: steps(&grades::MET_STEPS_PERMILLE, pm, "≥", "更低：0 分；无到期事项：25 分"),
         },
         RuleRow {
             name: "每百单售后数",
             max: 20,
-            measure: "近 30 天新开售后数 ÷ 订单数 × 100。",
+            measure: "近 30 天新开售后数 ÷ 订单数 × 100。".into(),
             steps: steps(&grades::CASES_STEPS_CENTI, |c| format!("{}", c / 100), "≤", "更多：0 分"),
         },
         RuleRow {
             name: "需平台裁决的售后占比",
             max: 15,
-            measure: "平台不得不介入的售后（商家沉默自动退款、平台仲裁、24 小时兜底退款）占全部售后的比例。",
+            measure: format!("平台不得不介入的售后（商家沉默自动退款、平台仲裁、{resolve}兜底退款）占全部售后的比例。"),
             steps: steps(&grades::PLATFORM_STEPS_PERMILLE, pm, "≤", "更高：0 分；无售后：15 分"),
         },
         RuleRow {
             name: "已验证评价均分",
             max: 10,
-            measure: "近 30 天已公开、且订单已完成的评价星级平均值。",
+            measure: "近 30 天已公开、且订单已完成的评价星级平均值。".into(),
             steps: steps(
                 &grades::REVIEW_STEPS_CENTI,
                 |c| format!("{}.{:02} 星", c / 100, c % 100),
@@ -229,11 +231,12 @@ struct RulesPage<'a> {
     example_grade: &'static str,
 }
 
-pub async fn rules(page: Page) -> Response {
+pub async fn rules<S: Store>(State(app): State<App<S>>, page: Page) -> Result<Response, PageError> {
+    let windows = case_windows(&app).await.map_err(|e| page.error(e))?;
     let (_, r) = example();
     let t = RulesPage {
         page: &page.layout,
-        rows: rule_rows(),
+        rows: rule_rows(&windows.0, &windows.1),
         bands: BANDS.iter().map(|(g, at)| (g.as_str(), *at)).collect(),
         new_orders: NEW_SHOP_ORDERS,
         min_sample: MIN_SAMPLE_MESSAGES,
@@ -245,7 +248,13 @@ pub async fn rules(page: Page) -> Response {
         example_points: r.points,
         example_grade: r.grade.label(),
     };
-    render(StatusCode::OK, &page.layout, &t)
+    Ok(render(StatusCode::OK, &page.layout, &t))
+}
+
+/// The after-sales windows in force, in words: (merchant's, resolution's).
+async fn case_windows<S: Store>(app: &App<S>) -> Result<(String, String), AppError> {
+    let r = app.store.read(|tx| in_force(tx)).await?;
+    Ok((fmt_duration(r.get(Rule::CaseMerchantSecs)), fmt_duration(r.get(Rule::CaseResolveSecs))))
 }
 
 /// One window of the report, worded.
@@ -272,10 +281,11 @@ fn pct(part: i64, whole: i64, unit: &str) -> String {
 }
 
 /// Breach kinds as the public reads them; the platform's own kinds included.
-fn breach_label(kind: &str) -> String {
+/// `resolve` is the after-sales window in force, in words.
+fn breach_label(kind: &str, resolve: &str) -> String {
     match BreachKind::parse(kind) {
         Some(BreachKind::PlatformChatReply) => "平台超时未回复买家".into(),
-        Some(BreachKind::PlatformCaseUnresolved) => "售后 24 小时未结案（兜底退款）".into(),
+        Some(BreachKind::PlatformCaseUnresolved) => format!("售后 {resolve}未结案（兜底退款）"),
         Some(BreachKind::PlatformOutage) => "平台停机期间到期（已为责任方顺延）".into(),
         k => format!("{}（{kind}）", k.map_or("其他违规", BreachKind::label)),
     }
@@ -285,7 +295,7 @@ fn party_label(p: &str) -> String {
     if Party::parse(p) == Some(Party::Platform) { "平台".into() } else { "商家".into() }
 }
 
-fn col(w: &ReportWindowView) -> ReportCol {
+fn col(w: &ReportWindowView, resolve: &str) -> ReportCol {
     let reply = match (w.platform_reply_p90_ms, w.platform_reply_p90_unanswered) {
         (_, true) => format!("p90 未回复（{} 次回复，{} 次超时）", w.platform_replies, w.platform_unanswered),
         (Some(ms), _) => {
@@ -303,7 +313,7 @@ fn col(w: &ReportWindowView) -> ReportCol {
             None => "暂无机器人数据".into(),
         },
         cases: w.cases_by_type.iter().map(|c| (c.label.clone(), c.cases, c.refunds, fmt_fen(c.refund_fen))).collect(),
-        breaches: w.breaches.iter().map(|b| (breach_label(&b.kind), party_label(&b.party), b.count)).collect(),
+        breaches: w.breaches.iter().map(|b| (breach_label(&b.kind, resolve), party_label(&b.party), b.count)).collect(),
         money: w
             .money_by_day
             .iter()
@@ -326,13 +336,17 @@ struct ReportPage<'a> {
     cols: Vec<ReportCol>,
     generated: String,
     chain_head: Option<(String, String)>,
+    /// The after-sales window in force, in words (仲裁按时 = within it).
+    resolve_window: String,
 }
 
 pub async fn report<S: Store>(State(app): State<App<S>>, page: Page) -> Result<Response, PageError> {
     let r = load_report(&app).await.map_err(|e| page.error(e))?;
+    let (_, resolve_window) = case_windows(&app).await.map_err(|e| page.error(e))?;
     let t = ReportPage {
         page: &page.layout,
-        cols: r.windows.iter().map(col).collect(),
+        cols: r.windows.iter().map(|w| col(w, &resolve_window)).collect(),
+        resolve_window,
         generated: fmt_time(youying_core::Timestamp::from_millis(r.generated_at)),
         chain_head: r.chain_head.map(|a| (a.hash, fmt_time(a.at))),
     };
@@ -341,5 +355,5 @@ pub async fn report<S: Store>(State(app): State<App<S>>, page: Page) -> Result<R
 
 /// The routes of this feature; `pages::router` merges them.
 pub(crate) fn router<S: Store>() -> Router<App<S>> {
-    Router::new().route("/grades", routing::get(rules)).route("/report", routing::get(report::<S>))
+    Router::new().route("/grades", routing::get(rules::<S>)).route("/report", routing::get(report::<S>))
 }

@@ -24,6 +24,7 @@ mod open_docs;
 mod orders;
 mod pay;
 mod platform;
+mod promise;
 mod quiz;
 pub mod reviews;
 mod session;
@@ -63,6 +64,7 @@ pub fn router<S: Store>() -> Router<App<S>> {
         .merge(merchant::router::<S>())
         .merge(orders::router::<S>())
         .merge(platform::router::<S>())
+        .merge(promise::router::<S>())
         .merge(gateways::router::<S>())
         .merge(guest::router::<S>())
         .merge(pay::router::<S>())

@@ -13,6 +13,7 @@ use youying_core::rules::{self, Rule};
 use youying_dock::wire::{ERROR_CODES, PREFIX};
 
 use super::layout::{Layout, Page, PageError, render};
+use crate::fmt::fmt_duration;
 use crate::state::App;
 
 struct Code {
@@ -29,16 +30,17 @@ struct OpenDocs<'a> {
     codes: Vec<Code>,
     /// The rule in force: requests a second per key.
     per_sec: i64,
+    /// The after-sales windows in force, in words: (merchant's, resolution's).
+    case_windows: (String, String),
 }
 
 pub async fn page<S: Store>(State(app): State<App<S>>, page: Page) -> Result<Response, PageError> {
     let codes = ERROR_CODES.iter().map(|&(code, status, meaning)| Code { code, status, meaning }).collect();
-    let per_sec = app
-        .store
-        .read(|tx| Ok(rules::in_force(tx)?.get(Rule::OpenApiPerSec)))
-        .await
-        .map_err(|e| page.error(e.into()))?;
-    Ok(render(StatusCode::OK, &page.layout, &OpenDocs { page: &page.layout, prefix: PREFIX, codes, per_sec }))
+    let r = app.store.read(|tx| rules::in_force(tx)).await.map_err(|e| page.error(e.into()))?;
+    let case_windows = (fmt_duration(r.get(Rule::CaseMerchantSecs)), fmt_duration(r.get(Rule::CaseResolveSecs)));
+    let per_sec = r.get(Rule::OpenApiPerSec);
+    let t = OpenDocs { page: &page.layout, prefix: PREFIX, codes, per_sec, case_windows };
+    Ok(render(StatusCode::OK, &page.layout, &t))
 }
 
 /// The routes of this feature; `pages::router` merges them.

@@ -14,6 +14,7 @@ use youying_core::cases::Case;
 use youying_core::orders::{self, Order, OrderState};
 use youying_core::ports::Store;
 use youying_core::reviews::Review;
+use youying_core::rules::{self, Rule, Rules};
 use youying_core::snapshot::Snapshot;
 use youying_core::values::Role;
 
@@ -117,6 +118,8 @@ struct OrderPage<'a> {
     review: Option<super::reviews::ReviewLine>,
     /// 评价: the buyer, once the order is completed, if not yet reviewed.
     can_review: bool,
+    /// The after-sales deadlines in force, in words: (merchant, resolved).
+    case_windows: (String, String),
 }
 
 fn order_page<S: Store>(
@@ -124,9 +127,9 @@ fn order_page<S: Store>(
     page: &Page,
     o: &Order,
     units: Option<Vec<OpenUnit>>,
-    extra: &(Vec<Case>, Option<Review>),
+    extra: &(Vec<Case>, Option<Review>, Rules),
 ) -> Response {
-    let (cases, review) = (&extra.0, &extra.1);
+    let (cases, review, rules) = (&extra.0, &extra.1, &extra.2);
     let viewer = page.viewer.as_ref().map(|v| &v.user);
     let is_buyer = viewer.is_some_and(|u| u.id == o.buyer_id);
     let shop_name = snapshot_of(o).map(|s| s.shop.name).unwrap_or_default();
@@ -166,16 +169,21 @@ fn order_page<S: Store>(
         },
         review: review.as_ref().filter(|_| is_buyer).map(super::reviews::ReviewLine::of),
         can_review: is_buyer && o.state == OrderState::Completed && review.is_none(),
+        case_windows: (fmt_duration(rules.get(Rule::CaseMerchantSecs)), fmt_duration(rules.get(Rule::CaseResolveSecs))),
         o: OrderRow::of(o),
     };
     render(StatusCode::OK, &page.layout, &t)
 }
 
-/// The order's cases, and its review (shown to the buyer only).
-async fn cases_of<S: Store>(app: &App<S>, page: &Page, o: &Order) -> Result<(Vec<Case>, Option<Review>), PageError> {
+/// The order's cases, its review (shown to the buyer only) and the rules in force.
+async fn cases_of<S: Store>(
+    app: &App<S>,
+    page: &Page,
+    o: &Order,
+) -> Result<(Vec<Case>, Option<Review>, Rules), PageError> {
     let id = o.id;
     app.store
-        .read(move |tx| Ok((tx.cases_of_order(id)?, tx.review_of_order(id)?)))
+        .read(move |tx| Ok((tx.cases_of_order(id)?, tx.review_of_order(id)?, rules::in_force(tx)?)))
         .await
         .map_err(|e| page.error(e.into()))
 }

@@ -54,8 +54,12 @@ async fn console_page<S: Store>(app: &App<S>, page: &Page, status: StatusCode) -
             name: d.name(),
             label: crate::i18n::t(&format!("rule.{}", d.name())),
             value: rules.get(d.rule),
-            unit: crate::i18n::t(&format!("unit.{}", d.unit)),
-            human: if d.unit == "secs" { fmt_duration(rules.get(d.rule)) } else { String::new() },
+            unit: crate::i18n::t(&format!("unit.{}", d.unit.as_str())),
+            human: if d.unit == youying_core::rules::Unit::Secs {
+                fmt_duration(rules.get(d.rule))
+            } else {
+                String::new()
+            },
             min: d.min,
             max: d.max,
         })

@@ -38,7 +38,7 @@ fn terms() -> String {
     let n = quiz::QUESTIONS_PER_ATTEMPT;
     let need = (n * usize::try_from(quiz::PASS_PERCENT).unwrap_or(100)).div_ceil(100);
     format!(
-        "从平台题库随机抽取 {n} 道单选题（2 分钟回复与平台接管、售后时限、保护期、处罚阶梯、保证金、买家隐私、禁止平台外付款等），\
+        "从平台题库随机抽取 {n} 道单选题（人工回复时限与平台接管、售后时限、保护期、处罚阶梯、保证金、买家隐私、禁止平台外付款等），\
          须在 {} 内交卷；答对 {need} 道及以上（{} 分）通过，证书 {} 有效。交卷后可查看每道题的解析。",
         fmt_duration(quiz::ATTEMPT_SECS),
         quiz::PASS_PERCENT,

@@ -14,12 +14,13 @@ use youying_core::authz::{self, ShopAction};
 use youying_core::cases::publication::{self, PublicCase};
 use youying_core::ports::{ReadTx, Store};
 use youying_core::reviews::{self, Review, ReviewState};
+use youying_core::rules::{self, Rule};
 use youying_core::values::ShopId;
 
 use super::forms::field;
 use super::layout::{Layout, Page, PageError, render, see_other};
 use crate::app::reviews::{self as review_ops, ANONYMOUS, PER_PAGE};
-use crate::fmt::{fmt_fen, fmt_time};
+use crate::fmt::{fmt_duration, fmt_fen, fmt_time};
 use crate::state::App;
 
 /// ★★★★☆ for 4.
@@ -68,7 +69,7 @@ pub struct CaseLine {
     pub id: i64,
     pub type_label: &'static str,
     pub opened: String,
-    pub stepped_in: &'static str,
+    pub stepped_in: String,
     pub outcome: &'static str,
     pub refund: String,
     pub steps: Vec<(String, &'static str, String)>,
@@ -82,7 +83,7 @@ impl CaseLine {
             id: c.id,
             type_label: c.type_label,
             opened: ts(c.opened_at),
-            stepped_in: c.stepped_in_label,
+            stepped_in: c.stepped_in_label.clone(),
             outcome: c.outcome_label,
             refund: if c.refund_fen > 0 { fmt_fen(c.refund_fen) } else { String::new() },
             steps: c.timeline.iter().map(|s| (ts(s.at), s.actor, s.what.clone())).collect(),
@@ -98,6 +99,8 @@ pub struct ShopTrust {
     pub reviews_more: bool,
     pub cases: Vec<CaseLine>,
     pub cases_more: bool,
+    /// The after-sales window in force (售后 N 内必有结果), in words.
+    pub resolve_window: String,
 }
 
 /// Loads the shop page's trust sections, inside the page's read.
@@ -109,6 +112,7 @@ pub fn shop_trust(tx: &mut dyn ReadTx, shop: ShopId) -> Result<ShopTrust, Error>
         reviews_more,
         cases: cases.iter().map(CaseLine::of).collect(),
         cases_more,
+        resolve_window: fmt_duration(rules::in_force(tx)?.get(Rule::CaseResolveSecs)),
     })
 }
 

@@ -37,6 +37,7 @@ mod outage;
 mod pages;
 mod pay;
 mod pay_checkout;
+mod promise;
 mod publication;
 mod quiz;
 mod quiz_pages;
