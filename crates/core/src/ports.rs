@@ -33,6 +33,7 @@ use crate::orders::port::{OrderRead, OrderTx};
 use crate::outbound::port::{OutboundRead, OutboundTx};
 use crate::payments::port::{PaymentRead, PaymentTx};
 use crate::publish::Change;
+use crate::push::port::{PushRead, PushTx};
 use crate::quiz::port::{QuizRead, QuizTx};
 use crate::reviews::port::{ReviewRead, ReviewTx};
 use crate::rules::port::{RulesRead, RulesTx};
@@ -70,6 +71,7 @@ pub trait ReadTx:
     + OutboundRead
     + SourcingRead
     + RelayRead
+    + PushRead
 {
     fn deadline(&mut self, id: DeadlineId) -> Result<Option<Deadline>>;
     fn next_due(&mut self) -> Result<Option<Timestamp>>;
@@ -106,6 +108,7 @@ pub trait Tx:
     + OutboundTx
     + SourcingTx
     + RelayTx
+    + PushTx
 {
     // deadlines
     fn schedule(&mut self, d: &NewDeadline) -> Result<DeadlineId>;

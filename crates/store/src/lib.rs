@@ -16,6 +16,7 @@ mod migrate;
 mod outbound;
 mod payments;
 pub mod postgres;
+mod push;
 mod quiz;
 mod reviews;
 mod sourcing;

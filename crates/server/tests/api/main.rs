@@ -36,6 +36,7 @@ mod pages;
 mod pay;
 mod pay_checkout;
 mod publication;
+mod push;
 mod quiz;
 mod quiz_pages;
 mod review_pages;
