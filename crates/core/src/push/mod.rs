@@ -19,6 +19,7 @@ pub use self::port::{PushRead, PushTx};
 
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
+use crate::orders::model::{Order, OrderState};
 use crate::payments::model::Sealed;
 use crate::ports::Tx;
 use crate::publish::Change;
@@ -66,6 +67,34 @@ pub fn notify_shop_team(tx: &mut dyn Tx, now: Timestamp, shop: ShopId, agents: b
 pub fn notify_platform(tx: &mut dyn Tx, now: Timestamp, note: &Note) -> Result<()> {
     for user in tx.platform_team()? {
         notify_user(tx, now, user, note)?;
+    }
+    Ok(())
+}
+
+/// After a checkout: a top-up to fulfil tells the shop's team; a sale that
+/// takes the product's stock below the shop's threshold tells them once.
+pub fn after_sale(tx: &mut dyn Tx, now: Timestamp, order: &Order, title: &str, sold: usize) -> Result<()> {
+    let subject = format!("order:{}", order.no);
+    if order.state == OrderState::AwaitingFulfilment {
+        let text = format!("直充订单 {}（{title}）待充值", order.no);
+        let note =
+            Note::new(PushEvent::TopupToFulfil, subject, text, format!("/merchant/shops/{}/orders", order.shop_id));
+        notify_shop_team(tx, now, order.shop_id, true, &note)?;
+        return Ok(());
+    }
+    let sold = i64::try_from(sold).unwrap_or(0);
+    if sold == 0 {
+        return Ok(());
+    }
+    let threshold = tx.low_stock_threshold(order.shop_id)?;
+    if threshold <= 0 {
+        return Ok(());
+    }
+    let left = tx.stock_count(order.product_id)?;
+    if left < threshold && left + sold >= threshold {
+        let text = format!("「{title}」库存仅剩 {left}，低于提醒阈值 {threshold}");
+        let note = Note::new(PushEvent::StockLow, format!("product:{}", order.product_id), text, "/merchant");
+        notify_shop_team(tx, now, order.shop_id, false, &note)?;
     }
     Ok(())
 }

@@ -37,6 +37,7 @@ mod pay;
 mod pay_checkout;
 mod publication;
 mod push;
+mod push_pages;
 mod quiz;
 mod quiz_pages;
 mod review_pages;
