@@ -32,6 +32,7 @@ pub mod outbound;
 pub mod payments;
 pub mod ports;
 pub mod publish;
+pub mod push;
 pub mod quiz;
 pub mod report;
 pub mod reviews;

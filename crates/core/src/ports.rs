@@ -34,6 +34,7 @@ use crate::orders::port::{OrderRead, OrderTx};
 use crate::outbound::port::{OutboundRead, OutboundTx};
 use crate::payments::port::{PaymentRead, PaymentTx};
 use crate::publish::Change;
+use crate::push::port::{PushRead, PushTx};
 use crate::quiz::port::{QuizRead, QuizTx};
 use crate::reviews::port::{ReviewRead, ReviewTx};
 use crate::rules::port::{RulesRead, RulesTx};
@@ -72,6 +73,7 @@ pub trait ReadTx:
     + SourcingRead
     + RelayRead
     + OutageRead
+    + PushRead
 {
     fn deadline(&mut self, id: DeadlineId) -> Result<Option<Deadline>>;
     fn next_due(&mut self) -> Result<Option<Timestamp>>;
@@ -109,6 +111,7 @@ pub trait Tx:
     + SourcingTx
     + RelayTx
     + OutageTx
+    + PushTx
 {
     // deadlines
     fn schedule(&mut self, d: &NewDeadline) -> Result<DeadlineId>;

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cases::model::CaseState;
 use crate::chat::model::Side;
-use crate::values::{CaseId, ConversationId};
+use crate::values::{CaseId, ConversationId, UserId};
 
 /// A change, by id only; readers load what they need.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,6 +25,9 @@ pub enum Change {
     Case { case_id: CaseId, state: CaseState },
     /// Outbound requests were queued: the sender wakes (`outbound.rs`).
     Outbound,
+    /// A notice reached a user's notification centre (`push`): the badge
+    /// updates live and the push sender wakes.
+    Notice { user_id: UserId },
 }
 
 impl Change {
@@ -66,6 +69,7 @@ mod tests {
                 r#"{"case_id":3,"state":"resolved_refunded","type":"case"}"#,
             ),
             (Change::Outbound, r#"{"type":"outbound"}"#),
+            (Change::Notice { user_id: UserId(4) }, r#"{"type":"notice","user_id":4}"#),
         ];
         for (change, wire) in cases {
             assert_eq!(change.payload(), wire);

@@ -69,6 +69,31 @@ impl std::fmt::Debug for MailArgs {
     }
 }
 
+/// Where push channels' services are reached; the real ones unless set.
+#[derive(Debug, Args, Clone)]
+pub struct PushArgs {
+    /// Telegram Bot API base URL.
+    #[arg(long, env = "YOUYING_TELEGRAM_API", default_value = crate::config::TELEGRAM_API)]
+    pub telegram_api: String,
+    /// 企业微信 group-robot API base URL.
+    #[arg(long, env = "YOUYING_WECOM_API", default_value = crate::config::WECOM_API)]
+    pub wecom_api: String,
+    /// Server酱 API base URL.
+    #[arg(long, env = "YOUYING_SERVERCHAN_API", default_value = crate::config::SERVERCHAN_API)]
+    pub serverchan_api: String,
+}
+
+impl PushArgs {
+    pub fn apis(&self) -> crate::config::PushApis {
+        let t = |s: &str| s.trim_end_matches('/').to_owned();
+        crate::config::PushApis {
+            telegram: t(&self.telegram_api),
+            wecom: t(&self.wecom_api),
+            serverchan: t(&self.serverchan_api),
+        }
+    }
+}
+
 impl MailArgs {
     /// The checked mail configuration, `None` without `--smtp-url`.
     pub fn config(&self) -> CliResult<Option<crate::config::MailConfig>> {
@@ -95,6 +120,8 @@ pub enum Command {
         insecure_cookies: bool,
         #[command(flatten)]
         mail: MailArgs,
+        #[command(flatten)]
+        push: PushArgs,
     },
     /// Apply database migrations and exit.
     Migrate {

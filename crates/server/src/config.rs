@@ -130,6 +130,36 @@ impl MailConfig {
     }
 }
 
+/// Where the push channels' services are reached (see [`crate::push`]): the
+/// real ones by default, any address for tests and self-hosted relays.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PushApis {
+    /// Telegram Bot API: `{base}/bot{token}/sendMessage`.
+    pub telegram: String,
+    /// 企业微信 group robots: `{base}/cgi-bin/webhook/send?key={key}`.
+    pub wecom: String,
+    /// Server酱: `{base}/{sendkey}.send`.
+    pub serverchan: String,
+}
+
+pub const TELEGRAM_API: &str = "https://api.telegram.org";
+pub const WECOM_API: &str = "https://qyapi.weixin.qq.com";
+pub const SERVERCHAN_API: &str = "https://sctapi.ftqq.com";
+
+impl Default for PushApis {
+    fn default() -> Self {
+        Self { telegram: TELEGRAM_API.to_owned(), wecom: WECOM_API.to_owned(), serverchan: SERVERCHAN_API.to_owned() }
+    }
+}
+
+impl PushApis {
+    /// All three at one address (a relay, or the test fake that tells them apart by path).
+    pub fn all_at(base: &str) -> Self {
+        let b = base.trim_end_matches('/').to_owned();
+        Self { telegram: b.clone(), wecom: b.clone(), serverchan: b }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

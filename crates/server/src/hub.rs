@@ -71,6 +71,8 @@ const SOCKET_QUEUE: usize = 256;
 struct Socket {
     tx: mpsc::Sender<Arc<HubEvent>>,
     lagged: Arc<AtomicBool>,
+    /// A new notice for this socket's user; one pending is enough.
+    notices: mpsc::Sender<()>,
 }
 
 #[derive(Default)]
@@ -80,6 +82,13 @@ struct Routes {
 }
 
 impl Routes {
+    fn notice(&self, user: UserId) {
+        let Ok(map) = self.by_route.read() else { return };
+        for socket in map.get(&Route::User(user.0)).into_iter().flatten().map(|(_, s)| s) {
+            let _ = socket.notices.try_send(());
+        }
+    }
+
     fn deliver(&self, e: &Arc<HubEvent>) {
         let Ok(map) = self.by_route.read() else { return };
         let mut sent: Vec<u64> = Vec::new();
@@ -113,6 +122,8 @@ pub struct Subscription {
     pub events: mpsc::Receiver<Arc<HubEvent>>,
     /// Set when events had to be dropped: the client should resume.
     pub lagged: Arc<AtomicBool>,
+    /// Something arrives when the user's notification centre got a notice.
+    pub notices: mpsc::Receiver<()>,
     id: u64,
     keys: Vec<Route>,
     routes: Arc<Routes>,
@@ -145,12 +156,19 @@ impl Hub {
     pub fn start<S: Store>(store: &S, wake: Arc<crate::wake::Wake>) -> Self {
         let routes = Arc::new(Routes::default());
         let (payloads, mut rx) = mpsc::unbounded_channel::<String>();
+        let noticed = routes.clone();
         store.on_publish(Arc::new(move |p| {
-            if Change::parse(&p) == Some(Change::Outbound) {
-                wake.outbound.notify_one();
-                return;
+            match Change::parse(&p) {
+                Some(Change::Outbound) => wake.outbound.notify_one(),
+                // A notice needs no loading: its user's sockets are told to refresh the badge.
+                Some(Change::Notice { user_id }) => {
+                    wake.push.notify_one();
+                    noticed.notice(user_id);
+                }
+                _ => {
+                    let _ = payloads.send(p);
+                }
             }
-            let _ = payloads.send(p);
         }));
         let (store, out) = (store.clone(), routes.clone());
         tokio::spawn(async move {
@@ -178,13 +196,14 @@ impl Hub {
         let lagged = Arc::new(AtomicBool::new(false));
         let id = self.routes.next.fetch_add(1, Ordering::Relaxed);
         let keys = routes_of(user);
-        let socket = Arc::new(Socket { tx, lagged: lagged.clone() });
+        let (notice_tx, notices) = mpsc::channel(1);
+        let socket = Arc::new(Socket { tx, lagged: lagged.clone(), notices: notice_tx });
         if let Ok(mut map) = self.routes.by_route.write() {
             for k in &keys {
                 map.entry(*k).or_default().insert(id, socket.clone());
             }
         }
-        Subscription { events, lagged, id, keys, routes: self.routes.clone() }
+        Subscription { events, lagged, notices, id, keys, routes: self.routes.clone() }
     }
 
     /// Routes an ephemeral event (typing) locally, without the database.
@@ -236,7 +255,7 @@ fn announced(payload: &str) -> Option<Announced> {
             read_id: None,
         },
         // Cases have no live view.
-        Change::Case { .. } | Change::Outbound => return None,
+        Change::Case { .. } | Change::Outbound | Change::Notice { .. } => return None,
     })
 }
 

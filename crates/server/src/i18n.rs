@@ -11,6 +11,14 @@ pub fn t(key: &str) -> &'static str {
 pub const ZH_CN: &[(&str, &str)] = &[
     // errors
     ("invalid_input", "输入不正确，请检查后重试。"),
+    ("invalid_input.url", "请填写以 http:// 或 https:// 开头的公网地址。"),
+    ("invalid_input.chat_id", "Chat ID 须为数字（群组为负数）或 @频道名。"),
+    ("invalid_input.bot_token", "Bot Token 格式应为 数字:字母串（从 @BotFather 获取）。"),
+    ("invalid_input.robot_key", "请填写群机器人 Webhook 地址中 key= 后面的部分。"),
+    ("invalid_input.sendkey", "请填写 Server酱 的 SendKey（字母、数字）。"),
+    ("invalid_input.signing_secret", "签名密钥须为 16–128 个字符。"),
+    ("invalid_input.push_channel", "该渠道未开启或不能在此设置（邮件请在上方填写通知邮箱）。"),
+    ("invalid_input.events", "请选择有效的通知事件。"),
     ("invalid_input.username", "用户名须为 3–32 位字母、数字、下划线或汉字。"),
     ("invalid_input.name", "名称须为 2–40 个字符，不能包含尖括号。"),
     ("invalid_input.role", "角色须为 admin 或 agent。"),

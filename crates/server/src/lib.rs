@@ -27,6 +27,7 @@ pub mod openapi;
 pub mod outbound;
 pub mod pages;
 pub mod paycheck;
+pub mod push;
 pub mod ratelimit;
 pub mod scheduler;
 pub mod security;
@@ -170,6 +171,7 @@ pub async fn serve<S: Store>(
     let payment_checks = run_scheduler.then(|| tokio::spawn(paycheck::run(app.clone(), shutdown.clone())));
     let callbacks = run_scheduler.then(|| tokio::spawn(outbound::run(app.clone(), shutdown.clone())));
     let upstream = run_scheduler.then(|| tokio::spawn(sourcing::run(app.clone(), shutdown.clone())));
+    let pushes = run_scheduler.then(|| tokio::spawn(push::run(app.clone(), shutdown.clone())));
     if let Err(e) = catalog::sync_search(&app).await {
         tracing::error!(error = %e, "initial search index build failed");
     }
@@ -197,6 +199,9 @@ pub async fn serve<S: Store>(
     }
     if let Some(u) = upstream {
         let _ = u.await;
+    }
+    if let Some(p) = pushes {
+        let _ = p.await;
     }
     let _ = search_sync.await;
     result

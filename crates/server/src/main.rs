@@ -35,11 +35,11 @@ fn main() -> std::process::ExitCode {
 async fn run(cli: Cli) -> CliResult<bool> {
     let any = "127.0.0.1:0".parse()?;
     match cli.command {
-        Command::Serve { bind, db, demo, insecure_cookies, mail } => {
+        Command::Serve { bind, db, demo, insecure_cookies, mail, push } => {
             let cfg = cli::config(&db, bind, demo, !insecure_cookies);
             let mail = mail.config()?;
             with_app!(cfg, |app| {
-                let app = app.with_mail(mail);
+                let app = app.with_mail(mail).with_push_apis(push.apis());
                 let listener =
                     tokio::net::TcpListener::bind(bind).await.map_err(|e| format!("cannot listen on {bind}: {e}"))?;
                 let addr = listener.local_addr()?;

@@ -22,6 +22,7 @@ use crate::api::payments;
 use crate::api::products;
 use crate::api::public;
 use crate::api::publication;
+use crate::api::push;
 use crate::api::quiz;
 use crate::api::reviews;
 use crate::api::shops;
@@ -43,7 +44,8 @@ use crate::api::withdrawals;
         guest::checkout, guest::lookup, guest::claim,
         levels::list, levels::create, levels::update, levels::assign, levels::prices, levels::set_prices,
         orders::create, orders::get, orders::list, orders::snapshot, orders::reveal, orders::confirm, orders::fulfil, orders::cancel,
-        chat::open, chat::list, chat::messages, chat::post, chat::upload_image, chat::image, chat::read, chat::assign, chat::set_duty, chat::get_duty, chat::notifications,
+        chat::open, chat::list, chat::messages, chat::post, chat::upload_image, chat::image, chat::read, chat::assign, chat::set_duty, chat::get_duty,
+        push::notifications, push::mark_read, push::get_channels, push::put_channels, push::test,
         cases::open, cases::of_order, cases::list, cases::get, cases::act, cases::evidence, cases::arbitration,
         publication::list, publication::get, publication::respond,
         reviews::create, reviews::of_order, reviews::reply, reviews::queue, reviews::moderate, reviews::of_shop,
@@ -60,7 +62,7 @@ use crate::api::withdrawals;
         open::ping, open::products, open::product, open::place, open::order, open::open_case, open::case,
     ),
     modifiers(&Security),
-    tags((name = "auth", description = "账号与登录"), (name = "shops", description = "店铺与客服子账号"), (name = "admin", description = "平台管理"), (name = "products", description = "商品、库存与搜索"), (name = "levels", description = "会员等级：等级折扣与店铺等级价，商品与下单都按买家等级计价"), (name = "orders", description = "下单、发货与担保"), (name = "wallet", description = "钱包与账本"), (name = "chat", description = "对话：人工回复时限内必有真人回复，超时平台接管（时限见 GET /api/v1/public/rules）"), (name = "cases", description = "售后：商家时限内处理，售后时限内必有结果（时限见 GET /api/v1/public/rules）"), (name = "evidence", description = "证据包与公开链头"), (name = "bot", description = "智能助手：先答常见问题，随时一键转人工"), (name = "reviews", description = "评价：每个已完成订单一条，含威胁、辱骂、联系方式的先审核；买家匿名展示"), (name = "quiz", description = "客服认证：规则答题（随机 10 题，30 分钟内交卷，90 分及格），证书 90 天有效；题库由管理员维护"), (name = "sourcing", description = "货源对接：接入上游站点、映射商品、同步价格库存、订单自动向上游下单；直充货源：接入供货商、绑定直充商品到供货商 SKU，回调与轮询完成充值"), (name = "public", description = "公开数据：店铺评级与其依据、平台服务报告、服务承诺（现行规则与变更历史）（无需登录，不含买家信息）"), (name = "open", description = "开放接口（对接）：API 密钥，及 /api/open/v1 下的签名请求。每个请求带 X-Youying-Key、X-Youying-Timestamp（Unix 秒，与服务器相差不超过 60 秒）、X-Youying-Signature = hex(HMAC-SHA256(secret, METHOD\\nPATH_AND_QUERY\\nTIMESTAMP\\nhex(SHA-256(body))))；错误为 `{code, message}`，说明见 /docs/open-api"))
+    tags((name = "auth", description = "账号与登录"), (name = "shops", description = "店铺与客服子账号"), (name = "admin", description = "平台管理"), (name = "products", description = "商品、库存与搜索"), (name = "levels", description = "会员等级：等级折扣与店铺等级价，商品与下单都按买家等级计价"), (name = "orders", description = "下单、发货与担保"), (name = "wallet", description = "钱包与账本"), (name = "chat", description = "对话：人工回复时限内必有真人回复，超时平台接管（时限见 GET /api/v1/public/rules）"), (name = "notifications", description = "通知中心与推送渠道（Webhook、Telegram、企业微信、Server酱、邮件）；Webhook 带 X-Youying-Signature = hex(HMAC-SHA256(secret, body))"), (name = "cases", description = "售后：商家时限内处理，售后时限内必有结果（时限见 GET /api/v1/public/rules）"), (name = "evidence", description = "证据包与公开链头"), (name = "bot", description = "智能助手：先答常见问题，随时一键转人工"), (name = "reviews", description = "评价：每个已完成订单一条，含威胁、辱骂、联系方式的先审核；买家匿名展示"), (name = "quiz", description = "客服认证：规则答题（随机 10 题，30 分钟内交卷，90 分及格），证书 90 天有效；题库由管理员维护"), (name = "sourcing", description = "货源对接：接入上游站点、映射商品、同步价格库存、订单自动向上游下单；直充货源：接入供货商、绑定直充商品到供货商 SKU，回调与轮询完成充值"), (name = "public", description = "公开数据：店铺评级与其依据、平台服务报告、服务承诺（现行规则与变更历史）（无需登录，不含买家信息）"), (name = "open", description = "开放接口（对接）：API 密钥，及 /api/open/v1 下的签名请求。每个请求带 X-Youying-Key、X-Youying-Timestamp（Unix 秒，与服务器相差不超过 60 秒）、X-Youying-Signature = hex(HMAC-SHA256(secret, METHOD\\nPATH_AND_QUERY\\nTIMESTAMP\\nhex(SHA-256(body))))；错误为 `{code, message}`，说明见 /docs/open-api"))
 )]
 pub struct ApiDoc;
 

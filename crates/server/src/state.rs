@@ -8,7 +8,7 @@ use youying_core::ports::Store;
 use youying_core::{Clock, Timestamp};
 use youying_search::SearchIndex;
 
-use crate::config::{Config, MailConfig};
+use crate::config::{Config, MailConfig, PushApis};
 use crate::egress::Egress;
 // Defined beside the egress clients (which need it too), so the two files do
 // not import each other; callers keep reaching it here.
@@ -37,6 +37,8 @@ pub struct App<S: Store> {
     pub http: reqwest::Client,
     /// Outbound HTTP to addresses users typed (callbacks, upstream sites): see [`crate::egress`].
     pub egress: Egress,
+    /// Where Telegram, 企业微信 and Server酱 are reached (see [`crate::push`]).
+    pub push_apis: Arc<PushApis>,
 }
 
 impl<S: Store> Clone for App<S> {
@@ -55,6 +57,7 @@ impl<S: Store> Clone for App<S> {
             mail: self.mail.clone(),
             http: self.http.clone(),
             egress: self.egress.clone(),
+            push_apis: Arc::clone(&self.push_apis),
         }
     }
 }
@@ -93,6 +96,7 @@ impl<S: Store> App<S> {
             mail: None,
             http: outbound_client(),
             egress: Egress::new(),
+            push_apis: Arc::new(PushApis::default()),
         }
     }
 
@@ -100,6 +104,13 @@ impl<S: Store> App<S> {
     #[must_use]
     pub fn with_mail(mut self, mail: Option<MailConfig>) -> Self {
         self.mail = mail.map(Arc::new);
+        self
+    }
+
+    /// Sends push notices through these service addresses instead of the real ones.
+    #[must_use]
+    pub fn with_push_apis(mut self, apis: PushApis) -> Self {
+        self.push_apis = Arc::new(apis);
         self
     }
 

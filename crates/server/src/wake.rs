@@ -14,11 +14,18 @@ pub struct Wake {
     pub(crate) sleeping_until: AtomicI64,
     /// Outbound requests were queued (see [`crate::outbound`]).
     pub(crate) outbound: Notify,
+    /// Push deliveries were queued (see [`crate::push`]).
+    pub(crate) push: Notify,
 }
 
 impl Default for Wake {
     fn default() -> Self {
-        Self { notify: Notify::new(), sleeping_until: AtomicI64::new(i64::MAX), outbound: Notify::new() }
+        Self {
+            notify: Notify::new(),
+            sleeping_until: AtomicI64::new(i64::MAX),
+            outbound: Notify::new(),
+            push: Notify::new(),
+        }
     }
 }
 

@@ -1,7 +1,8 @@
 //! `/api/v1/ws`: live messages, conversation changes (takeover, deadlines),
-//! typing and read receipts, for whoever may see them. Authenticated by the
-//! session cookie or a bearer token. A client that reconnects sends
-//! `{"type":"resume", "conversation_id":…, "after":…}` and gets what it missed;
+//! typing, read receipts and `{"type":"notice"}` (a new notice: refresh the
+//! badge), for whoever may see them. Authenticated by the session cookie or a
+//! bearer token. A client that reconnects sends `{"type":"resume",
+//! "conversation_id":…, "after":…}` and gets what it missed;
 //! a client showing a conversation sends `{"type":"read", "conversation_id":…,
 //! "message_id":…}` and the other side gets a `read` event.
 
@@ -68,6 +69,11 @@ async fn serve<S: Store>(app: App<S>, user: User, mut socket: WebSocket) {
                 Some(_) => {}
                 None => return,
             },
+            Some(()) = sub.notices.recv() => {
+                if socket.send(WsMessage::Text(r#"{"type":"notice"}"#.into())).await.is_err() {
+                    return;
+                }
+            }
             frame = socket.recv() => match frame {
                 Some(Ok(WsMessage::Text(t))) => {
                     if handle(&app, &user, &mut socket, t.as_str()).await.is_err() {

@@ -17,6 +17,7 @@ mod outage;
 mod outbound;
 mod payments;
 pub mod postgres;
+mod push;
 mod quiz;
 mod reviews;
 mod sourcing;

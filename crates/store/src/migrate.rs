@@ -34,6 +34,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     Migration { version: 20, sql: include_str!("../migrations/sqlite/0020_sourcing.sql") },
     Migration { version: 21, sql: include_str!("../migrations/sqlite/0021_upstream_cases.sql") },
     Migration { version: 22, sql: include_str!("../migrations/sqlite/0022_suppliers.sql") },
+    Migration { version: 23, sql: include_str!("../migrations/sqlite/0023_push.sql") },
     Migration { version: 24, sql: include_str!("../migrations/sqlite/0024_outages.sql") },
 ];
 
@@ -59,6 +60,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     Migration { version: 20, sql: include_str!("../migrations/postgres/0020_sourcing.sql") },
     Migration { version: 21, sql: include_str!("../migrations/postgres/0021_upstream_cases.sql") },
     Migration { version: 22, sql: include_str!("../migrations/postgres/0022_suppliers.sql") },
+    Migration { version: 23, sql: include_str!("../migrations/postgres/0023_push.sql") },
     Migration { version: 24, sql: include_str!("../migrations/postgres/0024_outages.sql") },
 ];
 

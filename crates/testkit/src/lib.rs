@@ -6,6 +6,7 @@
 
 pub mod chat;
 pub mod fakepay;
+pub mod fakepush;
 pub mod fakesupplier;
 pub mod fakeupstream;
 pub mod images;
@@ -227,6 +228,16 @@ impl<S: Store> TestApp<S> {
         let mail = app.mail.as_deref().unwrap();
         let mailer = youying_server::mailer::Mailer::new(mail, &app.config).unwrap();
         mailer.run_once(&app).await.unwrap()
+    }
+
+    /// One step of the push sender with every service at `base` (a
+    /// [`fakepush::FakePush`]'s), links pointing at this server.
+    pub async fn push_step(&self, base: &str) -> youying_server::push::PushOutcome {
+        let mut config = (*self.app.config).clone();
+        config.public_url = Some(self.url(""));
+        let mut app = self.app.clone().with_push_apis(youying_server::config::PushApis::all_at(base));
+        app.config = Arc::new(config);
+        youying_server::push::run_due(&app, self.clock.now()).await.unwrap()
     }
 
     /// Credits the owner `fen` and moves it into the shop's deposit.

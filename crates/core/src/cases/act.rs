@@ -227,6 +227,14 @@ fn replace_units(
     let mut event = detail.clone();
     event["case_id"] = json!(case.id.0);
     tx.append(NewEvent::new(now, actor, "order.reissued", format!("order:{}", order.no), event))?;
+    let text = format!("订单 {} 已补发新卡密，请查看并确认", order.no);
+    let note = crate::push::Note::new(
+        crate::push::PushEvent::KeyReissued,
+        case.subject(),
+        text,
+        format!("/cases/{}", case.id),
+    );
+    crate::push::notify_user(tx, now, case.buyer_id, &note)?;
     offer(tx, now, actor, case, "reissue", None, detail)
 }
 

@@ -100,6 +100,13 @@ pub(crate) fn close(tx: &mut dyn Tx, now: Timestamp, case: &mut Case, c: Closing
     if let (Some(d), Some(e)) = (detail.as_object_mut(), c.extra.as_object()) {
         d.extend(e.clone());
     }
+    let text = match amount {
+        Some(a) => format!("售后 #{} 已有结果：退款 {a}", case.id),
+        None => format!("售后 #{} 已有结果", case.id),
+    };
+    let note =
+        crate::push::Note::new(crate::push::PushEvent::CaseDecided, &subject, text, format!("/cases/{}", case.id));
+    crate::push::notify_user(tx, now, case.buyer_id, &note)?;
     record(tx, now, case, c.actor, c.side, "case.closed", detail)
 }
 

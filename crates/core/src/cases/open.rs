@@ -158,6 +158,9 @@ pub fn open(tx: &mut dyn Tx, now: Timestamp, buyer: &User, order_no: &str, req: 
         ),
         now,
     )?;
+    let text = format!("订单 {} 有新的售后申请（{}），请在 12 小时内处理", order.no, req.kind.label());
+    let note = crate::push::Note::new(crate::push::PushEvent::CaseOpened, &subject, text, format!("/cases/{}", id.0));
+    crate::push::notify_shop_team(tx, now, order.shop_id, true, &note)?;
     Ok(case)
 }
 

@@ -25,6 +25,7 @@ use crate::error::{Error, Result};
 use crate::evidence::NewEvent;
 use crate::ports::{ReadTx, Tx};
 use crate::publish::Change;
+use crate::push::{self, Note, PushEvent};
 use crate::rules;
 use crate::rules::Rule;
 use crate::snapshot::Snapshot;
@@ -155,7 +156,17 @@ fn schedule_reply(tx: &mut dyn Tx, now: Timestamp, c: &mut Conversation, since: 
     }
     c.awaiting_since = Some(since);
     c.reply_due = Some(due);
-    Ok(())
+    tell_staff(tx, now, c, PushEvent::ChatWaiting, "买家正在等待人工回复".to_owned())
+}
+
+/// Tells whoever owns the conversation now (the shop's team, or platform
+/// staff) through the notification centre and their push channels.
+fn tell_staff(tx: &mut dyn Tx, now: Timestamp, c: &Conversation, event: PushEvent, text: String) -> Result<()> {
+    let note = Note::new(event, format!("conversation:{}", c.id), text, format!("/chat/{}", c.id));
+    match c.owner {
+        Owner::Shop => push::notify_shop_team(tx, now, c.shop_id, true, &note),
+        Owner::Platform => push::notify_platform(tx, now, &note),
+    }
 }
 
 /// A message from the buyer. If nothing is awaiting an answer yet, the clock
@@ -239,6 +250,17 @@ fn after_staff_message(
         ))?;
         c.reply_due = None;
     }
+    // The buyer hears of it on their channels unless they read it within a minute.
+    let note = Note {
+        ref_id: Some(m.id),
+        ..Note::new(
+            PushEvent::ChatReply,
+            format!("conversation:{}", c.id),
+            reply_text(&m.body),
+            format!("/chat/{}", c.id),
+        )
+    };
+    push::notify_user(tx, now, c.buyer_id, &note)?;
     if c.assignee_id.is_none() {
         c.assignee_id = Some(actor.id);
     }
@@ -265,6 +287,9 @@ pub fn reply_missed(tx: &mut dyn Tx, now: Timestamp, id: ConversationId) -> Resu
             c.assignee_id = None;
             c.taken_over_at = Some(now);
             tx.append(NewEvent::new(now, None, "chat.taken_over", &subject, json!({ "breach_id": breach })))?;
+            let text = "买家等待超时，会话已由平台客服接管".to_owned();
+            let note = Note::new(PushEvent::ChatTakenOver, subject.clone(), text, format!("/chat/{}", c.id));
+            push::notify_shop_team(tx, now, c.shop_id, true, &note)?;
             insert(
                 tx,
                 NewMessage {
@@ -307,7 +332,16 @@ pub fn reply_warning(tx: &mut dyn Tx, now: Timestamp, id: ConversationId) -> Res
         &body,
         now,
     )?;
-    Ok(())
+    tell_staff(tx, now, &c, PushEvent::ChatWarning, body)
+}
+
+/// A reply as the buyer's channels show it: its first 100 characters.
+fn reply_text(body: &str) -> String {
+    let mut t: String = body.chars().take(100).collect();
+    if body.chars().count() > 100 {
+        t.push('…');
+    }
+    format!("客服回复：{t}")
 }
 
 /// Claims a conversation (or hands it to a colleague on the same side): the

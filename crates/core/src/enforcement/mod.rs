@@ -73,6 +73,13 @@ pub fn record_breach(
         format!("shop:{shop}"),
         json!({ "breach_id": id, "kind": kind.as_str(), "subject": subject, "detail": detail }),
     ))?;
+    let note = crate::push::Note::new(
+        crate::push::PushEvent::Breach,
+        subject,
+        format!("店铺被记违约一次：{}", kind.label()),
+        "/merchant",
+    );
+    crate::push::notify_shop_team(tx, now, shop, false, &note)?;
     let rules = rules::in_force(tx)?;
     let recent = tx.shop_breaches_since(shop, now.plus_secs(-rules.get(Rule::PenaltyWindowSecs)))?;
     let count = i64::try_from(recent.len()).unwrap_or(i64::MAX);

@@ -196,6 +196,7 @@ pub fn checkout(tx: &mut dyn Tx, now: Timestamp, buyer: &User, req: &Checkout) -
     if !units.is_empty() {
         tx.append(NewEvent::new(now, Some(buyer.id), "order.delivered", &subject, json!({ "units": units.len(), "fingerprints": units.iter().map(|u| u.fingerprint.clone()).collect::<Vec<_>>() })))?;
     }
+    crate::push::after_sale(tx, now, &order, &product.spec.title, units.len())?;
     Ok(CheckoutOutcome { order, units, replay: false })
 }
 

@@ -50,9 +50,16 @@ pub(crate) fn credit(
         now,
         actor,
         "payment.credited",
-        subject,
+        subject.clone(),
         json!({ "by": by, "trade_no": trade_no, "amount_fen": a.amount_fen, "user_id": a.user_id }),
     ))?;
+    let note = crate::push::Note::new(
+        crate::push::PushEvent::MoneyCredited,
+        &subject,
+        format!("在线支付 {amount} 已到账"),
+        "/wallet",
+    );
+    crate::push::notify_user(tx, now, a.user_id, &note)?;
     if let Some(order) = &a.checkout {
         place_paid_order(tx, now, a, order)?;
     }

@@ -3,14 +3,15 @@
 
 use serde_json::json;
 
-use super::model::{Decision, MAX_REASON, MAX_TRANSFER_REF, Withdrawal, WithdrawalId, WithdrawalState, text};
+use super::model::{Decision, MAX_REASON, MAX_TRANSFER_REF, Wallet, Withdrawal, WithdrawalId, WithdrawalState, text};
 use crate::accounts::port::User;
 use crate::authz;
 use crate::clock::Timestamp;
 use crate::error::{Conflict, Error, Result};
 use crate::evidence::NewEvent;
-use crate::money::{Account, Entry};
+use crate::money::{Account, Entry, Fen};
 use crate::ports::Tx;
+use crate::push::{self, Note, PushEvent};
 
 /// The decision with its text checked: a transfer reference to approve, a
 /// reason to reject.
@@ -71,5 +72,16 @@ pub fn decide(
         p.extend(d.clone());
     }
     tx.append(NewEvent::new(now, Some(staff.id), kind, &subject, payload))?;
+    let text = match &decision {
+        Decision::Approve { .. } => format!("提现 {} 已打款", Fen::new(w.amount_fen)?),
+        Decision::Reject { reason } => format!("提现 {} 被驳回：{reason}，金额已退回钱包", Fen::new(w.amount_fen)?),
+    };
+    let note = Note::new(PushEvent::WithdrawalDecided, &subject, text, "/wallet");
+    match w.wallet {
+        Wallet::Shop(shop) => push::notify_shop_team(tx, now, shop, false, &note)?,
+        Wallet::User(user) => {
+            push::notify_user(tx, now, user, &note)?;
+        }
+    }
     tx.withdrawal(id)?.ok_or(Error::NotFound)
 }

@@ -276,7 +276,7 @@ pub struct NoticeView {
     pub at: i64,
 }
 
-#[utoipa::path(get, path = "/api/v1/notifications", tag = "chat", params(NoticeParams), responses((status = 200, body = Vec<NoticeView>), (status = 403), (status = 404)))]
+/// The older team lists, reached through `GET /api/v1/notifications?shop_id=` (see `api::push`).
 pub async fn notifications<S: Store>(
     State(app): State<App<S>>,
     ApiUser(v): ApiUser,
@@ -315,5 +315,4 @@ pub(crate) fn router<S: Store>() -> Router<App<S>> {
         .route("/api/v1/conversations/{id}/images/{image_id}", routing::get(image::<S>))
         .route("/api/v1/conversations/{id}/read", routing::post(read::<S>))
         .route("/api/v1/platform/duty", routing::get(get_duty::<S>).post(set_duty::<S>))
-        .route("/api/v1/notifications", routing::get(notifications::<S>))
 }

@@ -15,6 +15,7 @@ pub mod payments;
 pub mod products;
 pub mod public;
 pub mod publication;
+pub mod push;
 pub mod quiz;
 pub mod reviews;
 pub mod sourcing;
@@ -58,6 +59,7 @@ pub fn router<S: Store>() -> Router<App<S>> {
         .merge(withdrawals::router::<S>())
         .merge(sourcing::router::<S>())
         .merge(suppliers::router::<S>())
+        .merge(push::router::<S>())
         .route("/api/v1/ws", get(crate::ws::upgrade::<S>))
         .route("/api/openapi.json", get(crate::openapi::json))
 }

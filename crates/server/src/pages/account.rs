@@ -41,6 +41,8 @@ struct AccountPage<'a> {
     guest: bool,
     /// 会员等级: the level this account buys at, with its discount ("95折").
     level: crate::app::levels::LevelView,
+    /// 通知渠道: one form per push channel.
+    channels: Vec<super::notices::ChannelForm>,
 }
 
 fn role_label(r: youying_core::values::Role) -> &'static str {
@@ -54,7 +56,28 @@ fn role_label(r: youying_core::values::Role) -> &'static str {
 }
 
 async fn account_page<S: Store>(app: &App<S>, page: &Page, new_token: Option<String>) -> Result<Response, PageError> {
+    page_of(app, page, new_token, None, StatusCode::OK).await
+}
+
+/// The page again after a refused channel form: its values and error kept.
+pub(super) async fn page_with<S: Store>(
+    app: &App<S>,
+    page: &Page,
+    refused: Option<&super::notices::Refused>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    page_of(app, page, None, refused, status).await
+}
+
+async fn page_of<S: Store>(
+    app: &App<S>,
+    page: &Page,
+    new_token: Option<String>,
+    refused: Option<&super::notices::Refused>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
     let v = page.require_viewer()?.clone();
+    let channels = super::notices::channel_forms(app, &v.user, refused).await.map_err(|e| page.error(e))?;
     let id = v.user.id;
     let (tokens, email) = app
         .store
@@ -80,8 +103,9 @@ async fn account_page<S: Store>(app: &App<S>, page: &Page, new_token: Option<Str
             })
             .collect(),
         new_token,
+        channels,
     };
-    Ok(render(StatusCode::OK, &page.layout, &t))
+    Ok(render(status, &page.layout, &t))
 }
 
 pub async fn show<S: Store>(State(app): State<App<S>>, page: Page) -> Result<Response, PageError> {

@@ -32,6 +32,10 @@ pub struct Layout {
     pub nav: Vec<NavItem>,
     pub csrf: String,
     pub flash: Option<String>,
+    /// Unread notices, for the badge beside 通知; `None` when signed out.
+    pub unread: Option<i64>,
+    /// The path shown.
+    path: String,
     /// A fresh anonymous CSRF cookie to set with this response.
     set_anon_csrf: Option<String>,
 }
@@ -50,7 +54,13 @@ impl Layout {
         for item in &mut self.nav {
             item.active = item.href == path;
         }
+        self.path = path.to_owned();
         self
+    }
+
+    /// Whether the page shown is `href` (for links outside `nav`).
+    pub fn nav_active(&self, href: &str) -> bool {
+        self.path == href
     }
 }
 
@@ -138,6 +148,13 @@ impl<S: Store> FromRequestParts<App<S>> for Page {
             }
             _ => false,
         };
+        let unread = match &viewer {
+            Some(v) => {
+                let id = v.user.id;
+                Some(app.store.read(move |tx| tx.unread_notices(id)).await.map_err(|e| PageError::bare(e.into()))?)
+            }
+            None => None,
+        };
         let anon_csrf = cookie(&parts.headers, ANON_CSRF_COOKIE).map(str::to_owned);
         let (csrf, set_anon_csrf) = match (&viewer, &anon_csrf) {
             (Some(v), _) => (v.csrf().unwrap_or_default().to_owned(), None),
@@ -153,6 +170,8 @@ impl<S: Store> FromRequestParts<App<S>> for Page {
             nav: nav_for(viewer.as_ref(), owns_shop),
             csrf,
             flash: None,
+            unread,
+            path: String::new(),
             set_anon_csrf,
         }
         .mark_active(parts.uri.path());
@@ -261,6 +280,8 @@ impl IntoResponse for PageError {
                     nav: nav_for(None, false),
                     csrf: String::new(),
                     flash: None,
+                    unread: None,
+                    path: String::new(),
                     set_anon_csrf: None,
                 },
                 error,

@@ -20,6 +20,7 @@ pub mod layout;
 mod levels;
 mod market;
 mod merchant;
+mod notices;
 mod open_docs;
 mod orders;
 mod pay;
@@ -62,6 +63,7 @@ pub fn router<S: Store>() -> Router<App<S>> {
         .merge(levels::router::<S>())
         .merge(market::router::<S>())
         .merge(merchant::router::<S>())
+        .merge(notices::router::<S>())
         .merge(orders::router::<S>())
         .merge(platform::router::<S>())
         .merge(promise::router::<S>())
@@ -80,6 +82,7 @@ pub fn router<S: Store>() -> Router<App<S>> {
         .route("/static/app.css", get(css))
         .route("/static/chat.js", get(chat_js))
         .route("/static/cases.js", get(cases_js))
+        .route("/static/notices.js", get(notices::script))
         .fallback(not_found)
 }
 

@@ -326,8 +326,8 @@ http_test!(claims_warnings_and_platform_duty, |app| {
     app.advance(90).await;
     let (_, notices) = app.get(&format!("/api/v1/notifications?shop_id={shop}"), Some(&owner.token)).await;
     assert_eq!(notices[0]["kind"], "chat_due_soon", "{notices}");
-    let (s, _) = app.get("/api/v1/notifications", Some(&buyer.token)).await;
-    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = app.get("/api/v1/notifications?scope=platform", Some(&buyer.token)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "the platform's list is staff's");
 
     let (s, d) = app.post("/api/v1/platform/duty", Some(&agent.token), json!({ "on": true })).await;
     assert_eq!((s, d["on_duty"].as_array().map(Vec::len)), (StatusCode::OK, Some(1)));

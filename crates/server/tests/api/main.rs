@@ -39,6 +39,8 @@ mod pay;
 mod pay_checkout;
 mod promise;
 mod publication;
+mod push;
+mod push_pages;
 mod quiz;
 mod quiz_pages;
 mod review_pages;
