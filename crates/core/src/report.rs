@@ -1,6 +1,8 @@
 //! The platform's own service report (平台服务报告): the platform is measured
 //! the way it measures shops, over the last 7 and 30 days. Figures only — no
-//! buyer, no shop name, no message text.
+//! buyer, no shop name, no message text. Counts and milliseconds only: the
+//! words (a tenth of a second, two decimals of a percent with the exact
+//! fraction beside) are `grades::shown`'s, the same the shops' figures use.
 
 use std::collections::BTreeMap;
 
@@ -8,7 +10,7 @@ use crate::cases::CaseType;
 use crate::clock::Timestamp;
 use crate::enforcement::{BreachKind, Party};
 use crate::error::Result;
-use crate::grades::{P90, p90, permille};
+use crate::grades::{P90, p90};
 use crate::money::Account;
 use crate::ports::ReadTx;
 
@@ -67,19 +69,6 @@ pub struct ServiceWindow {
     pub breaches: Vec<BreachLine>,
     /// Days with money in or out, oldest first.
     pub money: Vec<MoneyDay>,
-}
-
-impl ServiceWindow {
-    pub fn arbitration_permille(&self) -> Option<i64> {
-        permille(self.arbitrations_in_time, self.arbitrations_due)
-    }
-    pub fn duty_permille(&self) -> Option<i64> {
-        permille(self.hours_on_duty, self.hours)
-    }
-    /// settled / (settled + handed over); `None` when the bot reported nothing.
-    pub fn bot_settle_permille(&self) -> Option<i64> {
-        permille(self.bot_settled, self.bot_settled + self.bot_handed_over)
-    }
 }
 
 /// Hours `[from + i h, from + (i+1) h)` of `[from, to)` during which at least

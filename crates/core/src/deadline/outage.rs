@@ -79,6 +79,8 @@ pub fn beat(tx: &mut dyn Tx, now: Timestamp, check: bool) -> Result<Option<Outag
 /// What a graced deadline was about, for the breach and the event.
 struct Graced {
     shop: ShopId,
+    /// Whose deadline it is (`shop` or `platform`), for the notice.
+    owner: &'static str,
     subject: String,
     new_due: Timestamp,
 }
@@ -102,7 +104,7 @@ pub fn grace(tx: &mut dyn Tx, now: Timestamp, d: &Deadline, outage: &Outage) -> 
                 let window = rules::in_force(tx)?.get(Rule::CaseMerchantSecs);
                 let new_due = restart.plus_secs(window.min(CASE_MERCHANT_GRACE_MAX_SECS));
                 tx.move_case_merchant_due(case.id, new_due)?;
-                Some(Graced { shop: case.shop_id, subject: case.subject(), new_due })
+                Some(Graced { shop: case.shop_id, owner: "shop", subject: case.subject(), new_due })
             }
             _ => None,
         },
@@ -115,7 +117,7 @@ pub fn grace(tx: &mut dyn Tx, now: Timestamp, d: &Deadline, outage: &Outage) -> 
                 let new_due = restart.plus_secs(promised.max(1));
                 o.promise_due = Some(new_due);
                 tx.update_order(&o)?;
-                Some(Graced { shop: o.shop_id, subject: format!("order:{}", o.no), new_due })
+                Some(Graced { shop: o.shop_id, owner: "shop", subject: format!("order:{}", o.no), new_due })
             }
             _ => None,
         },
@@ -140,6 +142,12 @@ pub fn grace(tx: &mut dyn Tx, now: Timestamp, d: &Deadline, outage: &Outage) -> 
     let mut event = detail;
     event["breach_id"] = json!(breach);
     tx.append(NewEvent::new(now, None, GRACED_EVENT, &g.subject, event))?;
+    // Whoever owes it learns it has a fresh period, and that the lapse is not theirs.
+    let body = format!(
+        "【期限顺延】平台停机期间此事项已到期，不计为您的违约；已为您重新计时，请在平台恢复后 {} 秒内处理。",
+        g.new_due.millis_since(restart) / 1000
+    );
+    tx.insert_notification(g.shop, g.owner, "deadline_graced", &g.subject, &body, now)?;
     Ok(true)
 }
 
@@ -157,5 +165,5 @@ fn chat(tx: &mut dyn Tx, now: Timestamp, d: &Deadline, mut c: Conversation, rest
     }
     tx.update_conversation(&c)?;
     tx.publish(&Change::Conversation { conversation_id: c.id })?;
-    Ok(Graced { shop: c.shop_id, subject, new_due })
+    Ok(Graced { shop: c.shop_id, owner: c.owner.as_str(), subject, new_due })
 }

@@ -149,7 +149,10 @@ impl PublicShop {
             review_count: count,
             review_avg: percent_exact(stars, count * 100),
             published_cases: t.published_cases,
-            certified_agents_share_percent: percent_exact(count_i64(t.certified.0), count_i64(t.certified.1)),
+            certified_agents_share_percent: {
+                let (c, n) = t.certified_counts();
+                percent_exact(c, n)
+            },
         }
     }
 }
@@ -182,8 +185,4 @@ pub(crate) fn router<S: Store>() -> Router<App<S>> {
         .route("/api/v1/public/shops/{id}", routing::get(shop::<S>))
         .route("/api/v1/public/service-report", routing::get(service_report::<S>))
         .route("/api/v1/public/rules", routing::get(rules::<S>))
-}
-
-fn count_i64(n: usize) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
 }

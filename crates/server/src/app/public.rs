@@ -38,11 +38,10 @@ pub struct ShopTrust {
 }
 
 impl ShopTrust {
-    /// Certified staff in per mille of all staff.
-    pub fn certified_permille(&self) -> Option<i64> {
-        let (certified, total) = self.certified;
-        let (c, t) = (i64::try_from(certified).ok()?, i64::try_from(total).ok()?);
-        (t > 0).then(|| c * 1000 / t)
+    /// Certified staff and all staff, as counts for a published share.
+    pub fn certified_counts(&self) -> (i64, i64) {
+        let n = |v: usize| i64::try_from(v).unwrap_or(i64::MAX);
+        (n(self.certified.0), n(self.certified.1))
     }
 }
 
@@ -61,17 +60,6 @@ pub fn load_shop(tx: &mut dyn ReadTx, now: Timestamp, id: ShopId) -> Result<Shop
         stored,
         report,
     })
-}
-
-/// Per-mille as a percentage with one decimal.
-#[allow(clippy::cast_precision_loss)]
-pub fn percent(permille: Option<i64>) -> Option<f64> {
-    permille.map(|p| p as f64 / 10.0)
-}
-
-#[allow(clippy::cast_precision_loss)]
-pub fn centi(v: Option<i64>) -> Option<f64> {
-    v.map(|c| c as f64 / 100.0)
 }
 
 #[derive(Debug, Serialize, ToSchema)]

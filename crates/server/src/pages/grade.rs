@@ -113,13 +113,8 @@ fn section_of(t: &ShopTrust, h: &History) -> GradeSection {
         review_count: t.reviews.0,
         published_cases: t.published_cases,
         certified_agents_share: {
-            let (c, n) = t.certified;
-            share_basis_points(
-                i64::try_from(c).unwrap_or(i64::MAX),
-                i64::try_from(n).unwrap_or(i64::MAX),
-                Better::Higher,
-            )
-            .map(|bp| format!("{}（{c}/{n} 人持证）", fmt_basis_points(bp)))
+            let (c, n) = t.certified_counts();
+            share_basis_points(c, n, Better::Higher).map(|bp| format!("{}（{c}/{n} 人持证）", fmt_basis_points(bp)))
         },
         charts: charts(h),
     }

@@ -55,6 +55,11 @@ async fn graced_reply_state<S: Store>(app: &TestApp<S>, buyer: &TestUser, conv: 
 http_test!(a_reply_deadline_inside_an_outage_is_the_platforms_and_the_merchant_gets_a_fresh_period, |app| {
     let (owner, buyer, conv) = asked_then_down(&app).await;
     graced_reply_state(&app, &buyer, conv).await;
+    // The merchant is told it has a fresh period and that the lapse is not its own.
+    let shop = conversation(&app, &buyer, conv).await["shop_id"].as_i64().unwrap();
+    let (_, notices) = app.get(&format!("/api/v1/notifications?shop_id={shop}"), Some(&owner.token)).await;
+    let graced = notices.as_array().unwrap().iter().find(|n| n["kind"] == "deadline_graced").cloned();
+    assert!(graced.is_some_and(|n| n["body"].as_str().unwrap().contains("不计为您的违约")), "{notices}");
     // The merchant answers within its fresh period: answered, in time, no shop breach.
     app.advance(100).await;
     say(&app, &owner, conv, "您好，马上为您补发。").await;
@@ -208,3 +213,46 @@ async fn a_killed_server_restarted_after_an_outage_charges_the_platform_postgres
     let Some(db) = tokio::task::spawn_blocking(TestDb::postgres).await.unwrap() else { return };
     killed_while_a_buyer_waits(&db).await;
 }
+
+// A direct top-up promised in 10 minutes; nothing runs from T0 to T0 + 15 min.
+http_test!(a_topup_promise_inside_an_outage_is_graced, |app| {
+    let admin = app.staff("root", "admin").await;
+    let (owner, shop) = app.merchant("outage_top", "停机直充店").await;
+    let topup = app
+        .product(
+            &owner,
+            shop,
+            json!({ "kind": "direct_topup", "category": "topup", "title": "QQ会员直充 1个月",
+            "price_fen": 1_500, "topup_promise_secs": 600,
+            "topup_fields": [{ "name": "qq", "label": "QQ号", "pattern": "[1-9][0-9]{4,11}" }] }),
+        )
+        .await;
+    let buyer = app.buyer("outage_top_buyer").await;
+    app.credit(&buyer, 1_500).await;
+    heartbeat(&app.app, true).await.unwrap();
+    let (s, o) = app
+        .post(
+            "/api/v1/orders",
+            Some(&buyer.token),
+            json!({ "product_id": topup, "topup_target": { "qq": "123456789" } }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{o}");
+    let no = o["order"]["no"].as_str().unwrap().to_owned();
+    app.clock.advance_secs(900);
+    let restart = app.clock.now();
+    assert!(heartbeat(&app.app, true).await.unwrap().is_some());
+    assert_eq!(app.advance(0).await.graced, 1);
+    let (_, o) = app.get(&format!("/api/v1/orders/{no}"), Some(&buyer.token)).await;
+    assert_eq!(o["promise_due"].as_i64(), Some(restart.plus_secs(600).millis()), "its own 10 minutes again: {o}");
+    // Not late yet: the buyer cannot cancel as if it were, the shop fulfils in time.
+    let (s, _) = app.post(&format!("/api/v1/orders/{no}/cancel"), Some(&buyer.token), json!({})).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    app.advance(300).await;
+    let (s, o) =
+        app.post(&format!("/api/v1/orders/{no}/fulfil"), Some(&owner.token), json!({ "note": "已充值" })).await;
+    assert_eq!((s, o["state"].as_str()), (StatusCode::OK, Some("fulfilled")), "{o}");
+    app.advance(600).await;
+    let (_, b) = app.get(&format!("/api/v1/breaches?shop_id={shop}"), Some(&admin.token)).await;
+    assert_eq!(kinds(b.as_array().unwrap()), vec![("platform_outage".to_owned(), "platform".to_owned())], "{b}");
+});
