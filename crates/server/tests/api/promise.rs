@@ -106,8 +106,12 @@ fn entry(zip_bytes: &[u8], name: &str) -> String {
 }
 
 http_test!(case_labels_published_cases_and_the_report_follow_the_rules_in_force, |app| {
-    change(&app, json!({ "case_merchant_secs": 6 * HOUR, "case_resolve_secs": 20 * HOUR })).await;
+    let windows =
+        json!({ "case_merchant_secs": 6 * HOUR, "case_resolve_secs": 20 * HOUR, "protect_card_key_secs": 48 * HOUR });
+    change(&app, windows).await;
     let s = market::card_shop(&app, "promise", 9_800, "K-0001\nK-0002\nK-0003\n").await;
+    let listing = page(&app, &format!("/products/{}", s.product)).await;
+    assert!(listing.contains("担保期（交付后 2 天）内可申请售后"), "{listing}");
     let buyer = app.buyer("promise_buyer").await;
     app.credit(&buyer, 100_000).await;
     let silent = market::bought(&app, &buyer, s.product).await;
