@@ -51,6 +51,8 @@ http_test!(the_promise_shows_the_rules_in_force_and_every_change, |app| {
         (Some(120), Some("2 分钟"))
     );
     assert_eq!(rule(&before, "platform_fee_bp")["unit"], "basis_points");
+    let names: Vec<&str> = before["rules"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert!(names.contains(&"penalty_fine_fen") && !names.contains(&"allow_private_addresses"), "{names:?}");
     let said = sentences(&before);
     assert!(said.contains("卡密失效：交付后 24 小时内可申请售后") && said.contains("平台 24 小时内处理完毕"), "{said}");
     assert_eq!(before["history"], json!([]));
