@@ -56,6 +56,11 @@ http_test!(the_promise_shows_the_rules_in_force_and_every_change, |app| {
     let said = sentences(&before);
     assert!(said.contains("卡密失效：交付后 24 小时内可申请售后") && said.contains("平台 24 小时内处理完毕"), "{said}");
     assert_eq!(before["history"], json!([]));
+    let (_, doc) = app.get("/api/openapi.json", None).await;
+    assert!(
+        doc["paths"]["/api/v1/public/rules"]["get"].is_object()
+            && doc["components"]["schemas"]["PublicRules"].is_object()
+    );
     let html = page(&app, "/rules").await;
     assert!(html.contains("2 分钟内必有真人回复") && html.contains("promise-history-empty"));
 
