@@ -261,6 +261,24 @@ fn money(r: &Rules) -> Vec<Line> {
     ]
 }
 
+/// Whether the public promise shows `rule`: everything a buyer, merchant or
+/// reseller is promised or charged. Internal operations (staff warnings,
+/// invites, sessions, the login lockout, upstream polling, private addresses)
+/// promise nobody anything, and some would help an attacker.
+pub const fn is_public(rule: Rule) -> bool {
+    use Rule::*;
+    !matches!(
+        rule,
+        WarnBeforeSecs
+            | InviteTtlSecs
+            | SessionTtlSecs
+            | LoginMaxFailures
+            | LoginWindowSecs
+            | AllowPrivateAddresses
+            | UpstreamSyncSecs
+    )
+}
+
 /// One recorded change of a rule, from its `rule.changed` evidence event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleChange {
@@ -279,11 +297,11 @@ impl RuleChange {
     }
 }
 
-/// Every recorded rule change, newest first (changes to rules the code no
-/// longer knows are left out).
+/// Every recorded change of a public rule, newest first (changes to rules the
+/// code no longer knows are left out).
 pub fn history(tx: &mut dyn AnchorRead) -> Result<Vec<RuleChange>> {
     let mut out = Vec::new();
-    for def in RULES {
+    for def in RULES.iter().filter(|d| is_public(d.rule)) {
         for e in tx.events_of_subject(&format!("rule:{}", def.name()))? {
             if e.kind != "rule.changed" {
                 continue;
@@ -331,6 +349,16 @@ mod tests {
         assert!(!t.contains("12 小时") && !t.contains("2 分钟"), "{t}");
         let sections: Vec<&str> = promise(&r).iter().map(|p| p.section.as_str()).collect();
         assert_eq!(sections, ["after_sales", "chat", "escrow", "topup", "penalties", "fees", "money"]);
+    }
+
+    #[test]
+    fn every_rule_the_promise_quotes_is_public() {
+        for part in promise(&Rules::default()) {
+            for l in part.lines {
+                assert!(l.rules.iter().all(|n| Rule::parse(n).is_some_and(is_public)), "{l:?}");
+            }
+        }
+        assert!(!is_public(Rule::AllowPrivateAddresses) && is_public(Rule::OpenApiPerSec));
     }
 
     #[test]

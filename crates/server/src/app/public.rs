@@ -247,7 +247,7 @@ pub struct RuleChangeView {
     pub text: String,
 }
 
-/// The service promise (服务承诺): the rules in force, in plain words, and every change.
+/// The service promise (服务承诺): the public rules in force, in plain words, and every change.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PublicRules {
     pub generated_at: i64,
@@ -267,6 +267,7 @@ impl PublicRules {
             generated_at: now.millis(),
             rules: RULES
                 .iter()
+                .filter(|d| promise::is_public(d.rule))
                 .map(|d| RuleValueView {
                     name: d.name().to_owned(),
                     label: rule_label(d.rule),

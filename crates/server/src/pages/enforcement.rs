@@ -197,6 +197,8 @@ struct OverviewPage<'a> {
     page: &'a Layout,
     is_admin: bool,
     penalties: Vec<(PenaltyRow, String)>,
+    /// The breach-counting window in force, in words.
+    window: String,
     error: Option<String>,
 }
 
@@ -204,7 +206,7 @@ async fn overview_page<S: Store>(app: &App<S>, page: &Page, error: Option<&AppEr
     let v = page.require_viewer()?;
     authz::platform_staff(&v.user).map_err(|e| page.error(e.into()))?;
     let is_admin = authz::admin(&v.user).is_ok();
-    let rows = app
+    let (rows, window) = app
         .store
         .read(|tx| {
             let mut out = Vec::new();
@@ -212,11 +214,17 @@ async fn overview_page<S: Store>(app: &App<S>, page: &Page, error: Option<&AppEr
                 let name = tx.shop(p.shop_id)?.map(|s| s.name).unwrap_or_default();
                 out.push((penalty_row(&p), name));
             }
-            Ok(out)
+            Ok((out, rules::in_force(tx)?.get(Rule::PenaltyWindowSecs)))
         })
         .await
         .map_err(|e| page.error(e.into()))?;
-    let t = OverviewPage { page: &page.layout, is_admin, penalties: rows, error: error.map(AppError::message) };
+    let t = OverviewPage {
+        page: &page.layout,
+        is_admin,
+        penalties: rows,
+        window: fmt_duration(window),
+        error: error.map(AppError::message),
+    };
     Ok(render(error.map_or(StatusCode::OK, AppError::status), &page.layout, &t))
 }
 

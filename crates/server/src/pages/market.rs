@@ -262,6 +262,8 @@ struct ProductPage<'a> {
     instructions: String,
     tiers: Vec<TierRow>,
     topup_promise: String,
+    /// The protection window in force for this kind of goods, in words.
+    protect_window: String,
     topup_fields: Vec<TopupInput>,
     account_attrs: Vec<(String, String)>,
     max_per_order: i64,
@@ -340,6 +342,11 @@ pub(super) async fn product_page<S: Store>(
         instructions: v.instructions.clone(),
         tiers: v.tiers.iter().map(|t| TierRow { min_qty: t.min_qty, price: fmt_fen(t.unit_price_fen) }).collect(),
         topup_promise: fmt_duration(topup_promise_secs(&v, &r)),
+        protect_window: fmt_duration(r.get(match ProductKind::parse(&v.kind) {
+            Ok(ProductKind::DirectTopup) => Rule::ProtectTopupSecs,
+            Ok(ProductKind::Account) => Rule::ProtectAccountSecs,
+            _ => Rule::ProtectCardKeySecs,
+        })),
         topup_fields: v
             .topup_fields
             .iter()

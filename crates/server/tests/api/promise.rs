@@ -51,9 +51,16 @@ http_test!(the_promise_shows_the_rules_in_force_and_every_change, |app| {
         (Some(120), Some("2 分钟"))
     );
     assert_eq!(rule(&before, "platform_fee_bp")["unit"], "basis_points");
+    let names: Vec<&str> = before["rules"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert!(names.contains(&"penalty_fine_fen") && !names.contains(&"allow_private_addresses"), "{names:?}");
     let said = sentences(&before);
     assert!(said.contains("卡密失效：交付后 24 小时内可申请售后") && said.contains("平台 24 小时内处理完毕"), "{said}");
     assert_eq!(before["history"], json!([]));
+    let (_, doc) = app.get("/api/openapi.json", None).await;
+    assert!(
+        doc["paths"]["/api/v1/public/rules"]["get"].is_object()
+            && doc["components"]["schemas"]["PublicRules"].is_object()
+    );
     let html = page(&app, "/rules").await;
     assert!(html.contains("2 分钟内必有真人回复") && html.contains("promise-history-empty"));
 
@@ -106,8 +113,12 @@ fn entry(zip_bytes: &[u8], name: &str) -> String {
 }
 
 http_test!(case_labels_published_cases_and_the_report_follow_the_rules_in_force, |app| {
-    change(&app, json!({ "case_merchant_secs": 6 * HOUR, "case_resolve_secs": 20 * HOUR })).await;
+    let windows =
+        json!({ "case_merchant_secs": 6 * HOUR, "case_resolve_secs": 20 * HOUR, "protect_card_key_secs": 48 * HOUR });
+    change(&app, windows).await;
     let s = market::card_shop(&app, "promise", 9_800, "K-0001\nK-0002\nK-0003\n").await;
+    let listing = page(&app, &format!("/products/{}", s.product)).await;
+    assert!(listing.contains("担保期（交付后 2 天）内可申请售后"), "{listing}");
     let buyer = app.buyer("promise_buyer").await;
     app.credit(&buyer, 100_000).await;
     let silent = market::bought(&app, &buyer, s.product).await;
