@@ -86,7 +86,9 @@ pub async fn seed<S: Store>(app: &App<S>) -> Result<(), AppError> {
     let shop_ids = open_shops(&past, &pass).await?;
     let products = stock_shops(&past, &shop_ids, &needed).await?;
     let cast = cast(&past, &shop_ids, products).await?;
+    tracing::debug!(ms = began.elapsed().as_millis(), "demo: accounts, shops and goods made");
     history::live(&past, cast.clone(), start, events).await?;
+    tracing::debug!(ms = began.elapsed().as_millis(), "demo: the month lived");
     settle(app, &cast).await?;
     let rows: Vec<String> =
         ACCOUNTS.iter().zip(&pw).map(|((name, label), p)| format!("  {name:<12} {p:<16} {label}")).collect();
