@@ -239,7 +239,7 @@ const MANNERS: [Manner; 4] = [
         orders: 20,
         sells: &[(YUANSHEN, 60), (HEPING, 40)],
         answer_secs: (60, 100),
-        chats: 4,
+        chats: 8,
         stars: &[2, 3, 1, 3, 2],
         reply_percent: 0,
         replies: &[],
