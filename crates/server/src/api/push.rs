@@ -283,6 +283,27 @@ pub async fn test<S: Store>(
     Ok((StatusCode::ACCEPTED, Json(TestQueued { notice_id })))
 }
 
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+pub struct LowStock {
+    /// Unsold keys below which the shop's owner is told, once per crossing; 0: off.
+    pub threshold: i64,
+}
+
+#[utoipa::path(put, path = "/api/v1/shops/{id}/low-stock", tag = "notifications", request_body = LowStock,
+    params(("id" = i64, Path)),
+    responses((status = 200, body = LowStock), (status = 404, description = "not the shop's owner"), (status = 422)))]
+pub async fn set_low_stock<S: Store>(
+    State(app): State<App<S>>,
+    ApiUser(v): ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(req): ApiJson<LowStock>,
+) -> ApiResult<Json<LowStock>> {
+    let threshold = req.threshold;
+    let shop = youying_core::values::ShopId(id);
+    app.store.write(move |tx| push::set_low_stock(tx, &v.user, shop, threshold)).await?;
+    Ok(Json(LowStock { threshold }))
+}
+
 /// The routes of this feature; `api::router` merges them.
 pub(crate) fn router<S: Store>() -> Router<App<S>> {
     Router::new()
@@ -290,4 +311,5 @@ pub(crate) fn router<S: Store>() -> Router<App<S>> {
         .route("/api/v1/notifications/read", routing::post(mark_read::<S>))
         .route("/api/v1/me/channels", routing::get(get_channels::<S>).put(put_channels::<S>))
         .route("/api/v1/me/channels/{kind}/test", routing::post(test::<S>))
+        .route("/api/v1/shops/{id}/low-stock", routing::put(set_low_stock::<S>))
 }

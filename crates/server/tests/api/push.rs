@@ -283,3 +283,45 @@ async fn two_instances_then_a_restart_push_each_notice_once_postgres() {
     let open = || db.open_postgres(4);
     two_instances_then_a_restart(open().await.unwrap(), open().await.unwrap(), open().await.unwrap()).await;
 }
+
+async fn events_of<S: Store>(app: &TestApp<S>, who: &TestUser) -> Vec<String> {
+    let (_, inbox) = app.get("/api/v1/notifications", Some(&who.token)).await;
+    inbox["items"].as_array().unwrap().iter().rev().map(|n| n["event"].as_str().unwrap().to_owned()).collect()
+}
+
+http_test!(low_stock_is_told_once_per_crossing_and_a_topup_to_fulfil_at_once, |app| {
+    let (owner, shop) = app.merchant("laowang", "星辰点卡").await;
+    let other = app.buyer("stranger").await;
+    let (s, _) =
+        app.put(&format!("/api/v1/shops/{shop}/low-stock"), Some(&other.token), json!({ "threshold": 2 })).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "only its owner");
+    let (s, e) =
+        app.put(&format!("/api/v1/shops/{shop}/low-stock"), Some(&owner.token), json!({ "threshold": -1 })).await;
+    assert_eq!((s, e["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("low_stock_threshold")));
+    let (s, _) =
+        app.put(&format!("/api/v1/shops/{shop}/low-stock"), Some(&owner.token), json!({ "threshold": 2 })).await;
+    assert_eq!(s, StatusCode::OK);
+    let product = app.product(&owner, shop, json!({})).await;
+    app.import(&owner, product, "KEY-LOW-0001\nKEY-LOW-0002\nKEY-LOW-0003\n", false).await;
+    let buyer = app.buyer("maijia").await;
+    app.credit(&buyer, 100_000).await;
+    for _ in 0..3 {
+        let (s, o) = app.buy(&buyer, product, 1, None).await;
+        assert_eq!(s, StatusCode::CREATED, "{o}");
+    }
+    assert_eq!(events_of(&app, &owner).await, ["stock.low"], "3 → 2 is not below, 2 → 1 crosses, 1 → 0 does not again");
+
+    let topup = app
+        .product(
+            &owner,
+            shop,
+            json!({ "kind": "direct_topup", "category": "topup", "title": "王者荣耀点券直充",
+            "price_fen": 1_000, "topup_fields": [{ "name": "uid", "label": "游戏ID" }] }),
+        )
+        .await;
+    let (s, o) = app
+        .post("/api/v1/orders", Some(&buyer.token), json!({ "product_id": topup, "topup_target": { "uid": "88001" } }))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{o}");
+    assert_eq!(events_of(&app, &owner).await, ["stock.low", "topup.to_fulfil"]);
+});
