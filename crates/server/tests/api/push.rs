@@ -325,3 +325,31 @@ http_test!(low_stock_is_told_once_per_crossing_and_a_topup_to_fulfil_at_once, |a
     assert_eq!(s, StatusCode::CREATED, "{o}");
     assert_eq!(events_of(&app, &owner).await, ["stock.low", "topup.to_fulfil"]);
 });
+
+http_test!(a_case_tells_the_team_when_opened_and_2_hours_before_and_the_buyer_of_the_outcome, |app| {
+    let s = youying_testkit::market::card_shop(&app, "anli", 9_800, "DEAD-0001\nGOOD-0002\n").await;
+    let buyer = app.buyer("maijia").await;
+    app.credit(&buyer, 100_000).await;
+    let no = youying_testkit::market::bought(&app, &buyer, s.product).await;
+    let (st, c) = app
+        .post(
+            &format!("/api/v1/orders/{no}/cases"),
+            Some(&buyer.token),
+            json!({ "type": "key_invalid", "description": "提示卡密已被使用" }),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{c}");
+    let case = c["id"].as_i64().unwrap();
+    assert_eq!(events_of(&app, &s.owner).await, ["case.opened"]);
+    app.advance(10 * 3_600 - 1).await;
+    assert_eq!(events_of(&app, &s.owner).await, ["case.opened"], "not before 2 h are left");
+    app.advance(1).await;
+    assert_eq!(events_of(&app, &s.owner).await, ["case.opened", "case.due_soon"]);
+    let (st, c) =
+        app.post(&format!("/api/v1/cases/{case}/actions"), Some(&s.owner.token), json!({ "action": "reissue" })).await;
+    assert_eq!(st, StatusCode::OK, "{c}");
+    let (st, _) =
+        app.post(&format!("/api/v1/cases/{case}/actions"), Some(&buyer.token), json!({ "action": "accept" })).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(events_of(&app, &buyer).await, ["key.reissued", "case.decided"]);
+});
