@@ -353,3 +353,32 @@ http_test!(a_case_tells_the_team_when_opened_and_2_hours_before_and_the_buyer_of
     assert_eq!(st, StatusCode::OK);
     assert_eq!(events_of(&app, &buyer).await, ["key.reissued", "case.decided"]);
 });
+
+http_test!(a_decided_withdrawal_is_told_to_its_requester_through_the_webhook, |app| {
+    let fake = FakePush::start().await;
+    allow_loopback(&app).await;
+    let admin = app.signed_in("root", youying_testkit::PASSWORD).await;
+    let buyer = app.buyer("maijia").await;
+    let hook = json!({ "kind": "webhook", "enabled": true, "url": format!("{}/hook/maijia", fake.url()),
+        "signing_secret": SECRET, "events": ["withdrawal.decided"] });
+    let (s, b) = put_channels(&app, &buyer, json!({ "channels": [hook] })).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    app.credit(&buyer, 10_000).await;
+    let ask = json!({ "amount_fen": 5_000, "method": "alipay", "account": "maijia@example.com", "real_name": "李四" });
+    let (s, w) = app.post("/api/v1/wallet/withdrawals", Some(&buyer.token), ask).await;
+    assert_eq!(s, StatusCode::CREATED, "{w}");
+    let id = w["id"].as_i64().unwrap();
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/platform/withdrawals/{id}/decide"),
+            Some(&admin.token),
+            json!({ "decision": "reject", "reason": "户名与实名不符" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(app.push_step(&fake.url()).await, sent(1));
+    let body = fake.of_kind("webhook")[0].json();
+    assert_eq!(body["event"], "withdrawal.decided");
+    assert!(body["text"].as_str().unwrap().contains("户名与实名不符"), "{body}");
+    assert_eq!(events_of(&app, &buyer).await, ["withdrawal.decided"]);
+});
