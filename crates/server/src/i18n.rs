@@ -18,6 +18,7 @@ pub const ZH_CN: &[(&str, &str)] = &[
     ("invalid_input.sendkey", "请填写 Server酱 的 SendKey（字母、数字）。"),
     ("invalid_input.signing_secret", "签名密钥须为 16–128 个字符。"),
     ("invalid_input.push_channel", "该渠道未开启或不能在此设置（邮件请在上方填写通知邮箱）。"),
+    ("invalid_input.low_stock_threshold", "库存提醒阈值须为 0–100000（0 为不提醒）。"),
     ("invalid_input.events", "请选择有效的通知事件。"),
     ("invalid_input.username", "用户名须为 3–32 位字母、数字、下划线或汉字。"),
     ("invalid_input.name", "名称须为 2–40 个字符，不能包含尖括号。"),

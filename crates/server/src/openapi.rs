@@ -45,7 +45,7 @@ use crate::api::withdrawals;
         levels::list, levels::create, levels::update, levels::assign, levels::prices, levels::set_prices,
         orders::create, orders::get, orders::list, orders::snapshot, orders::reveal, orders::confirm, orders::fulfil, orders::cancel,
         chat::open, chat::list, chat::messages, chat::post, chat::upload_image, chat::image, chat::read, chat::assign, chat::set_duty, chat::get_duty,
-        push::notifications, push::mark_read, push::get_channels, push::put_channels, push::test,
+        push::notifications, push::mark_read, push::get_channels, push::put_channels, push::test, push::set_low_stock,
         cases::open, cases::of_order, cases::list, cases::get, cases::act, cases::evidence, cases::arbitration,
         publication::list, publication::get, publication::respond,
         reviews::create, reviews::of_order, reviews::reply, reviews::queue, reviews::moderate, reviews::of_shop,

@@ -26,6 +26,23 @@ fn shop_breach(tx: &mut dyn Tx, now: Timestamp, case: &Case) -> Result<i64> {
 }
 
 /// Deadline handler: the merchant's 12 hours are up.
+/// Deadline handler: 2 h before the merchant's deadline, a case still
+/// awaiting the merchant is brought to the shop team's attention.
+pub fn merchant_warning(tx: &mut dyn Tx, now: Timestamp, id: CaseId) -> Result<()> {
+    let Some(case) = tx.case(id)? else { return Ok(()) };
+    if case.state != CaseState::AwaitingMerchant {
+        return Ok(());
+    }
+    let text = format!("售后 #{} 将在 2 小时内超时，请尽快处理", case.id);
+    let note = crate::push::Note::new(
+        crate::push::PushEvent::CaseDueSoon,
+        case.subject(),
+        text,
+        format!("/cases/{}", case.id),
+    );
+    crate::push::notify_shop_team(tx, now, case.shop_id, true, &note)
+}
+
 pub fn merchant_deadline(tx: &mut dyn Tx, now: Timestamp, id: CaseId) -> Result<()> {
     let Some(mut case) = tx.case(id)? else { return Ok(()) };
     case.merchant_deadline = None; // this deadline is the one firing

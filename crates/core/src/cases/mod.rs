@@ -25,7 +25,7 @@ pub mod refund;
 
 pub use act::{Action, Decision, act};
 pub(crate) use act::{FromSource, from_source};
-pub use clock::{merchant_deadline, resolve_deadline};
+pub use clock::{merchant_deadline, merchant_warning, resolve_deadline};
 pub use evidence::{Attachment, sniff_image};
 pub use model::{Case, CaseAction, CaseState, CaseType, EvidenceMeta, Side};
 pub use open::{OpenCase, open};

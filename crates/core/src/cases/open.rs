@@ -122,6 +122,11 @@ pub fn open(tx: &mut dyn Tx, now: Timestamp, buyer: &User, order_no: &str, req: 
     case.merchant_deadline = Some(tx.schedule(&merchant)?);
     let resolve = NewDeadline::new(Due::CaseResolve { case_id: id }, subject.clone(), case.resolve_due, now);
     case.resolve_deadline = Some(tx.schedule(&resolve)?);
+    // The shop's team is told 2 h before its deadline (when there are 2 h to spare).
+    let warn_at = case.merchant_due.plus_secs(-CASE_WARN_SECS);
+    if warn_at > now {
+        tx.schedule(&NewDeadline::new(Due::CaseMerchantWarn { case_id: id }, subject.clone(), warn_at, now))?;
+    }
     tx.update_case(&case)?;
     let attached = evidence::attach_records(tx, now, id, &order)?;
     let shots = evidence::store_screenshots(tx, now, id, buyer.id, "screenshot", &req.screenshots, &types)?;
@@ -163,6 +168,9 @@ pub fn open(tx: &mut dyn Tx, now: Timestamp, buyer: &User, order_no: &str, req: 
     crate::push::notify_shop_team(tx, now, order.shop_id, true, &note)?;
     Ok(case)
 }
+
+/// How long before the merchant's deadline its team is warned.
+pub const CASE_WARN_SECS: i64 = 2 * 3_600;
 
 /// A case on an order an upstream Youying site delivered (货源对接) is relayed
 /// there too: a step row the server works (`sourcing::relay`). A direct-top-up

@@ -26,6 +26,8 @@ pub enum DeadlineKind {
     CaseMerchant,
     /// An after-sales case's 24 h to be resolved: the safety net.
     CaseResolve,
+    /// 2 h before a case's merchant deadline: the shop's team is told.
+    CaseMerchantWarn,
     /// A down-ranking runs its course.
     PenaltyEnd,
     /// A payment attempt nobody paid lapses.
@@ -44,6 +46,7 @@ impl DeadlineKind {
             DeadlineKind::ChatWarn => "chat_warn",
             DeadlineKind::CaseMerchant => "case_merchant",
             DeadlineKind::CaseResolve => "case_resolve",
+            DeadlineKind::CaseMerchantWarn => "case_merchant_warn",
             DeadlineKind::PenaltyEnd => "penalty_end",
             DeadlineKind::PaymentExpiry => "payment_expiry",
             DeadlineKind::Probe => "probe",
@@ -59,6 +62,7 @@ impl DeadlineKind {
             "chat_warn" => Some(DeadlineKind::ChatWarn),
             "case_merchant" => Some(DeadlineKind::CaseMerchant),
             "case_resolve" => Some(DeadlineKind::CaseResolve),
+            "case_merchant_warn" => Some(DeadlineKind::CaseMerchantWarn),
             "penalty_end" => Some(DeadlineKind::PenaltyEnd),
             "payment_expiry" => Some(DeadlineKind::PaymentExpiry),
             "probe" => Some(DeadlineKind::Probe),
@@ -123,6 +127,9 @@ pub enum Due {
     CaseResolve {
         case_id: CaseId,
     },
+    CaseMerchantWarn {
+        case_id: CaseId,
+    },
     PenaltyEnd {
         penalty_id: i64,
     },
@@ -141,6 +148,7 @@ impl Due {
             Due::ChatReply { .. } => DeadlineKind::ChatReply,
             Due::ChatWarn { .. } => DeadlineKind::ChatWarn,
             Due::CaseMerchant { .. } => DeadlineKind::CaseMerchant,
+            Due::CaseMerchantWarn { .. } => DeadlineKind::CaseMerchantWarn,
             Due::CaseResolve { .. } => DeadlineKind::CaseResolve,
             Due::PenaltyEnd { .. } => DeadlineKind::PenaltyEnd,
             Due::PaymentExpiry { .. } => DeadlineKind::PaymentExpiry,
@@ -156,7 +164,9 @@ impl Due {
             Due::ChatReply { conversation_id, owner } | Due::ChatWarn { conversation_id, owner } => {
                 json!({ "conversation_id": conversation_id.0, "owner": owner.as_str() })
             }
-            Due::CaseMerchant { case_id } | Due::CaseResolve { case_id } => json!({ "case_id": case_id.0 }),
+            Due::CaseMerchant { case_id } | Due::CaseResolve { case_id } | Due::CaseMerchantWarn { case_id } => {
+                json!({ "case_id": case_id.0 })
+            }
             Due::PenaltyEnd { penalty_id } => json!({ "penalty_id": penalty_id }),
             Due::PaymentExpiry { attempt_id } => json!({ "attempt_id": attempt_id }),
             Due::Probe => json!({}),
@@ -190,6 +200,7 @@ impl Due {
             }
             DeadlineKind::CaseMerchant => Due::CaseMerchant { case_id: CaseId(id("case_id", "missing_id")?) },
             DeadlineKind::CaseResolve => Due::CaseResolve { case_id: CaseId(id("case_id", "missing_id")?) },
+            DeadlineKind::CaseMerchantWarn => Due::CaseMerchantWarn { case_id: CaseId(id("case_id", "missing_id")?) },
             DeadlineKind::PenaltyEnd => Due::PenaltyEnd { penalty_id: id("penalty_id", "missing_id")? },
             DeadlineKind::PaymentExpiry => Due::PaymentExpiry { attempt_id: id("attempt_id", "missing_id")? },
             DeadlineKind::Probe => Due::Probe,
@@ -282,6 +293,7 @@ mod tests {
             ),
             (Due::CaseMerchant { case_id: CaseId(4) }, "case_merchant", r#"{"case_id":4}"#),
             (Due::CaseResolve { case_id: CaseId(4) }, "case_resolve", r#"{"case_id":4}"#),
+            (Due::CaseMerchantWarn { case_id: CaseId(4) }, "case_merchant_warn", r#"{"case_id":4}"#),
             (Due::PenaltyEnd { penalty_id: 5 }, "penalty_end", r#"{"penalty_id":5}"#),
             (Due::Probe, "probe", "{}"),
         ];

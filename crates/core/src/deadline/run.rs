@@ -107,6 +107,7 @@ fn fire_one(tx: &mut dyn Tx, d: &Deadline, now: Timestamp) -> Result<bool> {
         Due::ChatWarn { conversation_id, .. } => chat::reply_warning(tx, now, conversation_id)?,
         Due::CaseMerchant { case_id } => cases::merchant_deadline(tx, now, case_id)?,
         Due::CaseResolve { case_id } => cases::resolve_deadline(tx, now, case_id)?,
+        Due::CaseMerchantWarn { case_id } => cases::merchant_warning(tx, now, case_id)?,
         Due::PenaltyEnd { penalty_id } => enforcement::penalty_ended(tx, now, penalty_id)?,
         Due::PaymentExpiry { attempt_id } => payments::expired(tx, now, attempt_id)?,
         Due::Probe => {}

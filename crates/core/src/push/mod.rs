@@ -99,6 +99,18 @@ pub fn after_sale(tx: &mut dyn Tx, now: Timestamp, order: &Order, title: &str, s
     Ok(())
 }
 
+/// The most a low-stock threshold can be.
+pub const MAX_LOW_STOCK: i64 = 100_000;
+
+/// The shop's owner sets when its team hears that stock runs low (0: never).
+pub fn set_low_stock(tx: &mut dyn Tx, actor: &crate::accounts::User, shop: ShopId, threshold: i64) -> Result<()> {
+    let shop = crate::shops::load(tx, actor, shop, crate::authz::ShopAction::Manage)?;
+    if !(0..=MAX_LOW_STOCK).contains(&threshold) {
+        return Err(Error::Invalid { field: "low_stock_threshold", reason: "range_0_100000" });
+    }
+    tx.set_low_stock_threshold(shop.id, threshold)
+}
+
 /// A `test` notice to one channel only; the channel must be on.
 pub fn test_channel(tx: &mut dyn Tx, now: Timestamp, user: UserId, kind: ChannelKind) -> Result<i64> {
     let on = tx.push_channel(user, kind)?.is_some_and(|c| c.enabled);

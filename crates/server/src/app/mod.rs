@@ -20,6 +20,7 @@ pub mod payments;
 pub mod products;
 pub mod public;
 pub mod publication;
+pub mod push;
 pub mod quiz;
 pub mod reviews;
 pub mod shops;

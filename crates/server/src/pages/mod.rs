@@ -6,6 +6,7 @@ mod account;
 mod apikeys;
 mod bot;
 mod cases;
+mod channels;
 mod chat;
 mod chat_console;
 mod chat_rows;
@@ -64,6 +65,7 @@ pub fn router<S: Store>() -> Router<App<S>> {
         .merge(market::router::<S>())
         .merge(merchant::router::<S>())
         .merge(notices::router::<S>())
+        .merge(channels::router::<S>())
         .merge(orders::router::<S>())
         .merge(platform::router::<S>())
         .merge(promise::router::<S>())

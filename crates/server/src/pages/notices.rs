@@ -1,11 +1,10 @@
 //! The notification centre page (`/notifications`), the live badge script,
-//! and the account page's 通知渠道 forms (one per channel: switch, fields,
-//! 发送测试), posted here and redirected back.
+//! and what the account page's 通知渠道 forms show (see `channels` for their posts).
 
 use askama::Template;
 use axum::Form;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing;
@@ -16,8 +15,7 @@ use youying_core::ports::Store;
 use youying_core::push::{self, ChannelKind};
 
 use super::layout::{Layout, Page, PageError, render, see_other};
-use super::session::CsrfForm;
-use crate::api::push::{ChannelInput, inbox, queue_test, read_notices, save};
+use crate::app::push::{inbox, read_notices};
 use crate::error::AppError;
 use crate::fmt::fmt_time;
 use crate::state::App;
@@ -98,33 +96,12 @@ pub struct ChannelForm {
     pub error: String,
 }
 
-/// What was typed into one channel's form, kept when it is refused.
-#[derive(Debug, Default, Deserialize)]
-pub struct ChannelFormInput {
-    #[serde(default)]
-    enabled: Option<String>,
-    #[serde(default)]
-    url: String,
-    #[serde(default)]
-    signing_secret: String,
-    #[serde(default)]
-    chat_id: String,
-    #[serde(default)]
-    bot_token: String,
-    #[serde(default)]
-    robot_key: String,
-    #[serde(default)]
-    sendkey: String,
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
-}
-
 /// A refused form: which kind, what was typed, and the error.
 pub struct Refused {
-    kind: ChannelKind,
-    enabled: bool,
-    target: String,
-    error: AppError,
+    pub kind: ChannelKind,
+    pub enabled: bool,
+    pub target: String,
+    pub error: AppError,
 }
 
 /// The forms for every pushed kind, with a refused one's values and error.
@@ -133,7 +110,7 @@ pub(super) async fn channel_forms<S: Store>(
     user: &User,
     refused: Option<&Refused>,
 ) -> Result<Vec<ChannelForm>, AppError> {
-    let set = crate::api::push::channels(app, user).await?;
+    let set = crate::app::push::channels(app, user).await?;
     let forms = ChannelKind::ALL
         .into_iter()
         .filter(|k| k.pushed())
@@ -163,73 +140,9 @@ pub(super) async fn channel_forms<S: Store>(
     Ok(forms)
 }
 
-async fn refuse<S: Store>(app: &App<S>, page: &Page, refused: Refused) -> Result<Response, PageError> {
-    let status = refused.error.status();
-    super::account::page_with(app, page, Some(&refused), status).await
-}
-
-pub async fn save_channel<S: Store>(
-    State(app): State<App<S>>,
-    page: Page,
-    Path(kind): Path<String>,
-    Form(f): Form<ChannelFormInput>,
-) -> Result<Response, PageError> {
-    page.check_csrf(&f.csrf)?;
-    let v = page.require_viewer()?.clone();
-    let k = ChannelKind::parse(&kind).filter(|k| k.pushed()).ok_or_else(|| page.error(Error::NotFound.into()))?;
-    let id = v.user.id;
-    // The page has no event picker: the events chosen through the API stay.
-    let events = app
-        .store
-        .read(move |tx| tx.push_channel(id, k))
-        .await
-        .map_err(|e| page.error(e.into()))?
-        .map(|c| c.events.iter().map(|e| e.as_str().to_owned()).collect::<Vec<_>>());
-    let enabled = f.enabled.is_some();
-    let input = ChannelInput {
-        kind: kind.clone(),
-        enabled,
-        url: Some(f.url.clone()),
-        signing_secret: Some(f.signing_secret),
-        chat_id: Some(f.chat_id.clone()),
-        bot_token: Some(f.bot_token),
-        robot_key: Some(f.robot_key),
-        sendkey: Some(f.sendkey),
-        events,
-    };
-    let target = if k == ChannelKind::Telegram { f.chat_id } else { f.url };
-    match save(&app, &v.user, &[input]).await {
-        Ok(()) => Ok(see_other(&format!("/account#channel-{kind}"))),
-        Err(error) if error.status() == StatusCode::UNPROCESSABLE_ENTITY => {
-            refuse(&app, &page, Refused { kind: k, enabled, target, error }).await
-        }
-        Err(e) => Err(page.error(e)),
-    }
-}
-
-pub async fn test_channel<S: Store>(
-    State(app): State<App<S>>,
-    page: Page,
-    Path(kind): Path<String>,
-    Form(f): Form<CsrfForm>,
-) -> Result<Response, PageError> {
-    page.check_csrf(&f.csrf)?;
-    let v = page.require_viewer()?.clone();
-    let k = ChannelKind::parse(&kind).ok_or_else(|| page.error(Error::NotFound.into()))?;
-    match queue_test(&app, &v.user, &kind).await {
-        Ok(_) => Ok(see_other(&format!("/account#channel-{kind}"))),
-        Err(error) if error.status() == StatusCode::UNPROCESSABLE_ENTITY => {
-            refuse(&app, &page, Refused { kind: k, enabled: false, target: String::new(), error }).await
-        }
-        Err(e) => Err(page.error(e)),
-    }
-}
-
 /// The routes of this feature; `pages::router` merges them.
 pub(crate) fn router<S: Store>() -> Router<App<S>> {
     Router::new()
         .route("/notifications", routing::get(show::<S>))
         .route("/notifications/read", routing::post(mark_read::<S>))
-        .route("/account/channels/{kind}", routing::post(save_channel::<S>))
-        .route("/account/channels/{kind}/test", routing::post(test_channel::<S>))
 }

@@ -283,3 +283,102 @@ async fn two_instances_then_a_restart_push_each_notice_once_postgres() {
     let open = || db.open_postgres(4);
     two_instances_then_a_restart(open().await.unwrap(), open().await.unwrap(), open().await.unwrap()).await;
 }
+
+async fn events_of<S: Store>(app: &TestApp<S>, who: &TestUser) -> Vec<String> {
+    let (_, inbox) = app.get("/api/v1/notifications", Some(&who.token)).await;
+    inbox["items"].as_array().unwrap().iter().rev().map(|n| n["event"].as_str().unwrap().to_owned()).collect()
+}
+
+http_test!(low_stock_is_told_once_per_crossing_and_a_topup_to_fulfil_at_once, |app| {
+    let (owner, shop) = app.merchant("laowang", "星辰点卡").await;
+    let other = app.buyer("stranger").await;
+    let (s, _) =
+        app.put(&format!("/api/v1/shops/{shop}/low-stock"), Some(&other.token), json!({ "threshold": 2 })).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "only its owner");
+    let (s, e) =
+        app.put(&format!("/api/v1/shops/{shop}/low-stock"), Some(&owner.token), json!({ "threshold": -1 })).await;
+    assert_eq!((s, e["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("low_stock_threshold")));
+    let (s, _) =
+        app.put(&format!("/api/v1/shops/{shop}/low-stock"), Some(&owner.token), json!({ "threshold": 2 })).await;
+    assert_eq!(s, StatusCode::OK);
+    let product = app.product(&owner, shop, json!({})).await;
+    app.import(&owner, product, "KEY-LOW-0001\nKEY-LOW-0002\nKEY-LOW-0003\n", false).await;
+    let buyer = app.buyer("maijia").await;
+    app.credit(&buyer, 100_000).await;
+    for _ in 0..3 {
+        let (s, o) = app.buy(&buyer, product, 1, None).await;
+        assert_eq!(s, StatusCode::CREATED, "{o}");
+    }
+    assert_eq!(events_of(&app, &owner).await, ["stock.low"], "3 → 2 is not below, 2 → 1 crosses, 1 → 0 does not again");
+
+    let topup = app
+        .product(
+            &owner,
+            shop,
+            json!({ "kind": "direct_topup", "category": "topup", "title": "王者荣耀点券直充",
+            "price_fen": 1_000, "topup_fields": [{ "name": "uid", "label": "游戏ID" }] }),
+        )
+        .await;
+    let (s, o) = app
+        .post("/api/v1/orders", Some(&buyer.token), json!({ "product_id": topup, "topup_target": { "uid": "88001" } }))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{o}");
+    assert_eq!(events_of(&app, &owner).await, ["stock.low", "topup.to_fulfil"]);
+});
+
+http_test!(a_case_tells_the_team_when_opened_and_2_hours_before_and_the_buyer_of_the_outcome, |app| {
+    let s = youying_testkit::market::card_shop(&app, "anli", 9_800, "DEAD-0001\nGOOD-0002\n").await;
+    let buyer = app.buyer("maijia").await;
+    app.credit(&buyer, 100_000).await;
+    let no = youying_testkit::market::bought(&app, &buyer, s.product).await;
+    let (st, c) = app
+        .post(
+            &format!("/api/v1/orders/{no}/cases"),
+            Some(&buyer.token),
+            json!({ "type": "key_invalid", "description": "提示卡密已被使用" }),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{c}");
+    let case = c["id"].as_i64().unwrap();
+    assert_eq!(events_of(&app, &s.owner).await, ["case.opened"]);
+    app.advance(10 * 3_600 - 1).await;
+    assert_eq!(events_of(&app, &s.owner).await, ["case.opened"], "not before 2 h are left");
+    app.advance(1).await;
+    assert_eq!(events_of(&app, &s.owner).await, ["case.opened", "case.due_soon"]);
+    let (st, c) =
+        app.post(&format!("/api/v1/cases/{case}/actions"), Some(&s.owner.token), json!({ "action": "reissue" })).await;
+    assert_eq!(st, StatusCode::OK, "{c}");
+    let (st, _) =
+        app.post(&format!("/api/v1/cases/{case}/actions"), Some(&buyer.token), json!({ "action": "accept" })).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(events_of(&app, &buyer).await, ["key.reissued", "case.decided"]);
+});
+
+http_test!(a_decided_withdrawal_is_told_to_its_requester_through_the_webhook, |app| {
+    let fake = FakePush::start().await;
+    allow_loopback(&app).await;
+    let admin = app.signed_in("root", youying_testkit::PASSWORD).await;
+    let buyer = app.buyer("maijia").await;
+    let hook = json!({ "kind": "webhook", "enabled": true, "url": format!("{}/hook/maijia", fake.url()),
+        "signing_secret": SECRET, "events": ["withdrawal.decided"] });
+    let (s, b) = put_channels(&app, &buyer, json!({ "channels": [hook] })).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    app.credit(&buyer, 10_000).await;
+    let ask = json!({ "amount_fen": 5_000, "method": "alipay", "account": "maijia@example.com", "real_name": "李四" });
+    let (s, w) = app.post("/api/v1/wallet/withdrawals", Some(&buyer.token), ask).await;
+    assert_eq!(s, StatusCode::CREATED, "{w}");
+    let id = w["id"].as_i64().unwrap();
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/platform/withdrawals/{id}/decide"),
+            Some(&admin.token),
+            json!({ "decision": "reject", "reason": "户名与实名不符" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(app.push_step(&fake.url()).await, sent(1));
+    let body = fake.of_kind("webhook")[0].json();
+    assert_eq!(body["event"], "withdrawal.decided");
+    assert!(body["text"].as_str().unwrap().contains("户名与实名不符"), "{body}");
+    assert_eq!(events_of(&app, &buyer).await, ["withdrawal.decided"]);
+});
