@@ -19,7 +19,8 @@
   function connect() {
     var proto = location.protocol === "https:" ? "wss://" : "ws://";
     var ws = new WebSocket(proto + location.host + "/api/v1/ws");
-    ws.onopen = function () { delay = 1000; };
+    // Also on (re)connecting: a notice that came while the socket was down counts.
+    ws.onopen = function () { delay = 1000; refresh(); };
     ws.onmessage = function (e) {
       try { if (JSON.parse(e.data).type === "notice") refresh(); } catch (_) {}
     };
