@@ -45,7 +45,8 @@ use crate::evidence::NewEvent;
 use crate::orders::OrderState;
 use crate::ports::Tx;
 use crate::publish::Change;
-use crate::rules::{self, Rule};
+use crate::push::{self, Note, PushEvent};
+use crate::rules::{self, Rule, words};
 use crate::values::ShopId;
 
 /// The evidence event of a detected outage.
@@ -83,6 +84,9 @@ struct Graced {
     owner: &'static str,
     subject: String,
     new_due: Timestamp,
+    /// How the owner's team is reached about it, and the page to act on.
+    event: PushEvent,
+    url: String,
 }
 
 /// If `d` fell due inside `outage` and carries accountability, moves it to
@@ -104,7 +108,14 @@ pub fn grace(tx: &mut dyn Tx, now: Timestamp, d: &Deadline, outage: &Outage) -> 
                 let window = rules::in_force(tx)?.get(Rule::CaseMerchantSecs);
                 let new_due = restart.plus_secs(window.min(CASE_MERCHANT_GRACE_MAX_SECS));
                 tx.move_case_merchant_due(case.id, new_due)?;
-                Some(Graced { shop: case.shop_id, owner: "shop", subject: case.subject(), new_due })
+                Some(Graced {
+                    shop: case.shop_id,
+                    owner: "shop",
+                    subject: case.subject(),
+                    new_due,
+                    event: PushEvent::CaseDueSoon,
+                    url: format!("/cases/{}", case.id.0),
+                })
             }
             _ => None,
         },
@@ -117,7 +128,14 @@ pub fn grace(tx: &mut dyn Tx, now: Timestamp, d: &Deadline, outage: &Outage) -> 
                 let new_due = restart.plus_secs(promised.max(1));
                 o.promise_due = Some(new_due);
                 tx.update_order(&o)?;
-                Some(Graced { shop: o.shop_id, owner: "shop", subject: format!("order:{}", o.no), new_due })
+                Some(Graced {
+                    shop: o.shop_id,
+                    owner: "shop",
+                    subject: format!("order:{}", o.no),
+                    new_due,
+                    event: PushEvent::TopupToFulfil,
+                    url: format!("/merchant/shops/{}/orders", o.shop_id),
+                })
             }
             _ => None,
         },
@@ -143,11 +161,19 @@ pub fn grace(tx: &mut dyn Tx, now: Timestamp, d: &Deadline, outage: &Outage) -> 
     event["breach_id"] = json!(breach);
     tx.append(NewEvent::new(now, None, GRACED_EVENT, &g.subject, event))?;
     // Whoever owes it learns it has a fresh period, and that the lapse is not theirs.
+    // In the console's list and through the team's own channels, as the
+    // deadline itself would have reached them.
     let body = format!(
-        "【期限顺延】平台停机期间此事项已到期，不计为您的违约；已为您重新计时，请在平台恢复后 {} 秒内处理。",
-        g.new_due.millis_since(restart) / 1000
+        "【期限顺延】平台停机期间此事项已到期，不计为您的违约；已为您重新计时，请在平台恢复后 {} 内处理。",
+        words::duration(g.new_due.millis_since(restart) / 1000)
     );
     tx.insert_notification(g.shop, g.owner, "deadline_graced", &g.subject, &body, now)?;
+    let note = Note::new(g.event, &g.subject, body, g.url);
+    if g.owner == "platform" {
+        push::notify_platform(tx, now, &note)?;
+    } else {
+        push::notify_shop_team(tx, now, g.shop, true, &note)?;
+    }
     Ok(true)
 }
 
@@ -165,5 +191,6 @@ fn chat(tx: &mut dyn Tx, now: Timestamp, d: &Deadline, mut c: Conversation, rest
     }
     tx.update_conversation(&c)?;
     tx.publish(&Change::Conversation { conversation_id: c.id })?;
-    Ok(Graced { shop: c.shop_id, owner: c.owner.as_str(), subject, new_due })
+    let url = format!("/chat/{}", c.id);
+    Ok(Graced { shop: c.shop_id, owner: c.owner.as_str(), subject, new_due, event: PushEvent::ChatWaiting, url })
 }

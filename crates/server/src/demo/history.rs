@@ -15,7 +15,7 @@ use youying_core::chat;
 use youying_core::deadline::run_due;
 use youying_core::error::Result;
 use youying_core::grades::refresh::refresh_grades;
-use youying_core::money::{Account, Entry, Fen};
+use youying_core::money::Account;
 use youying_core::orders::{self, Checkout};
 use youying_core::ports::{Store, Tx};
 use youying_core::reviews::{self, Verdict};
@@ -162,16 +162,7 @@ fn afford(tx: &mut dyn Tx, now: Timestamp, buyer: &User, price_fen: i64) -> Resu
     if balance >= price_fen {
         return Ok(());
     }
-    let id = buyer.id;
-    let e = Entry::transfer(
-        "wallet.credit",
-        format!("user:{id}"),
-        "演示充值",
-        Account::PlatformCash,
-        Account::UserWallet(id),
-        Fen::new(price_fen - balance)?,
-    )?;
-    tx.post(&e, now)
+    super::credit(tx, now, buyer.id, price_fen - balance)
 }
 
 fn buy(

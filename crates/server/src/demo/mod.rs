@@ -12,15 +12,15 @@ pub mod script;
 use std::sync::Arc;
 
 use serde_json::Value;
-use youying_core::FakeClock;
 use youying_core::accounts::User;
 use youying_core::catalogue::{ProductInput, ProductSpec};
 use youying_core::deposit::DepositSource;
 use youying_core::money::{Account, Entry, Fen};
-use youying_core::ports::Store;
+use youying_core::ports::{Store, Tx};
 use youying_core::rules::Rule;
 use youying_core::shops;
-use youying_core::values::{ProductId, Role, ShopName};
+use youying_core::values::{ProductId, Role, ShopName, UserId};
+use youying_core::{FakeClock, Timestamp};
 
 use self::goods::{fill, goods};
 use crate::accounts as flows;
@@ -255,20 +255,21 @@ async fn seed_levels<S: Store>(app: &App<S>, admin: &User, agent: &User) -> Resu
 
 async fn fund<S: Store>(app: &App<S>, user: &User, fen: i64) -> Result<(), AppError> {
     let (id, now) = (user.id, app.now());
-    app.store
-        .write(move |tx| {
-            let e = Entry::transfer(
-                "wallet.credit",
-                format!("user:{id}"),
-                "演示充值",
-                Account::PlatformCash,
-                Account::UserWallet(id),
-                Fen::new(fen)?,
-            )?;
-            tx.post(&e, now)
-        })
-        .await?;
+    app.store.write(move |tx| credit(tx, now, id, fen)).await?;
     Ok(())
+}
+
+/// The demo faucet: `fen` from the platform's cash into `user`'s wallet.
+pub(crate) fn credit(tx: &mut dyn Tx, now: Timestamp, user: UserId, fen: i64) -> youying_core::error::Result<()> {
+    let e = Entry::transfer(
+        "wallet.credit",
+        format!("user:{user}"),
+        "演示充值",
+        Account::PlatformCash,
+        Account::UserWallet(user),
+        Fen::new(fen)?,
+    )?;
+    tx.post(&e, now)
 }
 
 /// What the first demo shop's wallet holds at the start (¥800).

@@ -60,6 +60,13 @@ http_test!(a_reply_deadline_inside_an_outage_is_the_platforms_and_the_merchant_g
     let (_, notices) = app.get(&format!("/api/v1/notifications?shop_id={shop}"), Some(&owner.token)).await;
     let graced = notices.as_array().unwrap().iter().find(|n| n["kind"] == "deadline_graced").cloned();
     assert!(graced.is_some_and(|n| n["body"].as_str().unwrap().contains("不计为您的违约")), "{notices}");
+    // … in the owner's own centre too (and so through its push channels), in words.
+    let (_, mine) = app.get("/api/v1/notifications", Some(&owner.token)).await;
+    let fresh =
+        mine["items"].as_array().unwrap().iter().find(|n| n["text"].as_str().unwrap().contains("期限顺延")).cloned();
+    let fresh = fresh.unwrap_or_else(|| panic!("{mine}"));
+    assert_eq!(fresh["event"], "chat.waiting", "{fresh}");
+    assert!(fresh["text"].as_str().unwrap().contains("请在平台恢复后 2 分钟 内处理"), "{fresh}");
     // The merchant answers within its fresh period: answered, in time, no shop breach.
     app.advance(100).await;
     say(&app, &owner, conv, "您好，马上为您补发。").await;
