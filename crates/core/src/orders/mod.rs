@@ -388,6 +388,9 @@ pub fn credit_wallet(
         &subject,
         json!({ "amount_fen": amount.get(), "reason": reason }),
     ))?;
+    let text = format!("平台为您的钱包入账 {}（{reason}）", crate::rules::words::yuan(amount.get()));
+    let note = crate::push::Note::new(crate::push::PushEvent::MoneyCredited, &subject, text, "/wallet");
+    crate::push::notify_user(tx, now, target.id, &note)?;
     tx.balance(Account::UserWallet(target.id))
 }
 

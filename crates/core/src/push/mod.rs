@@ -63,9 +63,13 @@ pub fn notify_shop_team(tx: &mut dyn Tx, now: Timestamp, shop: ShopId, agents: b
     Ok(())
 }
 
-/// Every enabled platform agent and admin.
+/// The platform agents on duty; with nobody on duty, every enabled platform
+/// agent and admin — an off-duty agent is not woken while a colleague is on
+/// duty, but the platform's own work is never told to nobody.
 pub fn notify_platform(tx: &mut dyn Tx, now: Timestamp, note: &Note) -> Result<()> {
-    for user in tx.platform_team()? {
+    let on_duty = tx.on_duty_now()?;
+    let team = if on_duty.is_empty() { tx.platform_team()? } else { on_duty };
+    for user in team {
         notify_user(tx, now, user, note)?;
     }
     Ok(())

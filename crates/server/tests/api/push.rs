@@ -126,7 +126,8 @@ http_test!(a_500_is_retried_and_a_channel_switched_off_gets_nothing, |app| {
     assert_eq!(app.push_step(&fake.url()).await, PushOutcome::default());
     assert_eq!(fake.received().len(), 2);
     let (_, inbox) = app.get("/api/v1/notifications", Some(&owner.token)).await;
-    assert_eq!(inbox["unread"], 4, "the centre has every notice whatever the channels: {inbox}");
+    // The owner's deposit money came in first (money.credited), then the chat's four.
+    assert_eq!(inbox["unread"], 5, "the centre has every notice whatever the channels: {inbox}");
 });
 
 http_test!(a_reply_is_pushed_to_the_buyer_only_if_unread_after_a_minute, |app| {
@@ -172,7 +173,8 @@ http_test!(the_notification_centre_serves_every_role, |app| {
     let (s, r) = app.post("/api/v1/notifications/read", Some(&buyer.token), json!({ "ids": [first] })).await;
     assert_eq!((s, r["marked"].as_i64(), r["unread"].as_i64()), (StatusCode::OK, Some(1), Some(1)));
     let (_, mine) = app.get("/api/v1/notifications", Some(&owner.token)).await;
-    assert_eq!((mine["unread"].as_i64(), mine["items"][0]["event"].as_str()), (Some(1), Some("chat.waiting")));
+    // The deposit's money.credited, then the waiting buyer.
+    assert_eq!((mine["unread"].as_i64(), mine["items"][0]["event"].as_str()), (Some(2), Some("chat.waiting")));
     // Somebody else's ids mark nothing.
     let theirs = mine["items"][0]["id"].as_i64().unwrap();
     let (_, r) = app.post("/api/v1/notifications/read", Some(&buyer.token), json!({ "ids": [theirs] })).await;
@@ -309,7 +311,11 @@ http_test!(low_stock_is_told_once_per_crossing_and_a_topup_to_fulfil_at_once, |a
         let (s, o) = app.buy(&buyer, product, 1, None).await;
         assert_eq!(s, StatusCode::CREATED, "{o}");
     }
-    assert_eq!(events_of(&app, &owner).await, ["stock.low"], "3 → 2 is not below, 2 → 1 crosses, 1 → 0 does not again");
+    assert_eq!(
+        events_of(&app, &owner).await,
+        ["money.credited", "stock.low"],
+        "3 → 2 is not below, 2 → 1 crosses, 1 → 0 does not again"
+    );
 
     let topup = app
         .product(
@@ -323,7 +329,7 @@ http_test!(low_stock_is_told_once_per_crossing_and_a_topup_to_fulfil_at_once, |a
         .post("/api/v1/orders", Some(&buyer.token), json!({ "product_id": topup, "topup_target": { "uid": "88001" } }))
         .await;
     assert_eq!(s, StatusCode::CREATED, "{o}");
-    assert_eq!(events_of(&app, &owner).await, ["stock.low", "topup.to_fulfil"]);
+    assert_eq!(events_of(&app, &owner).await, ["money.credited", "stock.low", "topup.to_fulfil"]);
 });
 
 http_test!(a_case_tells_the_team_when_opened_and_2_hours_before_and_the_buyer_of_the_outcome, |app| {
@@ -340,18 +346,18 @@ http_test!(a_case_tells_the_team_when_opened_and_2_hours_before_and_the_buyer_of
         .await;
     assert_eq!(st, StatusCode::CREATED, "{c}");
     let case = c["id"].as_i64().unwrap();
-    assert_eq!(events_of(&app, &s.owner).await, ["case.opened"]);
+    assert_eq!(events_of(&app, &s.owner).await, ["money.credited", "case.opened"]);
     app.advance(10 * 3_600 - 1).await;
-    assert_eq!(events_of(&app, &s.owner).await, ["case.opened"], "not before 2 h are left");
+    assert_eq!(events_of(&app, &s.owner).await, ["money.credited", "case.opened"], "not before 2 h are left");
     app.advance(1).await;
-    assert_eq!(events_of(&app, &s.owner).await, ["case.opened", "case.due_soon"]);
+    assert_eq!(events_of(&app, &s.owner).await, ["money.credited", "case.opened", "case.due_soon"]);
     let (st, c) =
         app.post(&format!("/api/v1/cases/{case}/actions"), Some(&s.owner.token), json!({ "action": "reissue" })).await;
     assert_eq!(st, StatusCode::OK, "{c}");
     let (st, _) =
         app.post(&format!("/api/v1/cases/{case}/actions"), Some(&buyer.token), json!({ "action": "accept" })).await;
     assert_eq!(st, StatusCode::OK);
-    assert_eq!(events_of(&app, &buyer).await, ["key.reissued", "case.decided"]);
+    assert_eq!(events_of(&app, &buyer).await, ["money.credited", "key.reissued", "case.decided"]);
 });
 
 http_test!(a_decided_withdrawal_is_told_to_its_requester_through_the_webhook, |app| {
@@ -380,5 +386,57 @@ http_test!(a_decided_withdrawal_is_told_to_its_requester_through_the_webhook, |a
     let body = fake.of_kind("webhook")[0].json();
     assert_eq!(body["event"], "withdrawal.decided");
     assert!(body["text"].as_str().unwrap().contains("户名与实名不符"), "{body}");
-    assert_eq!(events_of(&app, &buyer).await, ["withdrawal.decided"]);
+    assert_eq!(events_of(&app, &buyer).await, ["money.credited", "withdrawal.decided"]);
+});
+
+/// How many `chat.waiting` notices about `conv` are in `who`'s centre.
+async fn waiting_about<S: Store>(app: &TestApp<S>, who: &TestUser, conv: i64) -> usize {
+    let (_, inbox) = app.get("/api/v1/notifications", Some(&who.token)).await;
+    let about = format!("conversation:{conv}");
+    inbox["items"].as_array().unwrap().iter().filter(|n| n["event"] == "chat.waiting" && n["subject"] == about).count()
+}
+
+http_test!(the_platform_tells_its_agents_on_duty_and_everyone_when_nobody_is, |app| {
+    let (_, shop, buyer, conv) = setup(&app).await;
+    let on = app.staff("kefu_on", "platform_agent").await;
+    let off = app.staff("kefu_off", "platform_agent").await;
+    let admin = app.staff("root", "admin").await;
+    let (s, _) = app.post("/api/v1/platform/duty", Some(&on.token), json!({ "on": true })).await;
+    assert_eq!(s, StatusCode::OK);
+    // The shop lets the buyer wait: the platform takes over and its agent on duty is told.
+    say(&app, &buyer, conv, "在吗").await;
+    app.advance(121).await;
+    assert_eq!(waiting_about(&app, &on, conv).await, 1, "the agent on duty");
+    assert_eq!(waiting_about(&app, &off, conv).await, 0, "an agent off duty is not woken");
+    assert_eq!(waiting_about(&app, &admin, conv).await, 0, "nor the admin");
+    // With nobody on duty, every agent and admin hears of the next one.
+    let (s, _) = app.post("/api/v1/platform/duty", Some(&on.token), json!({ "on": false })).await;
+    assert_eq!(s, StatusCode::OK);
+    let other = app.buyer("xiaohong").await;
+    let (s, c) = app.post("/api/v1/conversations", Some(&other.token), json!({ "shop_id": shop })).await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    let conv2 = c["id"].as_i64().unwrap();
+    say(&app, &other, conv2, "在吗").await;
+    app.advance(121).await;
+    for who in [&on, &off, &admin] {
+        assert_eq!(waiting_about(&app, who, conv2).await, 1, "user {}", who.id);
+    }
+});
+
+http_test!(money_credited_by_the_platform_reaches_the_buyer, |app| {
+    let fake = FakePush::start().await;
+    allow_loopback(&app).await;
+    let buyer = app.buyer("xiaoming").await;
+    let hook = json!({ "channels": [
+        { "kind": "webhook", "enabled": true, "url": format!("{}/hook/xiaoming", fake.url()), "signing_secret": SECRET },
+    ]});
+    assert_eq!(put_channels(&app, &buyer, hook).await.0, StatusCode::OK);
+    app.credit(&buyer, 12_345).await;
+    let (_, inbox) = app.get("/api/v1/notifications", Some(&buyer.token)).await;
+    assert_eq!(inbox["items"][0]["event"], "money.credited", "{inbox}");
+    assert!(inbox["items"][0]["text"].as_str().unwrap().contains("¥123.45"), "{inbox}");
+    assert_eq!(app.push_step(&fake.url()).await, sent(1));
+    let got = fake.received();
+    assert_eq!(got.len(), 1);
+    assert!(got[0].body.contains("money.credited") && got[0].body.contains("¥123.45"), "{:?}", got[0].body);
 });
