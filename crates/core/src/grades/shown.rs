@@ -9,8 +9,9 @@
 //!   cases the platform had to decide), followed by the exact fraction, so
 //!   nobody has to trust the rounding at all: `95.24 %（20/21）`.
 //!
-//! Points are never computed from these words: the formula compares the
-//! exact measured values (milliseconds, whole fractions) with its thresholds.
+//! The formula scores each figure exactly as it is shown here (a wait of
+//! 60.09 s reads `60.0 秒` and scores as ≤ 60 s), so the points never
+//! contradict the words and the margin always goes to the measured party.
 //! The server's `fmt` module re-exports these functions, so every page and
 //! report uses the same ones.
 
