@@ -153,12 +153,16 @@ http_test!(a_case_merchant_window_inside_an_outage_is_graced, |app| {
 });
 
 /// A real process, SIGKILLed while a buyer waits on a 3-second reply rule and
-/// started again after the outage threshold: the merchant is given its 3
-/// seconds again and the lapse is the platform's.
+/// a case waits on a 5-second merchant window, started again after the outage
+/// threshold: the merchant is given its 3 and 5 seconds again, answers and
+/// refunds in them, and both lapses are the platform's.
 async fn killed_while_a_buyer_waits(db: &TestDb) {
     let dir = tempfile::tempdir().unwrap();
     let mut site = Site::start(BIN, db, dir.path());
-    site.rules(json!({ "chat_reply_secs": 3, "warn_before_secs": 1 })).await;
+    site.rules(
+        json!({ "chat_reply_secs": 3, "warn_before_secs": 1, "case_merchant_secs": 5, "case_resolve_secs": 600 }),
+    )
+    .await;
     let (owner, shop) = site.merchant("outage_owner", "停机测试店").await;
     let (s, b) = site.put(&format!("/api/v1/shops/{shop}/bot"), Some(&owner.token), json!({ "enabled": false })).await;
     assert!(s.is_success(), "{b}");
@@ -170,6 +174,21 @@ async fn killed_while_a_buyer_waits(db: &TestDb) {
         .post(&format!("/api/v1/conversations/{conv}/messages"), Some(&buyer.token), json!({ "text": "在吗" }))
         .await;
     assert_eq!(s, StatusCode::CREATED, "{m}");
+    // And a case on a key the shop sold, its 5 seconds running too.
+    let product = site.card_product(&owner, shop, "停机测试卡", 1_000, "OUT-0001\nOUT-0002\n").await;
+    site.credit(&buyer, 1_000).await;
+    let (s, o) = site.post("/api/v1/orders", Some(&buyer.token), json!({ "product_id": product })).await;
+    assert_eq!(s, StatusCode::CREATED, "{o}");
+    let no = o["order"]["no"].as_str().unwrap().to_owned();
+    let (s, c) = site
+        .post(
+            &format!("/api/v1/orders/{no}/cases"),
+            Some(&buyer.token),
+            json!({ "type": "other", "description": "登录不上" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    let case = c["id"].as_i64().unwrap();
     // Signed in before the kill (sessions live in the database): after the
     // restart the merchant has only its fresh 3 seconds.
     let admin = site.admin().await;
@@ -185,17 +204,13 @@ async fn killed_while_a_buyer_waits(db: &TestDb) {
     let mut all = Value::Null;
     for _ in 0..100 {
         all = site.get("/api/v1/breaches", Some(&admin.token)).await.1;
-        if all.as_array().is_some_and(|a| !a.is_empty()) {
+        if all.as_array().is_some_and(|a| a.len() >= 2) {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    assert_eq!(
-        kinds(all.as_array().unwrap()),
-        vec![("platform_outage".to_owned(), "platform".to_owned())],
-        "{all} {}",
-        site.log()
-    );
+    let outage = ("platform_outage".to_owned(), "platform".to_owned());
+    assert_eq!(kinds(all.as_array().unwrap()), vec![outage.clone(), outage.clone()], "{all} {}", site.log());
     // The merchant answers in its fresh 3 seconds: answered, nobody else charged.
     let (s, m) = site
         .post(&format!("/api/v1/conversations/{conv}/messages"), Some(&owner.token), json!({ "text": "您好" }))
@@ -204,8 +219,12 @@ async fn killed_while_a_buyer_waits(db: &TestDb) {
     let (_, convs) = site.get("/api/v1/conversations", Some(&buyer.token)).await;
     let c = convs.as_array().unwrap().iter().find(|c| c["id"] == conv).cloned().unwrap();
     assert_eq!((c["owner"].as_str(), c["reply_due"].as_i64()), (Some("shop"), None), "{c}");
+    // The merchant refunds the case in its fresh 5 seconds: resolved, in time.
+    let (s, c) =
+        site.post(&format!("/api/v1/cases/{case}/actions"), Some(&owner.token), json!({ "action": "refund" })).await;
+    assert_eq!((s, c["state"].as_str()), (StatusCode::OK, Some("resolved_refunded")), "{c}");
     let all = site.get("/api/v1/breaches", Some(&admin.token)).await.1;
-    assert_eq!(kinds(all.as_array().unwrap()), vec![("platform_outage".to_owned(), "platform".to_owned())], "{all}");
+    assert_eq!(kinds(all.as_array().unwrap()), vec![outage.clone(), outage], "only the platform's: {all}");
     site.kill();
     site::audit(db).await;
 }
