@@ -302,3 +302,28 @@ export async function assertNoSideScroll(page, width) {
   }));
   assert.ok(m.doc <= width && m.body <= width, `no horizontal scroll on ${m.path}: ${m.doc}/${m.body} > ${width}`);
 }
+
+/**
+ * Fails if a radio button or checkbox on the page sits away from its own words
+ * (a full-width input once put them ~300 px apart): the words must start within
+ * 16 px of the box, on the same line.
+ */
+export async function assertChecksBesideLabels(page) {
+  const far = await page.evaluate(() =>
+    [...document.querySelectorAll('label > input[type=radio], label > input[type=checkbox]')]
+      .filter((input) => input.offsetParent !== null)
+      .map((input) => {
+        const box = input.getBoundingClientRect();
+        const text = [...input.parentElement.childNodes].find((n) => n.nodeType === 3 && n.textContent.trim());
+        if (!text) return null;
+        const range = document.createRange();
+        range.selectNodeContents(text);
+        const words = range.getClientRects()[0];
+        const gap = words.left - box.right;
+        const sameLine = Math.abs(words.top + words.height / 2 - (box.top + box.height / 2)) < box.height;
+        return gap >= 0 && gap <= 16 && sameLine ? null : `${input.name}=${input.value}: gap ${Math.round(gap)} px`;
+      })
+      .filter(Boolean),
+  );
+  if (far.length) throw new Error(`boxes away from their words: ${far.join('; ')}`);
+}

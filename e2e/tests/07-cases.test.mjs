@@ -5,7 +5,7 @@
 // on the order page and accepts, which closes the case.
 
 import assert from 'node:assert/strict';
-import { login, logout, navItems, resultsPath, submit, uid } from '../lib.mjs';
+import { assertChecksBesideLabels, login, logout, navItems, resultsPath, submit, uid } from '../lib.mjs';
 
 export const server = { demo: true };
 
@@ -63,6 +63,7 @@ export const tests = [
 
       // --- opens a case from the order page ---
       await Promise.all([page.waitForURL(base + `/orders/${orderNo}/cases`), page.click('#open-case')]);
+      await assertChecksBesideLabels(page);
       await page.check('#case-form input[name=type][value=key_invalid]');
       await page.fill('#case-form textarea[name=description]', '兑换时提示“卡密已被使用”');
       await page.setInputFiles('#case-form input[name=screenshots]', { name: '截图.png', mimeType: 'image/png', buffer: PNG });

@@ -9,7 +9,7 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { BIN, login, logout, resultsPath, submit, uid } from '../lib.mjs';
+import { assertChecksBesideLabels, BIN, login, logout, resultsPath, submit, uid } from '../lib.mjs';
 
 export const server = { demo: true };
 
@@ -78,6 +78,7 @@ export const tests = [
       assert.equal(await page.locator('#review-form').count(), 0, 'no review before completion');
       assert.equal((await submit(page, '#confirm-form')).status(), 303);
       assert.equal((await page.textContent('#order-state')).trim(), '已完成');
+      await assertChecksBesideLabels(page);
       await page.check('#review-form input[name=stars][value="2"]');
       const insult = `发货慢，店主傻 逼 ${tag}`;
       await page.fill('#review-form textarea[name=text]', insult);

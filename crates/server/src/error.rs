@@ -107,7 +107,7 @@ impl AppError {
                 if specific.starts_with('（') { t("invalid_input").to_owned() } else { specific.to_owned() }
             }
             AppError::Core(Error::Throttled { retry_after_secs }) => {
-                format!("{}（约 {} 秒后可重试）", t("too_many_attempts"), retry_after_secs)
+                format!("{}（约 {}后可重试）", t("too_many_attempts"), retry_words(*retry_after_secs))
             }
             AppError::Core(Error::RuleOutOfRange { name, min, max }) => {
                 format!("{}（{name}：{min}–{max}）", t("rule_out_of_range"))
@@ -228,4 +228,27 @@ pub fn image_error(e: Error) -> AppError {
 
 pub fn too_large() -> AppError {
     AppError::http(StatusCode::PAYLOAD_TOO_LARGE, "image_too_large")
+}
+
+/// A wait as people read it: seconds under a minute, else whole minutes
+/// rounded up (`约 15 分钟后`, never `约 898 秒后`).
+fn retry_words(secs: i64) -> String {
+    let secs = secs.max(1);
+    let rounded = if secs < 60 { secs } else { (secs + 59) / 60 * 60 };
+    format!("{} ", youying_core::rules::words::duration(rounded))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lockout_reads_in_minutes_not_hundreds_of_seconds() {
+        let m = AppError::Core(Error::Throttled { retry_after_secs: 898 }).message();
+        assert!(m.ends_with("（约 15 分钟 后可重试）"), "{m}");
+        let m = AppError::Core(Error::Throttled { retry_after_secs: 30 }).message();
+        assert!(m.ends_with("（约 30 秒 后可重试）"), "{m}");
+        let m = AppError::Core(Error::Throttled { retry_after_secs: 3_600 }).message();
+        assert!(m.ends_with("（约 1 小时 后可重试）"), "{m}");
+    }
 }
