@@ -5,7 +5,7 @@
 // on the order page and accepts, which closes the case.
 
 import assert from 'node:assert/strict';
-import { assertChecksBesideLabels, login, logout, navItems, resultsPath, submit, uid } from '../lib.mjs';
+import { assertChecksBesideLabels, assertNoSideScroll, login, logout, navItems, resultsPath, submit, uid } from '../lib.mjs';
 
 export const server = { demo: true };
 
@@ -77,6 +77,11 @@ export const tests = [
       assert.match(await page.textContent('#evidence'), /截图\.png[\s\S]*image\/png/);
       assert.match(await page.textContent('#evidence'), /交易快照/);
       await page.screenshot({ path: resultsPath('case-buyer.png'), fullPage: true });
+      // On a phone the case page fits: the screenshot's SHA-256 wraps instead of widening the page.
+      const desk = page.viewportSize();
+      await page.setViewportSize({ width: 390, height: 844 });
+      await assertNoSideScroll(page, 390);
+      await page.setViewportSize(desk);
       await page.goto(base + `/orders/${orderNo}`);
       assert.equal((await page.textContent('#order-state')).trim(), '售后中·担保冻结');
       assert.equal(await page.locator('#open-case').count(), 0, 'one open case per order');
