@@ -142,15 +142,22 @@ impl<S: Store> FromRequestParts<App<S>> for ApiUser {
     async fn from_request_parts(parts: &mut Parts, app: &App<S>) -> Result<Self, Self::Rejection> {
         let MaybeViewer(v) = MaybeViewer::from_request_parts(parts, app).await?;
         let v = v.ok_or(AppError::Core(Error::Unauthenticated))?;
-        let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
-        if let (false, Some(expected)) = (safe, v.csrf()) {
-            let sent = parts.headers.get(CSRF_HEADER).and_then(|h| h.to_str().ok()).unwrap_or("");
-            if !constant_time_eq(expected, sent) {
-                return Err(AppError::http(StatusCode::FORBIDDEN, "csrf"));
-            }
-        }
+        check_api_csrf(&v, &parts.method, &parts.headers)?;
         Ok(ApiUser(v))
     }
+}
+
+/// A cookie-authenticated unsafe API request must carry the session's CSRF
+/// token in `X-CSRF-Token`; a bearer request has no cookie to ride on.
+pub fn check_api_csrf(v: &Viewer, method: &Method, headers: &HeaderMap) -> Result<(), AppError> {
+    let safe = matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
+    if let (false, Some(expected)) = (safe, v.csrf()) {
+        let sent = headers.get(CSRF_HEADER).and_then(|h| h.to_str().ok()).unwrap_or("");
+        if !constant_time_eq(expected, sent) {
+            return Err(AppError::http(StatusCode::FORBIDDEN, "csrf"));
+        }
+    }
+    Ok(())
 }
 
 /// The peer address, used to scope login throttling.

@@ -46,6 +46,10 @@ pub struct DbArgs {
     /// the payment gateways' notify and return addresses. Set it in production.
     #[arg(long, env = "YOUYING_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// A token for `/metrics` (`Authorization: Bearer TOKEN`). Unset: `/metrics`
+    /// answers only to a direct request from this machine.
+    #[arg(long, env = "YOUYING_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
 }
 
 /// Notification mail to shop owners and agents; off unless an SMTP URL is given.
@@ -223,6 +227,7 @@ pub fn config(db: &DbArgs, bind: SocketAddr, demo: bool, secure_cookies: bool) -
         pg_pool: db.pg_pool,
         public_url: db.public_url.clone(),
         master_key: db.master_key.clone(),
+        metrics_token: db.metrics_token.clone(),
     }
 }
 

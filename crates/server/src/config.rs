@@ -26,6 +26,8 @@ pub struct Config {
     pub public_url: Option<String>,
     /// Hex master key for card keys; `None`: the data dir's key file.
     pub master_key: Option<String>,
+    /// The bearer token `/metrics` asks for; `None`: loopback callers only.
+    pub metrics_token: Option<String>,
 }
 
 impl Config {
@@ -63,6 +65,7 @@ impl std::fmt::Debug for Config {
             .field("pg_pool", &self.pg_pool)
             .field("public_url", &self.public_url)
             .field("master_key", &self.master_key.as_ref().map(|_| "***"))
+            .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
             .finish()
     }
 }

@@ -37,6 +37,7 @@ pub mod supplier;
 pub mod svg;
 pub mod vault;
 pub mod wake;
+pub mod worker;
 pub mod ws;
 
 #[cfg(test)]
@@ -73,7 +74,7 @@ pub fn router<S: Store>(app: App<S>) -> Router {
     }
     routes
         .route("/healthz", get(healthz::<S>))
-        .route("/metrics", get(metrics_text))
+        .route("/metrics", get(metrics_text::<S>))
         .layer(middleware::from_fn(api_errors_as_json))
         .layer(middleware::from_fn(page_errors_as_html))
         .layer(middleware::from_fn(security_headers))
@@ -93,8 +94,29 @@ async fn healthz<S: Store>(State(app): State<App<S>>) -> Response {
     }
 }
 
-async fn metrics_text() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], metrics::render())
+/// The Prometheus text, for the bearer of `--metrics-token`, or without one
+/// for a direct caller on this machine (no proxy header: a reverse proxy on
+/// the same host must not make it public). Others see no such page.
+async fn metrics_text<S: Store>(
+    State(app): State<App<S>>,
+    auth::ClientIp(peer): auth::ClientIp,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    let allowed = match &app.config.metrics_token {
+        Some(token) => headers
+            .get(header::AUTHORIZATION)
+            .and_then(|h| h.to_str().ok())
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .is_some_and(|sent| security::constant_time_eq(token, sent)),
+        None => {
+            let proxied = ["forwarded", "x-forwarded-for", "x-real-ip"].iter().any(|h| headers.contains_key(*h));
+            !proxied && peer.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+        }
+    };
+    if !allowed {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], metrics::render()).into_response()
 }
 
 /// Under `/api`, any error the framework produced on its own (unknown route,

@@ -19,6 +19,7 @@ use youying_dock::Signer;
 
 use crate::app::open_wire::render_callback;
 use crate::state::App;
+use crate::worker;
 
 const BATCH: usize = 20;
 /// A claimed row is hidden from other senders this long: far above the
@@ -106,29 +107,11 @@ pub async fn run_due<S: Store>(app: &App<S>, now: Timestamp) -> Result<OutboundO
     }
 }
 
-/// The loop until `shutdown`: the due requests, then sleep until the next
-/// is due, a commit queues one (the hub wakes [`crate::wake::Wake`]), or 30 s.
-pub async fn run<S: Store>(app: App<S>, mut shutdown: watch::Receiver<bool>) {
-    loop {
-        if *shutdown.borrow() {
-            return;
-        }
-        if let Err(e) = run_due(&app, app.now()).await {
-            tracing::error!(error = %e, "outbound step failed");
-        }
-        let next = match app.store.read(|tx| tx.next_outbound_due()).await {
-            Ok(next) => next,
-            Err(e) => {
-                tracing::error!(error = %e, "outbound: reading what is due failed");
-                None
-            }
-        };
-        let wait = next
-            .map_or(IDLE, |at| Duration::from_millis(u64::try_from(at.millis_since(app.now())).unwrap_or(0)).min(IDLE));
-        tokio::select! {
-            () = tokio::time::sleep(wait) => {}
-            () = app.wake.outbound.notified() => {}
-            _ = shutdown.changed() => {}
-        }
-    }
+/// The loop until `shutdown` ([`crate::worker`]): the due requests, woken
+/// early when a commit queues one.
+pub async fn run<S: Store>(app: App<S>, shutdown: watch::Receiver<bool>) {
+    let queue = worker::Queue { name: "outbound", bell: Some(&app.wake.outbound), idle: IDLE };
+    let a = &app;
+    let step = move || async move { run_due(a, a.now()).await.map(drop) };
+    worker::run(a, queue, step, move || a.store.read(|tx| tx.next_outbound_due()), shutdown).await;
 }

@@ -26,6 +26,7 @@ use youying_core::push::{self, Channel, ChannelKind, Delivery, Notice};
 use youying_core::rules::{self, Rule};
 
 use crate::state::App;
+use crate::worker;
 
 const BATCH: usize = 20;
 /// A claimed row is hidden from other senders this long: far above the
@@ -181,26 +182,11 @@ pub async fn run_due<S: Store>(app: &App<S>, now: Timestamp) -> Result<PushOutco
     }
 }
 
-/// The loop until `shutdown`: the due deliveries, then sleep until the next is
-/// due, a commit queues one (the hub wakes [`crate::wake::Wake`]), or 30 s.
-pub async fn run<S: Store>(app: App<S>, mut shutdown: watch::Receiver<bool>) {
-    loop {
-        if *shutdown.borrow() {
-            return;
-        }
-        if let Err(e) = run_due(&app, app.now()).await {
-            tracing::error!(error = %e, "push step failed");
-        }
-        let next = app.store.read(|tx| tx.next_push_due()).await.unwrap_or_else(|e| {
-            tracing::error!(error = %e, "push: reading what is due failed");
-            None
-        });
-        let wait = next
-            .map_or(IDLE, |at| Duration::from_millis(u64::try_from(at.millis_since(app.now())).unwrap_or(0)).min(IDLE));
-        tokio::select! {
-            () = tokio::time::sleep(wait) => {}
-            () = app.wake.push.notified() => {}
-            _ = shutdown.changed() => {}
-        }
-    }
+/// The loop until `shutdown` ([`crate::worker`]): the due deliveries, woken
+/// early when a commit queues one.
+pub async fn run<S: Store>(app: App<S>, shutdown: watch::Receiver<bool>) {
+    let queue = worker::Queue { name: "push", bell: Some(&app.wake.push), idle: IDLE };
+    let a = &app;
+    let step = move || async move { run_due(a, a.now()).await.map(drop) };
+    worker::run(a, queue, step, move || a.store.read(|tx| tx.next_push_due()), shutdown).await;
 }

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use axum::extract::State;
 use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
+use axum::http::{HeaderMap, header};
 use axum::response::Response;
 use serde::Deserialize;
 use youying_core::Error;
@@ -40,14 +41,35 @@ enum ClientFrame {
 
 pub async fn upgrade<S: Store>(
     State(app): State<App<S>>,
+    headers: HeaderMap,
     MaybeViewer(v): MaybeViewer,
     ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> Result<Response, AppError> {
     // Who asks is checked before whether it is a websocket at all.
     let viewer = v.ok_or(AppError::Core(Error::Unauthenticated))?;
+    // A page on another site can open a socket that carries our cookie
+    // (websockets are not bound by CORS): a cookie upgrade must come from our
+    // own pages. A bearer token is not sent by browsers on their own.
+    if viewer.csrf().is_some() && !origin_allowed(&headers, app.config.public_url.as_deref()) {
+        return Err(AppError::http(axum::http::StatusCode::FORBIDDEN, "csrf"));
+    }
     let ws = ws.map_err(|_| AppError::http(axum::http::StatusCode::BAD_REQUEST, "invalid_input"))?;
     let ws = ws.read_buffer_size(BUFFER).write_buffer_size(BUFFER).max_message_size(MAX_FRAME);
     Ok(ws.on_upgrade(move |socket| serve(app, viewer.user, socket)))
+}
+
+/// No `Origin` (not a browser), or one naming the host the request came in on
+/// or the configured public address.
+fn origin_allowed(headers: &HeaderMap, public_url: Option<&str>) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN) else { return true };
+    let Some(origin) = origin.to_str().ok().and_then(|o| o.split_once("://")).map(|(_, a)| a.to_ascii_lowercase())
+    else {
+        return false; // "null" (a sandboxed frame or a file) or garbage
+    };
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).map(str::to_ascii_lowercase);
+    let public =
+        public_url.and_then(|u| u.split_once("://")).map(|(_, a)| a.trim_end_matches('/').to_ascii_lowercase());
+    host.as_deref() == Some(origin.as_str()) || public.as_deref() == Some(origin.as_str())
 }
 
 async fn serve<S: Store>(app: App<S>, user: User, mut socket: WebSocket) {
@@ -175,5 +197,36 @@ async fn handle<S: Store>(app: &App<S>, user: &User, socket: &mut WebSocket, tex
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(origin: Option<&str>, host: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::HOST, host.parse().unwrap());
+        if let Some(o) = origin {
+            h.insert(header::ORIGIN, o.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn only_our_own_pages_may_open_a_cookie_socket() {
+        assert!(origin_allowed(&headers(None, "127.0.0.1:8080"), None));
+        assert!(origin_allowed(&headers(Some("http://127.0.0.1:8080"), "127.0.0.1:8080"), None));
+        assert!(origin_allowed(
+            &headers(Some("https://KaMeng.example"), "10.0.0.5:8080"),
+            Some("https://kameng.example/")
+        ));
+        assert!(!origin_allowed(&headers(Some("https://evil.example"), "127.0.0.1:8080"), None));
+        assert!(!origin_allowed(&headers(Some("http://127.0.0.1:8081"), "127.0.0.1:8080"), None));
+        assert!(!origin_allowed(&headers(Some("null"), "127.0.0.1:8080"), None));
+        assert!(!origin_allowed(
+            &headers(Some("https://kameng.example.evil.example"), "x"),
+            Some("https://kameng.example")
+        ));
     }
 }

@@ -76,6 +76,7 @@ fn config() -> Config {
         pg_pool: 8,
         public_url: None,
         master_key: None,
+        metrics_token: None,
     }
 }
 

@@ -91,6 +91,7 @@ impl<S: Store> Node<S> {
             pg_pool: POOL,
             public_url: None,
             master_key: None,
+            metrics_token: None,
         };
         let search = youying_search::SearchIndex::in_memory()?;
         let app = App::new(store, Arc::new(SystemClock), config, Vault::from_key([7; 32]), search);

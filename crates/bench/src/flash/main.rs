@@ -259,6 +259,7 @@ fn app<S: Store>(store: S, dir: &std::path::Path) -> BoxResult<App<S>> {
         pg_pool: 32,
         public_url: None,
         master_key: None,
+        metrics_token: None,
     };
     Ok(App::new(store, Arc::new(SystemClock), config, Vault::from_key(KEY), youying_search::SearchIndex::in_memory()?))
 }

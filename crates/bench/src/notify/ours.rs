@@ -58,6 +58,7 @@ fn config(dir: &std::path::Path) -> BoxResult<youying_server::config::Config> {
         pg_pool: crate::POOL,
         public_url: None,
         master_key: None,
+        metrics_token: None,
     })
 }
 

@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing;
 use serde::{Deserialize, Serialize};
@@ -100,7 +100,15 @@ pub async fn login<S: Store>(
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204)))]
-pub async fn logout<S: Store>(State(app): State<App<S>>, MaybeViewer(v): MaybeViewer) -> ApiResult<Response> {
+pub async fn logout<S: Store>(
+    State(app): State<App<S>>,
+    headers: HeaderMap,
+    MaybeViewer(v): MaybeViewer,
+) -> ApiResult<Response> {
+    if let Some(v) = &v {
+        // Another site must not sign a buyer out with their own cookie.
+        crate::auth::check_api_csrf(v, &Method::POST, &headers)?;
+    }
     if let Some(v) = v
         && let Some(hash) = v.session_hash().map(str::to_owned)
     {

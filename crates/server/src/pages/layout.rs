@@ -36,7 +36,7 @@ pub struct Layout {
     pub unread: Option<i64>,
     /// The path shown.
     path: String,
-    /// A fresh anonymous CSRF cookie to set with this response.
+    /// A fresh anonymous CSRF cookie (the whole `Set-Cookie` value) to set with this response.
     set_anon_csrf: Option<String>,
 }
 
@@ -161,7 +161,9 @@ impl<S: Store> FromRequestParts<App<S>> for Page {
             (None, Some(t)) => (t.clone(), None),
             (None, None) => {
                 let t = random_token("").map_err(|e| PageError::bare(e.into()))?;
-                (t.clone(), Some(t))
+                // Secure like the session cookie: a forged http:// response must not plant it.
+                let secure = if app.config.secure_cookies { "; Secure" } else { "" };
+                (t.clone(), Some(format!("{ANON_CSRF_COOKIE}={t}; Path=/; HttpOnly; SameSite=Strict{secure}")))
             }
         };
         let layout = Layout {
@@ -208,9 +210,8 @@ pub fn render<T: Template>(status: StatusCode, layout: &Layout, t: &T) -> Respon
     match t.render() {
         Ok(body) => {
             let mut resp = (status, Html(body)).into_response();
-            if let Some(token) = &layout.set_anon_csrf {
-                let c = format!("{ANON_CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict");
-                if let Ok(v) = HeaderValue::from_str(&c) {
+            if let Some(c) = &layout.set_anon_csrf {
+                if let Ok(v) = HeaderValue::from_str(c) {
                     resp.headers_mut().append(header::SET_COOKIE, v);
                 }
             }

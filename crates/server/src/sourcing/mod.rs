@@ -28,6 +28,7 @@ use youying_dock::wire::{self, PlaceOrder};
 
 use self::client::{Answer, DockClient, Supplier};
 use crate::state::App;
+use crate::worker;
 
 const BATCH: usize = 10;
 /// A claimed sync or step is hidden from other instances this long: far
@@ -229,34 +230,24 @@ pub async fn run_orders<S: Store>(app: &App<S>, only: Option<OrderId>) -> Result
     }
 }
 
-/// The loop until `shutdown`: a read first (an idle platform opens no write
-/// transaction), then the due syncs and order steps.
-pub async fn run<S: Store>(app: App<S>, mut shutdown: watch::Receiver<bool>) {
-    loop {
-        if *shutdown.borrow() {
-            return;
+/// The loop until `shutdown` ([`crate::worker`]): the due syncs, upstream
+/// orders and relayed cases, each failing on its own.
+pub async fn run<S: Store>(app: App<S>, shutdown: watch::Receiver<bool>) {
+    let queue = worker::Queue { name: "sourcing", bell: None, idle: POLL };
+    let a = &app;
+    let step = move || async move {
+        if let Err(e) = run_syncs(a).await {
+            tracing::error!(error = %e, "upstream sync failed");
         }
-        let due = match app.store.read(|tx| Ok([tx.next_sourcing_due()?, tx.next_relay_due()?])).await {
-            Ok(next) => next.into_iter().flatten().any(|at| at <= app.now()),
-            Err(e) => {
-                tracing::error!(error = %e, "sourcing: reading what is due failed");
-                false
-            }
-        };
-        if due {
-            if let Err(e) = run_syncs(&app).await {
-                tracing::error!(error = %e, "upstream sync failed");
-            }
-            if let Err(e) = run_orders(&app, None).await {
-                tracing::error!(error = %e, "upstream orders failed");
-            }
-            if let Err(e) = cases::run_cases(&app).await {
-                tracing::error!(error = %e, "relayed cases failed");
-            }
+        if let Err(e) = run_orders(a, None).await {
+            tracing::error!(error = %e, "upstream orders failed");
         }
-        tokio::select! {
-            () = tokio::time::sleep(POLL) => {}
-            _ = shutdown.changed() => {}
+        if let Err(e) = cases::run_cases(a).await {
+            tracing::error!(error = %e, "relayed cases failed");
         }
-    }
+        Ok(())
+    };
+    let next =
+        move || a.store.read(|tx| Ok([tx.next_sourcing_due()?, tx.next_relay_due()?].into_iter().flatten().min()));
+    worker::run(a, queue, step, next, shutdown).await;
 }

@@ -207,6 +207,39 @@ http_test!(cookie_sessions_need_the_csrf_header_for_unsafe_requests, |app| {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::CREATED);
+    // A websocket from another site's page would carry the cookie: refused.
+    let ws = |origin: &str| {
+        app.client
+            .get(app.url("/api/v1/ws"))
+            .header("cookie", &cookie)
+            .header("origin", origin)
+            .header("connection", "upgrade")
+            .header("upgrade", "websocket")
+            .header("sec-websocket-version", "13")
+            .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
+            .send()
+    };
+    let r = ws("https://evil.example").await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["code"], "csrf");
+    let r = ws(&app.url("")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::SWITCHING_PROTOCOLS, "our own pages may");
+    // Signing out with the cookie alone is a cross-site request too.
+    let r = app.client.post(app.url("/api/v1/auth/logout")).header("cookie", &cookie).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = app.client.get(app.url("/api/v1/me")).header("cookie", &cookie).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "still signed in");
+    let r = app
+        .client
+        .post(app.url("/api/v1/auth/logout"))
+        .header("cookie", &cookie)
+        .header("x-csrf-token", csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let r = app.client.get(app.url("/api/v1/me")).header("cookie", &cookie).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 });
 
 #[tokio::test]
@@ -231,5 +264,8 @@ async fn a_sqlite_app_serves_health_metrics_and_openapi() {
     assert_eq!(s, StatusCode::OK);
     assert!(page.as_str().unwrap().contains("/api/v1/auth/login"));
     let (s, _) = app.get("/metrics", None).await;
-    assert_eq!(s, StatusCode::OK);
+    assert_eq!(s, StatusCode::OK, "a direct caller on this machine");
+    // Through a reverse proxy on the same host it is not public.
+    let r = app.client.get(app.url("/metrics")).header("x-forwarded-for", "203.0.113.9").send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }
