@@ -27,6 +27,7 @@ mod sqltx;
 pub mod testing;
 mod upstream_cases;
 mod withdrawals;
+mod verifications;
 
 use std::path::PathBuf;
 

@@ -28,6 +28,7 @@ pub mod sourcing;
 pub mod suppliers;
 pub mod wallet;
 pub mod withdrawals;
+pub mod verify;
 
 #[cfg(test)]
 mod tests {

@@ -39,6 +39,7 @@ mod thread;
 mod thread_page;
 mod wallet;
 mod withdrawals;
+mod verify;
 
 use axum::Router;
 use axum::http::header;
@@ -81,6 +82,7 @@ pub fn router<S: Store>() -> Router<App<S>> {
         .merge(withdrawals::router::<S>())
         .merge(sourcing::router::<S>())
         .merge(suppliers::router::<S>())
+        .merge(verify::router::<S>())
         .route("/static/app.css", get(css))
         .route("/static/chat.js", get(chat_js))
         .route("/static/cases.js", get(cases_js))
