@@ -24,6 +24,10 @@ pub fn title(kind: &str) -> Option<&'static str> {
         "case.refund_paid" => "售后退款已退给买家",
         "case.relaying" => "平台把售后转给上游货源",
         "case.public_response" => "商家公开回应了售后",
+        "case.upstream_opened" => "上游货源受理了这次售后",
+        "case.upstream_refused" => "上游货源拒绝了这次售后",
+        "case.upstream_recovered" => "上游货源已为这次售后退款",
+        "case.upstream_changed" => "上游货源那边的售后有了新进展",
         "chain.anchored" => "平台公布了证据链的整点锚定",
         "chat.answered" => "回复了买家",
         "chat.assigned" => "对话被分配给一位客服",
@@ -45,6 +49,9 @@ pub fn title(kind: &str) -> Option<&'static str> {
         "gateway.put" => "平台设置了支付通道",
         "grade.changed" => "店铺评级变化",
         "level.assigned" => "商家调整了会员等级",
+        "level.created" => "商家新建了会员等级",
+        "level.updated" => "商家修改了会员等级",
+        "platform.outage" => "平台停机，期间到期的时限已顺延",
         "order.case_opened" => "买家就本订单申请售后",
         "order.completed" => "担保期结束，货款结算给商家",
         "order.created" => "买家付款，货款由平台担保",
@@ -79,6 +86,7 @@ pub fn title(kind: &str) -> Option<&'static str> {
         "quiz.started" => "商家开始规则考试",
         "review.held" => "评价待审核",
         "review.published" => "评价已公开",
+        "review.rejected" => "评价未通过审核",
         "review.replied" => "商家回复了评价",
         "review.written" => "买家写了评价",
         "rule.changed" => "平台修改了规则",
@@ -128,10 +136,14 @@ mod tests {
         "supplier.added",
         "withdrawal.approved",
         "withdrawal.rejected",
+        "level.created",
+        "level.updated",
+        "review.rejected",
         crate::deadline::outage::GRACED_EVENT,
+        crate::deadline::outage::OUTAGE_EVENT,
         crate::deadline::FIRED_EVENT,
     ];
-    const INDIRECT_SITES: usize = 5;
+    const INDIRECT_SITES: usize = 8;
 
     fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
         for e in std::fs::read_dir(dir).unwrap().flatten() {
