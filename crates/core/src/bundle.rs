@@ -369,11 +369,22 @@ mod tests {
             (2, "chat.message", json!({ "side": "buyer", "kind": "text", "body": "卡密无效" })),
             (3, "case.opened", json!({ "type": "key_invalid" })),
         ] {
-            let e = link(seq, &prev, &NewEvent::new(Timestamp::from_millis(seq * 1000), None, kind, "order:Y1", payload));
+            let e =
+                link(seq, &prev, &NewEvent::new(Timestamp::from_millis(seq * 1000), None, kind, "order:Y1", payload));
             prev.clone_from(&e.hash);
             let ChainedEvent { seq, at, actor, kind, subject, payload, prev_hash, hash } = e;
             let actor = actor.map(|a| a.0);
-            events.push(ProvenEvent { seq, at: at.millis(), actor, kind, subject, payload, prev_hash, hash, proof: None });
+            events.push(ProvenEvent {
+                seq,
+                at: at.millis(),
+                actor,
+                kind,
+                subject,
+                payload,
+                prev_hash,
+                hash,
+                proof: None,
+            });
         }
         let order = OrderFacts {
             no: "Y1".into(),

@@ -14,8 +14,8 @@ use std::sync::Arc;
 
 use crate::accounts::port::{AccountRead, AccountTx};
 use crate::anchor::port::{AnchorRead, AnchorTx};
-use crate::bundle::port::{VerificationRead, VerificationTx};
 use crate::apikeys::port::{ApiKeyRead, ApiKeyTx};
+use crate::bundle::port::{VerificationRead, VerificationTx};
 use crate::cases::port::{CaseRead, CaseTx};
 use crate::catalogue::port::{CatalogueRead, CatalogueTx};
 use crate::chat::bot::port::{BotRead, BotTx};

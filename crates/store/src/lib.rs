@@ -26,8 +26,8 @@ pub mod sqlite;
 mod sqltx;
 pub mod testing;
 mod upstream_cases;
-mod withdrawals;
 mod verifications;
+mod withdrawals;
 
 use std::path::PathBuf;
 

@@ -120,7 +120,9 @@ fn order(kind: &str, p: &Value, f: &Facts<'_>, who: Who) -> Option<Sentence> {
             Who::Buyer,
             format!("买家付款 {} 购买「{}」× {}，货款由平台担保", yuan(n(p, "total_fen")), f.title, n(p, "quantity")),
         ),
-        "order.delivered" => Sentence::new(Who::Platform, format!("平台自动发货 {} 件（每件卡密的指纹已记录）", n(p, "units"))),
+        "order.delivered" => {
+            Sentence::new(Who::Platform, format!("平台自动发货 {} 件（每件卡密的指纹已记录）", n(p, "units")))
+        }
         "order.key_revealed" => {
             Sentence::new(Who::of_role(s(p, "by_role")), format!("查看了卡密（{} 件）", n(p, "units")))
         }
@@ -210,7 +212,10 @@ fn message(p: &Value, f: &Facts<'_>) -> Sentence {
             let then = if data["handoff"].as_bool() == Some(true) { "并转人工" } else { "" };
             let what = format!("智能助手回答了{}{then}", topic(s(&data, "intent")));
             let text = Some(s(&data, "text").to_owned());
-            Sentence { card: Some(Card { heading: "智能助手的回答", rows: Vec::new(), text }), ..Sentence::new(Who::Bot, what) }
+            Sentence {
+                card: Some(Card { heading: "智能助手的回答", rows: Vec::new(), text }),
+                ..Sentence::new(Who::Bot, what)
+            }
         }
         "system" => Sentence::new(Who::Platform, format!("平台提示：{body}")),
         "feedback" => Sentence::new(who, format!("对智能助手的回答选择了「{body}」")),
@@ -302,7 +307,8 @@ mod tests {
     #[test]
     fn an_order_card_is_rows_not_data() {
         let body = json!({"order_no": "Y1", "title": "月卡", "total_fen": 1234, "state": "delivered"}).to_string();
-        let s = describe("chat.message", Some(7), &json!({"side": "buyer", "kind": "order_card", "body": body}), &facts());
+        let s =
+            describe("chat.message", Some(7), &json!({"side": "buyer", "kind": "order_card", "body": body}), &facts());
         let rows = s.card.unwrap().rows;
         assert!(rows.contains(&("金额", "¥12.34".to_owned())) && rows.contains(&("数量", "2".to_owned())));
     }

@@ -58,7 +58,10 @@ pub struct Unverifiable {
         content(("application/zip"), ("application/json"))),
     responses((status = 200, body = Verdict, description = "each check in words; `broken` names the altered event"),
         (status = 413, body = Unverifiable), (status = 422, body = Unverifiable, description = "not an evidence bundle")))]
-pub async fn verify<S: Store>(State(app): State<App<S>>, body: Result<Bytes, BytesRejection>) -> Result<Response, AppError> {
+pub async fn verify<S: Store>(
+    State(app): State<App<S>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, AppError> {
     let result = match body {
         Ok(bytes) => check(&app, &bytes).await?,
         Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(TOO_LARGE),

@@ -26,9 +26,9 @@ pub mod reviews;
 pub mod shops;
 pub mod sourcing;
 pub mod suppliers;
+pub mod verify;
 pub mod wallet;
 pub mod withdrawals;
-pub mod verify;
 
 #[cfg(test)]
 mod tests {

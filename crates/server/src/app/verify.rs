@@ -67,7 +67,9 @@ pub struct Rejected {
 }
 
 pub const EMPTY: Rejected =
-    Rejected { status: StatusCode::UNPROCESSABLE_ENTITY, code: "empty", message: "请选择要核验的证据文件。" };
+    Rejected {
+        status: StatusCode::UNPROCESSABLE_ENTITY, code: "empty", message: "请选择要核验的证据文件。"
+    };
 pub const TOO_LARGE: Rejected = Rejected {
     status: StatusCode::PAYLOAD_TOO_LARGE,
     code: "too_large",

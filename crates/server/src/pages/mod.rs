@@ -37,9 +37,9 @@ mod stock;
 mod suppliers;
 mod thread;
 mod thread_page;
+mod verify;
 mod wallet;
 mod withdrawals;
-mod verify;
 
 use axum::Router;
 use axum::http::header;

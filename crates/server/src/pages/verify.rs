@@ -83,17 +83,17 @@ pub async fn check<S: Store>(
 }
 
 /// A kept report; unknown or older than 30 days: 404.
-pub async fn report<S: Store>(State(app): State<App<S>>, page: Page, Path(id): Path<String>) -> Result<Response, PageError> {
+pub async fn report<S: Store>(
+    State(app): State<App<S>>,
+    page: Page,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
     let found = if id.len() <= 128 { verify::load(&app, id).await.map_err(|e| page.error(e))? } else { None };
     let Some((v, at)) = found else {
         return Err(page.error(Error::NotFound.into()));
     };
-    let t = VerifyPage {
-        page: &page.layout,
-        error: None,
-        report: Some((v, fmt_time(at))),
-        keep_days: verify::KEEP_DAYS,
-    };
+    let t =
+        VerifyPage { page: &page.layout, error: None, report: Some((v, fmt_time(at))), keep_days: verify::KEEP_DAYS };
     Ok(render(StatusCode::OK, &page.layout, &t))
 }
 

@@ -333,6 +333,7 @@ http_test!(a_file_that_is_not_a_bundle_gets_a_chinese_message_beside_the_field, 
         }
     }
     // Without the form's token nothing is checked.
-    let r = app.client.post(app.url("/verify")).header("content-type", "multipart/form-data; boundary=x").body("--x--\r\n");
+    let r =
+        app.client.post(app.url("/verify")).header("content-type", "multipart/form-data; boundary=x").body("--x--\r\n");
     assert_eq!(r.send().await.unwrap().status(), StatusCode::FORBIDDEN);
 });
