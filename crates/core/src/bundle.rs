@@ -3,6 +3,8 @@
 //! that it sits in the published evidence chain. [`verify`] checks a bundle
 //! offline and names exactly what does not match.
 
+pub mod port;
+
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
@@ -190,46 +192,113 @@ pub struct Report {
     /// The newest anchor's hash: compare it with the one the platform publishes.
     pub head: Option<String>,
     pub problems: Vec<String>,
+    /// Each check on its own, for a verdict in words.
+    pub checks: Checks,
+    /// The first event whose content, link or proof does not hold: the one
+    /// that was altered (its `seq`).
+    pub broken: Option<i64>,
+}
+
+/// The checks a consumer reads, each passed or not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Checks {
+    /// The format is known and the order snapshot matches the hash recorded at payment.
+    pub file: bool,
+    /// Every event matches its hash, and consecutive events link to each other.
+    pub chain: bool,
+    /// Every proof leads to its anchor and the anchors follow one another.
+    pub anchors: bool,
+    /// The bundle's anchors are the ones the platform published; `None` when
+    /// not compared.
+    pub published: Option<bool>,
+}
+
+impl Default for Checks {
+    fn default() -> Self {
+        Checks { file: true, chain: true, anchors: true, published: None }
+    }
 }
 
 impl Report {
     pub fn ok(&self) -> bool {
         self.problems.is_empty()
     }
+
+    fn broke(&mut self, seq: i64) {
+        self.broken = Some(self.broken.map_or(seq, |b| b.min(seq)));
+    }
 }
 
-/// Checks every event's hash, every proof, the anchors' chain and the
-/// snapshot's hash. With `published`, the newest anchor must be that one or
-/// lead to it.
+/// Checks every event's hash and its link to the event before it, every
+/// proof, the anchors' chain and the snapshot's hash. With `published`, the
+/// newest anchor must be that one or lead to it.
 pub fn verify(bundle: &Bundle, published: Option<&str>) -> Report {
     let mut r = Report { events: bundle.events.len(), ..Report::default() };
     if bundle.format != FORMAT {
         r.problems.push(format!("unknown format {:?}", bundle.format));
+        r.checks.file = false;
     }
     check_anchors(&bundle.anchors, &mut r);
     let by_id: HashMap<i64, &Anchor> = bundle.anchors.iter().map(|a| (a.id, a)).collect();
+    let mut before: Option<&ProvenEvent> = None;
     for e in &bundle.events {
         check_event(e, &by_id, &mut r);
+        check_link(before, e, &mut r);
+        before = Some(e);
     }
     check_snapshot(bundle, &mut r);
     r.head = bundle.anchors.last().map(|a| a.hash.clone());
-    if let Some(p) = published
-        && !bundle.anchors.iter().any(|a| a.hash == p)
-    {
-        r.problems.push(format!("the published chain head {p} is not among the bundle's anchors"));
+    if let Some(p) = published {
+        let found = bundle.anchors.iter().any(|a| a.hash == p);
+        r.checks.published = Some(found);
+        if !found {
+            r.problems.push(format!("the published chain head {p} is not among the bundle's anchors"));
+        }
     }
     r
+}
+
+/// [`verify`], then the bundle's anchors compared with the platform's own
+/// (`platform`: its anchors from the bundle's oldest one on). A bundle
+/// exported before later anchors still matches.
+pub fn verify_against(bundle: &Bundle, platform: &[Anchor]) -> Report {
+    let mut r = verify(bundle, None);
+    if bundle.anchors.is_empty() {
+        return r;
+    }
+    let theirs: HashMap<i64, &str> = platform.iter().map(|a| (a.id, a.hash.as_str())).collect();
+    let stray = bundle.anchors.iter().find(|a| theirs.get(&a.id) != Some(&a.hash.as_str()));
+    r.checks.published = Some(stray.is_none());
+    if let Some(a) = stray {
+        r.problems.push(format!("anchor #{} is not the one the platform published", a.id));
+    }
+    r
+}
+
+/// Two events next to each other in the chain must link: the later one's
+/// `prev_hash` is the earlier one's hash.
+fn check_link(before: Option<&ProvenEvent>, e: &ProvenEvent, r: &mut Report) {
+    if let Some(b) = before
+        && b.seq + 1 == e.seq
+        && e.prev_hash != b.hash
+    {
+        r.problems.push(format!("event #{}: does not follow event #{}", e.seq, b.seq));
+        r.checks.chain = false;
+        r.broke(b.seq);
+    }
 }
 
 fn check_anchors(anchors: &[Anchor], r: &mut Report) {
     for (i, a) in anchors.iter().enumerate() {
         if a.expected_hash() != a.hash {
             r.problems.push(format!("anchor #{}: its fields do not match its hash (altered)", a.id));
+            r.checks.anchors = false;
         }
         if let Some(prev) = i.checked_sub(1).map(|j| &anchors[j])
             && (a.prev_hash != prev.hash || a.id != prev.id + 1 || a.from_seq != prev.to_seq + 1)
         {
             r.problems.push(format!("anchor #{}: does not follow anchor #{}", a.id, prev.id));
+            r.checks.anchors = false;
         }
     }
 }
@@ -239,17 +308,26 @@ fn check_event(e: &ProvenEvent, anchors: &HashMap<i64, &Anchor>, r: &mut Report)
     let canonical = canonical_event(e.seq, Timestamp::from_millis(e.at), actor, &e.kind, &e.subject, &e.payload);
     if chain_hash(&e.prev_hash, &canonical) != e.hash {
         r.problems.push(format!("event #{} ({}): its content does not match its hash (altered)", e.seq, e.kind));
+        r.checks.chain = false;
+        r.broke(e.seq);
         return;
     }
     let Some(p) = &e.proof else { return };
     let Some(a) = anchors.get(&p.anchor_id) else {
         r.problems.push(format!("event #{}: its anchor #{} is missing", e.seq, p.anchor_id));
+        r.checks.anchors = false;
+        r.broke(e.seq);
         return;
     };
     if e.seq < a.from_seq || e.seq > a.to_seq || p.index != e.seq - a.from_seq {
         r.problems.push(format!("event #{}: outside the range of anchor #{}", e.seq, a.id));
+        r.checks.anchors = false;
+        r.broke(e.seq);
     } else if !anchor::path_leads_to(&e.hash, &p.path, &a.root) {
+        // A rewritten event with a recomputed hash ends here.
         r.problems.push(format!("event #{}: its proof does not lead to anchor #{}", e.seq, a.id));
+        r.checks.anchors = false;
+        r.broke(e.seq);
     } else {
         r.anchored += 1;
     }
@@ -263,7 +341,96 @@ fn check_snapshot(bundle: &Bundle, r: &mut Report) {
     let actual = hex::encode(Sha256::digest(bundle.snapshot.as_bytes()));
     match claimed {
         Some(c) if c == actual => {}
-        Some(_) => r.problems.push("snapshot: does not match the SHA-256 recorded when the order was paid".into()),
-        None => r.problems.push("snapshot: no order.created event records its SHA-256".into()),
+        Some(_) => {
+            r.problems.push("snapshot: does not match the SHA-256 recorded when the order was paid".into());
+            r.checks.file = false;
+        }
+        None => {
+            r.problems.push("snapshot: no order.created event records its SHA-256".into());
+            r.checks.file = false;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::evidence::{genesis_hex, link};
+
+    fn bundle() -> Bundle {
+        let snapshot = r#"{"title":"月卡"}"#.to_owned();
+        let sha = hex::encode(Sha256::digest(snapshot.as_bytes()));
+        let mut prev = genesis_hex();
+        let mut events = Vec::new();
+        for (seq, kind, payload) in [
+            (1, "order.created", json!({ "snapshot_sha256": sha, "total_fen": 1234 })),
+            (2, "chat.message", json!({ "side": "buyer", "kind": "text", "body": "卡密无效" })),
+            (3, "case.opened", json!({ "type": "key_invalid" })),
+        ] {
+            let e =
+                link(seq, &prev, &NewEvent::new(Timestamp::from_millis(seq * 1000), None, kind, "order:Y1", payload));
+            prev.clone_from(&e.hash);
+            let ChainedEvent { seq, at, actor, kind, subject, payload, prev_hash, hash } = e;
+            let actor = actor.map(|a| a.0);
+            events.push(ProvenEvent {
+                seq,
+                at: at.millis(),
+                actor,
+                kind,
+                subject,
+                payload,
+                prev_hash,
+                hash,
+                proof: None,
+            });
+        }
+        let order = OrderFacts {
+            no: "Y1".into(),
+            shop_id: 1,
+            shop_name: "店".into(),
+            buyer: "b".into(),
+            title: "月卡".into(),
+            kind: "card_key".into(),
+            quantity: 1,
+            total_fen: 1234,
+            state: "delivered".into(),
+            created_at: 1000,
+            protect_until: None,
+            promise_due: None,
+            closed_at: None,
+        };
+        Bundle { format: FORMAT.into(), generated_at: 5000, order, snapshot, events, anchors: Vec::new() }
+    }
+
+    #[test]
+    fn a_good_bundle_passes_every_check() {
+        let r = verify(&bundle(), None);
+        assert!(r.ok(), "{:?}", r.problems);
+        assert_eq!((r.checks, r.broken), (Checks::default(), None));
+    }
+
+    #[test]
+    fn an_altered_event_is_named() {
+        let mut b = bundle();
+        b.events[1].payload = b.events[1].payload.replace("卡密无效", "卡密有效");
+        let r = verify(&b, None);
+        assert_eq!((r.checks.chain, r.checks.file, r.broken), (false, true, Some(2)));
+
+        // Recomputing its hash breaks the link to the next event instead.
+        let e = &b.events[1];
+        let canonical = canonical_event(e.seq, Timestamp::from_millis(e.at), None, &e.kind, &e.subject, &e.payload);
+        b.events[1].hash = chain_hash(&e.prev_hash, &canonical);
+        let r = verify(&b, None);
+        assert_eq!((r.checks.chain, r.broken), (false, Some(2)));
+    }
+
+    #[test]
+    fn another_snapshot_fails_the_file_check() {
+        let mut b = bundle();
+        b.snapshot = r#"{"title":"年卡"}"#.into();
+        let r = verify(&b, None);
+        assert_eq!((r.checks.file, r.checks.chain, r.broken), (false, true, None));
     }
 }

@@ -5,6 +5,9 @@
 //! 32 zero bytes. The canonical form is JSON with keys sorted and no whitespace,
 //! so anyone can recompute a hash offline with a few lines of any language.
 
+pub mod kinds;
+pub mod words;
+
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 

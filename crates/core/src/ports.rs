@@ -15,6 +15,7 @@ use std::sync::Arc;
 use crate::accounts::port::{AccountRead, AccountTx};
 use crate::anchor::port::{AnchorRead, AnchorTx};
 use crate::apikeys::port::{ApiKeyRead, ApiKeyTx};
+use crate::bundle::port::{VerificationRead, VerificationTx};
 use crate::cases::port::{CaseRead, CaseTx};
 use crate::catalogue::port::{CatalogueRead, CatalogueTx};
 use crate::chat::bot::port::{BotRead, BotTx};
@@ -74,6 +75,7 @@ pub trait ReadTx:
     + RelayRead
     + OutageRead
     + PushRead
+    + VerificationRead
 {
     fn deadline(&mut self, id: DeadlineId) -> Result<Option<Deadline>>;
     fn next_due(&mut self) -> Result<Option<Timestamp>>;
@@ -112,6 +114,7 @@ pub trait Tx:
     + RelayTx
     + OutageTx
     + PushTx
+    + VerificationTx
 {
     // deadlines
     fn schedule(&mut self, d: &NewDeadline) -> Result<DeadlineId>;

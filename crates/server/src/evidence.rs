@@ -13,6 +13,7 @@ use tokio::sync::watch;
 use youying_core::Timestamp;
 use youying_core::anchor;
 use youying_core::bundle::{Bundle, ProvenEvent};
+use youying_core::evidence::words::{self, Card, Facts};
 use youying_core::ports::Store;
 use youying_core::snapshot::Snapshot;
 
@@ -24,10 +25,11 @@ fn internal(e: impl std::fmt::Display) -> AppError {
     youying_core::StorageError(format!("evidence bundle: {e}")).into()
 }
 
-/// The bundle as a zip: `evidence.json` and `evidence.html`.
-pub fn to_zip(b: &Bundle) -> Result<Vec<u8>, AppError> {
+/// The bundle as a zip: `evidence.json` and `evidence.html`, whose 如何核验
+/// points at the web verifier at `verifier`.
+pub fn to_zip(b: &Bundle, verifier: &str) -> Result<Vec<u8>, AppError> {
     let json = serde_json::to_vec_pretty(b).map_err(internal)?;
-    let html = Printable::of(b).render().map_err(internal)?;
+    let html = Printable::of(b, verifier).render().map_err(internal)?;
     let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
     let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
     for (name, bytes) in [("evidence.json", json.as_slice()), ("evidence.html", html.as_bytes())] {
@@ -88,12 +90,42 @@ pub async fn run_anchoring<S: Store>(app: App<S>, mut shutdown: watch::Receiver<
     }
 }
 
-struct Line {
-    at: String,
-    what: String,
-    detail: String,
-    seq: i64,
-    anchored: bool,
+/// One event as the evidence file and the verifier show it: when, who, what,
+/// and an order card or bot answer as a card.
+#[derive(Debug)]
+pub struct Line {
+    pub seq: i64,
+    pub at: String,
+    pub who: String,
+    pub what: String,
+    pub card: Option<Card>,
+    pub anchored: bool,
+}
+
+/// The facts the sentences need: the buyer is whoever placed the order.
+fn facts(b: &Bundle) -> Facts<'_> {
+    Facts {
+        buyer_id: b.events.iter().find(|e| e.kind == "order.created").and_then(|e| e.actor),
+        shop: &b.order.shop_name,
+        order_no: &b.order.no,
+        title: &b.order.title,
+        quantity: b.order.quantity,
+    }
+}
+
+/// Event `e` of bundle `b` in plain Chinese, with Beijing time.
+pub fn line(b: &Bundle, e: &ProvenEvent) -> Line {
+    let payload: serde_json::Value = serde_json::from_str(&e.payload).unwrap_or_default();
+    let f = facts(b);
+    let said = words::describe(&e.kind, e.actor, &payload, &f);
+    let at = fmt_time(Timestamp::from_millis(e.at));
+    let card = said.card.map(|mut c| {
+        if c.heading == "订单卡片" {
+            c.rows.push(("时间", at.clone()));
+        }
+        c
+    });
+    Line { seq: e.seq, who: said.who.label(f.shop), what: said.what, card, at, anchored: e.proof.is_some() }
 }
 
 /// What the buyer needs in front of a complaint office, in Chinese.
@@ -116,10 +148,12 @@ struct Printable {
     lines: Vec<Line>,
     head: Option<String>,
     generated: String,
+    /// Where the web verifier is.
+    verifier: String,
 }
 
 impl Printable {
-    fn of(b: &Bundle) -> Self {
+    fn of(b: &Bundle, verifier: &str) -> Self {
         let promises = Snapshot::parse(&b.snapshot)
             .map(|s| s.promises.into_iter().filter_map(|p| p.name).collect())
             .unwrap_or_default();
@@ -138,9 +172,10 @@ impl Printable {
             promise_due: b.order.promise_due.map(t),
             promises,
             silences: b.events.iter().filter_map(|e| silence(e, &b.events)).collect(),
-            lines: b.events.iter().map(|e| line(e, &t)).collect(),
+            lines: b.events.iter().map(|e| line(b, e)).collect(),
             head: b.anchors.last().map(|a| a.hash.clone()),
             generated: t(b.generated_at),
+            verifier: verifier.to_owned(),
         }
     }
 }
@@ -172,49 +207,4 @@ fn merchant_window(e: &ProvenEvent, all: &[ProvenEvent]) -> String {
         .find(|o| o.kind == "case.opened" && o.subject == e.subject)
         .and_then(|o| payload(o)["merchant_due"].as_i64().map(|due| (due - o.at) / 1000))
         .map_or_else(|| "规定时限".to_owned(), |secs| format!(" {}", fmt_duration(secs)))
-}
-
-fn line(e: &ProvenEvent, t: &dyn Fn(i64) -> String) -> Line {
-    let p = payload(e);
-    let (what, detail) = match e.kind.as_str() {
-        "order.created" => {
-            ("买家付款，资金进入平台担保", format!("金额 {}", fmt_fen(p["total_fen"].as_i64().unwrap_or(0))))
-        }
-        "order.delivered" => ("自动发货", format!("{} 件", p["units"].as_i64().unwrap_or(0))),
-        "order.key_revealed" => ("查看卡密", String::new()),
-        "order.fulfilled" => ("商家报告已充值", p["note"].as_str().unwrap_or_default().to_owned()),
-        "order.topup_overdue" => ("直充超过承诺时间", String::new()),
-        "order.refunded" => ("退款给买家", fmt_fen(p["amount_fen"].as_i64().unwrap_or(0))),
-        "order.completed" => ("担保结束，货款结算给商家", String::new()),
-        "chat.opened" => ("买家发起会话", String::new()),
-        "chat.message" => ("消息", message_text(&p)),
-        "chat.answered" => ("商家/平台回复", String::new()),
-        "chat.taken_over" => ("平台客服介入", String::new()),
-        "chat.read" => ("已读", String::new()),
-        "breach.recorded" => ("记录违约", p["kind"].as_str().unwrap_or_default().to_owned()),
-        "evidence.exported" => ("导出证据", String::new()),
-        "case.opened" => ("买家申请售后", p["type"].as_str().unwrap_or_default().to_owned()),
-        "case.reissued" => ("售后：商家补发", String::new()),
-        "case.fulfilled" => ("售后：商家补充值", String::new()),
-        "case.partial_proposed" => ("售后：商家提出部分退款", String::new()),
-        "case.escalated" => ("售后：转平台仲裁", String::new()),
-        "case.refund" | "case.refund_paid" => ("售后退款", fmt_fen(p["amount_fen"].as_i64().unwrap_or(0))),
-        "case.closed" => ("售后结案", p["outcome"].as_str().unwrap_or_default().to_owned()),
-        other => (other, String::new()),
-    };
-    Line { at: t(e.at), what: what.to_owned(), detail, seq: e.seq, anchored: e.proof.is_some() }
-}
-
-fn message_text(p: &serde_json::Value) -> String {
-    let side = match p["side"].as_str() {
-        Some("buyer") => "买家",
-        Some("shop") => "商家",
-        Some("platform") => "平台",
-        _ => "系统",
-    };
-    let body = match p["kind"].as_str() {
-        Some("image") => "［图片］".to_owned(),
-        _ => p["body"].as_str().unwrap_or_default().chars().take(300).collect(),
-    };
-    format!("{side}：{body}")
 }

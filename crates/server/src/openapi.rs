@@ -53,7 +53,7 @@ use crate::api::withdrawals;
         withdrawals::request_for_shop, withdrawals::of_shop, withdrawals::request_own, withdrawals::mine, withdrawals::for_staff, withdrawals::detail, withdrawals::decide,
         sourcing::connect, sourcing::list, sourcing::get, sourcing::remove, sourcing::catalogue, sourcing::map, sourcing::mappings, sourcing::mapping, sourcing::remap, sourcing::unmap, sourcing::callback,
         suppliers::add, suppliers::list, suppliers::remove, suppliers::bind, suppliers::binding, suppliers::unbind, suppliers::callback,
-        evidence::api_export, evidence::chain_head,
+        evidence::api_export, evidence::chain_head, evidence::verify,
         enforcement::get_deposit, enforcement::top_up, enforcement::of_shop, enforcement::list, enforcement::lift,
         bot::ask, bot::feedback, bot::get_shop_bot, bot::put_shop_bot, bot::list_faq, bot::add_faq, bot::edit_faq, bot::delete_faq,
         public::shop, public::service_report, public::rules,

@@ -26,6 +26,7 @@ pub mod sqlite;
 mod sqltx;
 pub mod testing;
 mod upstream_cases;
+mod verifications;
 mod withdrawals;
 
 use std::path::PathBuf;

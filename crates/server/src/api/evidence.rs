@@ -2,14 +2,18 @@
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{Path, State};
-use axum::response::Response;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::routing;
 use serde::Serialize;
 use utoipa::ToSchema;
 use youying_core::anchor::Anchor;
 use youying_core::ports::Store;
 
+use crate::app::verify::{MAX_BYTES, NOT_A_BUNDLE, TOO_LARGE, Verdict, check};
 use crate::auth::ApiUser;
 use crate::error::{ApiResult, AppError};
 use crate::evidence::zip_response;
@@ -42,9 +46,37 @@ pub async fn chain_head<S: Store>(State(app): State<App<S>>) -> ApiResult<Json<C
     Ok(Json(ChainHead { anchor }))
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Unverifiable {
+    pub code: &'static str,
+    pub message: &'static str,
+}
+
+/// For scripts: the bundle (the zip, or its `evidence.json`) as the raw body.
+#[utoipa::path(post, path = "/api/v1/public/verify", tag = "evidence",
+    request_body(description = "the exported evidence-….zip or its evidence.json, as the raw body (at most 8 MiB)",
+        content(("application/zip"), ("application/json"))),
+    responses((status = 200, body = Verdict, description = "each check in words; `broken` names the altered event"),
+        (status = 413, body = Unverifiable), (status = 422, body = Unverifiable, description = "not an evidence bundle")))]
+pub async fn verify<S: Store>(
+    State(app): State<App<S>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, AppError> {
+    let result = match body {
+        Ok(bytes) => check(&app, &bytes).await?,
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(TOO_LARGE),
+        Err(_) => Err(NOT_A_BUNDLE),
+    };
+    Ok(match result {
+        Ok(v) => Json(v).into_response(),
+        Err(r) => (r.status, Json(Unverifiable { code: r.code, message: r.message })).into_response(),
+    })
+}
+
 /// The routes of this feature; `api::router` merges them.
 pub(crate) fn router<S: Store>() -> Router<App<S>> {
     Router::new()
         .route("/api/v1/orders/{no}/evidence.zip", routing::get(api_export::<S>))
         .route("/api/v1/public/chain-head", routing::get(chain_head::<S>))
+        .route("/api/v1/public/verify", routing::post(verify::<S>).layer(DefaultBodyLimit::max(MAX_BYTES)))
 }

@@ -16,7 +16,8 @@ use crate::state::App;
 pub async fn export<S: Store>(app: &App<S>, user: User, no: String) -> ApiResult<Vec<u8>> {
     let now = app.now();
     let b = app.store.write(move |tx| bundle::for_order(tx, now, &user, &no)).await?;
-    crate::evidence::to_zip(&b)
+    let verifier = format!("{}/verify", app.config.public_url.as_deref().unwrap_or_default().trim_end_matches('/'));
+    crate::evidence::to_zip(&b, &verifier)
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -26,6 +26,7 @@ pub mod reviews;
 pub mod shops;
 pub mod sourcing;
 pub mod suppliers;
+pub mod verify;
 pub mod wallet;
 pub mod withdrawals;
 

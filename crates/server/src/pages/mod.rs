@@ -37,6 +37,7 @@ mod stock;
 mod suppliers;
 mod thread;
 mod thread_page;
+mod verify;
 mod wallet;
 mod withdrawals;
 
@@ -81,6 +82,7 @@ pub fn router<S: Store>() -> Router<App<S>> {
         .merge(withdrawals::router::<S>())
         .merge(sourcing::router::<S>())
         .merge(suppliers::router::<S>())
+        .merge(verify::router::<S>())
         .route("/static/app.css", get(css))
         .route("/static/chat.js", get(chat_js))
         .route("/static/cases.js", get(cases_js))

@@ -156,3 +156,184 @@ http_test!(anchors_chain_hour_after_hour, |app| {
     let order_json: Value = serde_json::from_str(&entry(&zipped, "evidence.json")).unwrap();
     assert_eq!(order_json["order"]["state"], "completed");
 });
+
+/// The visible text of an HTML document: no `<style>`/`<script>`, no tags.
+fn visible(html: &str) -> String {
+    let mut rest = html.to_owned();
+    for tag in ["style", "script"] {
+        while let Some(i) = rest.find(&format!("<{tag}")) {
+            let end = rest[i..].find(&format!("</{tag}>")).map_or(rest.len(), |j| i + j + tag.len() + 3);
+            rest.replace_range(i..end, "");
+        }
+    }
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in rest.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Uploads `bytes` to `/verify` as a guest would: the form's token and its
+/// cookie, then the multipart post. Returns status, `Location` and body.
+async fn guest_verify<S: Store>(app: &TestApp<S>, bytes: &[u8]) -> (StatusCode, String, String) {
+    let r = app.client.get(app.url("/verify")).send().await.unwrap();
+    let cookie = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok()?.split(';').next().map(str::to_owned))
+        .find(|c| c.starts_with("yy_csrf="))
+        .expect("a guest gets a form token");
+    let page = r.text().await.unwrap();
+    let at = page.find("name=\"_csrf\" value=\"").unwrap() + 20;
+    let csrf = &page[at..at + page[at..].find('"').unwrap()];
+    let b = "----evidence-test-boundary";
+    let mut body = format!("--{b}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{csrf}\r\n").into_bytes();
+    body.extend(format!("--{b}\r\nContent-Disposition: form-data; name=\"bundle\"; filename=\"evidence.zip\"\r\nContent-Type: application/zip\r\n\r\n").as_bytes());
+    body.extend(bytes);
+    body.extend(format!("\r\n--{b}--\r\n").as_bytes());
+    let r = app
+        .client
+        .post(app.url("/verify"))
+        .header("cookie", cookie)
+        .header("content-type", format!("multipart/form-data; boundary={b}"))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let to = r.headers().get("location").and_then(|l| l.to_str().ok()).unwrap_or_default().to_owned();
+    (status, to, r.text().await.unwrap_or_default())
+}
+
+/// The report a good upload redirects to.
+async fn report<S: Store>(app: &TestApp<S>, bytes: &[u8]) -> (String, String) {
+    let (s, to, body) = guest_verify(app, bytes).await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+    assert!(to.starts_with("/verify/") && to.len() > 40, "an unguessable id: {to}");
+    let r = app.client.get(app.url(&to)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    (to, r.text().await.unwrap())
+}
+
+async fn raw_verify<S: Store>(app: &TestApp<S>, bytes: Vec<u8>) -> (StatusCode, Value) {
+    let r = app.client.post(app.url("/api/v1/public/verify")).body(bytes).send().await.unwrap();
+    (r.status(), r.json().await.unwrap_or_default())
+}
+
+http_test!(the_evidence_file_reads_as_words_and_the_web_verifier_names_the_altered_event, |app| {
+    // A bot answer (price), the buyer's 转人工 hand-off, and a case.
+    let (owner, shop) = app.merchant("laowang", "星辰点卡").await;
+    let product = app.product(&owner, shop, json!({})).await;
+    app.import(&owner, product, "AAAA-0001\n", false).await;
+    let buyer = app.buyer("xiaoming").await;
+    app.credit(&buyer, 50_000).await;
+    let (_, body) = app.post("/api/v1/orders", Some(&buyer.token), json!({ "product_id": product })).await;
+    let no = body["order"]["no"].as_str().unwrap().to_owned();
+    let (_, c) =
+        app.post("/api/v1/conversations", Some(&buyer.token), json!({ "shop_id": shop, "order_no": no })).await;
+    let conv = c["id"].as_i64().unwrap();
+    youying_testkit::chat::say(&app, &buyer, conv, "这个多少钱").await;
+    youying_testkit::chat::say(&app, &buyer, conv, "转人工").await;
+    let body = json!({ "type": "key_invalid", "description": "提示卡密已被使用" });
+    let (s, case) = app.post(&format!("/api/v1/orders/{no}/cases"), Some(&buyer.token), body).await;
+    assert_eq!(s, StatusCode::CREATED, "{case}");
+    let now = app.app.now();
+    app.app.store.write(move |tx| anchor::anchor_now(tx, now)).await.unwrap().expect("an anchor");
+    let (_, zipped) = export(&app, &buyer, &no).await;
+
+    let html = entry(&zipped, "evidence.html");
+    let text = visible(&html);
+    assert!(!text.contains('{') && !text.contains('}'), "no data braces in the visible text:\n{text}");
+    let b = from_zip(&zipped).unwrap();
+    for e in &b.events {
+        assert!(!text.contains(&e.kind), "no internal code {} in:\n{text}", e.kind);
+    }
+    for code in ["key_invalid", "asked_for_human", "系统", "\"intent\""] {
+        assert!(!text.contains(code), "{code} in:\n{text}");
+    }
+    for words in [
+        "买家付款 ¥",
+        "订单卡片",
+        "智能助手回答了价格问题",
+        "智能助手把对话转给人工客服（买家要求转人工）",
+        "买家申请售后：卡密无效/已被使用",
+        "买家说：这个多少钱",
+        "/verify",
+    ] {
+        assert!(text.contains(words), "evidence.html says {words}:\n{text}");
+    }
+    assert!(text.find("网页核验") < text.find("离线核验"), "the web verifier first");
+
+    // A guest verifies the good file: every check ✓, and the report reloads.
+    let (to, page) = report(&app, &zipped).await;
+    let page_text = visible(&page);
+    assert!(page_text.contains("✓ 证据文件完好"), "{page_text}");
+    for check in ["文件完整", "哈希链连续", "锚点证明成立", "与平台公布的锚点一致"] {
+        assert!(page_text.contains(check), "{check}: {page_text}");
+    }
+    assert!(!page_text.contains('✗') && page_text.contains("没有保存您上传的文件"), "{page_text}");
+    assert!(page_text.contains(&no));
+
+    // One chat message altered: ✗, naming that record in words.
+    let json = entry(&zipped, "evidence.json");
+    let mut v: Bundle = serde_json::from_str(&json).unwrap();
+    let i = v.events.iter().position(|e| e.payload.contains("这个多少钱")).unwrap();
+    v.events[i].payload = v.events[i].payload.replace("这个多少钱", "这个多少钱，我没收到货");
+    let seq = v.events[i].seq;
+    let tampered = with_json(&serde_json::to_string(&v).unwrap());
+    let (_, bad) = report(&app, &tampered).await;
+    let bad = visible(&bad);
+    assert!(bad.contains("✗ 证据文件没有通过核验"), "{bad}");
+    assert!(bad.contains(&format!("被改动的记录：第 {seq} 条")), "{bad}");
+    assert!(bad.contains("买家 说：这个多少钱，我没收到货"), "{bad}");
+
+    // The JSON endpoint for scripts says the same.
+    let (s, good) = raw_verify(&app, zipped.clone()).await;
+    assert_eq!((s, good["ok"].as_bool()), (StatusCode::OK, Some(true)), "{good}");
+    let (s, v) = raw_verify(&app, tampered).await;
+    assert_eq!((s, v["ok"].as_bool(), v["broken"]["seq"].as_i64()), (StatusCode::OK, Some(false), Some(seq)), "{v}");
+
+    // 30 days later the report is gone; an unknown id never was.
+    app.clock.advance_secs(29 * 86_400);
+    assert_eq!(app.client.get(app.url(&to)).send().await.unwrap().status(), StatusCode::OK);
+    app.clock.advance_secs(2 * 86_400);
+    assert_eq!(app.client.get(app.url(&to)).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    let unknown = app.client.get(app.url(&format!("/verify/{}", "0".repeat(64)))).send().await.unwrap();
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+});
+
+http_test!(a_file_that_is_not_a_bundle_gets_a_chinese_message_beside_the_field, |app| {
+    let huge = vec![b'{'; 9 * 1024 * 1024];
+    let nul = b"{\"format\":\"youying-evidence/1\0\"}".to_vec();
+    let bomb = with_json(&" ".repeat(9 * 1024 * 1024));
+    for (bytes, status, words) in [
+        (Vec::new(), StatusCode::UNPROCESSABLE_ENTITY, "请选择要核验的证据文件"),
+        (b"not a zip".to_vec(), StatusCode::UNPROCESSABLE_ENTITY, "无法读取这个文件"),
+        (nul, StatusCode::UNPROCESSABLE_ENTITY, "无法读取这个文件"),
+        (with_json("{\"format\": 1}"), StatusCode::UNPROCESSABLE_ENTITY, "无法读取这个文件"),
+        (bomb, StatusCode::PAYLOAD_TOO_LARGE, "文件超过 8 MB"),
+        (huge.clone(), StatusCode::PAYLOAD_TOO_LARGE, "文件超过 8 MB"),
+    ] {
+        let (s, to, body) = guest_verify(&app, &bytes).await;
+        assert_eq!((s, to.as_str()), (status, ""), "{words}");
+        let text = visible(&body);
+        assert!(text.contains(words) && text.contains("核验证据"), "the form again with {words}: {text}");
+        assert!(body.contains("id=\"verify-error\""), "beside the field");
+        if !bytes.is_empty() {
+            let (s, v) = raw_verify(&app, bytes).await;
+            assert_eq!(s, status, "{v}");
+            assert!(v["message"].as_str().is_some_and(|m| m.contains(words)), "{v}");
+        }
+    }
+    // Without the form's token nothing is checked.
+    let r =
+        app.client.post(app.url("/verify")).header("content-type", "multipart/form-data; boundary=x").body("--x--\r\n");
+    assert_eq!(r.send().await.unwrap().status(), StatusCode::FORBIDDEN);
+});
