@@ -42,7 +42,7 @@ struct TopupInput {
 }
 
 /// Where a refused purchase's message goes: beside the quantity, beside one
-/// top-up field, or above the buttons.
+/// top-up field, or at the top of the form.
 #[derive(Default)]
 struct Placed {
     quantity: Option<String>,
