@@ -66,13 +66,17 @@ export const tests = [
         page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame() }),
         page.getByRole('button', { name: '生成客服邀请链接' }).click(),
       ]);
-      assert.equal(inv.status(), 200);
+      assert.equal(inv.status(), 303, 'post/redirect/get');
       await page.waitForSelector('#invite-link');
       const link = (await page.textContent('#invite-link')).trim();
       // The link is absolute (the request's own host, or --public-url).
       assert.equal(new URL(link).origin, base);
       assert.match(new URL(link).pathname, /^\/invite\/yyi_[0-9a-f]{64}$/);
       assert.match(await page.textContent('ul.invites'), /待接受/);
+      // Reloading the console neither shows the link again nor makes a second one.
+      assert.equal((await page.reload()).status(), 200);
+      assert.equal(await page.locator('#invite-link').count(), 0);
+      assert.equal((await page.textContent('ul.invites')).match(/待接受/g).length, 1);
 
       // Sign out, open the link, register the agent there.
       await logout(page, base);

@@ -65,7 +65,7 @@ export const tests = [
       await Promise.all([page.waitForURL(base + '/wallet'), page.click('nav#nav a[data-nav=wallet]')]);
       const before = await page.textContent('#balance');
       const faucet = await submit(page, '#faucet-form');
-      assert.equal(faucet.status(), 200);
+      assert.equal(faucet.status(), 303, 'post/redirect/get');
       assert.match(await page.textContent('.flash'), /已领取演示余额 ¥500\.00/);
       assert.notEqual(await page.textContent('#balance'), before);
       assert.match(await page.textContent('#statement'), /充值/);

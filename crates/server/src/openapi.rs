@@ -35,7 +35,7 @@ use crate::api::withdrawals;
 #[openapi(
     info(title = "有应 Youying API", description = "卡盟担保交易平台的 JSON API。错误一律为 `{code, message}`。"),
     paths(
-        auth::register, auth::login, auth::logout, auth::me, auth::put_email, auth::create_token, auth::list_tokens, auth::revoke_token,
+        auth::register, auth::login, auth::logout, auth::me, auth::put_email, auth::change_password, auth::create_token, auth::list_tokens, auth::revoke_token,
         shops::open, shops::get, shops::agents, shops::invite, shops::invites, shops::revoke_invite, shops::accept_invite,
         admin::get_rules, admin::put_rules, admin::verify_evidence,
         payments::list_gateways, payments::put_gateway,

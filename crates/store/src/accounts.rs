@@ -194,6 +194,16 @@ impl<C: Conn> AccountTx for SqlTx<'_, C> {
         self.exec("DELETE FROM guests WHERE user_id = $1", params![u.0])?;
         Ok(())
     }
+
+    fn set_password_hash(&mut self, u: UserId, hash: &str) -> Result<()> {
+        self.exec("UPDATE users SET password_hash = $2 WHERE id = $1", params![u.0, hash])?;
+        Ok(())
+    }
+
+    fn delete_sessions_except(&mut self, u: UserId, keep: Option<&str>) -> Result<u64> {
+        // No session token hash is empty, so "" keeps none.
+        self.exec("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2", params![u.0, keep.unwrap_or("")])
+    }
 }
 
 impl<C: Conn> ShopRead for SqlTx<'_, C> {

@@ -2,8 +2,9 @@
 //! in the SQL both backends share.
 
 use youying_core::Timestamp;
-use youying_core::catalogue::{CatalogueRead, CatalogueTx, Product, ProductKind, ProductSpec};
+use youying_core::catalogue::{CardFacts, CatalogueRead, CatalogueTx, Product, ProductKind, ProductSpec};
 use youying_core::error::{Conflict, Error, Result, StorageError};
+use youying_core::grades::Grade;
 use youying_core::money::{Account, Entry, Fen};
 use youying_core::money::{LedgerAudit, LedgerRead, LedgerTx};
 use youying_core::orders::{NewOrder, Order, OrderState, StatementLine};
@@ -100,6 +101,25 @@ impl<C: Conn> CatalogueRead for SqlTx<'_, C> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let sql = format!("SELECT {PRODUCT_COLS} FROM products WHERE updated_at > $1 ORDER BY updated_at, id LIMIT $2");
         self.query(&sql, params![after, limit])?.iter().map(product).collect()
+    }
+
+    fn card_facts(&mut self, ids: &[ProductId]) -> Result<Vec<CardFacts>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(PROBE_CHUNK) {
+            // The sum is per product through orders_product_sales_idx; the grade is one row per shop.
+            let sql = format!(
+                "SELECT p.id, CAST(COALESCE((SELECT SUM(o.quantity) FROM orders o \
+                   WHERE o.product_id = p.id AND o.state <> 'refunded'), 0) AS BIGINT), g.grade \
+                 FROM products p LEFT JOIN shop_grades g ON g.shop_id = p.shop_id WHERE p.id IN ({})",
+                placeholders(1, chunk.len())
+            );
+            let vals: Vec<Val> = chunk.iter().map(|id| Val::from(id.0)).collect();
+            for r in self.query(&sql, &vals)? {
+                let grade = r.opt_text(2)?.as_deref().and_then(Grade::parse).unwrap_or(Grade::New);
+                out.push(CardFacts { product: ProductId(r.int(0)?), sold: r.int(1)?, grade });
+            }
+        }
+        Ok(out)
     }
 }
 

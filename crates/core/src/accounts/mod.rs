@@ -3,6 +3,7 @@
 //! (it is slow on purpose); these functions receive the finished hash.
 
 pub mod guest;
+pub mod password;
 pub mod port;
 
 pub use self::port::{AccountRead, AccountTx, ApiToken, NewUser, SessionInfo, User};

@@ -116,4 +116,8 @@ pub trait AccountTx: AccountRead {
     /// The guest becomes a normal account: username and password set, the flag
     /// and the contact dropped. A taken username is `UsernameTaken`.
     fn claim_guest(&mut self, user: UserId, username: &Username, password_hash: &str) -> Result<()>;
+    /// Replaces a user's password hash.
+    fn set_password_hash(&mut self, user: UserId, password_hash: &str) -> Result<()>;
+    /// Ends every session of `user` but the one hashed `keep`; returns how many ended.
+    fn delete_sessions_except(&mut self, user: UserId, keep: Option<&str>) -> Result<u64>;
 }

@@ -3,8 +3,9 @@
 //! that cannot be malformed. The price a buyer pays is always computed here.
 
 pub mod port;
+mod topup_field;
 
-pub use self::port::{CatalogueRead, CatalogueTx, Product};
+pub use self::port::{CardFacts, CatalogueRead, CatalogueTx, Product};
 
 use serde::{Deserialize, Serialize};
 

@@ -3,6 +3,7 @@
 use super::ProductSpec;
 use crate::clock::Timestamp;
 use crate::error::Result;
+use crate::grades::Grade;
 use crate::values::{ProductId, ShopId};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,12 +29,26 @@ impl Product {
     }
 }
 
+/// What a product card shows beside the listing, so buyers choose where they
+/// choose: units sold and the shop's published grade.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CardFacts {
+    pub product: ProductId,
+    /// Units in the product's orders that were not refunded.
+    pub sold: i64,
+    /// The grade last published for the shop; [`Grade::New`] before the first.
+    pub grade: Grade,
+}
+
 /// Looking products up.
 pub trait CatalogueRead {
     fn product(&mut self, id: ProductId) -> Result<Option<Product>>;
     fn products_of_shop(&mut self, shop: ShopId) -> Result<Vec<Product>>;
     /// Products changed after `after` (ms), oldest change first: the search index follows these.
     fn products_changed_since(&mut self, after: Timestamp, limit: usize) -> Result<Vec<Product>>;
+    /// [`CardFacts`] of `ids` (unknown ones left out), read together for a
+    /// whole listing page rather than one query per card.
+    fn card_facts(&mut self, ids: &[ProductId]) -> Result<Vec<CardFacts>>;
 }
 
 /// Listing and changing products.

@@ -14,6 +14,7 @@ use youying_core::ports::Store;
 use youying_core::values::{Email, Role, TokenId};
 
 use crate::accounts as flows;
+use crate::app::password::{self, PasswordChange};
 use crate::auth::{ApiUser, ClientIp, MaybeViewer, clear_session_cookie, session_cookie};
 use crate::error::{ApiJson, ApiResult};
 use crate::security::{random_token, token_hash};
@@ -164,6 +165,38 @@ pub async fn put_email<S: Store>(
     Ok(Json(EmailBody { email }))
 }
 
+/// `Debug` leaves out the passwords.
+#[derive(Deserialize, ToSchema)]
+pub struct PasswordBody {
+    pub current_password: String,
+    /// 8–128 characters with a letter and a digit, not the username.
+    pub new_password: String,
+}
+
+impl std::fmt::Debug for PasswordBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PasswordBody(***)")
+    }
+}
+
+/// 修改密码: the caller's own. A wrong current password counts against the
+/// sign-in lockout; on success every other session of the account ends (the
+/// one making the request stays; API tokens stay until revoked).
+#[utoipa::path(post, path = "/api/v1/me/password", tag = "auth", request_body = PasswordBody,
+    responses((status = 204), (status = 401), (status = 403, description = "a guest: claim the account instead"),
+        (status = 422, description = "wrong current password (`field`: current_password) or weak new one; nothing changed"),
+        (status = 429, description = "too many wrong passwords; see Retry-After")))]
+pub async fn change_password<S: Store>(
+    State(app): State<App<S>>,
+    ApiUser(v): ApiUser,
+    ClientIp(ip): ClientIp,
+    ApiJson(b): ApiJson<PasswordBody>,
+) -> ApiResult<StatusCode> {
+    let c = PasswordChange { current: b.current_password, repeat: b.new_password.clone(), new: b.new_password };
+    password::change(&app, &v.user, v.session_hash(), &ip, &c).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewToken {
     pub name: String,
@@ -238,6 +271,7 @@ pub(crate) fn router<S: Store>() -> Router<App<S>> {
         .route("/api/v1/auth/logout", routing::post(logout::<S>))
         .route("/api/v1/me", routing::get(me::<S>))
         .route("/api/v1/me/email", routing::put(put_email::<S>))
+        .route("/api/v1/me/password", routing::post(change_password::<S>))
         .route("/api/v1/tokens", routing::get(list_tokens::<S>).post(create_token::<S>))
         .route("/api/v1/tokens/{id}", routing::delete(revoke_token::<S>))
 }

@@ -116,7 +116,7 @@ pub async fn of_shop<S: Store>(
                 let n = tx.stock_count(p.id)?;
                 out.push(priced_view(tx, &level, &p, shop.name.clone(), Some(n))?);
             }
-            Ok(out)
+            crate::app::products::with_card_facts(tx, out)
         })
         .await?;
     Ok(Json(rows))

@@ -15,6 +15,7 @@ pub mod levels;
 pub mod open;
 pub mod open_wire;
 pub mod orders;
+pub mod password;
 pub mod pay;
 pub mod payments;
 pub mod products;

@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use youying_core::accounts::User;
 use youying_core::catalogue;
-use youying_core::catalogue::Product;
+use youying_core::catalogue::{CardFacts, Product};
+use youying_core::grades::Grade;
 use youying_core::levels::{self, Level, PriceBasis, Quote};
 use youying_core::ports::{ReadTx, Store};
 use youying_core::values::ProductId;
@@ -52,6 +53,10 @@ pub struct ProductView {
     /// level_id, level_name, discount_bp}` or `{kind: level_price, level_id, level_name}`.
     #[schema(value_type = Object)]
     pub your_price_basis: PriceBasis,
+    /// 已售: units sold in orders not refunded.
+    pub sold: i64,
+    /// The shop's published grade: `A`…`D`, or `new` (新店: too few orders to judge yet).
+    pub shop_grade: String,
 }
 
 /// A product as `level` sees it: the view with its one-unit quote.
@@ -91,7 +96,27 @@ pub fn view(p: &Product, shop_name: String, stock: Option<i64>, price: Quote) ->
         version: p.version,
         your_price_fen: price.unit.get(),
         your_price_basis: price.basis,
+        // Filled for whole lists at once by `with_card_facts`.
+        sold: 0,
+        shop_grade: Grade::New.as_str().to_owned(),
     }
+}
+
+/// Adds units sold and the shop's grade to `views`, in one query for them all.
+pub fn with_card_facts(
+    tx: &mut dyn ReadTx,
+    mut views: Vec<ProductView>,
+) -> youying_core::error::Result<Vec<ProductView>> {
+    let ids: Vec<ProductId> = views.iter().map(|v| ProductId(v.id)).collect();
+    let facts: std::collections::HashMap<i64, CardFacts> =
+        tx.card_facts(&ids)?.into_iter().map(|f| (f.product.0, f)).collect();
+    for v in &mut views {
+        if let Some(f) = facts.get(&v.id) {
+            v.sold = f.sold;
+            v.shop_grade = f.grade.as_str().to_owned();
+        }
+    }
+    Ok(views)
 }
 
 /// Loads a product with its shop name, stock count and the viewer's price.
@@ -104,7 +129,8 @@ pub async fn load_view<S: Store>(app: &App<S>, viewer: Option<&User>, id: Produc
             let shop = tx.shop(p.shop_id)?.map(|s| s.name).unwrap_or_default();
             let stock = tx.stock_count(p.id)?;
             let level = levels::viewer_level(tx, viewer.as_ref())?;
-            priced_view(tx, &level, &p, shop, Some(stock))
+            let v = priced_view(tx, &level, &p, shop, Some(stock))?;
+            with_card_facts(tx, vec![v])?.pop().ok_or(Error::NotFound)
         })
         .await?)
 }
@@ -169,7 +195,7 @@ pub async fn search_products<S: Store>(app: &App<S>, viewer: Option<&User>, p: &
                     out.push(priced_view(tx, &level, &p, shop, Some(stock))?);
                 }
             }
-            Ok(out)
+            with_card_facts(tx, out)
         })
         .await?;
     let items = rows;

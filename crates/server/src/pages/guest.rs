@@ -13,9 +13,9 @@ use axum::routing;
 use youying_core::Error;
 use youying_core::ports::Store;
 
+use super::buy::{BuyInput, GuestForm, back_to_product, form_order, product_page, typed};
 use super::forms::field;
 use super::layout::{Layout, Page, PageError, render, see_other};
-use super::market::{BuyInput, GuestForm, form_order, product_page, typed};
 use crate::accounts::NewSession;
 use crate::app::guest::{self, GuestOrder, LookupRequest};
 use crate::app::orders::PayWith;
@@ -192,7 +192,7 @@ pub async fn claim<S: Store>(
 /// The routes of this feature; `pages::router` merges them.
 pub(crate) fn router<S: Store>() -> Router<App<S>> {
     Router::new()
-        .route("/products/{id}/guest-buy", routing::post(guest_buy::<S>))
+        .route("/products/{id}/guest-buy", routing::get(back_to_product).post(guest_buy::<S>))
         .route("/orders/lookup", routing::get(lookup_form).post(lookup::<S>))
         .route("/account/claim", routing::get(claim_form::<S>).post(claim::<S>))
 }

@@ -5,6 +5,7 @@
 mod account;
 mod apikeys;
 mod bot;
+mod buy;
 mod cases;
 mod channels;
 mod chat;
@@ -12,6 +13,7 @@ mod chat_console;
 mod chat_rows;
 mod docs;
 mod enforcement;
+mod flash;
 pub(crate) mod forms;
 mod gateways;
 pub(crate) mod grade;

@@ -164,11 +164,16 @@ pub async fn confirm<S: Store>(
     }
 }
 
+/// A GET of the confirm form's address (a reloaded 422 page): the list it is on.
+async fn back_to_list() -> Response {
+    see_other("/platform/payments")
+}
+
 /// The routes of this feature; `pages::router` merges them.
 pub(crate) fn router<S: Store>() -> Router<App<S>> {
     Router::new()
         .route("/wallet/topups/{id}", routing::get(status::<S>))
         .route("/pay/return/{gateway}", routing::get(returned::<S>))
         .route("/platform/payments", routing::get(list::<S>))
-        .route("/platform/payments/{id}/confirm", routing::post(confirm::<S>))
+        .route("/platform/payments/{id}/confirm", routing::get(back_to_list).post(confirm::<S>))
 }

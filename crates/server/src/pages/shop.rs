@@ -198,28 +198,51 @@ async fn console_page<S: Store>(app: &App<S>, page: &Page, new_invite: Option<St
     Ok(render(StatusCode::OK, &page.layout, &t))
 }
 
-pub async fn console<S: Store>(State(app): State<App<S>>, page: Page) -> Result<Response, PageError> {
-    console_page(&app, &page, None).await
+/// The one-time cookie carrying a new invitation's token to `/merchant` (see `flash`).
+const NEW_INVITE: &str = "yy_new_invite";
+
+/// 商家后台. An invitation made just before arrives once in its cookie (see
+/// [`invite`]) and the answer clears it: a reload neither shows it nor makes another.
+pub async fn console<S: Store>(
+    State(app): State<App<S>>,
+    page: Page,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, PageError> {
+    let me = page.viewer.as_ref().map(|v| format!("{}-", v.user.id.0));
+    let flashed = super::flash::peek(&headers, NEW_INVITE);
+    // Only the account that made it sees it (another may have signed in since).
+    let token = flashed.as_deref().zip(me.as_deref()).and_then(|(f, me)| f.strip_prefix(me));
+    let base = app.config.site_url(&headers);
+    let link = token.map(|t| format!("{}/invite/{t}", base.trim_end_matches('/')));
+    let resp = console_page(&app, &page, link).await?;
+    Ok(if flashed.is_some() {
+        super::flash::clear(resp, NEW_INVITE, "/merchant", app.config.secure_cookies)
+    } else {
+        resp
+    })
 }
 
+/// 邀请客服: 303 back to the console, which shows the link once.
 pub async fn invite<S: Store>(
     State(app): State<App<S>>,
     page: Page,
     Path(id): Path<i64>,
-    headers: axum::http::HeaderMap,
     Form(f): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
     page.check_csrf(&f.csrf)?;
     let v = page.require_viewer()?.clone();
-    let base = app.config.site_url(&headers);
     let token = random_token("yyi_").map_err(|e| page.error(e.into()))?;
-    let (hash, now) = (token_hash(&token), app.now());
+    let (hash, now, user) = (token_hash(&token), app.now(), v.user.clone());
     app.store
-        .write(move |tx| shops::invite_agent(tx, now, &v.user, ShopId(id), &hash))
+        .write(move |tx| shops::invite_agent(tx, now, &user, ShopId(id), &hash))
         .await
         .map_err(|e| page.error(e.into()))?;
-    let link = format!("{}/invite/{token}", base.trim_end_matches('/'));
-    console_page(&app, &page, Some(link)).await
+    let value = format!("{}-{token}", v.user.id.0);
+    Ok(super::flash::put(see_other("/merchant"), NEW_INVITE, &value, "/merchant", app.config.secure_cookies))
+}
+
+async fn back_to_console() -> Response {
+    see_other("/merchant")
 }
 
 /// The routes of this feature; `pages::router` merges them.
@@ -227,5 +250,5 @@ pub(crate) fn router<S: Store>() -> Router<App<S>> {
     Router::new()
         .route("/shops/new", routing::get(open_form).post(open::<S>))
         .route("/merchant", routing::get(console::<S>))
-        .route("/merchant/shops/{id}/invites", routing::post(invite::<S>))
+        .route("/merchant/shops/{id}/invites", routing::get(back_to_console).post(invite::<S>))
 }

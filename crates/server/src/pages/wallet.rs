@@ -102,13 +102,17 @@ pub async fn show<S: Store>(
     page: Page,
     Query(q): Query<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    let page = if field(&q, "requested").is_empty() {
-        page
+    // What the redirect after a form says; a reload says it again and changes nothing.
+    let note = if !field(&q, "requested").is_empty() {
+        Some("提现申请已提交，金额已从钱包转入提现审核中，等待平台打款。".to_owned())
+    } else if !field(&q, "faucet").is_empty() {
+        Some(format!("已领取演示余额 {}。", fmt_fen(crate::app::wallet::FAUCET_FEN)))
     } else {
-        Page {
-            layout: page.layout.clone().with_flash("提现申请已提交，金额已从钱包转入提现审核中，等待平台打款。"),
-            ..page
-        }
+        None
+    };
+    let page = match note {
+        Some(n) => Page { layout: page.layout.clone().with_flash(n), ..page },
+        None => page,
     };
     wallet_page(&app, &page, WithdrawDraft::fresh(), TopUpForm::default()).await
 }
@@ -177,7 +181,7 @@ pub async fn withdraw<S: Store>(
     }
 }
 
-/// 领取演示余额: the API's faucet, shown again with a note.
+/// 领取演示余额: the API's faucet, then 303 to the wallet, which says so.
 pub async fn faucet<S: Store>(
     State(app): State<App<S>>,
     page: Page,
@@ -186,16 +190,19 @@ pub async fn faucet<S: Store>(
     page.check_csrf(&f.csrf)?;
     let user = page.require_viewer()?.user.clone();
     crate::app::wallet::faucet_credit(&app, &user).await.map_err(|e| page.error(e))?;
-    let amount = fmt_fen(crate::app::wallet::FAUCET_FEN);
-    let page = Page { layout: page.layout.clone().with_flash(format!("已领取演示余额 {amount}。")), ..page };
-    wallet_page(&app, &page, WithdrawDraft::fresh(), TopUpForm::default()).await
+    Ok(see_other("/wallet?faucet=1"))
+}
+
+/// A GET of a form's address (a reloaded 422 page, a restored tab): the wallet.
+async fn back() -> Response {
+    see_other("/wallet")
 }
 
 /// The routes of this feature; `pages::router` merges them.
 pub(crate) fn router<S: Store>() -> Router<App<S>> {
     Router::new()
         .route("/wallet", routing::get(show::<S>))
-        .route("/wallet/faucet", routing::post(faucet::<S>))
-        .route("/wallet/withdrawals", routing::post(withdraw::<S>))
-        .route("/wallet/topups", routing::post(top_up::<S>))
+        .route("/wallet/faucet", routing::get(back).post(faucet::<S>))
+        .route("/wallet/withdrawals", routing::get(back).post(withdraw::<S>))
+        .route("/wallet/topups", routing::get(back).post(top_up::<S>))
 }

@@ -218,12 +218,15 @@ http_test!(the_account_page_sets_and_clears_the_address_with_csrf, |app| {
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(resp.text().await.unwrap().contains("邮箱格式不正确"));
     let resp = post(vec![("email", "page@example.com".into()), ("_csrf", csrf.clone())]).await.unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
-    let page = resp.text().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER, "post/redirect/get");
+    let to = resp.headers()["location"].to_str().unwrap().to_owned();
+    let get = |to: String| app.client.get(app.url(&to)).header("cookie", &cookie).send();
+    let page = get(to).await.unwrap().text().await.unwrap();
     assert!(page.contains("通知邮箱已保存") && page.contains("value=\"page@example.com\""), "{page}");
     assert_eq!(my_email(&app, &user).await, "page@example.com");
     let resp = post(vec![("email", String::new()), ("_csrf", csrf)]).await.unwrap();
-    assert!(resp.text().await.unwrap().contains("通知邮箱已清除"));
+    let to = resp.headers()["location"].to_str().unwrap().to_owned();
+    assert!(get(to).await.unwrap().text().await.unwrap().contains("通知邮箱已清除"));
     assert_eq!(my_email(&app, &user).await, Value::Null);
 });
 

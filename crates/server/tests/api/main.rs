@@ -12,6 +12,7 @@
 mod accounts;
 mod bot;
 mod bot_pages;
+mod buyer_pages;
 mod case_pages;
 mod cases;
 mod chat;

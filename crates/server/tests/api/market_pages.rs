@@ -278,7 +278,7 @@ http_test!(a_topup_through_the_pages_is_fulfilled_or_cancelled_when_late, |app| 
     let idem = input_value(&page, "idem");
     let (s, _, page) = web.post(&path, &[("quantity", "1"), ("idem", &idem), ("t_qq", "0abc")]).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.contains("充值信息不完整或格式不对") && page.contains("value=\"0abc\""));
+    assert!(page.contains("QQ号格式不对") && page.contains("value=\"0abc\""));
     let (s, late, _) = web.post(&path, &[("quantity", "1"), ("idem", &idem), ("t_qq", "12345678")]).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     let (_, page) = web.get(&format!("/products/{topup}")).await;
