@@ -304,26 +304,47 @@ export async function assertNoSideScroll(page, width) {
 }
 
 /**
+ * Runs in the page: the visible radio buttons and checkboxes whose words are
+ * not right beside them, as "name=value: why". The words are the first text of
+ * the input's <label> (wrapping it, or `for` its id); they must start at most
+ * `maxGap` px after the box and, with `sameLine`, on the box's line. An input
+ * with no label text at all is not judged here.
+ */
+export function checksAwayFromWords({ maxGap, sameLine }) {
+  const textIn = (label, input) => {
+    const walk = document.createTreeWalker(label, NodeFilter.SHOW_TEXT);
+    for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+      if (n.textContent.trim() && !input.contains(n)) return n;
+    }
+    return null;
+  };
+  return [...document.querySelectorAll('input[type=radio], input[type=checkbox]')]
+    .filter((input) => input.offsetParent !== null && input.getBoundingClientRect().width > 0)
+    .map((input) => {
+      const label = input.closest('label') || (input.id && document.querySelector(`label[for="${CSS.escape(input.id)}"]`));
+      const text = label && textIn(label, input);
+      if (!text) return null;
+      const range = document.createRange();
+      range.selectNodeContents(text);
+      const words = range.getClientRects()[0];
+      if (!words) return null;
+      const box = input.getBoundingClientRect();
+      // Words after the box (the usual order) or, for a label before it, ending before it.
+      const gap = words.left >= box.left ? words.left - box.right : box.left - words.right;
+      const mid = (r) => r.top + r.height / 2;
+      const dy = Math.abs(mid(words) - mid(box));
+      const near = gap >= -1 && gap <= maxGap && (sameLine ? dy < box.height : dy <= maxGap);
+      return near ? null : `${input.name || input.id || '?'}=${input.value}: ${Math.round(gap)} px across, ${Math.round(dy)} px down`;
+    })
+    .filter(Boolean);
+}
+
+/**
  * Fails if a radio button or checkbox on the page sits away from its own words
  * (a full-width input once put them ~300 px apart): the words must start within
  * 16 px of the box, on the same line.
  */
 export async function assertChecksBesideLabels(page) {
-  const far = await page.evaluate(() =>
-    [...document.querySelectorAll('label > input[type=radio], label > input[type=checkbox]')]
-      .filter((input) => input.offsetParent !== null)
-      .map((input) => {
-        const box = input.getBoundingClientRect();
-        const text = [...input.parentElement.childNodes].find((n) => n.nodeType === 3 && n.textContent.trim());
-        if (!text) return null;
-        const range = document.createRange();
-        range.selectNodeContents(text);
-        const words = range.getClientRects()[0];
-        const gap = words.left - box.right;
-        const sameLine = Math.abs(words.top + words.height / 2 - (box.top + box.height / 2)) < box.height;
-        return gap >= 0 && gap <= 16 && sameLine ? null : `${input.name}=${input.value}: gap ${Math.round(gap)} px`;
-      })
-      .filter(Boolean),
-  );
+  const far = await page.evaluate(checksAwayFromWords, { maxGap: 16, sameLine: true });
   if (far.length) throw new Error(`boxes away from their words: ${far.join('; ')}`);
 }

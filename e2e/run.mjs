@@ -15,12 +15,17 @@
 // A test file exports `server` (options for startServer, e.g. { demo: true }) and
 // `tests`: [{ name, context?: BrowserContext options, fn: async (t) => {} }], where
 // t = { page, context, base, server, browser, shot(name) }.
+//
+// Every page of every context a test opens is also checked by e2e/guard.mjs (no
+// sideways scroll, radios/checkboxes beside their words, no console error, and
+// post/redirect/get: YOUYING_E2E_PRG=warn (default) only lists offenders, strict fails).
 
 import { readdirSync, existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { BIN, CHROMIUM, E2E_DIR, RESULTS_DIR, launchBrowser, resultsPath, startServer } from './lib.mjs';
+import { PRG_MODE, pageGuard } from './guard.mjs';
 
 const TEST_TIMEOUT_MS = Number(process.env.YOUYING_E2E_TEST_TIMEOUT_MS || 60_000);
 
@@ -67,6 +72,15 @@ const started = performance.now();
 let passed = 0;
 let failed = 0;
 const browser = await launchBrowser();
+// Contexts a test opens itself (a second user, a desktop agent) are checked too.
+let guard = null;
+const newContext = browser.newContext.bind(browser);
+browser.newContext = async (...args) => {
+  const c = await newContext(...args);
+  guard?.watch(c);
+  return c;
+};
+const prgOffenders = new Map(); // message → first test that saw it
 console.log(`e2e: ${browser.version()} · ${path.relative(process.cwd(), BIN) || BIN}`);
 
 try {
@@ -86,6 +100,7 @@ try {
       for (const test of mod.tests) {
         const label = `${name} › ${test.name}`;
         const t0 = performance.now();
+        guard = pageGuard();
         const context = await browser.newContext({ locale: 'zh-CN', ...(test.context || {}) });
         context.setDefaultTimeout(10_000);
         context.setDefaultNavigationTimeout(15_000);
@@ -106,6 +121,7 @@ try {
         const logStart = server.log().length;
         try {
           await withTimeout(Promise.resolve().then(() => test.fn(t)), TEST_TIMEOUT_MS, label);
+          await withTimeout(guard.finish(), 15_000, `${label} (page check)`);
           if (serverErrors.length) throw new Error(`server errors seen:\n${serverErrors.join('\n')}`);
           // An ERROR line or a panic in the server's log fails the test too.
           const bad = server
@@ -132,6 +148,12 @@ try {
           const log = server.log().trimEnd().split('\n').slice(-15).join('\n        ');
           console.log(`      server log (last lines):\n        ${log}`);
         } finally {
+          for (const w of guard.prgWarnings()) {
+            // One line per kind of page: /orders/2026…/reveal and /orders/2027…/reveal are one offender.
+            const kind = w.replace(/\/\d+(?=[/?\s])/g, '/{n}').replace(/ \[[^\]]*\]/, '');
+            if (!prgOffenders.has(kind)) prgOffenders.set(kind, label);
+          }
+          guard = null;
           await context.close().catch(() => {});
         }
       }
@@ -143,6 +165,10 @@ try {
   await browser.close().catch(() => {});
 }
 
+if (prgOffenders.size) {
+  console.log(`e2e: post/redirect/get (${PRG_MODE === 'strict' ? 'failing' : 'warn only, YOUYING_E2E_PRG=strict fails'}):`);
+  for (const [w, label] of prgOffenders) console.log(`WARN  ${w}\n        seen in ${label}`);
+}
 const secs = ((performance.now() - started) / 1000).toFixed(1);
 console.log(`e2e: ${files.length} file(s) in ${secs} s`);
 console.log(`e2e: ${passed} passed, ${failed} failed`);

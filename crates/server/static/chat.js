@@ -190,7 +190,8 @@
     const bubble = el('div', 'bubble bot-msg');
     bubble.append(el('span', 'card-label', '智能助手'), el('div', 'bot-text', v.text));
     const no = v.case_offer && String(v.case_offer.order_no || '');
-    if (no && /^[0-9]+$/.test(no)) {
+    // The case form is the buyer's: the shop and the platform would meet a 404 there.
+    if (side === 'buyer' && no && /^[0-9]+$/.test(no)) {
       const a = el('a', 'case-offer', '一键申请售后');
       a.href = `/orders/${no}/cases`;
       bubble.append(a);

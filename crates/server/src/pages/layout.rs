@@ -58,6 +58,11 @@ impl Layout {
         self
     }
 
+    /// Whether the nav offers the entry `key` (a page linking to what the nav leaves out).
+    pub fn has_nav(&self, key: &str) -> bool {
+        self.nav.iter().any(|i| i.key == key)
+    }
+
     /// Whether the page shown is `href` (for links outside `nav`).
     pub fn nav_active(&self, href: &str) -> bool {
         self.path == href
@@ -75,14 +80,19 @@ fn nav_for(viewer: Option<&Viewer>, owns_shop: bool) -> Vec<NavItem> {
         }
         Some(Role::Buyer) => {
             nav.push(item("orders", "nav.orders", "/orders"));
-            nav.push(item("cases", "nav.cases", "/cases"));
+            // One 售后 entry: a shop owner's leads to the cases its shop must
+            // handle; the list of its own purchases' cases links across from there.
+            if owns_shop {
+                nav.push(item("merchant-cases", "nav.merchant_cases", "/merchant/cases"));
+            } else {
+                nav.push(item("cases", "nav.cases", "/cases"));
+            }
             nav.push(item("chat", "nav.chat", "/chat"));
             nav.push(item("wallet", "nav.wallet", "/wallet"));
             nav.push(item("account", "nav.me", "/account"));
             if owns_shop {
                 nav.push(item("merchant", "nav.merchant", "/merchant"));
                 nav.push(item("merchant-chat", "nav.merchant_chat", "/merchant/chat"));
-                nav.push(item("merchant-cases", "nav.merchant_cases", "/merchant/cases"));
                 nav.push(item("quiz", "nav.quiz", "/quiz"));
             } else if viewer.is_some_and(|v| v.user.guest) {
                 // A guest opens no shop; it may become a full account first.
@@ -110,6 +120,13 @@ fn nav_for(viewer: Option<&Viewer>, owns_shop: bool) -> Vec<NavItem> {
         }
     }
     nav
+}
+
+/// The site's icon, "应" on the brand colour. Every browser asks for
+/// `/favicon.ico` on every site; without it each page logged a 404 in the console.
+pub async fn favicon() -> impl IntoResponse {
+    const SVG: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#d9480f"/><text x="16" y="23" font-size="20" text-anchor="middle" fill="#fff" font-family="sans-serif">应</text></svg>"##;
+    ([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "public, max-age=86400")], SVG)
 }
 
 /// The page context extractor: viewer, navigation and CSRF token.

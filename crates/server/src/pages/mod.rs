@@ -85,6 +85,7 @@ pub fn router<S: Store>() -> Router<App<S>> {
         .merge(sourcing::router::<S>())
         .merge(suppliers::router::<S>())
         .merge(verify::router::<S>())
+        .route("/favicon.ico", get(layout::favicon))
         .route("/static/app.css", get(css))
         .route("/static/chat.js", get(chat_js))
         .route("/static/cases.js", get(cases_js))

@@ -28,6 +28,7 @@ mod fakepay;
 mod gateways;
 mod grades;
 mod guest;
+mod layout_pages;
 mod level_pages;
 mod levels;
 mod mail;
