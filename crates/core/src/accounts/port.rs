@@ -91,6 +91,13 @@ pub trait AccountRead {
     fn guest_by_contact(&mut self, contact_key: &str) -> Result<Option<User>>;
     /// The contact a guest gave, as stored (the caller masks it for display).
     fn guest_contact(&mut self, user: UserId) -> Result<Option<String>>;
+
+    // The admin's directory (users and shops pages).
+    /// Users whose name contains `q` (case-insensitive) or whose id is `q`,
+    /// newest first; an empty `q` lists everyone.
+    fn search_users(&mut self, q: &str, offset: usize, limit: usize) -> Result<Vec<User>>;
+    /// Shops whose name contains `q` or whose id is `q`, newest first.
+    fn search_shops(&mut self, q: &str, offset: usize, limit: usize) -> Result<Vec<crate::shops::port::Shop>>;
 }
 
 /// Changing accounts. Methods map constraint violations to domain errors
@@ -116,4 +123,9 @@ pub trait AccountTx: AccountRead {
     /// The guest becomes a normal account: username and password set, the flag
     /// and the contact dropped. A taken username is `UsernameTaken`.
     fn claim_guest(&mut self, user: UserId, username: &Username, password_hash: &str) -> Result<()>;
+
+    // The admin's freeze (`accounts::admin`).
+    fn set_user_disabled(&mut self, user: UserId, disabled: bool) -> Result<()>;
+    /// Ends every session of the user; how many there were.
+    fn delete_sessions_of(&mut self, user: UserId) -> Result<u64>;
 }
