@@ -80,7 +80,10 @@ fn parse_percent(raw: &str) -> Option<i64> {
 
 fn parse_count(raw: &str) -> Option<i64> {
     let s = raw.trim();
-    (!s.is_empty() && s.len() <= 12 && s.chars().all(|c| c.is_ascii_digit())).then(|| s.parse().ok()).flatten()
+    if s.is_empty() || s.len() > 12 || !s.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
 }
 
 /// One field's value in the rule's own unit, or the message beside it.
