@@ -52,7 +52,7 @@ http_test!(an_admin_finds_a_user_freezes_them_out_and_lets_them_back, |app| {
     let (s, body) = page_login(&app, "dongjie").await;
     assert!(s == StatusCode::FORBIDDEN && body.contains("账号已被冻结"), "{s} {body}");
     let (_, body) = web.get(&location).await;
-    assert!(body.contains("已冻结") && body.contains("冻结账号：盗刷嫌疑 &lt;b&gt;核查&lt;/b&gt;"), "{body}");
+    assert!(body.contains("已冻结") && body.contains("冻结账号：盗刷嫌疑 &#60;b&#62;核查&#60;/b&#62;"), "{body}");
     assert!(body.contains(&format!("/admin/users/{}", admin.id)), "who did it");
 
     let (s, _, _) = web.post(&format!("{file}/unfreeze"), &[("reason", "核查无误")]).await;
