@@ -30,20 +30,31 @@ export const tests = [
 
       await Promise.all([page.waitForURL(base + '/platform'), page.click('nav#nav a[data-nav=platform]')]);
       assert.equal(await page.textContent('main h1'), '平台客服台');
-      assert.equal(await page.inputValue('#rule-chat_reply_secs'), '120');
+      // The form speaks minutes: 120 s reads 2 分钟.
+      assert.equal(await page.inputValue('#rule-chat_reply_secs'), '2');
+      assert.equal(await page.inputValue('#rule-chat_reply_secs-unit'), 'm');
       await page.fill('#rule-chat_reply_secs', '5');
+      await page.selectOption('#rule-chat_reply_secs-unit', 's');
       const resp = await submit(page, '#rules-form');
-      assert.equal(resp.status(), 200);
+      assert.equal(resp.status(), 303, 'checked, then on to the confirmation');
+      await page.waitForURL(base + '/admin/rules/confirm?chat_reply_secs=5');
+      assert.match(await page.textContent('#rule-changes'), /买家消息人工回复时限：2 分钟 → 5 秒/);
+      const saved = await submit(page, '#rules-confirm');
+      assert.equal(saved.status(), 303);
+      await page.waitForURL(/\/platform\?saved=1/);
       assert.match(await page.textContent('.flash'), /规则已保存/);
       assert.equal(await page.inputValue('#rule-chat_reply_secs'), '5');
-      // The other rules are untouched.
-      assert.equal(await page.inputValue('#rule-case_resolve_secs'), '86400');
+      assert.equal(await page.inputValue('#rule-chat_reply_secs-unit'), 's');
+      // The other rules are untouched: one day still reads 1 天.
+      assert.equal(await page.inputValue('#rule-case_resolve_secs'), '1');
+      assert.equal(await page.inputValue('#rule-case_resolve_secs-unit'), 'd');
 
-      // A value out of range is refused in Chinese and changes nothing.
+      // A value out of range is refused beside the field, kept, and changes nothing.
       await page.fill('#rule-chat_reply_secs', '0');
       const bad = await submit(page, '#rules-form');
       assert.equal(bad.status(), 422);
-      assert.match(await page.textContent('main'), /规则取值超出允许范围/);
+      assert.match(await page.textContent('#rule-row-chat_reply_secs'), /不能少于 1 秒/);
+      assert.equal(await page.inputValue('#rule-chat_reply_secs'), '0');
       await page.goto(base + '/platform');
       assert.equal(await page.inputValue('#rule-chat_reply_secs'), '5');
 

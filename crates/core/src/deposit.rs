@@ -153,3 +153,52 @@ pub fn top_up(
     ))?;
     Ok(s)
 }
+
+/// An admin corrects a shop's deposit: `delta_fen` > 0 adds, < 0 deducts, as
+/// one balanced posting against the platform's cash, with a written reason the
+/// owner is told. A deduction that would take the deposit below zero is
+/// refused (`Invalid { field: "deposit_delta", reason: "below_zero" }`).
+pub fn adjust(
+    tx: &mut dyn Tx,
+    now: Timestamp,
+    admin: &User,
+    shop: ShopId,
+    delta_fen: i64,
+    why: &str,
+) -> Result<Standing> {
+    authz::admin(admin)?;
+    let why = crate::accounts::admin::reason(why)?;
+    let shop = tx.shop(shop)?.ok_or(Error::NotFound)?;
+    let amount = Fen::positive(delta_fen.saturating_abs())
+        .map_err(|_| Error::Invalid { field: "deposit_delta", reason: "nonzero" })?;
+    // Two adjustments of one shop are checked one after the other.
+    tx.lock_shop(shop.id)?;
+    let before = tx.balance(Account::ShopDeposit(shop.id))?;
+    if before + delta_fen < 0 {
+        return Err(Error::Invalid { field: "deposit_delta", reason: "below_zero" });
+    }
+    let (from, to) = if delta_fen > 0 {
+        (Account::PlatformCash, Account::ShopDeposit(shop.id))
+    } else {
+        (Account::ShopDeposit(shop.id), Account::PlatformCash)
+    };
+    let subject = format!("shop:{}", shop.id);
+    tx.post(&Entry::transfer("deposit.adjust", &subject, why, from, to, amount)?, now)?;
+    tx.touch_shop_products(shop.id, now)?;
+    let s = standing(tx, now, shop.id)?;
+    tx.append(NewEvent::new(
+        now,
+        Some(admin.id),
+        "deposit.adjusted",
+        &subject,
+        json!({ "delta_fen": delta_fen, "reason": why, "balance_fen": s.deposit_fen }),
+    ))?;
+    let verb = if delta_fen > 0 { "增加" } else { "扣减" };
+    let body = format!(
+        "【保证金调整】平台{verb} {}，调整后 {}。原因：{why}",
+        crate::rules::words::yuan(amount.get()),
+        crate::rules::words::yuan(s.deposit_fen)
+    );
+    tx.insert_notification(shop.id, "shop", "deposit_adjusted", &subject, &body, now)?;
+    Ok(s)
+}

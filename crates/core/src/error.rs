@@ -19,6 +19,9 @@ pub enum Error {
     ShopNameTaken,
     #[error("wrong username or password")]
     BadCredentials,
+    /// The right password for an account an admin has frozen.
+    #[error("account frozen")]
+    AccountFrozen,
     #[error("too many attempts, retry after {retry_after_secs}s")]
     Throttled { retry_after_secs: i64 },
     #[error("not signed in")]
@@ -65,6 +68,7 @@ impl Error {
             Error::UsernameTaken => "username_taken",
             Error::ShopNameTaken => "shop_name_taken",
             Error::BadCredentials => "bad_credentials",
+            Error::AccountFrozen => "account_frozen",
             Error::Throttled { .. } => "too_many_attempts",
             Error::Unauthenticated => "unauthenticated",
             Error::Forbidden => "forbidden",

@@ -63,6 +63,8 @@ pub async fn login<S: Store>(app: &App<S>, username: &str, password: &str, ip: &
     let ok = verify_password(password.to_owned(), user.as_ref().map(|u| u.password_hash.clone())).await?;
     let user = match user {
         Some(u) if ok && !u.disabled => u,
+        // Only the right password learns that the account is frozen.
+        Some(u) if ok && u.disabled => return Err(Error::AccountFrozen.into()),
         _ => {
             let i = ip.to_owned();
             app.store.write(move |tx| accounts::login_failed(tx, now, &key, &i)).await?;

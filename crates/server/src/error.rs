@@ -85,7 +85,7 @@ impl AppError {
                 | Error::ShopUnavailable => StatusCode::CONFLICT,
                 Error::BadCredentials | Error::Unauthenticated => StatusCode::UNAUTHORIZED,
                 Error::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
-                Error::Forbidden => StatusCode::FORBIDDEN,
+                Error::Forbidden | Error::AccountFrozen => StatusCode::FORBIDDEN,
                 Error::NotFound => StatusCode::NOT_FOUND,
                 Error::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
             },

@@ -115,6 +115,11 @@ pub const ZH_CN: &[(&str, &str)] = &[
     ("invalid_input.proof", "充值凭证说明须为 1–2000 个字符。"),
     ("invalid_input.action", "不支持的售后操作。"),
     ("unknown_rule", "不存在该规则。"),
+    // the operator's tools (users, shops, rules form)
+    ("account_frozen", "账号已被冻结，如有疑问请联系平台客服。"),
+    ("invalid_input.deposit_delta", "调整金额须不为 0，且扣减后保证金不能低于 ¥0.00。"),
+    ("invalid_input.direction", "请选择增加或扣减。"),
+    ("invalid_input.confirm", "请勾选确认后再提交。"),
     ("rule_out_of_range", "规则取值超出允许范围。"),
     ("insufficient_balance", "余额不足，未扣款。可直接用支付宝或微信付清差额，或先到钱包充值。"),
     ("amount_out_of_range", "金额超出允许范围"),

@@ -37,7 +37,7 @@ use crate::api::withdrawals;
     paths(
         auth::register, auth::login, auth::logout, auth::me, auth::put_email, auth::change_password, auth::create_token, auth::list_tokens, auth::revoke_token,
         shops::open, shops::get, shops::agents, shops::invite, shops::invites, shops::revoke_invite, shops::accept_invite,
-        admin::get_rules, admin::put_rules, admin::verify_evidence,
+        admin::get_rules, admin::put_rules, admin::verify_evidence, admin::users, admin::freeze_user, admin::shops, admin::adjust_deposit, admin::freeze_shop,
         payments::list_gateways, payments::put_gateway,
         pay::start_top_up, pay::my_top_ups, pay::get_top_up, pay::list_top_ups, pay::confirm_top_up,
         products::create, products::patch, products::get, products::search, products::of_shop, products::import, products::withdraw,

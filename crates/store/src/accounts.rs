@@ -120,6 +120,47 @@ impl<C: Conn> AccountRead for SqlTx<'_, C> {
     fn guest_contact(&mut self, u: UserId) -> Result<Option<String>> {
         self.one("SELECT contact FROM guests WHERE user_id = $1", params![u.0])?.map(|r| r.text(0)).transpose()
     }
+
+    // The admin's directory.
+    fn search_users(&mut self, q: &str, offset: usize, limit: usize) -> Result<Vec<User>> {
+        let (pattern, id) = directory_query(q);
+        let sql = format!(
+            "SELECT {USER_COLS} FROM users WHERE username_key LIKE $1 ESCAPE '\\' OR id = $2 ORDER BY id DESC LIMIT $3 OFFSET $4"
+        );
+        self.query(&sql, params![pattern, id, as_i64(limit), as_i64(offset)])?.iter().map(user).collect()
+    }
+
+    fn search_shops(&mut self, q: &str, offset: usize, limit: usize) -> Result<Vec<Shop>> {
+        let (pattern, id) = directory_query(q);
+        self.query(
+            "SELECT id, name, owner_id, created_at FROM shops WHERE name_key LIKE $1 ESCAPE '\\' OR id = $2 \
+             ORDER BY id DESC LIMIT $3 OFFSET $4",
+            params![pattern, id, as_i64(limit), as_i64(offset)],
+        )?
+        .iter()
+        .map(shop)
+        .collect()
+    }
+}
+
+/// A search box's text as a LIKE pattern (its `%`, `_` and `\` taken literally)
+/// and, when it is a number, the id it names (else -1, which no row has).
+fn directory_query(q: &str) -> (String, i64) {
+    let q = q.trim().to_lowercase();
+    let mut pattern = String::with_capacity(q.len() + 2);
+    pattern.push('%');
+    for c in q.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    (pattern, q.parse().unwrap_or(-1))
+}
+
+fn as_i64(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 impl<C: Conn> AccountTx for SqlTx<'_, C> {
@@ -203,6 +244,12 @@ impl<C: Conn> AccountTx for SqlTx<'_, C> {
     fn delete_sessions_except(&mut self, u: UserId, keep: Option<&str>) -> Result<u64> {
         // No session token hash is empty, so "" keeps none.
         self.exec("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2", params![u.0, keep.unwrap_or("")])
+    }
+
+    // The admin's freeze.
+    fn set_user_disabled(&mut self, u: UserId, disabled: bool) -> Result<()> {
+        self.exec("UPDATE users SET disabled = $2 WHERE id = $1", params![u.0, i64::from(disabled)])?;
+        Ok(())
     }
 }
 

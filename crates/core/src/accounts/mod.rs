@@ -2,6 +2,7 @@
 //! and the rule changes admins make. Password hashing happens outside the core
 //! (it is slow on purpose); these functions receive the finished hash.
 
+pub mod admin;
 pub mod guest;
 pub mod password;
 pub mod port;

@@ -91,6 +91,13 @@ pub trait AccountRead {
     fn guest_by_contact(&mut self, contact_key: &str) -> Result<Option<User>>;
     /// The contact a guest gave, as stored (the caller masks it for display).
     fn guest_contact(&mut self, user: UserId) -> Result<Option<String>>;
+
+    // The admin's directory (users and shops pages).
+    /// Users whose name contains `q` (case-insensitive) or whose id is `q`,
+    /// newest first; an empty `q` lists everyone.
+    fn search_users(&mut self, q: &str, offset: usize, limit: usize) -> Result<Vec<User>>;
+    /// Shops whose name contains `q` or whose id is `q`, newest first.
+    fn search_shops(&mut self, q: &str, offset: usize, limit: usize) -> Result<Vec<crate::shops::port::Shop>>;
 }
 
 /// Changing accounts. Methods map constraint violations to domain errors
@@ -120,4 +127,7 @@ pub trait AccountTx: AccountRead {
     fn set_password_hash(&mut self, user: UserId, password_hash: &str) -> Result<()>;
     /// Ends every session of `user` but the one hashed `keep`; returns how many ended.
     fn delete_sessions_except(&mut self, user: UserId, keep: Option<&str>) -> Result<u64>;
+
+    // The admin's freeze (`accounts::admin`).
+    fn set_user_disabled(&mut self, user: UserId, disabled: bool) -> Result<()>;
 }

@@ -9,6 +9,7 @@
 //! rest as a shortfall on the penalty (never a negative deposit); the shop's
 //! listings are then hidden anyway, since the deposit is below the minimum.
 
+pub mod admin;
 pub mod model;
 pub mod port;
 

@@ -2,6 +2,7 @@
 //! features use. Defaults are the published service promise; an admin may change
 //! each within its range, and each change is an evidence event.
 
+pub mod bounds;
 pub mod port;
 pub mod promise;
 pub mod words;

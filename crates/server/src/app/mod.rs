@@ -4,6 +4,7 @@
 //! results or plain view structs; no extractors, no responses, no templates.
 //! Transports call `app`, never each other.
 
+pub mod admin;
 pub mod apikeys;
 pub mod bot;
 pub mod cases;

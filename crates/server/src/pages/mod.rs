@@ -3,6 +3,9 @@
 //! ([`layout`]); each feature file has its pages and their `router()`.
 
 mod account;
+mod admin_shared;
+mod admin_shops;
+mod admin_users;
 mod apikeys;
 mod bot;
 mod buy;
@@ -31,6 +34,7 @@ mod platform;
 mod promise;
 mod quiz;
 pub mod reviews;
+mod rules_form;
 mod session;
 mod shop;
 mod sourcing;
@@ -55,6 +59,8 @@ use crate::state::App;
 pub fn router<S: Store>() -> Router<App<S>> {
     Router::new()
         .merge(account::router::<S>())
+        .merge(admin_users::router::<S>())
+        .merge(admin_shops::router::<S>())
         .merge(apikeys::router::<S>())
         .merge(open_docs::router::<S>())
         .merge(bot::router::<S>())

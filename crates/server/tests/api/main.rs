@@ -10,6 +10,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accounts;
+mod admin_pages;
 mod bot;
 mod bot_pages;
 mod buyer_pages;
