@@ -25,6 +25,7 @@ pub mod quiz;
 pub mod reviews;
 pub mod shops;
 pub mod sourcing;
+pub mod stock_export;
 pub mod suppliers;
 pub mod wallet;
 pub mod withdrawals;

@@ -246,6 +246,7 @@ struct TopupInput {
     name: String,
     label: String,
     pattern: Option<String>,
+    required: bool,
     value: String,
 }
 
@@ -354,6 +355,7 @@ pub(super) async fn product_page<S: Store>(
                 name: f.name.clone(),
                 label: f.label.clone(),
                 pattern: f.pattern.clone(),
+                required: f.required,
                 value: input.topup.iter().find(|(k, _)| *k == f.name).map(|(_, v)| v.clone()).unwrap_or_default(),
             })
             .collect(),

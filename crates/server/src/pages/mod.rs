@@ -11,6 +11,7 @@ mod chat;
 mod chat_console;
 mod chat_rows;
 mod docs;
+mod due;
 mod enforcement;
 pub(crate) mod forms;
 mod gateways;
@@ -26,6 +27,9 @@ mod open_docs;
 mod orders;
 mod pay;
 mod platform;
+mod product_bulk;
+mod product_edit;
+pub(crate) mod product_form;
 mod promise;
 mod quiz;
 pub mod reviews;
@@ -64,6 +68,8 @@ pub fn router<S: Store>() -> Router<App<S>> {
         .merge(levels::router::<S>())
         .merge(market::router::<S>())
         .merge(merchant::router::<S>())
+        .merge(product_edit::router::<S>())
+        .merge(product_bulk::router::<S>())
         .merge(notices::router::<S>())
         .merge(channels::router::<S>())
         .merge(orders::router::<S>())
