@@ -71,7 +71,7 @@ export const tests = [
       await picks.nth(1).check();
       await Promise.all([
         page.waitForURL(/\/products\/bulk\?/),
-        shop.locator('form.bulk-form button[name=action][value=off]').click(),
+        shop.locator('form.bulk-form button[name=op][value=off]').click(),
       ]);
       assert.match(await page.textContent('#bulk-summary'), /2\s*个商品下架/);
       assert.ok((await page.textContent('ul.bulk-rows')).includes(title), 'the confirmation names the listings');

@@ -24,7 +24,8 @@ use crate::error::AppError;
 use crate::i18n;
 use crate::state::App;
 
-/// The request as typed: which listings, which action, the new price.
+/// The request as typed: which listings, which action (`op`: a field called
+/// `action` would hide the form's own `action` property from scripts), the new price.
 struct BulkForm {
     ids: Vec<i64>,
     action: String,
@@ -36,7 +37,7 @@ impl BulkForm {
     fn from_pairs(f: &[(String, String)]) -> Self {
         Self {
             ids: fields(f, "ids").iter().filter_map(|s| s.trim().parse().ok()).collect(),
-            action: field(f, "action").to_owned(),
+            action: field(f, "op").to_owned(),
             price: field(f, "price").trim().to_owned(),
             percent: field(f, "percent").trim().trim_end_matches(['%', '％']).to_owned(),
         }

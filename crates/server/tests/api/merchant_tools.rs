@@ -143,13 +143,13 @@ http_test!(bulk_changes_all_listings_or_none, |app| {
     assert!(console.contains(&format!("name=\"ids\" value=\"{a}\" form=\"bulk-{shop}\"")), "{console}");
 
     let bulk = format!("/merchant/shops/{shop}/products/bulk");
-    let (s, page) = web.get(&format!("{bulk}?action=off&ids={a}&ids={b}")).await;
+    let (s, page) = web.get(&format!("{bulk}?op=off&ids={a}&ids={b}")).await;
     assert_eq!(s, StatusCode::OK);
     assert!(page.contains("将对以下 <strong>2</strong> 个商品下架") && page.contains("网易一卡通 50元"), "{page}");
-    assert_eq!(web.get(&format!("{bulk}?action=off&ids={a}&ids={theirs}")).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(web.get(&format!("{bulk}?op=off&ids={a}&ids={theirs}")).await.0, StatusCode::NOT_FOUND);
 
     let (a_s, b_s, t_s) = (a.to_string(), b.to_string(), theirs.to_string());
-    let smuggled = [("action", "off"), ("ids", a_s.as_str()), ("ids", t_s.as_str())];
+    let smuggled = [("op", "off"), ("ids", a_s.as_str()), ("ids", t_s.as_str())];
     assert_eq!(web.post(&bulk, &smuggled).await.0, StatusCode::NOT_FOUND, "another shop's id");
     let on_sale = |id: i64| {
         let app = &app;
@@ -157,7 +157,7 @@ http_test!(bulk_changes_all_listings_or_none, |app| {
     };
     assert!(on_sale(a).await && on_sale(theirs).await, "nothing changed");
 
-    let (s, _, page) = web.post(&bulk, &[("action", "price"), ("price", "90.00"), ("ids", &a_s), ("ids", &b_s)]).await;
+    let (s, _, page) = web.post(&bulk, &[("op", "price"), ("price", "90.00"), ("ids", &a_s), ("ids", &b_s)]).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("全部商品都未修改") && page.contains("新价格须高于批发价 ¥95.00（10 件起）"), "{page}");
     let price = |id: i64| {
@@ -166,10 +166,10 @@ http_test!(bulk_changes_all_listings_or_none, |app| {
     };
     assert_eq!((price(a).await, price(b).await), (9_800, 5_000), "all or nothing");
 
-    let (s, _, _) = web.post(&bulk, &[("action", "price"), ("percent", "-1"), ("ids", &a_s), ("ids", &b_s)]).await;
+    let (s, _, _) = web.post(&bulk, &[("op", "price"), ("percent", "-1"), ("ids", &a_s), ("ids", &b_s)]).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     assert_eq!((price(a).await, price(b).await), (9_702, 4_950));
-    let (s, to, _) = web.post(&bulk, &[("action", "off"), ("ids", &a_s), ("ids", &b_s)]).await;
+    let (s, to, _) = web.post(&bulk, &[("op", "off"), ("ids", &a_s), ("ids", &b_s)]).await;
     assert_eq!((s, to), (StatusCode::SEE_OTHER, format!("/merchant#shop-{shop}")));
     assert!(!on_sale(a).await && !on_sale(b).await && on_sale(theirs).await);
 });
