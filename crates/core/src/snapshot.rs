@@ -136,8 +136,13 @@ mod tests {
                 promises: vec!["instant".into(), "no_such_promise".into()],
                 topup_promise_secs: Some(600),
                 topup_fields: vec![
-                    TopupField { name: "qq".into(), label: "QQ号".into(), pattern: Some("^[0-9]{5,11}$".into()) },
-                    TopupField { name: "note".into(), label: "备注".into(), pattern: None },
+                    TopupField {
+                        name: "qq".into(),
+                        label: "QQ号".into(),
+                        pattern: Some("^[0-9]{5,11}$".into()),
+                        required: true,
+                    },
+                    TopupField { name: "note".into(), label: "备注".into(), pattern: None, required: true },
                 ],
                 account_attrs: vec![AccountAttr { name: "等级".into(), value: "80".into() }],
                 max_per_order: 50,

@@ -40,7 +40,7 @@ use crate::api::withdrawals;
         admin::get_rules, admin::put_rules, admin::verify_evidence, admin::users, admin::freeze_user, admin::shops, admin::adjust_deposit, admin::freeze_shop,
         payments::list_gateways, payments::put_gateway,
         pay::start_top_up, pay::my_top_ups, pay::get_top_up, pay::list_top_ups, pay::confirm_top_up,
-        products::create, products::patch, products::get, products::search, products::of_shop, products::import, products::withdraw,
+        products::create, products::patch, products::get, products::search, products::of_shop, products::import, products::withdraw, products::export,
         guest::checkout, guest::lookup, guest::claim,
         levels::list, levels::create, levels::update, levels::assign, levels::prices, levels::set_prices,
         orders::create, orders::get, orders::list, orders::snapshot, orders::reveal, orders::confirm, orders::fulfil, orders::cancel,

@@ -189,6 +189,10 @@ impl<C: Conn> StockRead for SqlTx<'_, C> {
         }
         Ok(found)
     }
+
+    fn unsold_units(&mut self, p: ProductId, limit: i64) -> Result<Vec<ClaimedUnit>> {
+        merchant_tools::unsold_units(self, p, limit)
+    }
 }
 
 impl<C: Conn> StockTx for SqlTx<'_, C> {
@@ -481,5 +485,16 @@ impl<C: Conn> LedgerTx for SqlTx<'_, C> {
             )?;
         }
         Ok(())
+    }
+}
+
+/// The merchant's tools (issue 16): exporting unsold keys.
+mod merchant_tools {
+    use super::{ClaimedUnit, Conn, ProductId, Result, SqlTx, params, unit};
+
+    pub(super) fn unsold_units<C: Conn>(tx: &mut SqlTx<'_, C>, p: ProductId, limit: i64) -> Result<Vec<ClaimedUnit>> {
+        let sql =
+            "SELECT fingerprint, code_enc, secret_enc FROM stock_units WHERE product_id = $1 ORDER BY id LIMIT $2";
+        tx.query(sql, params![p.0, limit])?.iter().map(unit).collect()
     }
 }

@@ -117,6 +117,20 @@ pub struct TopupField {
     pub label: String,
     #[serde(default)]
     pub pattern: Option<String>,
+    /// Whether the buyer must fill it (e.g. QQ号) or may leave it blank (备注).
+    /// Left out of the JSON when true, so snapshots taken before the flag
+    /// existed hash the same.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub required: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 /// A declared attribute of an account listing, e.g. 等级 = 80.
@@ -341,6 +355,9 @@ impl ProductSpec {
         let mut out = serde_json::Map::new();
         for f in &self.topup_fields {
             let v = obj.get(&f.name).and_then(serde_json::Value::as_str).map(str::trim).unwrap_or("");
+            if v.is_empty() && !f.required {
+                continue;
+            }
             if v.is_empty() || v.chars().count() > 100 {
                 return Err(bad("topup_target", "missing_field"));
             }
@@ -414,6 +431,7 @@ mod tests {
                 name: "qq".into(),
                 label: "QQ号".into(),
                 pattern: Some("[1-9][0-9]{4,11}".into()),
+                required: true,
             }]),
             ..ProductInput::default()
         };
@@ -422,8 +440,12 @@ mod tests {
         assert!(s.check_topup_target(Some(&json!({"qq": "abc"}))).is_err());
         assert!(s.check_topup_target(None).is_err());
         let mut bad = i.clone();
-        bad.topup_fields =
-            Some(vec![TopupField { name: "qq".into(), label: "QQ号".into(), pattern: Some("([".into()) }]);
+        bad.topup_fields = Some(vec![TopupField {
+            name: "qq".into(),
+            label: "QQ号".into(),
+            pattern: Some("([".into()),
+            required: true,
+        }]);
         assert!(ProductSpec::parse(&bad).is_err());
     }
 }

@@ -188,6 +188,27 @@ pub fn withdraw(tx: &mut dyn Tx, now: Timestamp, actor: &User, product: ProductI
     Ok(n)
 }
 
+/// The unsold units of a listing, still sealed, for its shop's manager to
+/// download. Reading them reveals keys, so it is an evidence event (how many,
+/// by whom), written in the same transaction as the read.
+pub fn export(tx: &mut dyn Tx, now: Timestamp, actor: &User, product: ProductId) -> Result<Vec<ClaimedUnit>> {
+    let p = tx.product(product)?.ok_or(Error::NotFound)?;
+    shops::load(tx, actor, p.shop_id, ShopAction::Manage)?;
+    if !p.spec.kind.has_stock() {
+        return Err(Error::Invalid { field: "product", reason: "no_stock_for_direct_topup" });
+    }
+    let limit = i64::try_from(MAX_LINES).unwrap_or(i64::MAX);
+    let units = tx.unsold_units(product, limit)?;
+    tx.append(NewEvent::new(
+        now,
+        Some(actor.id),
+        "stock.exported",
+        format!("product:{product}"),
+        json!({ "shop_id": p.shop_id.0, "units": units.len() }),
+    ))?;
+    Ok(units)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -24,6 +24,8 @@ pub trait StockRead {
     fn stock_count(&mut self, product: ProductId) -> Result<i64>;
     /// Which of `fingerprints` this shop already holds or has sold.
     fn existing_fingerprints(&mut self, shop: ShopId, fingerprints: &[String]) -> Result<Vec<String>>;
+    /// Up to `limit` unsold units of a product, oldest first, still sealed (for an export).
+    fn unsold_units(&mut self, product: ProductId, limit: i64) -> Result<Vec<ClaimedUnit>>;
 }
 
 /// Putting units into stock and taking them out.

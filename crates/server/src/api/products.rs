@@ -5,7 +5,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::DefaultBodyLimit;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing;
 use serde::{Deserialize, Serialize};
@@ -166,6 +166,23 @@ pub async fn withdraw<S: Store>(
     Ok(Json(Withdrawn { withdrawn: n }))
 }
 
+#[utoipa::path(post, path = "/api/v1/products/{id}/stock/export", tag = "products", params(("id" = i64, Path)),
+    responses((status = 200, content_type = "text/plain", description = "the unsold units, one per line (`code` or `code----secret`); recorded as evidence"), (status = 404)))]
+pub async fn export<S: Store>(
+    State(app): State<App<S>>,
+    ApiUser(v): ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    let text = crate::app::stock_export::export_stock(&app, v.user, ProductId(id)).await?;
+    let name = crate::app::stock_export::file_name(ProductId(id));
+    let headers = [
+        (header::CONTENT_TYPE, "text/plain; charset=utf-8".to_owned()),
+        (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        (header::CACHE_CONTROL, "private, no-store".to_owned()),
+    ];
+    Ok((headers, text).into_response())
+}
+
 /// The routes of this feature; `api::router` merges them.
 pub(crate) fn router<S: Store>() -> Router<App<S>> {
     Router::new()
@@ -177,5 +194,6 @@ pub(crate) fn router<S: Store>() -> Router<App<S>> {
                 .delete(withdraw::<S>)
                 .layer(DefaultBodyLimit::max(crate::app::products::STOCK_BODY_LIMIT)),
         )
+        .route("/api/v1/products/{id}/stock/export", routing::post(export::<S>))
         .route("/api/v1/shops/{id}/products", routing::get(of_shop::<S>))
 }

@@ -27,6 +27,7 @@ pub mod quiz;
 pub mod reviews;
 pub mod shops;
 pub mod sourcing;
+pub mod stock_export;
 pub mod suppliers;
 pub mod verify;
 pub mod wallet;

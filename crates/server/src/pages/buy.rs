@@ -36,6 +36,7 @@ struct TopupInput {
     name: String,
     label: String,
     pattern: Option<String>,
+    required: bool,
     value: String,
     /// Why checkout refused what was typed here.
     error: Option<String>,
@@ -185,6 +186,7 @@ pub(super) async fn product_page<S: Store>(
                 name: f.name.clone(),
                 label: f.label.clone(),
                 pattern: f.pattern.clone(),
+                required: f.required,
                 value: input.topup.iter().find(|(k, _)| *k == f.name).map(|(_, v)| v.clone()).unwrap_or_default(),
                 error: placed.topup.as_ref().filter(|(name, _)| *name == f.name).map(|(_, said)| said.clone()),
             })

@@ -9,18 +9,17 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing;
 use youying_core::authz::ShopAction;
-use youying_core::catalogue::{
-    AccountAttr, CATEGORIES, PROMISES, ProductInput, ProductKind, ProductSpec, Tier, TopupField,
-};
+use youying_core::catalogue::{CATEGORIES, PROMISES, ProductInput, ProductKind, ProductSpec};
 use youying_core::orders::{self, OrderState};
 use youying_core::ports::Store;
 use youying_core::shops::Shop;
 use youying_core::values::{ProductId, ShopId};
-use youying_core::{Error, listings, shops};
+use youying_core::{listings, shops};
 
-use super::forms::{field, fields, parse_yuan};
+use super::forms::field;
 use super::layout::{Layout, Page, PageError, render, see_other};
 use super::orders::{OrderRow, topup_lines};
+use super::product_form::ProductForm;
 use crate::error::AppError;
 use crate::fmt::fmt_time;
 use crate::state::App;
@@ -29,103 +28,6 @@ use crate::state::App;
 async fn shop_for<S: Store>(app: &App<S>, page: &Page, id: i64, action: ShopAction) -> Result<Shop, PageError> {
     let user = page.require_viewer()?.user.clone();
     app.store.read(move |tx| shops::load(tx, &user, ShopId(id), action)).await.map_err(|e| page.error(e.into()))
-}
-
-/// The form as typed, kept for re-showing it with an error.
-#[derive(Default)]
-struct ProductForm {
-    category: String,
-    kind: String,
-    title: String,
-    description: String,
-    instructions: String,
-    price: String,
-    tiers: String,
-    promises: Vec<String>,
-    topup_minutes: String,
-    field_name: String,
-    field_label: String,
-    field_pattern: String,
-    account_attrs: String,
-}
-
-impl ProductForm {
-    fn from_pairs(f: &[(String, String)]) -> Self {
-        let get = |n: &str| field(f, n).to_owned();
-        Self {
-            category: get("category"),
-            kind: get("kind"),
-            title: get("title"),
-            description: get("description"),
-            instructions: get("instructions"),
-            price: get("price"),
-            tiers: get("tiers"),
-            promises: fields(f, "promises").into_iter().map(str::to_owned).collect(),
-            topup_minutes: get("topup_minutes"),
-            field_name: get("field_name"),
-            field_label: get("field_label"),
-            field_pattern: get("field_pattern"),
-            account_attrs: get("account_attrs"),
-        }
-    }
-
-    /// Lines `left=right` (an ASCII or full-width equals sign), blank lines skipped.
-    fn pairs(text: &str, field: &'static str) -> Result<Vec<(String, String)>, Error> {
-        text.lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .map(|l| {
-                let (k, v) = l
-                    .split_once('=')
-                    .or_else(|| l.split_once('＝'))
-                    .ok_or(Error::Invalid { field, reason: "format" })?;
-                Ok((k.trim().to_owned(), v.trim().to_owned()))
-            })
-            .collect()
-    }
-
-    /// The listing input; only the fields of the chosen kind are sent, the
-    /// core checks everything else.
-    fn input(&self) -> Result<ProductInput, Error> {
-        let kind = ProductKind::parse(&self.kind)?;
-        let tiers = Self::pairs(&self.tiers, "tiers")?
-            .into_iter()
-            .map(|(q, p)| {
-                let min_qty = q.parse().map_err(|_| Error::Invalid { field: "tiers", reason: "format" })?;
-                Ok(Tier { min_qty, unit_price_fen: parse_yuan("tiers", &p)? })
-            })
-            .collect::<Result<Vec<_>, Error>>()?;
-        let mut input = ProductInput {
-            category: Some(self.category.clone()),
-            kind: Some(self.kind.clone()),
-            title: Some(self.title.clone()),
-            description: Some(self.description.clone()),
-            instructions: Some(self.instructions.clone()),
-            price_fen: Some(parse_yuan("price", &self.price)?),
-            tiers: Some(tiers),
-            promises: Some(self.promises.clone()),
-            ..ProductInput::default()
-        };
-        if kind == ProductKind::DirectTopup {
-            let minutes = self.topup_minutes.trim();
-            if !minutes.is_empty() {
-                let m: i64 =
-                    minutes.parse().map_err(|_| Error::Invalid { field: "topup_promise_secs", reason: "format" })?;
-                input.topup_promise_secs = Some(m.saturating_mul(60));
-            }
-            let pattern = self.field_pattern.trim();
-            input.topup_fields = Some(vec![TopupField {
-                name: self.field_name.trim().to_owned(),
-                label: self.field_label.trim().to_owned(),
-                pattern: (!pattern.is_empty()).then(|| pattern.to_owned()),
-            }]);
-        }
-        if kind == ProductKind::Account {
-            let attrs = Self::pairs(&self.account_attrs, "account_attrs")?;
-            input.account_attrs = Some(attrs.into_iter().map(|(name, value)| AccountAttr { name, value }).collect());
-        }
-        Ok(input)
-    }
 }
 
 struct Choice {
@@ -144,13 +46,16 @@ struct NewProductPage<'a> {
     kinds: Vec<Choice>,
     promises: Vec<Choice>,
     f: ProductForm,
-    error: Option<String>,
+    show_kind: bool,
+    show_topup: bool,
+    show_account: bool,
+}
+
+fn choose(list: &[(&'static str, &'static str)], chosen: &dyn Fn(&str) -> bool) -> Vec<Choice> {
+    list.iter().map(|&(code, label)| Choice { code, label, selected: chosen(code) }).collect()
 }
 
 fn new_page(page: &Page, shop: &Shop, f: ProductForm, error: Option<&AppError>) -> Response {
-    let choose = |list: &[(&'static str, &'static str)], chosen: &dyn Fn(&str) -> bool| {
-        list.iter().map(|&(code, label)| Choice { code, label, selected: chosen(code) }).collect::<Vec<_>>()
-    };
     let kinds: Vec<(&str, &str)> = [ProductKind::CardKey, ProductKind::DirectTopup, ProductKind::Account]
         .iter()
         .map(|k| (k.as_str(), k.label()))
@@ -162,8 +67,13 @@ fn new_page(page: &Page, shop: &Shop, f: ProductForm, error: Option<&AppError>) 
         categories: choose(CATEGORIES, &|c| c == f.category),
         kinds: choose(&kinds, &|k| k == f.kind),
         promises: choose(PROMISES, &|p| f.promises.iter().any(|x| x == p)),
-        error: error.map(AppError::message),
-        f,
+        f: match error {
+            Some(e) => f.with_error(e),
+            None => f,
+        },
+        show_kind: true,
+        show_topup: true,
+        show_account: true,
     };
     let status = error.map_or(StatusCode::OK, AppError::status);
     if let Some(e) = error {

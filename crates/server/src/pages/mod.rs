@@ -15,6 +15,7 @@ mod chat;
 mod chat_console;
 mod chat_rows;
 mod docs;
+mod due;
 mod enforcement;
 mod flash;
 pub(crate) mod forms;
@@ -31,6 +32,9 @@ mod open_docs;
 mod orders;
 mod pay;
 mod platform;
+mod product_bulk;
+mod product_edit;
+pub(crate) mod product_form;
 mod promise;
 mod quiz;
 pub mod reviews;
@@ -73,6 +77,8 @@ pub fn router<S: Store>() -> Router<App<S>> {
         .merge(levels::router::<S>())
         .merge(market::router::<S>())
         .merge(merchant::router::<S>())
+        .merge(product_edit::router::<S>())
+        .merge(product_bulk::router::<S>())
         .merge(notices::router::<S>())
         .merge(channels::router::<S>())
         .merge(orders::router::<S>())

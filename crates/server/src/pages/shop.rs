@@ -103,6 +103,8 @@ struct ShopCard {
     /// Why buyers cannot see the listings, if they cannot.
     hidden: Option<&'static str>,
     downranked_until: Option<String>,
+    /// 待办: chats, cases, top-ups and low stock, soonest first.
+    due: super::due::Due,
 }
 
 #[derive(Template)]
@@ -185,6 +187,7 @@ async fn console_page<S: Store>(app: &App<S>, page: &Page, new_invite: Option<St
                     products,
                     hidden: standing.hidden_reason().map(youying_core::deposit::hidden_label),
                     downranked_until: standing.downranked_until.map(fmt_time),
+                    due: super::due::gather(tx, now, &s, manage)?,
                 });
             }
             Ok((cards, rules::in_force(tx)?.invite_ttl_secs()))

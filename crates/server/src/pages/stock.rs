@@ -2,11 +2,12 @@
 //! by file upload, all or nothing, and read the report line by line.
 
 use askama::Template;
+use axum::Form;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::extract::{Multipart, Path, State};
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing;
 use youying_core::Error;
 use youying_core::authz::ShopAction;
@@ -15,7 +16,9 @@ use youying_core::stock::ImportReport;
 use youying_core::values::ProductId;
 
 use super::layout::{Layout, Page, PageError, render};
+use super::session::CsrfForm;
 use crate::app::products::{ProductView, import_stock, priced_view};
+use crate::app::stock_export::{export_stock, file_name};
 use crate::error::AppError;
 use crate::i18n;
 use crate::state::App;
@@ -52,6 +55,8 @@ struct StockPage<'a> {
     shop_id: i64,
     stock: i64,
     skip_duplicates: bool,
+    /// The pasted text of a rejected import, shown again so it can be fixed.
+    text: String,
     report: Option<ReportView>,
     error: Option<String>,
 }
@@ -71,10 +76,31 @@ async fn product_for<S: Store>(app: &App<S>, page: &Page, id: i64) -> Result<Pro
         .map_err(|e| page.error(e.into()))
 }
 
+/// "第 2、5 行：…；第 3 行与第 1 行重复" — the lines to fix, named beside the textarea.
+fn lines_named(r: &ImportReport) -> String {
+    const SHOWN: usize = 10;
+    let list = |lines: &mut dyn Iterator<Item = String>| {
+        let all: Vec<String> = lines.collect();
+        let more = if all.len() > SHOWN { format!(" 等 {} 行", all.len()) } else { String::new() };
+        format!("第 {} 行{more}", all.into_iter().take(SHOWN).collect::<Vec<_>>().join("、"))
+    };
+    let mut parts = Vec::new();
+    if !r.bad_lines.is_empty() {
+        parts.push(format!("{}格式不对", list(&mut r.bad_lines.iter().map(|b| b.line.to_string()))));
+    }
+    if !r.duplicates_in_file.is_empty() {
+        parts.push(format!("{}与前面的行重复", list(&mut r.duplicates_in_file.iter().map(|d| d.line.to_string()))));
+    }
+    if !r.duplicates_existing.is_empty() {
+        parts.push(format!("{}与已有库存重复", list(&mut r.duplicates_existing.iter().map(ToString::to_string))));
+    }
+    parts.join("；")
+}
+
 fn stock_page(
     page: &Page,
     p: &ProductView,
-    skip_duplicates: bool,
+    (skip_duplicates, text): (bool, String),
     report: Option<&ImportReport>,
     error: Option<&AppError>,
 ) -> Response {
@@ -91,6 +117,7 @@ fn stock_page(
         shop_id: p.shop_id,
         stock: p.stock.unwrap_or(0),
         skip_duplicates,
+        text,
         report: report.map(report_view),
         error: error.map(AppError::message).or_else(|| {
             report.filter(|r| r.rejected).map(|r| {
@@ -101,16 +128,22 @@ fn stock_page(
                 } else {
                     "stock_rejected"
                 };
-                i18n::t(key).to_owned()
+                let named = lines_named(r);
+                if named.is_empty() { i18n::t(key).to_owned() } else { format!("{named}。{}", i18n::t(key)) }
             })
         }),
     };
-    render(status, &page.layout, &t)
+    let mut resp = render(status, &page.layout, &t);
+    if !t.text.is_empty() {
+        // The page repeats keys the merchant pasted: keep it out of every cache.
+        resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    resp
 }
 
 pub async fn show<S: Store>(State(app): State<App<S>>, page: Page, Path(id): Path<i64>) -> Result<Response, PageError> {
     let p = product_for(&app, &page, id).await?;
-    Ok(stock_page(&page, &p, false, None, None))
+    Ok(stock_page(&page, &p, (false, String::new()), None, None))
 }
 
 /// What the multipart form carried.
@@ -154,9 +187,10 @@ pub async fn import<S: Store>(
     page.check_csrf(&u.csrf)?;
     let user = page.require_viewer()?.user.clone();
     let p = product_for(&app, &page, id).await?;
-    // The keys are never echoed back (like the API's report, the page names
-    // lines, not keys); the checkbox is.
-    let form = u.skip_duplicates;
+    // A rejected paste comes back in the textarea so one bad line does not cost
+    // the whole paste; an uploaded file is not echoed (it is still on the
+    // merchant's disk, and may be 32 MiB).
+    let form = (u.skip_duplicates, u.text.clone());
     let text = match (u.text.trim().is_empty(), u.file.is_empty()) {
         (true, false) => match String::from_utf8(u.file) {
             Ok(t) => t,
@@ -175,17 +209,44 @@ pub async fn import<S: Store>(
     match import_stock(&app, user, ProductId(id), &text, u.skip_duplicates).await {
         Ok(report) => {
             let p = product_for(&app, &page, id).await?;
-            let form = report.rejected && form;
+            let form = if report.rejected { form } else { (false, String::new()) };
             Ok(stock_page(&page, &p, form, Some(&report), None))
         }
         Err(e) => Ok(stock_page(&page, &p, form, None, Some(&e))),
     }
 }
 
+/// 导出未售卡密: the unsold keys as a text file. A POST (with CSRF) because
+/// reading keys is an evidence event; its answer is the download itself, not a
+/// redirect — the browser saves it and stays on the stock page, so there is no
+/// result page to reload.
+pub async fn export<S: Store>(
+    State(app): State<App<S>>,
+    page: Page,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    page.check_csrf(&f.csrf)?;
+    let user = page.require_viewer()?.user.clone();
+    let text = export_stock(&app, user, ProductId(id)).await.map_err(|e| page.error(e))?;
+    let mut resp = text.into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{}\"", file_name(ProductId(id)))) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    Ok(resp)
+}
+
 /// The routes of this feature; `pages::router` merges them.
 pub(crate) fn router<S: Store>() -> Router<App<S>> {
-    Router::new().route(
-        "/merchant/products/{id}/stock",
-        routing::get(show::<S>).post(import::<S>).layer(DefaultBodyLimit::max(crate::app::products::STOCK_BODY_LIMIT)),
-    )
+    Router::new()
+        .route(
+            "/merchant/products/{id}/stock",
+            routing::get(show::<S>)
+                .post(import::<S>)
+                .layer(DefaultBodyLimit::max(crate::app::products::STOCK_BODY_LIMIT)),
+        )
+        .route("/merchant/products/{id}/stock/export", routing::post(export::<S>))
 }

@@ -73,7 +73,12 @@ pub fn item_of(p: &wire::Product) -> Option<SourceItem> {
         topup_fields: p
             .topup_fields
             .iter()
-            .map(|f| TopupField { name: f.name.clone(), label: f.label.clone(), pattern: f.pattern.clone() })
+            .map(|f| TopupField {
+                name: f.name.clone(),
+                label: f.label.clone(),
+                pattern: f.pattern.clone(),
+                required: true,
+            })
             .collect(),
     })
 }

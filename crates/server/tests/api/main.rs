@@ -35,6 +35,7 @@ mod levels;
 mod mail;
 mod market;
 mod market_pages;
+mod merchant_tools;
 mod open_api;
 mod outage;
 mod pages;

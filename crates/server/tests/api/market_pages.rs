@@ -169,7 +169,9 @@ http_test!(the_stock_page_reports_a_bad_line_and_imports_nothing, |app| {
     assert!(
         page.contains("未导入任何内容") && page.contains("第 2 行：分隔后超过两段") && page.contains("与第 1 行相同")
     );
-    assert!(!page.contains("GOOD-KEY-1"), "the page names lines, never keys");
+    let report = &page[page.find("id=\"import-report\"").unwrap()..page.find("id=\"stock-form\"").unwrap()];
+    assert!(!report.contains("GOOD-KEY-1"), "the report names lines, never keys");
+    assert!(page.contains(">GOOD-KEY-1\nBAD A B\nGOOD-KEY-1\n</textarea>"), "the paste is kept to be fixed");
     let (_, p) = app.get(&format!("/api/v1/products/{product}"), None).await;
     assert_eq!(p["stock"], 0, "all or nothing");
 
