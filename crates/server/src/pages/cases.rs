@@ -26,8 +26,8 @@ use crate::error::AppError;
 use crate::fmt::{fmt_duration, fmt_fen, fmt_time};
 
 mod one;
-pub(crate) use one::{act, show};
 use crate::state::App;
+pub(crate) use one::{act, show};
 
 /// A posted multipart form: text fields and files.
 #[derive(Default)]

@@ -167,9 +167,15 @@ http_test!(a_rejected_review_is_edited_along_the_reason_and_moderated_again_twic
     let (st, html) = web.get(&format!("/orders/{no}")).await;
     assert!(st == StatusCode::OK && html.contains("待审核") && html.contains("id=\"review-resubmitted\""), "{html}");
     let (_, queue) = Web::new(&app, &agent).get("/platform/reviews").await;
-    assert!(queue.contains("发货慢") && queue.contains("第 1 次重新提交") && queue.contains("请删除威胁的话"), "{queue}");
+    assert!(
+        queue.contains("发货慢") && queue.contains("第 1 次重新提交") && queue.contains("请删除威胁的话"),
+        "{queue}"
+    );
     let (_, v) = app.get(&api, Some(&buyer.token)).await;
-    assert_eq!((v["state"].as_str(), v["stars"].as_i64(), v["can_resubmit"].as_bool()), (Some("held"), Some(3), Some(false)));
+    assert_eq!(
+        (v["state"].as_str(), v["stars"].as_i64(), v["can_resubmit"].as_bool()),
+        (Some("held"), Some(3), Some(false))
+    );
     let (st, e) = app.put(&api, Some(&buyer.token), json!({ "stars": 2, "text": "再改" })).await;
     assert_eq!((st, e["reason"].as_str()), (StatusCode::CONFLICT, Some("already_reviewed")), "held: not editable");
 

@@ -120,16 +120,17 @@ async fn extra<S: Store>(app: &App<S>, page: &Page, id: i64) -> Result<Extra, Pa
         })
         .await
         .map_err(|e| page.error(e.into()))?;
-    let line = |n: usize, u: &youying_core::stock::ClaimedUnit, replaced: Option<String>| -> Result<UnitLine, AppError> {
-        let open = app.vault.open(u)?;
-        Ok(UnitLine {
-            n,
-            masked: mask_code(&open.code),
-            fingerprint: short_fingerprint(&u.fingerprint).to_owned(),
-            has_secret: open.secret.is_some(),
-            replaced,
-        })
-    };
+    let line =
+        |n: usize, u: &youying_core::stock::ClaimedUnit, replaced: Option<String>| -> Result<UnitLine, AppError> {
+            let open = app.vault.open(u)?;
+            Ok(UnitLine {
+                n,
+                masked: mask_code(&open.code),
+                fingerprint: short_fingerprint(&u.fingerprint).to_owned(),
+                has_secret: open.secret.is_some(),
+                replaced,
+            })
+        };
     let mut units = Vec::new();
     for (u, at) in &replaced {
         units.push(line(units.len() + 1, u, Some(fmt_time(*at))).map_err(|e| page.error(e))?);
