@@ -152,7 +152,8 @@ http_test!(an_account_case_speaks_of_the_account_and_only_it_may_return_the_acco
     let no = market::bought(&app, &buyer, product).await;
     let mut b = Web::new(&app, &buyer);
     let (_, form) = b.get(&format!("/orders/{no}/cases")).await;
-    let case_form = &form[form.find("id=\"case-form\"").unwrap()..];
+    let from = form.find("id=\"case-form\"").unwrap();
+    let case_form = &form[from..from + form[from..].find("</form>").unwrap()];
     assert!(!case_form.contains("卡密") && case_form.contains("账号无法登录"), "account words: {case_form}");
     let fields = [("type", "other"), ("description", "登录提示密码错误")];
     let (st, to, _) = b.multipart(&format!("/orders/{no}/cases"), &fields, &[]).await;
