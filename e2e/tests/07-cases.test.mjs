@@ -3,6 +3,10 @@
 // the merchant, in another browser, finds the case under 售后 and reissues; the
 // buyer's open case page shows it without a refresh; the buyer sees the new key
 // on the order page and accepts, which closes the case.
+// On a phone (390×844): an empty description comes back with 请填写问题描述 and
+// the chosen type kept; an arbitration without its amount comes back with the
+// order's true limit and the reason kept; 全额退款 first names the amount and
+// the buyer, then refunds.
 
 import assert from 'node:assert/strict';
 import { assertChecksBesideLabels, assertNoSideScroll, login, logout, navItems, resultsPath, submit, uid } from '../lib.mjs';
@@ -20,6 +24,49 @@ async function act(page, form, caseUrl) {
   ]);
   await page.waitForLoadState('domcontentloaded');
   assert.equal(page.url(), caseUrl, 'back on the case page');
+}
+
+/** laowang lists a ¥10.00 card key with `keys`; returns the product id. */
+async function listing(page, base, pw, tag, keys) {
+  await login(page, base, 'laowang', pw.laowang);
+  await page.goto(base + '/merchant');
+  await Promise.all([
+    page.waitForURL(/\/merchant\/shops\/\d+\/products\/new$/),
+    page.locator('a[data-link=new-product]').first().click(),
+  ]);
+  await page.selectOption('#product-form select[name=category]', 'game_card');
+  await page.selectOption('#product-form select[name=kind]', 'card_key');
+  await page.fill('#product-form input[name=title]', `售后手机测试 ${tag}`);
+  await page.fill('#product-form input[name=price]', '10.00');
+  assert.equal((await submit(page, '#product-form')).status(), 303);
+  await page.waitForURL(/\/merchant\/products\/\d+\/stock$/);
+  const productId = page.url().match(/\/products\/(\d+)\/stock$/)[1];
+  await page.fill('#stock-form textarea[name=text]', keys.join('\n') + '\n');
+  assert.equal((await submit(page, '#stock-form')).status(), 200);
+  await page.goto(base + '/');
+  await logout(page, base);
+  return productId;
+}
+
+/** A signed-in page on a 390×844 phone. */
+async function phone(browser, base, user, password) {
+  const p = await (await browser.newContext({ viewport: { width: 390, height: 844 } })).newPage();
+  await login(p, base, user, password);
+  return p;
+}
+
+/** The buyer buys one unit and opens a key_invalid case; returns the case URL. */
+async function caseOn(p, base, productId) {
+  await p.goto(base + `/products/${productId}`);
+  assert.equal((await submit(p, '#buy-form')).status(), 303);
+  await p.waitForURL(/\/orders\/\d+$/);
+  const no = p.url().match(/\/orders\/(\d+)$/)[1];
+  await p.goto(base + `/orders/${no}/cases`);
+  await p.check('#case-form input[name=type][value=key_invalid]');
+  await p.fill('#case-form textarea[name=description]', '提示卡密已被使用');
+  assert.equal((await submit(p, '#case-form')).status(), 303);
+  await p.waitForURL(/\/cases\/\d+$/);
+  return p.url();
 }
 
 export const tests = [
@@ -120,6 +167,74 @@ export const tests = [
       assert.match(await page.textContent('#timeline'), /买家确认补发/);
       assert.equal(await page.locator('#merchant-countdown').count(), 0, 'no clock on a closed case');
       await page.screenshot({ path: resultsPath('case-closed.png'), fullPage: true });
+    },
+  },
+  {
+    name: '手机上：空描述与缺金额的仲裁被退回并保留已填内容、说明真实上限；全额退款先确认金额和买家',
+    fn: async ({ page, base, server, browser }) => {
+      const pw = server.demo;
+      const tag = uid(3);
+      const productId = await listing(page, base, pw, tag, [`PA-${tag}`, `PB-${tag}`, `PC-${tag}`]);
+
+      // --- the buyer, on a phone: an empty description is refused with the right words ---
+      const buyer = await phone(browser, base, 'xiaoming', pw.xiaoming);
+      await buyer.goto(base + '/wallet');
+      await submit(buyer, '#faucet-form');
+      await buyer.goto(base + `/products/${productId}`);
+      assert.equal((await submit(buyer, '#buy-form')).status(), 303);
+      await buyer.waitForURL(/\/orders\/\d+$/);
+      const no = buyer.url().match(/\/orders\/(\d+)$/)[1];
+      await buyer.goto(base + `/orders/${no}/cases`);
+      await buyer.check('#case-form input[name=type][value=other]');
+      await buyer.fill('#case-form textarea[name=description]', '   ');
+      assert.equal((await submit(buyer, '#case-form')).status(), 422);
+      assert.match(await buyer.textContent('#case-error'), /请填写问题描述/);
+      assert.ok(await buyer.isChecked('#case-form input[name=type][value=other]'), 'the chosen type is kept');
+      await assertNoSideScroll(buyer, 390);
+      await buyer.check('#case-form input[name=type][value=key_invalid]');
+      await buyer.fill('#case-form textarea[name=description]', '提示卡密已被使用');
+      assert.equal((await submit(buyer, '#case-form')).status(), 303);
+      await buyer.waitForURL(/\/cases\/\d+$/);
+      const arbitrated = buyer.url();
+      const refunded = await caseOn(buyer, base, productId);
+
+      // --- the merchant contests one; on the other, 全额退款 asks first ---
+      const shop = await phone(browser, base, 'laowang', pw.laowang);
+      await shop.goto(arbitrated);
+      assert.match(await shop.textContent('#units'), new RegExp(`PA\\*+${tag.slice(-2)}`), 'the disputed key, masked');
+      assert.ok(!(await shop.content()).includes(`PA-${tag}`), 'never in the clear');
+      await shop.fill('#contest-form textarea[name=reason]', '卡密出库前已验证有效');
+      await act(shop, '#contest-form', arbitrated);
+      await shop.goto(refunded);
+      assert.ok(!(await shop.isVisible('#refund-confirm-button')), 'one tap does not refund');
+      await shop.click('#refund-confirm summary');
+      assert.match(await shop.textContent('#refund-question'), /确认退款 ¥10\.00 给 买家 xiaoming/);
+      await assertNoSideScroll(shop, 390);
+      await act(shop, '#refund-form', refunded);
+      assert.equal((await shop.textContent('#case-state')).trim(), '已全额退款');
+      await shop.context().close();
+
+      // --- the platform agent forgets the amount: the form comes back with the true limit ---
+      const kefu = await phone(browser, base, 'kefu', pw.kefu);
+      await kefu.goto(arbitrated);
+      await assertChecksBesideLabels(kefu);
+      assert.equal(await kefu.locator('#decide-form input[name=account_returned]').count(), 0, 'a card key is no account');
+      await kefu.check('#decide-form input[name=decision][value=partial_refund]');
+      await kefu.fill('#decide-form textarea[name=reason]', '双方各退一步');
+      assert.equal((await submit(kefu, '#decide-form')).status(), 422);
+      assert.match(await kefu.textContent('#decide-amount-error'), /请填写部分退款金额（本单最多可退 ¥10\.00）/);
+      assert.equal(await kefu.inputValue('#decide-form textarea[name=reason]'), '双方各退一步');
+      assert.ok(await kefu.isChecked('#decide-form input[name=decision][value=partial_refund]'));
+      assert.ok(!(await kefu.content()).includes('10,000,000'));
+      await assertNoSideScroll(kefu, 390);
+      await kefu.fill('#decide-form input[name=amount]', '12.00');
+      assert.equal((await submit(kefu, '#decide-form')).status(), 422);
+      assert.match(await kefu.textContent('#decide-amount-error'), /不能超过本单可退金额 ¥10\.00/);
+      await kefu.fill('#decide-form input[name=amount]', '3.00');
+      assert.equal((await submit(kefu, '#decide-form')).status(), 303);
+      assert.equal((await kefu.textContent('#case-state')).trim(), '已部分退款');
+      await kefu.context().close();
+      await buyer.context().close();
     },
   },
 ];

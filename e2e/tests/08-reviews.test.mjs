@@ -5,11 +5,12 @@
 // and the merchant responds once. A visitor with no account opens the shop page
 // and sees the review (as 匿名买家, never the buyer's name) and the case. The
 // buyer exports the case's evidence (导出证据) and `youying evidence verify`
-// checks the downloaded file offline.
+// checks the downloaded file offline. On a phone, a review the platform
+// rejects with a reason is edited along it and goes back to moderation.
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { assertChecksBesideLabels, BIN, login, logout, resultsPath, submit, uid } from '../lib.mjs';
+import { assertChecksBesideLabels, assertNoSideScroll, BIN, login, logout, resultsPath, submit, uid } from '../lib.mjs';
 
 export const server = { demo: true };
 
@@ -155,6 +156,51 @@ export const tests = [
       assert.ok(!html.includes('xiaoming') && !html.includes('我是小明'), 'the buyer stays anonymous');
       await visitor.screenshot({ path: resultsPath('shop-trust.png'), fullPage: true });
       await visitor.context().close();
+    },
+  },
+  {
+    name: '手机上：评价被驳回后买家看到理由，修改后重新提交审核，平台发布',
+    fn: async ({ page, base, server, browser }) => {
+      const pw = server.demo;
+      const tag = uid(3);
+      const productId = await listing(page, base, pw, tag, [`RS-${tag}`]);
+      const buyer = await (await browser.newContext({ viewport: { width: 390, height: 844 } })).newPage();
+      await login(buyer, base, 'xiaoming', pw.xiaoming);
+      await buyer.goto(base + '/wallet');
+      await submit(buyer, '#faucet-form');
+      const no = await buy(buyer, base, productId);
+      assert.equal((await submit(buyer, '#confirm-form')).status(), 303);
+      await buyer.fill('#review-form textarea[name=text]', `你等着瞧 ${tag}`);
+      assert.equal((await submit(buyer, '#review-form')).status(), 303);
+      assert.equal((await buyer.textContent('#review-state')).trim(), '待审核');
+
+      const kefu = await as(browser, base, 'kefu', pw.kefu);
+      await kefu.goto(base + '/platform/reviews');
+      const held = kefu.locator('section.held-review', { hasText: tag });
+      const id = await held.getAttribute('data-review-id');
+      await kefu.fill(`#review-${id} form.reject-form input[name=note]`, '请删除威胁性的话');
+      assert.equal((await submit(kefu, `#review-${id} form.reject-form`)).status(), 303);
+
+      // --- the buyer sees why, edits along it, and sends it back ---
+      await buyer.goto(base + `/orders/${no}`);
+      assert.match(await buyer.textContent('#review-note'), /未通过审核，理由：请删除威胁性的话/);
+      await assertNoSideScroll(buyer, 390);
+      await assertChecksBesideLabels(buyer);
+      await buyer.check('#review-edit-form input[name=stars][value="3"]');
+      await buyer.fill('#review-edit-form textarea[name=text]', `发货有点慢 ${tag}`);
+      assert.equal((await submit(buyer, '#review-edit-form')).status(), 303);
+      assert.equal((await buyer.textContent('#review-state')).trim(), '待审核');
+      assert.match(await buyer.textContent('#review-resubmitted'), /已按理由修改/);
+
+      await kefu.goto(base + '/platform/reviews');
+      const again = kefu.locator(`#review-${id}`);
+      assert.match(await again.textContent(), /第 1 次重新提交[\s\S]*请删除威胁性的话/);
+      assert.equal((await submit(kefu, `#review-${id} form.publish-form`)).status(), 303);
+      await kefu.context().close();
+      await buyer.goto(base + `/orders/${no}`);
+      assert.equal((await buyer.textContent('#review-state')).trim(), '已发布');
+      assert.match(await buyer.textContent('#review'), /发货有点慢/);
+      await buyer.context().close();
     },
   },
 ];

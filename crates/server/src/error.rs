@@ -102,8 +102,11 @@ impl AppError {
     /// The Chinese message shown to people, most specific first.
     pub fn message(&self) -> String {
         match self {
-            AppError::Core(Error::Invalid { field, .. }) => {
-                let specific = t(&format!("invalid_input.{field}"));
+            AppError::Core(Error::Invalid { field, reason }) => {
+                // Field and reason first (an empty description is not a too
+                // long one), then the field, then the generic words.
+                let exact = t(&format!("invalid_input.{field}.{reason}"));
+                let specific = if exact.starts_with('（') { t(&format!("invalid_input.{field}")) } else { exact };
                 if specific.starts_with('（') { t("invalid_input").to_owned() } else { specific.to_owned() }
             }
             AppError::Core(Error::Throttled { retry_after_secs }) => {

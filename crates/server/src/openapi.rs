@@ -48,7 +48,7 @@ use crate::api::withdrawals;
         push::notifications, push::mark_read, push::get_channels, push::put_channels, push::test, push::set_low_stock,
         cases::open, cases::of_order, cases::list, cases::get, cases::act, cases::evidence, cases::arbitration,
         publication::list, publication::get, publication::respond,
-        reviews::create, reviews::of_order, reviews::reply, reviews::queue, reviews::moderate, reviews::of_shop,
+        reviews::create, reviews::edit, reviews::of_order, reviews::reply, reviews::queue, reviews::moderate, reviews::of_shop,
         wallet::mine, wallet::of_shop, wallet::credit, wallet::faucet, wallet::breaches, wallet::audit,
         withdrawals::request_for_shop, withdrawals::of_shop, withdrawals::request_own, withdrawals::mine, withdrawals::for_staff, withdrawals::detail, withdrawals::decide,
         sourcing::connect, sourcing::list, sourcing::get, sourcing::remove, sourcing::catalogue, sourcing::map, sourcing::mappings, sourcing::mapping, sourcing::remap, sourcing::unmap, sourcing::callback,

@@ -275,4 +275,17 @@ impl<C: Conn> CaseRead for SqlTx<'_, C> {
             })
             .collect()
     }
+
+    fn case_replaced_units(&mut self, case: CaseId) -> Result<Vec<(ClaimedUnit, Timestamp)>> {
+        let rows = self.query(
+            "SELECT fingerprint, code_enc, secret_enc, replaced_at FROM case_replaced_units WHERE case_id = $1 ORDER BY id",
+            params![case.0],
+        )?;
+        rows.iter()
+            .map(|r| {
+                let unit = ClaimedUnit { fingerprint: r.text(0)?, code_enc: r.text(1)?, secret_enc: r.opt_text(2)? };
+                Ok((unit, r.time(3)?))
+            })
+            .collect()
+    }
 }

@@ -36,6 +36,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     Migration { version: 22, sql: include_str!("../migrations/sqlite/0022_suppliers.sql") },
     Migration { version: 23, sql: include_str!("../migrations/sqlite/0023_push.sql") },
     Migration { version: 24, sql: include_str!("../migrations/sqlite/0024_outages.sql") },
+    Migration { version: 27, sql: include_str!("../migrations/sqlite/0027_review_resubmit.sql") },
     Migration { version: 28, sql: include_str!("../migrations/sqlite/0028_product_sales.sql") },
     Migration { version: 30, sql: include_str!("../migrations/sqlite/0030_verifications.sql") },
 ];
@@ -64,6 +65,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     Migration { version: 22, sql: include_str!("../migrations/postgres/0022_suppliers.sql") },
     Migration { version: 23, sql: include_str!("../migrations/postgres/0023_push.sql") },
     Migration { version: 24, sql: include_str!("../migrations/postgres/0024_outages.sql") },
+    Migration { version: 27, sql: include_str!("../migrations/postgres/0027_review_resubmit.sql") },
     Migration { version: 28, sql: include_str!("../migrations/postgres/0028_product_sales.sql") },
     Migration { version: 30, sql: include_str!("../migrations/postgres/0030_verifications.sql") },
 ];

@@ -10,7 +10,7 @@ use crate::sql::{Conn, Row, lim, params};
 use crate::sqltx::SqlTx;
 
 const COLS: &str = "id, order_id, shop_id, buyer_id, stars, body, state, hold_reason, moderated_by, moderation_note, \
-     moderated_at, reply, replied_by, replied_at, created_at";
+     moderated_at, reply, replied_by, replied_at, created_at, resubmissions";
 
 fn review(r: &Row) -> Result<Review> {
     let bad = |what: &str| Error::from(StorageError(format!("bad review {what}")));
@@ -30,6 +30,7 @@ fn review(r: &Row) -> Result<Review> {
         replied_by: r.opt_int(12)?.map(UserId),
         replied_at: r.opt_time(13)?,
         created_at: r.time(14)?,
+        resubmissions: r.int(15)?,
     })
 }
 
@@ -58,7 +59,8 @@ impl<C: Conn> ReviewTx for SqlTx<'_, C> {
 
     fn update_review(&mut self, r: &Review) -> Result<()> {
         let sql = "UPDATE reviews SET state = $2, moderated_by = $3, moderation_note = $4, moderated_at = $5, reply = $6, \
-                   replied_by = $7, replied_at = $8 WHERE id = $1";
+                   replied_by = $7, replied_at = $8, stars = $9, body = $10, hold_reason = $11, resubmissions = $12 \
+                   WHERE id = $1";
         let p = params![
             r.id.0,
             r.state.as_str(),
@@ -67,7 +69,11 @@ impl<C: Conn> ReviewTx for SqlTx<'_, C> {
             r.moderated_at,
             r.reply.clone(),
             r.replied_by.map(|u| u.0),
-            r.replied_at
+            r.replied_at,
+            r.stars,
+            &r.body,
+            r.hold_reason.map(HoldReason::as_str),
+            r.resubmissions
         ];
         self.exec(sql, p)?;
         Ok(())

@@ -47,10 +47,18 @@ pub enum Decision {
     Reject,
 }
 
-fn text(s: &str, field: &'static str) -> Result<String> {
+/// The longest text a case takes (description, reason, proof), in characters.
+pub const MAX_TEXT: usize = 2_000;
+
+/// A required text, trimmed. Empty and too long are told apart (`required`,
+/// `too_long`) so the form can say which: 请填写… is not 不能超过….
+pub(crate) fn text(s: &str, field: &'static str) -> Result<String> {
     let t = s.trim();
-    if t.is_empty() || t.chars().count() > 2_000 {
-        return Err(Error::Invalid { field, reason: "length_1_2000" });
+    if t.is_empty() {
+        return Err(Error::Invalid { field, reason: "required" });
+    }
+    if t.chars().count() > MAX_TEXT {
+        return Err(Error::Invalid { field, reason: "too_long" });
     }
     Ok(t.to_owned())
 }
@@ -61,6 +69,13 @@ fn must(side: Side, want: Side) -> Result<()> {
 
 fn in_state(case: &Case, want: CaseState, code: Conflict) -> Result<()> {
     if case.state == want { Ok(()) } else { Err(Error::Conflict(code)) }
+}
+
+/// What a refund of this case can pay at most: the price less what earlier
+/// cases of the order refunded. Forms show it as the true limit of an amount.
+pub fn refundable(tx: &mut dyn crate::ports::ReadTx, case: &Case) -> Result<Fen> {
+    let order = tx.order(case.order_id)?.ok_or(Error::NotFound)?;
+    remaining(tx, &order, case)
 }
 
 /// A partial amount: positive, and not above what a full refund would pay.
@@ -339,6 +354,10 @@ fn decide(tx: &mut dyn Tx, now: Timestamp, agent: &User, case: &mut Case, d: Dec
     let (state, outcome, money, extra) = match d {
         Decision::Refund => (CaseState::ResolvedRefunded, "platform_refunded", Money::Full, json!({})),
         Decision::Partial { amount_fen, account_returned } => {
+            // Only an account can go back to its merchant; a key once shown cannot.
+            if account_returned && tx.order(case.order_id)?.is_some_and(|o| o.kind != ProductKind::Account) {
+                return Err(Error::Invalid { field: "account_returned", reason: "not_an_account" });
+            }
             let a = partial_amount(tx, case, amount_fen)?;
             (
                 CaseState::ResolvedPartial,

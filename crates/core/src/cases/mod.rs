@@ -22,8 +22,9 @@ mod open;
 pub mod port;
 pub mod publication;
 pub mod refund;
+pub mod units;
 
-pub use act::{Action, Decision, act};
+pub use act::{Action, Decision, MAX_TEXT, act, refundable};
 pub(crate) use act::{FromSource, from_source};
 pub use clock::{merchant_deadline, merchant_warning, resolve_deadline};
 pub use evidence::{Attachment, sniff_image};

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::catalogue::ProductKind;
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::values::{CaseId, DeadlineId, OrderId, ShopId, UserId};
@@ -45,6 +46,37 @@ impl CaseType {
             CaseType::Other => "其他问题",
         }
     }
+
+    /// Whether a buyer may open this type on an order of `kind`: a card key
+    /// cannot be 账号与描述不符, an account has no 卡密 to be 已被使用.
+    pub fn fits(self, kind: ProductKind) -> bool {
+        match self {
+            CaseType::KeyInvalid => kind == ProductKind::CardKey,
+            CaseType::TopupMissing => kind == ProductKind::DirectTopup,
+            CaseType::AccountMismatch => kind == ProductKind::Account,
+            CaseType::Other => true,
+        }
+    }
+
+    /// The types the case form offers for an order of `kind`, the fitting one first.
+    pub fn offered_for(kind: ProductKind) -> Vec<CaseType> {
+        Self::ALL.into_iter().filter(|t| t.fits(kind)).collect()
+    }
+
+    /// The type's words on the form for an order of `kind`: `其他问题` on an
+    /// account order names the account troubles that have no declared
+    /// attribute to tick (cannot log in, taken back by its former owner).
+    pub fn label_for(self, kind: ProductKind) -> &'static str {
+        match (self, kind) {
+            (CaseType::Other, ProductKind::Account) => "账号无法登录、被找回或其他问题",
+            (CaseType::Other, ProductKind::CardKey) => "卡密以外的其他问题",
+            (CaseType::Other, ProductKind::DirectTopup) => "充错账号或其他问题",
+            (t, _) => t.label(),
+        }
+    }
+
+    pub const ALL: [CaseType; 4] =
+        [CaseType::KeyInvalid, CaseType::TopupMissing, CaseType::AccountMismatch, CaseType::Other];
 
     /// Types the platform refunds at once when the merchant stays silent with evidence on file.
     pub fn auto_refundable(self) -> bool {
@@ -198,5 +230,25 @@ impl Side {
             Side::Merchant => "merchant",
             Side::Platform => "platform",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_kind_of_goods_is_offered_only_the_case_types_that_fit_it() {
+        assert_eq!(CaseType::offered_for(ProductKind::CardKey), [CaseType::KeyInvalid, CaseType::Other]);
+        assert_eq!(CaseType::offered_for(ProductKind::DirectTopup), [CaseType::TopupMissing, CaseType::Other]);
+        assert_eq!(CaseType::offered_for(ProductKind::Account), [CaseType::AccountMismatch, CaseType::Other]);
+        assert!(!CaseType::KeyInvalid.fits(ProductKind::Account), "an account has no key to be used up");
+        assert!(!CaseType::AccountMismatch.fits(ProductKind::CardKey));
+        for kind in [ProductKind::CardKey, ProductKind::DirectTopup, ProductKind::Account] {
+            let words: Vec<_> = CaseType::offered_for(kind).iter().map(|t| t.label_for(kind)).collect();
+            let about_keys = words.iter().any(|w| w.contains("卡密"));
+            assert_eq!(about_keys, kind == ProductKind::CardKey, "{kind:?}: {words:?}");
+        }
+        assert!(CaseType::Other.label_for(ProductKind::Account).contains("账号无法登录"));
     }
 }

@@ -7,7 +7,6 @@ use super::evidence::{self, Attachment};
 use super::{Case, CaseState, CaseType, record};
 use crate::accounts::port::User;
 use crate::cases::port::NewCase;
-use crate::catalogue::ProductKind;
 use crate::clock::Timestamp;
 use crate::deadline::model::{Due, NewDeadline};
 use crate::error::{Conflict, Error, Result};
@@ -28,20 +27,9 @@ pub struct OpenCase {
     pub screenshots: Vec<Attachment>,
 }
 
-pub const MAX_DESCRIPTION: usize = 2_000;
-
 fn check_request(order: &Order, req: &OpenCase) -> Result<()> {
-    let len = req.description.trim().chars().count();
-    if len == 0 || len > MAX_DESCRIPTION {
-        return Err(Error::Invalid { field: "description", reason: "length_1_2000" });
-    }
-    let fits = match req.kind {
-        CaseType::KeyInvalid => order.kind == ProductKind::CardKey,
-        CaseType::TopupMissing => order.kind == ProductKind::DirectTopup,
-        CaseType::AccountMismatch => order.kind == ProductKind::Account,
-        CaseType::Other => true,
-    };
-    if !fits {
+    super::act::text(&req.description, "description")?;
+    if !req.kind.fits(order.kind) {
         return Err(Error::Invalid { field: "type", reason: "not_for_this_product" });
     }
     if req.kind == CaseType::AccountMismatch {

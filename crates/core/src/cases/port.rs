@@ -76,4 +76,6 @@ pub trait CaseRead {
     fn published_cases(&mut self, shop: Option<ShopId>, offset: usize, limit: usize) -> Result<Vec<Case>>;
     /// Chain events about `subject`, oldest first.
     fn events_about(&mut self, subject: &str, limit: usize) -> Result<Vec<ChainedEvent>>;
+    /// The units this case took off its order (a reissue), with when, oldest first.
+    fn case_replaced_units(&mut self, case: CaseId) -> Result<Vec<(ClaimedUnit, Timestamp)>>;
 }

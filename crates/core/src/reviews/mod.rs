@@ -96,7 +96,53 @@ pub fn write(tx: &mut dyn Tx, now: Timestamp, buyer: &User, no: &str, stars: i64
         replied_by: None,
         replied_at: None,
         created_at: now,
+        resubmissions: 0,
     })
+}
+
+/// How often a rejected review may be edited and sent back. Twice: the
+/// moderator's reason says what to change, one try may miss a detail, and a
+/// third rejection means the buyer is not going to follow it — each round
+/// costs a moderator's time and delays the shop's grade.
+pub const MAX_RESUBMISSIONS: i64 = 2;
+
+/// Whether the buyer may still edit `r` and send it back to moderation.
+pub fn can_resubmit(r: &Review) -> bool {
+    r.state == ReviewState::Rejected && r.resubmissions < MAX_RESUBMISSIONS
+}
+
+/// The buyer edits a rejected review (stars and text) following the
+/// moderator's reason; it goes back to moderation, whatever it says now: the
+/// moderator judges whether the reason was met. The old text stays on the
+/// evidence chain (`review.written`); the reason stays on the review until
+/// the moderator decides again.
+pub fn resubmit(tx: &mut dyn Tx, now: Timestamp, buyer: &User, no: &str, stars: i64, body: &str) -> Result<Review> {
+    let order = tx.order_by_no(no)?.filter(|o| o.buyer_id == buyer.id).ok_or(Error::NotFound)?;
+    let id = tx.review_of_order(order.id)?.ok_or(Error::NotFound)?.id;
+    let mut r = tx.review(id)?.ok_or(Error::NotFound)?; // locked: one resubmission at a time
+    if r.state != ReviewState::Rejected {
+        return Err(Error::Conflict(Conflict::AlreadyReviewed));
+    }
+    if r.resubmissions >= MAX_RESUBMISSIONS {
+        return Err(Error::Invalid { field: "review_resubmit", reason: "limit" });
+    }
+    if !(1..=5).contains(&stars) {
+        return Err(Error::Invalid { field: "stars", reason: "range_1_5" });
+    }
+    r.body = text(body, 0, "review_body", "length_0_500")?;
+    r.stars = stars;
+    r.state = ReviewState::Held;
+    r.hold_reason = classify(&r.body).or(Some(HoldReason::Resubmitted));
+    r.resubmissions += 1;
+    tx.update_review(&r)?;
+    tx.append(NewEvent::new(
+        now,
+        Some(buyer.id),
+        "review.resubmitted",
+        r.subject(),
+        json!({ "stars": stars, "body": r.body, "round": r.resubmissions }),
+    ))?;
+    Ok(r)
 }
 
 /// A platform agent publishes or rejects a held review; a rejection needs a reason.

@@ -55,6 +55,8 @@ pub struct Review {
     pub replied_by: Option<UserId>,
     pub replied_at: Option<Timestamp>,
     pub created_at: Timestamp,
+    /// How often the buyer edited it after a rejection (at most [`MAX_RESUBMISSIONS`](super::MAX_RESUBMISSIONS)).
+    pub resubmissions: i64,
 }
 
 impl Review {

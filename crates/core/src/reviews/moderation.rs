@@ -16,6 +16,8 @@ pub enum HoldReason {
     Threat,
     Insult,
     Contact,
+    /// Edited by its buyer after a rejection: the moderator looks again.
+    Resubmitted,
 }
 
 impl HoldReason {
@@ -24,11 +26,14 @@ impl HoldReason {
             HoldReason::Threat => "threat",
             HoldReason::Insult => "insult",
             HoldReason::Contact => "contact",
+            HoldReason::Resubmitted => "resubmitted",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [HoldReason::Threat, HoldReason::Insult, HoldReason::Contact].into_iter().find(|h| h.as_str() == s)
+        [HoldReason::Threat, HoldReason::Insult, HoldReason::Contact, HoldReason::Resubmitted]
+            .into_iter()
+            .find(|h| h.as_str() == s)
     }
 
     pub fn label(self) -> &'static str {
@@ -36,6 +41,7 @@ impl HoldReason {
             HoldReason::Threat => "疑似威胁",
             HoldReason::Insult => "疑似辱骂",
             HoldReason::Contact => "含联系方式",
+            HoldReason::Resubmitted => "驳回后修改重交",
         }
     }
 }

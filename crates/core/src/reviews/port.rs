@@ -23,7 +23,7 @@ pub struct NewReview {
 pub trait ReviewTx: ReviewRead {
     /// `Conflict(Conflict::AlreadyReviewed)` when the order already has one.
     fn insert_review(&mut self, r: &NewReview) -> Result<ReviewId>;
-    /// Writes the moderation and reply fields.
+    /// Writes the moderation and reply fields, and a resubmission's stars, text and count.
     fn update_review(&mut self, r: &Review) -> Result<()>;
 }
 

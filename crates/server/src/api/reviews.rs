@@ -14,7 +14,7 @@ use youying_core::ports::Store;
 use youying_core::reviews::{self, Review, ReviewState};
 use youying_core::values::ShopId;
 
-use crate::app::reviews::{ANONYMOUS, PER_PAGE, moderate_as, reply_as, write};
+use crate::app::reviews::{ANONYMOUS, PER_PAGE, moderate_as, reply_as, resubmit, write};
 use crate::auth::ApiUser;
 use crate::error::{ApiJson, ApiResult};
 use crate::state::App;
@@ -59,6 +59,10 @@ pub struct ReviewView {
     pub reply: Option<String>,
     pub replied_at: Option<i64>,
     pub created_at: i64,
+    /// How often the buyer edited it after a rejection.
+    pub resubmissions: i64,
+    /// Rejected, and still editable: `PUT /api/v1/orders/{no}/review` sends it back to moderation.
+    pub can_resubmit: bool,
 }
 
 pub fn view(r: &Review) -> ReviewView {
@@ -74,6 +78,8 @@ pub fn view(r: &Review) -> ReviewView {
         reply: r.reply.clone(),
         replied_at: r.replied_at.map(|t| t.millis()),
         created_at: r.created_at.millis(),
+        resubmissions: r.resubmissions,
+        can_resubmit: reviews::can_resubmit(r),
     }
 }
 
@@ -134,6 +140,20 @@ pub async fn create<S: Store>(
 ) -> ApiResult<(StatusCode, Json<ReviewView>)> {
     let review = write(&app, v.user, no, r.stars, r.text).await?;
     Ok((StatusCode::CREATED, Json(view(&review))))
+}
+
+#[utoipa::path(put, path = "/api/v1/orders/{no}/review", tag = "reviews", params(("no" = String, Path)), request_body = NewReview,
+    responses((status = 200, body = ReviewView, description = "edited after a rejection: `held` again, for the moderator"),
+        (status = 404, description = "no review yet, or not your order"),
+        (status = 409, description = "`already_reviewed`: only a rejected review can be edited"),
+        (status = 422, description = "stars not 1–5, text over 500 characters, or `review_resubmit` (edited twice already)")))]
+pub async fn edit<S: Store>(
+    State(app): State<App<S>>,
+    ApiUser(v): ApiUser,
+    Path(no): Path<String>,
+    ApiJson(r): ApiJson<NewReview>,
+) -> ApiResult<Json<ReviewView>> {
+    Ok(Json(view(&resubmit(&app, v.user, no, r.stars, r.text).await?)))
 }
 
 #[utoipa::path(get, path = "/api/v1/orders/{no}/review", tag = "reviews", params(("no" = String, Path)),
@@ -207,7 +227,7 @@ pub async fn of_shop<S: Store>(
 /// The routes of this feature; `api::router` merges them.
 pub(crate) fn router<S: Store>() -> Router<App<S>> {
     Router::new()
-        .route("/api/v1/orders/{no}/review", routing::get(of_order::<S>).post(create::<S>))
+        .route("/api/v1/orders/{no}/review", routing::get(of_order::<S>).post(create::<S>).put(edit::<S>))
         .route("/api/v1/reviews/{id}/reply", routing::post(reply::<S>))
         .route("/api/v1/platform/reviews", routing::get(queue::<S>))
         .route("/api/v1/platform/reviews/{id}/moderate", routing::post(moderate::<S>))

@@ -44,3 +44,10 @@ pub async fn moderate_as<S: Store>(
     let now = app.now();
     Ok(app.store.write(move |tx| reviews::moderate(tx, now, &agent, ReviewId(id), verdict, &note)).await?)
 }
+
+/// Editing a rejected review and sending it back to moderation, shared by the
+/// API and the order page.
+pub async fn resubmit<S: Store>(app: &App<S>, buyer: User, no: String, stars: i64, text: String) -> ApiResult<Review> {
+    let now = app.now();
+    Ok(app.store.write(move |tx| reviews::resubmit(tx, now, &buyer, &no, stars, &text)).await?)
+}

@@ -12,21 +12,22 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing;
 use youying_core::Error;
-use youying_core::cases::publication::{self, PublicCase};
-use youying_core::cases::{Action, Attachment, Case, CaseState, CaseType, Decision, OpenCase, Side};
+use youying_core::cases::publication;
+use youying_core::cases::{Attachment, Case, CaseState, CaseType, OpenCase};
 use youying_core::catalogue::ProductKind;
-use youying_core::orders;
 use youying_core::ports::Store;
 use youying_core::rules::{self, Rule};
 use youying_core::snapshot::Snapshot;
-use youying_core::values::{CaseId, Role};
+use youying_core::values::Role;
 
-use super::forms::parse_yuan_opt;
 use super::layout::{Layout, Page, PageError, render, see_other};
 use crate::app::cases::{self as case_ops, TimelineEntry};
 use crate::error::AppError;
 use crate::fmt::{fmt_duration, fmt_fen, fmt_time};
+
+mod one;
 use crate::state::App;
+pub(crate) use one::{act, show};
 
 /// A posted multipart form: text fields and files.
 #[derive(Default)]
@@ -68,6 +69,16 @@ async fn read_form(mut m: Multipart) -> Result<Posted, AppError> {
 
 // ---- opening -----------------------------------------------------------------
 
+/// A refused case form: the field it concerns (`""`: the whole form), the
+/// words, the status, and everything typed (files cannot be kept: the browser
+/// asks for them again).
+struct NewRefused {
+    field: &'static str,
+    message: String,
+    status: StatusCode,
+    typed: Vec<(String, String)>,
+}
+
 #[derive(Template)]
 #[template(path = "case_new.html")]
 struct NewPage<'a> {
@@ -75,18 +86,25 @@ struct NewPage<'a> {
     no: String,
     title: String,
     types: Vec<(&'static str, &'static str)>,
+    /// The description's example, in the words of what was bought.
+    hint: &'static str,
     attrs: Vec<(String, String)>,
     protect_until: String,
     /// The after-sales deadlines in force, in words: (merchant, resolved).
     case_windows: (String, String),
     error: Option<String>,
+    error_field: &'static str,
+    /// The type chosen, the attributes ticked and the description typed.
+    chosen: String,
+    ticked: Vec<String>,
+    description: String,
 }
 
 async fn new_page<S: Store>(
     app: &App<S>,
     page: &Page,
     no: String,
-    error: Option<String>,
+    refused: Option<NewRefused>,
 ) -> Result<Response, PageError> {
     let user = page.require_viewer()?.user.clone();
     let (o, r) = app
@@ -98,22 +116,32 @@ async fn new_page<S: Store>(
         .await
         .map_err(|e| page.error(e.into()))?;
     let snap = Snapshot::parse(&o.snapshot);
-    let fitting = match o.kind {
-        ProductKind::CardKey => CaseType::KeyInvalid,
-        ProductKind::DirectTopup => CaseType::TopupMissing,
-        ProductKind::Account => CaseType::AccountMismatch,
+    let types = one::offered(o.kind);
+    let typed = refused.as_ref().map(|r| r.typed.as_slice()).unwrap_or_default();
+    let chosen = match super::forms::field(typed, "type") {
+        "" => types.first().map(|t| t.0.to_owned()).unwrap_or_default(),
+        t => t.to_owned(),
     };
     let t = NewPage {
         page: &page.layout,
         no: o.no.clone(),
         title: snap.as_ref().map(|s| s.title.clone()).unwrap_or_default(),
-        types: [fitting, CaseType::Other].iter().map(|k| (k.as_str(), k.label())).collect(),
+        types,
+        hint: match o.kind {
+            ProductKind::CardKey => "例如：兑换时提示“卡密已被使用”",
+            ProductKind::Account => "例如：账号密码登录不上 / 等级与描述不符 / 账号被原主找回",
+            ProductKind::DirectTopup => "例如：充值账号 12345 至今未到账",
+        },
         attrs: snap.map(|s| s.account_attrs.into_iter().map(|a| (a.name, a.value)).collect()).unwrap_or_default(),
         protect_until: o.protect_until.map(fmt_time).unwrap_or_default(),
         case_windows: (fmt_duration(r.get(Rule::CaseMerchantSecs)), fmt_duration(r.get(Rule::CaseResolveSecs))),
-        error,
+        chosen,
+        ticked: super::forms::fields(typed, "mismatched").into_iter().map(str::to_owned).collect(),
+        description: super::forms::field(typed, "description").to_owned(),
+        error_field: refused.as_ref().map_or("", |r| r.field),
+        error: refused.as_ref().map(|r| r.message.clone()),
     };
-    let status = if t.error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let status = refused.map_or(StatusCode::OK, |r| r.status);
     Ok(render(status, &page.layout, &t))
 }
 
@@ -125,6 +153,17 @@ pub async fn new_form<S: Store>(
     new_page(&app, &page, no, None).await
 }
 
+/// The form's field a core error names (`""`: shown above the form).
+fn open_field(core_field: &str) -> &'static str {
+    match core_field {
+        "type" => "type",
+        "description" => "description",
+        "mismatched_attributes" => "mismatched",
+        "screenshots" => "screenshots",
+        _ => "",
+    }
+}
+
 pub async fn open<S: Store>(
     State(app): State<App<S>>,
     page: Page,
@@ -134,20 +173,30 @@ pub async fn open<S: Store>(
     let f = read_form(m).await.map_err(|e| page.error(e))?;
     page.check_csrf(f.get("_csrf"))?;
     let user = page.require_viewer()?.user.clone();
-    let req = match CaseType::parse(f.get("type")) {
-        Ok(kind) => OpenCase {
-            kind,
-            description: f.get("description").to_owned(),
-            mismatched: super::forms::fields(&f.fields, "mismatched").into_iter().map(str::to_owned).collect(),
-            screenshots: f.files,
-        },
-        Err(e) => return new_page(&app, &page, no, Some(AppError::from(e).message())).await,
+    let typed: Vec<_> = f.fields.iter().filter(|(k, _)| k != "_csrf").cloned().collect();
+    let result = match CaseType::parse(f.get("type")) {
+        Ok(kind) => {
+            let req = OpenCase {
+                kind,
+                description: f.get("description").to_owned(),
+                mismatched: super::forms::fields(&f.fields, "mismatched").into_iter().map(str::to_owned).collect(),
+                screenshots: f.files,
+            };
+            case_ops::open_case(&app, user, no.clone(), req).await
+        }
+        Err(e) => Err(e.into()),
     };
-    match case_ops::open_case(&app, user, no.clone(), req).await {
-        Ok(c) => Ok(see_other(&format!("/cases/{}", c.id))),
-        Err(e @ AppError::Core(Error::Invalid { .. })) => new_page(&app, &page, no, Some(e.message())).await,
-        Err(e) => Err(page.error(e)),
-    }
+    let error = match result {
+        Ok(c) => return Ok(see_other(&format!("/cases/{}", c.id))),
+        Err(e @ AppError::Core(Error::Invalid { .. } | Error::Conflict(_) | Error::WindowClosed { .. })) => e,
+        Err(e) => return Err(page.error(e)),
+    };
+    let field = match &error {
+        AppError::Core(Error::Invalid { field, .. }) => open_field(field),
+        _ => "",
+    };
+    let refused = NewRefused { field, message: error.message(), status: error.status(), typed };
+    new_page(&app, &page, no, Some(refused)).await
 }
 
 // ---- one case ----------------------------------------------------------------
@@ -158,14 +207,15 @@ struct Line {
     what: String,
 }
 
-/// One timeline entry in words; `merchant_window` is this case's own deadline for the merchant.
-fn describe(t: &TimelineEntry, merchant_window: &str) -> String {
+/// One timeline entry in words; `merchant_window` is this case's own deadline
+/// for the merchant, `unit` what the order delivered (卡密 or 账号).
+fn describe(t: &TimelineEntry, merchant_window: &str, unit: &str) -> String {
     let d = &t.detail;
     let fen = |k: &str| d[k].as_i64().map(fmt_fen).unwrap_or_default();
     let s = |k: &str| d[k].as_str().unwrap_or_default().to_owned();
     match t.kind.as_str() {
         "case.opened" => format!("申请售后：{}", s("description")),
-        "case.reissued" => "商家已补发新卡密，请在订单页查看".to_owned(),
+        "case.reissued" => format!("商家已补发新{unit}，请在订单页查看"),
         "case.fulfilled" => format!("商家已补充值，凭证：{}", s("proof")),
         "case.partial_proposed" => format!("商家提议部分退款 {}", fen("amount_fen")),
         "case.escalated" => match s("reason").as_str() {
@@ -201,126 +251,6 @@ fn who(side: &str) -> &'static str {
         "platform" => "平台客服",
         _ => "系统",
     }
-}
-
-#[derive(Template)]
-#[template(path = "case.html")]
-struct CasePage<'a> {
-    page: &'a Layout,
-    c: case_ops::CaseView,
-    viewer: &'static str,
-    now: i64,
-    opened: String,
-    merchant_due: String,
-    resolve_due: String,
-    refund: String,
-    proposal: Option<String>,
-    lines: Vec<Line>,
-    evidence: Vec<case_ops::EvidenceView>,
-    can_reissue: bool,
-    can_fulfil: bool,
-    merchant_turn: bool,
-    merchant_open: bool,
-    buyer_turn: bool,
-    platform_turn: bool,
-    /// 导出证据: the buyer and platform staff (the order's evidence bundle includes its cases).
-    can_export: bool,
-    /// Set when the case is published (公示); the shop may respond once.
-    public: Option<PublicCase>,
-    can_respond: bool,
-}
-
-pub async fn show<S: Store>(State(app): State<App<S>>, page: Page, Path(id): Path<i64>) -> Result<Response, PageError> {
-    let user = page.require_viewer()?.user.clone();
-    let d = case_ops::detail(&app, user.clone(), id).await.map_err(|e| page.error(e))?;
-    let no = d.case.order_no.clone();
-    let kind = app
-        .store
-        .read(move |tx| orders::load_for(tx, &user, &no).map(|o| o.kind))
-        .await
-        .map_err(|e| page.error(e.into()))?;
-    let c = &d.case;
-    let state = CaseState::parse(&c.state).unwrap_or(CaseState::Rejected);
-    let side = match d.viewer.as_str() {
-        "buyer" => Side::Buyer,
-        "merchant" => Side::Merchant,
-        _ => Side::Platform,
-    };
-    let ts = |ms: i64| fmt_time(youying_core::Timestamp::from_millis(ms));
-    let public = app
-        .store
-        .read(move |tx| Ok(publication::load_public(tx, CaseId(id)).ok()))
-        .await
-        .map_err(|e| page.error(e.into()))?;
-    // The windows this case opened with: a later rule change does not rewrite it.
-    let merchant_window = fmt_duration((c.merchant_due - c.opened_at) / 1000);
-    let t = CasePage {
-        page: &page.layout,
-        viewer: case_ops::side_label(side),
-        now: d.now,
-        opened: ts(c.opened_at),
-        merchant_due: ts(c.merchant_due),
-        resolve_due: ts(c.resolve_due),
-        refund: fmt_fen(c.refund_fen),
-        proposal: c.proposal_fen.map(fmt_fen),
-        lines: d
-            .timeline
-            .iter()
-            .map(|t| Line { at: ts(t.at), who: who(&t.side), what: describe(t, &merchant_window) })
-            .collect(),
-        evidence: d.evidence,
-        can_reissue: kind.has_stock(),
-        can_fulfil: kind == ProductKind::DirectTopup,
-        merchant_turn: side == Side::Merchant && state == CaseState::AwaitingMerchant,
-        merchant_open: side == Side::Merchant && state.is_open(),
-        buyer_turn: side == Side::Buyer && state == CaseState::AwaitingBuyer,
-        platform_turn: side == Side::Platform && state == CaseState::InArbitration,
-        can_export: side != Side::Merchant,
-        can_respond: side == Side::Merchant && public.as_ref().is_some_and(|p| p.public_response.is_none()),
-        public,
-        c: d.case,
-    };
-    Ok(render(StatusCode::OK, &page.layout, &t))
-}
-
-fn action_of(f: &Posted) -> Result<Action, Error> {
-    let reason = f.get("reason").to_owned();
-    let amount = || parse_yuan_opt("amount_fen", f.get("amount")).map(|a| a.unwrap_or(0));
-    Ok(match f.get("action") {
-        "reissue" => Action::Reissue,
-        "refund" => Action::Refund,
-        "partial_refund" => Action::ProposePartial { amount_fen: amount()? },
-        "fulfil" => Action::Fulfil { proof: f.get("proof").to_owned() },
-        "contest" => Action::Contest { reason, screenshots: f.files.clone() },
-        "accept" => Action::Accept,
-        "refuse" => Action::Refuse { reason },
-        "decide" => {
-            let decision = match f.get("decision") {
-                "refund" => Decision::Refund,
-                "partial_refund" => {
-                    Decision::Partial { amount_fen: amount()?, account_returned: !f.get("account_returned").is_empty() }
-                }
-                "reject" => Decision::Reject,
-                _ => return Err(Error::Invalid { field: "decision", reason: "unknown" }),
-            };
-            Action::Decide { decision, reason }
-        }
-        _ => return Err(Error::Invalid { field: "action", reason: "unknown" }),
-    })
-}
-
-pub async fn act<S: Store>(
-    State(app): State<App<S>>,
-    page: Page,
-    Path(id): Path<i64>,
-    m: Multipart,
-) -> Result<Response, PageError> {
-    let f = read_form(m).await.map_err(|e| page.error(e))?;
-    page.check_csrf(f.get("_csrf"))?;
-    let user = page.require_viewer()?.user.clone();
-    let action = action_of(&f).map_err(|e| page.error(e.into()))?;
-    case_ops::perform(&app, user, id, action).await.map_err(|e| page.error(e))?;
-    Ok(see_other(&format!("/cases/{id}")))
 }
 
 /// 公开回应: the shop's one response to its published case.

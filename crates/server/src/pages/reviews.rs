@@ -20,6 +20,7 @@ use youying_core::values::ShopId;
 use super::forms::field;
 use super::layout::{Layout, Page, PageError, render, see_other};
 use crate::app::reviews::{self as review_ops, ANONYMOUS, PER_PAGE};
+use crate::error::AppError;
 use crate::fmt::{fmt_duration, fmt_fen, fmt_time};
 use crate::state::App;
 
@@ -43,6 +44,10 @@ pub struct ReviewLine {
     pub reply: Option<String>,
     pub date: String,
     pub buyer: &'static str,
+    /// Rejected and still editable (see `reviews::MAX_RESUBMISSIONS`).
+    pub can_resubmit: bool,
+    pub resubmits_left: i64,
+    pub resubmissions: i64,
 }
 
 impl ReviewLine {
@@ -59,6 +64,9 @@ impl ReviewLine {
             reply: r.reply.clone(),
             date: fmt_time(r.created_at),
             buyer: ANONYMOUS,
+            can_resubmit: reviews::can_resubmit(r),
+            resubmits_left: (reviews::MAX_RESUBMISSIONS - r.resubmissions).max(0),
+            resubmissions: r.resubmissions,
         }
     }
 }
@@ -118,6 +126,63 @@ pub fn shop_trust(tx: &mut dyn ReadTx, shop: ShopId) -> Result<ShopTrust, Error>
 
 // ---- the buyer ---------------------------------------------------------------
 
+/// The review form on its own page: where a refused review comes back (422,
+/// the message beside the field, what was typed kept), and where a rejected
+/// review is edited. `review` is the buyer's review when there is one.
+#[derive(Template)]
+#[template(path = "review_edit.html")]
+struct EditPage<'a> {
+    page: &'a Layout,
+    no: String,
+    review: Option<ReviewLine>,
+    /// A new review, or a rejected one still editable.
+    editable: bool,
+    stars: i64,
+    text: String,
+    error: Option<String>,
+    error_field: &'static str,
+}
+
+async fn edit_page<S: Store>(
+    app: &App<S>,
+    page: &Page,
+    no: String,
+    typed: Option<(i64, String, AppError)>,
+) -> Result<Response, PageError> {
+    let user = page.require_viewer()?.user.clone();
+    let n = no.clone();
+    let review = app
+        .store
+        .read(move |tx| reviews::of_order(tx, &user, &n))
+        .await
+        .map_err(|e| page.error(e.into()))?
+        .map(|r| ReviewLine::of(&r));
+    let (stars, text) = match (&typed, &review) {
+        (Some((s, t, _)), _) => (*s, t.clone()),
+        (None, Some(r)) => (r.stars, r.text.clone()),
+        (None, None) => (5, String::new()),
+    };
+    let (status, error, error_field) = match typed {
+        Some((_, _, e)) => {
+            let field = match &e {
+                AppError::Core(Error::Invalid { field: "stars", .. }) => "stars",
+                AppError::Core(Error::Invalid { field: "review_body", .. }) => "text",
+                _ => "",
+            };
+            (e.status(), Some(e.message()), field)
+        }
+        None => (StatusCode::OK, None, ""),
+    };
+    let editable = review.as_ref().is_none_or(|r| r.can_resubmit);
+    let t = EditPage { page: &page.layout, no, review, editable, stars, text, error, error_field };
+    Ok(render(status, &page.layout, &t))
+}
+
+/// A refusal the form can show: bad input, or a state that moved on.
+fn shown(e: &AppError) -> bool {
+    matches!(e, AppError::Core(Error::Invalid { .. } | Error::Conflict(_)))
+}
+
 /// 发表评价, from the order page.
 pub async fn write<S: Store>(
     State(app): State<App<S>>,
@@ -129,8 +194,38 @@ pub async fn write<S: Store>(
     let user = page.require_viewer()?.user.clone();
     let stars = field(&f, "stars").trim().parse::<i64>().unwrap_or(0);
     let text = field(&f, "text").to_owned();
-    review_ops::write(&app, user, no.clone(), stars, text).await.map_err(|e| page.error(e))?;
-    Ok(see_other(&format!("/orders/{no}#review")))
+    match review_ops::write(&app, user, no.clone(), stars, text.clone()).await {
+        Ok(_) => Ok(see_other(&format!("/orders/{no}#review"))),
+        Err(e) if shown(&e) => edit_page(&app, &page, no, Some((stars, text, e))).await,
+        Err(e) => Err(page.error(e)),
+    }
+}
+
+/// 修改评价: the form again, prefilled with the review as it stands.
+pub async fn edit_form<S: Store>(
+    State(app): State<App<S>>,
+    page: Page,
+    Path(no): Path<String>,
+) -> Result<Response, PageError> {
+    edit_page(&app, &page, no, None).await
+}
+
+/// A rejected review, edited along the moderator's reason, back to moderation.
+pub async fn edit<S: Store>(
+    State(app): State<App<S>>,
+    page: Page,
+    Path(no): Path<String>,
+    Form(f): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    page.check_csrf(field(&f, "_csrf"))?;
+    let user = page.require_viewer()?.user.clone();
+    let stars = field(&f, "stars").trim().parse::<i64>().unwrap_or(0);
+    let text = field(&f, "text").to_owned();
+    match review_ops::resubmit(&app, user, no.clone(), stars, text.clone()).await {
+        Ok(_) => Ok(see_other(&format!("/orders/{no}#review"))),
+        Err(e) if shown(&e) => edit_page(&app, &page, no, Some((stars, text, e))).await,
+        Err(e) => Err(page.error(e)),
+    }
 }
 
 // ---- the platform ------------------------------------------------------------
@@ -140,9 +235,18 @@ pub async fn write<S: Store>(
 struct QueuePage<'a> {
     page: &'a Layout,
     rows: Vec<(ReviewLine, String)>,
+    /// A refused decision: the review it was about (0: none), the words, the note typed.
+    refused_id: i64,
+    refused_message: String,
+    refused_note: String,
 }
 
-pub async fn queue<S: Store>(State(app): State<App<S>>, page: Page) -> Result<Response, PageError> {
+async fn queue_page<S: Store>(
+    app: &App<S>,
+    page: &Page,
+    status: StatusCode,
+    refused: Option<(i64, String, String)>,
+) -> Result<Response, PageError> {
     let user = page.require_viewer()?.user.clone();
     let list = app
         .store
@@ -158,7 +262,13 @@ pub async fn queue<S: Store>(State(app): State<App<S>>, page: Page) -> Result<Re
         })
         .await
         .map_err(|e| page.error(e.into()))?;
-    Ok(render(StatusCode::OK, &page.layout, &QueuePage { page: &page.layout, rows: list }))
+    let (refused_id, refused_message, refused_note) = refused.unwrap_or_default();
+    let t = QueuePage { page: &page.layout, rows: list, refused_id, refused_message, refused_note };
+    Ok(render(status, &page.layout, &t))
+}
+
+pub async fn queue<S: Store>(State(app): State<App<S>>, page: Page) -> Result<Response, PageError> {
+    queue_page(&app, &page, StatusCode::OK, None).await
 }
 
 pub async fn moderate<S: Store>(
@@ -170,8 +280,14 @@ pub async fn moderate<S: Store>(
     page.check_csrf(field(&f, "_csrf"))?;
     let user = page.require_viewer()?.user.clone();
     let note = field(&f, "note").to_owned();
-    review_ops::moderate_as(&app, user, id, field(&f, "decision"), note).await.map_err(|e| page.error(e))?;
-    Ok(see_other("/platform/reviews"))
+    match review_ops::moderate_as(&app, user, id, field(&f, "decision"), note.clone()).await {
+        Ok(_) => Ok(see_other("/platform/reviews")),
+        // A rejection without its reason: the queue again, the note field marked.
+        Err(e @ AppError::Core(Error::Invalid { .. })) => {
+            queue_page(&app, &page, e.status(), Some((id, e.message(), note))).await
+        }
+        Err(e) => Err(page.error(e)),
+    }
 }
 
 // ---- the shop ----------------------------------------------------------------
@@ -226,6 +342,7 @@ pub async fn reply<S: Store>(
 pub(crate) fn router<S: Store>() -> Router<App<S>> {
     Router::new()
         .route("/orders/{no}/review", routing::post(write::<S>))
+        .route("/orders/{no}/review/edit", routing::get(edit_form::<S>).post(edit::<S>))
         .route("/platform/reviews", routing::get(queue::<S>))
         .route("/platform/reviews/{id}/moderate", routing::post(moderate::<S>))
         .route("/merchant/shops/{id}/reviews", routing::get(of_shop::<S>))

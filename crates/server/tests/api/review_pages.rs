@@ -133,3 +133,62 @@ http_test!(the_case_page_links_the_evidence_and_takes_one_public_response, |app|
     let page = app.client.get(app.url(&format!("/shops/{}", s.shop))).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("感谢平台公正裁决") && page.contains("平台驳回申请") && !page.contains("buyer_casep"));
 });
+
+http_test!(a_rejected_review_is_edited_along_the_reason_and_moderated_again_twice_at_most, |app| {
+    let s = shop(&app, "resub").await;
+    let buyer = app.buyer("buyer_resub").await;
+    app.credit(&buyer, 10_000).await;
+    let no = bought(&app, &buyer, &s).await;
+    app.post(&format!("/api/v1/orders/{no}/confirm"), Some(&buyer.token), json!({})).await;
+    let api = format!("/api/v1/orders/{no}/review");
+    let (_, r) = app.post(&api, Some(&buyer.token), json!({ "stars": 1, "text": "你等着瞧" })).await;
+    let id = r["id"].as_i64().unwrap();
+    let agent = app.staff("agent_resub", "agent").await;
+    let reject = |note: &'static str| {
+        let (app, token) = (&app, agent.token.clone());
+        async move {
+            let body = json!({ "decision": "reject", "note": note });
+            app.post(&format!("/api/v1/platform/reviews/{id}/moderate"), Some(&token), body).await
+        }
+    };
+    assert_eq!(reject("请删除威胁的话").await.0, StatusCode::OK);
+
+    let mut web = Web::new(&app, &buyer);
+    let (_, html) = web.get(&format!("/orders/{no}")).await;
+    assert!(html.contains("未通过审核，理由：请删除威胁的话") && html.contains("id=\"review-edit-form\""), "{html}");
+    let edit = format!("/orders/{no}/review/edit");
+    let (st, _, _) = web.post(&edit, &[("_csrf", "forged"), ("stars", "3"), ("text", "发货慢")]).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let (st, _, body) = web.post(&edit, &[("stars", "9"), ("text", "发货慢，客服态度一般")]).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("1–5 星") && body.contains(">发货慢，客服态度一般</textarea>"), "kept: {body}");
+    let (st, to, _) = web.post(&edit, &[("stars", "3"), ("text", "发货慢")]).await;
+    assert_eq!((st, to.as_str()), (StatusCode::SEE_OTHER, format!("/orders/{no}#review").as_str()));
+    let (st, html) = web.get(&format!("/orders/{no}")).await;
+    assert!(st == StatusCode::OK && html.contains("待审核") && html.contains("id=\"review-resubmitted\""), "{html}");
+    let (_, queue) = Web::new(&app, &agent).get("/platform/reviews").await;
+    assert!(
+        queue.contains("发货慢") && queue.contains("第 1 次重新提交") && queue.contains("请删除威胁的话"),
+        "{queue}"
+    );
+    let (_, v) = app.get(&api, Some(&buyer.token)).await;
+    assert_eq!(
+        (v["state"].as_str(), v["stars"].as_i64(), v["can_resubmit"].as_bool()),
+        (Some("held"), Some(3), Some(false))
+    );
+    let (st, e) = app.put(&api, Some(&buyer.token), json!({ "stars": 2, "text": "再改" })).await;
+    assert_eq!((st, e["reason"].as_str()), (StatusCode::CONFLICT, Some("already_reviewed")), "held: not editable");
+
+    // A second rejection, a second edit (over the API), a third rejection: that is the last word.
+    assert_eq!(reject("仍含不当内容").await.0, StatusCode::OK);
+    let (st, v) = app.put(&api, Some(&buyer.token), json!({ "stars": 2, "text": "发货很慢" })).await;
+    assert_eq!((st, v["state"].as_str(), v["resubmissions"].as_i64()), (StatusCode::OK, Some("held"), Some(2)));
+    assert_eq!(reject("请不要重复提交").await.0, StatusCode::OK);
+    let (st, e) = app.put(&api, Some(&buyer.token), json!({ "stars": 2, "text": "最后一次" })).await;
+    assert_eq!((st, e["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("review_resubmit")));
+    let (_, html) = web.get(&format!("/orders/{no}")).await;
+    assert!(html.contains("不能再修改") && !html.contains("review-edit-form"), "{html}");
+    let stranger = app.buyer("stranger_resub").await;
+    let (st, _) = app.put(&api, Some(&stranger.token), json!({ "stars": 5, "text": "" })).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+});
