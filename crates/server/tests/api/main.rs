@@ -33,6 +33,7 @@ mod mail;
 mod market;
 mod market_pages;
 mod open_api;
+mod order_pages;
 mod outage;
 mod pages;
 mod pay;
