@@ -26,7 +26,8 @@ pub enum OrderTab {
 }
 
 impl OrderTab {
-    pub const ALL: [OrderTab; 5] = [OrderTab::All, OrderTab::Pending, OrderTab::Escrow, OrderTab::Done, OrderTab::AfterSales];
+    pub const ALL: [OrderTab; 5] =
+        [OrderTab::All, OrderTab::Pending, OrderTab::Escrow, OrderTab::Done, OrderTab::AfterSales];
 
     /// The word in `?tab=`; anything unknown is 全部.
     pub fn parse(s: &str) -> Self {

@@ -153,7 +153,9 @@ fn order_page<S: Store>(app: &App<S>, page: &Page, o: &Order, units: Option<Vec<
         promise: o.promise_due.filter(|_| o.state == OrderState::AwaitingFulfilment).map(|t| Countdown::new(t, now)),
         fulfil_note: o.fulfil_note.clone(),
         topup: topup_lines(o),
-        account_attrs: snapshot.map(|s| s.account_attrs.into_iter().map(|a| (a.name, a.value)).collect()).unwrap_or_default(),
+        account_attrs: snapshot
+            .map(|s| s.account_attrs.into_iter().map(|a| (a.name, a.value)).collect())
+            .unwrap_or_default(),
         can_reveal: is_buyer && o.kind.has_stock(),
         revealed_at: revealed.map(fmt_time),
         can_confirm: is_buyer && window_runs,
@@ -194,7 +196,12 @@ async fn extra_of<S: Store>(app: &App<S>, page: &Page, o: &Order) -> Result<Extr
                 Some(v) => current_reveal(&tx.events_about(&subject, ORDER_EVENTS)?, v),
                 None => None,
             };
-            Ok(Extra { cases: tx.cases_of_order(id)?, review: tx.review_of_order(id)?, rules: rules::in_force(tx)?, revealed })
+            Ok(Extra {
+                cases: tx.cases_of_order(id)?,
+                review: tx.review_of_order(id)?,
+                rules: rules::in_force(tx)?,
+                revealed,
+            })
         })
         .await
         .map_err(|e| page.error(e.into()))
