@@ -27,7 +27,7 @@ impl Answer {
     }
 }
 
-const NO_PRODUCT: &str = "我这里没有您所看商品的信息，不能替商家报数字。请在商品页里向我提问，或点「转人工」。";
+const NO_PRODUCT: &str = "我这里没有您所看商品的信息，不能替商家报数字。请在商品页或订单页里向我提问，或点「转人工」。";
 
 pub(crate) fn compose(intent: Intent, text: &str, ctx: &Context) -> Answer {
     match intent {

@@ -31,6 +31,7 @@ use crate::grades::port::{TrustRead, TrustTx};
 use crate::levels::port::{LevelRead, LevelTx};
 use crate::mail::{MailRead, MailTx};
 use crate::money::port::{LedgerRead, LedgerTx};
+use crate::orders::listing::OrderListRead;
 use crate::orders::port::{OrderRead, OrderTx};
 use crate::outbound::port::{OutboundRead, OutboundTx};
 use crate::payments::port::{PaymentRead, PaymentTx};
@@ -75,6 +76,7 @@ pub trait ReadTx:
     + RelayRead
     + OutageRead
     + PushRead
+    + OrderListRead
     + VerificationRead
 {
     fn deadline(&mut self, id: DeadlineId) -> Result<Option<Deadline>>;

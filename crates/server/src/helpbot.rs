@@ -45,7 +45,13 @@ impl Responder for ChatBot {
     fn answer(&self, tx: &mut dyn Tx, turn: &Turn<'_>) -> Result<BotAnswer> {
         let c = turn.conversation;
         let rules = youying_core::rules::in_force(tx)?;
-        let product = match c.product_id {
+        // A chat opened from an order is about that order's product.
+        let product = match (c.product_id, c.order_id) {
+            (Some(p), _) => Some(p),
+            (None, Some(o)) => tx.product_of_order(o)?,
+            (None, None) => None,
+        };
+        let product = match product {
             Some(p) => tx.product(p)?.map(|p| product_facts(tx, p, &rules)).transpose()?,
             None => None,
         };
@@ -89,18 +95,21 @@ pub fn ask(
     order_no: Option<&str>,
 ) -> Result<Reply> {
     let rules = youying_core::rules::in_force(tx)?;
-    let product = match product {
-        Some(id) => {
-            let p = tx.product(id)?.ok_or(youying_core::Error::NotFound)?;
-            Some(product_facts(tx, p, &rules)?)
-        }
-        None => None,
-    };
     let orders = match asker {
         Some(u) => order_facts(tx, u, None, text, order_no)?,
         None if order_no.is_some() => return Err(youying_core::Error::NotFound),
         None => Vec::new(),
     };
+    // Asked about one's own order (checked just above): its product is the one in question.
+    let product = match (product, order_no) {
+        (Some(id), _) => Some(tx.product(id)?.ok_or(youying_core::Error::NotFound)?),
+        (None, Some(no)) => match tx.order_by_no(no)? {
+            Some(o) => tx.product(o.product_id)?,
+            None => None,
+        },
+        (None, None) => None,
+    };
+    let product = product.map(|p| product_facts(tx, p, &rules)).transpose()?;
     let ctx = Context {
         now_ms: now.millis(),
         product,

@@ -13,6 +13,7 @@ mod levels;
 mod mail;
 mod market;
 mod migrate;
+mod order_list;
 mod outage;
 mod outbound;
 mod payments;

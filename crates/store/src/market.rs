@@ -32,10 +32,10 @@ fn product(r: &Row) -> Result<Product> {
     })
 }
 
-const ORDER_COLS: &str = "id, no, buyer_id, shop_id, product_id, kind, quantity, unit_price_fen, total_fen, state, snapshot, snapshot_hash, \
+pub(crate) const ORDER_COLS: &str = "id, no, buyer_id, shop_id, product_id, kind, quantity, unit_price_fen, total_fen, state, snapshot, snapshot_hash, \
      topup_target, fulfil_note, created_at, promise_due, topup_overdue, fulfilled_at, protect_until, closed_at, escrow_fen, deadline_id";
 
-fn order(r: &Row) -> Result<Order> {
+pub(crate) fn order(r: &Row) -> Result<Order> {
     let bad = |what: &str| Error::from(StorageError(format!("bad order {what}")));
     Ok(Order {
         id: OrderId(r.int(0)?),

@@ -2,10 +2,12 @@
 //! buyer saw, top-up fulfilment against a promised time, and release of escrow
 //! at the end of the protection window (or on confirmation).
 
+pub mod listing;
 pub mod model;
 pub mod port;
 pub mod settle;
 
+pub use self::listing::{OrderListRead, OrderQuery, OrderTab};
 pub use self::model::{NewOrder, Order, OrderState};
 pub use self::port::{OrderRead, OrderTx};
 pub use self::settle::{refund_in_full, save};

@@ -1,6 +1,8 @@
-//! The buyer centre's orders: the list, one order with its keys behind a logged
-//! reveal, confirmation of receipt, the refund of an overdue top-up, and the
-//! snapshot. Shop staff see their shop's orders here too, never the keys.
+//! One order as its buyer, the shop's staff and platform staff see it: the
+//! delivered units behind a logged reveal (the buyer only), confirmation of
+//! receipt, the refund of an overdue top-up and the deadlines with the time
+//! left. Every form here posts, then redirects to a page that can be reloaded.
+//! The list is `order_list.rs`, the snapshot `order_snapshot.rs`.
 
 use askama::Template;
 use axum::Form;
@@ -10,25 +12,26 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing;
 use serde_json::Value;
+use youying_core::Timestamp;
 use youying_core::cases::Case;
 use youying_core::orders::{self, Order, OrderState};
 use youying_core::ports::Store;
 use youying_core::reviews::Review;
 use youying_core::rules::{self, Rule, Rules};
 use youying_core::snapshot::Snapshot;
-use youying_core::values::Role;
+use youying_core::values::{Role, UserId};
 
 use super::labels::Contact;
 use super::labels::kind_label;
 use super::layout::{Layout, Page, PageError, render, see_other};
+use super::order_view::{Countdown, UnitWords};
 use super::session::CsrfForm;
-use crate::catalog::render_markdown;
 use crate::error::AppError;
 use crate::fmt::{fmt_duration, fmt_fen, fmt_time};
 use crate::state::App;
 use crate::vault::OpenUnit;
 
-fn snapshot_of(o: &Order) -> Option<Snapshot> {
+pub(super) fn snapshot_of(o: &Order) -> Option<Snapshot> {
     Snapshot::parse(&o.snapshot)
 }
 
@@ -73,41 +76,35 @@ pub fn topup_lines(o: &Order) -> Vec<(String, String)> {
 }
 
 #[derive(Template)]
-#[template(path = "orders.html")]
-struct ListPage<'a> {
-    page: &'a Layout,
-    orders: Vec<OrderRow>,
-}
-
-pub async fn list<S: Store>(State(app): State<App<S>>, page: Page) -> Result<Response, PageError> {
-    let id = page.require_viewer()?.user.id;
-    let list = app.store.read(move |tx| tx.orders_of_buyer(id, 200)).await.map_err(|e| page.error(e.into()))?;
-    let t = ListPage { page: &page.layout, orders: list.iter().map(OrderRow::of).collect() };
-    Ok(render(StatusCode::OK, &page.layout, &t))
-}
-
-#[derive(Template)]
 #[template(path = "order.html")]
 struct OrderPage<'a> {
     page: &'a Layout,
     o: OrderRow,
     kind: &'static str,
+    words: UnitWords,
     product_id: i64,
     shop_id: i64,
     shop_name: String,
     unit_price: String,
     escrow: String,
+    /// 售后保障至: the protection window's end, with the time left while it runs.
     protect_until: Option<String>,
-    promise_due: Option<String>,
+    protect_left: Option<Countdown>,
+    /// 承诺到账: the top-up promise, while the merchant still owes it.
+    promise: Option<Countdown>,
     fulfil_note: Option<String>,
     topup: Vec<(String, String)>,
+    /// What the listing declared about the account (from the snapshot).
+    account_attrs: Vec<(String, String)>,
     can_reveal: bool,
+    /// When the viewer last opened the units as they are now (a logged reveal).
+    revealed_at: Option<String>,
     can_confirm: bool,
     can_cancel: bool,
     can_fulfil: bool,
     /// The buyer and platform staff may export the evidence bundle.
     can_export: bool,
-    /// The delivered units, only on the page a reveal returns.
+    /// The delivered units, only on `/orders/{no}/keys` after a reveal.
     units: Option<Vec<OpenUnit>>,
     /// 申请售后: the buyer, inside the window, with no case open.
     can_open_case: bool,
@@ -122,32 +119,46 @@ struct OrderPage<'a> {
     case_windows: (String, String),
 }
 
-fn order_page<S: Store>(
-    app: &App<S>,
-    page: &Page,
-    o: &Order,
-    units: Option<Vec<OpenUnit>>,
-    extra: &(Vec<Case>, Option<Review>, Rules),
-) -> Response {
-    let (cases, review, rules) = (&extra.0, &extra.1, &extra.2);
+/// What the order page reads besides the order: its cases, the buyer's
+/// review, the rules in force and when the viewer revealed the units as they are.
+struct Extra {
+    cases: Vec<Case>,
+    review: Option<Review>,
+    rules: Rules,
+    revealed: Option<Timestamp>,
+}
+
+/// Events about one order are few; this bounds the read all the same.
+const ORDER_EVENTS: usize = 500;
+
+fn order_page<S: Store>(app: &App<S>, page: &Page, o: &Order, units: Option<Vec<OpenUnit>>, extra: &Extra) -> Response {
+    let Extra { cases, review, rules, revealed } = extra;
+    let now = app.now();
     let viewer = page.viewer.as_ref().map(|v| &v.user);
     let is_buyer = viewer.is_some_and(|u| u.id == o.buyer_id);
-    let shop_name = snapshot_of(o).map(|s| s.shop.name).unwrap_or_default();
-    let api = crate::app::orders::view(o, app.now());
+    let snapshot = snapshot_of(o);
+    let window_runs = matches!(o.state, OrderState::Delivered | OrderState::Fulfilled);
+    let api = crate::app::orders::view(o, now);
     let t = OrderPage {
         page: &page.layout,
         kind: kind_label(o.kind.as_str()),
+        words: UnitWords::of(o.kind),
         product_id: o.product_id.0,
         shop_id: o.shop_id.0,
-        shop_name,
+        shop_name: snapshot.as_ref().map(|s| s.shop.name.clone()).unwrap_or_default(),
         unit_price: o.unit_price.to_string(),
         escrow: fmt_fen(o.escrow_fen),
         protect_until: o.protect_until.map(fmt_time),
-        promise_due: o.promise_due.filter(|_| o.state == OrderState::AwaitingFulfilment).map(fmt_time),
+        protect_left: o.protect_until.filter(|_| window_runs).map(|t| Countdown::new(t, now)),
+        promise: o.promise_due.filter(|_| o.state == OrderState::AwaitingFulfilment).map(|t| Countdown::new(t, now)),
         fulfil_note: o.fulfil_note.clone(),
         topup: topup_lines(o),
+        account_attrs: snapshot
+            .map(|s| s.account_attrs.into_iter().map(|a| (a.name, a.value)).collect())
+            .unwrap_or_default(),
         can_reveal: is_buyer && o.kind.has_stock(),
-        can_confirm: is_buyer && matches!(o.state, OrderState::Delivered | OrderState::Fulfilled),
+        revealed_at: revealed.map(fmt_time),
+        can_confirm: is_buyer && window_runs,
         can_cancel: is_buyer && api.cancellable,
         can_fulfil: !is_buyer
             && o.state == OrderState::AwaitingFulfilment
@@ -156,7 +167,7 @@ fn order_page<S: Store>(
         units,
         can_open_case: is_buyer
             && matches!(o.state, OrderState::Delivered | OrderState::Fulfilled | OrderState::Completed)
-            && o.protect_until.is_some_and(|t| t > app.now())
+            && o.protect_until.is_some_and(|t| t > now)
             && !cases.iter().any(|c| c.state.is_open()),
         cases: cases.iter().map(|c| (c.id.0, c.state.label(), c.state.is_open())).collect(),
         // The buyer asks the shop about this order; a buyer never owns the shop.
@@ -175,20 +186,39 @@ fn order_page<S: Store>(
     render(StatusCode::OK, &page.layout, &t)
 }
 
-/// The order's cases, its review (shown to the buyer only) and the rules in force.
-async fn cases_of<S: Store>(
-    app: &App<S>,
-    page: &Page,
-    o: &Order,
-) -> Result<(Vec<Case>, Option<Review>, Rules), PageError> {
-    let id = o.id;
+/// Everything [`order_page`] shows besides the order, read in one transaction.
+async fn extra_of<S: Store>(app: &App<S>, page: &Page, o: &Order) -> Result<Extra, PageError> {
+    let (id, subject) = (o.id, format!("order:{}", o.no));
+    let viewer = page.viewer.as_ref().map(|v| v.user.id);
     app.store
-        .read(move |tx| Ok((tx.cases_of_order(id)?, tx.review_of_order(id)?, rules::in_force(tx)?)))
+        .read(move |tx| {
+            let revealed = match viewer {
+                Some(v) => current_reveal(&tx.events_about(&subject, ORDER_EVENTS)?, v),
+                None => None,
+            };
+            Ok(Extra {
+                cases: tx.cases_of_order(id)?,
+                review: tx.review_of_order(id)?,
+                rules: rules::in_force(tx)?,
+                revealed,
+            })
+        })
         .await
         .map_err(|e| page.error(e.into()))
 }
 
-async fn load<S: Store>(app: &App<S>, page: &Page, no: String) -> Result<Order, PageError> {
+/// When `who` last revealed the units the order holds now: a logged
+/// `order.key_revealed` after the latest delivery or reissue. A reissued key
+/// is shown again only after a fresh, logged reveal.
+fn current_reveal(events: &[youying_core::evidence::ChainedEvent], who: UserId) -> Option<Timestamp> {
+    events.iter().fold(None, |at, e| match e.kind.as_str() {
+        "order.delivered" | "order.reissued" => None,
+        "order.key_revealed" if e.actor == Some(who) => Some(e.at),
+        _ => at,
+    })
+}
+
+pub(super) async fn load<S: Store>(app: &App<S>, page: &Page, no: String) -> Result<Order, PageError> {
     let user = page.require_viewer()?.user.clone();
     app.store.read(move |tx| orders::load_for(tx, &user, &no)).await.map_err(|e| page.error(e.into()))
 }
@@ -199,11 +229,12 @@ pub async fn show<S: Store>(
     Path(no): Path<String>,
 ) -> Result<Response, PageError> {
     let o = load(&app, &page, no).await?;
-    let cases = cases_of(&app, &page, &o).await?;
-    Ok(order_page(&app, &page, &o, None, &cases))
+    let extra = extra_of(&app, &page, &o).await?;
+    Ok(order_page(&app, &page, &o, None, &extra))
 }
 
-/// 查看卡密: the reveal is written as evidence (who, when) before the keys are shown.
+/// 查看卡密: the reveal is written as evidence (who, when), then the buyer is
+/// sent to the units' page, which a reload shows again.
 pub async fn reveal<S: Store>(
     State(app): State<App<S>>,
     page: Page,
@@ -213,12 +244,29 @@ pub async fn reveal<S: Store>(
     page.check_csrf(&f.csrf)?;
     let user = page.require_viewer()?.user.clone();
     let now = app.now();
-    let (o, sealed) =
+    let (o, _) =
         app.store.write(move |tx| orders::reveal(tx, now, &user, &no)).await.map_err(|e| page.error(e.into()))?;
+    Ok(see_other(&format!("/orders/{}/keys#keys", o.no)))
+}
+
+/// The units of an order, to its buyer once they have revealed them (the
+/// logged reveal above); anyone else, or before a reveal, gets the order page.
+pub async fn keys<S: Store>(
+    State(app): State<App<S>>,
+    page: Page,
+    Path(no): Path<String>,
+) -> Result<Response, PageError> {
+    let o = load(&app, &page, no).await?;
+    let extra = extra_of(&app, &page, &o).await?;
+    let is_buyer = page.viewer.as_ref().is_some_and(|v| v.user.id == o.buyer_id);
+    if !is_buyer || extra.revealed.is_none() {
+        return Ok(see_other(&format!("/orders/{}", o.no)));
+    }
+    let id = o.id;
+    let sealed = app.store.read(move |tx| tx.order_units(id)).await.map_err(|e| page.error(e.into()))?;
     let units = sealed.iter().map(|u| app.vault.open(u)).collect::<Result<Vec<_>, _>>();
     let units = units.map_err(|e| page.error(AppError::from(e)))?;
-    let cases = cases_of(&app, &page, &o).await?;
-    Ok(order_page(&app, &page, &o, Some(units), &cases))
+    Ok(order_page(&app, &page, &o, Some(units), &extra))
 }
 
 pub async fn confirm<S: Store>(
@@ -252,92 +300,6 @@ pub async fn cancel<S: Store>(
     Ok(see_other(&format!("/orders/{}", o.no)))
 }
 
-struct SnapRow {
-    label: &'static str,
-    value: String,
-}
-
-#[derive(Template)]
-#[template(path = "snapshot.html")]
-struct SnapshotPage<'a> {
-    page: &'a Layout,
-    no: String,
-    title: String,
-    rows: Vec<SnapRow>,
-    tiers: Vec<(String, String)>,
-    topup_fields: Vec<(String, String, String)>,
-    account_attrs: Vec<(String, String)>,
-    description_html: String,
-    instructions: String,
-    sha256: String,
-    canonical: String,
-}
-
-/// "代理价 ¥9.50（95折）" or "代理价 ¥9.80（店铺等级价）": why a level paid less.
-fn level_price_label(basis: &youying_core::levels::PriceBasis, unit_fen: i64) -> String {
-    use youying_core::levels::{PriceBasis, zhe};
-    match basis {
-        PriceBasis::LevelDiscount { level_name, discount_bp, .. } => {
-            format!("{level_name}价 {}（{}）", fmt_fen(unit_fen), zhe(*discount_bp).unwrap_or_default())
-        }
-        PriceBasis::LevelPrice { level_name, .. } => format!("{level_name}价 {}（店铺等级价）", fmt_fen(unit_fen)),
-        other => other.label(),
-    }
-}
-
-fn snapshot_rows(o: &Order, s: &Snapshot) -> Vec<SnapRow> {
-    let row = |label, value| SnapRow { label, value };
-    let promises: Vec<String> = s.promises.iter().map(|p| p.name.clone().unwrap_or_default()).collect();
-    let mut rows = vec![
-        row("订单号", o.no.clone()),
-        row("商品编号", format!("{} · 第 {} 版", s.product_id, s.product_version)),
-        row("店铺", format!("{}（编号 {}）", s.shop.name, s.shop.id)),
-        row("分类", s.category.name.clone().unwrap_or_default()),
-        row("类型", kind_label(s.kind.as_str()).to_owned()),
-        row("标价", fmt_fen(s.price_fen)),
-        row("承诺", if promises.is_empty() { "无".into() } else { promises.join("、") }),
-    ];
-    if let Some(secs) = s.topup_promise_secs {
-        rows.push(row("承诺到账时间", fmt_duration(secs)));
-    }
-    rows.push(row("购买数量", s.paid.quantity.to_string()));
-    rows.push(row("成交单价", fmt_fen(s.paid.unit_price_fen)));
-    if let Some(basis) = &s.paid.basis {
-        rows.push(row("价格依据", level_price_label(basis, s.paid.unit_price_fen)));
-    }
-    rows.push(row("实付总额", fmt_fen(s.paid.total_fen)));
-    rows.push(row("快照时间", fmt_time(youying_core::Timestamp::from_millis(s.captured_at))));
-    rows
-}
-
-pub async fn snapshot<S: Store>(
-    State(app): State<App<S>>,
-    page: Page,
-    Path(no): Path<String>,
-) -> Result<Response, PageError> {
-    let o = load(&app, &page, no).await?;
-    let unreadable = || youying_core::Error::from(youying_core::StorageError(format!("snapshot of order {}", o.no)));
-    let s = snapshot_of(&o).ok_or_else(|| page.error(unreadable().into()))?;
-    let t = SnapshotPage {
-        page: &page.layout,
-        no: o.no.clone(),
-        title: s.title.clone(),
-        rows: snapshot_rows(&o, &s),
-        tiers: s.tiers.iter().map(|t| (t.min_qty.to_string(), fmt_fen(t.unit_price_fen))).collect(),
-        topup_fields: s
-            .topup_fields
-            .iter()
-            .map(|f| (f.label.clone(), f.name.clone(), f.pattern.clone().unwrap_or_default()))
-            .collect(),
-        account_attrs: s.account_attrs.iter().map(|a| (a.name.clone(), a.value.clone())).collect(),
-        description_html: render_markdown(&s.description),
-        instructions: s.instructions.clone(),
-        sha256: o.snapshot_hash.clone(),
-        canonical: o.snapshot.clone(),
-    };
-    Ok(render(StatusCode::OK, &page.layout, &t))
-}
-
 /// 导出证据 from the order page (a plain link: the session cookie is enough
 /// for a download that changes nothing but the log of exports).
 pub async fn evidence_zip<S: Store>(
@@ -353,11 +315,13 @@ pub async fn evidence_zip<S: Store>(
 /// The routes of this feature; `pages::router` merges them.
 pub(crate) fn router<S: Store>() -> Router<App<S>> {
     Router::new()
-        .route("/orders", routing::get(list::<S>))
+        .route("/orders", routing::get(super::order_list::list::<S>))
+        .route("/static/order.js", routing::get(super::order_view::script))
         .route("/orders/{no}", routing::get(show::<S>))
         .route("/orders/{no}/evidence.zip", routing::get(evidence_zip::<S>))
         .route("/orders/{no}/reveal", routing::post(reveal::<S>))
+        .route("/orders/{no}/keys", routing::get(keys::<S>))
         .route("/orders/{no}/confirm", routing::post(confirm::<S>))
         .route("/orders/{no}/cancel", routing::post(cancel::<S>))
-        .route("/orders/{no}/snapshot", routing::get(snapshot::<S>))
+        .route("/orders/{no}/snapshot", routing::get(super::order_snapshot::snapshot::<S>))
 }

@@ -37,6 +37,7 @@ mod market;
 mod market_pages;
 mod merchant_tools;
 mod open_api;
+mod order_pages;
 mod outage;
 mod pages;
 mod pay;

@@ -113,8 +113,9 @@ http_test!(the_reveal_shows_the_key_and_is_evidence, |app| {
     assert!(page.contains("交易快照") && page.contains("确认收货"));
     assert!(!app.events_about(&format!("order:{no}")).await.contains(&"order.key_revealed".to_owned()));
 
-    let (s, _, page) = web.post(&format!("/orders/{no}/reveal"), &[]).await;
-    assert_eq!(s, StatusCode::OK);
+    let (s, keys, _) = web.post(&format!("/orders/{no}/reveal"), &[]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, page) = web.get(keys.trim_end_matches("#keys")).await;
     assert!(page.contains("RV-CODE-1") && page.contains("RV-SECRET-1"));
     assert!(app.events_about(&format!("order:{no}")).await.contains(&"order.key_revealed".to_owned()));
 
