@@ -52,7 +52,7 @@ export const tests = [
 
       await page.fill('#stock-form textarea[name=text]', `${keys[0]}\n${keys[1]}----pw2\n${keys[2]},pw3\n`);
       const imported = await submit(page, '#stock-form');
-      assert.equal(imported.status(), 200);
+      assert.equal(imported.status(), 303, 'post/redirect/get');
       assert.equal((await page.textContent('#imported-count')).trim(), '3');
       assert.equal((await page.textContent('#stock-count')).trim(), '3');
       assert.match(await page.textContent('#import-report'), /已导入 3 条/);

@@ -31,6 +31,8 @@ pub struct App<S: Store> {
     pub limiter: Arc<RateLimiter>,
     /// Open-API requests per key (see [`crate::app::open`]).
     pub open_limiter: Arc<RateLimiter>,
+    /// Web verifier uploads per client address (`app::verify::throttle`).
+    pub verify_limiter: Arc<RateLimiter>,
     /// Outgoing mail; `None` when no SMTP server is configured.
     pub mail: Option<Arc<MailConfig>>,
     /// Outbound HTTP (gateway queries): timeouts set, redirects not followed.
@@ -54,6 +56,7 @@ impl<S: Store> Clone for App<S> {
             hub: self.hub.clone(),
             limiter: Arc::clone(&self.limiter),
             open_limiter: Arc::clone(&self.open_limiter),
+            verify_limiter: Arc::clone(&self.verify_limiter),
             mail: self.mail.clone(),
             http: self.http.clone(),
             egress: self.egress.clone(),
@@ -86,6 +89,10 @@ impl<S: Store> App<S> {
             // A reseller syncs and orders in bursts: 60 at once, then 10 a second.
             // Its rate is the rule `open_api_per_sec`, read per request.
             open_limiter: Arc::new(RateLimiter::default()),
+            verify_limiter: Arc::new(RateLimiter::with_rate(
+                crate::app::verify::PER_HOUR,
+                crate::app::verify::PER_HOUR / 3600.0,
+            )),
             store,
             clock,
             config: Arc::new(config),

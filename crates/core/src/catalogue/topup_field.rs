@@ -26,7 +26,12 @@ mod tests {
 
     #[test]
     fn a_field_accepts_what_the_target_check_accepts() {
-        let qq = TopupField { name: "qq".into(), label: "QQ号".into(), pattern: Some("[1-9][0-9]{4,11}".into()), required: true };
+        let qq = TopupField {
+            name: "qq".into(),
+            label: "QQ号".into(),
+            pattern: Some("[1-9][0-9]{4,11}".into()),
+            required: true,
+        };
         assert!(qq.accepts(" 123456 "));
         assert!(!qq.accepts("abc") && !qq.accepts("") && !qq.accepts("0123"));
         let free = TopupField { name: "area".into(), label: "区服".into(), pattern: None, required: true };

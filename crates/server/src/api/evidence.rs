@@ -14,7 +14,7 @@ use youying_core::anchor::Anchor;
 use youying_core::ports::Store;
 
 use crate::app::verify::{MAX_BYTES, NOT_A_BUNDLE, TOO_LARGE, Verdict, check};
-use crate::auth::ApiUser;
+use crate::auth::{ApiUser, ClientIp};
 use crate::error::{ApiResult, AppError};
 use crate::evidence::zip_response;
 use crate::state::App;
@@ -57,13 +57,17 @@ pub struct Unverifiable {
     request_body(description = "the exported evidence-….zip or its evidence.json, as the raw body (at most 8 MiB)",
         content(("application/zip"), ("application/json"))),
     responses((status = 200, body = Verdict, description = "each check in words; `broken` names the altered event"),
-        (status = 413, body = Unverifiable), (status = 422, body = Unverifiable, description = "not an evidence bundle")))]
+        (status = 413, body = Unverifiable), (status = 429, body = Unverifiable, description = "more than 30 checks an hour from one address"), (status = 422, body = Unverifiable, description = "not an evidence bundle")))]
 pub async fn verify<S: Store>(
     State(app): State<App<S>>,
+    ClientIp(ip): ClientIp,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, AppError> {
     let result = match body {
-        Ok(bytes) => check(&app, &bytes).await?,
+        Ok(bytes) => match crate::app::verify::throttle(&app, &ip) {
+            Ok(()) => check(&app, &bytes).await?,
+            Err(r) => Err(r),
+        },
         Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(TOO_LARGE),
         Err(_) => Err(NOT_A_BUNDLE),
     };

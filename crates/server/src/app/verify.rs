@@ -81,6 +81,23 @@ pub const NOT_A_BUNDLE: Rejected = Rejected {
     message: "无法读取这个文件：请上传订单页下载的 evidence-订单号.zip（或其中的 evidence.json），不要解压后再压缩或修改格式。",
 };
 
+pub const TOO_MANY: Rejected = Rejected {
+    status: StatusCode::TOO_MANY_REQUESTS,
+    code: "rate_limited",
+    message: "核验太频繁：同一网络每小时最多核验 30 次，请稍后再试。",
+};
+
+/// Checks a client may run at once, refilled at this many an hour: each one
+/// unpacks up to 8 MB and keeps a row, and nobody needs more by hand.
+pub const PER_HOUR: f64 = 30.0;
+
+/// One token from the uploading address's allowance (per instance).
+pub fn throttle<S: Store>(app: &App<S>, ip: &str) -> Result<(), Rejected> {
+    let key = ip.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    #[allow(clippy::cast_possible_wrap)]
+    app.verify_limiter.take(key as i64, app.now()).map_err(|_| TOO_MANY)
+}
+
 /// The bundle in an uploaded zip or `evidence.json`, read with the size limit
 /// applied to what the zip unpacks to as well.
 pub fn read(bytes: &[u8]) -> Result<Bundle, Rejected> {

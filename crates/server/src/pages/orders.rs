@@ -8,7 +8,7 @@ use askama::Template;
 use axum::Form;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use axum::routing;
 use serde_json::Value;
@@ -266,7 +266,10 @@ pub async fn keys<S: Store>(
     let sealed = app.store.read(move |tx| tx.order_units(id)).await.map_err(|e| page.error(e.into()))?;
     let units = sealed.iter().map(|u| app.vault.open(u)).collect::<Result<Vec<_>, _>>();
     let units = units.map_err(|e| page.error(AppError::from(e)))?;
-    Ok(order_page(&app, &page, &o, Some(units), &extra))
+    let mut resp = order_page(&app, &page, &o, Some(units), &extra);
+    // Keys in plain text: no shared or disk cache may keep this page.
+    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    Ok(resp)
 }
 
 pub async fn confirm<S: Store>(

@@ -5,7 +5,7 @@ use askama::Template;
 use axum::Form;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing;
@@ -15,7 +15,7 @@ use youying_core::ports::Store;
 use youying_core::stock::ImportReport;
 use youying_core::values::ProductId;
 
-use super::layout::{Layout, Page, PageError, render};
+use super::layout::{Layout, Page, PageError, render, see_other};
 use super::session::CsrfForm;
 use crate::app::products::{ProductView, import_stock, priced_view};
 use crate::app::stock_export::{export_stock, file_name};
@@ -141,9 +141,23 @@ fn stock_page(
     resp
 }
 
-pub async fn show<S: Store>(State(app): State<App<S>>, page: Page, Path(id): Path<i64>) -> Result<Response, PageError> {
+pub async fn show<S: Store>(
+    State(app): State<App<S>>,
+    page: Page,
+    Path(id): Path<i64>,
+    Query(q): Query<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
     let p = product_for(&app, &page, id).await?;
-    Ok(stock_page(&page, &p, (false, String::new()), None, None))
+    // What a successful import redirected with, shown as its report (junk in
+    // the address shows no report rather than an error).
+    let count = |name: &str| super::forms::field(&q, name).parse::<usize>().ok();
+    let report = count("imported").map(|imported| ImportReport {
+        lines: count("lines").unwrap_or(imported),
+        imported,
+        skipped_duplicates: count("skipped").unwrap_or(0),
+        ..ImportReport::default()
+    });
+    Ok(stock_page(&page, &p, (false, String::new()), report.as_ref(), None))
 }
 
 /// What the multipart form carried.
@@ -207,11 +221,13 @@ pub async fn import<S: Store>(
         }
     };
     match import_stock(&app, user, ProductId(id), &text, u.skip_duplicates).await {
-        Ok(report) => {
-            let p = product_for(&app, &page, id).await?;
-            let form = if report.rejected { form } else { (false, String::new()) };
-            Ok(stock_page(&page, &p, form, Some(&report), None))
-        }
+        // Imported: post/redirect/get, the counts in the address (a reload
+        // shows the same report and imports nothing).
+        Ok(r) if !r.rejected => Ok(see_other(&format!(
+            "/merchant/products/{id}/stock?imported={}&lines={}&skipped={}",
+            r.imported, r.lines, r.skipped_duplicates
+        ))),
+        Ok(report) => Ok(stock_page(&page, &p, form, Some(&report), None)),
         Err(e) => Ok(stock_page(&page, &p, form, None, Some(&e))),
     }
 }

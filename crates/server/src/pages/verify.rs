@@ -13,6 +13,7 @@ use youying_core::ports::Store;
 
 use super::layout::{Layout, Page, PageError, render, see_other};
 use crate::app::verify::{self, MAX_BYTES, Rejected, TOO_LARGE, Verdict};
+use crate::auth::ClientIp;
 use crate::fmt::fmt_time;
 use crate::state::App;
 
@@ -64,6 +65,7 @@ async fn read_upload(mut m: Multipart) -> Result<Upload, Rejected> {
 pub async fn check<S: Store>(
     State(app): State<App<S>>,
     page: Page,
+    ClientIp(ip): ClientIp,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, PageError> {
     let Ok(multipart) = multipart else {
@@ -74,6 +76,9 @@ pub async fn check<S: Store>(
         Err(r) => return Ok(form(&page, r.status, Some(r.message))),
     };
     page.check_csrf(&u.csrf)?;
+    if let Err(r) = verify::throttle(&app, &ip) {
+        return Ok(form(&page, r.status, Some(r.message)));
+    }
     let verdict = match verify::check(&app, &u.file).await.map_err(|e| page.error(e))? {
         Ok(v) => v,
         Err(r) => return Ok(form(&page, r.status, Some(r.message))),

@@ -336,4 +336,15 @@ http_test!(a_file_that_is_not_a_bundle_gets_a_chinese_message_beside_the_field, 
     let r =
         app.client.post(app.url("/verify")).header("content-type", "multipart/form-data; boundary=x").body("--x--\r\n");
     assert_eq!(r.send().await.unwrap().status(), StatusCode::FORBIDDEN);
+    // One address may not keep the verifier busy: 30 checks, then 429.
+    let mut answers = Vec::new();
+    for _ in 0..31 {
+        answers.push(raw_verify(&app, b"not a zip".to_vec()).await);
+    }
+    let (s, v) = answers.last().unwrap();
+    assert_eq!(*s, StatusCode::TOO_MANY_REQUESTS, "{answers:?}");
+    assert_eq!(v["code"], "rate_limited");
+    let (s, _, body) = guest_verify(&app, b"not a zip").await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
+    assert!(visible(&body).contains("每小时最多核验 30 次"), "beside the field");
 });

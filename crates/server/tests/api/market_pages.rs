@@ -184,9 +184,12 @@ http_test!(the_stock_page_reports_a_bad_line_and_imports_nothing, |app| {
     // A file over the site-wide 1 MiB limit goes through this route.
     let big: String = (0..20_000).map(|i| format!("BIG-{i:08}----{}\n", "s".repeat(44))).collect();
     assert!(big.len() > 1024 * 1024);
-    let (s, _, page) =
+    let (s, report, page) =
         web.multipart(&to, &[("skip_duplicates", "1")], &[("file", "keys.txt", "text/plain", big.as_bytes())]).await;
-    assert_eq!(s, StatusCode::OK, "{}", &page[..page.len().min(500)]);
+    assert_eq!(s, StatusCode::SEE_OTHER, "post/redirect/get: {}", &page[..page.len().min(500)]);
+    assert!(report.starts_with(&format!("{to}?imported=20000")), "{report}");
+    let (s, page) = web.get(&report).await;
+    assert_eq!(s, StatusCode::OK, "a reload shows the report again and imports nothing");
     assert!(page.contains("id=\"imported-count\">20000<"));
     let (_, console) = web.get("/merchant").await;
     assert!(console.contains("网易一卡通点卡 50元") && console.contains(">20000<"));
