@@ -125,7 +125,7 @@ pub const ZH_CN: &[(&str, &str)] = &[
     ("invalid_input.amount_fen.yuan_format", "金额格式不对：请填写如 12.34 的金额（元，最多两位小数）。"),
     ("invalid_input.amount_fen.above_price", "退款金额不能超过本单还可退的金额。"),
     ("invalid_input.account_returned", "只有账号订单可以选择“账号退回商家”。"),
-    ("invalid_input.confirm", "请再次确认退款金额和买家后提交。"),
+    ("invalid_input.refund_confirm", "请再次确认退款金额和买家后提交。"),
     ("invalid_input.review_resubmit", "这条评价已重新提交过 2 次，不能再修改。"),
     ("unknown_rule", "不存在该规则。"),
     // the operator's tools (users, shops, rules form)

@@ -9,6 +9,9 @@ use youying_core::Timestamp;
 /// Messages a sender may post in a burst, and how fast the allowance refills.
 pub const BURST: f64 = 10.0;
 pub const PER_SEC: f64 = 1.0;
+/// Web verifier checks per client address, at once and per hour (see
+/// `app::verify::throttle`).
+pub const VERIFY_PER_HOUR: f64 = 30.0;
 
 #[derive(Debug)]
 pub struct RateLimiter {

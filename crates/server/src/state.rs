@@ -90,8 +90,8 @@ impl<S: Store> App<S> {
             // Its rate is the rule `open_api_per_sec`, read per request.
             open_limiter: Arc::new(RateLimiter::default()),
             verify_limiter: Arc::new(RateLimiter::with_rate(
-                crate::app::verify::PER_HOUR,
-                crate::app::verify::PER_HOUR / 3600.0,
+                crate::ratelimit::VERIFY_PER_HOUR,
+                crate::ratelimit::VERIFY_PER_HOUR / 3600.0,
             )),
             store,
             clock,

@@ -129,18 +129,6 @@ impl<C: Conn> AccountRead for SqlTx<'_, C> {
         );
         self.query(&sql, params![pattern, id, as_i64(limit), as_i64(offset)])?.iter().map(user).collect()
     }
-
-    fn search_shops(&mut self, q: &str, offset: usize, limit: usize) -> Result<Vec<Shop>> {
-        let (pattern, id) = directory_query(q);
-        self.query(
-            "SELECT id, name, owner_id, created_at FROM shops WHERE name_key LIKE $1 ESCAPE '\\' OR id = $2 \
-             ORDER BY id DESC LIMIT $3 OFFSET $4",
-            params![pattern, id, as_i64(limit), as_i64(offset)],
-        )?
-        .iter()
-        .map(shop)
-        .collect()
-    }
 }
 
 /// A search box's text as a LIKE pattern (its `%`, `_` and `\` taken literally)
@@ -254,6 +242,18 @@ impl<C: Conn> AccountTx for SqlTx<'_, C> {
 }
 
 impl<C: Conn> ShopRead for SqlTx<'_, C> {
+    fn search_shops(&mut self, q: &str, offset: usize, limit: usize) -> Result<Vec<Shop>> {
+        let (pattern, id) = directory_query(q);
+        self.query(
+            "SELECT id, name, owner_id, created_at FROM shops WHERE name_key LIKE $1 ESCAPE '\\' OR id = $2 \
+             ORDER BY id DESC LIMIT $3 OFFSET $4",
+            params![pattern, id, as_i64(limit), as_i64(offset)],
+        )?
+        .iter()
+        .map(shop)
+        .collect()
+    }
+
     fn shop(&mut self, id: ShopId) -> Result<Option<Shop>> {
         self.one("SELECT id, name, owner_id, created_at FROM shops WHERE id = $1", params![id.0])?
             .as_ref()

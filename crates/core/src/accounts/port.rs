@@ -96,8 +96,6 @@ pub trait AccountRead {
     /// Users whose name contains `q` (case-insensitive) or whose id is `q`,
     /// newest first; an empty `q` lists everyone.
     fn search_users(&mut self, q: &str, offset: usize, limit: usize) -> Result<Vec<User>>;
-    /// Shops whose name contains `q` or whose id is `q`, newest first.
-    fn search_shops(&mut self, q: &str, offset: usize, limit: usize) -> Result<Vec<crate::shops::port::Shop>>;
 }
 
 /// Changing accounts. Methods map constraint violations to domain errors

@@ -57,6 +57,9 @@ pub struct Invite {
 /// Looking shops and invites up.
 pub trait ShopRead {
     fn shop(&mut self, id: ShopId) -> Result<Option<Shop>>;
+    /// The admin's directory: shops whose name contains `q` or whose id is
+    /// `q`, newest first; an empty `q` lists all.
+    fn search_shops(&mut self, q: &str, offset: usize, limit: usize) -> Result<Vec<Shop>>;
     fn shops_owned_by(&mut self, owner: UserId) -> Result<Vec<Shop>>;
     fn shop_agents(&mut self, shop: ShopId) -> Result<Vec<User>>;
     /// Locks the invite in a read-write transaction.

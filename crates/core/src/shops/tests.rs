@@ -12,6 +12,10 @@ impl ShopRead for FakeShops {
         Ok(self.0.iter().find(|s| s.id == id).cloned())
     }
 
+    fn search_shops(&mut self, _q: &str, _offset: usize, _limit: usize) -> Result<Vec<Shop>> {
+        Ok(self.0.clone())
+    }
+
     fn shops_owned_by(&mut self, owner: UserId) -> Result<Vec<Shop>> {
         Ok(self.0.iter().filter(|s| s.owner_id == owner).cloned().collect())
     }

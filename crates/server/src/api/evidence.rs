@@ -73,7 +73,11 @@ pub async fn verify<S: Store>(
     };
     Ok(match result {
         Ok(v) => Json(v).into_response(),
-        Err(r) => (r.status, Json(Unverifiable { code: r.code, message: r.message })).into_response(),
+        Err(r) => (
+            StatusCode::from_u16(r.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY),
+            Json(Unverifiable { code: r.code, message: r.message }),
+        )
+            .into_response(),
     })
 }
 

@@ -6,7 +6,6 @@
 
 use std::io::{Cursor, Read};
 
-use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
@@ -61,35 +60,32 @@ pub struct BrokenEvent {
 /// An upload that is not a bundle, with the message shown beside the field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rejected {
-    pub status: StatusCode,
+    /// The HTTP status the transports answer with.
+    pub status: u16,
     pub code: &'static str,
     pub message: &'static str,
 }
 
-pub const EMPTY: Rejected =
-    Rejected {
-        status: StatusCode::UNPROCESSABLE_ENTITY, code: "empty", message: "请选择要核验的证据文件。"
-    };
+pub const EMPTY: Rejected = Rejected { status: 422, code: "empty", message: "请选择要核验的证据文件。" };
 pub const TOO_LARGE: Rejected = Rejected {
-    status: StatusCode::PAYLOAD_TOO_LARGE,
+    status: 413,
     code: "too_large",
     message: "文件超过 8 MB，不是有应平台导出的证据文件。请上传订单页下载的 evidence-订单号.zip。",
 };
 pub const NOT_A_BUNDLE: Rejected = Rejected {
-    status: StatusCode::UNPROCESSABLE_ENTITY,
+    status: 422,
     code: "not_a_bundle",
     message: "无法读取这个文件：请上传订单页下载的 evidence-订单号.zip（或其中的 evidence.json），不要解压后再压缩或修改格式。",
 };
 
-pub const TOO_MANY: Rejected = Rejected {
-    status: StatusCode::TOO_MANY_REQUESTS,
-    code: "rate_limited",
-    message: "核验太频繁：同一网络每小时最多核验 30 次，请稍后再试。",
-};
+pub const TOO_MANY: Rejected =
+    Rejected {
+        status: 429, code: "rate_limited", message: "核验太频繁：同一网络每小时最多核验 30 次，请稍后再试。"
+    };
 
 /// Checks a client may run at once, refilled at this many an hour: each one
 /// unpacks up to 8 MB and keeps a row, and nobody needs more by hand.
-pub const PER_HOUR: f64 = 30.0;
+pub const PER_HOUR: f64 = crate::ratelimit::VERIFY_PER_HOUR;
 
 /// One token from the uploading address's allowance (per instance).
 pub fn throttle<S: Store>(app: &App<S>, ip: &str) -> Result<(), Rejected> {

@@ -277,3 +277,10 @@ pub(super) async fn form_order<S: Store>(app: &App<S>, id: i64, form: &[(String,
 pub async fn back_to_product(Path(id): Path<i64>) -> Response {
     see_other(&format!("/products/{id}"))
 }
+
+/// The routes of this feature; `pages::router` merges them.
+pub(crate) fn router<S: Store>() -> axum::Router<App<S>> {
+    axum::Router::new()
+        .route("/products/{id}", axum::routing::get(product::<S>))
+        .route("/products/{id}/buy", axum::routing::get(back_to_product).post(buy::<S>))
+}

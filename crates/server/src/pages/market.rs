@@ -16,7 +16,6 @@ use youying_core::rules::{self, Rule, Rules};
 use youying_core::values::ShopId;
 use youying_core::{Error, deposit};
 
-use super::buy;
 use super::forms::{field, parse_yuan_opt, urlencode, yuan_input};
 use super::labels::{Contact, kind_label};
 use super::layout::{Layout, Page, PageError, render};
@@ -306,7 +305,5 @@ pub(crate) fn router<S: Store>() -> Router<App<S>> {
     Router::new()
         .route("/", routing::get(home::<S>))
         .route("/search", routing::get(search::<S>))
-        .route("/products/{id}", routing::get(buy::product::<S>))
-        .route("/products/{id}/buy", routing::get(buy::back_to_product).post(buy::buy::<S>))
         .route("/shops/{id}", routing::get(shop::<S>))
 }

@@ -98,3 +98,8 @@ mod tests {
         assert_eq!(href(OrderTab::Escrow, "Q币 100", 2), "/orders?tab=escrow&q=Q%E5%B8%81%20100&page=2");
     }
 }
+
+/// The routes of this feature; `pages::router` merges them.
+pub(crate) fn router<S: Store>() -> axum::Router<App<S>> {
+    axum::Router::new().route("/orders", axum::routing::get(list::<S>))
+}

@@ -101,3 +101,8 @@ pub async fn snapshot<S: Store>(
     };
     Ok(render(StatusCode::OK, &page.layout, &t))
 }
+
+/// The routes of this feature; `pages::router` merges them.
+pub(crate) fn router<S: Store>() -> axum::Router<App<S>> {
+    axum::Router::new().route("/orders/{no}/snapshot", axum::routing::get(snapshot::<S>))
+}

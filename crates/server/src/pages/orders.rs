@@ -318,7 +318,6 @@ pub async fn evidence_zip<S: Store>(
 /// The routes of this feature; `pages::router` merges them.
 pub(crate) fn router<S: Store>() -> Router<App<S>> {
     Router::new()
-        .route("/orders", routing::get(super::order_list::list::<S>))
         .route("/static/order.js", routing::get(super::order_view::script))
         .route("/orders/{no}", routing::get(show::<S>))
         .route("/orders/{no}/evidence.zip", routing::get(evidence_zip::<S>))
@@ -326,5 +325,4 @@ pub(crate) fn router<S: Store>() -> Router<App<S>> {
         .route("/orders/{no}/keys", routing::get(keys::<S>))
         .route("/orders/{no}/confirm", routing::post(confirm::<S>))
         .route("/orders/{no}/cancel", routing::post(cancel::<S>))
-        .route("/orders/{no}/snapshot", routing::get(super::order_snapshot::snapshot::<S>))
 }

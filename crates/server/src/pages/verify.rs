@@ -28,6 +28,10 @@ struct VerifyPage<'a> {
     keep_days: i64,
 }
 
+fn status_of(r: Rejected) -> StatusCode {
+    StatusCode::from_u16(r.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY)
+}
+
 fn form(page: &Page, status: StatusCode, error: Option<&'static str>) -> Response {
     let t = VerifyPage { page: &page.layout, error, report: None, keep_days: verify::KEEP_DAYS };
     render(status, &page.layout, &t)
@@ -73,15 +77,15 @@ pub async fn check<S: Store>(
     };
     let u = match read_upload(multipart).await {
         Ok(u) => u,
-        Err(r) => return Ok(form(&page, r.status, Some(r.message))),
+        Err(r) => return Ok(form(&page, status_of(r), Some(r.message))),
     };
     page.check_csrf(&u.csrf)?;
     if let Err(r) = verify::throttle(&app, &ip) {
-        return Ok(form(&page, r.status, Some(r.message)));
+        return Ok(form(&page, status_of(r), Some(r.message)));
     }
     let verdict = match verify::check(&app, &u.file).await.map_err(|e| page.error(e))? {
         Ok(v) => v,
-        Err(r) => return Ok(form(&page, r.status, Some(r.message))),
+        Err(r) => return Ok(form(&page, status_of(r), Some(r.message))),
     };
     let id = verify::keep(&app, &verdict).await.map_err(|e| page.error(e))?;
     Ok(see_other(&format!("/verify/{id}")))

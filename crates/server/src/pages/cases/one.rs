@@ -270,7 +270,7 @@ fn page_field(core_field: &str) -> &'static str {
         "screenshots" => "screenshots",
         "decision" => "decision",
         "account_returned" => "account_returned",
-        "confirm" => "confirm",
+        "refund_confirm" => "confirm",
         _ => "",
     }
 }
@@ -325,7 +325,7 @@ async fn confirmed<S: Store>(
     if f.get("confirm") == cap.to_string() {
         Ok(Ok(()))
     } else {
-        Ok(Err(Error::Invalid { field: "confirm", reason: "required" }.into()))
+        Ok(Err(Error::Invalid { field: "refund_confirm", reason: "required" }.into()))
     }
 }
 
