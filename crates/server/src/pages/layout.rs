@@ -227,10 +227,10 @@ pub fn render<T: Template>(status: StatusCode, layout: &Layout, t: &T) -> Respon
     match t.render() {
         Ok(body) => {
             let mut resp = (status, Html(body)).into_response();
-            if let Some(c) = &layout.set_anon_csrf {
-                if let Ok(v) = HeaderValue::from_str(c) {
-                    resp.headers_mut().append(header::SET_COOKIE, v);
-                }
+            if let Some(c) = &layout.set_anon_csrf
+                && let Ok(v) = HeaderValue::from_str(c)
+            {
+                resp.headers_mut().append(header::SET_COOKIE, v);
             }
             resp
         }

@@ -88,6 +88,11 @@ pub async fn list<S: Store>(
     Ok(render(StatusCode::OK, &page.layout, &t))
 }
 
+/// The routes of this feature; `pages::router` merges them.
+pub(crate) fn router<S: Store>() -> axum::Router<App<S>> {
+    axum::Router::new().route("/orders", axum::routing::get(list::<S>))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,9 +102,4 @@ mod tests {
         assert_eq!(href(OrderTab::All, "", 1), "/orders");
         assert_eq!(href(OrderTab::Escrow, "Q币 100", 2), "/orders?tab=escrow&q=Q%E5%B8%81%20100&page=2");
     }
-}
-
-/// The routes of this feature; `pages::router` merges them.
-pub(crate) fn router<S: Store>() -> axum::Router<App<S>> {
-    axum::Router::new().route("/orders", axum::routing::get(list::<S>))
 }
