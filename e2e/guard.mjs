@@ -9,12 +9,12 @@
 //     the form; a POST must answer 303 to a GET page, or 4xx re-rendering a
 //     rejected form (post/redirect/get).
 // Violations carry the URL and the viewport and fail the test at its end. The
-// post/redirect/get part only warns while YOUYING_E2E_PRG=warn (the default for
-// now); YOUYING_E2E_PRG=strict makes it fail the test too.
+// post/redirect/get part fails the test too (YOUYING_E2E_PRG=warn only lists
+// the offenders, for a page being converted).
 
 import { checksAwayFromWords } from './lib.mjs';
 
-export const PRG_MODE = (process.env.YOUYING_E2E_PRG || 'warn') === 'strict' ? 'strict' : 'warn';
+export const PRG_MODE = (process.env.YOUYING_E2E_PRG || 'strict') === 'warn' ? 'warn' : 'strict';
 
 /** Runs in the page: whether it scrolls sideways, naming a thing that sticks out. */
 function sideScroll() {

@@ -240,7 +240,8 @@ export async function navRole(page) {
 /** Submits a form by clicking its submit button; resolves with the POST's response. */
 export async function submit(page, formSelector) {
   const form = page.locator(formSelector);
-  const action = await form.evaluate((f) => new URL(f.action, location.href).pathname);
+  // The attribute, not `f.action`: a field named "action" would shadow it.
+  const action = await form.evaluate((f) => new URL(f.getAttribute('action') || '', location.href).pathname);
   // The POST answers either a page (an error re-shown) or a 303 to the next
   // page; either way a new document commits in the main frame.
   const [resp] = await Promise.all([

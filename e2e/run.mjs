@@ -18,7 +18,7 @@
 //
 // Every page of every context a test opens is also checked by e2e/guard.mjs (no
 // sideways scroll, radios/checkboxes beside their words, no console error, and
-// post/redirect/get: YOUYING_E2E_PRG=warn (default) only lists offenders, strict fails).
+// post/redirect/get: a form post answered with a 2xx page fails; YOUYING_E2E_PRG=warn only lists them).
 
 import { readdirSync, existsSync, rmSync } from 'node:fs';
 import path from 'node:path';

@@ -42,7 +42,7 @@ async function listing(page, base, pw, tag, keys) {
   await page.waitForURL(/\/merchant\/products\/\d+\/stock$/);
   const productId = page.url().match(/\/products\/(\d+)\/stock$/)[1];
   await page.fill('#stock-form textarea[name=text]', keys.join('\n') + '\n');
-  assert.equal((await submit(page, '#stock-form')).status(), 200);
+  assert.equal((await submit(page, '#stock-form')).status(), 303, 'post/redirect/get');
   await page.goto(base + '/');
   await logout(page, base);
   return productId;
@@ -93,7 +93,7 @@ export const tests = [
       await page.waitForURL(/\/merchant\/products\/\d+\/stock$/);
       const productId = page.url().match(/\/products\/(\d+)\/stock$/)[1];
       await page.fill('#stock-form textarea[name=text]', `${dead}\n${good}\n`);
-      assert.equal((await submit(page, '#stock-form')).status(), 200);
+      assert.equal((await submit(page, '#stock-form')).status(), 303, 'post/redirect/get');
       await page.goto(base + '/');
       await logout(page, base);
 

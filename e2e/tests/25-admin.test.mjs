@@ -23,7 +23,9 @@ export const tests = [
     context: PHONE,
     fn: async ({ page, base, server, browser }) => {
       const errors = [];
-      page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+      // A form refused on purpose answers 4xx, which Chromium also logs; not a script error.
+      const refusedLoad = /Failed to load resource: the server responded with a status of 4\d\d/;
+      page.on('console', (m) => m.type() === 'error' && !refusedLoad.test(m.text()) && errors.push(m.text()));
       await login(page, base, 'admin', server.demo.admin);
       await page.goto(base + '/platform');
       await Promise.all([page.waitForURL(base + '/admin/users'), page.click('#users-link')]);
@@ -65,12 +67,12 @@ export const tests = [
       await Promise.all([page.waitForURL(/\/admin\/shops\/\d+$/), page.click('#shops a.title >> text=星辰点卡')]);
       await checkPage(page, errors);
       await page.check('#deposit-form input[value=deduct]');
-      await page.fill('#deposit-form input[name=amount]', '99999999');
+      await page.fill('#deposit-form input[name=amount]', '999999');
       await page.fill('#deposit-form textarea', '测试扣减');
       const negative = await submit(page, '#deposit-form');
       assert.equal(negative.status(), 422);
       assert.match(await page.textContent('#deposit-adjust .error-msg'), /不能低于 ¥0.00/);
-      assert.equal(await page.inputValue('#deposit-form input[name=amount]'), '99999999');
+      assert.equal(await page.inputValue('#deposit-form input[name=amount]'), '999999');
       await checkPage(page, errors);
       await page.check('#deposit-form input[value=deduct]');
       await page.fill('#deposit-form input[name=amount]', '1');

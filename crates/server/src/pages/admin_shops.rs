@@ -122,7 +122,7 @@ fn shop_page<'a>(layout: &'a Layout, f: ShopFile, is_admin: bool, refused: Refus
         at: fmt_time(c.opened_at),
     });
     let penalties = f.penalties.iter().map(|p| Line {
-        href: format!("/merchant/shops/{}/enforcement", p.shop_id),
+        href: format!("/platform/penalties#penalty-{}", p.id),
         title: format!("#{} {}", p.id, p.kind.label()),
         state: p.state.label(),
         at: fmt_time(p.started_at),
