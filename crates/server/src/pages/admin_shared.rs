@@ -8,6 +8,7 @@ use youying_core::rules::words;
 use youying_core::values::Role;
 
 use super::forms::urlencode;
+use super::layout::Page;
 use crate::error::AppError;
 use crate::fmt::fmt_time;
 
@@ -105,5 +106,22 @@ pub fn role_label(r: Role) -> &'static str {
         Role::MerchantAgent => "商家客服",
         Role::PlatformAgent => "平台客服",
         Role::Admin => "管理员",
+    }
+}
+
+/// `?done=…` after a post/redirect/get: the page with that action's flash.
+pub fn flashed(page: Page, flash: Option<&'static str>) -> Page {
+    match flash {
+        Some(f) => Page { layout: page.layout.clone().with_flash(f), ..page },
+        None => page,
+    }
+}
+
+/// `/…/{id}/freeze` or `/…/{id}/unfreeze`: whether it freezes; anything else is unknown.
+pub fn freezes(action: &str) -> Option<bool> {
+    match action {
+        "freeze" => Some(true),
+        "unfreeze" => Some(false),
+        _ => None,
     }
 }

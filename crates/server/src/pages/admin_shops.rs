@@ -15,7 +15,7 @@ use youying_core::deposit::{self, Standing};
 use youying_core::ports::Store;
 use youying_core::values::{Role, ShopId};
 
-use super::admin_shared::{Event, Refused, history, pager_href};
+use super::admin_shared::{Event, Refused, flashed, freezes, history, pager_href};
 use super::admin_users::{DirectoryQuery, DoneQuery};
 use super::forms::{field, parse_yuan};
 use super::layout::{Layout, Page, PageError, render, see_other};
@@ -166,10 +166,7 @@ pub async fn shop<S: Store>(
         "adjusted" => Some("保证金已调整，店主会收到通知。"),
         _ => None,
     };
-    let page = match flash {
-        Some(f) => Page { layout: page.layout.clone().with_flash(f), ..page },
-        None => page,
-    };
+    let page = flashed(page, flash);
     show_shop(&app, &page, id, Refused::default(), StatusCode::OK).await
 }
 
@@ -197,10 +194,8 @@ pub async fn freeze<S: Store>(
 ) -> Result<Response, PageError> {
     page.check_csrf(field(&form, "_csrf"))?;
     let v = page.require_viewer()?.clone();
-    let frozen = match action.as_str() {
-        "freeze" => true,
-        "unfreeze" => false,
-        _ => return Err(page.error(Error::NotFound.into())),
+    let Some(frozen) = freezes(&action) else {
+        return Err(page.error(Error::NotFound.into()));
     };
     let reason = field(&form, "reason").to_owned();
     let r = admin::set_shop_frozen(&app, &v.user, id, frozen, &reason)

@@ -16,7 +16,7 @@ use youying_core::accounts::User;
 use youying_core::ports::Store;
 use youying_core::values::Role;
 
-use super::admin_shared::{Event, Refused, history, pager_href, role_label};
+use super::admin_shared::{Event, Refused, flashed, freezes, history, pager_href, role_label};
 use super::forms::{field, parse_yuan};
 use super::layout::{Layout, Page, PageError, render, see_other};
 use crate::app::admin::{self, UserFile};
@@ -185,10 +185,7 @@ pub async fn user<S: Store>(
         "credited" => Some("已入账到该用户的钱包。"),
         _ => None,
     };
-    let page = match flash {
-        Some(f) => Page { layout: page.layout.clone().with_flash(f), ..page },
-        None => page,
-    };
+    let page = flashed(page, flash);
     show_user(&app, &page, id, Refused::default(), StatusCode::OK).await
 }
 
@@ -218,10 +215,8 @@ pub async fn freeze<S: Store>(
 ) -> Result<Response, PageError> {
     page.check_csrf(field(&form, "_csrf"))?;
     let v = page.require_viewer()?.clone();
-    let frozen = match action.as_str() {
-        "freeze" => true,
-        "unfreeze" => false,
-        _ => return Err(page.error(Error::NotFound.into())),
+    let Some(frozen) = freezes(&action) else {
+        return Err(page.error(Error::NotFound.into()));
     };
     let reason = field(&form, "reason").to_owned();
     let r = admin::set_user_frozen(&app, &v.user, id, frozen, &reason)
