@@ -137,7 +137,8 @@ fn directory_query(q: &str) -> (String, i64) {
     let q = q.trim().to_lowercase();
     let mut pattern = String::with_capacity(q.len() + 2);
     pattern.push('%');
-    for c in q.chars() {
+    // A NUL cannot be in a PostgreSQL text (it would be a 500) nor in a name: dropped on both backends.
+    for c in q.chars().filter(|c| *c != '\0') {
         if matches!(c, '%' | '_' | '\\') {
             pattern.push('\\');
         }

@@ -35,7 +35,8 @@ fn tab_sql(tab: OrderTab) -> String {
 /// `%text%` for LIKE with `!` as the escape, so a typed `%` or `_` is literal.
 fn like_pattern(text: &str) -> String {
     let mut p = String::from("%");
-    for c in text.to_lowercase().chars() {
+    // A NUL cannot be in a PostgreSQL text (it would be a 500) nor in an order: dropped on both backends.
+    for c in text.to_lowercase().chars().filter(|c| *c != '\0') {
         if matches!(c, '!' | '%' | '_') {
             p.push('!');
         }

@@ -25,6 +25,10 @@ http_test!(an_admin_finds_a_user_freezes_them_out_and_lets_them_back, |app| {
     let buyer = app.buyer("dongjie").await;
     app.buyer("other_one").await;
     let mut web = Web::new(&app, &admin);
+    let (s, _) = web.get("/admin/users?q=%00").await;
+    assert_eq!(s, StatusCode::OK, "a NUL in the search is no 500 on PostgreSQL");
+    let (s, _) = web.get("/admin/shops?q=a%00").await;
+    assert_eq!(s, StatusCode::OK);
     let (s, list) = web.get("/admin/users?q=DONG").await;
     assert_eq!(s, StatusCode::OK);
     assert!(list.contains("dongjie") && !list.contains("other_one"), "{list}");
