@@ -22,12 +22,23 @@ use crate::ports::Tx;
 use crate::snapshot::Snapshot;
 use crate::values::{Role, UserId};
 
-pub const FORMAT: &str = "youying-evidence/1";
+/// The format bundles are written in: events carry `part` and `pseq`.
+pub const FORMAT: &str = "youying-evidence/2";
+/// Bundles of the single chain, before partitions: every event is of
+/// partition 0 with `pseq = seq`. They still verify.
+pub const FORMAT_V1: &str = "youying-evidence/1";
 
 /// An event as it stands in the chain, with its proof when anchored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProvenEvent {
+    /// The global number (第 N 条).
     pub seq: i64,
+    /// The partition (absent in bundles of the single chain: 0).
+    #[serde(default)]
+    pub part: i64,
+    /// The place within the partition (absent in bundles of the single chain: `seq`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pseq: Option<i64>,
     pub at: i64,
     pub actor: Option<i64>,
     pub kind: String,
@@ -43,7 +54,7 @@ pub struct ProvenEvent {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Proof {
     pub anchor_id: i64,
-    /// The event's place among the anchor's leaves (`seq − from_seq`).
+    /// The event's place among the anchor's leaves ([`Anchor::leaf_index`]).
     pub index: i64,
     pub path: Vec<Step>,
 }
@@ -142,6 +153,29 @@ fn mentions(e: &ChainedEvent, subject: &str) -> bool {
     serde_json::from_str::<Value>(&e.payload).is_ok_and(|p| p["subject"] == subject)
 }
 
+impl ProvenEvent {
+    /// `(part, pseq)`, for old bundles too.
+    pub fn place(&self) -> (i64, i64) {
+        (self.part, self.pseq.unwrap_or(self.seq))
+    }
+
+    fn expected_hash(&self) -> String {
+        let (part, pseq) = self.place();
+        let at = Timestamp::from_millis(self.at);
+        let canonical = canonical_event(part, pseq, at, self.actor.map(UserId), &self.kind, &self.subject, &self.payload);
+        chain_hash(&self.prev_hash, &canonical)
+    }
+}
+
+/// The hashes of an anchor's leaves, in order.
+fn leaves_of(tx: &mut dyn AnchorRead, a: &Anchor) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for (part, from, to) in a.spans() {
+        out.extend(tx.event_hashes(part, from, to)?.into_iter().map(|(_, h)| h));
+    }
+    Ok(out)
+}
+
 /// Each event with its Merkle path to the anchor covering it, and the anchors
 /// from the oldest one needed to the newest.
 fn prove(tx: &mut dyn AnchorRead, events: Vec<ChainedEvent>) -> Result<(Vec<ProvenEvent>, Vec<Anchor>)> {
@@ -149,16 +183,16 @@ fn prove(tx: &mut dyn AnchorRead, events: Vec<ChainedEvent>) -> Result<(Vec<Prov
     let mut out = Vec::with_capacity(events.len());
     let mut oldest: Option<i64> = None;
     for e in events {
-        let proof = match tx.anchor_covering(e.seq)? {
+        let proof = match tx.anchor_covering(e.part, e.pseq)? {
             Some(a) => {
                 let (a, hashes) = match leaves.entry(a.id) {
                     std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
                     std::collections::hash_map::Entry::Vacant(v) => {
-                        let hashes = tx.event_hashes(a.from_seq, Some(a.to_seq))?;
+                        let hashes = leaves_of(tx, &a)?;
                         v.insert((a, hashes))
                     }
                 };
-                let index = e.seq - a.from_seq;
+                let index = a.leaf_index(e.part, e.pseq).unwrap_or(i64::MAX);
                 let path = anchor::merkle_path(hashes, usize::try_from(index).unwrap_or(usize::MAX))?;
                 oldest = Some(oldest.map_or(a.id, |o| o.min(a.id)));
                 Some(Proof { anchor_id: a.id, index, path })
@@ -167,6 +201,8 @@ fn prove(tx: &mut dyn AnchorRead, events: Vec<ChainedEvent>) -> Result<(Vec<Prov
         };
         out.push(ProvenEvent {
             seq: e.seq,
+            part: e.part,
+            pseq: Some(e.pseq),
             at: e.at.millis(),
             actor: e.actor.map(|a| a.0),
             kind: e.kind,
@@ -234,17 +270,16 @@ impl Report {
 /// newest anchor must be that one or lead to it.
 pub fn verify(bundle: &Bundle, published: Option<&str>) -> Report {
     let mut r = Report { events: bundle.events.len(), ..Report::default() };
-    if bundle.format != FORMAT {
+    if bundle.format != FORMAT && bundle.format != FORMAT_V1 {
         r.problems.push(format!("unknown format {:?}", bundle.format));
         r.checks.file = false;
     }
     check_anchors(&bundle.anchors, &mut r);
     let by_id: HashMap<i64, &Anchor> = bundle.anchors.iter().map(|a| (a.id, a)).collect();
-    let mut before: Option<&ProvenEvent> = None;
+    let mut before: HashMap<i64, &ProvenEvent> = HashMap::new();
     for e in &bundle.events {
         check_event(e, &by_id, &mut r);
-        check_link(before, e, &mut r);
-        before = Some(e);
+        check_link(before.insert(e.part, e), e, &mut r);
     }
     check_snapshot(bundle, &mut r);
     r.head = bundle.anchors.last().map(|a| a.hash.clone());
@@ -275,11 +310,11 @@ pub fn verify_against(bundle: &Bundle, platform: &[Anchor]) -> Report {
     r
 }
 
-/// Two events next to each other in the chain must link: the later one's
+/// Two events next to each other in a partition must link: the later one's
 /// `prev_hash` is the earlier one's hash.
 fn check_link(before: Option<&ProvenEvent>, e: &ProvenEvent, r: &mut Report) {
     if let Some(b) = before
-        && b.seq + 1 == e.seq
+        && b.place().1 + 1 == e.place().1
         && e.prev_hash != b.hash
     {
         r.problems.push(format!("event #{}: does not follow event #{}", e.seq, b.seq));
@@ -288,25 +323,30 @@ fn check_link(before: Option<&ProvenEvent>, e: &ProvenEvent, r: &mut Report) {
     }
 }
 
+/// Each anchor matches its hash, names the one before it, and, in every
+/// partition, starts where the anchors before it in the bundle ended.
 fn check_anchors(anchors: &[Anchor], r: &mut Report) {
+    let mut ends: HashMap<i64, i64> = HashMap::new();
     for (i, a) in anchors.iter().enumerate() {
         if a.expected_hash() != a.hash {
             r.problems.push(format!("anchor #{}: its fields do not match its hash (altered)", a.id));
             r.checks.anchors = false;
         }
-        if let Some(prev) = i.checked_sub(1).map(|j| &anchors[j])
-            && (a.prev_hash != prev.hash || a.id != prev.id + 1 || a.from_seq != prev.to_seq + 1)
-        {
-            r.problems.push(format!("anchor #{}: does not follow anchor #{}", a.id, prev.id));
+        let spans = a.spans();
+        let gap = spans.iter().any(|&(part, from, to)| from > to || ends.get(&part).is_some_and(|end| from != end + 1));
+        let unordered = spans.windows(2).any(|w| w[0].0 >= w[1].0);
+        let unlinked = i.checked_sub(1).map(|j| &anchors[j]).is_some_and(|p| a.prev_hash != p.hash || a.id != p.id + 1);
+        if gap || unordered || unlinked {
+            let prev = i.checked_sub(1).map_or(a.id - 1, |j| anchors[j].id);
+            r.problems.push(format!("anchor #{}: does not follow anchor #{prev}", a.id));
             r.checks.anchors = false;
         }
+        ends.extend(spans.iter().map(|&(part, _, to)| (part, to)));
     }
 }
 
 fn check_event(e: &ProvenEvent, anchors: &HashMap<i64, &Anchor>, r: &mut Report) {
-    let actor = e.actor.map(UserId);
-    let canonical = canonical_event(e.seq, Timestamp::from_millis(e.at), actor, &e.kind, &e.subject, &e.payload);
-    if chain_hash(&e.prev_hash, &canonical) != e.hash {
+    if e.expected_hash() != e.hash {
         r.problems.push(format!("event #{} ({}): its content does not match its hash (altered)", e.seq, e.kind));
         r.checks.chain = false;
         r.broke(e.seq);
@@ -319,7 +359,8 @@ fn check_event(e: &ProvenEvent, anchors: &HashMap<i64, &Anchor>, r: &mut Report)
         r.broke(e.seq);
         return;
     };
-    if e.seq < a.from_seq || e.seq > a.to_seq || p.index != e.seq - a.from_seq {
+    let (part, pseq) = e.place();
+    if a.leaf_index(part, pseq) != Some(p.index) {
         r.problems.push(format!("event #{}: outside the range of anchor #{}", e.seq, a.id));
         r.checks.anchors = false;
         r.broke(e.seq);
@@ -353,84 +394,4 @@ fn check_snapshot(bundle: &Bundle, r: &mut Report) {
 }
 
 #[cfg(test)]
-mod tests {
-    use serde_json::json;
-
-    use super::*;
-    use crate::evidence::{genesis_hex, link};
-
-    fn bundle() -> Bundle {
-        let snapshot = r#"{"title":"月卡"}"#.to_owned();
-        let sha = hex::encode(Sha256::digest(snapshot.as_bytes()));
-        let mut prev = genesis_hex();
-        let mut events = Vec::new();
-        for (seq, kind, payload) in [
-            (1, "order.created", json!({ "snapshot_sha256": sha, "total_fen": 1234 })),
-            (2, "chat.message", json!({ "side": "buyer", "kind": "text", "body": "卡密无效" })),
-            (3, "case.opened", json!({ "type": "key_invalid" })),
-        ] {
-            let e =
-                link(seq, &prev, &NewEvent::new(Timestamp::from_millis(seq * 1000), None, kind, "order:Y1", payload));
-            prev.clone_from(&e.hash);
-            let ChainedEvent { seq, at, actor, kind, subject, payload, prev_hash, hash } = e;
-            let actor = actor.map(|a| a.0);
-            events.push(ProvenEvent {
-                seq,
-                at: at.millis(),
-                actor,
-                kind,
-                subject,
-                payload,
-                prev_hash,
-                hash,
-                proof: None,
-            });
-        }
-        let order = OrderFacts {
-            no: "Y1".into(),
-            shop_id: 1,
-            shop_name: "店".into(),
-            buyer: "b".into(),
-            title: "月卡".into(),
-            kind: "card_key".into(),
-            quantity: 1,
-            total_fen: 1234,
-            state: "delivered".into(),
-            created_at: 1000,
-            protect_until: None,
-            promise_due: None,
-            closed_at: None,
-        };
-        Bundle { format: FORMAT.into(), generated_at: 5000, order, snapshot, events, anchors: Vec::new() }
-    }
-
-    #[test]
-    fn a_good_bundle_passes_every_check() {
-        let r = verify(&bundle(), None);
-        assert!(r.ok(), "{:?}", r.problems);
-        assert_eq!((r.checks, r.broken), (Checks::default(), None));
-    }
-
-    #[test]
-    fn an_altered_event_is_named() {
-        let mut b = bundle();
-        b.events[1].payload = b.events[1].payload.replace("卡密无效", "卡密有效");
-        let r = verify(&b, None);
-        assert_eq!((r.checks.chain, r.checks.file, r.broken), (false, true, Some(2)));
-
-        // Recomputing its hash breaks the link to the next event instead.
-        let e = &b.events[1];
-        let canonical = canonical_event(e.seq, Timestamp::from_millis(e.at), None, &e.kind, &e.subject, &e.payload);
-        b.events[1].hash = chain_hash(&e.prev_hash, &canonical);
-        let r = verify(&b, None);
-        assert_eq!((r.checks.chain, r.broken), (false, Some(2)));
-    }
-
-    #[test]
-    fn another_snapshot_fails_the_file_check() {
-        let mut b = bundle();
-        b.snapshot = r#"{"title":"年卡"}"#.into();
-        let r = verify(&b, None);
-        assert_eq!((r.checks.file, r.checks.chain, r.broken), (false, true, None));
-    }
-}
+mod tests;

@@ -1,6 +1,13 @@
 //! Anchors: every hour the events appended since the last anchor are summed up
 //! in a Merkle tree (RFC 6962 hashing), and the anchor — range, root, previous
-//! anchor — is itself hashed into a chain of anchors. The newest anchor's hash
+//! anchor — is itself hashed into a chain of anchors. Since the chain has
+//! partitions an anchor covers, per partition, the committed events after the
+//! previous anchor's end in that partition (a [`Range`] with the head's hash);
+//! the leaves are those events in `(part, pseq)` order. Its canonical form is
+//! `{"at","from_seq","id","prev_hash","ranges":[{"from_pseq","head","part","to_pseq"}],"root","to_seq"}`;
+//! an anchor of the single chain before partitions keeps its own form
+//! `{"at","from_seq","id","prev_hash","root","to_seq"}` and counts as one
+//! range of partition 0. The newest anchor's hash
 //! is published; an evidence bundle proves each of its events with a short
 //! Merkle path to an anchor and the anchors from there to the published one,
 //! without revealing anyone else's events.
@@ -12,24 +19,51 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::clock::Timestamp;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, StorageError};
 use crate::evidence::{NewEvent, canonical_json, genesis_hex};
 use crate::ports::Tx;
 
-pub use self::port::{Anchor, AnchorRead, AnchorTx};
+pub use self::port::{Anchor, AnchorRead, AnchorTx, Head, Range};
+
+/// One partition's span in an anchor: `(part, from_pseq, to_pseq)`.
+pub type Span = (i64, i64, i64);
 
 impl Anchor {
     /// The hash an anchor with these fields must have.
     pub fn expected_hash(&self) -> String {
-        let canonical = canonical_json(&json!({
+        let mut fields = json!({
             "id": self.id,
             "from_seq": self.from_seq,
             "to_seq": self.to_seq,
             "root": self.root,
             "prev_hash": self.prev_hash,
             "at": self.at.millis(),
-        }));
-        hex::encode(Sha256::digest(canonical.as_bytes()))
+        });
+        if !self.ranges.is_empty() {
+            fields["ranges"] = json!(self.ranges);
+        }
+        hex::encode(Sha256::digest(canonical_json(&fields).as_bytes()))
+    }
+
+    /// What the anchor covers, by partition; an anchor of the single chain is
+    /// its events of partition 0.
+    pub fn spans(&self) -> Vec<Span> {
+        if self.ranges.is_empty() {
+            return vec![(0, self.from_seq, self.to_seq)];
+        }
+        self.ranges.iter().map(|r| (r.part, r.from_pseq, r.to_pseq)).collect()
+    }
+
+    /// Where event `pseq` of partition `part` sits among the leaves, if covered.
+    pub fn leaf_index(&self, part: i64, pseq: i64) -> Option<i64> {
+        let mut offset = 0;
+        for (p, from, to) in self.spans() {
+            if p == part && (from..=to).contains(&pseq) {
+                return Some(offset + pseq - from);
+            }
+            offset += to - from + 1;
+        }
+        None
     }
 }
 
@@ -125,25 +159,43 @@ pub fn path_leads_to(event_hash: &str, path: &[Step], root: &str) -> bool {
     hex::encode(acc) == root
 }
 
-/// Anchors every event appended since the last anchor, if any. Called by the
-/// hourly deadline; returns the new anchor.
+/// Anchors, per partition, every committed event after the previous anchor's
+/// end there, if any. Called by the hourly deadline and on demand; two
+/// instances at once take turns, and the second finds nothing new or only
+/// what came since.
 pub fn anchor_now(tx: &mut dyn Tx, now: Timestamp) -> Result<Option<Anchor>> {
+    tx.lock_anchoring()?;
     let last = tx.last_anchor()?;
-    let from = last.as_ref().map_or(1, |a| a.to_seq + 1);
-    let hashes = tx.event_hashes(from, None)?;
-    if hashes.is_empty() {
+    let ends: std::collections::HashMap<i64, i64> = tx.anchored_ends()?.into_iter().collect();
+    let (mut ranges, mut hashes, mut lo, mut hi) = (Vec::new(), Vec::new(), i64::MAX, i64::MIN);
+    for head in tx.chain_heads()? {
+        let from = ends.get(&head.part).copied().unwrap_or(0) + 1;
+        if head.pseq < from {
+            continue;
+        }
+        let events = tx.event_hashes(head.part, from, head.pseq)?;
+        let whole = usize::try_from(head.pseq - from + 1).is_ok_and(|n| n == events.len());
+        if !whole || events.last().map(|(_, h)| h) != Some(&head.hash) {
+            return Err(StorageError(format!("partition {} does not end at its head", head.part)).into());
+        }
+        for (seq, hash) in events {
+            (lo, hi) = (lo.min(seq), hi.max(seq));
+            hashes.push(hash);
+        }
+        ranges.push(Range { part: head.part, from_pseq: from, to_pseq: head.pseq, head: head.hash });
+    }
+    if ranges.is_empty() {
         return Ok(None);
     }
-    let to =
-        from + i64::try_from(hashes.len()).map_err(|_| Error::Invalid { field: "events", reason: "too_many" })? - 1;
     let mut anchor = Anchor {
         id: last.as_ref().map_or(1, |a| a.id + 1),
-        from_seq: from,
-        to_seq: to,
+        from_seq: lo,
+        to_seq: hi,
         root: merkle_root(&hashes)?,
         prev_hash: last.map_or_else(genesis_hex, |a| a.hash),
         hash: String::new(),
         at: now,
+        ranges,
     };
     anchor.hash = anchor.expected_hash();
     tx.insert_anchor(&anchor)?;
@@ -152,7 +204,14 @@ pub fn anchor_now(tx: &mut dyn Tx, now: Timestamp) -> Result<Option<Anchor>> {
         None,
         "chain.anchored",
         format!("anchor:{}", anchor.id),
-        json!({ "from_seq": from, "to_seq": to, "root": anchor.root, "hash": anchor.hash }),
+        json!({
+            "from_seq": anchor.from_seq,
+            "to_seq": anchor.to_seq,
+            "events": hashes.len(),
+            "parts": anchor.ranges.len(),
+            "root": anchor.root,
+            "hash": anchor.hash,
+        }),
     ))?;
     Ok(Some(anchor))
 }
@@ -189,6 +248,25 @@ mod tests {
         assert!(merkle_path(&hs, 7).is_err());
     }
 
+    fn ranged(ranges: Vec<Range>) -> Anchor {
+        let mut a = Anchor {
+            id: 2,
+            from_seq: 3,
+            to_seq: 40,
+            root: merkle_root(&hashes(9)).unwrap(),
+            prev_hash: genesis_hex(),
+            hash: String::new(),
+            at: Timestamp::from_millis(5),
+            ranges,
+        };
+        a.hash = a.expected_hash();
+        a
+    }
+
+    fn range(part: i64, from_pseq: i64, to_pseq: i64) -> Range {
+        Range { part, from_pseq, to_pseq, head: hashes(1).remove(0) }
+    }
+
     #[test]
     fn anchors_hash_every_field() {
         let mut a = Anchor {
@@ -199,10 +277,51 @@ mod tests {
             prev_hash: genesis_hex(),
             hash: String::new(),
             at: Timestamp::from_millis(5),
+            ranges: Vec::new(),
         };
         a.hash = a.expected_hash();
+        // The single chain's anchors keep their form.
+        let old = r#"{"at":5,"from_seq":1,"id":1,"prev_hash":"0000000000000000000000000000000000000000000000000000000000000000","root":"ROOT","to_seq":9}"#;
+        assert_eq!(a.hash, hex::encode(Sha256::digest(old.replace("ROOT", &a.root).as_bytes())));
         let mut b = a.clone();
         b.to_seq = 8;
         assert_ne!(b.expected_hash(), a.hash);
+
+        let a = ranged(vec![range(0, 3, 5), range(7, 1, 6)]);
+        let changes: [fn(&mut Anchor); 11] = [
+            |a| a.id += 1,
+            |a| a.from_seq += 1,
+            |a| a.to_seq += 1,
+            |a| a.root = genesis_hex(),
+            |a| a.prev_hash = a.root.clone(),
+            |a| a.at = Timestamp::from_millis(6),
+            |a| a.ranges[1].part = 8,
+            |a| a.ranges[1].from_pseq = 2,
+            |a| a.ranges[0].to_pseq = 4,
+            |a| a.ranges[0].head = genesis_hex(),
+            |a| a.ranges.truncate(1),
+        ];
+        for (i, change) in changes.iter().enumerate() {
+            let mut b = a.clone();
+            change(&mut b);
+            assert_ne!(b.expected_hash(), a.hash, "change {i}");
+        }
+    }
+
+    #[test]
+    fn leaves_of_several_partitions_prove_their_place() {
+        let a = ranged(vec![range(0, 3, 5), range(7, 1, 6)]);
+        assert_eq!(a.spans(), [(0, 3, 5), (7, 1, 6)]);
+        let at = |p, s| a.leaf_index(p, s);
+        assert_eq!((at(0, 3), at(0, 5), at(7, 1), at(7, 6)), (Some(0), Some(2), Some(3), Some(8)));
+        assert_eq!((at(0, 6), at(7, 0), at(1, 3)), (None, None, None));
+        let hs = hashes(9);
+        let root = merkle_root(&hs).unwrap();
+        for (p, s) in [(0, 4), (7, 1), (7, 6)] {
+            let i = usize::try_from(at(p, s).unwrap()).unwrap();
+            assert!(path_leads_to(&hs[i], &merkle_path(&hs, i).unwrap(), &root));
+        }
+        let old = Anchor { ranges: Vec::new(), from_seq: 10, to_seq: 12, ..a };
+        assert_eq!((old.spans(), old.leaf_index(0, 11), old.leaf_index(1, 11)), (vec![(0, 10, 12)], Some(1), None));
     }
 }
