@@ -90,6 +90,9 @@ async fn run(cli: Cli) -> CliResult<bool> {
         Command::Evidence { command: EvidenceCommand::Verify { bundle: None, db, .. } } => {
             with_app!(cli::config(&db, any, false, true), |app| cli::evidence_verify(&app).await)
         }
+        Command::Evidence { command: EvidenceCommand::Anchor { db } } => {
+            with_app!(cli::config(&db, any, false, true), |app| cli::evidence_anchor(&app).await)
+        }
         Command::Bot { command: BotCommand::Eval { file } } => youying_server::bot_cli::eval(&file),
         Command::Bot { command: BotCommand::Ask { text, product, db } } => {
             youying_server::bot_cli::ask(&text, product, &db).await

@@ -256,24 +256,9 @@ impl<C: Conn> CaseRead for SqlTx<'_, C> {
     }
 
     fn events_about(&mut self, subject: &str, limit: usize) -> Result<Vec<ChainedEvent>> {
-        let rows = self.query(
-            "SELECT seq, at, actor, kind, subject, payload, prev_hash, hash FROM events WHERE subject = $1 ORDER BY seq LIMIT $2",
-            params![subject, lim(limit)],
-        )?;
-        rows.iter()
-            .map(|r| {
-                Ok(ChainedEvent {
-                    seq: r.int(0)?,
-                    at: r.time(1)?,
-                    actor: r.opt_int(2)?.map(UserId),
-                    kind: r.text(3)?,
-                    subject: r.text(4)?,
-                    payload: r.text(5)?,
-                    prev_hash: r.text(6)?,
-                    hash: r.text(7)?,
-                })
-            })
-            .collect()
+        let cols = crate::anchor::EVENT_COLS;
+        let sql = format!("SELECT {cols} FROM events WHERE subject = $1 ORDER BY seq LIMIT $2");
+        self.query(&sql, params![subject, lim(limit)])?.iter().map(crate::anchor::event).collect()
     }
 
     fn case_replaced_units(&mut self, case: CaseId) -> Result<Vec<(ClaimedUnit, Timestamp)>> {

@@ -1,13 +1,15 @@
 //! The core's [`Tx`] port over any [`Conn`]: one implementation of the SQL both
 //! backends share, so the contract suite exercises the same statements twice.
 
+use std::sync::atomic::{AtomicI64, Ordering};
+
 use youying_core::Timestamp;
 use youying_core::deadline::{Deadline, DeadlineState, NewDeadline};
-use youying_core::error::{Error, Result, StorageError};
+use youying_core::error::{Result, StorageError};
 use youying_core::evidence::{self, ChainedEvent, NewEvent};
 use youying_core::ports::{ReadTx, Tx};
 use youying_core::publish::Change;
-use youying_core::values::{DeadlineId, UserId};
+use youying_core::values::DeadlineId;
 
 use crate::sql::{Conn, Row, Val, map_db_error, params};
 
@@ -60,27 +62,50 @@ impl<'c, C: Conn> SqlTx<'c, C> {
         row.int(0)
     }
 
-    /// Links the queued events into the chain. Called once, just before commit.
+    /// Links the queued events into the chain. Called once, just before
+    /// commit: all of this transaction's events go, consecutively, into one
+    /// free partition, whose head stays locked only until commit. On
+    /// PostgreSQL `SKIP LOCKED` passes over heads other writers hold, so no
+    /// writer waits on another unless every partition is taken; SQLite's one
+    /// writer rotates through them the same way. `seq` comes from the table
+    /// (a sequence on PostgreSQL, the rowid on SQLite), drawn while the
+    /// partition is held, so within a partition `seq` rises with `pseq`.
     pub(crate) fn finish(mut self) -> Result<Finished> {
         if !self.events.is_empty() {
-            let lock = self.conn.dialect().for_update();
-            let head = self
-                .one(&format!("SELECT seq, hash FROM chain_head WHERE id = 1{lock}"), &[])?
-                .ok_or_else(|| StorageError("chain_head missing".into()))?;
-            let (mut seq, mut hash) = (head.int(0)?, head.text(1)?);
+            let (part, mut pseq, mut hash) = self.take_head()?;
             let events = std::mem::take(&mut self.events);
             for e in &events {
-                seq += 1;
-                let linked = evidence::link(seq, &hash, e);
+                pseq += 1;
+                let linked = evidence::link(0, part, pseq, &hash, e);
                 self.exec(
-                    "INSERT INTO events (seq, at, actor, kind, subject, payload, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                    params![linked.seq, linked.at, linked.actor.map(|a| a.0), linked.kind, linked.subject, linked.payload, linked.prev_hash, &linked.hash],
+                    "INSERT INTO events (part, pseq, at, actor, kind, subject, payload, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    params![part, pseq, linked.at, linked.actor.map(|a| a.0), linked.kind, linked.subject, linked.payload, linked.prev_hash, &linked.hash],
                 )?;
                 hash = linked.hash;
             }
-            self.exec("UPDATE chain_head SET seq = $1, hash = $2 WHERE id = 1", params![seq, hash])?;
+            self.exec("UPDATE chain_heads SET pseq = $2, hash = $3 WHERE part = $1", params![part, pseq, hash])?;
         }
         Ok(Finished { earliest: self.earliest_scheduled, published: std::mem::take(&mut self.published) })
+    }
+
+    /// Locks a partition head, `(part, pseq, hash)`: the first free one from
+    /// a rotating offset; if every one is taken, waits for one.
+    fn take_head(&mut self) -> Result<(i64, i64, String)> {
+        static TURN: AtomicI64 = AtomicI64::new(0);
+        let n = evidence::PARTITIONS;
+        // The process id spreads instances; the turn spreads connections.
+        let offset = (i64::from(std::process::id()) + TURN.fetch_add(1, Ordering::Relaxed)).rem_euclid(n);
+        let skip = self.conn.dialect().skip_locked();
+        let free = format!("SELECT part, pseq, hash FROM chain_heads ORDER BY (part + $1) % $2 LIMIT 1{skip}");
+        let row = match self.one(&free, params![offset, n])? {
+            Some(r) => r,
+            None => {
+                let lock = self.conn.dialect().for_update();
+                let sql = format!("SELECT part, pseq, hash FROM chain_heads WHERE part = $1{lock}");
+                self.one(&sql, params![(n - offset) % n])?.ok_or_else(|| StorageError("chain_heads missing".into()))?
+            }
+        };
+        Ok((row.int(0)?, row.int(1)?, row.text(2)?))
     }
 }
 
@@ -220,21 +245,8 @@ impl<C: Conn> ReadTx for SqlTx<'_, C> {
 
     fn events_after(&mut self, seq: i64, limit: usize) -> Result<Vec<ChainedEvent>> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = self.query("SELECT seq, at, actor, kind, subject, payload, prev_hash, hash FROM events WHERE seq > $1 ORDER BY seq LIMIT $2", params![seq, limit])?;
-        rows.iter()
-            .map(|r| {
-                Ok(ChainedEvent {
-                    seq: r.int(0)?,
-                    at: r.time(1)?,
-                    actor: r.opt_int(2)?.map(UserId),
-                    kind: r.text(3)?,
-                    subject: r.text(4)?,
-                    payload: r.text(5)?,
-                    prev_hash: r.text(6)?,
-                    hash: r.text(7)?,
-                })
-            })
-            .collect::<Result<Vec<_>, Error>>()
+        let sql = format!("SELECT {} FROM events WHERE seq > $1 ORDER BY seq LIMIT $2", crate::anchor::EVENT_COLS);
+        self.query(&sql, params![seq, limit])?.iter().map(crate::anchor::event).collect()
     }
 }
 
