@@ -84,6 +84,38 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// Applies only the migrations numbered below `version`, as an older
+    /// release left the database, so a test can write rows the old way and
+    /// then open the store (which applies the rest). Blocking.
+    pub fn migrate_before(&self, version: i64) {
+        const TABLE: &str =
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL);";
+        let (list, path) = match self.sqlite_path() {
+            Some(p) => (crate::migrate::SQLITE, Some(p)),
+            None => (crate::migrate::POSTGRES, None),
+        };
+        let mut sql = format!("BEGIN; {TABLE}");
+        for m in list.iter().filter(|m| m.version < version) {
+            sql.push_str(m.sql);
+            sql.push_str(&format!(";\nINSERT INTO schema_migrations (version, applied_at) VALUES ({}, 0);\n", m.version));
+        }
+        sql.push_str("COMMIT;");
+        match path {
+            Some(p) => rusqlite::Connection::open(p).and_then(|c| c.execute_batch(&sql)).expect("old migrations"),
+            None => {
+                let url = self.url();
+                std::thread::spawn(move || {
+                    let mut c = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+                    c.batch_execute(&sql).expect("old migrations");
+                })
+                .join()
+                .expect("old migrations");
+            }
+        }
+    }
+}
+
 fn nanos() -> u128 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() % 1_000_000).unwrap_or(0)
 }

@@ -16,6 +16,9 @@ use youying_core::values::{Role, ShopName, Username};
 use youying_core::{Timestamp, accounts, rules, shops};
 use youying_store::store_test;
 
+#[path = "contract/chain.rs"]
+mod chain;
+
 const T0: Timestamp = Timestamp::from_millis(1_700_000_000_000);
 
 async fn user<S: Store>(store: &S, name: &str, role: Role) -> User {
