@@ -162,7 +162,8 @@ impl ProvenEvent {
     fn expected_hash(&self) -> String {
         let (part, pseq) = self.place();
         let at = Timestamp::from_millis(self.at);
-        let canonical = canonical_event(part, pseq, at, self.actor.map(UserId), &self.kind, &self.subject, &self.payload);
+        let canonical =
+            canonical_event(part, pseq, at, self.actor.map(UserId), &self.kind, &self.subject, &self.payload);
         chain_hash(&self.prev_hash, &canonical)
     }
 }

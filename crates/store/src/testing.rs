@@ -98,7 +98,10 @@ impl TestDb {
         let mut sql = format!("BEGIN; {TABLE}");
         for m in list.iter().filter(|m| m.version < version) {
             sql.push_str(m.sql);
-            sql.push_str(&format!(";\nINSERT INTO schema_migrations (version, applied_at) VALUES ({}, 0);\n", m.version));
+            sql.push_str(&format!(
+                ";\nINSERT INTO schema_migrations (version, applied_at) VALUES ({}, 0);\n",
+                m.version
+            ));
         }
         sql.push_str("COMMIT;");
         match path {

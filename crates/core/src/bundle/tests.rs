@@ -25,7 +25,19 @@ fn facts() -> OrderFacts {
 fn proven(e: ChainedEvent) -> ProvenEvent {
     let ChainedEvent { seq, part, pseq, at, actor, kind, subject, payload, prev_hash, hash } = e;
     let actor = actor.map(|a| a.0);
-    ProvenEvent { seq, part, pseq: Some(pseq), at: at.millis(), actor, kind, subject, payload, prev_hash, hash, proof: None }
+    ProvenEvent {
+        seq,
+        part,
+        pseq: Some(pseq),
+        at: at.millis(),
+        actor,
+        kind,
+        subject,
+        payload,
+        prev_hash,
+        hash,
+        proof: None,
+    }
 }
 
 /// The order's events, linked into the partitions `parts` names (one per

@@ -3,10 +3,10 @@
 //! and its anchors, and anchoring on demand.
 
 use serde::Serialize;
+use std::collections::HashMap;
 use utoipa::ToSchema;
 use youying_core::accounts::User;
 use youying_core::bundle;
-use std::collections::HashMap;
 
 use youying_core::anchor::{self, Anchor, Head};
 use youying_core::error::Result;

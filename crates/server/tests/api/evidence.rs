@@ -145,9 +145,16 @@ http_test!(anchors_chain_hour_after_hour, |app| {
     app.clock.advance_secs(3_600);
     let now = app.app.now();
     let second = app.app.store.write(move |tx| anchor::anchor_now(tx, now)).await.unwrap().unwrap();
-    assert_eq!((second.id, second.prev_hash.as_str(), second.from_seq), (2, first.hash.as_str(), first.to_seq + 1));
+    assert_eq!((second.id, second.prev_hash.as_str()), (2, first.hash.as_str()));
+    for r in &second.ranges {
+        let before = first.ranges.iter().find(|f| f.part == r.part).map_or(0, |f| f.to_pseq);
+        assert_eq!(r.from_pseq, before + 1, "partition {} goes on where the first anchor ended", r.part);
+    }
     let none = app.app.store.write(move |tx| anchor::anchor_now(tx, now)).await.unwrap();
-    assert!(none.is_some_and(|a| a.from_seq == a.to_seq), "only the anchoring event itself since");
+    assert!(
+        none.is_some_and(|a| a.spans().iter().map(|(_, f, t)| t - f + 1).sum::<i64>() == 1),
+        "only the anchoring event itself since"
+    );
     let (_, zipped) = export(&app, &buyer, &no).await;
     let b = from_zip(&zipped).unwrap();
     let r = bundle::verify(&b, None);
@@ -355,3 +362,130 @@ http_test!(a_file_that_is_not_a_bundle_gets_a_chinese_message_beside_the_field, 
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert!(r.json::<Value>().await.unwrap()["message"].as_str().is_some_and(|m| m.contains("文件超过 8 MB")));
 });
+
+http_test!(two_anchors_at_once_never_overlap, |app| {
+    bought(&app).await;
+    let now = app.app.now();
+    let (store_a, store_b) = (app.app.store.clone(), app.app.store.clone());
+    let (a, b) = tokio::join!(
+        store_a.write(move |tx| anchor::anchor_now(tx, now)),
+        store_b.write(move |tx| anchor::anchor_now(tx, now))
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    let made: Vec<_> = [a, b].into_iter().flatten().collect();
+    assert!(!made.is_empty());
+    if let [first, second] = made.as_slice() {
+        let (first, second) = if first.id < second.id { (first, second) } else { (second, first) };
+        assert_eq!((second.id, second.prev_hash.as_str()), (first.id + 1, first.hash.as_str()));
+        // The later one holds only what came since: the earlier one's own event.
+        assert_eq!(second.spans().iter().map(|(_, f, t)| t - f + 1).sum::<i64>(), 1, "{second:?}");
+    }
+    let v = app.app.store.read(youying_server::api::verify_chain).await.unwrap();
+    assert_eq!((v.ok, v.anchors), (true, made.len() as u64), "{v:?}");
+});
+
+/// `youying evidence …` against the test's database; exit code and output.
+fn cli_db(args: &[&str], url: &str, data: &std::path::Path) -> std::process::Child {
+    std::process::Command::new(BIN)
+        .args(["evidence"])
+        .args(args)
+        .args(["--database-url", url, "--data-dir"])
+        .arg(data)
+        .env("YOUYING_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn finished(child: std::process::Child) -> (i32, String) {
+    let out = child.wait_with_output().unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Edits event `seq` behind the application's back.
+fn tamper_db(url: &str, sqlite: Option<std::path::PathBuf>, seq: i64) {
+    let edit = format!("UPDATE events SET payload = '{{\"text\":\"改过\"}}' WHERE seq = {seq};");
+    match sqlite {
+        Some(p) => {
+            let c = rusqlite::Connection::open(p).unwrap();
+            c.execute_batch(&format!("DROP TRIGGER events_no_update; {edit}")).unwrap();
+        }
+        None => {
+            let url = url.to_owned();
+            std::thread::spawn(move || {
+                let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+                c.batch_execute(&format!("ALTER TABLE events DISABLE TRIGGER events_no_change; {edit}")).unwrap();
+            })
+            .join()
+            .unwrap();
+        }
+    }
+}
+
+/// A chain whose events lie in several partitions: anchored by two
+/// `youying evidence anchor` at once, the bundle proves every event, the web
+/// verifier and `youying evidence verify` pass, and an event altered in a
+/// partition other than 0 is named, in the bundle and in the database.
+async fn partitions_verify_everywhere<S: Store>(app: TestApp<S>, db: &youying_testkit::TestDb) {
+    let (_, buyer, no) = bought(&app).await;
+    let (_, c) = app.get("/api/v1/conversations", Some(&buyer.token)).await;
+    let conv = c["items"][0]["id"].as_i64().or_else(|| c[0]["id"].as_i64()).expect("the conversation");
+    for text in ["还是不行", "请尽快处理", "我等着"] {
+        let path = format!("/api/v1/conversations/{conv}/messages");
+        app.post(&path, Some(&buyer.token), json!({ "text": text })).await;
+    }
+    let data = tempfile::tempdir().unwrap();
+    let url = db.url();
+    let racers = [cli_db(&["anchor"], &url, data.path()), cli_db(&["anchor"], &url, data.path())];
+    for r in racers {
+        let (code, out) = finished(r);
+        assert!(code == 0 && (out.contains("anchor #") || out.contains("nothing to anchor")), "{code} {out}");
+    }
+    let v = app.app.store.read(youying_server::api::verify_chain).await.unwrap();
+    assert!(v.ok && v.anchors >= 1, "{v:?}");
+    let now = app.app.now();
+    app.app.store.write(move |tx| anchor::anchor_now(tx, now)).await.unwrap();
+
+    let (_, zipped) = export(&app, &buyer, &no).await;
+    let b = from_zip(&zipped).unwrap();
+    let parts: std::collections::BTreeSet<i64> = b.events.iter().map(|e| e.part).collect();
+    assert!(parts.len() >= 2, "the order's events lie in several partitions: {parts:?}");
+    let (_, head) = app.get("/api/v1/public/chain-head", None).await;
+    let r = bundle::verify(&b, head["anchor"]["hash"].as_str());
+    assert!(r.ok() && r.anchored == r.events, "{r:?}");
+    let (s, good) = raw_verify(&app, zipped.clone()).await;
+    assert_eq!((s, good["ok"].as_bool()), (StatusCode::OK, Some(true)), "{good}");
+    let (code, out) = finished(cli_db(&["verify"], &url, data.path()));
+    assert!(code == 0 && out.contains("evidence chain OK"), "{out}");
+    app.audit().await;
+
+    // A message in a partition other than 0, altered in the file: named.
+    let mut v: Bundle = serde_json::from_str(&entry(&zipped, "evidence.json")).unwrap();
+    let texts = ["卡密显示已使用", "还是不行", "请尽快处理", "我等着"];
+    let i = v.events.iter().position(|e| e.part != 0 && texts.iter().any(|t| e.payload.contains(t)));
+    let i = i.expect("a message outside partition 0");
+    let seq = v.events[i].seq;
+    for t in texts {
+        v.events[i].payload = v.events[i].payload.replace(t, "问题已解决");
+    }
+    let (s, bad) = raw_verify(&app, with_json(&serde_json::to_string(&v).unwrap())).await;
+    assert_eq!((s, bad["ok"].as_bool(), bad["broken"]["seq"].as_i64()), (StatusCode::OK, Some(false), Some(seq)));
+    // The same event altered in the database: `youying evidence verify` names it.
+    tamper_db(&url, db.sqlite_path(), seq);
+    let (code, out) = finished(cli_db(&["verify"], &url, data.path()));
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains(&format!("BROKEN at event {seq} (hash_mismatch)")), "{out}");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partitions_verify_everywhere_sqlite() {
+    let db = youying_testkit::TestDb::sqlite();
+    partitions_verify_everywhere(TestApp::sqlite(&db).await, &db).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partitions_verify_everywhere_postgres() {
+    let Some(db) = tokio::task::spawn_blocking(youying_testkit::TestDb::postgres).await.unwrap() else { return };
+    partitions_verify_everywhere(TestApp::postgres(&db).await, &db).await;
+}

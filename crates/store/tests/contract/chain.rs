@@ -176,9 +176,11 @@ fn write_old_chain(db: &TestDb) -> Vec<(i64, String, String)> {
         Some(p) => rusqlite::Connection::open(p).unwrap().execute_batch(&sql).unwrap(),
         None => {
             let url = db.url();
-            std::thread::spawn(move || postgres::Client::connect(&url, postgres::NoTls).unwrap().batch_execute(&sql).unwrap())
-                .join()
-                .unwrap();
+            std::thread::spawn(move || {
+                postgres::Client::connect(&url, postgres::NoTls).unwrap().batch_execute(&sql).unwrap()
+            })
+            .join()
+            .unwrap();
         }
     }
     rows
