@@ -82,6 +82,10 @@ pub trait ReadTx:
     fn deadline(&mut self, id: DeadlineId) -> Result<Option<Deadline>>;
     fn next_due(&mut self) -> Result<Option<Timestamp>>;
     fn pending_deadlines(&mut self) -> Result<i64>;
+    /// Events with a global `seq` above `seq`, in `seq` order. On PostgreSQL
+    /// `seq` is not commit order: a later page of another transaction may
+    /// still gain a lower `seq`, so tail the chain by partition
+    /// (`AnchorRead::partition_events`), not with this.
     fn events_after(&mut self, seq: i64, limit: usize) -> Result<Vec<ChainedEvent>>;
 }
 
