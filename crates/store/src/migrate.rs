@@ -39,6 +39,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     Migration { version: 27, sql: include_str!("../migrations/sqlite/0027_review_resubmit.sql") },
     Migration { version: 28, sql: include_str!("../migrations/sqlite/0028_product_sales.sql") },
     Migration { version: 30, sql: include_str!("../migrations/sqlite/0030_verifications.sql") },
+    Migration { version: 32, sql: include_str!("../migrations/sqlite/0032_escrow_shards.sql") },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -68,6 +69,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     Migration { version: 27, sql: include_str!("../migrations/postgres/0027_review_resubmit.sql") },
     Migration { version: 28, sql: include_str!("../migrations/postgres/0028_product_sales.sql") },
     Migration { version: 30, sql: include_str!("../migrations/postgres/0030_verifications.sql") },
+    Migration { version: 32, sql: include_str!("../migrations/postgres/0032_escrow_shards.sql") },
 ];
 
 /// Applies what is missing; returns how many migrations ran. On SQLite,

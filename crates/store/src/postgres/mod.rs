@@ -43,6 +43,8 @@ impl ToSql for Val {
 pub(crate) struct PgConn {
     client: Client,
     statements: HashMap<String, Statement>,
+    /// See [`Conn::claim_marks`].
+    claim_marks: HashMap<i64, i64>,
 }
 
 fn db_error(e: postgres::Error) -> DbError {
@@ -60,7 +62,7 @@ fn db_error(e: postgres::Error) -> DbError {
 impl PgConn {
     fn connect(url: &str) -> Result<Self> {
         let client = Client::connect(url, NoTls).map_err(|e| StorageError(format!("connect to PostgreSQL: {e}")))?;
-        Ok(Self { client, statements: HashMap::new() })
+        Ok(Self { client, statements: HashMap::new(), claim_marks: HashMap::new() })
     }
 
     fn statement(&mut self, sql: &str) -> std::result::Result<Statement, DbError> {
@@ -111,6 +113,10 @@ impl Conn for PgConn {
 
     fn batch(&mut self, sql: &str) -> std::result::Result<(), DbError> {
         self.client.batch_execute(sql).map_err(db_error)
+    }
+
+    fn claim_marks(&mut self) -> Option<&mut HashMap<i64, i64>> {
+        Some(&mut self.claim_marks)
     }
 }
 
