@@ -171,6 +171,18 @@ fn listen(url: &str, store: &std::sync::Weak<Inner>, hook: &PublishHook) {
     }
 }
 
+/// Sends what a committed unit of work published to every listening instance
+/// (its own included), outside any transaction: each NOTIFY commits alone, so
+/// the notify lock is never held through a checkout's commit. A failure here
+/// loses a wake-up, never data: listeners read the state itself.
+fn announce(conn: &mut PgConn, published: &[String]) {
+    for payload in published {
+        if let Err(e) = conn.query("SELECT pg_notify('youying_events', $1)", &[Val::Text(payload.clone())]) {
+            tracing::warn!(error = %e.message, "NOTIFY after commit failed");
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct PgStore {
     inner: Arc<Inner>,
@@ -211,6 +223,9 @@ impl PgStore {
                 _ => PgConn::connect(&inner.url)?,
             };
             let result = sqltx::run(&mut conn, begin, read_only, f);
+            if let Ok((_, finished)) = &result {
+                announce(&mut conn, &finished.published);
+            }
             if !conn.client.is_closed()
                 && let Ok(mut pool) = inner.pool.lock()
             {
