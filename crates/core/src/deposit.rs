@@ -94,15 +94,22 @@ pub fn hidden_label(reason: &str) -> &'static str {
 }
 
 pub fn standing(tx: &mut dyn ReadTx, now: Timestamp, shop: ShopId) -> Result<Standing> {
-    let min = rules::in_force(tx)?.get(Rule::DepositMinFen);
-    let deposit = tx.balance(Account::ShopDeposit(shop))?;
+    let rules = rules::in_force(tx)?;
+    let mut s = standing_under(tx, now, shop, &rules)?;
+    s.grade = tx.stored_grade(shop)?.map_or(Grade::New, |g| g.grade);
+    Ok(s)
+}
+
+/// [`standing`] under rules the caller already read, without the grade (新店):
+/// what checkout asks — whether the listings may be bought — in two reads.
+pub fn standing_under(tx: &mut dyn ReadTx, now: Timestamp, shop: ShopId, rules: &rules::Rules) -> Result<Standing> {
     let mut s = Standing {
         shop_id: shop,
-        deposit_fen: deposit,
-        deposit_min_fen: min,
+        deposit_fen: tx.balance(Account::ShopDeposit(shop))?,
+        deposit_min_fen: rules.get(Rule::DepositMinFen),
         suspended: false,
         downranked_until: None,
-        grade: tx.stored_grade(shop)?.map_or(Grade::New, |g| g.grade),
+        grade: Grade::New,
     };
     for p in tx.active_penalties(shop)?.into_iter().filter(|p| p.in_force(now)) {
         match p.kind {

@@ -50,6 +50,18 @@ impl<C: crate::sql::Conn> LevelRead for SqlTx<'_, C> {
         .transpose()
     }
 
+    fn level_and_price(&mut self, user: UserId, product: ProductId) -> Result<Option<(Level, Option<i64>)>> {
+        let cols = COLS.split(", ").map(|c| format!("l.{c}")).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "SELECT {cols}, p.unit_price_fen FROM levels l \
+             LEFT JOIN product_level_prices p ON p.product_id = $2 AND p.level_id = l.id \
+             WHERE l.id = COALESCE((SELECT u.level_id FROM user_levels u JOIN levels o ON o.id = u.level_id WHERE u.user_id = $1), \
+                                   (SELECT d.id FROM levels d WHERE d.is_default = 1))"
+        );
+        let Some(row) = self.one(&sql, params![user.0, product.0])? else { return Ok(None) };
+        Ok(Some((level(&row)?, row.opt_int(7)?)))
+    }
+
     fn level_prices(&mut self, product: ProductId) -> Result<Vec<LevelPrice>> {
         self.query(
             "SELECT p.level_id, p.unit_price_fen FROM product_level_prices p JOIN levels l ON l.id = p.level_id \

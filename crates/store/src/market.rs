@@ -13,7 +13,9 @@ use youying_core::stock::SealedUnit;
 use youying_core::stock::{ClaimedUnit, StockRead, StockTx};
 use youying_core::values::{DeadlineId, OrderId, ProductId, ShopId, UserId};
 
-use crate::sql::{Conn, Row, Val, params};
+use youying_core::deadline::NewDeadline;
+
+use crate::sql::{Conn, Dialect, Row, Val, params};
 use crate::sqltx::SqlTx;
 
 const PRODUCT_COLS: &str = "id, shop_id, spec, on_sale, rank, created_at, updated_at, version, source_hidden";
@@ -74,6 +76,52 @@ fn spec_json(spec: &ProductSpec) -> Result<String> {
 /// `$first, $first+1, …` for `n` parameters.
 fn placeholders(first: usize, n: usize) -> String {
     (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+/// The order id a deadline payload is first made with (see `insert_order_due`).
+const ORDER_ID_STAND_IN: i64 = 8_070_450_532_247_928_831;
+
+/// `$1`…`$15` of an order insert.
+fn order_params(o: &NewOrder) -> Vec<Val> {
+    params![
+        &o.no,
+        o.buyer_id.0,
+        o.shop_id.0,
+        o.product_id.0,
+        o.kind.as_str(),
+        o.quantity,
+        o.unit_price.get(),
+        o.total.get(),
+        o.state.as_str(),
+        &o.snapshot,
+        &o.snapshot_hash,
+        o.topup_target.clone(),
+        o.created_at,
+        o.promise_due,
+        o.protect_until
+    ]
+    .to_vec()
+}
+
+/// Tells the engine (after commit) that a deadline is now due at `due`, as `schedule` does.
+fn scheduled<C: Conn>(tx: &mut SqlTx<'_, C>, due: Timestamp) {
+    tx.earliest_scheduled = Some(tx.earliest_scheduled.map_or(due, |e| e.min(due)));
+}
+
+/// The general way, for a deadline whose payload does not name the order as
+/// expected: the order, its deadline, then the order's `deadline_id`.
+fn insert_order_then_due<C: Conn>(
+    tx: &mut SqlTx<'_, C>,
+    o: &NewOrder,
+    due: &dyn Fn(OrderId) -> NewDeadline,
+) -> Result<(OrderId, DeadlineId)> {
+    let sql = "INSERT INTO orders (no, buyer_id, shop_id, product_id, kind, quantity, unit_price_fen, total_fen, state, snapshot, \
+               snapshot_hash, topup_target, created_at, promise_due, protect_until, escrow_fen, topup_overdue) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $8, 0) RETURNING id";
+    let id = OrderId(tx.insert_id(sql, &order_params(o))?);
+    let deadline = youying_core::ports::Tx::schedule(tx, &due(id))?;
+    tx.exec("UPDATE orders SET deadline_id = $2 WHERE id = $1", params![id.0, deadline.0])?;
+    Ok((id, deadline))
 }
 
 /// Rows per multi-row INSERT: far below both backends' parameter limits.
@@ -226,13 +274,35 @@ impl<C: Conn> StockTx for SqlTx<'_, C> {
     }
 
     fn claim_units(&mut self, p: ProductId, n: i64) -> Result<Vec<ClaimedUnit>> {
-        // One round trip: pick unlocked rows, delete them, hand them back.
+        // One round trip: pick unlocked rows, delete them, hand them back. On
+        // PostgreSQL the scan starts where this connection last claimed: the
+        // index still holds every sold unit's entry until vacuum, and a scan
+        // from the start walked them all (a product got slower as it sold).
         let skip = self.conn.dialect().skip_locked();
-        let sql = format!(
-            "DELETE FROM stock_units WHERE id IN (SELECT id FROM stock_units WHERE product_id = $1 ORDER BY id LIMIT $2{skip}) \
-             RETURNING fingerprint, code_enc, secret_enc"
-        );
-        self.query(&sql, params![p.0, n])?.iter().map(unit).collect()
+        let mark = self.conn.claim_marks().and_then(|m| m.get(&p.0).copied());
+        let mut units = Vec::new();
+        if let Some(mark) = mark {
+            let sql = format!(
+                "DELETE FROM stock_units WHERE id IN (SELECT id FROM stock_units WHERE product_id = $1 AND id >= $3 ORDER BY id LIMIT $2{skip}) \
+                 RETURNING fingerprint, code_enc, secret_enc, id"
+            );
+            units = self.query(&sql, params![p.0, n, mark])?;
+        }
+        // Too few past the mark (units put back below it, a first claim): from the start.
+        let short = n - i64::try_from(units.len()).unwrap_or(n);
+        if short > 0 {
+            let sql = format!(
+                "DELETE FROM stock_units WHERE id IN (SELECT id FROM stock_units WHERE product_id = $1 ORDER BY id LIMIT $2{skip}) \
+                 RETURNING fingerprint, code_enc, secret_enc, id"
+            );
+            units.extend(self.query(&sql, params![p.0, short])?);
+        }
+        let first = units.iter().map(|r| r.int(3)).collect::<Result<Vec<_>>>()?.into_iter().min();
+        if let (Some(first), Some(marks)) = (first, self.conn.claim_marks()) {
+            let m = marks.entry(p.0).or_insert(first);
+            *m = (*m).max(first);
+        }
+        units.iter().map(unit).collect()
     }
 
     fn withdraw_units(&mut self, p: ProductId, limit: i64) -> Result<i64> {
@@ -293,28 +363,57 @@ impl<C: Conn> OrderRead for SqlTx<'_, C> {
 }
 
 impl<C: Conn> OrderTx for SqlTx<'_, C> {
-    fn insert_order(&mut self, o: &NewOrder) -> Result<OrderId> {
-        let sql = "INSERT INTO orders (no, buyer_id, shop_id, product_id, kind, quantity, unit_price_fen, total_fen, state, snapshot, \
-                   snapshot_hash, topup_target, created_at, promise_due, protect_until, escrow_fen, topup_overdue) \
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $8, 0) RETURNING id";
-        let p = params![
-            &o.no,
-            o.buyer_id.0,
-            o.shop_id.0,
-            o.product_id.0,
-            o.kind.as_str(),
-            o.quantity,
-            o.unit_price.get(),
-            o.total.get(),
-            o.state.as_str(),
-            &o.snapshot,
-            &o.snapshot_hash,
-            o.topup_target.clone(),
-            o.created_at,
-            o.promise_due,
-            o.protect_until
-        ];
-        self.insert_id(sql, p).map(OrderId)
+    fn insert_order_due(
+        &mut self,
+        o: &NewOrder,
+        due: &dyn Fn(OrderId) -> NewDeadline,
+    ) -> Result<(OrderId, DeadlineId)> {
+        // The deadline's payload names the order: made once with a stand-in id,
+        // the SQL puts the real one in its place (the order's id is taken first).
+        let d = due(OrderId(ORDER_ID_STAND_IN));
+        let payload = d.payload.to_string();
+        let Some((before, after)) = payload.split_once(&ORDER_ID_STAND_IN.to_string()) else {
+            return insert_order_then_due(self, o, due);
+        };
+        let sql = match self.conn.dialect() {
+            // One round trip: the id from the sequence, the deadline, the order.
+            Dialect::Postgres => {
+                "WITH n AS (SELECT nextval(pg_get_serial_sequence('orders', 'id')) AS id), \
+                 d AS (INSERT INTO deadlines (kind, subject, due_at, state, created_at, attempts, payload) \
+                       VALUES ($16, $17, $18, 'pending', $19, 0, $20::text || (SELECT id FROM n)::text || $21::text) RETURNING id) \
+                 INSERT INTO orders (id, no, buyer_id, shop_id, product_id, kind, quantity, unit_price_fen, total_fen, state, snapshot, \
+                   snapshot_hash, topup_target, created_at, promise_due, protect_until, escrow_fen, topup_overdue, deadline_id) \
+                 VALUES ((SELECT id FROM n), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $8, 0, (SELECT id FROM d)) \
+                 RETURNING id, deadline_id"
+            }
+            // The single writer takes the next ids itself (as `schedule` does).
+            Dialect::Sqlite => {
+                let row = self
+                    .one(
+                        "INSERT INTO deadlines (id, kind, subject, due_at, state, created_at, attempts, payload) \
+                         VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM deadlines), $1, $2, $3, 'pending', $4, 0, \
+                         $5 || (SELECT COALESCE(MAX(id), 0) + 1 FROM orders) || $6) \
+                         RETURNING (SELECT COALESCE(MAX(id), 0) + 1 FROM orders), id",
+                        params![d.kind.as_str(), &d.subject, d.due_at, d.created_at, before, after],
+                    )?
+                    .ok_or_else(|| StorageError("insert returned no id".into()))?;
+                let (order_id, deadline_id) = (row.int(0)?, row.int(1)?);
+                self.exec(
+                    "INSERT INTO orders (id, no, buyer_id, shop_id, product_id, kind, quantity, unit_price_fen, total_fen, state, snapshot, \
+                     snapshot_hash, topup_target, created_at, promise_due, protect_until, escrow_fen, topup_overdue, deadline_id) \
+                     VALUES ($16, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $8, 0, $17)",
+                    &[order_params(o), vec![Val::Int(order_id), Val::Int(deadline_id)]].concat(),
+                )?;
+                scheduled(self, d.due_at);
+                return Ok((OrderId(order_id), DeadlineId(deadline_id)));
+            }
+        };
+        let tail = params![d.kind.as_str(), &d.subject, d.due_at, d.created_at, before, after];
+        let row = self
+            .one(sql, &[order_params(o), tail.to_vec()].concat())?
+            .ok_or_else(|| StorageError("insert returned no id".into()))?;
+        scheduled(self, d.due_at);
+        Ok((OrderId(row.int(0)?), DeadlineId(row.int(1)?)))
     }
 
     fn insert_order_units(&mut self, order: OrderId, shop: ShopId, units: &[ClaimedUnit]) -> Result<()> {
@@ -386,7 +485,7 @@ impl<C: Conn> OrderTx for SqlTx<'_, C> {
 
 impl<C: Conn> LedgerRead for SqlTx<'_, C> {
     fn balance(&mut self, account: Account) -> Result<i64> {
-        self.one("SELECT balance FROM ledger_accounts WHERE key = $1", params![account.key()])?
+        self.one(&format!("SELECT {BALANCE} FROM ledger_accounts a WHERE a.key = $1"), params![account.key()])?
             .map_or(Ok(0), |r| r.int(0))
     }
 
@@ -432,11 +531,16 @@ impl<C: Conn> LedgerRead for SqlTx<'_, C> {
         Ok(LedgerAudit {
             unbalanced_entries: ints(self.query("SELECT entry_id FROM ledger_postings GROUP BY entry_id HAVING SUM(amount) <> 0", &[])?)?,
             drifted_accounts: texts(self.query(
-                "SELECT a.key FROM ledger_accounts a LEFT JOIN (SELECT account_id, SUM(amount) AS s FROM ledger_postings GROUP BY account_id) p \
-                 ON p.account_id = a.id WHERE a.balance <> COALESCE(p.s, 0)",
+                &format!(
+                    "SELECT a.key FROM ledger_accounts a LEFT JOIN (SELECT account_id, SUM(amount) AS s FROM ledger_postings GROUP BY account_id) p \
+                     ON p.account_id = a.id WHERE {BALANCE} <> COALESCE(p.s, 0)"
+                ),
                 &[],
             )?)?,
-            negative_accounts: texts(self.query("SELECT key FROM ledger_accounts WHERE balance < 0 AND may_go_negative = 0", &[])?)?,
+            negative_accounts: texts(self.query(
+                &format!("SELECT a.key FROM ledger_accounts a WHERE {BALANCE} < 0 AND a.may_go_negative = 0"),
+                &[],
+            )?)?,
             escrow_balance: self.balance(Account::Escrow)?,
             escrow_held_by_orders: count(self.one("SELECT CAST(COALESCE(SUM(escrow_fen), 0) AS BIGINT) FROM orders", &[])?)?,
             // An order still being placed upstream, or refused there, has no units yet (货源对接).
@@ -469,23 +573,80 @@ impl<C: Conn> LedgerTx for SqlTx<'_, C> {
         // Touch accounts in key order so concurrent entries never deadlock.
         let mut lines: Vec<(String, Account, i64)> = entry.lines().iter().map(|(a, v)| (a.key(), *a, *v)).collect();
         lines.sort_by(|a, b| a.0.cmp(&b.0));
+        let pg = self.conn.dialect() == Dialect::Postgres;
         for (key, account, amount) in lines {
-            self.exec(
-                "INSERT INTO ledger_accounts (key, balance, may_go_negative) VALUES ($1, 0, $2) ON CONFLICT (key) DO NOTHING",
-                params![&key, account.may_go_negative()],
-            )?;
-            let row = self.one(
-                "UPDATE ledger_accounts SET balance = balance + $1 WHERE key = $2 AND (may_go_negative = 1 OR balance + $1 >= 0) RETURNING id",
-                params![amount, &key],
-            )?;
-            let Some(row) = row else { return Err(Error::InsufficientFunds) };
-            self.exec(
-                "INSERT INTO ledger_postings (entry_id, account_id, amount, at) VALUES ($1, $2, $3, $4)",
-                params![id, row.int(0)?, amount, at],
-            )?;
+            // The account usually exists: created only when the posting finds none.
+            let mut posted = post_line(self, pg, id, &key, account, amount, &entry.subject, at)?;
+            if !posted {
+                self.exec(
+                    "INSERT INTO ledger_accounts (key, balance, may_go_negative) VALUES ($1, 0, $2) ON CONFLICT (key) DO NOTHING",
+                    params![&key, account.may_go_negative()],
+                )?;
+                posted = post_line(self, pg, id, &key, account, amount, &entry.subject, at)?;
+            }
+            if !posted {
+                return Err(Error::InsufficientFunds);
+            }
         }
         Ok(())
     }
+}
+
+/// An account's balance (`a` is its `ledger_accounts` row): the row plus the
+/// parts kept beside it (escrow on PostgreSQL, see `post_line`).
+const BALANCE: &str = "CAST(a.balance + COALESCE((SELECT SUM(s.balance) FROM ledger_balance_shards s WHERE s.account_id = a.id), 0) AS BIGINT)";
+
+/// Parts of the escrow balance on PostgreSQL: concurrent checkouts add to
+/// different rows instead of queueing on one.
+const ESCROW_SHARDS: u64 = 64;
+
+/// One line of an entry: the balance moves and the posting is written. False
+/// when the account does not exist or may not go that far below zero.
+#[allow(clippy::too_many_arguments)]
+fn post_line<C: Conn>(
+    tx: &mut SqlTx<'_, C>,
+    pg: bool,
+    entry: i64,
+    key: &str,
+    account: Account,
+    amount: i64,
+    subject: &str,
+    at: Timestamp,
+) -> Result<bool> {
+    if pg && account == Account::Escrow {
+        // A part chosen from the subject (an order's checkout and release land
+        // on the same part); a part may go below zero, the sum may not (audit).
+        let shard =
+            subject.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+        let shard = i64::try_from(shard % ESCROW_SHARDS).unwrap_or(0);
+        let row = tx.one(
+            "WITH a AS (SELECT id FROM ledger_accounts WHERE key = $1), \
+             s AS (INSERT INTO ledger_balance_shards (account_id, shard, balance) SELECT id, $2::bigint, $3::bigint FROM a \
+                   ON CONFLICT (account_id, shard) DO UPDATE SET balance = ledger_balance_shards.balance + excluded.balance RETURNING account_id) \
+             INSERT INTO ledger_postings (entry_id, account_id, amount, at) SELECT $4::bigint, account_id, $3::bigint, $5::bigint FROM s RETURNING id",
+            params![key, shard, amount, entry, at],
+        )?;
+        return Ok(row.is_some());
+    }
+    if pg {
+        // One round trip: the balance and the posting.
+        let row = tx.one(
+            "WITH a AS (UPDATE ledger_accounts SET balance = balance + $1 WHERE key = $2 AND (may_go_negative = 1 OR balance + $1 >= 0) RETURNING id) \
+             INSERT INTO ledger_postings (entry_id, account_id, amount, at) SELECT $3::bigint, id, $1::bigint, $4::bigint FROM a RETURNING id",
+            params![amount, key, entry, at],
+        )?;
+        return Ok(row.is_some());
+    }
+    let row = tx.one(
+        "UPDATE ledger_accounts SET balance = balance + $1 WHERE key = $2 AND (may_go_negative = 1 OR balance + $1 >= 0) RETURNING id",
+        params![amount, key],
+    )?;
+    let Some(row) = row else { return Ok(false) };
+    tx.exec(
+        "INSERT INTO ledger_postings (entry_id, account_id, amount, at) VALUES ($1, $2, $3, $4)",
+        params![entry, row.int(0)?, amount, at],
+    )?;
+    Ok(true)
 }
 
 /// The merchant's tools (issue 16): exporting unsold keys.

@@ -40,6 +40,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     Migration { version: 28, sql: include_str!("../migrations/sqlite/0028_product_sales.sql") },
     Migration { version: 30, sql: include_str!("../migrations/sqlite/0030_verifications.sql") },
     Migration { version: 31, sql: include_str!("../migrations/sqlite/0031_chain_partitions.sql") },
+    Migration { version: 32, sql: include_str!("../migrations/sqlite/0032_escrow_shards.sql") },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -70,6 +71,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     Migration { version: 28, sql: include_str!("../migrations/postgres/0028_product_sales.sql") },
     Migration { version: 30, sql: include_str!("../migrations/postgres/0030_verifications.sql") },
     Migration { version: 31, sql: include_str!("../migrations/postgres/0031_chain_partitions.sql") },
+    Migration { version: 32, sql: include_str!("../migrations/postgres/0032_escrow_shards.sql") },
 ];
 
 /// Applies what is missing; returns how many migrations ran. On SQLite,

@@ -191,6 +191,13 @@ pub(crate) trait Conn {
     fn exec(&mut self, sql: &str, params: &[Val]) -> Result<u64, DbError>;
     fn query(&mut self, sql: &str, params: &[Val]) -> Result<Vec<Row>, DbError>;
     fn batch(&mut self, sql: &str) -> Result<(), DbError>;
+    /// Where each product's unclaimed stock begins, as this connection last saw
+    /// it (product id → unit id): a claim starts its index scan there instead
+    /// of walking the entries of units already sold (PostgreSQL keeps them until
+    /// vacuum). `None`: the backend has no such entries (SQLite).
+    fn claim_marks(&mut self) -> Option<&mut std::collections::HashMap<i64, i64>> {
+        None
+    }
 }
 
 /// `$1` → `?1`, leaving quoted text alone.

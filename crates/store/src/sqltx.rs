@@ -21,7 +21,7 @@ pub(crate) struct SqlTx<'c, C: Conn> {
     read_only: bool,
     events: Vec<NewEvent>,
     pub(crate) earliest_scheduled: Option<Timestamp>,
-    /// Payloads to announce after commit (SQLite; PostgreSQL notifies in-transaction).
+    /// Payloads to announce after commit (PostgreSQL: `postgres::announce`).
     pub(crate) published: Vec<String>,
     /// What was queued when each open savepoint began, so rolling one back
     /// also drops the events and announcements made under it.
@@ -205,14 +205,10 @@ impl<C: Conn> Tx for SqlTx<'_, C> {
     }
 
     fn publish(&mut self, change: &Change) -> Result<()> {
-        let payload = change.payload();
-        match self.conn.dialect() {
-            // Delivered by PostgreSQL at commit, to every listening instance.
-            crate::sql::Dialect::Postgres => {
-                self.query("SELECT pg_notify('youying_events', $1)", params![payload])?;
-            }
-            crate::sql::Dialect::Sqlite => self.published.push(payload),
-        }
+        // Announced after commit on both backends. On PostgreSQL a NOTIFY inside
+        // the transaction would take the database-wide notify lock at commit and
+        // hold it through the commit's flush: every notifying commit one at a time.
+        self.published.push(change.payload());
         Ok(())
     }
 

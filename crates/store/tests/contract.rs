@@ -524,3 +524,141 @@ store_test!(the_heartbeat_only_moves_forward_and_a_start_after_a_gap_records_one
     assert!(store.read(move |tx| tx.outages_since(start.plus_secs(1))).await.unwrap().is_empty());
     assert_eq!(verify_chain(&store).await, 1, "platform.outage");
 });
+
+// Issue 17 (lean checkout): a claim starts past where this connection's last
+// claim began; units put back below it (a rolled-back checkout) are still sold.
+store_test!(claims_find_units_put_back_below_where_the_last_claim_began, |store, _db| {
+    use youying_core::catalogue::{ProductInput, ProductSpec};
+    use youying_core::stock::SealedUnit;
+    let owner = user(&store, "kucun", Role::Buyer).await;
+    let product = store
+        .write(move |tx| {
+            let shop = shops::open(tx, T0, &owner, &ShopName::parse("库存店").unwrap())?;
+            let input = ProductInput {
+                category: Some("game_card".into()),
+                kind: Some("card_key".into()),
+                title: Some("点卡".into()),
+                price_fen: Some(100),
+                ..Default::default()
+            };
+            let id = tx.insert_product(shop.id, &ProductSpec::parse(&input)?, true, T0)?;
+            let units: Vec<SealedUnit> = (0..10)
+                .map(|i| SealedUnit {
+                    line: i,
+                    fingerprint: format!("fp{i}"),
+                    code_enc: format!("c{i}"),
+                    secret_enc: None,
+                })
+                .collect();
+            tx.insert_units(shop.id, id, &units, T0)?;
+            Ok(id)
+        })
+        .await
+        .unwrap();
+    let mut sold = Vec::new();
+    for round in 0..6 {
+        // Every other claim rolls back: its unit goes back below the next claim's start.
+        let fail = round % 2 == 0;
+        let got = store
+            .write(move |tx| {
+                let units = tx.claim_units(product, 2)?;
+                if fail { Err(Error::OutOfStock) } else { Ok(units) }
+            })
+            .await;
+        if let Ok(units) = got {
+            sold.extend(units.into_iter().map(|u| u.fingerprint));
+        }
+    }
+    let rest = store.write(move |tx| tx.claim_units(product, 100)).await.unwrap();
+    sold.extend(rest.into_iter().map(|u| u.fingerprint));
+    sold.sort();
+    let all: Vec<String> = {
+        let mut v: Vec<String> = (0..10).map(|i| format!("fp{i}")).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(sold, all, "every unit sold exactly once");
+    assert_eq!(store.read(move |tx| tx.stock_count(product)).await.unwrap(), 0);
+});
+
+// Issue 17: escrow is moved in and out under different subjects (on PostgreSQL
+// they land on different parts of its balance); the balance is their sum and
+// the audit stays exact.
+store_test!(escrow_in_and_out_under_different_subjects_sums_exactly, |store, _db| {
+    use youying_core::money::{Account, Entry, Fen};
+    let buyer = user(&store, "danbao", Role::Buyer).await;
+    let id = buyer.id;
+    store
+        .write(move |tx| {
+            let credit = Entry::transfer(
+                "wallet.credit",
+                "c",
+                "",
+                Account::PlatformCash,
+                Account::UserWallet(id),
+                Fen::new(10_000)?,
+            )?;
+            tx.post(&credit, T0)?;
+            for i in 0..20 {
+                let pay = Entry::transfer(
+                    "order.pay",
+                    format!("order:{i}"),
+                    "",
+                    Account::UserWallet(id),
+                    Account::Escrow,
+                    Fen::new(100)?,
+                )?;
+                tx.post(&pay, T0)?;
+            }
+            // Out under subjects none of the payments used.
+            for i in 0..15 {
+                let out = Entry::transfer(
+                    "order.release",
+                    format!("other:{i}"),
+                    "",
+                    Account::Escrow,
+                    Account::PlatformFee,
+                    Fen::new(100)?,
+                )?;
+                tx.post(&out, T0)?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+    assert_eq!(store.read(|tx| tx.balance(Account::Escrow)).await.unwrap(), 500);
+    let audit = store.read(|tx| tx.ledger_audit()).await.unwrap();
+    assert!(audit.unbalanced_entries.is_empty() && audit.drifted_accounts.is_empty(), "{audit:?}");
+    assert!(audit.negative_accounts.is_empty(), "{audit:?}");
+    assert_eq!(audit.escrow_balance, 500);
+    // A wallet still may not go below zero.
+    let err = store
+        .write(move |tx| {
+            let e = Entry::transfer(
+                "order.pay",
+                "order:x",
+                "",
+                Account::UserWallet(id),
+                Account::Escrow,
+                Fen::new(100_000)?,
+            )?;
+            tx.post(&e, T0)
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InsufficientFunds), "{err:?}");
+});
+
+// Issue 17: the buyer's level and the shop's price for it in one statement,
+// as the step-by-step reads answer.
+store_test!(a_buyers_level_and_its_price_come_in_one_read, |store, _db| {
+    let buyer = user(&store, "dengji", Role::Buyer).await;
+    let id = buyer.id;
+    let (level, fixed) = store
+        .read(move |tx| tx.level_and_price(id, youying_core::values::ProductId(1)))
+        .await
+        .unwrap()
+        .expect("the default level");
+    assert!(level.is_default);
+    assert_eq!(fixed, None);
+});

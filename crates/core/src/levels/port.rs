@@ -20,6 +20,18 @@ pub trait LevelRead {
     fn level_price(&mut self, product: ProductId, level: LevelId) -> Result<Option<i64>>;
     /// Every fixed level price set on `product`.
     fn level_prices(&mut self, product: ProductId) -> Result<Vec<LevelPrice>>;
+    /// What pricing `product` for `user` needs: the level they buy at (their
+    /// own if it exists, else the default) and the shop's fixed price for it.
+    /// The store answers in one statement; this default asks step by step.
+    fn level_and_price(&mut self, user: UserId, product: ProductId) -> Result<Option<(Level, Option<i64>)>> {
+        let own = match self.level_of(user)? {
+            Some(id) => self.level(id)?,
+            None => None,
+        };
+        let Some(level) = own.map_or_else(|| self.default_level(), |l| Ok(Some(l)))? else { return Ok(None) };
+        let fixed = self.level_price(product, level.id)?;
+        Ok(Some((level, fixed)))
+    }
 }
 
 /// Changing levels; part of [`Tx`](crate::ports::Tx).

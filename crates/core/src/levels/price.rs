@@ -23,6 +23,12 @@ pub fn viewer_level(tx: &mut dyn ReadTx, viewer: Option<&User>) -> Result<Level>
 
 /// What `buyer` (or an anonymous viewer) pays for `quantity` of `product`.
 pub fn quote(tx: &mut dyn ReadTx, buyer: Option<&User>, product: &Product, quantity: i64) -> Result<Quote> {
+    if let Some(u) = buyer {
+        // A buyer's level and the shop's price for it in one question (checkout's path).
+        let (level, fixed) = tx.level_and_price(u.id, product.id)?.ok_or(Error::NotFound)?;
+        let (unit, basis) = resolve(product, quantity, &level, fixed);
+        return Ok(Quote { unit, total: unit.checked_mul(quantity.max(1))?, basis });
+    }
     let level = viewer_level(tx, buyer)?;
     quote_at(tx, &level, product, quantity)
 }

@@ -17,7 +17,6 @@ use serde_json::{Value, json};
 
 use crate::accounts::port::User;
 use crate::authz::{self, ShopAction};
-use crate::catalogue::port::Product;
 use crate::catalogue::{self, ProductKind};
 use crate::clock::Timestamp;
 use crate::deadline::model::{DeadlineKind, Due, NewDeadline};
@@ -73,11 +72,6 @@ fn protect_secs(tx: &mut dyn RulesRead, kind: ProductKind) -> Result<i64> {
     Ok(catalogue::protect_secs(kind, &rules::in_force(tx)?))
 }
 
-fn promise_secs(tx: &mut dyn RulesRead, product: &Product) -> Result<i64> {
-    let r = rules::in_force(tx)?;
-    Ok(catalogue::topup_promise_secs(&product.spec.promises, product.spec.topup_promise_secs, &r))
-}
-
 /// The whole checkout, one transaction: price from `levels::quote`, wallet → escrow,
 /// units out of stock, the order with its snapshot, its deadline and events.
 /// Any failure (short balance, short stock) leaves nothing behind.
@@ -98,11 +92,14 @@ pub fn checkout(tx: &mut dyn Tx, now: Timestamp, buyer: &User, req: &Checkout) -
         }
     }
     let product = tx.product(req.product_id)?.filter(|p| p.on_sale).ok_or(Error::NotFound)?;
-    if product.shop_id.0 > 0 && tx.shop(product.shop_id)?.is_some_and(|s| s.owner_id == buyer.id) {
+    // The shop and the rules, each read once for the whole checkout.
+    let shop = tx.shop(product.shop_id)?;
+    if product.shop_id.0 > 0 && shop.as_ref().is_some_and(|s| s.owner_id == buyer.id) {
         return Err(Error::Invalid { field: "product_id", reason: "own_shop" });
     }
+    let rules = rules::in_force(tx)?;
     // Hidden listings (deposit short, shop suspended) cannot be bought either.
-    if !deposit::standing(tx, now, product.shop_id)?.listed() {
+    if !deposit::standing_under(tx, now, product.shop_id, &rules)?.listed() {
         return Err(Error::ShopUnavailable);
     }
     // A mapped product (货源对接) is ordered upstream after this transaction.
@@ -134,13 +131,18 @@ pub fn checkout(tx: &mut dyn Tx, now: Timestamp, buyer: &User, req: &Checkout) -
     } else {
         Vec::new()
     };
-    let shop_name = tx.shop(product.shop_id)?.map(|s| s.name).unwrap_or_default();
+    let shop_name = shop.map(|s| s.name).unwrap_or_default();
     let (snapshot, snapshot_hash) =
         Snapshot::capture(&product, &shop_name, req.quantity, unit, total, now).priced_by(&quote.basis).canonical();
     let (state, due, kind) = if product.spec.kind == ProductKind::DirectTopup {
-        (OrderState::AwaitingFulfilment, now.plus_secs(promise_secs(tx, &product)?), DeadlineKind::TopupPromise)
+        let promise = catalogue::topup_promise_secs(&product.spec.promises, product.spec.topup_promise_secs, &rules);
+        (OrderState::AwaitingFulfilment, now.plus_secs(promise), DeadlineKind::TopupPromise)
     } else {
-        (OrderState::Delivered, now.plus_secs(protect_secs(tx, product.spec.kind)?), DeadlineKind::ProtectionEnd)
+        (
+            OrderState::Delivered,
+            now.plus_secs(catalogue::protect_secs(product.spec.kind, &rules)),
+            DeadlineKind::ProtectionEnd,
+        )
     };
     let state = if source.is_some() || bound.is_some() { OrderState::Sourcing } else { state };
     let new = NewOrder {
@@ -160,18 +162,15 @@ pub fn checkout(tx: &mut dyn Tx, now: Timestamp, buyer: &User, req: &Checkout) -
         promise_due: (kind == DeadlineKind::TopupPromise).then_some(due),
         protect_until: (kind == DeadlineKind::ProtectionEnd).then_some(due),
     };
-    let id = tx.insert_order(&new)?;
-    if !units.is_empty() {
-        tx.insert_order_units(id, product.shop_id, &units)?;
-    }
-    let watch = match kind {
+    let watch = |id| match kind {
         DeadlineKind::TopupPromise => Due::TopupPromise { order_id: id },
         _ => Due::ProtectionEnd { order_id: id },
     };
-    let deadline = tx.schedule(&NewDeadline::new(watch, subject.clone(), due, now))?;
-    let mut order = tx.order(id)?.ok_or(Error::NotFound)?;
-    order.deadline_id = Some(deadline);
-    tx.update_order(&order)?;
+    let (id, deadline) = tx.insert_order_due(&new, &|id| NewDeadline::new(watch(id), subject.clone(), due, now))?;
+    let order = new.stored(id, Some(deadline));
+    if !units.is_empty() {
+        tx.insert_order_units(id, product.shop_id, &units)?;
+    }
     if let Some((key, hash)) = &req.idempotency {
         tx.put_idempotency(buyer.id, key, hash, Some(id), now)?;
     }

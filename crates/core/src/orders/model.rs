@@ -85,6 +85,36 @@ pub struct NewOrder {
     pub protect_until: Option<Timestamp>,
 }
 
+impl NewOrder {
+    /// The order as stored under `id`: what reading it back would give.
+    pub fn stored(self, id: OrderId, deadline_id: Option<DeadlineId>) -> Order {
+        Order {
+            id,
+            escrow_fen: self.total.get(),
+            no: self.no,
+            buyer_id: self.buyer_id,
+            shop_id: self.shop_id,
+            product_id: self.product_id,
+            kind: self.kind,
+            quantity: self.quantity,
+            unit_price: self.unit_price,
+            total: self.total,
+            state: self.state,
+            snapshot: self.snapshot,
+            snapshot_hash: self.snapshot_hash,
+            topup_target: self.topup_target,
+            fulfil_note: None,
+            created_at: self.created_at,
+            promise_due: self.promise_due,
+            topup_overdue: false,
+            fulfilled_at: None,
+            protect_until: self.protect_until,
+            closed_at: None,
+            deadline_id,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Order {
     pub id: OrderId,

@@ -3,9 +3,10 @@
 
 use super::model::{NewOrder, Order};
 use crate::clock::Timestamp;
+use crate::deadline::model::NewDeadline;
 use crate::error::Result;
 use crate::stock::port::ClaimedUnit;
-use crate::values::{OrderId, ShopId, UserId};
+use crate::values::{DeadlineId, OrderId, ShopId, UserId};
 
 /// Looking orders up.
 pub trait OrderRead {
@@ -21,7 +22,14 @@ pub trait OrderRead {
 
 /// Placing orders and moving them along.
 pub trait OrderTx: OrderRead {
-    fn insert_order(&mut self, order: &NewOrder) -> Result<OrderId>;
+    /// The order together with its deadline, which `due` makes from the
+    /// order's id: the order is stored with its `deadline_id` at once (no
+    /// insert, read back and update), in one round trip where the backend can.
+    fn insert_order_due(
+        &mut self,
+        order: &NewOrder,
+        due: &dyn Fn(OrderId) -> NewDeadline,
+    ) -> Result<(OrderId, DeadlineId)>;
     fn insert_order_units(&mut self, order: OrderId, shop: ShopId, units: &[ClaimedUnit]) -> Result<()>;
     fn update_order(&mut self, order: &Order) -> Result<()>;
     fn put_idempotency(

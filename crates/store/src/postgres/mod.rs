@@ -43,6 +43,8 @@ impl ToSql for Val {
 pub(crate) struct PgConn {
     client: Client,
     statements: HashMap<String, Statement>,
+    /// See [`Conn::claim_marks`].
+    claim_marks: HashMap<i64, i64>,
 }
 
 fn db_error(e: postgres::Error) -> DbError {
@@ -60,7 +62,7 @@ fn db_error(e: postgres::Error) -> DbError {
 impl PgConn {
     fn connect(url: &str) -> Result<Self> {
         let client = Client::connect(url, NoTls).map_err(|e| StorageError(format!("connect to PostgreSQL: {e}")))?;
-        Ok(Self { client, statements: HashMap::new() })
+        Ok(Self { client, statements: HashMap::new(), claim_marks: HashMap::new() })
     }
 
     fn statement(&mut self, sql: &str) -> std::result::Result<Statement, DbError> {
@@ -111,6 +113,10 @@ impl Conn for PgConn {
 
     fn batch(&mut self, sql: &str) -> std::result::Result<(), DbError> {
         self.client.batch_execute(sql).map_err(db_error)
+    }
+
+    fn claim_marks(&mut self) -> Option<&mut HashMap<i64, i64>> {
+        Some(&mut self.claim_marks)
     }
 }
 
@@ -165,6 +171,18 @@ fn listen(url: &str, store: &std::sync::Weak<Inner>, hook: &PublishHook) {
     }
 }
 
+/// Sends what a committed unit of work published to every listening instance
+/// (its own included), outside any transaction: each NOTIFY commits alone, so
+/// the notify lock is never held through a checkout's commit. A failure here
+/// loses a wake-up, never data: listeners read the state itself.
+fn announce(conn: &mut PgConn, published: &[String]) {
+    for payload in published {
+        if let Err(e) = conn.query("SELECT pg_notify('youying_events', $1)", &[Val::Text(payload.clone())]) {
+            tracing::warn!(error = %e.message, "NOTIFY after commit failed");
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct PgStore {
     inner: Arc<Inner>,
@@ -205,6 +223,9 @@ impl PgStore {
                 _ => PgConn::connect(&inner.url)?,
             };
             let result = sqltx::run(&mut conn, begin, read_only, f);
+            if let Ok((_, finished)) = &result {
+                announce(&mut conn, &finished.published);
+            }
             if !conn.client.is_closed()
                 && let Ok(mut pool) = inner.pool.lock()
             {

@@ -102,6 +102,9 @@ type Job = Box<dyn FnOnce(&mut SqliteConn) -> Done + Send>;
 /// 64 MiB (a negative cache size is in KiB).
 const WRITER_CACHE: &str = "PRAGMA cache_size = -65536";
 
+/// Prepared statements kept per connection (see `open_conn`).
+const STATEMENT_CACHE: usize = 256;
+
 /// Units committed together at most; a burst of checkouts shares one fsync.
 const GROUP_MAX: usize = 128;
 
@@ -161,6 +164,9 @@ fn open_conn(path: &Path, flags: OpenFlags) -> Result<SqliteConn> {
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
     )
     .map_err(|e| StorageError(format!("configure {}: {e}", path.display())))?;
+    // rusqlite caches 16 prepared statements by default; one checkout alone
+    // runs more distinct ones, so each was prepared again every time.
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(SqliteConn(conn))
 }
 
