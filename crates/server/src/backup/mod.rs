@@ -113,11 +113,13 @@ pub async fn backup(cfg: &Config, file: &Path) -> Result<Manifest> {
         .map_err(|e| format!("cannot create a staging dir in {}: {e}", parent.display()))?;
     let (key, fingerprint) = master_key(cfg)?;
     let now = SystemClock.now().millis();
+    let started = std::time::Instant::now();
     let (backend, db_member, migration_level, (evidence, ledger)) = match cfg.db_url().map_err(|e| e.to_string())? {
         DbUrl::Sqlite { path, .. } => {
             let out = staging.path().join(SQLITE_MEMBER);
             let o = out.clone();
             let level = blocking(move || sqlite_snapshot(&path, &o)).await?;
+            tracing::info!(ms = started.elapsed().as_millis() as u64, "database snapshot copied");
             let copy = blocking(move || SqliteStore::open(&out, false, now).map_err(|e| e.to_string())).await?;
             (Backend::Sqlite, SQLITE_MEMBER, level, facts(&copy).await?)
         }
@@ -128,6 +130,7 @@ pub async fn backup(cfg: &Config, file: &Path) -> Result<Manifest> {
             drop(store);
             let out = staging.path().join(PG_MEMBER);
             let level = blocking(move || pg::dump(&url, &out)).await?;
+            tracing::info!(ms = started.elapsed().as_millis() as u64, "pg_dump done");
             (Backend::Postgres, PG_MEMBER, level, facts)
         }
     };
@@ -154,6 +157,7 @@ pub async fn backup(cfg: &Config, file: &Path) -> Result<Manifest> {
         };
         archive::write(&file, &manifest, &files)?;
         drop(staging);
+        tracing::info!(ms = started.elapsed().as_millis() as u64, file = %file.display(), "backup written");
         Ok(manifest)
     })
     .await
