@@ -100,8 +100,15 @@ pub struct LedgerTotals {
 
 /// Writes a backup of the configured database to `file` (which must not exist).
 pub async fn backup(cfg: &Config, file: &Path) -> Result<Manifest> {
-    if file.exists() || archive::partial_path(file).exists() {
+    if file.exists() {
         return Err(format!("{} already exists: a backup never overwrites a file", file.display()));
+    }
+    let partial = archive::partial_path(file);
+    if partial.exists() {
+        return Err(format!(
+            "{} exists: another backup is being written, or one was interrupted (then remove it)",
+            partial.display()
+        ));
     }
     let parent = match file.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
@@ -118,10 +125,15 @@ pub async fn backup(cfg: &Config, file: &Path) -> Result<Manifest> {
         DbUrl::Sqlite { path, .. } => {
             let out = staging.path().join(SQLITE_MEMBER);
             let o = out.clone();
-            let level = blocking(move || sqlite_snapshot(&path, &o)).await?;
+            blocking(move || sqlite_snapshot(&path, &o)).await?;
             tracing::info!(ms = started.elapsed().as_millis() as u64, "database snapshot copied");
-            let copy = blocking(move || SqliteStore::open(&out, false, now).map_err(|e| e.to_string())).await?;
-            (Backend::Sqlite, SQLITE_MEMBER, level, facts(&copy).await?)
+            let o = out.clone();
+            let copy = blocking(move || SqliteStore::open(&o, false, now).map_err(|e| e.to_string())).await?;
+            let facts = facts(&copy).await?;
+            drop(copy);
+            // Read after the store opened it: that open migrates a copy an older
+            // server made, and the level must be the copy's own.
+            (Backend::Sqlite, SQLITE_MEMBER, blocking(move || migration_level(&out)).await?, facts)
         }
         DbUrl::Postgres(url) => {
             let u = url.clone();
@@ -198,18 +210,23 @@ pub fn key_fingerprint(hex_key: &str) -> String {
     hex::encode(h.finalize())
 }
 
+const READ_ONLY: rusqlite::OpenFlags =
+    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY.union(rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX);
+
 /// `VACUUM INTO` from a read-only connection: one read transaction, so the copy
-/// is one consistent snapshot and the writer (WAL) is never waited on.
-/// Returns the copy's migration level.
-fn sqlite_snapshot(live: &Path, out: &Path) -> Result<i64> {
-    use rusqlite::{Connection, OpenFlags};
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(live, flags).map_err(|e| format!("open {}: {e}", live.display()))?;
+/// is one consistent snapshot, and in WAL mode the writer never waits on it.
+fn sqlite_snapshot(live: &Path, out: &Path) -> Result<()> {
+    let conn =
+        rusqlite::Connection::open_with_flags(live, READ_ONLY).map_err(|e| format!("open {}: {e}", live.display()))?;
     let into = out.to_str().ok_or("the backup path is not UTF-8")?;
     conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(|e| e.to_string())?;
     conn.execute("VACUUM INTO ?1", [into]).map_err(|e| format!("copy {}: {e}", live.display()))?;
-    let copy = Connection::open_with_flags(out, flags).map_err(|e| format!("open the copy: {e}"))?;
-    copy.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| r.get(0))
+    Ok(())
+}
+
+fn migration_level(db: &Path) -> Result<i64> {
+    let conn = rusqlite::Connection::open_with_flags(db, READ_ONLY).map_err(|e| format!("open the copy: {e}"))?;
+    conn.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| r.get(0))
         .map_err(|e| format!("read the migration level: {e}"))
 }
 

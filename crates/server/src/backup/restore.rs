@@ -10,6 +10,7 @@ use youying_core::ports::Store;
 use youying_store::{DbUrl, PgStore, SqliteStore};
 
 use super::archive::{self, Checked};
+use super::pg;
 use super::{Backend, KEY_MEMBER, Manifest, PG_MEMBER, Result, SQLITE_MEMBER, blocking, facts, key_fingerprint};
 use crate::clock::SystemClock;
 use crate::config::Config;
@@ -51,8 +52,6 @@ impl Undo {
     }
 }
 
-use super::pg;
-
 /// Restores `from` as `cfg` says (`--data-dir`, or `--database-url` for a
 /// PostgreSQL backup); returns what was checked, for the operator.
 pub async fn restore(from: &Path, cfg: &Config) -> Result<String> {
@@ -60,6 +59,15 @@ pub async fn restore(from: &Path, cfg: &Config) -> Result<String> {
     let mut checked = blocking(move || archive::open_checked(&from)).await?;
     let target = target(&checked.manifest, cfg)?;
     let key = key_plan(&checked.manifest, cfg)?;
+    if let Target::Postgres { dir, .. } = &target
+        && key
+        && dir.join(KEY_MEMBER).exists()
+    {
+        return Err(format!(
+            "{} exists: the backup brings its own key; give an empty --data-dir",
+            dir.join(KEY_MEMBER).display()
+        ));
+    }
     let mut undo = Undo::default();
     let result = async {
         let (checked, undo) = (&mut checked, &mut undo);
@@ -84,8 +92,9 @@ pub async fn restore(from: &Path, cfg: &Config) -> Result<String> {
                 undo.pg_url = Some(url.clone());
                 let (u, d) = (url.clone(), dump.clone());
                 blocking(move || pg::restore(&u, &d)).await?;
-                if key {
+                if key && !dir.exists() {
                     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+                    undo.made_dir = Some(dir.clone());
                 }
                 write_key(checked, key, dir, undo).await?;
                 let (u, now) = (url.clone(), SystemClock.now().millis());
