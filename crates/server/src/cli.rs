@@ -1,5 +1,5 @@
 //! The command line: `serve`, `migrate`, `admin create`, `stock import`, `evidence verify`,
-//! `bot ask`, `bot eval`.
+//! `bot ask`, `bot eval`, `backup`, `restore`.
 //! Every flag also reads a `YOUYING_*` environment variable.
 
 // A command line tool reports on standard output by design.
@@ -126,6 +126,8 @@ pub enum Command {
         mail: MailArgs,
         #[command(flatten)]
         push: PushArgs,
+        #[command(flatten)]
+        backups: crate::backup::schedule::ScheduleArgs,
     },
     /// Apply database migrations and exit.
     Migrate {
@@ -151,6 +153,29 @@ pub enum Command {
     Bot {
         #[command(subcommand)]
         command: BotCommand,
+    },
+    /// Copy the database while `serve` runs into one file (mode 0600): the
+    /// database (SQLite: a consistent snapshot; PostgreSQL: `pg_dump -Fc`),
+    /// the master key when it lives in the data dir, and a manifest with
+    /// checksums, the evidence chain head and the ledger totals. The file
+    /// holds the key: keep it as private as the data dir.
+    Backup {
+        /// The backup file to write; never overwritten.
+        #[arg(long)]
+        to: PathBuf,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Restore a backup into a new or empty `--data-dir` (SQLite) or an empty
+    /// PostgreSQL database (`--database-url`): checks every checksum before it
+    /// writes anything, then verifies the evidence chain and audits the ledger;
+    /// on any failure it removes what it wrote.
+    Restore {
+        /// The backup file.
+        #[arg(long)]
+        from: PathBuf,
+        #[command(flatten)]
+        db: DbArgs,
     },
 }
 

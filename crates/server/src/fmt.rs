@@ -22,7 +22,7 @@ pub fn fmt_time(t: Timestamp) -> String {
 }
 
 /// Howard Hinnant's days → civil date.
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
+pub(crate) fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;

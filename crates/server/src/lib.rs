@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod api;
 pub mod app;
 pub mod auth;
+pub mod backup;
 pub mod bot_cli;
 pub mod catalog;
 pub mod cli;

@@ -35,7 +35,7 @@ fn main() -> std::process::ExitCode {
 async fn run(cli: Cli) -> CliResult<bool> {
     let any = "127.0.0.1:0".parse()?;
     match cli.command {
-        Command::Serve { bind, db, demo, insecure_cookies, mail, push } => {
+        Command::Serve { bind, db, demo, insecure_cookies, mail, push, backups } => {
             let cfg = cli::config(&db, bind, demo, !insecure_cookies);
             let mail = mail.config()?;
             with_app!(cfg, |app| {
@@ -58,7 +58,16 @@ async fn run(cli: Cli) -> CliResult<bool> {
                     let _ = tokio::signal::ctrl_c().await;
                     let _ = stop.send(true);
                 });
+                let scheduled = youying_server::backup::schedule::start(
+                    &app.config,
+                    &backups,
+                    app.store.backend(),
+                    shutdown.clone(),
+                )?;
                 youying_server::serve(listener, app, shutdown, true).await?;
+                if let Some(s) = scheduled {
+                    let _ = s.await;
+                }
                 Ok(true)
             })
         }
@@ -92,6 +101,10 @@ async fn run(cli: Cli) -> CliResult<bool> {
         }
         Command::Evidence { command: EvidenceCommand::Anchor { db } } => {
             with_app!(cli::config(&db, any, false, true), |app| cli::evidence_anchor(&app).await)
+        }
+        Command::Backup { to, db } => Ok(youying_server::backup::run(&cli::config(&db, any, false, true), &to).await?),
+        Command::Restore { from, db } => {
+            Ok(youying_server::backup::run_restore(&from, &cli::config(&db, any, false, true)).await?)
         }
         Command::Bot { command: BotCommand::Eval { file } } => youying_server::bot_cli::eval(&file),
         Command::Bot { command: BotCommand::Ask { text, product, db } } => {

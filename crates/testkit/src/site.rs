@@ -29,6 +29,8 @@ pub struct Site {
     log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
     /// Extra environment for the next start (e.g. `YOUYING_FAILPOINT`).
     env: Vec<(String, String)>,
+    /// The master key is the one `serve` keeps in the data dir, not the shared test key.
+    key_file: bool,
 }
 
 impl std::fmt::Debug for Site {
@@ -51,9 +53,36 @@ impl Site {
             client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
             log: std::sync::Arc::default(),
             env: Vec::new(),
+            key_file: false,
         };
         let out = site.cli(&["admin", "create", "--username", "root", "--role", "admin", "--password-stdin"], PASSWORD);
         assert!(out.contains("created admin root"), "{out}");
+        site.spawn();
+        site
+    }
+
+    /// Like [`Site::start`] on `db_url` (a restored database, say), as a
+    /// self-hoster runs it: the master key generated into `data_dir/master.key`,
+    /// `env` added to `serve`'s environment (e.g. `YOUYING_BACKUP_DIR`), and
+    /// the admin `root` created only when `create_admin`.
+    pub fn start_keyed(bin: &str, db_url: &str, data_dir: &Path, env: &[(&str, &str)], create_admin: bool) -> Self {
+        youying_server::state::tls_ready();
+        let mut site = Site {
+            bin: PathBuf::from(bin),
+            db_url: db_url.to_owned(),
+            data_dir: data_dir.to_owned(),
+            child: None,
+            addr: "127.0.0.1:0".to_owned(),
+            client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+            log: std::sync::Arc::default(),
+            env: env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+            key_file: true,
+        };
+        if create_admin {
+            let args = ["admin", "create", "--username", "root", "--role", "admin", "--password-stdin"];
+            let out = site.cli(&args, PASSWORD);
+            assert!(out.contains("created admin root"), "{out}");
+        }
         site.spawn();
         site
     }
@@ -65,9 +94,11 @@ impl Site {
             .arg(&self.db_url)
             .arg("--data-dir")
             .arg(&self.data_dir)
-            .env("YOUYING_MASTER_KEY", MASTER_KEY_HEX)
             .env("YOUYING_PG_POOL", "4")
             .env("YOUYING_LOG", "warn");
+        if !self.key_file {
+            c.env("YOUYING_MASTER_KEY", MASTER_KEY_HEX);
+        }
         c
     }
 

@@ -11,6 +11,7 @@
 
 mod accounts;
 mod admin_pages;
+mod backup;
 mod bot;
 mod bot_pages;
 mod buyer_pages;
