@@ -83,13 +83,23 @@ impl PrivatePg {
     }
 
     /// Runs one of the server's tools to completion; panics with its output.
+    /// The output goes to a file, not a pipe: a server `pg_ctl` starts keeps
+    /// its inherited descriptors open, and a pipe would never see its end.
     fn run(&self, tool: &str, args: &[&str]) {
-        let out = self.command(tool).args(args).stdin(Stdio::null()).output().expect("run a PostgreSQL tool");
+        let path = self.dir.join("tools.log");
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(&path).unwrap();
+        let status = self
+            .command(tool)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .status()
+            .expect("run a PostgreSQL tool");
         assert!(
-            out.status.success(),
-            "{tool} {args:?}: {}{}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr),
+            status.success(),
+            "{tool} {args:?}: {status}\n{}\n{}",
+            std::fs::read_to_string(&path).unwrap_or_default(),
             self.server_log()
         );
     }
@@ -125,7 +135,9 @@ impl PrivatePg {
 
     /// `pg_ctl restart -m fast`: sessions are ended (57P01), the server comes back.
     pub fn restart_fast(&self) {
-        self.run("pg_ctl", &["-D", &self.data(), "-m", "fast", "-w", "-t", "60", "restart"]);
+        let log = self.dir.join("server.log");
+        let log = log.to_str().unwrap();
+        self.run("pg_ctl", &["-D", &self.data(), "-l", log, "-m", "fast", "-w", "-t", "60", "restart"]);
     }
 
     /// `pg_ctl stop -m immediate`: the server dies without a checkpoint, as in a crash.
