@@ -261,6 +261,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_database_down_is_503_and_a_full_disk_507_in_chinese_with_retry_after() {
+        let down = AppError::Core(Error::Unavailable("connection refused".into()));
+        assert_eq!((down.status(), down.code()), (StatusCode::SERVICE_UNAVAILABLE, "unavailable"));
+        assert!(down.message().contains("数据库暂时无法连接"), "{}", down.message());
+        let resp = down.into_response();
+        assert_eq!(resp.headers().get(header::RETRY_AFTER).map(|v| v.to_str().unwrap()), Some("2"));
+        let full = AppError::Core(Error::StorageFull("database or disk is full".into()));
+        assert_eq!((full.status(), full.code()), (StatusCode::INSUFFICIENT_STORAGE, "storage_full"));
+        assert!(full.message().contains("存储空间已满"), "{}", full.message());
+        assert!(!full.message().contains("disk"), "the cause stays in the log");
+    }
+
+    #[test]
     fn a_lockout_reads_in_minutes_not_hundreds_of_seconds() {
         let m = AppError::Core(Error::Throttled { retry_after_secs: 898 }).message();
         assert!(m.ends_with("（约 15 分钟 后可重试）"), "{m}");
