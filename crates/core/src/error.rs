@@ -55,6 +55,14 @@ pub enum Error {
     /// An after-sales case asked for after the protection window closed.
     #[error("protection window closed at {closed_at_ms}")]
     WindowClosed { closed_at_ms: i64 },
+    /// The database cannot be reached right now (connection refused or lost,
+    /// the server shutting down, no connection free in time): nothing was
+    /// done that the caller was told of; retrying later is safe.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// The disk under the database is full: the write was refused whole.
+    #[error("storage full: {0}")]
+    StorageFull(String),
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
@@ -83,6 +91,8 @@ impl Error {
             Error::ShopUnavailable => "shop_unavailable",
             Error::IdempotencyMismatch => "idempotency_mismatch",
             Error::WindowClosed { .. } => "case_window_closed",
+            Error::Unavailable(_) => "unavailable",
+            Error::StorageFull(_) => "storage_full",
             Error::Storage(_) => "internal",
         }
     }

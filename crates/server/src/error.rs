@@ -87,6 +87,9 @@ impl AppError {
                 Error::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
                 Error::Forbidden | Error::AccountFrozen => StatusCode::FORBIDDEN,
                 Error::NotFound => StatusCode::NOT_FOUND,
+                Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+                // 507: the server cannot store what the request needs; reads still work.
+                Error::StorageFull(_) => StatusCode::INSUFFICIENT_STORAGE,
                 Error::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
             },
         }
@@ -142,9 +145,21 @@ impl AppError {
         }
     }
 
+    /// A database that is down or a disk that is full: the request did
+    /// nothing, and trying again shortly may work (`Retry-After`, in seconds).
+    pub fn transient_retry(&self) -> Option<i64> {
+        match self {
+            AppError::Core(Error::Unavailable(_)) => Some(2),
+            AppError::Core(Error::StorageFull(_)) => Some(30),
+            _ => None,
+        }
+    }
+
     /// Logs server-side failures once, where they are turned into responses.
     pub fn log(&self) {
-        if self.status().is_server_error() {
+        if self.transient_retry().is_some() {
+            tracing::warn!(error = %self, "request refused");
+        } else if self.status().is_server_error() {
             tracing::error!(error = ?self, "request failed");
         }
     }
@@ -176,7 +191,7 @@ impl IntoResponse for AppError {
             body["retry_after"] = json!(secs);
         }
         let mut resp = (self.status(), Json(body)).into_response();
-        set_retry_after(&mut resp, self.retry_after());
+        set_retry_after(&mut resp, self.retry_after().or_else(|| self.transient_retry()));
         resp
     }
 }
@@ -244,6 +259,19 @@ fn retry_words(secs: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_database_down_is_503_and_a_full_disk_507_in_chinese_with_retry_after() {
+        let down = AppError::Core(Error::Unavailable("connection refused".into()));
+        assert_eq!((down.status(), down.code()), (StatusCode::SERVICE_UNAVAILABLE, "unavailable"));
+        assert!(down.message().contains("数据库暂时无法连接"), "{}", down.message());
+        let resp = down.into_response();
+        assert_eq!(resp.headers().get(header::RETRY_AFTER).map(|v| v.to_str().unwrap()), Some("2"));
+        let full = AppError::Core(Error::StorageFull("database or disk is full".into()));
+        assert_eq!((full.status(), full.code()), (StatusCode::INSUFFICIENT_STORAGE, "storage_full"));
+        assert!(full.message().contains("存储空间已满"), "{}", full.message());
+        assert!(!full.message().contains("disk"), "the cause stays in the log");
+    }
 
     #[test]
     fn a_lockout_reads_in_minutes_not_hundreds_of_seconds() {

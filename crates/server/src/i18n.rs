@@ -185,6 +185,8 @@ pub const ZH_CN: &[(&str, &str)] = &[
     ("stock.one_source", "请只选一种方式：粘贴卡密或上传文件，不要同时提供。"),
     ("stock_too_large", "文件过大（上限 32 MiB），请拆分后分批导入。"),
     ("internal", "服务器开小差了，请稍后再试。我们已记录此问题。"),
+    ("unavailable", "数据库暂时无法连接，请稍后重试；如刚提交过订单，请先到「我的订单」查看是否已成功。"),
+    ("storage_full", "服务器存储空间已满，本次操作未执行（未扣款）；浏览不受影响，请稍后重试。"),
     ("malformed_json", "请求内容不是有效的 JSON。"),
     ("invalid_json", "请求字段缺失或类型不正确。"),
     ("unsupported_media_type", "请求须为 application/json。"),
@@ -350,6 +352,8 @@ mod tests {
             "out_of_stock",
             "shop_unavailable",
             "internal",
+            "unavailable",
+            "storage_full",
         ] {
             assert_ne!(t(code), "（缺少文案）", "{code}");
         }

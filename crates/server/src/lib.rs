@@ -84,13 +84,17 @@ pub fn router<S: Store>(app: App<S>) -> Router {
         .with_state(app)
 }
 
-/// Alive and able to reach its database.
+/// Alive and able to reach its database: `ok`, or 503
+/// `{code: "unavailable", message, database: "down"}` (within the store's
+/// bounded wait for a connection, never a hang).
 async fn healthz<S: Store>(State(app): State<App<S>>) -> Response {
     match app.store.read(|tx| tx.next_due()).await {
         Ok(_) => "ok".into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+            let down = AppError::from(youying_core::Error::Unavailable(e.to_string()));
+            let body = serde_json::json!({ "code": down.code(), "message": down.message(), "database": "down" });
+            (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response()
         }
     }
 }

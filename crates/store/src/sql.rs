@@ -139,11 +139,41 @@ pub(crate) struct DbError {
     /// `table.column` list, whichever the backend names.
     pub(crate) unique: Option<String>,
     pub(crate) message: String,
+    /// Set when the database itself failed rather than the statement.
+    pub(crate) fault: Option<Fault>,
+}
+
+/// A failure of the database rather than of what was asked of it: the caller
+/// is told to come back later, never shown a 500.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Fault {
+    /// Connection refused or lost, the server shutting down or restarting.
+    Unavailable,
+    /// No space left for the database's files.
+    Full,
+}
+
+impl DbError {
+    /// A failure of the statement (not of the database), without a constraint.
+    pub(crate) fn other(message: String) -> Self {
+        DbError { unique: None, message, fault: None }
+    }
+}
+
+/// The domain error of a database fault, if `e` is one.
+fn fault_error(e: &DbError) -> Option<Error> {
+    match e.fault? {
+        Fault::Unavailable => Some(Error::Unavailable(e.message.clone())),
+        Fault::Full => Some(Error::StorageFull(e.message.clone())),
+    }
 }
 
 /// Maps a failed statement to a domain error. The one place constraint names
 /// become meaning; every other failure is opaque storage trouble.
 pub(crate) fn map_db_error(e: DbError) -> Error {
+    if let Some(fault) = fault_error(&e) {
+        return fault;
+    }
     if let Some(c) = e.unique.as_deref() {
         match c {
             "users_username_key_uq" | "users.username_key" => return Error::UsernameTaken,

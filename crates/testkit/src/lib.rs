@@ -9,6 +9,7 @@ pub mod fakepay;
 pub mod fakepush;
 pub mod fakesupplier;
 pub mod fakeupstream;
+pub mod faults;
 pub mod images;
 pub mod market;
 pub mod open;

@@ -280,6 +280,8 @@ fn heading(status: StatusCode) -> &'static str {
         410 => "链接已失效",
         413 => "内容过大",
         429 => "操作太频繁",
+        503 => "服务暂时不可用",
+        507 => "存储空间已满",
         _ => "服务器错误",
     }
 }
@@ -310,7 +312,7 @@ impl IntoResponse for PageError {
         let page =
             ErrorPage { page: &layout, status: status.as_u16(), heading: heading(status), message: error.message() };
         let mut resp = render(status, &layout, &page);
-        crate::error::set_retry_after(&mut resp, error.retry_after());
+        crate::error::set_retry_after(&mut resp, error.retry_after().or_else(|| error.transient_retry()));
         resp
     }
 }

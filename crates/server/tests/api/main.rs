@@ -27,6 +27,7 @@ mod enforcement;
 mod enforcement_pages;
 mod evidence;
 mod fakepay;
+mod faults;
 mod gateways;
 mod grades;
 mod guest;

@@ -5,14 +5,15 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
 use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
-use postgres::{Client, NoTls, Statement};
+use postgres::{Client, Config, NoTls, Statement};
 use tokio::sync::Semaphore;
-use youying_core::error::{Result, StorageError};
+use youying_core::error::{Error, Result, StorageError};
 use youying_core::ports::{DeadlineHook, PublishHook, ReadTx, Store, Tx};
 
-use crate::sql::{Conn, DbError, Dialect, Row, Val};
+use crate::sql::{Conn, DbError, Dialect, Fault, Row, Val};
 use crate::sqltx;
 
 type BoxError = Box<dyn std::error::Error + Sync + Send>;
@@ -56,12 +57,55 @@ fn db_error(e: postgres::Error) -> DbError {
         Some(d) => format!("{}: {}", d.code().code(), d.message()),
         None => e.to_string(),
     };
-    DbError { unique, message }
+    DbError { unique, fault: fault(&e), message }
+}
+
+/// Whether `e` says the server is out of reach rather than that the statement
+/// failed: SQLSTATE class 08 (connection exception), 57P01–57P03 (shutting
+/// down, crashed, starting up), 53300 (too many connections), or an I/O error
+/// or closed connection below SQL. 53100 (disk full) is a full disk.
+fn fault(e: &postgres::Error) -> Option<Fault> {
+    if let Some(code) = e.code().map(postgres::error::SqlState::code) {
+        return match code {
+            "53100" => Some(Fault::Full),
+            "57P01" | "57P02" | "57P03" | "53300" => Some(Fault::Unavailable),
+            c if c.starts_with("08") => Some(Fault::Unavailable),
+            _ => None,
+        };
+    }
+    let io = std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>());
+    (e.is_closed() || io).then_some(Fault::Unavailable)
+}
+
+/// How long a new connection may take before the server counts as down.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long a request waits for a free connection before it is answered 503.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+/// The first and the longest pause between attempts to reach a server that
+/// refused a connection; requests meanwhile are answered at once.
+const BACKOFF_MIN: Duration = Duration::from_millis(50);
+const BACKOFF_MAX: Duration = Duration::from_secs(1);
+
+/// The URL as the client takes it, with a bounded connect time (unless the
+/// URL sets its own).
+fn client_config(url: &str) -> Result<Config> {
+    let mut config: Config = url.parse().map_err(|e| StorageError(format!("PostgreSQL URL: {e}")))?;
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(CONNECT_TIMEOUT);
+    }
+    Ok(config)
+}
+
+fn unavailable(what: &str, e: impl std::fmt::Display) -> Error {
+    Error::Unavailable(format!("{what}: {e}"))
 }
 
 impl PgConn {
-    fn connect(url: &str) -> Result<Self> {
-        let client = Client::connect(url, NoTls).map_err(|e| StorageError(format!("connect to PostgreSQL: {e}")))?;
+    fn connect(config: &Config) -> Result<Self> {
+        let client = config.connect(NoTls).map_err(|e| match fault(&e) {
+            Some(_) => unavailable("connect to PostgreSQL", &e),
+            None => StorageError(format!("connect to PostgreSQL: {e}")).into(),
+        })?;
         Ok(Self { client, statements: HashMap::new(), claim_marks: HashMap::new() })
     }
 
@@ -80,7 +124,7 @@ fn params(p: &[Val]) -> Vec<&(dyn ToSql + Sync)> {
 }
 
 fn value(row: &postgres::Row, i: usize) -> std::result::Result<Val, DbError> {
-    let bad = |e: postgres::Error| DbError { unique: None, message: format!("column {i}: {e}") };
+    let bad = |e: postgres::Error| DbError::other(format!("column {i}: {e}"));
     let ty = row.columns().get(i).map(|c| c.type_().clone()).unwrap_or(Type::TEXT);
     Ok(match ty {
         Type::INT8 => row.try_get::<_, Option<i64>>(i).map_err(bad)?.map_or(Val::Null, Val::Int),
@@ -120,9 +164,18 @@ impl Conn for PgConn {
     }
 }
 
+/// When the server last refused a connection, and how long to leave it be.
+#[derive(Debug, Default)]
+struct Backoff {
+    until: Option<Instant>,
+    delay: Duration,
+}
+
 struct Inner {
     url: String,
+    config: Config,
     pool: Mutex<Vec<PgConn>>,
+    backoff: Mutex<Backoff>,
     permits: Semaphore,
     hook: RwLock<Option<DeadlineHook>>,
 }
@@ -138,22 +191,33 @@ impl Drop for Inner {
     }
 }
 
-/// Relays notifications until the store is dropped; reconnects after a failure.
-fn listen(url: &str, store: &std::sync::Weak<Inner>, hook: &PublishHook) {
+/// Relays notifications until the store is dropped; reconnects after a
+/// failure (a restarted server), waiting longer after each failed attempt.
+fn listen(config: &Config, store: &std::sync::Weak<Inner>, hook: &PublishHook) {
+    let mut pause = BACKOFF_MIN;
     while store.strong_count() > 0 {
-        match Client::connect(url, NoTls) {
+        match config.connect(NoTls) {
             Ok(mut client) => {
                 if let Err(e) = client.batch_execute("LISTEN youying_events") {
                     tracing::warn!(error = %e, "LISTEN failed");
                 } else {
+                    pause = BACKOFF_MIN;
                     loop {
                         // A fresh iterator each time: one whose timeout has once
                         // elapsed answers `None` at once forever after (a busy loop
                         // that ate a core and starved the server).
-                        let mut notes = client.notifications();
-                        let mut iter = notes.timeout_iter(std::time::Duration::from_millis(500));
-                        match fallible_iterator::FallibleIterator::next(&mut iter) {
-                            Ok(Some(n)) => hook(n.payload().to_owned()),
+                        let next = {
+                            let mut notes = client.notifications();
+                            let mut iter = notes.timeout_iter(Duration::from_millis(500));
+                            fallible_iterator::FallibleIterator::next(&mut iter)
+                                .map(|n| n.map(|n| n.payload().to_owned()))
+                        };
+                        match next {
+                            Ok(Some(payload)) => hook(payload),
+                            Ok(None) if client.is_closed() => {
+                                tracing::warn!("listener connection closed");
+                                break;
+                            }
                             // A quiet half second: see whether the store still exists.
                             Ok(None) if store.strong_count() > 0 => {}
                             Ok(None) => return,
@@ -167,7 +231,51 @@ fn listen(url: &str, store: &std::sync::Weak<Inner>, hook: &PublishHook) {
             }
             Err(e) => tracing::warn!(error = %e, "listener cannot connect"),
         }
-        std::thread::sleep(std::time::Duration::from_secs(1));
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(BACKOFF_MAX * 2);
+    }
+}
+
+impl Inner {
+    /// An idle connection, or a new one unless the server refused one moments
+    /// ago (then the caller is answered at once, not after a connect timeout).
+    fn checkout(&self) -> Result<PgConn> {
+        let pooled = self.pool.lock().map_err(|_| StorageError("pool poisoned".into()))?.pop();
+        if let Some(c) = pooled.filter(|c| !c.client.is_closed()) {
+            return Ok(c);
+        }
+        let backoff = self.backoff.lock().map_err(|_| StorageError("pool poisoned".into()))?;
+        if let Some(until) = backoff.until
+            && Instant::now() < until
+        {
+            return Err(Error::Unavailable("PostgreSQL refused a connection moments ago; retrying shortly".into()));
+        }
+        drop(backoff);
+        let fresh = PgConn::connect(&self.config);
+        let mut backoff = self.backoff.lock().map_err(|_| StorageError("pool poisoned".into()))?;
+        match &fresh {
+            Ok(_) => *backoff = Backoff::default(),
+            Err(Error::Unavailable(_)) => {
+                backoff.delay = (backoff.delay * 2).clamp(BACKOFF_MIN, BACKOFF_MAX);
+                backoff.until = Some(Instant::now() + backoff.delay);
+            }
+            Err(_) => {}
+        }
+        fresh
+    }
+
+    /// Takes a connection back, or drops it with every idle one when the
+    /// server went away under it: those are dead too (a restart closes them
+    /// all), and the next request should connect afresh, not find that out.
+    fn checkin(&self, conn: PgConn, lost: bool) {
+        let Ok(mut pool) = self.pool.lock() else { return };
+        if lost || conn.client.is_closed() {
+            let idle = std::mem::take(&mut *pool);
+            drop(pool);
+            drop((conn, idle));
+        } else {
+            pool.push(conn);
+        }
     }
 }
 
@@ -197,12 +305,15 @@ impl std::fmt::Debug for PgStore {
 impl PgStore {
     /// Connects (run from a blocking context) and applies missing migrations.
     pub fn open(url: &str, pool_size: usize, now_ms: i64) -> Result<Self> {
-        let mut first = PgConn::connect(url)?;
+        let config = client_config(url)?;
+        let mut first = PgConn::connect(&config)?;
         crate::migrate::migrate(&mut first, now_ms)?;
         Ok(Self {
             inner: Arc::new(Inner {
                 url: url.to_owned(),
+                config,
                 pool: Mutex::new(vec![first]),
+                backoff: Mutex::new(Backoff::default()),
                 permits: Semaphore::new(pool_size.max(1)),
                 hook: RwLock::new(None),
             }),
@@ -214,23 +325,18 @@ impl PgStore {
         F: FnOnce(&mut dyn Tx) -> Result<R> + Send + 'static,
         R: Send + 'static,
     {
-        let _permit = self.inner.permits.acquire().await.map_err(|_| StorageError("pool closed".into()))?;
+        let _permit = match tokio::time::timeout(ACQUIRE_TIMEOUT, self.inner.permits.acquire()).await {
+            Ok(permit) => permit.map_err(|_| StorageError("pool closed".into()))?,
+            Err(_) => return Err(Error::Unavailable("no database connection free in time".into())),
+        };
         let inner = Arc::clone(&self.inner);
         let (r, finished) = tokio::task::spawn_blocking(move || {
-            let pooled = inner.pool.lock().map_err(|_| StorageError("pool poisoned".into()))?.pop();
-            let mut conn = match pooled {
-                Some(c) if !c.client.is_closed() => c,
-                _ => PgConn::connect(&inner.url)?,
-            };
+            let mut conn = inner.checkout()?;
             let result = sqltx::run(&mut conn, begin, read_only, f);
             if let Ok((_, finished)) = &result {
                 announce(&mut conn, &finished.published);
             }
-            if !conn.client.is_closed()
-                && let Ok(mut pool) = inner.pool.lock()
-            {
-                pool.push(conn);
-            }
+            inner.checkin(conn, matches!(result, Err(Error::Unavailable(_))));
             result
         })
         .await
@@ -273,8 +379,9 @@ impl Store for PgStore {
     /// Starts this instance's listener: every instance's published payloads
     /// (its own included) arrive through PostgreSQL's LISTEN/NOTIFY.
     fn on_publish(&self, hook: PublishHook) {
-        let (url, inner) = (self.inner.url.clone(), Arc::downgrade(&self.inner));
-        let spawned = std::thread::Builder::new().name("pg-listen".into()).spawn(move || listen(&url, &inner, &hook));
+        let (config, inner) = (self.inner.config.clone(), Arc::downgrade(&self.inner));
+        let spawned =
+            std::thread::Builder::new().name("pg-listen".into()).spawn(move || listen(&config, &inner, &hook));
         if let Err(e) = spawned {
             tracing::error!(error = %e, "cannot start the PostgreSQL listener");
         }

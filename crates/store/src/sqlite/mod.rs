@@ -12,7 +12,7 @@ use tokio::sync::oneshot;
 use youying_core::error::{Error, Result, StorageError};
 use youying_core::ports::{DeadlineHook, PublishHook, ReadTx, Store, Tx};
 
-use crate::sql::{self, Conn, DbError, Dialect, Row, Val};
+use crate::sql::{self, Conn, DbError, Dialect, Fault, Row, Val, map_db_error};
 use crate::sqltx;
 
 pub(crate) struct SqliteConn(Connection);
@@ -48,7 +48,16 @@ fn db_error(e: rusqlite::Error) -> DbError {
         }
         _ => None,
     };
-    DbError { unique, message: e.to_string() }
+    DbError { unique, fault: fault(&e), message: e.to_string() }
+}
+
+/// A full disk (the database, its journal or its WAL cannot grow) is a fault
+/// of the machine, not of the statement.
+fn fault(e: &rusqlite::Error) -> Option<Fault> {
+    match e {
+        rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::DiskFull => Some(Fault::Full),
+        _ => None,
+    }
 }
 
 fn value(v: ValueRef<'_>) -> std::result::Result<Val, DbError> {
@@ -58,7 +67,7 @@ fn value(v: ValueRef<'_>) -> std::result::Result<Val, DbError> {
         ValueRef::Text(t) => Val::Text(String::from_utf8_lossy(t).into_owned()),
         ValueRef::Blob(b) => Val::Bytes(b.to_vec()),
         ValueRef::Real(_) => {
-            return Err(DbError { unique: None, message: "unsupported column type".into() });
+            return Err(DbError::other("unsupported column type".into()));
         }
     })
 }
@@ -94,10 +103,11 @@ impl Conn for SqliteConn {
 }
 
 /// Reports a unit's outcome once its transaction's fate is known (`Some` = the
-/// commit failed).
-type Done = Box<dyn FnOnce(Option<&str>) + Send>;
-/// A unit of work for the writer thread.
-type Job = Box<dyn FnOnce(&mut SqliteConn) -> Done + Send>;
+/// transaction did not commit, and why).
+type Done = Box<dyn FnOnce(Option<&DbError>) + Send>;
+/// A unit of work for the writer thread: run on the connection, or told why it
+/// cannot run. Gives back its reply and the fault it met, if any.
+type Job = Box<dyn FnOnce(std::result::Result<&mut SqliteConn, &DbError>) -> (Done, Option<Fault>) + Send>;
 
 /// 64 MiB (a negative cache size is in KiB).
 const WRITER_CACHE: &str = "PRAGMA cache_size = -65536";
@@ -111,6 +121,8 @@ const GROUP_MAX: usize = 128;
 /// The writer thread: takes whatever units are waiting, runs each under its own
 /// savepoint inside one transaction, commits once, then answers them all. A
 /// failing unit rolls back alone; a failing commit fails every unit in it.
+/// Nothing here ends the thread: a full disk or an I/O error fails the units
+/// of that round (with the fault as their error) and the next round tries again.
 fn writer_loop(mut conn: SqliteConn, rx: &mpsc::Receiver<Job>) {
     while let Ok(first) = rx.recv() {
         let mut jobs = vec![first];
@@ -121,19 +133,54 @@ fn writer_loop(mut conn: SqliteConn, rx: &mpsc::Receiver<Job>) {
             }
         }
         if let Err(e) = conn.batch("BEGIN IMMEDIATE") {
-            // Dropping the units drops their reply channels: each caller gets an error.
             tracing::error!(error = %e.message, units = jobs.len(), "cannot begin a write transaction");
+            for job in jobs {
+                let (done, _) = job(Err(&e));
+                done(Some(&e));
+            }
             continue;
         }
-        let dones: Vec<Done> = jobs.into_iter().map(|job| job(&mut conn)).collect();
-        let commit = conn.batch("COMMIT").err().map(|e| e.message);
-        if commit.is_some() {
-            let _ = conn.batch("ROLLBACK");
+        let (dones, aborted) = run_units(&mut conn, jobs);
+        let failed = match aborted {
+            Some(e) => Some(e),
+            None => conn.batch("COMMIT").err(),
+        };
+        if let Some(e) = &failed {
+            tracing::warn!(error = %e.message, "write transaction not committed");
+            if !conn.0.is_autocommit() {
+                let _ = conn.batch("ROLLBACK");
+            }
         }
         for done in dones {
-            done(commit.as_deref());
+            done(failed.as_ref());
         }
     }
+}
+
+/// Runs the units of one transaction. SQLite may roll the whole transaction
+/// back on its own (a full disk): the units after that must not run, since
+/// their savepoint would open and commit a transaction of its own.
+fn run_units(conn: &mut SqliteConn, jobs: Vec<Job>) -> (Vec<Done>, Option<DbError>) {
+    let mut dones = Vec::with_capacity(jobs.len());
+    let mut aborted: Option<DbError> = None;
+    for job in jobs {
+        if let Some(e) = &aborted {
+            dones.push(job(Err(e)).0);
+            continue;
+        }
+        let (done, fault) = job(Ok(conn));
+        dones.push(done);
+        if conn.0.is_autocommit() {
+            let message = "the database rolled the transaction back".to_owned();
+            aborted = Some(DbError { unique: None, message, fault: fault.or(Some(Fault::Unavailable)) });
+        }
+    }
+    (dones, aborted)
+}
+
+/// The error a unit reports when its transaction failed as a whole.
+fn unit_failed(e: &DbError) -> Error {
+    map_db_error(DbError { unique: None, message: format!("commit: {}", e.message), fault: e.fault })
 }
 
 struct Inner {
@@ -248,14 +295,23 @@ impl Store for SqliteStore {
     {
         let (done, result) = oneshot::channel();
         let job: Job = Box::new(move |conn| {
-            let outcome = sqltx::run_nested(conn, f);
-            Box::new(move |commit_failed: Option<&str>| {
-                let outcome = match commit_failed {
+            let outcome = match conn {
+                Ok(conn) => sqltx::run_nested(conn, f),
+                Err(e) => Err(unit_failed(e)),
+            };
+            let fault = match &outcome {
+                Err(Error::StorageFull(_)) => Some(Fault::Full),
+                Err(Error::Unavailable(_)) => Some(Fault::Unavailable),
+                _ => None,
+            };
+            let done: Done = Box::new(move |failed: Option<&DbError>| {
+                let outcome = match failed {
                     None => outcome,
-                    Some(e) => Err(StorageError(format!("commit: {e}")).into()),
+                    Some(e) => Err(unit_failed(e)),
                 };
                 let _ = done.send(outcome);
-            })
+            });
+            (done, fault)
         });
         self.inner.writer.lock().map_err(|_| gone())?.send(job).map_err(|_| gone())?;
         let (r, finished) = result.await.map_err(|_| gone())??;
