@@ -11,6 +11,8 @@ pub fn t(key: &str) -> &'static str {
 pub const ZH_CN: &[(&str, &str)] = &[
     // errors
     ("invalid_input", "输入不正确，请检查后重试。"),
+    ("nul_character", "输入中含有空字符（NUL，\\0），请删去后重试。"),
+    ("invalid_input.input.data_exception", "输入超出了可保存的范围（数字过大或含有无法保存的字符），请检查后重试。"),
     ("invalid_input.url", "请填写以 http:// 或 https:// 开头的公网地址。"),
     ("invalid_input.chat_id", "Chat ID 须为数字（群组为负数）或 @频道名。"),
     ("invalid_input.bot_token", "Bot Token 格式应为 数字:字母串（从 @BotFather 获取）。"),

@@ -29,6 +29,7 @@ mod fakepay;
 mod gateways;
 mod grades;
 mod guest;
+mod hardening;
 mod layout_pages;
 mod level_pages;
 mod levels;
