@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 use youying_core::ports::Store;
 use youying_testkit::market::{bought, card_shop};
 use youying_testkit::web::Web;
-use youying_testkit::{TestApp, TestDb, TestUser};
+use youying_testkit::{TestApp, TestDb, TestUser, http_test};
 
 const NUL_TEXT: &str = "a\u{0}b";
 const HUGE: [&str; 3] = ["2147483648", "9223372036854775808", "-1"];
@@ -298,3 +298,93 @@ async fn the_issue_s_examples_are_refused_cleanly() {
     assert_eq!((s, e["code"].as_str()), (StatusCode::BAD_REQUEST, Some("nul_character")));
     app.audit().await;
 }
+
+async fn reveal<S: Store>(app: &TestApp<S>, who: &TestUser, no: &str) -> (StatusCode, Value) {
+    app.post(&format!("/api/v1/orders/{no}/reveal"), Some(&who.token), json!({})).await
+}
+
+http_test!(staff_see_a_buyer_s_keys_only_while_arbitrating_and_each_view_is_evidence, |app| {
+    let shop = card_shop(&app, "arb", 950, "ARB-KEY-0001\n").await;
+    let buyer = app.buyer("arb_buyer").await;
+    app.credit(&buyer, 10_000).await;
+    let no = bought(&app, &buyer, shop.product).await;
+    let admin = app.staff("arb_admin", "admin").await;
+    let agent = app.staff("arb_agent", "agent").await;
+    for staff in [&admin, &agent] {
+        let (s, e) = reveal(&app, staff, &no).await;
+        assert_eq!((s, e["code"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "no case: {e}");
+    }
+    let (s, _) = reveal(&app, &shop.owner, &no).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "the merchant never opens a sold unit");
+    let png = youying_testkit::images::PNG_1X1_BASE64;
+    let (s, c) = app
+        .post(
+            &format!("/api/v1/orders/{no}/cases"),
+            Some(&buyer.token),
+            json!({ "type": "key_invalid", "description": "提示卡密已被使用", "screenshots": [{ "name": "a.png", "content_base64": png }] }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    let case = c["id"].as_i64().unwrap();
+    let (s, _) = reveal(&app, &admin, &no).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "the merchant's turn, not arbitration yet");
+    let shot = json!([{ "name": "b.png", "content_base64": png }]);
+    let (s, c) = app
+        .post(
+            &format!("/api/v1/cases/{case}/actions"),
+            Some(&shop.owner.token),
+            json!({ "action": "contest", "reason": "发货时卡密有效", "screenshots": shot }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{c}");
+    let (_, c) = app.get(&format!("/api/v1/cases/{case}"), Some(&agent.token)).await;
+    assert_eq!(c["case"]["state"], "in_arbitration", "{c}");
+    let (s, units) = reveal(&app, &agent, &no).await;
+    assert_eq!((s, units["units"][0]["code"].as_str()), (StatusCode::OK, Some("ARB-KEY-0001")), "{units}");
+    let (s, _) = reveal(&app, &buyer, &no).await;
+    assert_eq!(s, StatusCode::OK, "the buyer always may");
+    let kinds = app.events_about(&format!("order:{no}")).await;
+    assert_eq!(kinds.iter().filter(|k| *k == "units.viewed_by_staff").count(), 1, "{kinds:?}");
+    assert_eq!(kinds.iter().filter(|k| *k == "order.key_revealed").count(), 1, "{kinds:?}");
+});
+
+fn cache_control(resp: &reqwest::Response) -> String {
+    resp.headers().get("cache-control").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
+}
+
+http_test!(personal_answers_say_no_store_and_public_pages_keep_their_caching, |app| {
+    let shop = card_shop(&app, "cache", 950, "CC-KEY-0001\n").await;
+    let buyer = app.buyer("cache_buyer").await;
+    app.credit(&buyer, 10_000).await;
+    let no = bought(&app, &buyer, shop.product).await;
+    let bearer = |path: &str| app.client.get(app.url(path)).bearer_auth(&buyer.token);
+    let cookie = |path: &str| app.client.get(app.url(path)).header("cookie", format!("yy_session={}", buyer.token));
+    for req in [
+        bearer("/api/v1/me"),
+        bearer("/api/v1/wallet"),
+        bearer(&format!("/api/v1/orders/{no}")),
+        bearer("/api/v1/orders"),
+        cookie(&format!("/orders/{no}")),
+        cookie("/wallet"),
+        cookie("/account"),
+        cookie("/"),
+        app.client.post(app.url(&format!("/api/v1/orders/{no}/reveal"))).bearer_auth(&buyer.token).json(&json!({})),
+        app.client
+            .post(app.url("/api/v1/auth/login"))
+            .json(&json!({ "username": "cache_buyer", "password": youying_testkit::PASSWORD })),
+    ] {
+        let resp = req.send().await.unwrap();
+        let url = resp.url().to_string();
+        assert!(resp.status().is_success(), "{url}: {}", resp.status());
+        assert!(cache_control(&resp).contains("no-store"), "{url}: {}", cache_control(&resp));
+    }
+    // (A page that hands a visitor the CSRF cookie is not cached either: a
+    // shared cache must not hand one visitor's cookie to the next.)
+    for path in ["/api/v1/public/rules", "/api/v1/public/cases", "/static/app.css"] {
+        let resp = app.client.get(app.url(path)).send().await.unwrap();
+        assert!(resp.status().is_success(), "{path}");
+        assert!(!cache_control(&resp).contains("no-store"), "{path}: public, nobody's data");
+    }
+    let resp = app.client.get(app.url("/static/app.css")).bearer_auth(&buyer.token).send().await.unwrap();
+    assert!(cache_control(&resp).starts_with("public"), "a handler's own caching stays: {}", cache_control(&resp));
+});
