@@ -388,3 +388,55 @@ http_test!(personal_answers_say_no_store_and_public_pages_keep_their_caching, |a
     let resp = app.client.get(app.url("/static/app.css")).bearer_auth(&buyer.token).send().await.unwrap();
     assert!(cache_control(&resp).starts_with("public"), "a handler's own caching stays: {}", cache_control(&resp));
 });
+
+http_test!(platform_agents_get_403_on_every_admin_route_as_the_openapi_says, |app| {
+    let f = fixture(&app).await;
+    let agent = app.staff("walk_agent", "agent").await;
+    let (_, doc) = app.get("/api/openapi.json", None).await;
+    let tag = doc["tags"].as_array().unwrap().iter().find(|t| t["name"] == "admin").unwrap();
+    assert!(tag["description"].as_str().unwrap().contains("仅管理员"), "{tag}");
+    let mut walked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            if !op["tags"].as_array().is_some_and(|t| t.contains(&json!("admin"))) {
+                continue;
+            }
+            let mut real = path.clone();
+            for p in op["parameters"].as_array().cloned().unwrap_or_default().iter().filter(|p| p["in"] == "path") {
+                let name = p["name"].as_str().unwrap();
+                let value = if name == "action" { "freeze".to_owned() } else { f.id_for(path, name) };
+                real = real.replace(&format!("{{{name}}}"), &value);
+            }
+            let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let body = match op["requestBody"]["content"].get("application/json") {
+                Some(c) => Some(body_of(&doc, &c["schema"], "agent probe", &json!(100), 0)),
+                None => (m != Method::GET).then(|| json!({})),
+            };
+            let (s, e) = app.call(m, &real, Some(&agent.token), body).await;
+            assert_eq!(
+                (s, e["code"].as_str()),
+                (StatusCode::FORBIDDEN, Some("forbidden")),
+                "{method} {real} as an agent: {e}"
+            );
+            walked += 1;
+        }
+    }
+    assert!(walked >= 15, "walked {walked} admin routes");
+    let mut web = Web::new(&app, &agent);
+    for page in [
+        "/admin/users",
+        "/admin/shops",
+        &format!("/admin/users/{}", f.victim),
+        &format!("/admin/shops/{}", f.shop),
+        "/platform/penalties",
+    ] {
+        assert_eq!(web.get(page).await.0, StatusCode::FORBIDDEN, "{page}");
+    }
+    let (_, console) = web.get("/platform").await;
+    assert!(
+        !console.contains("users-link") && !console.contains("penalties-link"),
+        "no links to what agents cannot open"
+    );
+    let (s, rules) = app.get("/api/v1/public/rules", Some(&agent.token)).await;
+    assert_eq!(s, StatusCode::OK, "the rules in force are public: {rules}");
+});
