@@ -26,6 +26,7 @@ pub const ZH_CN: &[(&str, &str)] = &[
     ("invalid_input.name", "名称须为 2–40 个字符，不能包含尖括号。"),
     ("invalid_input.role", "角色须为 admin 或 agent。"),
     ("weak_password", "密码太弱：须为 8–128 位，同时包含字母和数字，且不能与用户名相同。"),
+    ("common_password", "密码太常见：它在泄露的常用密码名单里，很容易被猜中，请换一个不常见的密码。"),
     ("invalid_input.current_password", "当前密码不正确。"),
     ("invalid_input.new_password2", "两次输入的新密码不一致。"),
     ("username_taken", "该用户名已被注册。"),
@@ -336,6 +337,7 @@ mod tests {
         for code in [
             "invalid_input",
             "weak_password",
+            "common_password",
             "username_taken",
             "shop_name_taken",
             "bad_credentials",

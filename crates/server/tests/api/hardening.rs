@@ -440,3 +440,40 @@ http_test!(platform_agents_get_403_on_every_admin_route_as_the_openapi_says, |ap
     let (s, rules) = app.get("/api/v1/public/rules", Some(&agent.token)).await;
     assert_eq!(s, StatusCode::OK, "the rules in force are public: {rules}");
 });
+
+fn is_common_refusal(s: StatusCode, e: &Value) -> bool {
+    s == StatusCode::UNPROCESSABLE_ENTITY
+        && e["code"] == "common_password"
+        && e["message"].as_str().is_some_and(|m| m.contains("密码太常见"))
+}
+
+http_test!(common_and_breached_passwords_are_refused_wherever_a_password_is_set, |app| {
+    let (s, e) = app.register("common_pw", "Password123").await;
+    assert!(is_common_refusal(s, &e), "registration: {s} {e}");
+    let (s, e) = app.register("common_pw", "qwerty123").await;
+    assert!(is_common_refusal(s, &e), "any case: {s} {e}");
+    let buyer = app.buyer("common_pw").await;
+    let body = json!({ "current_password": youying_testkit::PASSWORD, "new_password": "iloveyou1" });
+    let (s, e) = app.post("/api/v1/me/password", Some(&buyer.token), body).await;
+    assert!(is_common_refusal(s, &e), "password change: {s} {e}");
+    assert_eq!(e["field"], Value::Null, "{e}");
+    let err = youying_server::cli::admin_create(&app.app, "common_admin", "admin", "abc12345").await.unwrap_err();
+    assert!(err.to_string().contains("common_password"), "admin create: {err}");
+    let (owner, shop) = app.merchant("common_owner", "常见密码店").await;
+    let (_, inv) = app.post(&format!("/api/v1/shops/{shop}/invites"), Some(&owner.token), json!({})).await;
+    let accept = json!({ "token": inv["token"], "username": "common_kf", "password": "1qaz2wsx3edc" });
+    let (s, e) = app.post("/api/v1/invites/accept", None, accept).await;
+    assert!(is_common_refusal(s, &e), "invite acceptance: {s} {e}");
+    // The page says it beside the password field, in Chinese.
+    let blank = app.client.get(app.url("/register")).send().await.unwrap();
+    let cookie = blank.headers().get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_owned();
+    let html = blank.text().await.unwrap();
+    let at = html.find("name=\"_csrf\" value=\"").unwrap() + 20;
+    let csrf = html[at..at + html[at..].find('"').unwrap()].to_owned();
+    let form = [("username", "common_page"), ("password", "password1"), ("_csrf", csrf.as_str())];
+    let resp = app.client.post(app.url("/register")).header("cookie", cookie).form(&form).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(resp.text().await.unwrap().contains("密码太常见"));
+    let (s, _) = app.login("common_pw", "iloveyou1").await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "nothing changed");
+});
