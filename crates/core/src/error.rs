@@ -13,6 +13,9 @@ pub enum Error {
     Invalid { field: &'static str, reason: &'static str },
     #[error("weak password")]
     WeakPassword,
+    /// A password on the list of common (breached) passwords.
+    #[error("common password")]
+    CommonPassword,
     #[error("username already taken")]
     UsernameTaken,
     #[error("shop name already taken")]
@@ -73,6 +76,7 @@ impl Error {
         match self {
             Error::Invalid { .. } => "invalid_input",
             Error::WeakPassword => "weak_password",
+            Error::CommonPassword => "common_password",
             Error::UsernameTaken => "username_taken",
             Error::ShopNameTaken => "shop_name_taken",
             Error::BadCredentials => "bad_credentials",

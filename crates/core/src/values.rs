@@ -85,6 +85,9 @@ impl Password {
         if !(8..=128).contains(&len) || !has_letter || !has_digit || same_as_name {
             return Err(Error::WeakPassword);
         }
+        if crate::accounts::common::is_common(raw) {
+            return Err(Error::CommonPassword);
+        }
         Ok(Self(raw.to_owned()))
     }
 
@@ -251,6 +254,7 @@ mod tests {
         assert!(Password::parse("onlyletters", "bob").is_err());
         assert!(Password::parse("12345678", "bob").is_err());
         assert!(Password::parse("alice123", "Alice123").is_err());
+        assert!(matches!(Password::parse("Password123", "bob"), Err(Error::CommonPassword)));
         assert_eq!(format!("{:?}", Password::parse("hunter2hunter", "x").unwrap()), "Password(***)");
     }
 

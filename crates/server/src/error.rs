@@ -71,6 +71,7 @@ impl AppError {
             AppError::Core(e) => match e {
                 Error::Invalid { .. }
                 | Error::WeakPassword
+                | Error::CommonPassword
                 | Error::UnknownRule(_)
                 | Error::RuleOutOfRange { .. }
                 | Error::InsufficientFunds

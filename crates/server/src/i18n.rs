@@ -11,6 +11,8 @@ pub fn t(key: &str) -> &'static str {
 pub const ZH_CN: &[(&str, &str)] = &[
     // errors
     ("invalid_input", "输入不正确，请检查后重试。"),
+    ("nul_character", "输入中含有空字符（NUL，\\0），请删去后重试。"),
+    ("invalid_input.input.data_exception", "输入超出了可保存的范围（数字过大或含有无法保存的字符），请检查后重试。"),
     ("invalid_input.url", "请填写以 http:// 或 https:// 开头的公网地址。"),
     ("invalid_input.chat_id", "Chat ID 须为数字（群组为负数）或 @频道名。"),
     ("invalid_input.bot_token", "Bot Token 格式应为 数字:字母串（从 @BotFather 获取）。"),
@@ -24,6 +26,7 @@ pub const ZH_CN: &[(&str, &str)] = &[
     ("invalid_input.name", "名称须为 2–40 个字符，不能包含尖括号。"),
     ("invalid_input.role", "角色须为 admin 或 agent。"),
     ("weak_password", "密码太弱：须为 8–128 位，同时包含字母和数字，且不能与用户名相同。"),
+    ("common_password", "密码太常见：它在泄露的常用密码名单里，很容易被猜中，请换一个不常见的密码。"),
     ("invalid_input.current_password", "当前密码不正确。"),
     ("invalid_input.new_password2", "两次输入的新密码不一致。"),
     ("username_taken", "该用户名已被注册。"),
@@ -336,6 +339,7 @@ mod tests {
         for code in [
             "invalid_input",
             "weak_password",
+            "common_password",
             "username_taken",
             "shop_name_taken",
             "bad_credentials",

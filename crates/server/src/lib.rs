@@ -19,6 +19,7 @@ pub mod fakepay;
 pub mod fakesupplier;
 pub mod fmt;
 pub mod grades;
+pub mod guard;
 pub mod helpbot;
 pub mod hub;
 pub mod i18n;
@@ -78,6 +79,8 @@ pub fn router<S: Store>(app: App<S>) -> Router {
         .route("/metrics", get(metrics_text::<S>))
         .layer(middleware::from_fn(api_errors_as_json))
         .layer(middleware::from_fn(page_errors_as_html))
+        .layer(middleware::from_fn(guard::reject_nul))
+        .layer(middleware::from_fn(guard::no_store_when_personal))
         .layer(middleware::from_fn(security_headers))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(tower_http::trace::TraceLayer::new_for_http())

@@ -41,7 +41,7 @@ impl<C: Conn> BotRead for SqlTx<'_, C> {
 
     fn bot_days(&mut self, shop: Option<ShopId>, from_day: i64, to_day: i64) -> Result<Vec<BotDay>> {
         let sql = "SELECT day, shop_id, answered, settled, handed_over FROM bot_days \
-                   WHERE day >= $1 AND day <= $2 AND ($3 = 0 OR shop_id = $3) ORDER BY day, shop_id";
+                   WHERE day >= $1 AND day <= $2 AND (CAST($3 AS BIGINT) = 0 OR shop_id = $3) ORDER BY day, shop_id";
         let rows = self.query(sql, params![from_day, to_day, shop.map_or(0, |s| s.0)])?;
         rows.iter()
             .map(|r| {

@@ -249,7 +249,7 @@ impl<C: Conn> CaseRead for SqlTx<'_, C> {
         let outcomes = PLATFORM_OUTCOMES.map(|o| format!("'{o}'")).join(", ");
         let cond = format!(
             "closed_at IS NOT NULL AND (outcome IN ({outcomes}) OR EXISTS (SELECT 1 FROM case_actions a \
-             WHERE a.case_id = cases.id AND a.kind = 'case.escalated')) AND ($1 = 0 OR shop_id = $1) \
+             WHERE a.case_id = cases.id AND a.kind = 'case.escalated')) AND (CAST($1 AS BIGINT) = 0 OR shop_id = $1) \
              ORDER BY closed_at DESC, id DESC LIMIT $2 OFFSET $3"
         );
         self.cases_where(&cond, params![shop.map_or(0, |s| s.0), lim(limit), lim(offset)])

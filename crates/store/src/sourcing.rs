@@ -352,7 +352,7 @@ impl<C: Conn> SourcingTx for SqlTx<'_, C> {
         let skip = self.conn.dialect().skip_locked();
         let sql = format!(
             "SELECT {STEP_COLS} FROM upstream_orders WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= $1 \
-             AND ($2 = 0 OR order_id = $2) ORDER BY next_attempt_at, order_id LIMIT $3{skip}"
+             AND (CAST($2 AS BIGINT) = 0 OR order_id = $2) ORDER BY next_attempt_at, order_id LIMIT $3{skip}"
         );
         let rows = self.query(&sql, params![now, only.map_or(0, |o| o.0), lim(limit)])?;
         let mut claimed = rows.iter().map(step).collect::<Result<Vec<_>>>()?;

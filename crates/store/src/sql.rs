@@ -174,6 +174,9 @@ pub(crate) fn map_db_error(e: DbError) -> Error {
     if let Some(fault) = fault_error(&e) {
         return fault;
     }
+    if let Some(data) = data_exception(&e) {
+        return data;
+    }
     if let Some(c) = e.unique.as_deref() {
         match c {
             "users_username_key_uq" | "users.username_key" => return Error::UsernameTaken,
@@ -190,6 +193,21 @@ pub(crate) fn map_db_error(e: DbError) -> Error {
         }
     }
     StorageError(e.message).into()
+}
+
+/// PostgreSQL's class 22 (data exception: a NUL in text 22021, a number out of
+/// range 22003, an untranslatable character 22P05, …) is bad input that
+/// slipped past the edge, not a broken server: 422 `invalid_input`, logged so
+/// the edge can learn it. The adapter reports `SQLSTATE: message`; a value the
+/// client could not even bind (an i64 beyond an INT4 parameter) is the same.
+fn data_exception(e: &DbError) -> Option<Error> {
+    let state = e.message.split_once(": ").map_or("", |(s, _)| s);
+    let is_class_22 = state.len() == 5 && state.starts_with("22") && state.bytes().all(|b| b.is_ascii_alphanumeric());
+    let unbindable = e.message.starts_with("error serializing parameter");
+    (is_class_22 || unbindable).then(|| {
+        tracing::warn!(error = %e.message, "data exception from the database");
+        Error::Invalid { field: "input", reason: "data_exception" }
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -260,5 +278,28 @@ mod tests {
     #[test]
     fn placeholders_convert_outside_quotes() {
         assert_eq!(to_sqlite_placeholders("SELECT $1, '$x' WHERE a = $2"), "SELECT ?1, '$x' WHERE a = ?2");
+    }
+}
+
+#[cfg(test)]
+mod data_exception_tests {
+    use super::*;
+
+    fn failed(message: &str) -> Error {
+        map_db_error(DbError { unique: None, message: message.to_owned() })
+    }
+
+    #[test]
+    fn data_exceptions_are_bad_input_not_storage_trouble() {
+        for m in [
+            "22021: invalid byte sequence for encoding \"UTF8\": 0x00",
+            "22003: value \"2147483648\" is out of range for type integer",
+            "22P05: unsupported Unicode escape sequence",
+            "error serializing parameter 0: out of range integral type conversion attempted",
+        ] {
+            assert!(matches!(failed(m), Error::Invalid { field: "input", reason: "data_exception" }), "{m}");
+        }
+        assert!(matches!(failed("08006: connection failure"), Error::Storage(_)));
+        assert!(matches!(failed("database is locked"), Error::Storage(_)));
     }
 }

@@ -3,6 +3,7 @@
 //! (it is slow on purpose); these functions receive the finished hash.
 
 pub mod admin;
+pub mod common;
 pub mod guest;
 pub mod password;
 pub mod port;

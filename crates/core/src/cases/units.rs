@@ -1,5 +1,6 @@
 //! The disputed units as the case page shows them to everyone on the case,
-//! platform agents included. Only the buyer (and an admin, logged) may open a
+//! platform agents included. Only the buyer (and platform staff arbitrating the
+//! case, logged) may open a
 //! unit in full (`orders::reveal`); everyone else gets a mask that tells units
 //! apart and ties them to the evidence without giving the key away.
 

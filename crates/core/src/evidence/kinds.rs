@@ -115,6 +115,7 @@ fn later(kind: &str) -> Option<&'static str> {
         "supplier.bound" => "商家绑定了供货商",
         "supplier.removed" => "商家移除了供货商",
         "supplier.unbound" => "商家解绑了供货商",
+        "units.viewed_by_staff" => "平台仲裁时查看了卡密",
         "upstream.connected" => "商家接入了上游货源",
         "upstream.mapped" => "商家对接了上游商品",
         "upstream.product_hidden" => "上游商品已下架",

@@ -123,6 +123,10 @@ fn order(kind: &str, p: &Value, f: &Facts<'_>, who: Who) -> Option<Sentence> {
         "order.delivered" => {
             Sentence::new(Who::Platform, format!("平台自动发货 {} 件（每件卡密的指纹已记录）", n(p, "units")))
         }
+        "units.viewed_by_staff" => Sentence::new(
+            Who::of_role(s(p, "by_role")),
+            format!("仲裁售后 #{} 时查看了卡密（{} 件）", n(p, "case_id"), n(p, "units")),
+        ),
         "order.key_revealed" => {
             Sentence::new(Who::of_role(s(p, "by_role")), format!("查看了卡密（{} 件）", n(p, "units")))
         }

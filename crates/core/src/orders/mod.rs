@@ -215,16 +215,33 @@ pub fn load_for(tx: &mut dyn ReadTx, actor: &User, no: &str) -> Result<Order> {
 /// The buyer (or platform arbitration) opens the delivered units; logged as evidence.
 pub fn reveal(tx: &mut dyn Tx, now: Timestamp, actor: &User, no: &str) -> Result<(Order, Vec<ClaimedUnit>)> {
     let order = tx.order_by_no(no)?.ok_or(Error::NotFound)?;
-    if order.buyer_id != actor.id && actor.role != Role::Admin {
+    if order.buyer_id == actor.id {
+        let units = tx.order_units(order.id)?;
+        tx.append(NewEvent::new(
+            now,
+            Some(actor.id),
+            "order.key_revealed",
+            format!("order:{}", order.no),
+            json!({ "by_role": actor.role.as_str(), "units": units.len() }),
+        ))?;
+        return Ok((order, units));
+    }
+    // Platform staff see a buyer's units only while arbitrating a case of the
+    // order (PRODUCT.md), and every such view is evidence in the order's record.
+    if !actor.role.is_platform() {
         return Err(Error::NotFound);
     }
+    let case = tx
+        .open_case_of_order(order.id)?
+        .filter(|c| c.state == crate::cases::CaseState::InArbitration)
+        .ok_or(Error::Forbidden)?;
     let units = tx.order_units(order.id)?;
     tx.append(NewEvent::new(
         now,
         Some(actor.id),
-        "order.key_revealed",
+        "units.viewed_by_staff",
         format!("order:{}", order.no),
-        json!({ "by_role": actor.role.as_str(), "units": units.len() }),
+        json!({ "by_role": actor.role.as_str(), "case_id": case.id.0, "units": units.len() }),
     ))?;
     Ok((order, units))
 }

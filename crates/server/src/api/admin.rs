@@ -27,7 +27,7 @@ fn view(r: &Rules) -> RulesView {
 
 #[utoipa::path(get, path = "/api/v1/admin/rules", tag = "admin", responses((status = 200, body = BTreeMap<String, i64>), (status = 403)))]
 pub async fn get_rules<S: Store>(State(app): State<App<S>>, ApiUser(v): ApiUser) -> ApiResult<Json<RulesView>> {
-    authz::platform_staff(&v.user)?;
+    authz::admin(&v.user)?;
     let r = app.store.read(|tx| rules::in_force(tx)).await?;
     Ok(Json(view(&r)))
 }

@@ -168,7 +168,7 @@ pub async fn list<S: Store>(
     ApiUser(v): ApiUser,
     Query(p): Query<PenaltyParams>,
 ) -> ApiResult<Json<Vec<PenaltyView>>> {
-    authz::platform_staff(&v.user)?;
+    authz::admin(&v.user)?;
     let ps = app.store.read(move |tx| tx.penalties(p.shop_id.map(ShopId), 500)).await?;
     Ok(Json(ps.iter().map(penalty_view).collect()))
 }

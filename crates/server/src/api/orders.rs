@@ -123,7 +123,8 @@ pub async fn list<S: Store>(
 }
 
 #[utoipa::path(post, path = "/api/v1/orders/{no}/reveal", tag = "orders", params(("no" = String, Path)),
-    responses((status = 200, body = CheckoutView, description = "the delivered units; the reveal is recorded as evidence"), (status = 404)))]
+    responses((status = 200, body = CheckoutView, description = "the delivered units, to the buyer; platform staff only while a case of the order is in arbitration (logged as `units.viewed_by_staff`); every view is recorded as evidence"),
+        (status = 403, description = "platform staff, no case of this order in arbitration"), (status = 404)))]
 pub async fn reveal<S: Store>(
     State(app): State<App<S>>,
     ApiUser(v): ApiUser,

@@ -133,7 +133,7 @@ pub async fn breaches<S: Store>(
     ApiUser(v): ApiUser,
     Query(p): Query<BreachParams>,
 ) -> ApiResult<Json<Vec<BreachView>>> {
-    authz::platform_staff(&v.user)?;
+    authz::admin(&v.user)?;
     let list = app.store.read(move |tx| tx.breaches(p.shop_id.map(ShopId), 500)).await?;
     Ok(Json(list.into_iter().map(breach_view).collect()))
 }

@@ -39,14 +39,14 @@ fn paged<T>(mut rows: Vec<T>) -> Found<T> {
 
 /// Users by name or id; `page` counts from 0.
 pub async fn search_users<S: Store>(app: &App<S>, viewer: &User, q: &str, page: usize) -> ApiResult<Found<User>> {
-    authz::platform_staff(viewer)?;
+    authz::admin(viewer)?;
     let q = q.to_owned();
     let rows = app.store.read(move |tx| tx.search_users(&q, page.saturating_mul(PAGE_SIZE), PAGE_SIZE + 1)).await?;
     Ok(paged(rows))
 }
 
 pub async fn search_shops<S: Store>(app: &App<S>, viewer: &User, q: &str, page: usize) -> ApiResult<Found<Shop>> {
-    authz::platform_staff(viewer)?;
+    authz::admin(viewer)?;
     let q = q.to_owned();
     let rows = app.store.read(move |tx| tx.search_shops(&q, page.saturating_mul(PAGE_SIZE), PAGE_SIZE + 1)).await?;
     Ok(paged(rows))
@@ -66,7 +66,7 @@ pub struct UserFile {
 }
 
 pub async fn user_file<S: Store>(app: &App<S>, viewer: &User, id: i64) -> ApiResult<UserFile> {
-    authz::platform_staff(viewer)?;
+    authz::admin(viewer)?;
     let id = UserId(id);
     Ok(app
         .store
@@ -101,7 +101,7 @@ pub struct ShopFile {
 }
 
 pub async fn shop_file<S: Store>(app: &App<S>, viewer: &User, id: i64) -> ApiResult<ShopFile> {
-    authz::platform_staff(viewer)?;
+    authz::admin(viewer)?;
     let id = ShopId(id);
     let now = app.now();
     Ok(app

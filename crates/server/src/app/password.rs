@@ -31,7 +31,7 @@ impl std::fmt::Debug for PasswordChange {
 pub fn field_of(e: &AppError) -> &'static str {
     match e {
         AppError::Core(Error::Invalid { field: "new_password2", .. }) => "new_password2",
-        AppError::Core(Error::WeakPassword) => "new_password",
+        AppError::Core(Error::WeakPassword | Error::CommonPassword) => "new_password",
         _ => "current_password",
     }
 }

@@ -31,6 +31,7 @@ mod faults;
 mod gateways;
 mod grades;
 mod guest;
+mod hardening;
 mod layout_pages;
 mod level_pages;
 mod levels;

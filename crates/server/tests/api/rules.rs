@@ -9,8 +9,12 @@ http_test!(rules_are_admin_only_validated_and_recorded, |app| {
     let admin = app.staff("root", "admin").await;
     let agent = app.staff("kefu", "agent").await;
     let buyer = app.buyer("buyer_r").await;
-    let (s, rules) = app.get("/api/v1/admin/rules", Some(&agent.token)).await;
-    assert_eq!((s, rules["chat_reply_secs"].as_i64()), (StatusCode::OK, Some(120)), "platform agents may read");
+    // Setting the rules is the admin's (PRODUCT.md); everyone reads the rules
+    // in force at /api/v1/public/rules, so the admin's endpoint is admin-only.
+    let (s, _) = app.get("/api/v1/admin/rules", Some(&agent.token)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "agents read the public rules, not the admin's endpoint");
+    let (s, rules) = app.get("/api/v1/admin/rules", Some(&admin.token)).await;
+    assert_eq!((s, rules["chat_reply_secs"].as_i64()), (StatusCode::OK, Some(120)));
     let (s, _) = app.get("/api/v1/admin/rules", Some(&buyer.token)).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     let (s, _) =
