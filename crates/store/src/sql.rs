@@ -286,7 +286,7 @@ mod data_exception_tests {
     use super::*;
 
     fn failed(message: &str) -> Error {
-        map_db_error(DbError { unique: None, message: message.to_owned() })
+        map_db_error(DbError { unique: None, message: message.to_owned(), fault: None })
     }
 
     #[test]
