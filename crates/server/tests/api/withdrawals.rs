@@ -221,7 +221,9 @@ http_test!(nul_and_oversized_personal_data_are_refused, |app| {
         let mut body = ask(5_000);
         body[field] = json!(value);
         let (s, r) = request(&app, &owner, shop, body).await;
-        assert_eq!((s, r["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some(field)), "{r}");
+        // A NUL is refused at the edge (400 `nul_character`), still naming the field.
+        let status = if value.contains('\0') { StatusCode::BAD_REQUEST } else { StatusCode::UNPROCESSABLE_ENTITY };
+        assert_eq!((s, r["field"].as_str()), (status, Some(field)), "{r}");
     }
     assert_eq!(balance(&app, Account::ShopWallet(ShopId(shop))).await, 30_000);
     let (_, w) = request(&app, &owner, shop, ask(5_000)).await;
