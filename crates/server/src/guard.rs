@@ -4,9 +4,12 @@
 //! `\u0000` in a chat message, an FAQ, a token name or `%00` in a path stored
 //! on one backend and failed with 500 on the other. The path, the query and
 //! the bodies people and programs type into (JSON, url-encoded forms, plain
-//! text, multipart text fields and text files) are looked at here and a NUL
-//! is answered 400 `nul_character` (the Chinese error page outside `/api`)
-//! before any handler runs, so a refused request changes nothing.
+//! text) are looked at here and a NUL is answered 400 `nul_character` (with
+//! the JSON field it was in, when there is one; the Chinese error page outside
+//! `/api`) before any handler runs, so a refused request changes nothing.
+//! Multipart forms (a stock paste or file, a case with pictures) are left to
+//! their handlers, which name the offending line or field beside it; the
+//! store's data-exception arm is the backstop behind both.
 //!
 //! **Personal answers are not cached.** A response to a request that carries
 //! credentials (a session cookie, a bearer token, a signed open-API key), that
@@ -29,9 +32,10 @@ const SCAN_LIMIT: usize = crate::app::cases::CASE_BODY_LIMIT;
 
 /// The middleware: refuses a request that carries a NUL anywhere it reads text.
 pub async fn reject_nul(req: Request, next: Next) -> Response {
-    // A payment gateway's notify is answered in its own words (`fail`), which
-    // its handler does after checking the signature; nothing unsigned is kept.
-    if req.uri().path().starts_with("/pay/notify/") {
+    // A payment gateway's notify and an upstream's or supplier's callback are
+    // answered in their protocol's words (`fail`, 401) by handlers that check
+    // the signature first; nothing unsigned is kept.
+    if req.uri().path().starts_with("/pay/notify/") || req.uri().path().starts_with("/dock/") {
         return next.run(req).await;
     }
     let machine = is_machine(req.uri().path());
@@ -47,7 +51,8 @@ pub async fn reject_nul(req: Request, next: Next) -> Response {
         Err(_) => return too_large(machine),
     };
     if body_has_nul(&kind, &bytes) {
-        return refuse(machine);
+        let field = if kind == BodyKind::Json { json_field_with_nul(&bytes) } else { None };
+        return refuse_field(machine, field);
     }
     next.run(Request::from_parts(parts, Body::from(bytes))).await
 }
@@ -72,7 +77,6 @@ enum BodyKind {
     Json,
     Form,
     Text,
-    Multipart(String),
 }
 
 fn body_kind(content_type: Option<&str>) -> Option<BodyKind> {
@@ -80,18 +84,10 @@ fn body_kind(content_type: Option<&str>) -> Option<BodyKind> {
     let essence = ct.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
     match essence.as_str() {
         "application/x-www-form-urlencoded" => Some(BodyKind::Form),
-        "multipart/form-data" => boundary(ct).map(BodyKind::Multipart),
         e if e.starts_with("text/") => Some(BodyKind::Text),
         e if e == "application/json" || e.ends_with("+json") => Some(BodyKind::Json),
         _ => None,
     }
-}
-
-fn boundary(content_type: &str) -> Option<String> {
-    content_type.split(';').skip(1).find_map(|p| {
-        let (k, v) = p.trim().split_once('=')?;
-        k.trim().eq_ignore_ascii_case("boundary").then(|| v.trim().trim_matches('"').to_owned())
-    })
 }
 
 /// `%00` (or a raw NUL) in a percent-encoded path, query or form.
@@ -104,7 +100,6 @@ fn body_has_nul(kind: &BodyKind, body: &Bytes) -> bool {
         BodyKind::Form => body.contains(&0) || body.windows(3).any(|w| w == b"%00"),
         BodyKind::Text => body.contains(&0),
         BodyKind::Json => json_has_nul(body),
-        BodyKind::Multipart(b) => multipart_has_nul(body, b.as_bytes()),
     }
 }
 
@@ -127,30 +122,19 @@ fn json_has_nul(body: &[u8]) -> bool {
     false
 }
 
-/// The text parts of a multipart form: fields (no file name) and files sent
-/// as `text/*` (a stock file). Pictures are binary and may hold any byte.
-fn multipart_has_nul(body: &[u8], boundary: &[u8]) -> bool {
-    let delimiter = [b"--".as_slice(), boundary].concat();
-    split(body, &delimiter).into_iter().skip(1).any(|part| {
-        let Some(end) = find(part, b"\r\n\r\n") else { return false };
-        let head = String::from_utf8_lossy(&part[..end]).to_ascii_lowercase();
-        let is_text = !head.contains("filename=") || head.contains("content-type: text/");
-        is_text && part[end + 4..].contains(&0)
-    })
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
-}
-
-fn split<'a>(mut hay: &'a [u8], delimiter: &[u8]) -> Vec<&'a [u8]> {
-    let mut out = Vec::new();
-    while let Some(i) = find(hay, delimiter) {
-        out.push(&hay[..i]);
-        hay = &hay[i + delimiter.len()..];
+/// The key of the first string holding a NUL, for the answer's `field`.
+fn json_field_with_nul(body: &[u8]) -> Option<String> {
+    fn walk(v: &serde_json::Value, key: Option<&str>) -> Option<String> {
+        match v {
+            serde_json::Value::String(t) if t.contains('\0') => Some(key.unwrap_or_default().to_owned()),
+            serde_json::Value::Array(items) => items.iter().find_map(|i| walk(i, key)),
+            serde_json::Value::Object(m) => {
+                m.iter().find_map(|(k, v)| if k.contains('\0') { Some(String::new()) } else { walk(v, Some(k)) })
+            }
+            _ => None,
+        }
     }
-    out.push(hay);
-    out
+    walk(&serde_json::from_slice(body).ok()?, None).filter(|k| !k.is_empty())
 }
 
 /// Callers that read `{code, message}`: the API, upstream sites and suppliers.
@@ -159,7 +143,18 @@ fn is_machine(path: &str) -> bool {
 }
 
 fn refuse(machine: bool) -> Response {
-    answer(AppError::http(StatusCode::BAD_REQUEST, "nul_character"), machine)
+    refuse_field(machine, None)
+}
+
+fn refuse_field(machine: bool, field: Option<String>) -> Response {
+    let e = AppError::http(StatusCode::BAD_REQUEST, "nul_character");
+    match field {
+        Some(f) if machine => {
+            let body = serde_json::json!({ "code": e.code(), "message": e.message(), "field": f });
+            (e.status(), axum::Json(body)).into_response()
+        }
+        _ => answer(e, machine),
+    }
 }
 
 fn too_large(machine: bool) -> Response {
@@ -188,15 +183,10 @@ mod tests {
     }
 
     #[test]
-    fn multipart_checks_fields_and_text_files_not_pictures() {
-        let b = "XyZ";
-        let form = |part: &str| format!("--XyZ\r\n{part}\r\n--XyZ--\r\n").into_bytes();
-        assert!(multipart_has_nul(&form("Content-Disposition: form-data; name=\"text\"\r\n\r\na\0b"), b.as_bytes()));
-        let picture =
-            "Content-Disposition: form-data; name=\"image\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n\0\0";
-        assert!(!multipart_has_nul(&form(picture), b.as_bytes()));
-        let stock =
-            "Content-Disposition: form-data; name=\"file\"; filename=\"k.txt\"\r\nContent-Type: text/plain\r\n\r\nk\0";
-        assert!(multipart_has_nul(&form(stock), b.as_bytes()));
+    fn the_answer_names_the_json_field() {
+        assert_eq!(json_field_with_nul(br#"{"a":"x","text":"a\u0000b"}"#).as_deref(), Some("text"));
+        assert_eq!(json_field_with_nul(br#"{"shots":[{"name":"\u0000"}]}"#).as_deref(), Some("name"));
+        assert_eq!(json_field_with_nul(br#""\u0000""#), None);
+        assert_eq!(body_kind(Some("multipart/form-data; boundary=x")), None, "left to the handlers");
     }
 }

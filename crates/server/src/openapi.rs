@@ -33,7 +33,7 @@ use crate::api::withdrawals;
 
 #[derive(Debug, OpenApi)]
 #[openapi(
-    info(title = "有应 Youying API", description = "卡盟担保交易平台的 JSON API。错误一律为 `{code, message}`。"),
+    info(title = "有应 Youying API", description = "卡盟担保交易平台的 JSON API。错误一律为 `{code, message}`。路径、查询或请求体（JSON、表单、文本）中含空字符（NUL，`\\u0000` 或 `%00`）一律 400 `nul_character`；带登录凭据的应答一律 `Cache-Control: private, no-store`。"),
     paths(
         auth::register, auth::login, auth::logout, auth::me, auth::put_email, auth::change_password, auth::create_token, auth::list_tokens, auth::revoke_token,
         shops::open, shops::get, shops::agents, shops::invite, shops::invites, shops::revoke_invite, shops::accept_invite,

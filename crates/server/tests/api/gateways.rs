@@ -94,10 +94,13 @@ http_test!(bad_input_is_refused_and_nothing_is_stored, |app| {
         ("key", json!("with space"), "key"),
     ];
     for (field, value, reported) in cases {
+        let nul = value.as_str().is_some_and(|v| v.contains('\0'));
         let mut body = v1();
         body[field] = value;
         let (s, err) = app.put("/api/v1/admin/gateways/main", Some(&admin.token), body).await;
-        assert_eq!((s, err["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some(reported)), "{field}: {err}");
+        // A NUL is refused at the edge (400 `nul_character`), still naming the field.
+        let status = if nul { StatusCode::BAD_REQUEST } else { StatusCode::UNPROCESSABLE_ENTITY };
+        assert_eq!((s, err["field"].as_str()), (status, Some(reported)), "{field}: {err}");
         assert!(err["message"].as_str().unwrap().chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)));
     }
     let mut bad_pem = v2();

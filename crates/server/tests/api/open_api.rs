@@ -170,7 +170,11 @@ http_test!(bad_signatures_are_refused_with_the_right_code, |app| {
 http_test!(odd_input_gets_a_clear_4xx, |app| {
     let (product, _reseller, key) = setup(&app).await;
     let (s, e) = app.open_post(&key, "/api/open/v1/orders", &order(product, "A\u{0}B", 950)).await;
-    assert_eq!((s, e["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("downstream_order_no")), "{e}");
+    assert_eq!(
+        (s, e["code"].as_str(), e["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("nul_character"), Some("downstream_order_no")),
+        "{e}"
+    );
     let big = vec![b' '; 65 * 1024];
     let (s, e, _) = app.open_raw(&key.signer, Method::POST, "/api/open/v1/orders", big, 0).await;
     assert_eq!((s, e["code"].as_str()), (StatusCode::PAYLOAD_TOO_LARGE, Some("payload_too_large")));
@@ -309,7 +313,12 @@ http_test!(a_case_opened_through_the_open_api, |app| {
     assert_eq!(s, StatusCode::CREATED);
     let nul = json!({ "type": "key_invalid", "description": "卡密\u{0}无效", "screenshots": [] });
     let (s, e) = app.open_post(&key, "/api/open/v1/orders/C-1/cases", &nul).await;
-    assert_eq!((s, e["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("description")), "{e}");
+    // A NUL is refused at the edge, naming the field (guard.rs).
+    assert_eq!(
+        (s, e["code"].as_str(), e["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("nul_character"), Some("description")),
+        "{e}"
+    );
     let case = json!({ "type": "key_invalid", "description": "卡密无效，提示已使用", "screenshots": [] });
     let (s, c) = app.open_post(&key, "/api/open/v1/orders/C-1/cases", &case).await;
     assert_eq!(s, StatusCode::CREATED, "{c}");

@@ -221,17 +221,19 @@ http_test!(nul_and_oversized_personal_data_are_refused, |app| {
         let mut body = ask(5_000);
         body[field] = json!(value);
         let (s, r) = request(&app, &owner, shop, body).await;
-        assert_eq!((s, r["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some(field)), "{r}");
+        // A NUL is refused at the edge (400 `nul_character`), still naming the field.
+        let status = if value.contains('\0') { StatusCode::BAD_REQUEST } else { StatusCode::UNPROCESSABLE_ENTITY };
+        assert_eq!((s, r["field"].as_str()), (status, Some(field)), "{r}");
     }
     assert_eq!(balance(&app, Account::ShopWallet(ShopId(shop))).await, 30_000);
     let (_, w) = request(&app, &owner, shop, ask(5_000)).await;
     let id = w["id"].as_i64().unwrap();
-    for body in [
-        json!({ "decision": "approve", "transfer_ref": "T\u{0}1" }),
-        json!({ "decision": "reject", "reason": big }),
-        json!({ "decision": "maybe" }),
+    for (body, status) in [
+        (json!({ "decision": "approve", "transfer_ref": "T\u{0}1" }), StatusCode::BAD_REQUEST),
+        (json!({ "decision": "reject", "reason": big }), StatusCode::UNPROCESSABLE_ENTITY),
+        (json!({ "decision": "maybe" }), StatusCode::UNPROCESSABLE_ENTITY),
     ] {
-        assert_eq!(decide(&app, &admin, id, body).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(decide(&app, &admin, id, body).await.0, status);
     }
 });
 
