@@ -171,8 +171,10 @@ fn run_units(conn: &mut SqliteConn, jobs: Vec<Job>) -> (Vec<Done>, Option<DbErro
         let (done, fault) = job(Ok(conn));
         dones.push(done);
         if conn.0.is_autocommit() {
+            // SQLite ends a transaction on its own after a full disk or an I/O
+            // error; the unit's own error may only say its savepoint is gone.
             let message = "the database rolled the transaction back".to_owned();
-            aborted = Some(DbError { unique: None, message, fault: fault.or(Some(Fault::Unavailable)) });
+            aborted = Some(DbError { unique: None, message, fault: fault.or(Some(Fault::Full)) });
         }
     }
     (dones, aborted)
