@@ -19,6 +19,9 @@ const HUGE: [&str; 3] = ["2147483648", "9223372036854775808", "-1"];
 /// What one backend answered to each probe, one line per probe.
 type Answers = Vec<(String, u16, String)>;
 
+/// A body to send: its content type and bytes.
+type Body = Option<(&'static str, Vec<u8>)>;
+
 /// The ids the probe fills into path parameters that are not being probed.
 struct Fixture {
     users: Vec<TestUser>,
@@ -85,13 +88,7 @@ fn body_of(doc: &Value, schema: &Value, text: &str, int: &Value, depth: u8) -> V
     }
 }
 
-async fn send<S: Store>(
-    app: &TestApp<S>,
-    method: &Method,
-    path: &str,
-    token: &str,
-    body: Option<(&str, Vec<u8>)>,
-) -> (u16, String) {
+async fn send<S: Store>(app: &TestApp<S>, method: &Method, path: &str, token: &str, body: Body) -> (u16, String) {
     let mut req = app.client.request(method.clone(), app.url(path)).bearer_auth(token);
     if let Some((content_type, bytes)) = body {
         req = req.header("content-type", content_type).body(bytes);
@@ -118,7 +115,7 @@ async fn probe_api<S: Store>(app: &TestApp<S>, f: &Fixture) -> Answers {
                 let name = p["name"].as_str().unwrap();
                 real = real.replace(&format!("{{{name}}}"), &f.id_for(path, name));
             }
-            let mut probes: Vec<(String, String, Option<(&str, Vec<u8>)>)> = Vec::new();
+            let mut probes: Vec<(String, String, Body)> = Vec::new();
             for p in params.iter().filter(|p| p["in"] == "path") {
                 let name = p["name"].as_str().unwrap();
                 for v in std::iter::once("%00").chain(HUGE) {
