@@ -9,6 +9,7 @@ mod cases;
 mod chat;
 mod enforcement;
 mod grades;
+mod ledger;
 mod levels;
 mod mail;
 mod market;
